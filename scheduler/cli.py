@@ -1,0 +1,158 @@
+"""The `dispatch` command line: a thin adapter over the core and the storage, files, reports and
+alerts adapters. Every DispatchError becomes one readable line on stderr and its exit code."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.table import Table
+
+from .calendarfiles import CalendarSet
+from .config import Config, load_config
+from .errors import DispatchError
+from .projectfile import collect_errors, read_portfolio
+from .schedule import ScheduleResult, schedule_projects
+from .strings import t
+
+
+class DispatchGroup(click.Group):
+    """A click group that shows the project's own errors as one line, never a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except DispatchError as e:
+            click.echo(e.show(), err=True)
+            ctx.exit(e.exit_code)
+
+
+class State:
+    """What commands share: the configuration, loaded once."""
+
+    def __init__(self, config_path: str | None) -> None:
+        self.config_path = config_path
+        self._config: Config | None = None
+
+    @property
+    def config(self) -> Config:
+        """The configuration (config.toml and the environment)."""
+        if self._config is None:
+            self._config = load_config(self.config_path)
+        return self._config
+
+    @property
+    def calendars(self) -> CalendarSet:
+        """The calendars of the configured calendar folder."""
+        return CalendarSet(self.config.calendar_dir)
+
+
+pass_state = click.make_pass_decorator(State)
+
+
+def parse_date(value: str | None, what: str = "date") -> dt.date | None:
+    """A YYYY-MM-DD option value, or a readable error."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date (YYYY-MM-DD)", param_hint=what) from None
+
+
+@click.group(cls=DispatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
+              help="config.toml to use (default: $DISPATCH_CONFIG, ./config.toml, the repository's).")
+@click.pass_context
+def cli(ctx: click.Context, config_path: str | None) -> None:
+    """Weekly project dispatch scheduler of the county development and reform bureau (重大项目周调度).
+
+    Projects are milestone graphs in TOML files; the weekly check finds what is late, what approvals
+    (用地/用林/用能/环评) block, and what must go up to the county government."""
+    ctx.obj = State(config_path)
+
+
+@cli.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@pass_state
+def validate(state: State, paths: tuple[str, ...]) -> None:
+    """Check project files (or folders of them) against every rule of the file format.
+
+    Prints one line per refused file naming the file, line, project, milestone and the rule;
+    exits 0 when all are valid, 2 otherwise."""
+    cals = state.calendars
+    good, errors = collect_errors(paths, calendars=cals, default_calendar=state.config.default_calendar)
+    for e in errors:
+        click.echo(e.show(), err=True)
+    lang = state.config.language
+    if errors:
+        click.echo(t("validate.bad", lang, n=len(errors)), err=True)
+        sys.exit(2)
+    click.echo(t("validate.ok", lang, n=len(good)))
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path())
+@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD",
+              help="Status date: schedule the remaining work from here using reported progress. "
+                   "Without it, the plan (progress and factors ignored).")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
+              help="json: the fixed contract of shared/spec/project-files.md; table: for people.")
+@pass_state
+def schedule(state: State, files: tuple[str, ...], data_date: str | None, fmt: str) -> None:
+    """Compute early and late dates, floats and the critical path of project files (CPM)."""
+    dd = parse_date(data_date, "--data-date")
+    cals = state.calendars
+    pfs = read_portfolio(files, calendars=cals, default_calendar=state.config.default_calendar)
+    projects = [pf.project for pf in pfs]
+    needed = {p.calendar: cals[p.calendar] for p in projects}
+    result = schedule_projects(projects, needed, dd)
+    if fmt == "json":
+        click.echo(json.dumps(result.to_json(), ensure_ascii=False, indent=1))
+        return
+    print_schedule_table(result, state.config.language)
+
+
+def print_schedule_table(result: ScheduleResult, lang: str) -> None:
+    """Rich tables of a schedule, one per project, critical rows marked."""
+    console = Console()
+    doc = result.to_json()
+    for pi, (proj, pdoc) in enumerate(zip(result.frame.projects, doc["projects"], strict=True)):
+        date = doc["data_date"] or t("schedule.plan", lang)
+        table = Table(title=t("schedule.title", lang, name=proj.name, id=proj.id, date=date))
+        for key in ("col.id", "col.name", "col.early_start", "col.early_finish", "col.late_start",
+                    "col.late_finish", "col.total_float", "col.free_float", "col.critical", "col.unit"):
+            table.add_column(t(key, lang))
+        for m, md in zip(proj.milestones, pdoc["milestones"], strict=True):
+            crit = md["critical"]
+            table.add_row(
+                m.id, m.name, md["early_start"], md["early_finish"], md["late_start"], md["late_finish"],
+                "" if md["total_float"] is None else str(md["total_float"]),
+                "" if md["free_float"] is None else str(md["free_float"]),
+                t("critical.mark", lang) if crit else "", m.unit or proj.lead_unit,
+                style="bold red" if crit else None,
+            )
+        console.print(table)
+        console.print(f"{t('col.finish', lang)}: {pdoc['finish']}  {t('col.calendar', lang)}: "
+                      f"{pdoc['calendar']}")
+        if pi < len(doc["projects"]) - 1:
+            console.print()
+    for w in doc["warnings"]:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+# -- commands added by the other adapters register below (storage, check, reports, outputs) ---
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="dispatch")
+
+
+if __name__ == "__main__":
+    main()

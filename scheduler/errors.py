@@ -1,0 +1,127 @@
+"""The project's own exceptions: each carries where (file, line, sheet, cell), which ids, and a
+stable `kind`, and knows how to show itself as one readable line (as click's ClickException)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+
+class DispatchError(Exception):
+    """Base of every error the tool reports to a person; never shown as a traceback."""
+
+    exit_code = 1
+
+    def __init__(
+        self,
+        kind: str,
+        message: str,
+        *,
+        file: str | Path | None = None,
+        line: int | None = None,
+        project: str | None = None,
+        milestone: str | None = None,
+        factor: str | None = None,
+        sheet: str | None = None,
+        cell: str | None = None,
+        ids: Sequence[str] = (),
+    ) -> None:
+        self.kind = kind
+        self.message = message
+        self.file = str(file) if file is not None else None
+        self.line = line
+        self.project = project
+        self.milestone = milestone
+        self.factor = factor
+        self.sheet = sheet
+        self.cell = cell
+        self.ids = tuple(ids)
+        super().__init__(self.format())
+
+    def where(self) -> str:
+        """`file:line` or `file[sheet!cell]`, whichever is known."""
+        if self.file is None:
+            return ""
+        place = self.file
+        if self.sheet is not None:
+            place += f"[{self.sheet}" + (f"!{self.cell}" if self.cell else "") + "]"
+        if self.line is not None:
+            place += f":{self.line}"
+        return place
+
+    def format(self) -> str:
+        """One line: where, which project/milestone/factor, the stable kind and the rule broken."""
+        parts = []
+        where = self.where()
+        if where:
+            parts.append(where)
+        ids = []
+        if self.project:
+            ids.append(f"project {self.project}")
+        if self.milestone:
+            ids.append(f"milestone {self.milestone}")
+        if self.factor:
+            ids.append(f"factor {self.factor}")
+        if ids:
+            parts.append(", ".join(ids))
+        head = ": ".join(parts)
+        body = f"[{self.kind}] {self.message}"
+        return f"{head}: {body}" if head else body
+
+    def show(self) -> str:
+        """The line the CLI prints on stderr."""
+        return f"error: {self.format()}"
+
+
+class ProjectFileError(DispatchError):
+    """A project file breaks a rule of the spec (shared/spec/project-files.md)."""
+
+    exit_code = 2
+
+
+class CycleError(ProjectFileError):
+    """The milestone graph has a cycle; `cycle` lists the milestones on it, first repeated last."""
+
+    def __init__(self, message: str, *, cycle: Sequence[str], **kw: object) -> None:
+        self.cycle = tuple(cycle)
+        super().__init__("cycle", message, ids=self.cycle, **kw)  # type: ignore[arg-type]
+
+
+class CalendarError(DispatchError):
+    """A calendar file is malformed, unknown, or a date lies outside its range."""
+
+    exit_code = 2
+
+
+class ConfigError(DispatchError):
+    """config.toml is malformed or names something that does not exist."""
+
+    exit_code = 2
+
+
+class ReportError(DispatchError):
+    """A weekly report sheet from a department is refused (sheet, cell, ids named)."""
+
+    exit_code = 2
+
+
+class PermissionRefused(ReportError):
+    """A unit reported on a milestone or factor it is not responsible for."""
+
+
+class StorageError(DispatchError):
+    """The database is unreachable or refused the write; nothing was stored."""
+
+    exit_code = 3
+
+
+class RunLocked(DispatchError):
+    """Another weekly run holds the lock; this one refuses rather than write twice."""
+
+    exit_code = 4
+
+
+class NotFound(DispatchError):
+    """A project, week or run named on the command line does not exist."""
+
+    exit_code = 2

@@ -1,0 +1,351 @@
+"""Plain validated value types of the domain: Project, Milestone, Link, FactorRequirement,
+InvestmentPlan. Each refuses bad values when built (ModelError naming the ids and the rule), so
+the pure core never sees an invalid project; the file loader adds file and line to the error."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+from .errors import ProjectFileError
+
+ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
+MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+
+
+class ModelError(ProjectFileError):
+    """A rule of the project model is broken; `field` names the offending key when known."""
+
+    def __init__(self, kind: str, message: str, *, key: str | None = None, **kw: object) -> None:
+        self.key = key
+        super().__init__(kind, message, **kw)  # type: ignore[arg-type]
+
+
+class LinkType(StrEnum):
+    """Relation types of a precedence link."""
+
+    FS = "FS"
+    SS = "SS"
+    FF = "FF"
+    SF = "SF"
+
+
+class FactorStatus(StrEnum):
+    """Status of a factor-guarantee approval (要素保障审批状态)."""
+
+    NOT_STARTED = "未启动"
+    IN_PROGRESS = "办理中"
+    APPROVED = "已批复"
+
+
+FACTOR_KINDS = ("用地", "用林", "用能", "环评")
+"""The four kinds the weekly mechanism names; a county may use others (规划许可, 施工许可 …)."""
+
+
+def _is_int(v: object) -> bool:
+    return isinstance(v, int) and not isinstance(v, bool)
+
+
+def _is_number(v: object) -> bool:
+    return isinstance(v, int | float) and not isinstance(v, bool)
+
+
+@dataclass(frozen=True, slots=True)
+class Link:
+    """A precedence link from predecessor `pred` to the milestone that holds it."""
+
+    pred: str
+    type: LinkType = LinkType.FS
+    lag: int = 0
+
+    def __post_init__(self) -> None:
+        if not isinstance(self.pred, str) or not self.pred:
+            raise ModelError("bad-link", f"predecessor id must be a non-empty string, got {self.pred!r}")
+        if not isinstance(self.type, LinkType):
+            raise ModelError(
+                "bad-relation-type",
+                f"relation type {self.type!r} of link from {self.pred} is not one of FS, SS, FF, SF",
+                ids=(self.pred,),
+            )
+        if not _is_int(self.lag) or self.lag < 0:
+            raise ModelError(
+                "bad-lag",
+                f"lag {self.lag!r} of link from {self.pred} is not a non-negative integer of working days",
+                ids=(self.pred,),
+            )
+
+
+@dataclass(frozen=True, slots=True)
+class Milestone:
+    """A node of a project's milestone graph; duration in working days (0 = an event)."""
+
+    id: str
+    name: str
+    duration: int
+    after: tuple[Link, ...] = ()
+    finish_by: dt.date | None = None
+    start_by: dt.date | None = None
+    not_before: dt.date | None = None
+    unit: str | None = None
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    percent: float | None = None
+    weight: float | None = None
+    note: str | None = None
+
+    def __post_init__(self) -> None:
+        ids = {"milestone": self.id}
+        if not isinstance(self.id, str) or not ID_RE.match(self.id):
+            raise ModelError("bad-id", f"milestone id {self.id!r} must match [A-Za-z0-9_.-]+", key="id",
+                             milestone=str(self.id))
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ModelError("missing-name", "milestone needs a non-empty name", key="name", **ids)
+        if not _is_int(self.duration) or self.duration < 0:
+            raise ModelError(
+                "bad-duration",
+                f"duration {self.duration!r} is not a non-negative integer of working days",
+                key="duration", **ids,
+            )
+        for key in ("finish_by", "start_by", "not_before", "actual_start", "actual_finish"):
+            v = getattr(self, key)
+            if v is not None and (not isinstance(v, dt.date) or isinstance(v, dt.datetime)):
+                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key, **ids)
+        if self.actual_finish is not None:
+            if self.actual_start is None:
+                raise ModelError("finish-without-start", "actual_finish without an actual_start",
+                                 key="actual_finish", **ids)
+            if self.actual_finish < self.actual_start:
+                raise ModelError(
+                    "finish-before-start",
+                    f"actual_finish {self.actual_finish} is before actual_start {self.actual_start}",
+                    key="actual_finish", **ids,
+                )
+        if self.percent is not None:
+            if not _is_number(self.percent) or not 0 <= self.percent <= 100:
+                raise ModelError("bad-percent", f"percent {self.percent!r} is outside 0..100",
+                                 key="percent", **ids)
+            if self.actual_start is None:
+                raise ModelError("percent-without-start", "percent without an actual_start",
+                                 key="percent", **ids)
+            if self.percent == 100 and self.actual_finish is None:
+                raise ModelError(
+                    "complete-without-finish",
+                    "percent 100 without an actual_finish (a finished milestone needs its actual finish)",
+                    key="percent", **ids,
+                )
+        if self.weight is not None and (not _is_number(self.weight) or self.weight <= 0):
+            raise ModelError("bad-weight", f"weight {self.weight!r} must be a positive number",
+                             key="weight", **ids)
+        seen: set[str] = set()
+        for link in self.after:
+            if link.pred == self.id:
+                raise ModelError("cycle", f"milestone {self.id} lists itself as predecessor",
+                                 key="after", ids=(self.id, self.id), **ids)
+            if link.pred in seen:
+                raise ModelError("duplicate-link", f"predecessor {link.pred} listed twice",
+                                 key="after", **ids)
+            seen.add(link.pred)
+
+    @property
+    def is_event(self) -> bool:
+        """Zero duration: marks a moment (开工, 通车, 投运)."""
+        return self.duration == 0
+
+    @property
+    def is_finished(self) -> bool:
+        """Has an actual finish."""
+        return self.actual_finish is not None
+
+    @property
+    def is_started(self) -> bool:
+        """Has an actual start and no actual finish (in progress)."""
+        return self.actual_start is not None and self.actual_finish is None
+
+    @property
+    def progress_weight(self) -> float:
+        """Its share in the project's physical progress: `weight`, else its duration (at least 1)."""
+        return float(self.weight) if self.weight is not None else float(max(self.duration, 1))
+
+    @property
+    def percent_complete(self) -> float:
+        """Physical percent complete (100 when finished, 0 when not started)."""
+        if self.actual_finish is not None:
+            return 100.0
+        if self.actual_start is None:
+            return 0.0
+        return float(self.percent or 0.0)
+
+
+@dataclass(frozen=True, slots=True)
+class FactorRequirement:
+    """A factor-guarantee approval (用地/用林/用能/环评 …) the milestone cannot start without."""
+
+    id: str
+    kind: str
+    milestone: str
+    status: FactorStatus
+    unit: str | None = None
+    expected: dt.date | None = None
+    blocker: str | None = None
+    name: str | None = None
+    approved: dt.date | None = None
+    needed_by: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        ids = {"factor": str(self.id), "milestone": str(self.milestone)}
+        if not isinstance(self.id, str) or not ID_RE.match(self.id):
+            raise ModelError("bad-id", f"factor id {self.id!r} must match [A-Za-z0-9_.-]+", key="id", **ids)
+        if not isinstance(self.kind, str) or not self.kind.strip():
+            raise ModelError("missing-kind", "factor needs a kind (用地, 用林, 用能, 环评 …)", key="kind", **ids)
+        if not isinstance(self.milestone, str) or not self.milestone:
+            raise ModelError("missing-milestone", "factor needs the milestone it attaches to",
+                             key="milestone", **ids)
+        if not isinstance(self.status, FactorStatus):
+            raise ModelError(
+                "bad-factor-status",
+                f"factor status {self.status!r} is not one of 未启动, 办理中, 已批复",
+                key="status", **ids,
+            )
+        for key in ("expected", "approved", "needed_by"):
+            v = getattr(self, key)
+            if v is not None and (not isinstance(v, dt.date) or isinstance(v, dt.datetime)):
+                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key, **ids)
+
+    @property
+    def is_approved(self) -> bool:
+        """Approved (已批复)."""
+        return self.status is FactorStatus.APPROVED
+
+
+def _frozen_months(m: Mapping[str, float]) -> Mapping[str, float]:
+    return MappingProxyType(dict(sorted(m.items())))
+
+
+@dataclass(frozen=True, slots=True)
+class InvestmentPlan:
+    """The year's investment plan by month and what was completed (万元), for 序时进度."""
+
+    total: float
+    year: int
+    annual_plan: float
+    plan: Mapping[str, float] = field(default_factory=dict)
+    completed: Mapping[str, float] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if not _is_number(self.total) or self.total <= 0:
+            raise ModelError("bad-investment", f"investment total {self.total!r} must be a positive number",
+                             key="total")
+        if not _is_int(self.year) or not 2000 <= self.year <= 2100:
+            raise ModelError("bad-investment", f"investment year {self.year!r} is not a year", key="year")
+        if not _is_number(self.annual_plan) or self.annual_plan < 0:
+            raise ModelError("bad-investment",
+                             f"annual_plan {self.annual_plan!r} must be a non-negative number",
+                             key="annual_plan")
+        for name in ("plan", "completed"):
+            months = getattr(self, name)
+            for k, v in months.items():
+                m = MONTH_RE.match(k) if isinstance(k, str) else None
+                if m is None or int(m.group(1)) != self.year or not 1 <= int(m.group(2)) <= 12:
+                    raise ModelError("bad-investment",
+                                     f"investment.{name} month {k!r} is not YYYY-MM within {self.year}",
+                                     key=name)
+                if not _is_number(v) or v < 0:
+                    raise ModelError("bad-investment",
+                                     f"investment.{name}[{k}] = {v!r} must be a non-negative number",
+                                     key=name)
+            object.__setattr__(self, name, _frozen_months(months))
+        if self.plan and abs(sum(self.plan.values()) - self.annual_plan) > 0.5:
+            raise ModelError(
+                "bad-investment",
+                f"investment.plan months sum to {sum(self.plan.values()):g}, not annual_plan "
+                f"{self.annual_plan:g}",
+                key="plan",
+            )
+
+    def month_plan(self, month: int) -> float:
+        """Planned amount for month 1..12 of the plan year (0 when not planned)."""
+        return float(self.plan.get(f"{self.year}-{month:02d}", 0.0))
+
+    def month_completed(self, month: int) -> float:
+        """Completed amount reported for month 1..12 of the plan year."""
+        return float(self.completed.get(f"{self.year}-{month:02d}", 0.0))
+
+
+@dataclass(frozen=True, slots=True)
+class Project:
+    """A project: its milestone graph, factor requirements and investment plan, all checked
+    against each other (unique ids, known predecessors, factors on known milestones)."""
+
+    id: str
+    name: str
+    lead_unit: str
+    start: dt.date
+    calendar: str
+    milestones: tuple[Milestone, ...]
+    factors: tuple[FactorRequirement, ...] = ()
+    units: tuple[str, ...] = ()
+    investment: InvestmentPlan | None = None
+    leader: str | None = None
+    category: str | None = None
+    location: str | None = None
+    seed: str | None = None
+    target: str | None = None
+
+    def __post_init__(self) -> None:
+        pid = {"project": str(self.id)}
+        if not isinstance(self.calendar, str) or not self.calendar:
+            raise ModelError("unknown-calendar", f"calendar {self.calendar!r} must name a calendar",
+                             key="calendar", **pid)
+        if not isinstance(self.id, str) or not ID_RE.match(self.id):
+            raise ModelError("bad-project-id", f"project id {self.id!r} must match [A-Za-z0-9_.-]+",
+                             key="id", **pid)
+        if not isinstance(self.name, str) or not self.name.strip():
+            raise ModelError("missing-name", "project needs a non-empty name", key="name", **pid)
+        if not isinstance(self.lead_unit, str):
+            raise ModelError("bad-lead-unit", f"lead_unit {self.lead_unit!r} must be a string (牵头单位)",
+                             key="lead_unit", **pid)
+        if not isinstance(self.start, dt.date) or isinstance(self.start, dt.datetime):
+            raise ModelError("bad-date", f"project start {self.start!r} is not a date", key="start", **pid)
+        seen: set[str] = set()
+        for m in self.milestones:
+            if m.id in seen:
+                raise ModelError("duplicate-milestone", f"milestone id {m.id} is used twice", key="id",
+                                 milestone=m.id, **pid)
+            seen.add(m.id)
+        for m in self.milestones:
+            for link in m.after:
+                if link.pred not in seen:
+                    raise ModelError("unknown-predecessor", f"predecessor {link.pred} is not a milestone "
+                                     "of this project", key="after", milestone=m.id, ids=(link.pred,), **pid)
+        fseen: set[str] = set()
+        for f in self.factors:
+            if f.id in fseen:
+                raise ModelError("duplicate-factor", f"factor id {f.id} is used twice", key="id",
+                                 factor=f.id, **pid)
+            fseen.add(f.id)
+            if f.milestone not in seen:
+                raise ModelError("unknown-milestone", f"factor {f.id} is on unknown milestone {f.milestone}",
+                                 key="milestone", factor=f.id, milestone=f.milestone, **pid)
+
+    def milestone(self, mid: str) -> Milestone:
+        """The milestone with id `mid` (KeyError when absent)."""
+        for m in self.milestones:
+            if m.id == mid:
+                return m
+        raise KeyError(mid)
+
+    def factors_of(self, mid: str) -> tuple[FactorRequirement, ...]:
+        """Factor requirements attached to milestone `mid`."""
+        return tuple(f for f in self.factors if f.milestone == mid)
+
+    @property
+    def all_units(self) -> tuple[str, ...]:
+        """Every unit named by the project: lead, responsible, milestone and factor units."""
+        out = [u for u in (self.lead_unit, *self.units) if u]
+        out += [m.unit for m in self.milestones if m.unit]
+        out += [f.unit for f in self.factors if f.unit]
+        return tuple(dict.fromkeys(out))

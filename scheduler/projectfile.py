@@ -1,0 +1,409 @@
+"""Reads project files (TOML, shared/spec/project-files.md) into validated Projects.
+
+Every broken rule becomes a ProjectFileError naming the file, the line (TOML's own for syntax
+errors; the line of the offending key or table otherwise), the project and milestone ids and the
+rule; a cycle names its milestones (networkx.find_cycle)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import tomllib
+from collections.abc import Container, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import networkx as nx
+
+from .errors import CycleError, ProjectFileError
+from .model import (
+    FactorRequirement,
+    FactorStatus,
+    InvestmentPlan,
+    Link,
+    LinkType,
+    Milestone,
+    ModelError,
+    Project,
+)
+
+_ARRAY_HDR = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
+_TABLE_HDR = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
+_KEY = re.compile(r'^\s*("[^"]*"|[A-Za-z0-9_-]+)\s*=')
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFile:
+    """A project read from a file, with the file's path and the SHA-256 of its bytes."""
+
+    project: Project
+    path: Path
+    digest: str
+    text: str
+
+
+class _Lines:
+    """Where things stand in the file: header line of each table, line of each key in it."""
+
+    def __init__(self, text: str) -> None:
+        self.headers: dict[tuple[str, int], int] = {}
+        self.keys: dict[tuple[str, int, str], int] = {}
+        counts: dict[str, int] = {}
+        section: tuple[str, int] = ("", 0)
+        for no, line in enumerate(text.splitlines(), start=1):
+            m = _ARRAY_HDR.match(line)
+            if m:
+                name = m.group(1).strip()
+                k = counts.get(name, 0)
+                counts[name] = k + 1
+                section = (name, k)
+                self.headers[section] = no
+                continue
+            m = _TABLE_HDR.match(line)
+            if m and not line.lstrip().startswith("[["):
+                section = (m.group(1).strip(), 0)
+                self.headers[section] = no
+                continue
+            m = _KEY.match(line)
+            if m:
+                self.keys.setdefault((section[0], section[1], m.group(1).strip('"')), no)
+
+    def find(self, table: str, index: int, key: str | None) -> int | None:
+        if key is not None:
+            line = self.keys.get((table, index, key))
+            if line is not None:
+                return line
+            for (t, i, _k), ln in self.keys.items():  # a sub-table such as [investment.plan]
+                if t.startswith(f"{table}.{key}") and i == index:
+                    return self.headers.get((t, i), ln)
+        return self.headers.get((table, index))
+
+
+def _date(value: Any, key: str, **ids: str) -> dt.date | None:
+    if value is None:
+        return None
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if isinstance(value, str):
+        try:
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise ModelError("bad-date", f"{key} = {value!r} is not a date (YYYY-MM-DD)", key=key, **ids)
+
+
+def _str(value: Any, key: str, *, required: bool = False, kind: str = "bad-value", **ids: str) -> str | None:
+    if value is None:
+        if required:
+            raise ModelError(f"missing-{key.replace('_', '-')}", f"`{key}` is required", key=key, **ids)
+        return None
+    if not isinstance(value, str):
+        raise ModelError(kind, f"{key} = {value!r} must be a string", key=key, **ids)
+    return value
+
+
+def _links(value: Any, **ids: str) -> tuple[Link, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ModelError("bad-link", f"after = {value!r} must be a list of ids or {{id, type, lag}} tables",
+                         key="after", **ids)
+    out = []
+    for item in value:
+        if isinstance(item, str):
+            out.append(Link(item))
+        elif isinstance(item, dict):
+            pred = item.get("id")
+            if not isinstance(pred, str) or not pred:
+                raise ModelError("bad-link", f"link {item!r} needs the predecessor's id", key="after", **ids)
+            rtype = item.get("type", "FS")
+            if rtype not in LinkType.__members__:
+                raise ModelError("bad-relation-type",
+                                 f"relation type {rtype!r} of link from {pred} is not one of FS, SS, FF, SF",
+                                 key="after", ids=(pred,), **ids)
+            try:
+                out.append(Link(pred, LinkType(rtype), item.get("lag", 0)))
+            except ModelError as e:
+                raise ModelError(e.kind, e.message, key="after", ids=e.ids, **ids) from None
+        else:
+            raise ModelError("bad-link", f"predecessor {item!r} must be an id or an {{id, type, lag}} table",
+                             key="after", **ids)
+    return tuple(out)
+
+
+def _milestone(raw: Any, pid: str, idx: int) -> Milestone:
+    if not isinstance(raw, dict):
+        raise ModelError("bad-milestone", "[[milestone]] must be a table", project=pid)
+    mid = raw.get("id")
+    if not isinstance(mid, str) or not mid:
+        raise ModelError("missing-milestone-id", f"milestone #{idx + 1} has no id", key="id", project=pid)
+    ids = {"project": pid, "milestone": mid}
+    if "duration" not in raw:
+        raise ModelError("bad-duration", "duration is missing (a non-negative integer of working days)",
+                         key="duration", **ids)
+    percent = raw.get("percent")
+    if percent is not None and (not isinstance(percent, int | float) or isinstance(percent, bool)):
+        raise ModelError("bad-percent", f"percent {percent!r} is not a number in 0..100", key="percent", **ids)
+    try:
+        return Milestone(
+            id=mid,
+            name=_str(raw.get("name"), "name", **ids) or mid,
+            duration=raw["duration"],
+            after=_links(raw.get("after"), **ids),
+            finish_by=_date(raw.get("finish_by"), "finish_by", **ids),
+            start_by=_date(raw.get("start_by"), "start_by", **ids),
+            not_before=_date(raw.get("not_before"), "not_before", **ids),
+            unit=_str(raw.get("unit"), "unit", **ids),
+            actual_start=_date(raw.get("actual_start"), "actual_start", **ids),
+            actual_finish=_date(raw.get("actual_finish"), "actual_finish", **ids),
+            percent=percent,
+            weight=raw.get("weight"),
+            note=_str(raw.get("note"), "note", **ids),
+        )
+    except ModelError as e:
+        if e.project is None:
+            e = ModelError(e.kind, e.message, key=e.key, ids=e.ids, **ids)
+        raise e from None
+
+
+def _factor(raw: Any, pid: str, idx: int) -> FactorRequirement:
+    if not isinstance(raw, dict):
+        raise ModelError("bad-factor", "[[factor]] must be a table", project=pid)
+    fid = raw.get("id")
+    if not isinstance(fid, str) or not fid:
+        raise ModelError("missing-factor-id", f"factor #{idx + 1} has no id", key="id", project=pid)
+    ids = {"project": pid, "factor": fid}
+    ms = raw.get("milestone")
+    if isinstance(ms, str):
+        ids["milestone"] = ms
+    status = raw.get("status")
+    if status not in [s.value for s in FactorStatus]:
+        raise ModelError("bad-factor-status", f"factor status {status!r} is not one of 未启动, 办理中, 已批复",
+                         key="status", **ids)
+    kind = _str(raw.get("kind"), "kind", required=True, **ids)
+    return FactorRequirement(
+        id=fid,
+        kind=kind or "",
+        milestone=ms if isinstance(ms, str) else _str(ms, "milestone", required=True, **ids) or "",
+        status=FactorStatus(status),
+        unit=_str(raw.get("unit"), "unit", **ids),
+        expected=_date(raw.get("expected"), "expected", **ids),
+        blocker=_str(raw.get("blocker"), "blocker", **ids),
+        name=_str(raw.get("name"), "name", **ids),
+        approved=_date(raw.get("approved"), "approved", **ids),
+        needed_by=_date(raw.get("needed_by"), "needed_by", **ids),
+    )
+
+
+def _investment(raw: Any, pid: str) -> InvestmentPlan | None:
+    if raw is None:
+        return None
+    if not isinstance(raw, dict):
+        raise ModelError("bad-investment", "[investment] must be a table", project=pid)
+    for key in ("plan", "completed"):
+        if key in raw and not isinstance(raw[key], dict):
+            raise ModelError("bad-investment", f"investment.{key} must be a table of \"YYYY-MM\" = amount",
+                             key=key, project=pid)
+    try:
+        return InvestmentPlan(
+            total=raw.get("total", 0),
+            year=raw.get("year", 0),
+            annual_plan=raw.get("annual_plan", 0),
+            plan=dict(raw.get("plan", {})),
+            completed=dict(raw.get("completed", {})),
+        )
+    except ModelError as e:
+        raise ModelError(e.kind, e.message, key=e.key, project=pid) from None
+
+
+def _project(data: dict[str, Any], default_calendar: str) -> Project:
+    head = data.get("project")
+    if not isinstance(head, dict):
+        raise ModelError("missing-project", "the file has no [project] table", key=None)
+    pid = head.get("id")
+    if not isinstance(pid, str) or not pid:
+        raise ModelError("missing-project-id", f"[project] id {pid!r} is missing or not a string", key="id")
+    ids = {"project": pid}
+    name = head.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise ModelError("missing-name", f"[project] name {name!r} is missing or empty", key="name", **ids)
+    if head.get("start") is None:
+        raise ModelError("missing-start", "[project] start is missing (the earliest start date)",
+                         key="start", **ids)
+    start = _date(head.get("start"), "start", **ids)
+    units = head.get("units", [])
+    if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
+        raise ModelError("bad-units", f"units = {units!r} must be a list of unit names", key="units", **ids)
+    raw_ms = data.get("milestone", [])
+    raw_fs = data.get("factor", [])
+    if not isinstance(raw_ms, list):
+        raise ModelError("bad-milestone", "milestones must be [[milestone]] tables", **ids)
+    if not isinstance(raw_fs, list):
+        raise ModelError("bad-factor", "factors must be [[factor]] tables", **ids)
+    milestones = tuple(_milestone(m, pid, i) for i, m in enumerate(raw_ms))
+    factors = tuple(_factor(f, pid, i) for i, f in enumerate(raw_fs))
+    calendar = head.get("calendar", default_calendar)
+    if not isinstance(calendar, str):
+        raise ModelError("unknown-calendar", f"calendar = {calendar!r} must name a calendar", key="calendar",
+                         **ids)
+    assert start is not None
+    return Project(
+        id=pid,
+        name=name,
+        lead_unit=_str(head.get("lead_unit"), "lead_unit", **ids) or "",
+        start=start,
+        calendar=calendar,
+        milestones=milestones,
+        factors=factors,
+        units=tuple(units),
+        investment=_investment(data.get("investment"), pid),
+        leader=_str(head.get("leader"), "leader", **ids),
+        category=_str(head.get("category"), "category", **ids),
+        location=_str(head.get("location"), "location", **ids),
+        seed=_str(head.get("seed"), "seed", **ids),
+        target=_str(head.get("target"), "target", **ids),
+    )
+
+
+def _locate(e: ModelError, lines: _Lines, data: dict[str, Any]) -> int | None:
+    """The line of the key or table an error is about."""
+    if e.factor is not None:
+        for i, f in enumerate(data.get("factor", []) or []):
+            if isinstance(f, dict) and f.get("id") == e.factor:
+                return lines.find("factor", i, e.key)
+    if e.milestone is not None:
+        for i, m in enumerate(data.get("milestone", []) or []):
+            if isinstance(m, dict) and m.get("id") == e.milestone:
+                line = lines.find("milestone", i, e.key)
+                if e.kind == "duplicate-milestone":  # the second occurrence is the offender
+                    later = [j for j, mm in enumerate(data["milestone"]) if isinstance(mm, dict)
+                             and mm.get("id") == e.milestone]
+                    line = lines.find("milestone", later[-1], e.key)
+                return line
+    if e.kind == "bad-investment":
+        return lines.find("investment", 0, e.key)
+    return lines.find("project", 0, e.key)
+
+
+def _check_graph(project: Project) -> None:
+    g = nx.DiGraph()
+    g.add_nodes_from(m.id for m in project.milestones)
+    g.add_edges_from((link.pred, m.id) for m in project.milestones for link in m.after)
+    try:
+        edges = nx.find_cycle(g)
+    except nx.NetworkXNoCycle:
+        return
+    cycle = [u for u, _v in edges] + [edges[0][0]]
+    raise CycleError(f"milestones form a cycle: {' -> '.join(cycle)}", cycle=cycle,
+                     project=project.id, milestone=cycle[0])
+
+
+def parse_project(text: str, source: str | Path, *, calendars: Container[str] | None = None,
+                  default_calendar: str = "construction") -> Project:
+    """Parse and validate one project file's text; `source` names it in errors."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as e:
+        msg = str(e)
+        line = getattr(e, "lineno", None)
+        if line is None:
+            m = re.search(r"line (\d+)", msg)
+            line = int(m.group(1)) if m else None
+        raise ProjectFileError("toml-syntax", f"not valid TOML: {msg}", file=source, line=line) from None
+    lines = _Lines(text)
+    try:
+        project = _project(data, default_calendar)
+    except ModelError as e:
+        raise ProjectFileError(e.kind, e.message, file=source, line=_locate(e, lines, data),
+                               project=e.project or _pid(data), milestone=e.milestone, factor=e.factor,
+                               ids=e.ids) from None
+    if calendars is not None and project.calendar not in calendars:
+        raise ProjectFileError("unknown-calendar", f"calendar {project.calendar!r} is not defined under "
+                               "calendar/", file=source, line=lines.find("project", 0, "calendar"),
+                               project=project.id)
+    try:
+        _check_graph(project)
+    except CycleError as e:
+        idx = next(i for i, m in enumerate(project.milestones) if m.id == e.milestone)
+        raise CycleError(e.message, cycle=e.cycle, file=source, line=lines.find("milestone", idx, "after"),
+                         project=project.id, milestone=e.milestone) from None
+    return project
+
+
+def _pid(data: dict[str, Any]) -> str | None:
+    head = data.get("project")
+    pid = head.get("id") if isinstance(head, dict) else None
+    return pid if isinstance(pid, str) else None
+
+
+def read_project_file(path: Path, *, calendars: Container[str] | None = None,
+                      default_calendar: str = "construction") -> ProjectFile:
+    """Read, decode and validate one project file."""
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ProjectFileError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as e:
+        line = raw[: e.start].count(b"\n") + 1
+        raise ProjectFileError("encoding", f"not UTF-8 text (byte {e.start})", file=path, line=line) from None
+    project = parse_project(text, path, calendars=calendars, default_calendar=default_calendar)
+    return ProjectFile(project, path, hashlib.sha256(raw).hexdigest(), text)
+
+
+def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
+    """Files named, and the *.toml files of folders named (sorted), in the order given."""
+    out: list[Path] = []
+    for p in map(Path, paths):
+        if p.is_dir():
+            out.extend(sorted(p.glob("*.toml")))
+        elif p.exists():
+            out.append(p)
+        else:
+            raise ProjectFileError("no-such-file", "no such file or folder", file=p)
+    return out
+
+
+def read_portfolio(paths: Sequence[str | Path], *, calendars: Container[str] | None = None,
+                   default_calendar: str = "construction") -> list[ProjectFile]:
+    """Read every file; refuse a project id already used by another file."""
+    seen: dict[str, Path] = {}
+    out = []
+    for path in expand_paths(paths):
+        pf = read_project_file(path, calendars=calendars, default_calendar=default_calendar)
+        if pf.project.id in seen:
+            raise ProjectFileError("duplicate-project", f"project id {pf.project.id} is already used by "
+                                   f"{seen[pf.project.id]}", file=path, line=_Lines(pf.text).find("project", 0, "id"),
+                                   project=pf.project.id)
+        seen[pf.project.id] = path
+        out.append(pf)
+    return out
+
+
+def collect_errors(paths: Sequence[str | Path], *, calendars: Container[str] | None = None,
+                   default_calendar: str = "construction") -> tuple[list[ProjectFile], list[ProjectFileError]]:
+    """Validate every file and collect all errors (one per file) rather than stop at the first."""
+    seen: dict[str, Path] = {}
+    good: list[ProjectFile] = []
+    errors: list[ProjectFileError] = []
+    try:
+        files = expand_paths(paths)
+    except ProjectFileError as e:
+        return [], [e]
+    for path in files:
+        try:
+            pf = read_project_file(path, calendars=calendars, default_calendar=default_calendar)
+        except ProjectFileError as e:
+            errors.append(e)
+            continue
+        if pf.project.id in seen:
+            errors.append(ProjectFileError("duplicate-project", f"project id {pf.project.id} is already used "
+                                           f"by {seen[pf.project.id]}", file=path,
+                                           line=_Lines(pf.text).find("project", 0, "id"), project=pf.project.id))
+            continue
+        seen[pf.project.id] = path
+        good.append(pf)
+    return good, errors

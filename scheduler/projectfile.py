@@ -94,7 +94,8 @@ def _date(value: Any, key: str, **ids: str) -> dt.date | None:
     raise ModelError("bad-date", f"{key} = {value!r} is not a date (YYYY-MM-DD)", key=key, **ids)
 
 
-def _str(value: Any, key: str, *, required: bool = False, kind: str = "bad-value", **ids: str) -> str | None:
+def _str(value: Any, key: str, ids: dict[str, str], *, required: bool = False,
+         kind: str = "bad-value") -> str | None:
     if value is None:
         if required:
             raise ModelError(f"missing-{key.replace('_', '-')}", f"`{key}` is required", key=key, **ids)
@@ -149,18 +150,18 @@ def _milestone(raw: Any, pid: str, idx: int) -> Milestone:
     try:
         return Milestone(
             id=mid,
-            name=_str(raw.get("name"), "name", **ids) or mid,
+            name=_str(raw.get("name"), "name", ids) or mid,
             duration=raw["duration"],
             after=_links(raw.get("after"), **ids),
             finish_by=_date(raw.get("finish_by"), "finish_by", **ids),
             start_by=_date(raw.get("start_by"), "start_by", **ids),
             not_before=_date(raw.get("not_before"), "not_before", **ids),
-            unit=_str(raw.get("unit"), "unit", **ids),
+            unit=_str(raw.get("unit"), "unit", ids),
             actual_start=_date(raw.get("actual_start"), "actual_start", **ids),
             actual_finish=_date(raw.get("actual_finish"), "actual_finish", **ids),
             percent=percent,
             weight=raw.get("weight"),
-            note=_str(raw.get("note"), "note", **ids),
+            note=_str(raw.get("note"), "note", ids),
         )
     except ModelError as e:
         if e.project is None:
@@ -182,16 +183,16 @@ def _factor(raw: Any, pid: str, idx: int) -> FactorRequirement:
     if status not in [s.value for s in FactorStatus]:
         raise ModelError("bad-factor-status", f"factor status {status!r} is not one of 未启动, 办理中, 已批复",
                          key="status", **ids)
-    kind = _str(raw.get("kind"), "kind", required=True, **ids)
+    kind = _str(raw.get("kind"), "kind", ids, required=True)
     return FactorRequirement(
         id=fid,
         kind=kind or "",
-        milestone=ms if isinstance(ms, str) else _str(ms, "milestone", required=True, **ids) or "",
+        milestone=ms if isinstance(ms, str) else _str(ms, "milestone", ids, required=True) or "",
         status=FactorStatus(status),
-        unit=_str(raw.get("unit"), "unit", **ids),
+        unit=_str(raw.get("unit"), "unit", ids),
         expected=_date(raw.get("expected"), "expected", **ids),
-        blocker=_str(raw.get("blocker"), "blocker", **ids),
-        name=_str(raw.get("name"), "name", **ids),
+        blocker=_str(raw.get("blocker"), "blocker", ids),
+        name=_str(raw.get("name"), "name", ids),
         approved=_date(raw.get("approved"), "approved", **ids),
         needed_by=_date(raw.get("needed_by"), "needed_by", **ids),
     )
@@ -252,18 +253,18 @@ def _project(data: dict[str, Any], default_calendar: str) -> Project:
     return Project(
         id=pid,
         name=name,
-        lead_unit=_str(head.get("lead_unit"), "lead_unit", **ids) or "",
+        lead_unit=_str(head.get("lead_unit"), "lead_unit", ids) or "",
         start=start,
         calendar=calendar,
         milestones=milestones,
         factors=factors,
         units=tuple(units),
         investment=_investment(data.get("investment"), pid),
-        leader=_str(head.get("leader"), "leader", **ids),
-        category=_str(head.get("category"), "category", **ids),
-        location=_str(head.get("location"), "location", **ids),
-        seed=_str(head.get("seed"), "seed", **ids),
-        target=_str(head.get("target"), "target", **ids),
+        leader=_str(head.get("leader"), "leader", ids),
+        category=_str(head.get("category"), "category", ids),
+        location=_str(head.get("location"), "location", ids),
+        seed=_str(head.get("seed"), "seed", ids),
+        target=_str(head.get("target"), "target", ids),
     )
 
 

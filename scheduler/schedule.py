@@ -252,7 +252,7 @@ def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
     event = (frame.duration == 0) & (net.status == cpm.NOT_STARTED)
     fb = res.fin_bound.astype(np.int64)
     warnings: list[str] = []
-    for name, (projects, rows) in _by_calendar(frame).items():
+    for name, (_projects, rows) in _by_calendar(frame).items():
         cal = calendars[name]
         es, ef, ls, lf = res.es[rows], res.ef[rows], res.ls[rows], res.lf[rows]
         ev = event[rows]

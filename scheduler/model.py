@@ -140,15 +140,17 @@ class Milestone:
         if self.weight is not None and (not _is_number(self.weight) or self.weight <= 0):
             raise ModelError("bad-weight", f"weight {self.weight!r} must be a positive number",
                              key="weight", **ids)
-        seen: set[str] = set()
+        # Two links between the same pair are allowed when their types differ (the SS+FF ladder,
+        # as Primavera P6 allows); the same type twice is refused.
+        seen: set[tuple[str, LinkType]] = set()
         for link in self.after:
             if link.pred == self.id:
                 raise ModelError("cycle", f"milestone {self.id} lists itself as predecessor",
                                  key="after", ids=(self.id, self.id), **ids)
-            if link.pred in seen:
-                raise ModelError("duplicate-link", f"predecessor {link.pred} listed twice",
+            if (link.pred, link.type) in seen:
+                raise ModelError("duplicate-link", f"predecessor {link.pred} listed twice with type {link.type}",
                                  key="after", **ids)
-            seen.add(link.pred)
+            seen.add((link.pred, link.type))
 
     @property
     def is_event(self) -> bool:

@@ -1,0 +1,438 @@
+"""The storage adapter: the database schema (SQLAlchemy Core), opening a database (SQLite or
+PostgreSQL) with its migrations applied, transactions, and a deterministic dump for tests.
+
+Projects are loaded and read back by `scheduler.repository`; the weekly run, reports and alerts
+write their own tables through `transaction(engine)`. Timestamps are stored as UTC."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Connection,
+    Date,
+    DateTime,
+    Engine,
+    Float,
+    ForeignKeyConstraint,
+    Index,
+    Integer,
+    MetaData,
+    PrimaryKeyConstraint,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    select,
+)
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
+
+from .errors import StorageError
+
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+
+metadata = MetaData()
+"""The whole schema; `scheduler/migrations` creates exactly this (a test compares them)."""
+
+
+def _ts(name: str, nullable: bool = False) -> Column[dt.datetime]:
+    return Column(name, DateTime(timezone=True), nullable=nullable)
+
+
+projects = Table(
+    "projects", metadata,
+    Column("id", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("lead_unit", String, nullable=False),
+    Column("calendar", String, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("leader", String),
+    Column("category", String),
+    Column("location", String),
+    Column("target", String),
+    Column("seed", String),
+    Column("units", JSON, nullable=False),
+    Column("source_path", String, nullable=False),
+    Column("digest", String(64), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("investment_total", Float),
+    Column("investment_year", Integer),
+    Column("investment_annual_plan", Float),
+    _ts("loaded_at"),
+    PrimaryKeyConstraint("id", name="pk_projects"),
+)
+
+milestones = Table(
+    "milestones", metadata,
+    Column("project_id", String, nullable=False),
+    Column("id", String, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("name", String, nullable=False),
+    Column("duration", Integer, nullable=False),
+    Column("not_before", Date),
+    Column("start_by", Date),
+    Column("finish_by", Date),
+    Column("unit", String),
+    Column("actual_start", Date),
+    Column("actual_finish", Date),
+    Column("percent", Float),
+    Column("weight", Float),
+    Column("note", Text),
+    PrimaryKeyConstraint("project_id", "id", name="pk_milestones"),
+    ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE",
+                         name="fk_milestones_project"),
+    UniqueConstraint("project_id", "seq", name="uq_milestones_seq"),
+    CheckConstraint("duration >= 0", name="ck_milestones_duration"),
+)
+
+links = Table(
+    "links", metadata,
+    Column("project_id", String, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("pred_id", String, nullable=False),
+    Column("succ_id", String, nullable=False),
+    Column("type", String(2), nullable=False),
+    Column("lag", Integer, nullable=False),
+    PrimaryKeyConstraint("project_id", "succ_id", "pred_id", "type", name="pk_links"),
+    ForeignKeyConstraint(["project_id", "pred_id"], ["milestones.project_id", "milestones.id"],
+                         ondelete="CASCADE", name="fk_links_pred"),
+    ForeignKeyConstraint(["project_id", "succ_id"], ["milestones.project_id", "milestones.id"],
+                         ondelete="CASCADE", name="fk_links_succ"),
+    CheckConstraint("type IN ('FS', 'SS', 'FF', 'SF')", name="ck_links_type"),
+    CheckConstraint("lag >= 0", name="ck_links_lag"),
+    Index("ix_links_pred", "project_id", "pred_id"),
+)
+
+factors = Table(
+    "factors", metadata,
+    Column("project_id", String, nullable=False),
+    Column("id", String, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("milestone_id", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("unit", String),
+    Column("expected", Date),
+    Column("blocker", Text),
+    Column("name", String),
+    Column("approved", Date),
+    Column("needed_by", Date),
+    PrimaryKeyConstraint("project_id", "id", name="pk_factors"),
+    ForeignKeyConstraint(["project_id", "milestone_id"], ["milestones.project_id", "milestones.id"],
+                         ondelete="CASCADE", name="fk_factors_milestone"),
+    CheckConstraint("status IN ('未启动', '办理中', '已批复')", name="ck_factors_status"),
+    Index("ix_factors_milestone", "project_id", "milestone_id"),
+)
+
+investment_months = Table(
+    "investment_months", metadata,
+    Column("project_id", String, nullable=False),
+    Column("month", String(7), nullable=False),
+    Column("planned", Float),
+    Column("completed", Float),
+    PrimaryKeyConstraint("project_id", "month", name="pk_investment_months"),
+    ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE",
+                         name="fk_investment_months_project"),
+)
+
+baselines = Table(
+    "baselines", metadata,
+    Column("project_id", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    _ts("created_at"),
+    Column("reason", Text, nullable=False),
+    Column("current", Boolean, nullable=False),
+    PrimaryKeyConstraint("project_id", "version", name="pk_baselines"),
+    ForeignKeyConstraint(["project_id"], ["projects.id"], ondelete="CASCADE",
+                         name="fk_baselines_project"),
+)
+
+baseline_milestones = Table(
+    "baseline_milestones", metadata,
+    Column("project_id", String, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("milestone_id", String, nullable=False),
+    Column("start", Date, nullable=False),
+    Column("finish", Date, nullable=False),
+    Column("duration", Integer, nullable=False),
+    PrimaryKeyConstraint("project_id", "version", "milestone_id", name="pk_baseline_milestones"),
+    ForeignKeyConstraint(["project_id", "version"], ["baselines.project_id", "baselines.version"],
+                         ondelete="CASCADE", name="fk_baseline_milestones_baseline"),
+)
+
+weekly_reports = Table(
+    "weekly_reports", metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("filename", String, nullable=False),
+    Column("digest", String(64), nullable=False),
+    _ts("received_at"),
+    PrimaryKeyConstraint("id", name="pk_weekly_reports"),
+    UniqueConstraint("unit", "week", "version", name="uq_weekly_reports_unit_week_version"),
+    Index("ix_weekly_reports_week", "week"),
+)
+
+report_rows = Table(
+    "report_rows", metadata,
+    Column("report_id", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("project_id", String, nullable=False),
+    Column("item_kind", String, nullable=False),
+    Column("item_id", String, nullable=False),
+    Column("actual_start", Date),
+    Column("actual_finish", Date),
+    Column("percent", Float),
+    Column("investment_week", Float),
+    Column("factor_status", String),
+    Column("expected", Date),
+    Column("blocker", Text),
+    PrimaryKeyConstraint("report_id", "seq", name="pk_report_rows"),
+    ForeignKeyConstraint(["report_id"], ["weekly_reports.id"], ondelete="CASCADE",
+                         name="fk_report_rows_report"),
+    CheckConstraint("item_kind IN ('milestone', 'factor')", name="ck_report_rows_item_kind"),
+    Index("ix_report_rows_item", "project_id", "item_kind", "item_id"),
+)
+
+runs = Table(
+    "runs", metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("data_date", Date, nullable=False),
+    _ts("started_at"),
+    _ts("finished_at", nullable=True),
+    Column("status", String, nullable=False),
+    Column("inputs", JSON, nullable=False),
+    Column("current", Boolean, nullable=False),
+    Column("summary", JSON),
+    PrimaryKeyConstraint("id", name="pk_runs"),
+    CheckConstraint("status IN ('running', 'complete', 'failed')", name="ck_runs_status"),
+    Index("ix_runs_week", "week"),
+)
+
+findings = Table(
+    "findings", metadata,
+    Column("run_id", Integer, nullable=False),
+    Column("seq", Integer, nullable=False),
+    Column("key", String, nullable=False),
+    Column("project_id", String, nullable=False),
+    Column("milestone_id", String),
+    Column("factor_id", String),
+    Column("factor_kind", String),
+    Column("kind", String, nullable=False),
+    Column("light", String, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("days", Integer),
+    Column("first_seen", String, nullable=False),
+    Column("weeks_red", Integer, nullable=False),
+    Column("message", Text, nullable=False),
+    Column("details", JSON, nullable=False),
+    PrimaryKeyConstraint("run_id", "seq", name="pk_findings"),
+    ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE", name="fk_findings_run"),
+    Index("ix_findings_key", "key"),
+    Index("ix_findings_project", "project_id"),
+)
+
+alerts = Table(
+    "alerts", metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("run_id", Integer),
+    Column("week", String(8), nullable=False),
+    Column("finding_key", String, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("channel", String, nullable=False),
+    Column("address", String, nullable=False),
+    Column("subject", Text, nullable=False),
+    Column("body", Text, nullable=False),
+    Column("status", String, nullable=False),
+    Column("attempts", Integer, nullable=False),
+    _ts("next_attempt_at", nullable=True),
+    Column("last_error", Text),
+    _ts("created_at"),
+    _ts("delivered_at", nullable=True),
+    PrimaryKeyConstraint("id", name="pk_alerts"),
+    ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="SET NULL", name="fk_alerts_run"),
+    UniqueConstraint("week", "finding_key", "channel", "address", name="uq_alerts_delivery"),
+    CheckConstraint("channel IN ('email', 'webhook')", name="ck_alerts_channel"),
+    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="ck_alerts_status"),
+    Index("ix_alerts_status", "status"),
+)
+
+run_lock = Table(
+    "run_lock", metadata,
+    Column("name", String, nullable=False),
+    Column("holder", String, nullable=False),
+    _ts("acquired_at"),
+    PrimaryKeyConstraint("name", name="pk_run_lock"),
+)
+
+
+# -- opening a database ---------------------------------------------------------------------------
+
+
+def _safe_url(url: str) -> str:
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except ArgumentError:
+        return "<malformed url>"
+
+
+def _first_line(e: BaseException) -> str:
+    orig = getattr(e, "orig", None) or e
+    text = str(orig).strip().splitlines()
+    return text[0] if text else type(orig).__name__
+
+
+def _sqlite_setup(engine: Engine) -> None:
+    """Foreign keys, WAL, a 30 s busy timeout, and real transactions (BEGIN emitted by us, so
+    DDL and savepoints are transactional). `transaction()` begins IMMEDIATE: writers queue."""
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # let SQLAlchemy's "begin" event emit BEGIN
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        if engine.url.database not in (None, "", ":memory:"):
+            cur.execute("PRAGMA journal_mode=WAL")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn: Connection) -> None:
+        mode = "IMMEDIATE" if conn.get_execution_options().get("dispatch_write") else "DEFERRED"
+        conn.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _alembic_config(connection: Connection) -> Any:
+    from alembic.config import Config as AlembicConfig
+
+    cfg = AlembicConfig()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def _upgrade(engine: Engine) -> None:
+    """`alembic upgrade head` inside one write transaction (skipped when already at head)."""
+    from alembic import command
+    from alembic.runtime.migration import MigrationContext
+    from alembic.script import ScriptDirectory
+
+    with engine.connect().execution_options(dispatch_write=True) as conn, conn.begin():
+        cfg = _alembic_config(conn)
+        head = ScriptDirectory.from_config(cfg).get_current_head()
+        if MigrationContext.configure(conn).get_current_revision() == head:
+            return
+        command.upgrade(cfg, "head")
+
+
+def open_database(url: str) -> Engine:
+    """An engine on `url` (SQLite file or `postgresql+psycopg://`) with the schema migrated to the
+    latest version; StorageError when the database cannot be reached."""
+    shown = _safe_url(url)
+    try:
+        u = make_url(url)
+    except ArgumentError:
+        raise StorageError("bad-database-url", f"database url {url!r} is not a database URL") from None
+    sqlite = u.get_backend_name() == "sqlite"
+    if sqlite and u.database not in (None, "", ":memory:") and not u.database.startswith("file:"):
+        try:
+            Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise StorageError("database-unreachable", f"database unreachable: cannot create the folder "
+                               f"of {u.database}: {e.strerror}") from None
+    try:
+        engine = create_engine(u, pool_pre_ping=not sqlite)
+    except (ArgumentError, ImportError) as e:
+        raise StorageError("bad-database-url", f"cannot use database {shown}: {e}") from None
+    if sqlite:
+        _sqlite_setup(engine)
+    try:
+        _upgrade(engine)
+    except OperationalError as e:
+        engine.dispose()
+        raise StorageError("database-unreachable", f"database unreachable: {shown}: {_first_line(e)}") from None
+    except SQLAlchemyError as e:
+        engine.dispose()
+        raise StorageError("migration-failed", f"cannot prepare database {shown}: {_first_line(e)}") from None
+    return engine
+
+
+@contextmanager
+def transaction(engine: Engine) -> Iterator[Connection]:
+    """One write transaction (SQLite: BEGIN IMMEDIATE, so concurrent writers wait their turn);
+    database errors become StorageError and nothing is written."""
+    try:
+        with engine.connect().execution_options(dispatch_write=True) as conn, conn.begin():
+            yield conn
+    except OperationalError as e:
+        raise StorageError("database-unreachable", f"database unreachable: {_first_line(e)}") from None
+    except SQLAlchemyError as e:
+        raise StorageError("write-refused", f"the database refused the write: {_first_line(e)}") from None
+
+
+@contextmanager
+def reading(engine: Engine) -> Iterator[Connection]:
+    """One read-only snapshot (a deferred transaction); database errors become StorageError."""
+    try:
+        with engine.connect() as conn, conn.begin():
+            yield conn
+    except OperationalError as e:
+        raise StorageError("database-unreachable", f"database unreachable: {_first_line(e)}") from None
+    except SQLAlchemyError as e:
+        raise StorageError("read-failed", f"cannot read the database: {_first_line(e)}") from None
+
+
+def utcnow() -> dt.datetime:
+    """The current time, timezone-aware UTC (what every timestamp column stores)."""
+    return dt.datetime.now(dt.UTC)
+
+
+# -- a deterministic dump -------------------------------------------------------------------------
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        if v.tzinfo is None:  # SQLite keeps no zone: stored as UTC
+            v = v.replace(tzinfo=dt.UTC)
+        return v.astimezone(dt.UTC).isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else repr(v)
+    return v
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
+    return tuple((0, "") if v is None else (1, v) for v in row)
+
+
+def dump(engine: Engine) -> str:
+    """Every table's rows as text (tables by name, rows sorted by primary key, JSON with sorted
+    keys): equal dumps mean the same stored content, on SQLite and PostgreSQL alike."""
+    out: list[str] = []
+    with reading(engine) as conn:
+        for table in sorted(metadata.tables.values(), key=lambda t: t.name):
+            cols = [c.name for c in table.columns]
+            pk = [cols.index(c.name) for c in table.primary_key.columns]
+            rows = [tuple(r) for r in conn.execute(select(table))]
+            rows.sort(key=lambda r: _sort_key(tuple(r[i] for i in pk)))
+            out.append(f"## {table.name} ({len(rows)} rows)")
+            for r in rows:
+                out.append(json.dumps({c: _value(v) for c, v in zip(cols, r, strict=True)},
+                                      ensure_ascii=False, sort_keys=True, default=str))
+    return "\n".join(out) + "\n"

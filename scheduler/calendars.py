@@ -271,6 +271,7 @@ def build_calendar(spec: CalendarSpec, resolve: Callable[[str], Calendar] | None
 def provisional_warning(cal: Calendar, years: Iterable[int]) -> str:
     """The sentence every output carries when dates reach into a provisional year."""
     ys = ", ".join(str(y) for y in sorted(set(years)))
-    return (f"calendar {cal.name}: {ys} scheduled on the provisional rule (weekends off plus the "
-            f"computable statutory holidays, no make-up days): the official arrangement is not "
-            f"announced yet; add it to calendar/{cal.name}.toml when it is")
+    return (f"calendar {cal.name}: {ys} scheduled on the provisional rule: the State Council has not "
+            f"announced that year's holiday arrangement yet, so its statutory holidays are computed (lunar "
+            f"ones included) without make-up working days; add the announced days to "
+            f"calendar/{cal.name}.toml when they are published")

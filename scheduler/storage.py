@@ -32,12 +32,13 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    TypeDecorator,
     UniqueConstraint,
     create_engine,
     event,
     select,
 )
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
 from .errors import StorageError
@@ -48,8 +49,31 @@ metadata = MetaData()
 """The whole schema; `scheduler/migrations` creates exactly this (a test compares them)."""
 
 
+class UtcDateTime(TypeDecorator[dt.datetime]):
+    """DateTime(timezone=True) that always hands back an aware UTC datetime (SQLite keeps no zone:
+    it stores UTC); a naive datetime given to it is taken as UTC."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        value = value.astimezone(dt.UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: dt.datetime | None, dialect: Dialect) -> dt.datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        return value.astimezone(dt.UTC)
+
+
 def _ts(name: str, nullable: bool = False) -> Column[dt.datetime]:
-    return Column(name, DateTime(timezone=True), nullable=nullable)
+    return Column(name, UtcDateTime(), nullable=nullable)
 
 
 projects = Table(
@@ -407,8 +431,6 @@ def utcnow() -> dt.datetime:
 
 def _value(v: Any) -> Any:
     if isinstance(v, dt.datetime):
-        if v.tzinfo is None:  # SQLite keeps no zone: stored as UTC
-            v = v.replace(tzinfo=dt.UTC)
         return v.astimezone(dt.UTC).isoformat()
     if isinstance(v, dt.date):
         return v.isoformat()

@@ -1,0 +1,434 @@
+"""Projects in the database: loading validated project files (one transaction, unchanged files
+untouched, baseline kept), re-baselining, and reading them back, either as model Projects or,
+for the weekly run over large portfolios, as numpy columns straight from SQL."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any, Protocol
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Engine,
+    Integer,
+    Select,
+    and_,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    update,
+)
+
+from . import cpm
+from .calendars import Calendar
+from .errors import NotFound, ProjectFileError
+from .model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
+from .projectfile import ProjectFile
+from .schedule import PortfolioFrame, schedule_projects
+from .storage import (
+    baseline_milestones,
+    baselines,
+    factors,
+    investment_months,
+    links,
+    milestones,
+    projects,
+    reading,
+    transaction,
+    utcnow,
+)
+
+IntArray = npt.NDArray[np.int64]
+INITIAL_REASON = "首次加载 initial load"
+_APPROVED = FactorStatus.APPROVED.value
+
+
+class Calendars(Protocol):
+    """Anything that gives a Calendar by name: a dict, or a calendarfiles.CalendarSet."""
+
+    def __getitem__(self, name: str, /) -> Calendar: ...
+
+
+@dataclass(frozen=True, slots=True)
+class LoadReport:
+    """What a load did, by project id (each sorted)."""
+
+    added: tuple[str, ...]
+    updated: tuple[str, ...]
+    unchanged: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineColumns:
+    """Current baseline dates of each row of a PortfolioFrame (date ordinals, 0 = none), and the
+    current baseline version of each of its projects (0 = none)."""
+
+    start: IntArray
+    finish: IntArray
+    version: IntArray
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectSummary:
+    """One stored project in a line: for `dispatch projects`."""
+
+    id: str
+    name: str
+    lead_unit: str
+    calendar: str
+    milestones: int
+    factors: int
+    baseline_version: int
+    source_path: str
+    digest: str
+    loaded_at: dt.datetime
+
+
+@contextmanager
+def _conn(source: Engine | Connection) -> Iterator[Connection]:
+    """Reuse a caller's connection (its snapshot), or open a read transaction on an engine."""
+    if isinstance(source, Connection):
+        yield source
+    else:
+        with reading(source) as conn:
+            yield conn
+
+
+def _pg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def _key(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Order by code point on every database (PostgreSQL's default collation may not)."""
+    return col.collate("C") if _pg(conn) else col
+
+
+def _ordinal(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[int]:
+    """A Date column as a proleptic Gregorian ordinal (date.toordinal), 0 when NULL, in SQL."""
+    if _pg(conn):
+        expr: ColumnElement[Any] = col - literal(dt.date(1, 1, 1)) + 1
+    else:
+        expr = cast(func.julianday(col) - 1721424.5, Integer)
+    return func.coalesce(expr, 0)
+
+
+def _where_ids(stmt: Select[Any], col: ColumnElement[Any], ids: Sequence[str] | None) -> Select[Any]:
+    return stmt if ids is None else stmt.where(col.in_(list(ids)))
+
+
+# -- writing --------------------------------------------------------------------------------------
+
+
+def _project_row(pf: ProjectFile, now: dt.datetime) -> dict[str, Any]:
+    p = pf.project
+    inv = p.investment
+    return {
+        "id": p.id, "name": p.name, "lead_unit": p.lead_unit, "calendar": p.calendar, "start": p.start,
+        "leader": p.leader, "category": p.category, "location": p.location, "target": p.target,
+        "seed": p.seed, "units": list(p.units), "source_path": str(pf.path), "digest": pf.digest,
+        "text": pf.text,
+        "investment_total": float(inv.total) if inv else None,
+        "investment_year": inv.year if inv else None,
+        "investment_annual_plan": float(inv.annual_plan) if inv else None,
+        "loaded_at": now,
+    }
+
+
+def _num(v: float | None) -> float | None:
+    return None if v is None else float(v)
+
+
+def _children(p: Project) -> tuple[list[dict[str, Any]], ...]:
+    """Rows of milestones, links, factors and investment months of one project."""
+    ms: list[dict[str, Any]] = []
+    ls: list[dict[str, Any]] = []
+    fs: list[dict[str, Any]] = []
+    im: list[dict[str, Any]] = []
+    for seq, m in enumerate(p.milestones):
+        ms.append({"project_id": p.id, "id": m.id, "seq": seq, "name": m.name, "duration": m.duration,
+                   "not_before": m.not_before, "start_by": m.start_by, "finish_by": m.finish_by,
+                   "unit": m.unit, "actual_start": m.actual_start, "actual_finish": m.actual_finish,
+                   "percent": _num(m.percent), "weight": _num(m.weight), "note": m.note})
+        for link in m.after:
+            ls.append({"project_id": p.id, "seq": len(ls), "pred_id": link.pred, "succ_id": m.id,
+                       "type": link.type.value, "lag": link.lag})
+    for seq, f in enumerate(p.factors):
+        fs.append({"project_id": p.id, "id": f.id, "seq": seq, "kind": f.kind, "milestone_id": f.milestone,
+                   "status": f.status.value, "unit": f.unit, "expected": f.expected, "blocker": f.blocker,
+                   "name": f.name, "approved": f.approved, "needed_by": f.needed_by})
+    inv = p.investment
+    if inv is not None:
+        for month in sorted(set(inv.plan) | set(inv.completed)):
+            im.append({"project_id": p.id, "month": month, "planned": _num(inv.plan.get(month)),
+                       "completed": _num(inv.completed.get(month))})
+    return ms, ls, fs, im
+
+
+def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]], chunk: int = 50_000) -> None:
+    for i in range(0, len(rows), chunk):
+        conn.execute(insert(table), rows[i:i + chunk])
+
+
+def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
+    for i in range(0, len(ids), size):
+        yield list(ids[i:i + size])
+
+
+def _store_baseline(conn: Connection, plist: Sequence[Project], calendars: Calendars,
+                    versions: dict[str, int], reason: str, now: dt.datetime) -> None:
+    """Schedule the plan of `plist` and store it as baseline `versions[id]` of each, current."""
+    if not plist:
+        return
+    cals = {p.calendar: calendars[p.calendar] for p in plist}
+    res = schedule_projects(plist, cals, None)
+    ids = [p.id for p in plist]
+    for chunk in _chunks(ids):
+        conn.execute(update(baselines).where(baselines.c.project_id.in_(chunk), baselines.c.current)
+                     .values(current=False))
+    _insert(conn, baselines, [{"project_id": pid, "version": versions[pid], "created_at": now,
+                               "reason": reason, "current": True} for pid in ids])
+    rows: list[dict[str, Any]] = []
+    for p, sl in zip(plist, res.project_slices(), strict=True):
+        es, ef = res.early_start[sl], res.early_finish[sl]
+        for i, m in enumerate(p.milestones):
+            rows.append({"project_id": p.id, "version": versions[p.id], "milestone_id": m.id,
+                         "start": dt.date.fromordinal(int(es[i])), "finish": dt.date.fromordinal(int(ef[i])),
+                         "duration": m.duration})
+    _insert(conn, baseline_milestones, rows)
+
+
+def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Calendars) -> LoadReport:
+    """Store validated project files in ONE transaction: an unchanged file (same SHA-256) changes
+    nothing, a changed one replaces its project's rows, a new one also gets baseline version 1
+    (its plan). Progress in the files is stored too; existing baselines are kept."""
+    seen: dict[str, ProjectFile] = {}
+    for pf in files:
+        if pf.project.id in seen:
+            raise ProjectFileError("duplicate-project", f"project id {pf.project.id} is already used by "
+                                   f"{seen[pf.project.id].path}", file=pf.path, project=pf.project.id)
+        seen[pf.project.id] = pf
+    for pf in files:  # an unknown calendar refuses the load before anything is written
+        calendars[pf.project.calendar]
+    now = utcnow()
+    added: list[str] = []
+    updated: list[str] = []
+    unchanged: list[str] = []
+    with transaction(engine) as conn:
+        digests: dict[str, str] = {}
+        based: set[str] = set()
+        for chunk in _chunks(sorted(seen)):
+            digests.update(conn.execute(select(projects.c.id, projects.c.digest)
+                                        .where(projects.c.id.in_(chunk))).tuples().all())
+            based.update(conn.scalars(select(baselines.c.project_id).distinct()
+                                      .where(baselines.c.project_id.in_(chunk))))
+        for pid, pf in seen.items():
+            if pid not in digests:
+                added.append(pid)
+            elif digests[pid] != pf.digest:
+                updated.append(pid)
+            else:
+                unchanged.append(pid)
+        for chunk in _chunks(updated):
+            for table in (links, factors, investment_months, milestones):
+                conn.execute(delete(table).where(table.c.project_id.in_(chunk)))
+        for pid in updated:
+            row = _project_row(seen[pid], now)
+            del row["id"]
+            conn.execute(update(projects).where(projects.c.id == pid).values(**row))
+        _insert(conn, projects, [_project_row(seen[pid], now) for pid in added])
+        rows: tuple[list[dict[str, Any]], ...] = ([], [], [], [])
+        for pid in (*added, *updated):
+            for acc, part in zip(rows, _children(seen[pid].project), strict=True):
+                acc.extend(part)
+        for table, part in zip((milestones, links, factors, investment_months), rows, strict=True):
+            _insert(conn, table, part)
+        fresh = [seen[pid].project for pid in (*added, *updated) if pid not in based]
+        _store_baseline(conn, fresh, calendars, {p.id: 1 for p in fresh}, INITIAL_REASON, now)
+    return LoadReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(sorted(unchanged)))
+
+
+def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calendars) -> int:
+    """Store the project's current plan as a new baseline version (the old one stays, no longer
+    current) with the reason why; returns the new version. NotFound for an unknown project."""
+    with transaction(engine) as conn:
+        plist = _read_projects(conn, [project_id])
+        if not plist:
+            raise NotFound("unknown-project", f"no project {project_id} is loaded (dispatch load)",
+                           project=project_id)
+        last = conn.scalar(select(func.max(baselines.c.version)).where(baselines.c.project_id == project_id))
+        version = int(last or 0) + 1
+        _store_baseline(conn, plist, calendars, {project_id: version}, reason, utcnow())
+    return version
+
+
+# -- reading as model objects ---------------------------------------------------------------------
+
+
+def _grouped(conn: Connection, table: Any, ids: Sequence[str] | None) -> dict[str, list[Any]]:
+    out: dict[str, list[Any]] = {}
+    order = [_key(conn, table.c.project_id)]
+    if "seq" in table.c:
+        order.append(table.c.seq)
+    elif "month" in table.c:
+        order.append(table.c.month)
+    for row in conn.execute(_where_ids(select(table), table.c.project_id, ids).order_by(*order)):
+        out.setdefault(row.project_id, []).append(row)
+    return out
+
+
+def _read_projects(conn: Connection, ids: Sequence[str] | None) -> list[Project]:
+    heads = conn.execute(_where_ids(select(projects), projects.c.id, ids).order_by(_key(conn, projects.c.id)))
+    ms, ls, fs, im = (_grouped(conn, t, ids) for t in (milestones, links, factors, investment_months))
+    out = []
+    for h in heads:
+        after: dict[str, list[Link]] = {}
+        for r in ls.get(h.id, []):
+            after.setdefault(r.succ_id, []).append(Link(r.pred_id, LinkType(r.type), r.lag))
+        inv = None
+        if h.investment_total is not None:
+            months = im.get(h.id, [])
+            inv = InvestmentPlan(
+                total=h.investment_total, year=h.investment_year, annual_plan=h.investment_annual_plan,
+                plan={r.month: r.planned for r in months if r.planned is not None},
+                completed={r.month: r.completed for r in months if r.completed is not None},
+            )
+        out.append(Project(
+            id=h.id, name=h.name, lead_unit=h.lead_unit, start=h.start, calendar=h.calendar,
+            milestones=tuple(
+                Milestone(id=r.id, name=r.name, duration=r.duration, after=tuple(after.get(r.id, ())),
+                          finish_by=r.finish_by, start_by=r.start_by, not_before=r.not_before, unit=r.unit,
+                          actual_start=r.actual_start, actual_finish=r.actual_finish, percent=r.percent,
+                          weight=r.weight, note=r.note)
+                for r in ms.get(h.id, [])),
+            factors=tuple(
+                FactorRequirement(id=r.id, kind=r.kind, milestone=r.milestone_id, status=FactorStatus(r.status),
+                                  unit=r.unit, expected=r.expected, blocker=r.blocker, name=r.name,
+                                  approved=r.approved, needed_by=r.needed_by)
+                for r in fs.get(h.id, [])),
+            units=tuple(h.units or ()), investment=inv, leader=h.leader, category=h.category,
+            location=h.location, seed=h.seed, target=h.target,
+        ))
+    return out
+
+
+def read_projects(source: Engine | Connection, ids: Sequence[str] | None = None) -> list[Project]:
+    """The stored projects (all, or those of `ids`) as model Projects ordered by id, investment
+    plan included; pass a Connection to read inside the caller's snapshot."""
+    with _conn(source) as conn:
+        return _read_projects(conn, ids)
+
+
+def project_summaries(source: Engine | Connection) -> list[ProjectSummary]:
+    """Every stored project with its milestone and factor counts and current baseline version."""
+    with _conn(source) as conn:
+        nm: dict[str, int] = dict(conn.execute(select(milestones.c.project_id, func.count())
+                                               .group_by(milestones.c.project_id)).tuples().all())
+        nf: dict[str, int] = dict(conn.execute(select(factors.c.project_id, func.count())
+                                               .group_by(factors.c.project_id)).tuples().all())
+        bv: dict[str, int] = dict(conn.execute(select(baselines.c.project_id, baselines.c.version)
+                                               .where(baselines.c.current)).tuples().all())
+        rows = conn.execute(select(projects.c.id, projects.c.name, projects.c.lead_unit, projects.c.calendar,
+                                   projects.c.source_path, projects.c.digest, projects.c.loaded_at)
+                            .order_by(_key(conn, projects.c.id)))
+        return [ProjectSummary(r.id, r.name, r.lead_unit, r.calendar, int(nm.get(r.id, 0)),
+                               int(nf.get(r.id, 0)), int(bv.get(r.id, 0)), r.source_path, r.digest,
+                               r.loaded_at) for r in rows]
+
+
+# -- reading as columns ---------------------------------------------------------------------------
+
+
+def _columns(conn: Connection, stmt: Select[Any], width: int) -> list[tuple[Any, ...]]:
+    """A query's result as one tuple per column (empty tuples when there are no rows)."""
+    rows = conn.execute(stmt).tuples().all()
+    if not rows:
+        return [() for _ in range(width)]
+    return list(zip(*rows, strict=True))
+
+
+def _ints(values: tuple[Any, ...]) -> IntArray:
+    return np.fromiter(values, dtype=np.int64, count=len(values))
+
+
+def load_frame(source: Engine | Connection,
+               ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
+    """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
+    schedule.frame_from_projects would build (projects by id, milestones in file order), read
+    column-wise from SQL without building model objects (`frame.projects` stays empty), and the
+    current baseline per row."""
+    with _conn(source) as conn:
+        o = lambda col: _ordinal(conn, col)  # noqa: E731
+        p_ids, p_cal, p_start, p_ver = _columns(conn, _where_ids(
+            select(projects.c.id, projects.c.calendar, o(projects.c.start),
+                   func.coalesce(baselines.c.version, 0))
+            .outerjoin(baselines, and_(baselines.c.project_id == projects.c.id, baselines.c.current)),
+            projects.c.id, ids).order_by(_key(conn, projects.c.id)), 4)
+        m = milestones.c
+        mcols = _columns(conn, _where_ids(
+            select(m.project_id, m.id, m.duration, o(m.not_before), o(m.start_by), o(m.finish_by),
+                   o(m.actual_start), o(m.actual_finish), m.percent),
+            m.project_id, ids).order_by(_key(conn, m.project_id), m.seq), 9)
+        lc = links.c
+        lcols = _columns(conn, _where_ids(select(lc.project_id, lc.pred_id, lc.succ_id, lc.type, lc.lag),
+                                          lc.project_id, ids).order_by(_key(conn, lc.project_id), lc.seq), 5)
+        f = factors.c
+        hcols = _columns(conn, _where_ids(
+            select(f.project_id, f.milestone_id, func.max(o(f.expected)))
+            .where(f.status != _APPROVED, f.expected.is_not(None)), f.project_id, ids)
+            .group_by(f.project_id, f.milestone_id), 3)
+        b = baseline_milestones.c
+        bcols = _columns(conn, _where_ids(
+            select(b.project_id, b.milestone_id, o(b.start), o(b.finish))
+            .join(baselines, and_(baselines.c.project_id == b.project_id, baselines.c.version == b.version))
+            .where(baselines.c.current), b.project_id, ids), 4)
+
+    n = len(mcols[0])
+    pindex = {pid: i for i, pid in enumerate(p_ids)}
+    m_project = np.fromiter(map(pindex.__getitem__, mcols[0]), dtype=np.int64, count=n)
+    row_of = dict(zip(zip(mcols[0], mcols[1], strict=True), range(n), strict=True))
+
+    def rows(pids: tuple[Any, ...], mids: tuple[Any, ...]) -> IntArray:
+        return np.fromiter(map(row_of.get, zip(pids, mids, strict=True), repeat(-1)), dtype=np.int64,
+                           count=len(pids))
+
+    hold = np.zeros(n, dtype=np.int64)
+    if hcols[0]:
+        hold[rows(hcols[0], hcols[1])] = _ints(hcols[2])
+    b_start = np.zeros(n, dtype=np.int64)
+    b_finish = np.zeros(n, dtype=np.int64)
+    if bcols[0]:
+        br = rows(bcols[0], bcols[1])
+        keep = br >= 0  # milestones of the baseline removed from the file since
+        b_start[br[keep]] = _ints(bcols[2])[keep]
+        b_finish[br[keep]] = _ints(bcols[3])[keep]
+    codes = cpm.LINK_CODES
+    frame = PortfolioFrame(
+        project_ids=list(p_ids),
+        project_calendars=list(p_cal),
+        project_start=_ints(p_start),
+        m_project=m_project,
+        m_ids=list(mcols[1]),
+        duration=_ints(mcols[2]),
+        not_before=_ints(mcols[3]),
+        start_by=_ints(mcols[4]),
+        finish_by=_ints(mcols[5]),
+        actual_start=_ints(mcols[6]),
+        actual_finish=_ints(mcols[7]),
+        percent=np.array(mcols[8], dtype=np.float64),  # NULL -> nan
+        hold=hold,
+        l_pred=rows(lcols[0], lcols[1]),
+        l_succ=rows(lcols[0], lcols[2]),
+        l_type=np.fromiter(map(codes.__getitem__, lcols[3]), dtype=np.int64, count=len(lcols[3])),
+        l_lag=_ints(lcols[4]),
+    )
+    return frame, BaselineColumns(b_start, b_finish, _ints(p_ver))

@@ -34,6 +34,51 @@ STRINGS: dict[str, dict[str, str]] = {
     "light.red": {"zh": "红灯", "en": "red"},
     "light.yellow": {"zh": "黄灯", "en": "yellow"},
     "light.green": {"zh": "绿灯", "en": "green"},
+    # weekly check (scheduler/check.py): finding kinds and messages
+    "kind.finish-overdue": {"zh": "逾期未完成", "en": "Finish overdue"},
+    "kind.start-overdue": {"zh": "逾期未开始", "en": "Start overdue"},
+    "kind.slip": {"zh": "进度推迟", "en": "Slip"},
+    "kind.deadline": {"zh": "时限节点", "en": "Deadline"},
+    "kind.factor": {"zh": "要素保障", "en": "Factor approval"},
+    "kind.investment": {"zh": "投资序时进度", "en": "Investment vs plan"},
+    "kind.physical": {"zh": "形象序时进度", "en": "Physical progress vs plan"},
+    "kind.escalation": {"zh": "提请县政府专题研究", "en": "Escalated to the county government"},
+    "xun.upper": {"zh": "上旬", "en": "1st dekad"},
+    "xun.middle": {"zh": "中旬", "en": "2nd dekad"},
+    "xun.lower": {"zh": "下旬", "en": "3rd dekad"},
+    "finding.finish_overdue": {
+        "zh": "{name}（{mid}）基线计划 {baseline} 完成，至今未完成，已滞后 {days} 个工作日",
+        "en": "{name} ({mid}) was due to finish {baseline} and is not finished: {days} working days late"},
+    "finding.start_overdue": {
+        "zh": "{name}（{mid}）基线计划 {baseline} 开始，至今未开始，已滞后 {days} 个工作日",
+        "en": "{name} ({mid}) was due to start {baseline} and has not started: {days} working days late"},
+    "finding.slip": {
+        "zh": "{name}（{mid}）预计 {forecast} 完成，较基线 {baseline} 推迟 {days} 个工作日",
+        "en": "{name} ({mid}) forecast to finish {forecast}, {days} working days after baseline {baseline}"},
+    "finding.deadline": {
+        "zh": "{name}（{mid}）要求{deadline}，按当前预测 {start} 开始、{finish} 完成，超出 {days} 个工作日",
+        "en": "{name} ({mid}) must {deadline}; forecast {start} to {finish}: {days} working days over"},
+    "deadline.start_by": {"zh": " {date} 前开始", "en": "start by {date}"},
+    "deadline.finish_by": {"zh": " {date} 前完成", "en": "finish by {date}"},
+    "finding.factor": {
+        "zh": "{kind}：{fname}（{fid}）{status}，{name}（{mid}）需于 {needed} 具备条件（{when}），"
+              "预计批复 {expected}",
+        "en": "{kind}: {fname} ({fid}) {status}; {name} ({mid}) needs it on {needed} ({when}), "
+              "expected approval {expected}"},
+    "factor.overdue": {"zh": "已逾期 {days} 个工作日", "en": "{days} working days overdue"},
+    "factor.due_in": {"zh": "尚余 {days} 个工作日", "en": "{days} working days to go"},
+    "factor.no_expected": {"zh": "未明确", "en": "not given"},
+    "factor.blocker": {"zh": "；堵点：{blocker}", "en": "; blocker: {blocker}"},
+    "finding.investment": {
+        "zh": "年度投资完成 {done} 万元，序时计划 {plan} 万元，差 {gap} 万元，落后年度计划 {points} 个百分点",
+        "en": "investment completed {done} (10k CNY) against {plan} planned to date: {gap} short, "
+              "{points} points of the annual plan behind"},
+    "finding.physical": {
+        "zh": "形象进度 {actual}%，序时计划 {planned}%，落后 {points} 个百分点",
+        "en": "physical progress {actual}% against {planned}% planned to date: {points} points behind"},
+    "finding.escalation": {
+        "zh": "连续 {weeks} 周及以上红灯事项 {n} 项，提请县政府专题研究：{items}",
+        "en": "{n} items red for {weeks} or more weeks, for the county government's special meeting: {items}"},
 }
 
 

@@ -5,6 +5,7 @@ the pure core never sees an invalid project; the file loader adds file and line 
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -15,6 +16,9 @@ from .errors import ProjectFileError
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+MAX_WORKING_DAYS = 10_000
+"""Longest duration or lag a file may state (~27 years of working days): more lies beyond every
+calendar's range (2015..2035 by default) and is a typo; refusing it keeps the CPM's int64 sound."""
 
 
 class ModelError(ProjectFileError):
@@ -51,7 +55,13 @@ def _is_int(v: object) -> bool:
 
 
 def _is_number(v: object) -> bool:
-    return isinstance(v, int | float) and not isinstance(v, bool)
+    """A finite int or float (TOML allows nan and inf; ints beyond a float's range are refused)."""
+    if not isinstance(v, int | float) or isinstance(v, bool):
+        return False
+    try:
+        return math.isfinite(v)
+    except OverflowError:
+        return False
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +85,13 @@ class Link:
             raise ModelError(
                 "bad-lag",
                 f"lag {self.lag!r} of link from {self.pred} is not a non-negative integer of working days",
+                ids=(self.pred,),
+            )
+        if self.lag > MAX_WORKING_DAYS:
+            raise ModelError(
+                "bad-lag",
+                f"lag {self.lag} of link from {self.pred} is beyond any calendar's range "
+                f"(at most {MAX_WORKING_DAYS} working days)",
                 ids=(self.pred,),
             )
 
@@ -108,6 +125,13 @@ class Milestone:
             raise ModelError(
                 "bad-duration",
                 f"duration {self.duration!r} is not a non-negative integer of working days",
+                key="duration", **ids,
+            )
+        if self.duration > MAX_WORKING_DAYS:
+            raise ModelError(
+                "bad-duration",
+                f"duration {self.duration} is beyond any calendar's range (at most {MAX_WORKING_DAYS} "
+                "working days)",
                 key="duration", **ids,
             )
         for key in ("finish_by", "start_by", "not_before", "actual_start", "actual_finish"):

@@ -313,6 +313,9 @@ def parse_project(text: str, source: str | Path, *, calendars: Container[str] | 
             m = re.search(r"line (\d+)", msg)
             line = int(m.group(1)) if m else None
         raise ProjectFileError("toml-syntax", f"not valid TOML: {msg}", file=source, line=line) from None
+    except RecursionError:  # tomllib recurses once per nesting level of arrays and inline tables
+        raise ProjectFileError("toml-syntax", "not valid TOML: arrays or tables nested too deeply",
+                               file=source) from None
     lines = _Lines(text)
     try:
         project = _project(data, default_calendar)

@@ -18,6 +18,7 @@ import numpy.typing as npt
 
 from . import cpm
 from .calendars import Calendar, provisional_warning
+from .errors import CalendarError
 from .model import Project
 
 IntArray = npt.NDArray[np.int64]
@@ -238,6 +239,21 @@ def build_network(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
     return net, d_index
 
 
+def _check_in_calendar(cal: Calendar, frame: PortfolioFrame, rows: IntArray, *cols: IntArray) -> None:
+    """Refuse a schedule whose dates fall outside the calendar rather than clip them silently."""
+    top = len(cal.ordinals) - 1
+    for col in cols:
+        bad = np.flatnonzero((col < 0) | (col > top))
+        if bad.size:
+            r = int(rows[bad[0]])
+            edge = f"past its last day {cal.last}" if col[bad[0]] > top else f"before its first day {cal.first}"
+            raise CalendarError(
+                "date-out-of-range",
+                f"the schedule runs {edge} of calendar {cal.name}: shorten the durations and lags, or "
+                "extend the calendar's years",
+                project=frame.project_ids[int(frame.m_project[r])], milestone=frame.m_ids[r], ids=(cal.name,))
+
+
 def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
                    data_date: dt.date | None = None) -> ScheduleResult:
     """Schedule every project of a frame at once; with no data date, the plan."""
@@ -261,6 +277,7 @@ def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
         e_finish = np.where(ev, es - shift, ef - 1)
         l_start = np.where(ev, lf - shift, ls)
         l_finish = np.where(ev, lf - shift, lf - 1)
+        _check_in_calendar(cal, frame, rows, e_start, e_finish, l_start, l_finish)
         es_o[rows] = cal.days(e_start)
         ef_o[rows] = cal.days(e_finish)
         ls_o[rows] = cal.days(l_start)

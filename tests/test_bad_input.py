@@ -1,0 +1,496 @@
+"""Malformed input never gets past the door as a traceback: property-based tests (hypothesis) feed
+hundreds of broken project files (and, below, weekly report sheets) through the real CLI and check
+that each is refused with the project's own one-line error (exit 2, "error: ..." on stderr) and
+that the database is left exactly as it was."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from scheduler.cli import cli
+from scheduler.model import MAX_WORKING_DAYS
+
+REPO = Path(__file__).resolve().parent.parent
+DATA_DATE = "2026-11-23"
+
+# Bounded, derandomized: the same examples on every machine, well under a minute in all.
+FUZZ = settings(max_examples=60, deadline=None, derandomize=True, database=None,
+                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+
+
+# -- a small TOML writer (the tests must be able to write wrong types anywhere) --------------------
+
+
+def _toml_str(s: str) -> str:
+    out = ['"']
+    for ch in s:
+        o = ord(ch)
+        if ch == '"':
+            out.append('\\"')
+        elif ch == "\\":
+            out.append("\\\\")
+        elif o < 0x20 or o == 0x7F or 0xD800 <= o <= 0xDFFF:
+            out.append(f"\\u{o:04x}" if not 0xD800 <= o <= 0xDFFF else "\\ufffd")
+        else:
+            out.append(ch)
+    out.append('"')
+    return "".join(out)
+
+
+def toml_value(v: Any) -> str:
+    """One TOML value (inline tables and arrays for nested data)."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, int):
+        return str(v)
+    if isinstance(v, float):
+        if math.isnan(v):
+            return "nan"
+        if math.isinf(v):
+            return "inf" if v > 0 else "-inf"
+        return repr(v)
+    if isinstance(v, str):
+        return _toml_str(v)
+    if isinstance(v, dt.datetime | dt.date | dt.time):
+        return v.isoformat()
+    if isinstance(v, list):
+        return "[" + ", ".join(toml_value(x) for x in v) + "]"
+    if isinstance(v, dict):
+        return "{" + ", ".join(f"{_toml_str(str(k))} = {toml_value(x)}" for k, x in v.items()) + "}"
+    raise TypeError(type(v))
+
+
+def to_toml(doc: dict[str, Any]) -> str:
+    """A project document as TOML: top-level values first, then [tables] and [[arrays of tables]]."""
+    head: list[str] = []
+    body: list[str] = []
+    for k, v in doc.items():
+        key = _toml_str(k)
+        if isinstance(v, dict):
+            body.append(f"[{key}]")
+            subs = []
+            for kk, vv in v.items():
+                if isinstance(vv, dict) and k == "investment":
+                    subs.append((kk, vv))
+                else:
+                    body.append(f"{_toml_str(kk)} = {toml_value(vv)}")
+            for kk, vv in subs:
+                body.append(f"[{key}.{_toml_str(kk)}]")
+                body.extend(f"{_toml_str(str(a))} = {toml_value(b)}" for a, b in vv.items())
+        elif isinstance(v, list) and v and all(isinstance(x, dict) for x in v):
+            for item in v:
+                body.append(f"[[{key}]]")
+                body.extend(f"{_toml_str(kk)} = {toml_value(vv)}" for kk, vv in item.items())
+        else:
+            head.append(f"{key} = {toml_value(v)}")
+    return "\n".join(head + body) + "\n"
+
+
+def base_project(pid: str = "FZ-1") -> dict[str, Any]:
+    """A valid project touching every feature the checks read (progress, links, factor, money)."""
+    return {
+        "project": {"id": pid, "name": "模糊测试项目", "lead_unit": "县发改局", "start": dt.date(2026, 3, 2),
+                    "calendar": "construction", "units": ["县自然资源局"], "leader": "副县长"},
+        "milestone": [
+            {"id": "M1", "name": "前期工作", "duration": 20, "unit": "县发改局",
+             "actual_start": dt.date(2026, 3, 2), "actual_finish": dt.date(2026, 4, 1)},
+            {"id": "M2", "name": "主体施工", "duration": 60, "after": ["M1"],
+             "actual_start": dt.date(2026, 4, 6), "percent": 40.0, "weight": 3, "note": "进行中"},
+            {"id": "M3", "name": "附属工程", "duration": 30, "after": [{"id": "M2", "type": "SS", "lag": 5}],
+             "not_before": dt.date(2026, 12, 1), "start_by": dt.date(2027, 1, 15)},
+            {"id": "M4", "name": "竣工验收", "duration": 0,
+             "after": [{"id": "M3", "type": "FS", "lag": 2}, {"id": "M2", "type": "FF", "lag": 0}],
+             "finish_by": dt.date(2027, 6, 30)},
+        ],
+        "factor": [
+            {"id": "F1", "kind": "用地", "milestone": "M3", "status": "办理中", "unit": "县自然资源局",
+             "expected": dt.date(2026, 12, 15), "blocker": "指标不足", "name": "用地预审"},
+            {"id": "F2", "kind": "环评", "milestone": "M2", "status": "已批复", "approved": dt.date(2026, 3, 20)},
+        ],
+        "investment": {"total": 1000.0, "year": 2026, "annual_plan": 120.0,
+                       "plan": {"2026-01": 60, "2026-02": 60}, "completed": {"2026-01": 50.5}},
+    }
+
+
+# -- running the real CLI ----------------------------------------------------------------------
+
+
+def assert_clean_refusal(result: Result, what: str = "") -> str:
+    """Exit 2, one stderr line 'error: ...', no traceback, no bare Python exception; the line."""
+    assert result.exception is None or isinstance(result.exception, SystemExit), (
+        f"{what}: bare exception {result.exception!r}")
+    assert "Traceback" not in result.output + result.stderr
+    assert result.exit_code == 2, f"{what}: exit {result.exit_code}, stderr {result.stderr!r}"
+    lines = result.stderr.splitlines()
+    assert len(lines) == 1, f"{what}: stderr is not one line: {result.stderr!r}"
+    assert lines[0].startswith("error: "), lines[0]
+    assert "[" in lines[0] and "]" in lines[0], f"{what}: no [kind] in {lines[0]!r}"
+    return lines[0]
+
+
+def run_cli(args: list[str], env: dict[str, str] | None = None) -> Result:
+    """`dispatch ARGS` through click's CliRunner (stderr kept apart)."""
+    return CliRunner().invoke(cli, ["--config", str(REPO / "config.toml"), *args], env=env,
+                              catch_exceptions=True)
+
+
+@pytest.fixture(scope="module")
+def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("fuzz")
+
+
+_counter = iter(range(10**9))
+
+
+def write_file(folder: Path, data: str | bytes, suffix: str = ".toml") -> Path:
+    p = folder / f"case{next(_counter)}{suffix}"
+    if isinstance(data, str):
+        p.write_text(data, encoding="utf-8")
+    else:
+        p.write_bytes(data)
+    return p
+
+
+def schedule_refuses(folder: Path, data: str | bytes, what: str = "") -> str:
+    """The file goes through `dispatch schedule` (load, validate, CPM with a data date): refused."""
+    path = write_file(folder, data)
+    return assert_clean_refusal(run_cli(["schedule", str(path), "--format", "json", "--data-date", DATA_DATE]),
+                                what)
+
+
+def test_base_project_is_valid(fuzz_dir: Path) -> None:
+    """The starting point of every mutation is itself a valid project (so refusals are the mutation's)."""
+    path = write_file(fuzz_dir, to_toml(base_project()))
+    res = run_cli(["schedule", str(path), "--format", "json", "--data-date", DATA_DATE])
+    assert res.exit_code == 0, res.stderr
+    assert '"id": "FZ-1"' in res.output
+
+
+# -- strategies of broken project documents ----------------------------------------------------
+
+KINDS: dict[tuple[str, ...], str] = {
+    ("project", "id"): "str", ("project", "name"): "str", ("project", "lead_unit"): "str",
+    ("project", "start"): "date", ("project", "calendar"): "str", ("project", "units"): "strlist",
+    ("project", "leader"): "str", ("project", "category"): "str", ("project", "target"): "str",
+    ("milestone", "id"): "str", ("milestone", "name"): "str", ("milestone", "duration"): "int",
+    ("milestone", "after"): "links", ("milestone", "finish_by"): "date", ("milestone", "start_by"): "date",
+    ("milestone", "not_before"): "date", ("milestone", "actual_start"): "date",
+    ("milestone", "actual_finish"): "date", ("milestone", "percent"): "number",
+    ("milestone", "weight"): "number", ("milestone", "unit"): "str", ("milestone", "note"): "str",
+    ("factor", "id"): "str", ("factor", "kind"): "str", ("factor", "milestone"): "str",
+    ("factor", "status"): "status", ("factor", "unit"): "str", ("factor", "expected"): "date",
+    ("factor", "blocker"): "str", ("factor", "name"): "str", ("factor", "approved"): "date",
+    ("factor", "needed_by"): "date",
+    ("investment", "total"): "number", ("investment", "year"): "int", ("investment", "annual_plan"): "number",
+    ("investment", "plan"): "months", ("investment", "completed"): "months",
+}
+
+scalars = st.one_of(
+    st.integers(min_value=-(2**63), max_value=2**63 - 1), st.floats(allow_nan=True, allow_infinity=True),
+    st.booleans(), st.text(max_size=12), st.dates(), st.datetimes(), st.times(),
+)
+junk = st.recursive(scalars, lambda inner: st.one_of(
+    st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=5), inner, max_size=3)), max_leaves=8)
+
+
+def _not_iso_date(s: str) -> bool:
+    try:
+        dt.date.fromisoformat(s)
+    except ValueError:
+        return True
+    return False
+
+
+def wrong_value(kind: str) -> st.SearchStrategy[Any]:
+    """Values that are never right for a key of this kind."""
+    nonstr = st.one_of(st.integers(), st.floats(), st.booleans(), st.dates(), st.lists(st.integers(), max_size=2),
+                       st.dictionaries(st.text(max_size=3), st.integers(), max_size=2))
+    if kind == "str":
+        return nonstr
+    if kind == "date":
+        return st.one_of(st.integers(), st.floats(), st.booleans(), st.datetimes(), st.times(),
+                         st.text(max_size=12).filter(_not_iso_date), st.lists(st.dates(), max_size=2))
+    if kind == "int":
+        return st.one_of(st.floats(), st.text(max_size=6), st.booleans(), st.dates(),
+                         st.lists(st.integers(), max_size=2),
+                         st.integers(max_value=-1), st.integers(min_value=MAX_WORKING_DAYS + 1, max_value=2**63 - 1),
+                         st.integers(min_value=2**63, max_value=10**40))
+    if kind == "number":
+        return st.one_of(st.text(max_size=6), st.booleans(), st.dates(), st.lists(st.floats(), max_size=2),
+                         st.just(math.nan), st.just(math.inf), st.just(-math.inf), st.floats(max_value=-1e-9),
+                         st.integers(min_value=10**400, max_value=10**401))
+    if kind == "strlist":
+        return st.one_of(st.text(max_size=6), st.integers(), st.dictionaries(st.text(max_size=3), st.integers(),
+                                                                              max_size=2),
+                         st.lists(st.integers(), min_size=1, max_size=3))
+    if kind == "links":
+        return st.one_of(
+            st.text(max_size=4), st.integers(), st.lists(st.integers(), min_size=1, max_size=3),
+            st.lists(st.fixed_dictionaries({"type": st.sampled_from(["FS", "SS"])}), min_size=1, max_size=2),
+            st.builds(lambda t: [{"id": "M1", "type": t}], st.text(max_size=3).filter(
+                lambda t: t not in ("FS", "SS", "FF", "SF"))),
+            st.builds(lambda lag: [{"id": "M1", "lag": lag}], st.one_of(
+                st.integers(max_value=-1), st.integers(min_value=MAX_WORKING_DAYS + 1, max_value=10**30),
+                st.floats(), st.text(max_size=3))),
+        )
+    if kind == "status":
+        return st.one_of(nonstr, st.text(max_size=4).filter(lambda s: s not in ("未启动", "办理中", "已批复")))
+    if kind == "months":
+        return st.one_of(
+            st.integers(), st.text(max_size=4), st.lists(st.integers(), max_size=2),
+            st.dictionaries(st.text(max_size=8).filter(lambda s: not s.startswith("2026-")), st.integers(0, 9),
+                            min_size=1, max_size=2),
+            st.dictionaries(st.sampled_from(["2026-01", "2026-02"]), st.one_of(st.text(max_size=3),
+                            st.floats(max_value=-1), st.just(math.nan)), min_size=1, max_size=2),
+        )
+    raise AssertionError(kind)
+
+
+def _target(doc: dict[str, Any], table: str, which: int) -> dict[str, Any]:
+    v = doc[table]
+    return v[which % len(v)] if isinstance(v, list) else v
+
+
+@st.composite
+def wrong_type_docs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A valid project with one key of one table given a wrong type (or an impossible value)."""
+    doc = base_project()
+    table, key = draw(st.sampled_from(sorted(KINDS)))
+    which = draw(st.integers(0, 3))
+    target = _target(doc, table, which)
+    value = draw(wrong_value(KINDS[(table, key)]))
+    if table == "investment" and key == "annual_plan" and isinstance(value, float) and value < 0:
+        value = -1.0
+    target[key] = value
+    return f"{table}.{key} = {value!r}", doc
+
+
+REQUIRED = [("project", "id"), ("project", "name"), ("project", "start"), ("milestone", "id"),
+            ("milestone", "duration"), ("factor", "id"), ("factor", "kind"), ("factor", "milestone"),
+            ("factor", "status")]
+
+
+@st.composite
+def missing_key_docs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A required key (or a whole table, or a link's id) removed."""
+    doc = base_project()
+    choice = draw(st.integers(0, len(REQUIRED) + 1))
+    if choice == len(REQUIRED):
+        del doc["project"]
+        return "no [project]", doc
+    if choice == len(REQUIRED) + 1:
+        doc["milestone"][3]["after"] = [{"type": "FS", "lag": 1}]
+        return "link without id", doc
+    table, key = REQUIRED[choice]
+    which = draw(st.integers(0, 3))
+    del _target(doc, table, which)[key]
+    return f"no {table}.{key}", doc
+
+
+@st.composite
+def cyclic_docs(draw: st.DrawFn) -> tuple[list[str], dict[str, Any]]:
+    """A random acyclic milestone network (4..12 milestones, mixed link types) plus one cycle."""
+    n = draw(st.integers(4, 12))
+    ids = [f"C{i}" for i in range(n)]
+    after: dict[str, list[dict[str, Any]]] = {i: [] for i in ids}
+    for j in range(1, n):
+        for i in draw(st.sets(st.integers(0, j - 1), max_size=3)):
+            after[ids[j]].append({"id": ids[i], "type": draw(st.sampled_from(["FS", "SS", "FF", "SF"])),
+                                  "lag": draw(st.integers(0, 5))})
+    cyc = draw(st.lists(st.sampled_from(ids), min_size=1, max_size=5, unique=True))
+    for a, b in zip(cyc, cyc[1:] + cyc[:1], strict=True):  # b after a, closing the loop
+        if not any(lk["id"] == a and lk["type"] == "FS" for lk in after[b]):
+            after[b].append({"id": a, "type": "FS", "lag": 0})
+    doc = base_project()
+    doc["milestone"] = [{"id": i, "name": f"节点{i}", "duration": draw(st.integers(0, 30)), "after": after[i]}
+                        for i in ids]
+    doc["factor"] = []
+    del doc["factor"]
+    return cyc, doc
+
+
+@st.composite
+def unknown_id_docs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A predecessor or factor milestone that is not in the project, or an id used twice."""
+    doc = base_project()
+    ghost = draw(st.text(alphabet="ABCXYZ0123456789_-.", min_size=1, max_size=8).filter(
+        lambda s: s not in ("M1", "M2", "M3", "M4")))
+    case = draw(st.integers(0, 4))
+    if case == 0:
+        doc["milestone"][draw(st.integers(1, 3))]["after"] = [ghost]
+    elif case == 1:
+        doc["milestone"][3]["after"] = [{"id": ghost, "type": draw(st.sampled_from(["FS", "SS", "FF", "SF"]))}]
+    elif case == 2:
+        doc["factor"][draw(st.integers(0, 1))]["milestone"] = ghost
+    elif case == 3:
+        doc["milestone"][draw(st.integers(1, 3))]["id"] = "M1"
+    else:
+        doc["factor"][1]["id"] = "F1"
+    return f"case {case} ghost {ghost}", doc
+
+
+OUT_OF_RANGE = st.one_of(st.dates(max_value=dt.date(2014, 12, 31)), st.dates(min_value=dt.date(2036, 1, 1)),
+                         st.sampled_from([dt.date(1900, 1, 1), dt.date(2999, 1, 1)]))
+SCHEDULED_DATES = [("project", 0, "start"), ("milestone", 2, "not_before"), ("milestone", 2, "start_by"),
+                   ("milestone", 3, "finish_by"), ("milestone", 1, "actual_start"),
+                   ("milestone", 0, "actual_finish"), ("factor", 0, "expected")]
+
+
+@st.composite
+def out_of_range_docs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """A date the scheduler uses, moved outside the calendars' 2015..2035."""
+    doc = base_project()
+    table, which, key = draw(st.sampled_from(SCHEDULED_DATES))
+    d = draw(OUT_OF_RANGE)
+    _target(doc, table, which)[key] = d
+    return f"{table}[{which}].{key} = {d}", doc
+
+
+HUGE = [("milestone", 1, "duration", 10**12), ("milestone", 2, "duration", MAX_WORKING_DAYS + 1),
+        ("milestone", 3, "after", [{"id": "M3", "type": "FS", "lag": 10**9}]),
+        ("milestone", 1, "percent", 1e308), ("milestone", 1, "percent", 100.000001),
+        ("milestone", 0, "duration", 2**63 - 1), ("milestone", 0, "duration", 10**30),
+        ("investment", 0, "year", 10**12), ("investment", 0, "total", 10**400),
+        ("milestone", 1, "weight", math.inf)]
+
+
+@st.composite
+def huge_docs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
+    """Numbers far beyond anything real (the CPM must not hang nor clip dates silently)."""
+    doc = base_project()
+    table, which, key, value = draw(st.sampled_from(HUGE))
+    if key == "duration" and draw(st.booleans()):
+        value = draw(st.integers(MAX_WORKING_DAYS + 1, 10**18))
+    _target(doc, table, which)[key] = value
+    return f"{table}[{which}].{key} = {value!r}", doc
+
+
+# -- the properties ----------------------------------------------------------------------------
+
+
+@settings(FUZZ, max_examples=100)
+@given(case=wrong_type_docs())
+def test_wrong_types_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+    what, doc = case
+    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    assert "project FZ-1" in line or "[missing-project-id]" in line or "[bad-project-id]" in line, line
+
+
+@FUZZ
+@given(case=missing_key_docs())
+def test_missing_keys_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+    what, doc = case
+    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    assert "[missing-" in line or "[bad-" in line, line
+
+
+@FUZZ
+@given(case=cyclic_docs())
+def test_cycles_refused_and_named(fuzz_dir: Path, case: tuple[list[str], dict[str, Any]]) -> None:
+    cyc, doc = case
+    line = schedule_refuses(fuzz_dir, to_toml(doc), f"cycle {cyc}")
+    assert "[cycle]" in line, line
+    if len(cyc) == 1:
+        assert f"milestone {cyc[0]}" in line
+    else:  # the named cycle is a real one of the graph: consecutive names are linked
+        named = line.split("[cycle] milestones form a cycle: ")[1].split(" -> ")
+        assert named[0] == named[-1] and len(named) >= 3
+
+
+@FUZZ
+@given(case=unknown_id_docs())
+def test_unknown_and_duplicate_ids_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+    what, doc = case
+    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    assert any(k in line for k in ("[unknown-predecessor]", "[unknown-milestone]", "[duplicate-milestone]",
+                                   "[duplicate-factor]", "[cycle]", "[bad-id]")), line
+
+
+@FUZZ
+@given(case=out_of_range_docs())
+def test_dates_outside_the_calendars_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+    what, doc = case
+    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    assert "[date-out-of-range]" in line or "[finish-before-start]" in line, line
+
+
+@settings(FUZZ, max_examples=30)
+@given(case=huge_docs())
+def test_huge_numbers_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+    what, doc = case
+    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    assert any(k in line for k in ("[bad-duration]", "[bad-lag]", "[bad-percent]", "[bad-investment]",
+                                   "[bad-weight]")), line
+
+
+def test_long_but_legal_durations_run_past_the_calendar_refused(fuzz_dir: Path) -> None:
+    """A duration the loader accepts but that carries the schedule beyond 2035 is refused by name,
+    never clipped silently to the calendar's last day."""
+    doc = base_project()
+    doc["milestone"][2]["duration"] = MAX_WORKING_DAYS
+    line = schedule_refuses(fuzz_dir, to_toml(doc))
+    assert "project FZ-1" in line and "[date-out-of-range]" in line and "2035-12-31" in line, line
+
+
+@settings(FUZZ, max_examples=40)
+@given(data=st.binary(min_size=1, max_size=200), at=st.integers(0, 10**6))
+def test_non_utf8_bytes_refused(fuzz_dir: Path, data: bytes, at: int) -> None:
+    good = to_toml(base_project()).encode()
+    bad = data + b"\xff\xfe\xc3"
+    at = at % len(good)
+    line = schedule_refuses(fuzz_dir, good[:at] + bad + good[at:], "non-UTF-8")
+    assert "[encoding]" in line, line
+
+
+@settings(FUZZ, max_examples=100)
+@given(text=st.one_of(st.text(max_size=300), st.binary(max_size=300).map(lambda b: b.decode("latin-1")),
+                      st.lists(st.sampled_from(["[", "]", "[[", "]]", "=", '"', "'", "{", "}", ",", "\n", "a",
+                                                "1", ".", "#", "project", "milestone", " ", "\\", "'''"]),
+                               max_size=80).map("".join)))
+def test_garbage_text_refused(fuzz_dir: Path, text: str) -> None:
+    line = schedule_refuses(fuzz_dir, text, "garbage")
+    assert any(k in line for k in ("[toml-syntax]", "[missing-project]", "[missing-project-id]")), line
+
+
+@settings(FUZZ, max_examples=30)
+@given(depth=st.integers(1, 5000), key=st.sampled_from(["duration", "percent", "after", "name"]),
+       opener=st.sampled_from(["[", "{a = "]))
+def test_deeply_nested_junk_refused(fuzz_dir: Path, depth: int, key: str, opener: str) -> None:
+    closer = "]" if opener == "[" else "}"
+    doc = base_project()
+    doc["milestone"][1][key] = "@@NEST@@"
+    text = to_toml(doc).replace('"@@NEST@@"', opener * depth + "1" + closer * depth)
+    line = schedule_refuses(fuzz_dir, text, f"{key} nested {depth}")
+    assert "[toml-syntax]" in line or "[bad-" in line or "must be a string" in line, line
+
+
+@settings(FUZZ, max_examples=80)
+@given(table=st.sampled_from(["project", "milestone", "factor", "investment"]), which=st.integers(0, 3),
+       key=st.sampled_from(sorted({k for _t, k in KINDS} | {"extra", "id"})), value=junk)
+def test_any_value_anywhere_is_accepted_or_refused_cleanly(fuzz_dir: Path, table: str, which: int, key: str,
+                                                           value: Any) -> None:
+    """Any junk at any key: either a valid project (exit 0, a schedule) or one clean error line."""
+    doc = base_project()
+    _target(doc, table, which)[key] = value
+    path = write_file(fuzz_dir, to_toml(doc))
+    res = run_cli(["schedule", str(path), "--format", "json", "--data-date", DATA_DATE])
+    if res.exit_code == 0:
+        assert '"projects"' in res.output and not res.stderr
+    else:
+        assert_clean_refusal(res, f"{table}.{key} = {value!r}")
+
+
+@pytest.mark.parametrize("date", ["1900-01-01", "2999-01-01", "2014-12-31", "2036-01-01"])
+def test_data_date_outside_the_calendars_refused(fuzz_dir: Path, date: str) -> None:
+    path = write_file(fuzz_dir, to_toml(base_project()))
+    line = assert_clean_refusal(run_cli(["schedule", str(path), "--format", "json", "--data-date", date]))
+    assert "[date-out-of-range]" in line and date in line
+

@@ -1,0 +1,186 @@
+"""`dispatch serve`: the weekly run by itself on config.cron (APScheduler 3), with its jobs kept in
+the same database (SQLAlchemyJobStore, table apscheduler_jobs), and a retry of pending alerts every
+few minutes.
+
+A run missed while the machine was down happens once when it comes back (coalesce, within
+misfire_grace_seconds). The job is re-added with replace_existing on every start, which by itself
+would recompute its next run time from *now* and silently drop the missed run; so when the stored
+next run time is still a fire time of the configured cron, it is kept."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import signal
+from collections.abc import Callable
+from types import FrameType
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.events import EVENT_SCHEDULER_STARTED, SchedulerEvent
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from apscheduler.triggers.cron import CronTrigger
+from apscheduler.triggers.interval import IntervalTrigger
+from apscheduler.util import utc_timestamp_to_datetime
+from sqlalchemy import select
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import jobs
+from .config import Config
+from .errors import ConfigError, StorageError
+
+log = logging.getLogger("dispatch.service")
+
+WEEKLY_JOB_ID = "weekly-run"
+RETRY_JOB_ID = "alerts-retry"
+JOBS_TABLE = "apscheduler_jobs"
+RETRY_SECONDS = 120.0
+"""How often pending alerts are retried (each alert still waits for its own backoff)."""
+
+JobFunc = Callable[[str | None], None]
+
+
+def _zone(config: Config) -> ZoneInfo:
+    try:
+        return ZoneInfo(config.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError("bad-timezone", f"[weekly] timezone {config.timezone!r} is not a known time zone",
+                          file=config.path) from None
+
+
+def weekly_trigger(config: Config) -> CronTrigger:
+    """config.cron in config.timezone (given to the trigger: from_crontab does not inherit the
+    scheduler's zone)."""
+    try:
+        return CronTrigger.from_crontab(config.cron, timezone=_zone(config))
+    except ValueError as e:
+        raise ConfigError("bad-cron", f"[weekly] cron {config.cron!r} is not a crontab expression: {e}",
+                          file=config.path) from None
+
+
+def make_jobstore(url: str) -> SQLAlchemyJobStore:
+    """The job store on the application database (SQLite: a long busy timeout, so a weekly run
+    holding the write lock never makes the scheduler's own bookkeeping fail)."""
+    try:
+        sqlite = make_url(url).get_backend_name() == "sqlite"
+    except Exception:
+        raise StorageError("bad-database-url", f"database url {url!r} is not a database URL") from None
+    options: dict[str, Any] = {"connect_args": {"timeout": 60}} if sqlite else {"pool_pre_ping": True}
+    return SQLAlchemyJobStore(url=url, tablename=JOBS_TABLE, engine_options=options)
+
+
+def stored_next_run(store: SQLAlchemyJobStore, job_id: str) -> dt.datetime | None:
+    """The next run time the job store holds for `job_id` (None when absent or paused)."""
+    try:
+        store.jobs_t.create(store.engine, checkfirst=True)
+        with store.engine.begin() as conn:
+            ts = conn.execute(select(store.jobs_t.c.next_run_time)
+                              .where(store.jobs_t.c.id == job_id)).scalar()
+    except SQLAlchemyError as e:
+        raise StorageError("database-unreachable", f"job store unreachable: {str(e).splitlines()[0]}") from None
+    return None if ts is None else utc_timestamp_to_datetime(ts)
+
+
+def is_fire_time(trigger: CronTrigger, when: dt.datetime) -> bool:
+    """Whether `when` is one of the trigger's own fire times (the schedule did not change)."""
+    return bool(trigger.get_next_fire_time(None, when) == when)
+
+
+def _guarded_process(process: Callable[[], float | None], retry: float) -> float | None:
+    try:
+        return process()
+    except Exception as e:
+        log.error("scheduler: job store error (%s); trying again in %s s", str(e).splitlines()[0], retry)
+        return retry
+
+
+class ServiceBlockingScheduler(BlockingScheduler):
+    """BlockingScheduler whose loop survives a job-store error while updating a job."""
+
+    def _process_jobs(self) -> float | None:
+        return _guarded_process(super()._process_jobs, float(self.jobstore_retry_interval))
+
+
+class ServiceBackgroundScheduler(BackgroundScheduler):
+    """BackgroundScheduler whose loop survives a job-store error while updating a job."""
+
+    def _process_jobs(self) -> float | None:
+        return _guarded_process(super()._process_jobs, float(self.jobstore_retry_interval))
+
+
+def build_scheduler(config: Config, config_path: str | None, *, blocking: bool = False,
+                    retry_seconds: float = RETRY_SECONDS, weekly_func: JobFunc = jobs.weekly_run_job,
+                    retry_func: JobFunc = jobs.deliver_alerts_job) -> BaseScheduler:
+    """A scheduler (not started) holding the weekly run and the alert retry, jobs stored in the
+    database; `config_path` is what the jobs load when they run. The job functions can be replaced
+    by other importable module-level functions (tests)."""
+    zone = _zone(config)
+    trigger = weekly_trigger(config)
+    store = make_jobstore(config.database_url)
+    cls = ServiceBlockingScheduler if blocking else ServiceBackgroundScheduler
+    scheduler: BaseScheduler = cls(
+        jobstores={"default": store},
+        executors={"default": {"type": "threadpool", "max_workers": 2}},
+        job_defaults={"coalesce": True, "max_instances": 1,
+                      "misfire_grace_time": config.misfire_grace_seconds},
+        timezone=zone,
+    )
+    extra: dict[str, Any] = {}
+    kept = stored_next_run(store, WEEKLY_JOB_ID)
+    if kept is not None and is_fire_time(trigger, kept):
+        extra["next_run_time"] = kept
+        if kept <= dt.datetime.now(dt.UTC):
+            log.info("weekly run of %s was missed; it runs once now (if within %d s)",
+                     kept.astimezone(zone).isoformat(timespec="minutes"), config.misfire_grace_seconds)
+    scheduler.add_job(weekly_func, trigger, args=[config_path], id=WEEKLY_JOB_ID, name="weekly run",
+                      replace_existing=True, **extra)
+    scheduler.add_job(retry_func, IntervalTrigger(seconds=retry_seconds, timezone=zone), args=[config_path],
+                      id=RETRY_JOB_ID, name="alert retry", replace_existing=True)
+    store.engine.dispose()  # the peek's connection: the scheduler opens its own when it starts
+    return scheduler
+
+
+class _Stop(BaseException):
+    """Raised by the SIGTERM/SIGINT handler to leave the blocking scheduler's loop."""
+
+
+def _on_signal(signum: int, _frame: FrameType | None) -> None:
+    raise _Stop(signum)
+
+
+def next_weekly_run(config: Config, scheduler: BaseScheduler) -> dt.datetime | None:
+    """When the weekly run fires next (after start), in the configured timezone."""
+    job = scheduler.get_job(WEEKLY_JOB_ID)
+    when = getattr(job, "next_run_time", None) if job is not None else None
+    return None if when is None else when.astimezone(_zone(config))
+
+
+def serve(config: Config, config_path: str | None, *, scheduler: BaseScheduler | None = None) -> None:
+    """Run until SIGTERM or SIGINT; then stop taking jobs, let a running weekly run finish, return."""
+    if not logging.getLogger().handlers:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("dispatch").setLevel(logging.INFO)
+    sched = scheduler or build_scheduler(config, config_path, blocking=True)
+
+    def started(_event: SchedulerEvent) -> None:
+        when = next_weekly_run(config, sched)
+        log.info("scheduler started: weekly run on cron %r (%s), next at %s; pending alerts retried "
+                 "every %g s", config.cron, config.timezone,
+                 when.isoformat(timespec="minutes") if when else "never", RETRY_SECONDS)
+
+    sched.add_listener(started, EVENT_SCHEDULER_STARTED)
+    previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        sched.start()
+    except _Stop as e:
+        log.info("signal %s received: stopping (a running job is allowed to finish)", e.args[0])
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+        if sched.running:
+            sched.shutdown(wait=True)
+    log.info("scheduler stopped")

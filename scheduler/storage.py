@@ -228,7 +228,7 @@ report_rows = Table(
     PrimaryKeyConstraint("report_id", "seq", name="pk_report_rows"),
     ForeignKeyConstraint(["report_id"], ["weekly_reports.id"], ondelete="CASCADE",
                          name="fk_report_rows_report"),
-    CheckConstraint("item_kind IN ('milestone', 'factor')", name="ck_report_rows_item_kind"),
+    CheckConstraint("item_kind IN ('milestone', 'factor', 'project')", name="ck_report_rows_item_kind"),
     Index("ix_report_rows_item", "project_id", "item_kind", "item_id"),
 )
 

@@ -168,7 +168,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("report_id", "seq", name="pk_report_rows"),
         sa.ForeignKeyConstraint(["report_id"], ["weekly_reports.id"], ondelete="CASCADE",
                                 name="fk_report_rows_report"),
-        sa.CheckConstraint("item_kind IN ('milestone', 'factor')", name="ck_report_rows_item_kind"),
+        sa.CheckConstraint("item_kind IN ('milestone', 'factor', 'project')", name="ck_report_rows_item_kind"),
     )
     op.create_index("ix_report_rows_item", "report_rows", ["project_id", "item_kind", "item_id"])
     op.create_table(

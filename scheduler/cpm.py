@@ -187,7 +187,8 @@ def compute(net: Network) -> CpmResult:
     ub = pf[net.project].copy()
     has_fb = net.finish_by < NONE
     ub = np.where(has_fb, np.minimum(ub, net.finish_by + shift), ub)
-    has_sb = (net.start_by < NONE) & ~started
+    # start_by binds started milestones too: the spec keeps their LF "as usual" (LF <= start_by + d).
+    has_sb = net.start_by < NONE
     ub = np.where(has_sb, np.minimum(ub, net.start_by + np.where(event, shift, dur)), ub)
     lf = ub.copy()
 

@@ -149,6 +149,51 @@ def print_schedule_table(result: ScheduleResult, lang: str) -> None:
 # -- commands added by the other adapters register below (storage, check, reports, outputs) ---
 
 
+@cli.command("alerts")
+@click.option("--status", type=click.Choice(["pending", "delivered", "failed", "all"]), default="all",
+              show_default=True, help="Which alerts to list.")
+@click.option("--week", default=None, metavar="YYYY-Www", help="Only this week's alerts.")
+@click.option("--deliver", is_flag=True,
+              help="Deliver due pending alerts now (alerts.deliver = false: write them to the outbox).")
+@click.option("--retry", is_flag=True, help="Put failed alerts back to pending (before --deliver).")
+@pass_state
+def alerts_command(state: State, status: str, week: str | None, deliver: bool, retry: bool) -> None:
+    """The alert outbox: who is told about which red finding, by email or robot webhook, and
+    whether it was delivered (failed ones stay listed until --retry)."""
+    from .alerts import alerts_table, deliver_pending, list_alerts, retry_failed
+    from .storage import open_database
+
+    config = state.config
+    lang = config.language
+    engine = open_database(config.database_url)
+    try:
+        if retry:
+            click.echo(t("alert.retried", lang, n=retry_failed(engine, week=week)))
+        if deliver:
+            report = deliver_pending(engine, config)
+            click.echo(report.summary(lang))
+            for alert_id, error in report.errors:
+                click.echo(f"  #{alert_id}: {error}", err=True)
+        items = list_alerts(engine, status=None if status == "all" else status, week=week)
+    finally:
+        engine.dispose()
+    if not items:
+        click.echo(t("alert.none", lang))
+        return
+    Console().print(alerts_table(items, lang, config.timezone))
+
+
+@cli.command()
+@pass_state
+def serve(state: State) -> None:
+    """Run the weekly check by itself on config's [weekly] cron (APScheduler, jobs kept in the
+    database) and retry pending alerts every few minutes, until SIGTERM or Ctrl-C."""
+    from .service import serve as run_service
+
+    config = state.config
+    run_service(config, str(config.path.resolve()) if config.path else None)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="dispatch")

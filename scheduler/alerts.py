@@ -23,7 +23,7 @@ from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Connection, Engine, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -37,6 +37,9 @@ from .storage import milestones as milestones_t
 from .storage import projects as projects_t
 from .storage import reading, transaction, utcnow
 from .strings import t
+
+if TYPE_CHECKING:
+    from rich.table import Table
 
 CHANNELS = ("email", "webhook")
 STATUSES = ("pending", "delivered", "failed")
@@ -248,8 +251,9 @@ def _insert_ignoring_duplicates(conn: Connection, row: dict[str, Any]) -> int:
             c.address == row["address"]))).first()
         if hit is not None:
             return 0
-        stmt = alerts_t.insert().values(row)
-    return conn.execute(stmt).rowcount or 0
+        return 1 if conn.execute(alerts_t.insert().values(row)).rowcount == 1 else 0
+    # rowcount is not reliable here (psycopg reports -1 with RETURNING): count the returned ids
+    return len(conn.execute(stmt.returning(alerts_t.c.id)).all())
 
 
 def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequence[Finding],
@@ -483,3 +487,23 @@ def list_alerts(engine: Engine, *, status: str | None = None, week: str | None =
         q = q.where(c.week == week)
     with reading(engine) as conn:
         return [Alert.from_row(r) for r in conn.execute(q.order_by(c.week.desc(), c.id))]
+
+
+def alerts_table(items: Sequence[Alert], lang: str = "zh", timezone: str = "Asia/Shanghai") -> Table:
+    """A rich table of alerts for `dispatch alerts` (times in the configured timezone)."""
+    from zoneinfo import ZoneInfo
+
+    from rich.table import Table
+
+    zone = ZoneInfo(timezone)
+    styles = {"pending": "yellow", "delivered": "green", "failed": "bold red"}
+    table = Table(title=t("alert.title", lang))
+    for key in ("col.id", "alert.col.week", "col.unit", "alert.col.channel", "alert.col.address",
+                "col.status", "alert.col.attempts", "alert.col.next", "alert.col.error", "alert.col.subject"):
+        table.add_column(t(key, lang))
+    for a in items:
+        nxt = a.next_attempt_at.astimezone(zone).strftime("%m-%d %H:%M") if a.next_attempt_at else ""
+        table.add_row(str(a.id), a.week, a.unit, t(f"alert.channel.{a.channel}", lang), a.address or "—",
+                      t(f"alert.status.{a.status}", lang), str(a.attempts), nxt, a.last_error or "",
+                      a.subject, style=styles.get(a.status))
+    return table

@@ -1,0 +1,474 @@
+"""Alerts: which findings alert whom, idempotent queueing, delivery to a real local SMTP server and a
+real local HTTP robot endpoint, retries with backoff, the outbox of the demo, `dispatch alerts`."""
+
+from __future__ import annotations
+
+import datetime as dt
+import email
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections import Counter
+from collections.abc import Iterator
+from email.message import Message
+from email.policy import default as default_policy
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from click.testing import CliRunner
+from sqlalchemy import Engine, create_engine, func, insert, select, text, update
+
+from scheduler import alerts as al
+from scheduler.cli import cli
+from scheduler.config import AlertSettings, Config, Unit
+from scheduler.findings import Finding, FindingKind, Light
+from scheduler.storage import alerts as alerts_t
+from scheduler.storage import milestones as milestones_t
+from scheduler.storage import open_database, transaction, utcnow
+from scheduler.storage import projects as projects_t
+from scheduler.storage import runs as runs_t
+
+WEEK = "2026-W48"
+SENDER = "dispatch@fgj.county.gov.cn"
+
+
+# -- fixtures ---------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """The suite's `engine` fixture when tests/conftest.py provides one; else a fresh SQLite file
+    (or a fresh PostgreSQL database when DISPATCH_TEST_POSTGRES_URL is set)."""
+    try:
+        yield request.getfixturevalue("engine")
+        return
+    except pytest.FixtureLookupError:
+        pass
+    pg = os.environ.get("DISPATCH_TEST_POSTGRES_URL")
+    if not pg:
+        engine = open_database(f"sqlite:///{tmp_path / 'alerts.sqlite'}")
+        yield engine
+        engine.dispose()
+        return
+    name = f"alerts_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(pg, isolation_level="AUTOCOMMIT")
+    with admin.connect() as c:
+        c.execute(text(f'CREATE DATABASE "{name}"'))
+    engine = open_database(pg.rsplit("/", 1)[0] + "/" + name)
+    yield engine
+    engine.dispose()
+    with admin.connect() as c:
+        c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class Inbox:
+    """aiosmtpd handler keeping every received message."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], Message]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        msg = email.message_from_bytes(envelope.original_content, policy=default_policy)
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos), msg))
+        return "250 OK"
+
+
+class SmtpServer:
+    """A real SMTP server on 127.0.0.1:port that can be started after the port was refused."""
+
+    def __init__(self, port: int) -> None:
+        self.port = port
+        self.inbox = Inbox()
+        self.controller: Controller | None = None
+
+    def start(self) -> None:
+        self.controller = Controller(self.inbox, hostname="127.0.0.1", port=self.port)
+        self.controller.start()
+
+    def stop(self) -> None:
+        if self.controller is not None:
+            self.controller.stop()
+            self.controller = None
+
+
+@pytest.fixture
+def smtp() -> Iterator[SmtpServer]:
+    server = SmtpServer(free_port())
+    yield server
+    server.stop()
+
+
+class Robot:
+    """A local HTTP endpoint in the style of a DingTalk/WeCom group robot."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[str, str, dict[str, Any]]] = []
+        self.status = 200
+        self.answer: dict[str, Any] = {"errcode": 0, "errmsg": "ok"}
+        robot = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                n = int(self.headers.get("Content-Length", "0"))
+                doc = json.loads(self.rfile.read(n).decode("utf-8"))
+                robot.received.append((self.path, self.headers.get("Content-Type", ""), doc))
+                body = json.dumps(robot.answer).encode()
+                self.send_response(robot.status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/robot/send?access_token=t0k"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(5)
+
+
+@pytest.fixture
+def robot(monkeypatch: pytest.MonkeyPatch) -> Iterator[Robot]:
+    for var in ("http_proxy", "HTTP_PROXY", "https_proxy", "HTTPS_PROXY", "all_proxy", "ALL_PROXY"):
+        monkeypatch.delenv(var, raising=False)
+    r = Robot()
+    yield r
+    r.close()
+
+
+def make_config(tmp_path: Path, *, port: int = 25, deliver: bool = True, max_attempts: int = 3,
+                units: dict[str, Unit] | None = None, url: str = "") -> Config:
+    return Config(
+        path=None, data_dir=tmp_path, calendar_dir=tmp_path, projects_dir=tmp_path,
+        outbox_dir=tmp_path / "outbox", database_url=url or f"sqlite:///{tmp_path / 'x.sqlite'}",
+        alerts=AlertSettings(smtp_host="127.0.0.1", smtp_port=port, sender=SENDER,
+                             max_attempts=max_attempts, backoff_seconds=30.0, deliver=deliver),
+        units=units if units is not None else {
+            "县自然资源局": Unit("县自然资源局", ("zrzy@county.gov.cn",)),
+        },
+    )
+
+
+def overdue(unit: str = "县自然资源局", first_seen: str = WEEK, light: Light = Light.RED) -> Finding:
+    return Finding("HY-WATER", FindingKind.FINISH_OVERDUE, light,
+                   "土地征收（M2）基线计划 2026-11-02 完成，至今未完成，已滞后 15 个工作日",
+                   unit, milestone="M2", days=15, first_seen=first_seen, weeks_red=1)
+
+
+def new_run(engine: Engine, week: str = WEEK) -> int:
+    with transaction(engine) as conn:
+        return int(conn.execute(insert(runs_t).values(
+            week=week, data_date=dt.date(2026, 11, 23), started_at=utcnow(), status="complete",
+            inputs={}, current=True)).inserted_primary_key[0])
+
+
+def enqueue(engine: Engine, findings: list[Finding], config: Config, week: str = WEEK) -> int:
+    run_id = new_run(engine, week)
+    with transaction(engine) as conn:
+        return al.enqueue_alerts(conn, run_id=run_id, week=week, findings=findings, config=config)
+
+
+def rows(engine: Engine) -> list[al.Alert]:
+    return al.list_alerts(engine)
+
+
+# -- which findings alert ---------------------------------------------------------------------------
+
+
+def test_only_new_reds_and_escalations_alert() -> None:
+    esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "连续 2 周及以上红灯事项 1 项", "县水利局",
+                  first_seen="2026-W46", weeks_red=3, details={"max_weeks_red": 3})
+    assert al.should_alert(overdue(), WEEK)
+    assert not al.should_alert(overdue(first_seen="2026-W47"), WEEK)     # persisting red
+    assert not al.should_alert(overdue(light=Light.YELLOW), WEEK)        # new but yellow
+    assert al.should_alert(esc, WEEK)                                    # escalations every week
+    subject, body = al.alert_text(esc, WEEK)
+    assert subject == "【提请县政府专题研究】2026-W48 HY-WATER：连续 3 周红灯"
+    assert "相关事项已连续 3 周红灯，将提请县政府专题研究" in body
+
+
+def test_alert_text_names_project_milestone_days_what_to_do_and_week() -> None:
+    names = al.Names(projects={"HY-WATER": "县城供水提升工程"}, milestones={("HY-WATER", "M2"): "土地征收"})
+    subject, body = al.alert_text(overdue(), WEEK, names)
+    assert subject == ("【红灯预警】2026-W48 县城供水提升工程（HY-WATER） · 土地征收（M2）："
+                       "逾期未完成，滞后 15 个工作日")
+    lines = body.splitlines()
+    assert lines[0] == "县自然资源局："
+    assert "项目：县城供水提升工程（HY-WATER）" in lines
+    assert "节点：土地征收（M2）" in lines
+    assert "问题：逾期未完成（红灯）" in lines
+    assert "滞后：15 个工作日" in lines
+    assert "办理要求：节点已过计划完成时间仍未完成，请说明原因，明确完成时间和赶工措施。" in lines
+    assert any("2026-W48" in ln for ln in lines[-2:])
+
+
+# -- queueing ---------------------------------------------------------------------------------------
+
+
+def test_enqueue_twice_for_the_same_week_gives_one_alert_per_address(db: Engine, tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, units={
+        "县自然资源局": Unit("县自然资源局", ("zrzy@county.gov.cn", "gtk@county.gov.cn"),
+                         "https://oapi.dingtalk.com/robot/send?access_token=x"),
+    })
+    findings = [overdue(), overdue(first_seen="2026-W47"), overdue("县林业局")]
+    assert enqueue(db, findings, cfg) == 4          # 2 emails + 1 webhook + 1 no-contact row
+    assert enqueue(db, findings, cfg) == 0          # re-run of the same week: nothing new
+    got = sorted((a.unit, a.channel, a.address, a.status) for a in rows(db))
+    assert got == [
+        ("县林业局", "email", "", "failed"),
+        ("县自然资源局", "email", "gtk@county.gov.cn", "pending"),
+        ("县自然资源局", "email", "zrzy@county.gov.cn", "pending"),
+        ("县自然资源局", "webhook", "https://oapi.dingtalk.com/robot/send?access_token=x", "pending"),
+    ]
+    lost = next(a for a in rows(db) if a.unit == "县林业局")
+    assert lost.last_error == "no contact configured for unit 县林业局"
+    assert lost.finding_key == "finish-overdue/HY-WATER/M2"
+    # the next week alerts again for a finding new that week
+    assert enqueue(db, [overdue(first_seen="2026-W49")], cfg, week="2026-W49") == 3
+
+
+def test_enqueue_uses_the_loaded_portfolio_names(db: Engine, tmp_path: Path) -> None:
+    with transaction(db) as conn:
+        conn.execute(insert(projects_t).values(
+            id="HY-WATER", name="县城供水提升工程", lead_unit="县水利局", calendar="construction",
+            start=dt.date(2026, 3, 2), units=[], source_path="projects/HY-WATER.toml", digest="0" * 64,
+            text="", loaded_at=utcnow()))
+        conn.execute(insert(milestones_t).values(project_id="HY-WATER", id="M2", seq=1, name="土地征收",
+                                                 duration=20))
+    enqueue(db, [overdue()], make_config(tmp_path))
+    (a,) = rows(db)
+    assert a.subject.startswith("【红灯预警】2026-W48 县城供水提升工程（HY-WATER） · 土地征收（M2）")
+
+
+# -- delivery ---------------------------------------------------------------------------------------
+
+
+def test_email_reaches_a_real_smtp_server_in_chinese(db: Engine, tmp_path: Path, smtp: SmtpServer) -> None:
+    smtp.start()
+    cfg = make_config(tmp_path, port=smtp.port)
+    enqueue(db, [overdue()], cfg)
+    (queued,) = rows(db)
+    report = al.deliver_pending(db, cfg)
+    assert (report.delivered, report.retrying, report.failed) == (1, 0, 0)
+    (mail_from, rcpts, msg), = smtp.inbox.messages
+    assert mail_from == SENDER
+    assert rcpts == ["zrzy@county.gov.cn"]
+    assert msg["To"] == "zrzy@county.gov.cn"
+    assert str(msg["Subject"]) == queued.subject
+    assert "红灯预警" in str(msg["Subject"]) and "HY-WATER" in str(msg["Subject"])
+    body = msg.get_content().replace("\r\n", "\n")      # text/plain travels in canonical CRLF form
+    assert body == queued.body
+    assert "办理要求：节点已过计划完成时间仍未完成" in body
+    (a,) = rows(db)
+    assert (a.status, a.attempts, a.last_error) == ("delivered", 1, None)
+    assert a.delivered_at is not None
+
+
+def test_webhook_posts_robot_json(db: Engine, tmp_path: Path, robot: Robot) -> None:
+    cfg = make_config(tmp_path, units={"县自然资源局": Unit("县自然资源局", (), robot.url)})
+    enqueue(db, [overdue()], cfg)
+    report = al.deliver_pending(db, cfg)
+    assert report.delivered == 1
+    (path, ctype, doc), = robot.received
+    assert path == "/robot/send?access_token=t0k"
+    assert ctype.startswith("application/json")
+    assert doc["msgtype"] == "text"
+    content = doc["text"]["content"]
+    assert content.startswith("【红灯预警】2026-W48 HY-WATER · M2：逾期未完成，滞后 15 个工作日\n\n县自然资源局：")
+    assert rows(db)[0].status == "delivered"
+
+
+def test_webhook_refusals_are_retried(db: Engine, tmp_path: Path, robot: Robot) -> None:
+    cfg = make_config(tmp_path, units={"县自然资源局": Unit("县自然资源局", (), robot.url)})
+    enqueue(db, [overdue()], cfg)
+    t0 = utcnow()
+    robot.answer = {"errcode": 310000, "errmsg": "keywords not in content"}
+    r1 = al.deliver_pending(db, cfg, now=t0)
+    assert r1.retrying == 1
+    assert rows(db)[0].last_error == "RuntimeError: robot errcode 310000: keywords not in content"
+    robot.answer, robot.status = {}, 500
+    r2 = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31))
+    assert r2.retrying == 1
+    assert "HTTP Error 500" in (rows(db)[0].last_error or "")
+    robot.answer, robot.status = {"errcode": 0, "errmsg": "ok"}, 200
+    r3 = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31 + 61))
+    assert r3.delivered == 1
+    assert len(robot.received) == 3
+    assert rows(db)[0].attempts == 3
+
+
+def test_smtp_down_then_back_delivers_exactly_once(db: Engine, tmp_path: Path, smtp: SmtpServer) -> None:
+    cfg = make_config(tmp_path, port=smtp.port)         # nothing listens on the port yet
+    enqueue(db, [overdue()], cfg)
+    t0 = utcnow()
+    r1 = al.deliver_pending(db, cfg, now=t0)
+    assert (r1.delivered, r1.retrying) == (0, 1)
+    (a,) = rows(db)
+    assert (a.status, a.attempts) == ("pending", 1)
+    assert a.last_error is not None and "ConnectionRefusedError" in a.last_error
+    assert a.next_attempt_at == t0 + dt.timedelta(seconds=30)     # backoff_seconds * 2**0
+
+    smtp.start()
+    early = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=10))   # not due yet
+    assert early.attempted == 0 and smtp.inbox.messages == []
+
+    r2 = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31))
+    assert r2.delivered == 1
+    assert len(smtp.inbox.messages) == 1
+    (a,) = rows(db)
+    assert (a.status, a.attempts) == ("delivered", 2)
+
+    r3 = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(hours=1))
+    assert r3.attempted == 0
+    assert len(smtp.inbox.messages) == 1
+
+
+def test_backoff_doubles_then_fails_visibly_and_retry_requeues(db: Engine, tmp_path: Path,
+                                                              smtp: SmtpServer) -> None:
+    cfg = make_config(tmp_path, port=smtp.port, max_attempts=3)
+    enqueue(db, [overdue()], cfg)
+    t = utcnow()
+    waits = []
+    for _ in range(3):
+        al.deliver_pending(db, cfg, now=t)
+        (a,) = rows(db)
+        if a.next_attempt_at is not None:
+            waits.append((a.next_attempt_at - t).total_seconds())
+            t = a.next_attempt_at
+    assert waits == [30.0, 60.0]
+    (a,) = rows(db)
+    assert (a.status, a.attempts, a.next_attempt_at) == ("failed", 3, None)
+    assert "ConnectionRefusedError" in (a.last_error or "")
+    assert al.deliver_pending(db, cfg, now=t + dt.timedelta(days=1)).attempted == 0
+
+    assert al.retry_failed(db, now=t) == 1
+    smtp.start()
+    assert al.deliver_pending(db, cfg, now=t).delivered == 1
+    assert len(smtp.inbox.messages) == 1
+    (a,) = rows(db)
+    assert (a.status, a.attempts) == ("delivered", 1)
+
+
+def test_an_attempt_is_claimed_once(db: Engine, tmp_path: Path) -> None:
+    cfg = make_config(tmp_path)
+    enqueue(db, [overdue()], cfg)
+    now = utcnow()
+    (seen,) = al.due_alerts(db, now)
+    assert al._claim(db, seen, now, cfg.alerts) is True
+    assert al._claim(db, seen, now, cfg.alerts) is False       # a second process with the same snapshot
+
+
+def test_concurrent_deliveries_send_each_alert_once(db: Engine, tmp_path: Path) -> None:
+    units = {f"单位{i}": Unit(f"单位{i}", (f"u{i}@county.gov.cn",)) for i in range(6)}
+    cfg = make_config(tmp_path, units=units)
+    enqueue(db, [overdue(unit) for unit in units], cfg)
+    sent: list[int] = []
+    lock = threading.Lock()
+
+    def slow_sender(a: al.Alert) -> None:
+        time.sleep(0.02)
+        with lock:
+            sent.append(a.id or 0)
+
+    threads = [threading.Thread(target=al.deliver_pending, args=(db, cfg), kwargs={"sender": slow_sender})
+               for _ in range(4)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join(30)
+    assert sorted(Counter(sent).values()) == [1] * 6
+    assert {a.status for a in rows(db)} == {"delivered"}
+
+
+def test_demo_writes_the_outbox_instead_of_sending(db: Engine, tmp_path: Path) -> None:
+    cfg = make_config(tmp_path, deliver=False, units={
+        "县自然资源局": Unit("县自然资源局", ("zrzy@county.gov.cn",), "https://qyapi.weixin.qq.com/x"),
+    })
+    enqueue(db, [overdue(), overdue("县林业局")], cfg)
+    report = al.deliver_pending(db, cfg)
+    assert (report.written, report.delivered, report.failed) == (2, 0, 0)
+    folder = tmp_path / "outbox" / "alerts"
+    files = sorted(p.name for p in folder.iterdir())
+    assert [f.rsplit("-", 1)[1] for f in files] == ["email.eml", "webhook.json"]
+    assert all(f.startswith("2026-W48-") for f in files)
+    msg = email.message_from_bytes((folder / files[0]).read_bytes(), policy=default_policy)
+    assert msg["To"] == "zrzy@county.gov.cn"
+    assert str(msg["Subject"]).startswith("【红灯预警】2026-W48 HY-WATER")
+    assert "办理要求" in msg.get_content()
+    doc = json.loads((folder / files[1]).read_text(encoding="utf-8"))
+    assert doc["url"] == "https://qyapi.weixin.qq.com/x"
+    assert doc["payload"]["msgtype"] == "text"
+    assert "逾期未完成" in doc["payload"]["text"]["content"]
+    states = {(a.unit, a.channel): (a.status, a.last_error) for a in rows(db)}
+    assert states == {
+        ("县自然资源局", "email"): ("delivered", "written to outbox"),
+        ("县自然资源局", "webhook"): ("delivered", "written to outbox"),
+        ("县林业局", "email"): ("failed", "no contact configured for unit 县林业局"),
+    }
+    # a retried no-contact alert fails again at once instead of waiting through backoff
+    assert al.retry_failed(db) == 1
+    again = al.deliver_pending(db, cfg)
+    assert (again.failed, again.written) == (1, 0)
+
+
+def test_timestamps_round_trip_as_utc(db: Engine, tmp_path: Path) -> None:
+    cfg = make_config(tmp_path)
+    enqueue(db, [overdue()], cfg)
+    shanghai_now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
+    al.deliver_pending(db, cfg, now=shanghai_now, sender=lambda a: None)
+    (a,) = rows(db)
+    assert a.delivered_at == shanghai_now
+    with db.connect() as c:
+        assert c.execute(select(func.count()).select_from(alerts_t)
+                         .where(alerts_t.c.delivered_at <= shanghai_now)).scalar() == 1
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+
+def test_dispatch_alerts_lists_retries_and_delivers(db: Engine, tmp_path: Path) -> None:
+    url = db.url.render_as_string(hide_password=False)
+    cfg_file = tmp_path / "config.toml"
+    cfg_file.write_text(
+        f'[database]\nurl = "{url}"\n[paths]\noutbox_dir = "out"\n'
+        '[alerts]\ndeliver = false\n'
+        '[units."县自然资源局"]\nemail = ["zrzy@county.gov.cn"]\n', encoding="utf-8")
+    cfg = make_config(tmp_path)
+    enqueue(db, [overdue(), overdue("县林业局")], cfg)
+    with transaction(db) as conn:   # one alert already failed after its attempts
+        conn.execute(update(alerts_t).where(alerts_t.c.address == "zrzy@county.gov.cn")
+                     .values(status="failed", attempts=8, last_error="SMTP timeout"))
+    runner = CliRunner()
+    env = {"COLUMNS": "200", "DISPATCH_DATABASE_URL": url}
+    res = runner.invoke(cli, ["--config", str(cfg_file), "alerts", "--status", "failed"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "zrzy@county.gov.cn" in res.output and "SMTP timeout" in res.output
+    assert "失败" in res.output
+
+    res = runner.invoke(cli, ["--config", str(cfg_file), "alerts", "--retry", "--deliver"], env=env)
+    assert res.exit_code == 0, res.output
+    assert "2 条失败预警已重新排队" in res.output
+    assert "写入发件箱 1" in res.output and "失败 1" in res.output
+    assert len(list((tmp_path / "out" / "alerts").glob("*.eml"))) == 1
+    res = runner.invoke(cli, ["--config", str(cfg_file), "alerts", "--status", "delivered"], env=env)
+    assert "已送达" in res.output and "written to outbox" in res.output
+    assert "县林业局" not in res.output

@@ -1,0 +1,361 @@
+"""The weekly meeting printout (周调度材料): an A4 portrait PDF laid out from a `WeeklyView` with
+fpdf2 — cover with the portfolio at a glance, the red list by lead unit, factor-guarantee blockers
+by kind, the special-meeting list, the portfolio Gantt chart, then a page per project (key facts,
+its Gantt chart, its milestones). Noto Sans CJK SC embedded, DejaVu Sans as glyph fallback."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+from fpdf import FPDF, FontFace
+from fpdf.enums import WrapMode, XPos, YPos
+
+from .findings import Light
+from .fonts import cjk_font_path, fallback_font_path
+from .strings import t
+from .views import (
+    FindingRow,
+    GanttRow,
+    ProjectView,
+    WeeklyView,
+    fmt_date,
+    fmt_int,
+    fmt_pct,
+    fmt_wan,
+    kind_label,
+    project_facts,
+)
+
+RGB = tuple[int, int, int]
+LIGHT_FILL: dict[Light, RGB] = {Light.RED: (222, 66, 60), Light.YELLOW: (246, 196, 48), Light.GREEN: (76, 160, 76)}
+LIGHT_TEXT: dict[Light, RGB] = {Light.RED: (255, 255, 255), Light.YELLOW: (40, 30, 0), Light.GREEN: (255, 255, 255)}
+HEAD_FILL: RGB = (222, 228, 238)
+GROUP_FILL: RGB = (242, 244, 248)
+MUTED: RGB = (110, 110, 110)
+MARGIN = 12.0
+BODY_PT = 8.5
+GANTT_ROWS_PER_PAGE = 40
+"""A project chart with more milestones is printed over several images of this many rows."""
+
+
+class MissingGlyphWarning(UserWarning):
+    """A character of the printout is in neither the CJK font nor the fallback: it shows as a box."""
+
+
+class _Doc(FPDF):
+    """A4 portrait with the week in the running header and '第 X 页 / 共 Y 页' in the footer."""
+
+    def __init__(self, view: WeeklyView) -> None:
+        super().__init__(orientation="P", unit="mm", format="A4")
+        self.view = view
+        self.lang = view.lang
+        self.set_margins(MARGIN, 16, MARGIN)
+        self.set_auto_page_break(True, margin=16)
+        self.add_font("cjk", "", str(cjk_font_path()))
+        self.add_font("dejavu", "", str(fallback_font_path()))
+        self.set_fallback_fonts(["dejavu"], exact_match=False)
+        self.alias_nb_pages("{nb}")
+        self.set_title(view.title)
+        self.set_creator("dispatch")
+        self.set_lang("zh-CN" if view.lang == "zh" else "en")
+
+    def header(self) -> None:
+        if self.page_no() == 1:
+            return
+        self.set_font("cjk", size=7.5)
+        self.set_text_color(*MUTED)
+        self.set_y(7)
+        self.cell(0, 5, t("out.pdf.running_head", self.lang, title=self.view.title,
+                          date=self.view.data_date.isoformat()), align="L")
+        self.set_draw_color(200, 200, 200)
+        self.line(MARGIN, 12.5, self.w - MARGIN, 12.5)
+        self.set_text_color(0, 0, 0)
+        self.set_y(16)
+
+    def footer(self) -> None:
+        self.set_y(-11)
+        self.set_font("cjk", size=8)
+        self.set_text_color(*MUTED)
+        self.cell(0, 5, t("out.pdf.page", self.lang, n=self.page_no(), total="{nb}"), align="C")
+        self.set_text_color(0, 0, 0)
+
+    # -- building blocks -----------------------------------------------------------------------
+    @property
+    def wrap(self) -> WrapMode:
+        return WrapMode.CHAR if self.lang == "zh" else WrapMode.WORD
+
+    def heading(self, text: str, size: float = 13, space: float = 3) -> None:
+        """A section heading; starts a new page when fewer than 45 mm are left (no orphan heading)."""
+        if self.get_y() > self.h - 16 - 45:
+            self.add_page()
+        self.ln(space)
+        self.set_font("cjk", size=size)
+        self.set_text_color(20, 45, 95)
+        self.multi_cell(0, size * 0.5, text, wrapmode=self.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.set_text_color(0, 0, 0)
+        self.ln(1.5)
+
+    def note(self, text: str, size: float = 8) -> None:
+        """A line of muted text."""
+        self.set_font("cjk", size=size)
+        self.set_text_color(*MUTED)
+        self.multi_cell(0, size * 0.48, text, wrapmode=self.wrap, align="L", new_x=XPos.LMARGIN,
+                        new_y=YPos.NEXT)
+        self.set_text_color(0, 0, 0)
+
+    def grid(self, head: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float],
+              size: float = BODY_PT, align: Sequence[str] | None = None) -> None:
+        """A table whose heading row repeats on every page it runs over; long cells wrap.
+
+        A cell is a string or a (string, FontFace) pair (a coloured light cell)."""
+        self.set_font("cjk", size=size)
+        self.set_fill_color(255, 255, 255)  # a table starts from the current style: no leaked fill
+        self.set_text_color(0, 0, 0)
+        style = FontFace(family="cjk", emphasis="", size_pt=size, fill_color=HEAD_FILL)
+        aligns = list(align) if align else ["L"] * len(head)
+        with self.table(col_widths=tuple(widths), width=sum(widths), align="L", text_align=tuple(aligns),
+                           headings_style=style, repeat_headings=1, line_height=size * 0.48,
+                           wrapmode=self.wrap, padding=(0.9, 1.2), v_align="M") as tab:
+            hr = tab.row()
+            for h in head:
+                hr.cell(h, align="C")
+            for r in rows:
+                row = tab.row()
+                for c in r:
+                    if isinstance(c, tuple):
+                        row.cell(c[0], style=c[1], align="C")
+                    else:
+                        row.cell(str(c))
+        self.ln(2)
+
+
+def light_cell(light: Light, lang: str, size: float = BODY_PT) -> tuple[str, FontFace]:
+    """A table cell filled with the light's colour and its word (● 红)."""
+    return (f"● {t(f'out.light.{light.value}', lang)}",
+            FontFace(family="cjk", emphasis="", size_pt=size, color=LIGHT_TEXT[light], fill_color=LIGHT_FILL[light]))
+
+
+def render_printout(view: WeeklyView, path: Path, gantt_images: Mapping[str, Sequence[Path]],
+                    portfolio_images: Sequence[Path] = ()) -> Path:
+    """Write the printout PDF to `path`. `gantt_images`: per project id, its Gantt chart PNG(s) in
+    page order (missing: no chart on its page); `portfolio_images`: the portfolio chart PNG(s).
+
+    Warns MissingGlyphWarning when a character is in neither embedded font."""
+    pdf = _Doc(view)
+    lang = view.lang
+    _cover(pdf, view)
+    pdf.add_page()
+    if portfolio_images:
+        pdf.heading(t("out.pdf.portfolio", lang), space=0)
+        for img in portfolio_images:
+            _image(pdf, img)
+    _red_list(pdf, view)
+    _blockers(pdf, view)
+    _escalations(pdf, view)
+    for p in view.projects:
+        _project(pdf, view, p, gantt_images.get(p.id, ()))
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    pdf.output(str(path))
+    _check_glyphs(pdf)
+    return path
+
+
+def _check_glyphs(pdf: FPDF) -> None:
+    missing: set[int] = set()
+    for font in pdf.fonts.values():
+        missing.update(getattr(font, "missing_glyphs", ()))
+    if missing:
+        chars = ", ".join(f"U+{c:04X} {chr(c)!r}" for c in sorted(missing)[:12])
+        warnings.warn(MissingGlyphWarning(f"printout: glyphs missing from every embedded font: {chars}"),
+                      stacklevel=3)
+
+
+def _image(pdf: _Doc, img: Path) -> None:
+    from PIL import Image
+
+    with Image.open(img) as im:
+        wpx, hpx = im.size
+        dpi = im.info.get("dpi", (150, 150))[0] or 150
+    w = min(pdf.epw, wpx / float(dpi) * 25.4)
+    h = w * hpx / wpx
+    room = pdf.h - 16 - pdf.get_y()
+    page_room = pdf.h - 16 - 16
+    if h > room:
+        if h <= page_room or room < page_room * 0.6:
+            pdf.add_page()
+            room = page_room
+        if h > room:
+            h = room
+            w = h * wpx / hpx
+    pdf.image(str(img), x=pdf.l_margin + (pdf.epw - w) / 2, y=pdf.get_y(), w=w, h=h)
+    pdf.set_y(pdf.get_y() + h + 2)
+
+
+def _cover(pdf: _Doc, v: WeeklyView) -> None:
+    lang = v.lang
+    g = v.glance
+    pdf.add_page()
+    pdf.set_y(28)
+    pdf.set_font("cjk", size=22)
+    pdf.multi_cell(0, 11, t("out.pdf.cover_title", lang), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", size=15)
+    pdf.multi_cell(0, 9, t("out.pdf.cover_week", lang, week=v.week), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_font("cjk", size=10)
+    pdf.set_text_color(*MUTED)
+    pdf.multi_cell(0, 6, t("out.pdf.cover_dates", lang, date=v.data_date.isoformat(),
+                           generated=v.generated_at.strftime("%Y-%m-%d %H:%M")),
+                   align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.set_text_color(0, 0, 0)
+    pdf.ln(6)
+    pdf.heading(t("out.pdf.glance", lang), size=13, space=0)
+    # the three lights as big coloured boxes
+    w = pdf.epw / 3
+    y = pdf.get_y()
+    for i, (light, n) in enumerate(((Light.RED, g.red), (Light.YELLOW, g.yellow), (Light.GREEN, g.green))):
+        pdf.set_fill_color(*LIGHT_FILL[light])
+        pdf.set_text_color(*LIGHT_TEXT[light])
+        pdf.set_xy(pdf.l_margin + i * w, y)
+        pdf.set_font("cjk", size=14)
+        pdf.cell(w - 2, 14, t("out.pdf.light_count", lang, light=t(f"light.{light.value}", lang), n=n),
+                 align="C", fill=True)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_xy(pdf.l_margin, y + 17)
+    inv = g.investment
+    rows = [
+        (t("out.glance.projects", lang), t("out.glance.projects.value", lang, n=g.projects, red=g.red,
+                                           yellow=g.yellow, green=g.green)),
+        (t("out.glance.annual", lang), fmt_wan(inv.annual_plan)),
+        (t("out.glance.plan_to_date", lang), fmt_wan(inv.plan_to_date)),
+        (t("out.glance.completed", lang), t("out.glance.completed.value", lang, done=fmt_wan(inv.completed),
+                                            pct=fmt_pct(inv.percent_of_plan), annual=fmt_pct(inv.percent_of_annual))),
+        (t("out.glance.changes", lang), t("out.glance.changes.value", lang, new=fmt_int(g.new),
+                                          resolved=fmt_int(g.resolved), persisting=fmt_int(g.persisting))),
+        (t("out.glance.findings", lang), t("out.glance.findings.value", lang, n=g.findings, red=g.red_findings)),
+        (t("out.glance.blockers", lang), str(g.blockers)),
+        (t("out.glance.escalations", lang), str(g.escalations)),
+    ]
+    pdf.grid([t("out.col.item", lang), t("out.col.value", lang)], rows, (60, pdf.epw - 60), size=10)
+    if v.notes:
+        pdf.note(t("out.pdf.notes", lang) + "\n" + "\n".join(v.notes))
+    pdf.heading(t("out.pdf.overview", lang), size=12)
+    head = [t("col.project", lang), t("col.lead_unit", lang), t("out.col.leader", lang),
+            t("out.col.fc_finish", lang), t("out.col.variance", lang), t("out.col.percent", lang),
+            t("out.col.light", lang)]
+    body = [[p.name, p.lead_unit, p.leader or "—", fmt_date(p.forecast_finish), fmt_int(p.variance, signed=True),
+             fmt_pct(p.percent), light_cell(p.light, lang)] for p in v.projects]
+    pdf.grid(head, body, (52, 30, 36, 21, 15, 16, 16), align=("L", "L", "L", "C", "R", "R", "C"))
+
+
+def _none(pdf: _Doc) -> None:
+    pdf.note(t("out.pdf.none", pdf.lang), size=9)
+    pdf.ln(2)
+
+
+def _red_list(pdf: _Doc, v: WeeklyView) -> None:
+    lang = v.lang
+    pdf.heading(t("out.pdf.red_list", lang), space=4)
+    if not v.red_list:
+        _none(pdf)
+    head = [t("col.project", lang), t("out.col.leader", lang), t("out.col.issue", lang), t("col.unit", lang),
+            t("out.col.weeks_red", lang)]
+    for grp in v.red_list:
+        pdf.heading(t("out.pdf.red_group", lang, unit=grp.lead_unit or "—", n=len(grp.items),
+                      leaders="、".join(grp.leaders) or "—"), size=10, space=1)
+        rows = [[r.project_name, r.leader or "—", _issue(r, lang), r.unit or "—", _weeks(r)] for r in grp.items]
+        pdf.grid(head, rows, (34, 26, 84, 26, 16), align=("L", "L", "L", "L", "C"))
+
+
+def _issue(r: FindingRow, lang: str) -> str:
+    new = t("out.pdf.new_mark", lang) if r.new else ""
+    return f"{new}【{kind_label(r.kind, lang)}】{r.message}"
+
+
+def _weeks(r: FindingRow) -> str:
+    return str(r.weeks_red) if r.weeks_red else "—"
+
+
+def _blockers(pdf: _Doc, v: WeeklyView) -> None:
+    lang = v.lang
+    pdf.heading(t("out.pdf.blockers", lang), space=6)
+    if not v.blockers:
+        _none(pdf)
+    head = [t("out.col.requirement", lang), t("out.col.project_milestone", lang), t("out.col.needed_by", lang),
+            t("col.status", lang), t("out.col.blocker", lang), t("col.unit", lang), t("out.col.weeks_open", lang),
+            t("out.col.light", lang)]
+    for grp in v.blockers:
+        pdf.heading(t("out.pdf.blocker_group", lang, kind=grp.kind, n=len(grp.items)), size=10, space=1)
+        rows = [[b.requirement, f"{b.project_name}\n{b.milestone_id} {b.milestone_name}", fmt_date(b.needed_by),
+                 b.status, b.blocker or "—", b.unit, fmt_int(b.weeks_open),
+                 light_cell(b.light, lang) if b.light is not None else "—"]
+                for b in grp.items]
+        pdf.grid(head, rows, (32, 37, 19, 14, 36, 21, 14, 13), align=("L", "L", "C", "C", "L", "L", "C", "C"))
+
+
+def _escalations(pdf: _Doc, v: WeeklyView) -> None:
+    lang = v.lang
+    pdf.heading(t("out.pdf.escalations", lang), space=6)
+    if not v.escalations:
+        _none(pdf)
+        return
+    head = [t("col.project", lang), t("col.lead_unit", lang), t("out.col.leader", lang), t("out.col.matter", lang),
+            t("out.col.weeks_red", lang)]
+    rows = [[e.project_name, e.lead_unit, e.leader or "—", e.message, str(e.weeks_red) if e.weeks_red else "—"]
+            for e in v.escalations]
+    pdf.grid(head, rows, (34, 26, 28, 82, 16), align=("L", "L", "L", "L", "C"))
+
+
+def _project(pdf: _Doc, v: WeeklyView, p: ProjectView, images: Sequence[Path]) -> None:
+    lang = v.lang
+    pdf.add_page()
+    # title with the light as a coloured box at the right
+    y = pdf.get_y()
+    pdf.set_font("cjk", size=14)
+    pdf.set_text_color(20, 45, 95)
+    pdf.multi_cell(pdf.epw - 24, 7, f"{p.name}（{p.id}）" if lang == "zh" else f"{p.name} ({p.id})",
+                   wrapmode=pdf.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    after = pdf.get_y()
+    pdf.set_text_color(*LIGHT_TEXT[p.light])
+    pdf.set_fill_color(*LIGHT_FILL[p.light])
+    pdf.set_font("cjk", size=11)
+    pdf.set_xy(pdf.w - MARGIN - 22, y)
+    pdf.cell(22, 7, f"● {t(f'light.{p.light.value}', lang)}", align="C", fill=True)
+    pdf.set_text_color(0, 0, 0)
+    pdf.set_fill_color(255, 255, 255)
+    pdf.set_xy(pdf.l_margin, max(after, y + 7) + 2)
+    facts = project_facts(p, lang)
+    half = (len(facts) + 1) // 2
+    rows = []
+    for i in range(half):
+        a = facts[i]
+        b = facts[half + i] if half + i < len(facts) else ("", "")
+        rows.append([a[0], a[1], b[0], b[1]])
+    pdf.grid([t("out.col.item", lang), t("out.col.value", lang), t("out.col.item", lang), t("out.col.value", lang)],
+              rows, (24, 69, 24, 69), size=8)
+    if p.findings:
+        pdf.heading(t("out.pdf.project_findings", lang, n=len(p.findings)), size=10, space=0)
+        pdf.grid([t("out.col.light", lang), t("out.col.issue", lang), t("col.unit", lang)],
+                  [[light_cell(r.light, lang), _issue(r, lang), r.unit or "—"] for r in p.findings],
+                  (14, 142, 30), align=("C", "L", "L"))
+    for img in images:
+        _image(pdf, img)
+    pdf.heading(t("out.pdf.milestones", lang), size=10, space=1)
+    head = [t("out.col.milestone", lang), t("out.col.bl_start", lang), t("out.col.bl_finish", lang),
+            t("out.col.fc_start", lang), t("out.col.fc_finish", lang), t("out.col.variance", lang),
+            t("out.col.total_float", lang), t("out.col.percent", lang), t("out.col.light", lang)]
+    pdf.grid(head, [_milestone_row(r, lang) for r in p.milestones], (60, 19, 19, 19, 19, 12, 13, 12, 13),
+              size=7.5, align=("L", "C", "C", "C", "C", "R", "R", "R", "C"))
+    pdf.note(t("out.pdf.milestone_legend", lang), size=7)
+
+
+def _milestone_row(r: GanttRow, lang: str) -> list[Any]:
+    marks = (t("out.pdf.critical_mark", lang) if r.critical else "") \
+        + (t("out.pdf.event_mark", lang) if r.event else "")
+    return [f"{marks}{r.label}", fmt_date(r.baseline_start), fmt_date(r.baseline_finish),
+            fmt_date(r.forecast_start), fmt_date(r.forecast_finish), fmt_int(r.variance, signed=True),
+            t("out.pdf.finished", lang) if r.finished else fmt_int(r.total_float), fmt_pct(r.percent),
+            light_cell(r.light, lang, 7.5)]

@@ -1,0 +1,191 @@
+"""The findings sheet (.xlsx, openpyxl) that circulates before the meeting, laid out from a
+`WeeklyView` with the printout's grouping: 红灯清单 by lead unit, 要素保障 by kind, 提请专题研究,
+全部问题 (one row per finding), and 说明 (the week at a glance and the calendar notes). Each table
+sheet: a title row, a frozen heading row with auto filters, fitted widths, lights filled."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TypeAlias, TypeVar
+
+from openpyxl import Workbook
+from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
+
+from .findings import Light
+from .strings import t
+from .views import Blocker, Escalation, FindingRow, WeeklyView, fmt_int, fmt_pct, fmt_wan, kind_label
+
+LIGHT_FILL = {Light.RED: "E04B45", Light.YELLOW: "F6C430", Light.GREEN: "4CA04C"}
+LIGHT_FONT = {Light.RED: "FFFFFF", Light.YELLOW: "2A1E00", Light.GREEN: "FFFFFF"}
+HEAD_FILL = PatternFill("solid", fgColor="DEE4EE")
+THIN = Side(style="thin", color="B8B8B8")
+BORDER = Border(left=THIN, right=THIN, top=THIN, bottom=THIN)
+HEADER_ROW = 2
+"""Row 1 holds the sheet's title, row 2 the column headings; data starts on row 3."""
+
+Cell: TypeAlias = str | int | float | dt.date | Light | None
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A column of a sheet: its heading key, width (characters) and whether its text wraps."""
+
+    key: str
+    width: float
+    wrap: bool = False
+
+
+def _light(x: Light, lang: str) -> str:
+    return t(f"out.light.{x.value}", lang)
+
+
+def write_findings_sheet(view: WeeklyView, path: Path) -> Path:
+    """Write the findings workbook to `path` and return it."""
+    lang = view.lang
+    wb = Workbook()
+    first = wb.active
+    assert first is not None
+    wb.remove(first)
+
+    red_rows = [r for g in view.red_list for r in g.items]
+    _table(wb, t("out.sheet.red", lang), view, [
+        Column("col.lead_unit", 16), Column("out.col.leader", 18, True), Column("col.project", 22, True),
+        Column("out.col.milestone", 24, True), Column("out.col.kind", 12), Column("out.col.issue", 60, True),
+        Column("col.unit", 16, True), Column("out.col.days", 8), Column("out.col.weeks_red", 10),
+        Column("out.col.new", 6), Column("out.col.light", 7)],
+        red_rows, lambda r: [r.lead_unit, r.leader, r.project_name, _ms(r), kind_label(r.kind, lang), r.message,
+                             r.unit, r.days, r.weeks_red or None, _new(r, lang), r.light])
+    blockers = [b for g in view.blockers for b in g.items]
+    _table(wb, t("out.sheet.blockers", lang), view, [
+        Column("out.col.factor_kind", 9), Column("out.col.requirement", 30, True), Column("out.col.factor_id", 9),
+        Column("col.project", 22, True), Column("out.col.milestone", 24, True), Column("out.col.needed_by", 12),
+        Column("out.col.expected", 12), Column("col.status", 9), Column("out.col.blocker", 36, True),
+        Column("col.unit", 16, True), Column("out.col.weeks_open", 9), Column("out.col.light", 7)],
+        blockers, lambda b: _blocker_row(b))
+    _table(wb, t("out.sheet.escalations", lang), view, [
+        Column("col.project", 22, True), Column("col.lead_unit", 16), Column("out.col.leader", 18, True),
+        Column("out.col.matter", 60, True), Column("col.unit", 16, True), Column("out.col.weeks_red", 10),
+        Column("out.col.first_seen", 11)],
+        view.escalations, lambda e: _escalation_row(e))
+    _table(wb, t("out.sheet.all", lang), view, [
+        Column("out.col.light", 7), Column("out.col.kind", 12), Column("out.col.project_id", 13),
+        Column("col.project", 22, True), Column("col.lead_unit", 16), Column("out.col.leader", 18, True),
+        Column("out.col.milestone", 24, True), Column("out.col.factor", 10), Column("out.col.issue", 60, True),
+        Column("col.unit", 16, True), Column("out.col.days", 8), Column("out.col.first_seen", 11),
+        Column("out.col.weeks_open", 9), Column("out.col.weeks_red", 10), Column("out.col.new", 6)],
+        view.findings, lambda r: [r.light, kind_label(r.kind, lang), r.project_id, r.project_name, r.lead_unit,
+                                  r.leader, _ms(r), r.factor_id or None, r.message, r.unit, r.days, r.first_seen,
+                                  r.weeks_open, r.weeks_red or None, _new(r, lang)])
+    _about(wb, view)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    wb.save(path)
+    return path
+
+
+def _ms(r: FindingRow) -> str:
+    return f"{r.milestone_id} {r.milestone_name}".strip()
+
+
+def _new(r: FindingRow, lang: str) -> str:
+    return t("out.sheet.new", lang) if r.new else ""
+
+
+def _blocker_row(b: Blocker) -> list[Cell]:
+    return [b.kind, b.requirement, b.factor_id, b.project_name, f"{b.milestone_id} {b.milestone_name}",
+            b.needed_by, b.expected, b.status, b.blocker or None, b.unit, b.weeks_open, b.light]
+
+
+def _escalation_row(e: Escalation) -> list[Cell]:
+    return [e.project_name, e.lead_unit, e.leader, e.message, e.unit, e.weeks_red or None, e.first_seen]
+
+
+def _table(wb: Workbook, name: str, view: WeeklyView, cols: Sequence[Column], items: Sequence[T],
+              row_of: Callable[[T], list[Cell]]) -> Worksheet:
+    lang = view.lang
+    ws = wb.create_sheet(name[:31])
+    ws.cell(1, 1, t("out.sheet.title", lang, title=view.title, section=name, date=view.data_date.isoformat(),
+                    n=len(items))).font = Font(size=13, bold=True, color="14305F")
+    ws.row_dimensions[1].height = 24
+    for j, c in enumerate(cols, start=1):
+        cell = ws.cell(HEADER_ROW, j, t(c.key, lang))
+        cell.font = Font(bold=True)
+        cell.fill = HEAD_FILL
+        cell.border = BORDER
+        cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = c.width
+    ws.row_dimensions[HEADER_ROW].height = 30
+    for i, item in enumerate(items, start=HEADER_ROW + 1):
+        lines = 1
+        for j, (c, v) in enumerate(zip(cols, row_of(item), strict=True), start=1):
+            cell = ws.cell(i, j)
+            cell.border = BORDER
+            if isinstance(v, Light):
+                cell.value = _light(v, lang)
+                cell.fill = PatternFill("solid", fgColor=LIGHT_FILL[v])
+                cell.font = Font(color=LIGHT_FONT[v], bold=True)
+                cell.alignment = Alignment(horizontal="center", vertical="center")
+                continue
+            cell.value = v
+            if isinstance(v, dt.date):
+                cell.number_format = "yyyy-mm-dd"
+            cell.alignment = Alignment(vertical="center", wrap_text=c.wrap,
+                                       horizontal="left" if isinstance(v, str) else "center")
+            if c.wrap and isinstance(v, str):
+                lines = max(lines, _lines(v, c.width))
+        ws.row_dimensions[i].height = max(16.0, 15.0 * lines)
+    last = get_column_letter(len(cols))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(HEADER_ROW + len(items), HEADER_ROW)}"
+    ws.freeze_panes = f"A{HEADER_ROW + 1}"
+    ws.print_title_rows = f"{HEADER_ROW}:{HEADER_ROW}"
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
+    return ws
+
+
+def _lines(text: str, width: float) -> int:
+    """Wrapped lines of `text` in a column `width` characters wide (a CJK character counts 2)."""
+    n = 0
+    for para in text.split("\n"):
+        w = sum(2 if ord(ch) > 0x2E80 else 1 for ch in para)
+        n += max(1, -(-w // max(int(width) - 1, 1)))
+    return n
+
+
+def _about(wb: Workbook, view: WeeklyView) -> None:
+    lang = view.lang
+    g = view.glance
+    inv = g.investment
+    ws = wb.create_sheet(t("out.sheet.about", lang))
+    ws.cell(1, 1, view.title).font = Font(size=13, bold=True, color="14305F")
+    rows: list[tuple[str, Cell]] = [
+        (t("out.sheet.week", lang), view.week),
+        (t("out.sheet.data_date", lang), view.data_date),
+        (t("out.sheet.generated", lang), view.generated_at.strftime("%Y-%m-%d %H:%M")),
+        (t("out.glance.projects", lang), t("out.glance.projects.value", lang, n=g.projects, red=g.red,
+                                           yellow=g.yellow, green=g.green)),
+        (t("out.glance.annual", lang), fmt_wan(inv.annual_plan)),
+        (t("out.glance.plan_to_date", lang), fmt_wan(inv.plan_to_date)),
+        (t("out.glance.completed", lang), t("out.glance.completed.value", lang, done=fmt_wan(inv.completed),
+                                            pct=fmt_pct(inv.percent_of_plan), annual=fmt_pct(inv.percent_of_annual))),
+        (t("out.glance.changes", lang), t("out.glance.changes.value", lang, new=fmt_int(g.new),
+                                          resolved=fmt_int(g.resolved), persisting=fmt_int(g.persisting))),
+        (t("out.glance.findings", lang), t("out.glance.findings.value", lang, n=g.findings, red=g.red_findings)),
+    ]
+    rows += [(t("out.pdf.notes", lang), n) for n in view.notes]
+    for i, (k, v) in enumerate(rows, start=3):
+        ws.cell(i, 1, k).font = Font(bold=True)
+        c = ws.cell(i, 2, v)
+        c.alignment = Alignment(wrap_text=True, vertical="top")
+        if isinstance(v, dt.date):
+            c.number_format = "yyyy-mm-dd"
+    ws.column_dimensions["A"].width = 22
+    ws.column_dimensions["B"].width = 90

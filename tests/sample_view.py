@@ -1,0 +1,138 @@
+"""A small hand-made week for the output tests (printout, charts, sheets): three projects on the
+repository's calendars, scheduled as a plan (the baseline) and at D = 2026-11-23, with hand-written
+findings. Independent of projects/ and of the weekly check."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+
+import numpy as np
+
+from scheduler.calendarfiles import CalendarSet
+from scheduler.calendars import Calendar
+from scheduler.config import REPO_ROOT
+from scheduler.findings import Finding, FindingKind, Light
+from scheduler.model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
+from scheduler.schedule import schedule_projects
+from scheduler.views import WeeklyView, build_weekly_view
+
+D = dt.date(2026, 11, 23)
+WEEK = "2026-W48"
+
+
+def d(s: str) -> dt.date:
+    return dt.date.fromisoformat(s)
+
+
+def calendars() -> dict[str, Calendar]:
+    cs = CalendarSet(REPO_ROOT / "calendar")
+    return {"construction": cs["construction"], "office": cs["office"]}
+
+
+def _months(year: int, values: list[float]) -> dict[str, float]:
+    return {f"{year}-{i + 1:02d}": v for i, v in enumerate(values)}
+
+
+RAIL = Project(
+    "YGG-RAIL", "虞公港铁路专用线", "县发改局", d("2026-01-05"), "construction",
+    (
+        Milestone("M01", "工程可行性研究报告编制及批复", 40, actual_start=d("2026-01-05"),
+                  actual_finish=d("2026-02-25")),
+        Milestone("M02", "接轨方案审查及接轨协议签订（广铁集团）", 30, after=(Link("M01"),),
+                  actual_start=d("2026-02-26"), actual_finish=d("2026-04-10")),
+        Milestone("M03", "一期征地拆迁及交地", 60, after=(Link("M02"),), unit="县自然资源局",
+                  actual_start=d("2026-04-11"), percent=70),
+        Milestone("M04", "路基工程施工", 90, after=(Link("M03"),), unit="虞公港铁路公司"),
+        Milestone("M05", "桥涵工程（许广高速特大桥）", 120, after=(Link("M03"),), finish_by=d("2027-03-31")),
+        Milestone("M06", "铺轨及站后工程", 45, after=(Link("M04"), Link("M05"))),
+        Milestone("M07", "铁路专用线开通运营", 0, after=(Link("M06"),), finish_by=d("2027-06-30")),
+    ),
+    factors=(
+        FactorRequirement("F1", "用地", "M04", FactorStatus.IN_PROGRESS, unit="县自然资源局",
+                          expected=d("2026-12-15"), blocker="林地指标不足，需省厅调剂",
+                          name="铁路专用线二期用地预审与选址意见书"),
+        FactorRequirement("F2", "环评", "M05", FactorStatus.NOT_STARTED, unit="市生态环境局湘阴分局",
+                          name="特大桥段环境影响报告书批复"),
+        FactorRequirement("F3", "用林", "M03", FactorStatus.APPROVED, unit="县林业局", approved=d("2026-04-01")),
+    ),
+    units=("虞公港铁路公司", "虞公港建投"), leader="县政府分管副县长（临港开发）", category="港口物流",
+    target="年内铁路专用线整体进度达80%",
+    investment=InvestmentPlan(168000, 2026, 62000, _months(2026, [3100, 1860, 4960, 4960, 5580, 5580, 5580,
+                                                                   5580, 6200, 6200, 6200, 6200]),
+                              _months(2026, [3257, 1804, 4907, 4665, 5072, 4648, 4553, 4241, 4330, 4470,
+                                             3120])),
+)
+
+LINE = Project(
+    "WBF-110KV", "文笔峰110千伏输变电工程", "县交通运输局", d("2026-03-02"), "construction",
+    (
+        Milestone("M1", "核准及初步设计批复", 30, actual_start=d("2026-03-02"), actual_finish=d("2026-04-05")),
+        Milestone("M2", "变电站土建施工", 120, after=(Link("M1"),), actual_start=d("2026-04-06"), percent=85),
+        Milestone("M3", "线路铁塔组立及架线", 100, after=(Link("M1", lag=20),), unit="国网花垣县供电公司"),
+        Milestone("M4", "电气安装调试", 40, after=(Link("M2"), Link("M3"))),
+        Milestone("M5", "投运", 0, after=(Link("M4"),), finish_by=d("2027-02-28")),
+    ),
+    factors=(FactorRequirement("F1", "用林", "M3", FactorStatus.IN_PROGRESS, unit="县林业局",
+                               expected=d("2026-12-05"), blocker="塔基占用公益林，需调整路径"),),
+    leader="常务副县长鲁民明",
+    investment=InvestmentPlan(12000, 2026, 8000, _months(2026, [0, 0, 500, 600, 700, 800, 900, 900, 900, 900,
+                                                                 900, 900]),
+                              _months(2026, [0, 0, 400, 500, 500, 500, 600, 500, 500, 500, 300])),
+)
+
+HOSPITAL = Project(
+    "HY-HOSPITAL", "县人民医院医技综合楼", "县卫生健康局", d("2026-02-02"), "office",
+    (
+        Milestone("A", "施工图设计及审查", 30, actual_start=d("2026-02-02"), actual_finish=d("2026-03-20")),
+        Milestone("B", "主体结构施工", 150, after=(Link("A"),), actual_start=d("2026-03-23"), percent=80),
+        Milestone("C", "装饰装修及机电安装", 80, after=(Link("B", LinkType.SS, 100),)),
+        Milestone("D", "竣工验收", 0, after=(Link("C"),)),
+    ),
+    leader="副县长梁春波",
+)
+
+PROJECTS = (RAIL, LINE, HOSPITAL)
+
+FINDINGS = (
+    Finding("YGG-RAIL", FindingKind.FINISH_OVERDUE, Light.RED,
+            "一期征地拆迁及交地（M03）基线计划 2026-07-09 完成，至今未完成，已滞后 137 个工作日", "县自然资源局",
+            milestone="M03", days=137, first_seen="2026-W46", weeks_red=3),
+    Finding("YGG-RAIL", FindingKind.FACTOR, Light.RED,
+            "用地：铁路专用线二期用地预审与选址意见书（F1）办理中，路基工程施工（M04）需于 2026-07-10 具备条件；"
+            "堵点：林地指标不足，需省厅调剂", "县自然资源局", milestone="M04", factor="F1", factor_kind="用地",
+            days=136, first_seen="2026-W45", weeks_red=4),
+    Finding("YGG-RAIL", FindingKind.INVESTMENT, Light.YELLOW,
+            "年度投资完成 49067 万元，序时计划 54860 万元，差 5793 万元，落后年度计划 9.3 个百分点", "县发改局",
+            first_seen="2026-W48"),
+    Finding("YGG-RAIL", FindingKind.ESCALATION, Light.RED,
+            "连续 2 周及以上红灯事项 2 项，提请县政府专题研究：一期征地拆迁及交地逾期；二期用地预审未批复", "县发改局",
+            first_seen="2026-W47", weeks_red=2,
+            details={"keys": ["finish-overdue/YGG-RAIL/M03", "factor/YGG-RAIL/M04/F1"]}),
+    Finding("WBF-110KV", FindingKind.SLIP, Light.YELLOW,
+            "线路铁塔组立及架线（M3）预计 2027-01-20 完成，较基线推迟 8 个工作日", "国网花垣县供电公司",
+            milestone="M3", days=8, first_seen="2026-W48"),
+    Finding("WBF-110KV", FindingKind.DEADLINE, Light.RED,
+            "投运（M5）要求 2027-02-28 前完成，按当前预测超出 5 个工作日", "县交通运输局", milestone="M5", days=5,
+            first_seen="2026-W48", weeks_red=1),
+)
+
+LIGHTS: Mapping[str, Light] = {"YGG-RAIL": Light.RED, "WBF-110KV": Light.RED, "HY-HOSPITAL": Light.GREEN}
+
+SUMMARY: Mapping[str, object] = {
+    "investment": {"annual_plan": 70000.0, "plan_to_date": 61500.0, "completed": 53900.0},
+    "new": ["investment/YGG-RAIL", "slip/WBF-110KV/M3", "deadline/WBF-110KV/M5"],
+    "resolved": ["start-overdue/HY-HOSPITAL/C"],
+    "persisting": ["finish-overdue/YGG-RAIL/M03", "factor/YGG-RAIL/M04/F1", "escalation/YGG-RAIL"],
+}
+
+
+def build(lang: str = "zh", projects: tuple[Project, ...] = PROJECTS,
+          findings: tuple[Finding, ...] = FINDINGS) -> WeeklyView:
+    """The WeeklyView of the sample week: baseline = the plan, forecast at D."""
+    cals = calendars()
+    plan = schedule_projects(projects, cals)
+    result = schedule_projects(projects, cals, D)
+    return build_weekly_view(projects, result, np.asarray(plan.early_start), np.asarray(plan.early_finish),
+                             findings, LIGHTS, SUMMARY, WEEK, D, lang,
+                             generated_at=dt.datetime(2026, 11, 23, 8, 30))

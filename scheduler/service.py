@@ -118,8 +118,11 @@ def build_scheduler(config: Config, config_path: str | None, *, blocking: bool =
     """A scheduler (not started) holding the weekly run and the alert retry, jobs stored in the
     database; `config_path` is what the jobs load when they run. The job functions can be replaced
     by other importable module-level functions (tests)."""
+    from .storage import open_database
+
     zone = _zone(config)
     trigger = weekly_trigger(config)
+    open_database(config.database_url).dispose()  # reachable (StorageError if not), migrated, folder made
     store = make_jobstore(config.database_url)
     cls = ServiceBlockingScheduler if blocking else ServiceBackgroundScheduler
     scheduler: BaseScheduler = cls(

@@ -1,0 +1,293 @@
+"""`dispatch serve`: the cron trigger in the configured zone, a run missed while the machine was down
+happening exactly once on restart (jobs kept in the database), a database that is unreachable
+logged without stopping the scheduler, the job functions, and a clean stop on SIGTERM."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import pickle
+import queue
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import pytest
+from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, EVENT_JOB_SUBMITTED, JobEvent
+from apscheduler.schedulers.base import BaseScheduler
+from sqlalchemy import create_engine, text
+
+from scheduler import jobs, service
+from scheduler.config import load_config
+from scheduler.errors import ConfigError
+
+try:
+    import service_jobs
+except ImportError:  # tests/ as a package
+    from tests import service_jobs  # type: ignore[no-redef]
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+REPO = Path(__file__).resolve().parent.parent
+
+pytestmark = pytest.mark.sqlite_only  # the job store and its downtime are simulated on a SQLite file
+
+
+def wait_until(cond: Callable[[], bool], timeout: float = 10.0, step: float = 0.02) -> bool:
+    """Poll `cond` until true or `timeout` seconds passed (bounded, no long sleeps)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if cond():
+            return True
+        time.sleep(step)
+    return cond()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def write_config(folder: Path, *, cron: str = "30 8 * * mon", grace: int = 86400, url: str = "") -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / "config.toml"
+    db = url or f"sqlite:///{folder / 'dispatch.sqlite'}"
+    path.write_text(f'[paths]\ndata_dir = "."\noutbox_dir = "outbox"\n[database]\nurl = "{db}"\n'
+                    f'[weekly]\ncron = "{cron}"\ntimezone = "Asia/Shanghai"\nmisfire_grace_seconds = {grace}\n',
+                    encoding="utf-8")
+    return path
+
+
+def an_hour_ago_cron() -> tuple[str, dt.datetime]:
+    """A weekly cron whose latest fire time was an hour ago (so the next one is ~7 days away)."""
+    fire = (dt.datetime.now(SHANGHAI) - dt.timedelta(hours=1)).replace(second=0, microsecond=0)
+    return f"{fire.minute} {fire.hour} * * {DAYS[fire.weekday()]}", fire
+
+
+def set_stored_next_run(url: str, job_id: str, when: dt.datetime) -> None:
+    """What the job store would hold had the machine been off since `when`: column and pickled state."""
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        (blob,) = conn.execute(text("SELECT job_state FROM apscheduler_jobs WHERE id = :id"),
+                               {"id": job_id}).one()
+        state = pickle.loads(blob)
+        state["next_run_time"] = when
+        conn.execute(text("UPDATE apscheduler_jobs SET next_run_time = :ts, job_state = :st WHERE id = :id"),
+                     {"ts": when.timestamp(), "st": pickle.dumps(state), "id": job_id})
+    engine.dispose()
+
+
+def calls(folder: Path, name: str = "weekly-calls.txt") -> list[str]:
+    p = folder / name
+    return p.read_text(encoding="utf-8").splitlines() if p.exists() else []
+
+
+@pytest.fixture
+def started() -> Iterator[list[BaseScheduler]]:
+    """Schedulers a test starts; shut down (waiting for their jobs) whatever happens."""
+    out: list[BaseScheduler] = []
+    yield out
+    for s in out:
+        if s.running:
+            s.shutdown(wait=True)
+
+
+def events_of(sched: BaseScheduler, mask: int) -> queue.Queue[JobEvent]:
+    q: queue.Queue[JobEvent] = queue.Queue()
+    sched.add_listener(q.put, mask)
+    return q
+
+
+# -- the trigger ------------------------------------------------------------------------------------
+
+
+def test_cron_fires_in_the_configured_zone(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path))
+    trig = service.weekly_trigger(config)
+    # Monday 2026-11-23 00:00 UTC is 08:00 in Shanghai: the run is at 08:30 Shanghai = 00:30 UTC
+    nxt = trig.get_next_fire_time(None, dt.datetime(2026, 11, 23, 0, 0, tzinfo=dt.UTC))
+    assert nxt == dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC)
+    assert nxt.utcoffset() == dt.timedelta(hours=8)
+
+
+def test_bad_cron_and_zone_are_config_errors(tmp_path: Path) -> None:
+    config = load_config(write_config(tmp_path, cron="30 8 * * funday"))
+    with pytest.raises(ConfigError, match="bad-cron"):
+        service.weekly_trigger(config)
+    path = write_config(tmp_path / "z")
+    path.write_text(path.read_text(encoding="utf-8").replace("Asia/Shanghai", "Mars/Olympus"), encoding="utf-8")
+    with pytest.raises(ConfigError, match="bad-timezone"):
+        service.weekly_trigger(load_config(path))
+
+
+# -- a run missed while the machine was down --------------------------------------------------------
+
+
+def test_missed_runs_happen_once_on_restart(tmp_path: Path, started: list[BaseScheduler]) -> None:
+    cron, fire = an_hour_ago_cron()
+    cfg = write_config(tmp_path, cron=cron, grace=30 * 86400)  # all four missed runs are within grace:
+    config = load_config(cfg)                                  # only coalescing makes them one
+
+    first = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
+    started.append(first)
+    first.start()
+    job = first.get_job(service.WEEKLY_JOB_ID)
+    assert job.next_run_time == fire + dt.timedelta(days=7)
+    first.shutdown(wait=True)
+
+    # the machine was off for three weeks and an hour: four Monday runs were missed
+    set_stored_next_run(config.database_url, service.WEEKLY_JOB_ID, fire - dt.timedelta(weeks=3))
+
+    again = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
+    started.append(again)
+    done = events_of(again, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
+    again.start()
+    ev = done.get(timeout=10)
+    assert ev.code == EVENT_JOB_EXECUTED and ev.job_id == service.WEEKLY_JOB_ID
+    assert ev.scheduled_run_time == fire                       # coalesced into the latest missed run
+    assert len(calls(tmp_path)) == 1
+    assert again.get_job(service.WEEKLY_JOB_ID).next_run_time == fire + dt.timedelta(days=7)
+    time.sleep(0.3)                                            # nothing else is due: still one call
+    assert done.empty() and len(calls(tmp_path)) == 1
+    again.shutdown(wait=True)
+
+    # restarting once more runs nothing: the missed run is not replayed twice
+    third = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
+    started.append(third)
+    third.start()
+    assert third.get_job(service.WEEKLY_JOB_ID).next_run_time == fire + dt.timedelta(days=7)
+    time.sleep(0.2)
+    assert len(calls(tmp_path)) == 1
+
+
+def test_missed_beyond_the_grace_time_is_skipped(tmp_path: Path, started: list[BaseScheduler]) -> None:
+    cron, fire = an_hour_ago_cron()
+    cfg = write_config(tmp_path, cron=cron, grace=600)          # 10 minutes; the run was an hour ago
+    config = load_config(cfg)
+    s1 = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
+    started.append(s1)
+    s1.start()
+    s1.shutdown(wait=True)
+    set_stored_next_run(config.database_url, service.WEEKLY_JOB_ID, fire)
+    s2 = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
+    started.append(s2)
+    done = events_of(s2, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
+    s2.start()
+    assert done.get(timeout=10).code == EVENT_JOB_MISSED
+    assert calls(tmp_path) == []
+
+
+def test_a_changed_cron_does_not_replay_the_old_schedule(tmp_path: Path, started: list[BaseScheduler]) -> None:
+    cron, fire = an_hour_ago_cron()
+    cfg = write_config(tmp_path, cron=cron)
+    config = load_config(cfg)
+    s1 = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
+    started.append(s1)
+    s1.start()
+    s1.shutdown(wait=True)
+    set_stored_next_run(config.database_url, service.WEEKLY_JOB_ID, fire - dt.timedelta(weeks=1))
+    other = (fire + dt.timedelta(minutes=1))
+    cfg2 = write_config(tmp_path, cron=f"{other.minute} {other.hour} * * {DAYS[other.weekday()]}")
+    s2 = service.build_scheduler(load_config(cfg2), str(cfg2), weekly_func=service_jobs.record_weekly_run)
+    started.append(s2)
+    submitted = events_of(s2, EVENT_JOB_SUBMITTED)
+    s2.start()
+    assert s2.get_job(service.WEEKLY_JOB_ID).next_run_time == other + dt.timedelta(days=7)
+    time.sleep(0.3)
+    assert submitted.empty() and calls(tmp_path) == []
+
+
+# -- an unreachable database ------------------------------------------------------------------------
+
+
+def unreachable_config(folder: Path) -> Path:
+    return write_config(folder, url=f"postgresql+psycopg://dispatch@127.0.0.1:{free_port()}/dispatch")
+
+
+def errors(caplog: pytest.LogCaptureFixture, text_: str) -> list[logging.LogRecord]:
+    return [r for r in list(caplog.records) if r.levelno == logging.ERROR and text_ in r.getMessage()]
+
+
+def test_unreachable_database_is_logged_and_the_next_tick_runs(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture, started: list[BaseScheduler]) -> None:
+    caplog.set_level(logging.INFO)
+    store_cfg = load_config(write_config(tmp_path / "store"))     # the job store itself is reachable
+    bad = unreachable_config(tmp_path / "bad")
+    sched = service.build_scheduler(store_cfg, str(bad), retry_seconds=0.2, retry_func=jobs.weekly_run_job)
+    started.append(sched)
+    sched.start()
+    line = "weekly run failed: [database-unreachable] database unreachable: postgresql+psycopg://dispatch@127.0.0.1"
+    assert wait_until(lambda: len(errors(caplog, line)) >= 2), [r.getMessage() for r in caplog.records]
+    assert sched.running
+    assert not any(r.exc_info for r in caplog.records if r.name.startswith("dispatch"))
+
+
+def test_alert_retry_job_logs_an_unreachable_database(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
+    jobs.deliver_alerts_job(str(unreachable_config(tmp_path)))
+    assert errors(caplog, "alert delivery failed: [database-unreachable]")
+
+
+# -- the job functions ------------------------------------------------------------------------------
+
+
+def test_weekly_run_job_calls_the_runner_with_today_in_the_zone(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    caplog.set_level(logging.INFO)
+    monkeypatch.setattr(jobs, "RUNNER_MODULE", service_jobs.__name__)
+    cfg = write_config(tmp_path)
+    before = dt.datetime.now(SHANGHAI).date()
+    jobs.weekly_run_job(str(cfg))
+    after = dt.datetime.now(SHANGHAI).date()
+    (line,) = calls(tmp_path, "runner-calls.jsonl")
+    assert line.split('"data_date": "')[1][:10] in {before.isoformat(), after.isoformat()}
+    (tmp_path / "locked").touch()
+    jobs.weekly_run_job(str(cfg))
+    warned = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert [r.getMessage() for r in warned] == [
+        "weekly run skipped: [run-locked] another weekly run holds the lock (holder test)"]
+
+
+def test_weekly_run_job_without_the_runner_logs_and_returns(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.setattr(jobs, "RUNNER_MODULE", "scheduler.no_such_runner")
+    jobs.weekly_run_job(str(write_config(tmp_path)))
+    assert errors(caplog, "scheduler.no_such_runner.run_weekly is not available")
+
+
+# -- the command ------------------------------------------------------------------------------------
+
+
+def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
+    cfg = write_config(tmp_path)
+    env = {k: v for k, v in os.environ.items() if k not in ("DISPATCH_DATABASE_URL", "DISPATCH_CONFIG")}
+    proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "--config", str(cfg), "serve"],
+                            cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    lines: list[str] = []
+    reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
+    reader.start()
+    try:
+        assert wait_until(lambda: any("scheduler started" in ln for ln in lines), timeout=30), lines
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, lines
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait(10)
+    reader.join(10)
+    proc.stdout.close()  # type: ignore[union-attr]
+    out = "".join(lines)
+    assert "next at" in out and "+08:00" in out
+    assert "scheduler stopped" in out and "Traceback" not in out
+    engine = create_engine(f"sqlite:///{tmp_path / 'dispatch.sqlite'}")
+    with engine.connect() as conn:
+        ids = {r[0] for r in conn.execute(text("SELECT id FROM apscheduler_jobs"))}
+    engine.dispose()
+    assert ids == {service.WEEKLY_JOB_ID, service.RETRY_JOB_ID}

@@ -150,6 +150,11 @@ def _label(name: str | None, ident: str) -> str:
     return f"{name}（{ident}）" if name and name != ident else ident
 
 
+def _factor_label(finding: Finding, names: Names) -> str:
+    fid = finding.factor or ""
+    return _label(names.factors.get((finding.project, fid)) or finding.factor_kind, fid)
+
+
 def alert_text(finding: Finding, week: str, names: Names | None = None, lang: str = "zh") -> tuple[str, str]:
     """Subject and body of the alert about `finding`: project, milestone/factor, what is late, how
     many working days, what to do, the week."""
@@ -163,7 +168,7 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
     else:
         item = ""
         if finding.factor:
-            item = _label(names.factors.get((p, finding.factor)), finding.factor)
+            item = _factor_label(finding, names)
         elif finding.milestone:
             item = _label(names.milestones.get((p, finding.milestone)), finding.milestone)
         late = finding.days is not None and finding.days > 0
@@ -177,9 +182,9 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
         lines.append(t("alert.milestone", lang, milestone=_label(
             names.milestones.get((p, finding.milestone)), finding.milestone)))
     if finding.factor:
-        fk = f"，{finding.factor_kind}" if finding.factor_kind else ""
-        lines.append(t("alert.factor", lang, factor=_label(names.factors.get((p, finding.factor)),
-                                                             finding.factor) + fk))
+        name = names.factors.get((p, finding.factor))
+        fk = f"，{finding.factor_kind}" if finding.factor_kind and name and name != finding.factor_kind else ""
+        lines.append(t("alert.factor", lang, factor=_factor_label(finding, names) + fk))
     lines.append(t("alert.problem", lang, kind=kind, light=t(f"light.{finding.light.value}", lang)))
     lines.append(t("alert.situation", lang, message=finding.message))
     if finding.days is not None and finding.days > 0:

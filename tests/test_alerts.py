@@ -472,3 +472,16 @@ def test_dispatch_alerts_lists_retries_and_delivers(db: Engine, tmp_path: Path) 
     res = runner.invoke(cli, ["--config", str(cfg_file), "alerts", "--status", "delivered"], env=env)
     assert "已送达" in res.output and "written to outbox" in res.output
     assert "县林业局" not in res.output
+
+
+def test_factor_alert_names_the_approval() -> None:
+    f = Finding("HY-WATER", FindingKind.FACTOR, Light.RED, "用地：城东水厂用地预审（F1）办理中", "县自然资源局",
+                milestone="M3", factor="F1", factor_kind="用地", days=9, first_seen=WEEK, weeks_red=1)
+    subject, body = al.alert_text(f, WEEK)
+    assert subject == "【红灯预警】2026-W48 HY-WATER · 用地（F1）：要素保障，滞后 9 个工作日"
+    assert "要素：用地（F1）" in body.splitlines()
+    names = al.Names(factors={("HY-WATER", "F1"): "城东水厂用地预审"})
+    subject, body = al.alert_text(f, WEEK, names)
+    assert subject.startswith("【红灯预警】2026-W48 HY-WATER · 城东水厂用地预审（F1）：")
+    assert "要素：城东水厂用地预审（F1），用地" in body.splitlines()
+    assert "办理要求：要素保障手续未按期批复，请加快办理，明确批复时间；确有困难的，请书面报告县发改局协调。" in body

@@ -194,6 +194,84 @@ def serve(state: State) -> None:
     run_service(config, str(config.path.resolve()) if config.path else None)
 
 
+def _this_week(config: Config) -> str:
+    """The ISO week of today in the configured timezone."""
+    from zoneinfo import ZoneInfo
+
+    from .findings import iso_week
+
+    return iso_week(dt.datetime.now(ZoneInfo(config.timezone)).date())
+
+
+@cli.command("report-template")
+@click.option("--week", default=None, metavar="YYYY-Www",
+              help="ISO week of the report, e.g. 2026-W48 (default: this week).")
+@click.option("--unit", "units", multiple=True, metavar="UNIT",
+              help="Only this unit (repeatable; default: every unit with something to report).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the .xlsx files (default: <outbox>/templates/<week>).")
+@pass_state
+def report_template(state: State, week: str | None, units: tuple[str, ...], out_dir: str | None) -> None:
+    """Write each responsible unit's weekly report workbook (节点进度, 要素保障, 投资), prefilled with
+    the current values and the baseline dates; departments fill the yellow cells and send it back."""
+    from pathlib import Path
+
+    from .reports import apply_reports, load_reports, normalize_week, write_templates
+    from .repository import load_frame, read_projects
+    from .storage import open_database
+
+    config = state.config
+    wk = normalize_week(week) if week else _this_week(config)
+    engine = open_database(config.database_url)
+    try:
+        projects = apply_reports(read_projects(engine), load_reports(engine, week_max=wk)).projects
+        frame, base = load_frame(engine)
+    finally:
+        engine.dispose()
+    plan = {(frame.project_ids[int(frame.m_project[r])], frame.m_ids[r]):
+            (dt.date.fromordinal(int(base.start[r])), dt.date.fromordinal(int(base.finish[r])))
+            for r in range(frame.n) if base.start[r] > 0}
+    folder = Path(out_dir) if out_dir else config.outbox_dir / "templates" / wk
+    paths = write_templates(projects, wk, folder, units=units or None, plan=plan)
+    click.echo(t("report.written", config.language, n=len(paths), week=wk))
+    for p in paths:
+        click.echo(f"  {p}")
+
+
+@cli.command()
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@pass_state
+def ingest(state: State, files: tuple[str, ...]) -> None:
+    """Validate and store filled weekly reports; each file is stored whole or not at all (a bad
+    cell is named by sheet and cell), a second file of the same unit and week is a new version."""
+    from pathlib import Path
+
+    from .reports import ingest_report
+    from .storage import open_database
+
+    config = state.config
+    lang = config.language
+    engine = open_database(config.database_url)
+    refused = 0
+    try:
+        for f in files:
+            try:
+                r = ingest_report(engine, Path(f))
+            except DispatchError as e:
+                if e.kind in ("database-unreachable", "write-refused"):
+                    raise
+                refused += 1
+                click.echo(e.show(), err=True)
+                continue
+            key = "ingest.unchanged" if r.unchanged else "ingest.ok"
+            click.echo(t(key, lang, file=f, unit=r.unit, week=r.week, version=r.version, rows=r.rows))
+    finally:
+        engine.dispose()
+    if refused:
+        click.echo(t("ingest.bad", lang, n=refused), err=True)
+        sys.exit(2)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="dispatch")

@@ -1,0 +1,828 @@
+"""Weekly reports from the departments (各责任单位周报): an .xlsx template per unit, ingesting a
+filled one (validated, versioned, unit permissions), and overlaying the reports on the projects.
+
+The workbook has three sheets, always in this layout (row 1 title, row 2 how to fill it in, row 3
+headers, one item per row from row 4): 节点进度 (the unit's milestones: actual start and finish,
+percent complete), 要素保障 (its factor requirements: status, expected approval date, 堵点) and 投资
+(the projects it leads: investment completed this week, 万元). Id columns are locked (sheet
+protection; the fill-in cells are unlocked, with drop-downs and date formats), and a very hidden,
+protected sheet `_meta` holds the unit and the ISO week.
+
+Meaning of a report, kept simple on purpose:
+- a blank cell reports nothing (the current value stays); a blocker of "无" clears the blocker;
+- the report of week W is the status as of W's Monday and is applied by every run whose data
+  date is on or after that Monday; actual dates may not lie after W's Sunday;
+- a unit may report on milestones it answers for (milestone.unit, else the project's lead unit),
+  on factor requirements it answers for (factor.unit, else as its milestone) and on the
+  investment of projects it leads;
+- every ingested file is kept: a second file of the same unit and week is version 2, and only
+  the latest version of each unit and week is applied (so a correction replaces the week's earlier
+  version as a whole); weeks are applied in order, later values over earlier ones;
+- investment: each week's amount is added to the month of the week's Monday, on top of the
+  project file's `[investment.completed]` (a report's week outside the plan year is refused).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import math
+import re
+import warnings
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+from openpyxl import Workbook, load_workbook
+from openpyxl.styles import Alignment, Font, PatternFill, Protection
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook.protection import WorkbookProtection
+from openpyxl.worksheet.datavalidation import DataValidation
+from openpyxl.worksheet.worksheet import Worksheet
+from sqlalchemy import Connection, Engine, and_, func, insert, select
+
+from .errors import PermissionRefused, ReportError
+from .findings import iso_week, week_monday
+from .model import FactorRequirement, FactorStatus, InvestmentPlan, Milestone, ModelError, Project
+from .repository import read_projects
+from .storage import reading, report_rows, transaction, utcnow, weekly_reports
+from .strings import t
+
+FORMAT = "dispatch-weekly-report"
+FORMAT_VERSION = 1
+META_SHEET = "_meta"
+TITLE_ROW, HELP_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4
+CLEARED = ("无", "-", "—", "／", "/")
+"""A blocker cell holding one of these clears the blocker (堵点已解决)."""
+
+_DATE_RE = re.compile(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$")
+_FILL = PatternFill("solid", fgColor="FFF9E5")
+_LOCKED = PatternFill("solid", fgColor="EDEDED")
+_HEAD = PatternFill("solid", fgColor="D9E1F2")
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """One column of a report sheet: the field it holds, its header (strings key) and its kind:
+    id / info / info_date / info_num (locked) or date / percent / status / money / text (fill-in)."""
+
+    field: str
+    label: str
+    kind: str
+    width: int
+
+    @property
+    def fill(self) -> bool:
+        """A cell the department fills in (unlocked)."""
+        return self.kind in ("date", "percent", "status", "money", "text")
+
+    @property
+    def header(self) -> str:
+        """The header text (always Chinese: the layout is checked on ingest)."""
+        return t(self.label, "zh")
+
+
+MILESTONE_COLUMNS = (
+    Column("project", "report.col.project_id", "id", 14),
+    Column("project_name", "report.col.project_name", "info", 24),
+    Column("item", "report.col.milestone_id", "id", 10),
+    Column("item_name", "report.col.milestone_name", "info", 30),
+    Column("plan_start", "report.col.plan_start", "info_date", 12),
+    Column("plan_finish", "report.col.plan_finish", "info_date", 12),
+    Column("actual_start", "report.col.actual_start", "date", 12),
+    Column("actual_finish", "report.col.actual_finish", "date", 12),
+    Column("percent", "report.col.percent", "percent", 12),
+)
+FACTOR_COLUMNS = (
+    Column("project", "report.col.project_id", "id", 14),
+    Column("project_name", "report.col.project_name", "info", 24),
+    Column("item", "report.col.factor_id", "id", 10),
+    Column("factor_kind", "report.col.factor_kind", "info", 10),
+    Column("item_name", "report.col.factor_name", "info", 30),
+    Column("milestone", "report.col.factor_milestone", "info", 24),
+    Column("factor_status", "report.col.factor_status", "status", 12),
+    Column("expected", "report.col.expected", "date", 14),
+    Column("blocker", "report.col.blocker", "text", 40),
+)
+INVESTMENT_COLUMNS = (
+    Column("project", "report.col.project_id", "id", 14),
+    Column("project_name", "report.col.project_name", "info", 24),
+    Column("annual_plan", "report.col.annual_plan", "info_num", 16),
+    Column("completed_to_date", "report.col.completed_to_date", "info_num", 16),
+    Column("investment_week", "report.col.investment_week", "money", 16),
+)
+SHEETS = (("milestone", "report.sheet.milestones", MILESTONE_COLUMNS),
+          ("factor", "report.sheet.factors", FACTOR_COLUMNS),
+          ("project", "report.sheet.investment", INVESTMENT_COLUMNS))
+
+
+def sheet_name(item_kind: str) -> str:
+    """The sheet holding rows of `item_kind` (milestone, factor, project)."""
+    return next(t(label, "zh") for kind, label, _ in SHEETS if kind == item_kind)
+
+
+def normalize_week(week: str) -> str:
+    """'2026-W48' (also accepts '2026-w48', '2026-W8'); ReportError for anything else."""
+    try:
+        return iso_week(week_monday(str(week).strip().upper()))
+    except ValueError:
+        raise ReportError("bad-week", f"{week!r} is not an ISO week such as 2026-W48") from None
+
+
+# -- who reports what -----------------------------------------------------------------------------
+
+
+def milestone_unit(p: Project, m: Milestone) -> str:
+    """The unit answering for a milestone: its own unit, else the project's lead unit."""
+    return m.unit or p.lead_unit
+
+
+def factor_unit(p: Project, f: FactorRequirement) -> str:
+    """The unit answering for a factor requirement: its unit, else as its milestone."""
+    return f.unit or milestone_unit(p, p.milestone(f.milestone))
+
+
+@dataclass(frozen=True, slots=True)
+class UnitItems:
+    """What one unit reports on: its milestones, factor requirements and projects it leads (with
+    an investment plan)."""
+
+    unit: str
+    milestones: tuple[tuple[Project, Milestone], ...]
+    factors: tuple[tuple[Project, FactorRequirement], ...]
+    investment: tuple[Project, ...]
+
+    @property
+    def empty(self) -> bool:
+        """Nothing to report."""
+        return not (self.milestones or self.factors or self.investment)
+
+
+def unit_items(projects: Sequence[Project], unit: str) -> UnitItems:
+    """The items `unit` answers for, in portfolio and file order."""
+    return UnitItems(
+        unit,
+        tuple((p, m) for p in projects for m in p.milestones if milestone_unit(p, m) == unit),
+        tuple((p, f) for p in projects for f in p.factors if factor_unit(p, f) == unit),
+        tuple(p for p in projects if p.lead_unit == unit and p.investment is not None),
+    )
+
+
+def report_units(projects: Sequence[Project]) -> list[str]:
+    """Every unit with something to report, sorted."""
+    units: set[str] = set()
+    for p in projects:
+        units.update(milestone_unit(p, m) for m in p.milestones)
+        units.update(factor_unit(p, f) for f in p.factors)
+        if p.investment is not None:
+            units.add(p.lead_unit)
+    return sorted(u for u in units if u)
+
+
+# -- the template ---------------------------------------------------------------------------------
+
+PlanDates = Mapping[tuple[str, str], tuple[dt.date, dt.date]]
+"""(project id, milestone id) -> (planned start, planned finish), shown for reference."""
+
+
+def _write_sheet(ws: Worksheet, columns: Sequence[Column], rows: list[dict[str, Any]], title: str) -> None:
+    n = len(columns)
+    last_col = get_column_letter(n)
+    ws.merge_cells(f"A{TITLE_ROW}:{last_col}{TITLE_ROW}")
+    ws.merge_cells(f"A{HELP_ROW}:{last_col}{HELP_ROW}")
+    ws.cell(TITLE_ROW, 1, title).font = Font(bold=True, size=13)
+    help_cell = ws.cell(HELP_ROW, 1, t("report.help", "zh"))
+    help_cell.alignment = Alignment(wrap_text=True, vertical="top")
+    help_cell.font = Font(size=9, color="595959")
+    ws.row_dimensions[HELP_ROW].height = 30
+    for j, col in enumerate(columns, start=1):
+        c = ws.cell(HEADER_ROW, j, col.header)
+        c.font = Font(bold=True)
+        c.fill = _HEAD
+        c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
+        ws.column_dimensions[get_column_letter(j)].width = col.width
+    for i, values in enumerate(rows):
+        r = FIRST_ROW + i
+        for j, col in enumerate(columns, start=1):
+            c = ws.cell(r, j, values.get(col.field))
+            if col.kind in ("date", "info_date"):
+                c.number_format = "yyyy-mm-dd"
+            elif col.kind == "percent":
+                c.number_format = "0.0"
+            elif col.kind in ("money", "info_num"):
+                c.number_format = "#,##0.00"
+            if col.fill:
+                c.protection = Protection(locked=False)
+                c.fill = _FILL
+            else:
+                c.fill = _LOCKED
+    last = FIRST_ROW + len(rows) - 1
+    if rows:
+        for j, col in enumerate(columns, start=1):
+            rng = f"{get_column_letter(j)}{FIRST_ROW}:{get_column_letter(j)}{last}"
+            dv: DataValidation | None = None
+            if col.kind == "status":
+                dv = DataValidation(type="list", formula1='"' + ",".join(s.value for s in FactorStatus) + '"',
+                                    allow_blank=True)
+            elif col.kind == "date":
+                dv = DataValidation(type="date", operator="between", formula1="DATE(2015,1,1)",
+                                    formula2="DATE(2035,12,31)", allow_blank=True)
+            elif col.kind == "percent":
+                dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
+                                    allow_blank=True)
+            elif col.kind == "money":
+                dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+                                    allow_blank=True)
+            if dv is not None:
+                dv.error = t(f"report.invalid.{col.kind}", "zh")
+                dv.errorTitle = t("report.invalid.title", "zh")
+                dv.showErrorMessage = True
+                ws.add_data_validation(dv)
+                dv.add(rng)
+    ws.freeze_panes = ws.cell(FIRST_ROW, 3)
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+
+
+def build_template(projects: Sequence[Project], unit: str, week: str, *, plan: PlanDates | None = None,
+                   generated_at: dt.datetime | None = None) -> Workbook:
+    """The weekly report workbook of `unit` for ISO `week`, prefilled with the current values."""
+    week = normalize_week(week)
+    monday = week_monday(week)
+    items = unit_items(projects, unit)
+    plan = plan or {}
+    wb = Workbook()
+    title = t("report.title", "zh", unit=unit, week=week, monday=monday.isoformat(),
+              sunday=(monday + dt.timedelta(days=6)).isoformat())
+    ms_rows: list[dict[str, Any]] = []
+    for p, m in items.milestones:
+        ps, pf = plan.get((p.id, m.id), (None, None))
+        ms_rows.append({"project": p.id, "project_name": p.name, "item": m.id, "item_name": m.name,
+                        "plan_start": ps, "plan_finish": pf,
+                        "actual_start": m.actual_start, "actual_finish": m.actual_finish,
+                        "percent": 100.0 if m.actual_finish else m.percent})
+    f_rows: list[dict[str, Any]] = []
+    for p, f in items.factors:
+        m = p.milestone(f.milestone)
+        f_rows.append({"project": p.id, "project_name": p.name, "item": f.id, "factor_kind": f.kind,
+                       "item_name": f.name or f.kind, "milestone": f"{m.id} {m.name}",
+                       "factor_status": f.status.value, "expected": f.expected, "blocker": f.blocker})
+    i_rows: list[dict[str, Any]] = []
+    for p in items.investment:
+        inv = p.investment
+        assert inv is not None
+        i_rows.append({"project": p.id, "project_name": p.name, "annual_plan": inv.annual_plan,
+                       "completed_to_date": sum(inv.completed.values()), "investment_week": None})
+    first = True
+    for (_kind, label, columns), rows in zip(SHEETS, (ms_rows, f_rows, i_rows), strict=True):
+        ws = wb.active if first else wb.create_sheet()
+        assert ws is not None
+        first = False
+        ws.title = t(label, "zh")
+        _write_sheet(ws, columns, rows, title)
+    meta = wb.create_sheet(META_SHEET)
+    stamp = (generated_at or dt.datetime.now()).replace(microsecond=0).isoformat()
+    for r, (k, v) in enumerate((("format", FORMAT), ("version", FORMAT_VERSION), ("unit", unit),
+                                ("week", week), ("generated", stamp)), start=1):
+        meta.cell(r, 1, k)
+        meta.cell(r, 2, v)
+    meta.sheet_state = "veryHidden"
+    meta.protection.sheet = True
+    wb.security = WorkbookProtection(lockStructure=True)
+    return wb
+
+
+def template_filename(unit: str, week: str) -> str:
+    """`2026-W48_县自然资源局.xlsx` (characters a file system refuses become _)."""
+    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", unit).strip("_") or "unit"
+    return f"{normalize_week(week)}_{safe}.xlsx"
+
+
+def write_templates(projects: Sequence[Project], week: str, out_dir: Path, *,
+                    units: Iterable[str] | None = None, plan: PlanDates | None = None) -> list[Path]:
+    """Write one template per unit (all units with something to report, or those given) into
+    `out_dir`; a unit named that answers for nothing is refused (ReportError)."""
+    week = normalize_week(week)
+    chosen = list(units) if units is not None else report_units(projects)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for unit in chosen:
+        if unit_items(projects, unit).empty:
+            known = "、".join(report_units(projects)) or "none"
+            raise ReportError("unknown-unit", f"unit {unit!r} answers for no milestone, factor or investment "
+                              f"of the loaded projects (units: {known})")
+        path = out_dir / template_filename(unit, week)
+        build_template(projects, unit, week, plan=plan).save(path)
+        paths.append(path)
+    return paths
+
+
+# -- reading a filled report ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One reported item: a milestone's progress, a factor's status, or a project's investment
+    this week. None = not reported; blocker "" = cleared."""
+
+    project: str
+    item_kind: str
+    item_id: str
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    percent: float | None = None
+    investment_week: float | None = None
+    factor_status: FactorStatus | None = None
+    expected: dt.date | None = None
+    blocker: str | None = None
+
+    @property
+    def has_values(self) -> bool:
+        """Reports anything at all."""
+        return any(v is not None for v in (self.actual_start, self.actual_finish, self.percent,
+                                           self.investment_week, self.factor_status, self.expected,
+                                           self.blocker))
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedReport:
+    """A report file read and type-checked (not yet checked against the projects)."""
+
+    path: Path
+    digest: str
+    unit: str
+    week: str
+    rows: tuple[ReportRow, ...]
+    row_numbers: tuple[int, ...]
+    """The sheet row of each of `rows` (their sheet follows from item_kind)."""
+
+    @property
+    def monday(self) -> dt.date:
+        """Monday of the report's week."""
+        return week_monday(self.week)
+
+
+def _cell_ref(columns: Sequence[Column], fld: str, row: int) -> str:
+    j = next(i for i, c in enumerate(columns, start=1) if c.field == fld)
+    return f"{get_column_letter(j)}{row}"
+
+
+def _as_date(v: Any) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        m = _DATE_RE.match(v)
+        if m:
+            try:
+                return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            except ValueError:
+                pass
+    raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)")
+
+
+def _as_number(v: Any, percent_format: bool = False) -> float:
+    if isinstance(v, bool):
+        raise ValueError(f"{v!r} is not a number")
+    if isinstance(v, int | float):
+        x = float(v) * (100.0 if percent_format else 1.0)
+    elif isinstance(v, str):
+        s = v.strip().replace(",", "").replace("，", "")
+        try:
+            x = float(s.rstrip("%").strip())
+        except ValueError:
+            raise ValueError(f"{v!r} is not a number") from None
+    else:
+        raise ValueError(f"{v!r} is not a number")
+    if not math.isfinite(x):
+        raise ValueError(f"{v!r} is not a finite number")
+    return x
+
+
+def _text(v: Any) -> str | None:
+    if v is None:
+        return None
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    s = str(v).strip()
+    return s or None
+
+
+def _open(path: Path) -> Any:
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # extensions Excel/WPS add that openpyxl does not keep
+            return load_workbook(path, data_only=True)
+    except FileNotFoundError:
+        raise ReportError("unreadable", "file not found", file=path) from None
+    except Exception as e:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
+        raise ReportError("not-xlsx", f"not a readable .xlsx workbook ({type(e).__name__}: {e})",
+                          file=path) from None
+
+
+def _meta(wb: Any, path: Path) -> tuple[str, str]:
+    if META_SHEET not in wb.sheetnames:
+        raise ReportError("bad-layout", f"not a dispatch weekly report: the hidden sheet {META_SHEET} with "
+                          "its unit and week is missing (use `dispatch report-template`)", file=path)
+    ws = wb[META_SHEET]
+    meta = {_text(ws.cell(r, 1).value): ws.cell(r, 2).value for r in range(1, 10)}
+    if meta.get("format") != FORMAT:
+        raise ReportError("bad-layout", f"sheet {META_SHEET} does not identify a {FORMAT}", file=path,
+                          sheet=META_SHEET, cell="B1")
+    if str(meta.get("version")) != str(FORMAT_VERSION):
+        raise ReportError("bad-layout", f"report format version {meta.get('version')!r} is not "
+                          f"{FORMAT_VERSION}: fill in a new template", file=path, sheet=META_SHEET, cell="B2")
+    unit = _text(meta.get("unit"))
+    if not unit:
+        raise ReportError("bad-layout", "the report names no unit", file=path, sheet=META_SHEET, cell="B3")
+    try:
+        week = normalize_week(str(meta.get("week")))
+    except ReportError as e:
+        raise ReportError("bad-layout", e.message, file=path, sheet=META_SHEET, cell="B4") from None
+    return unit, week
+
+
+def parse_report(path: Path) -> ParsedReport:
+    """Read a filled report and check its layout and every cell's type and range; ReportError
+    naming the file, sheet, cell, project and milestone/factor at the first bad one."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except OSError as e:
+        raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+    wb = _open(path)
+    unit, week = _meta(wb, path)
+    rows: list[ReportRow] = []
+    numbers: list[int] = []
+    seen: dict[tuple[str, str, str], int] = {}
+    for kind, label, columns in SHEETS:
+        name = t(label, "zh")
+        if name not in wb.sheetnames:
+            raise ReportError("bad-layout", f"sheet {name!r} is missing (sheets: {', '.join(wb.sheetnames)})",
+                              file=path)
+        ws = wb[name]
+        for j, col in enumerate(columns, start=1):
+            got = _text(ws.cell(HEADER_ROW, j).value)
+            if got != col.header:
+                raise ReportError("bad-layout", f"column {get_column_letter(j)} should be headed "
+                                  f"{col.header!r}, found {got!r}: the sheet layout was changed",
+                                  file=path, sheet=name, cell=f"{get_column_letter(j)}{HEADER_ROW}")
+        for r in range(FIRST_ROW, ws.max_row + 1):
+            cells = {col.field: ws.cell(r, j) for j, col in enumerate(columns, start=1)}
+            pid = _text(cells["project"].value)
+            iid = pid if kind == "project" else _text(cells["item"].value)
+            filled = [c.field for c in columns if c.fill and _text(cells[c.field].value) is not None]
+            if pid is None and (kind == "project" or iid is None):
+                if filled:
+                    raise ReportError("missing-id", "values on a row without project and item ids",
+                                      file=path, sheet=name, cell=_cell_ref(columns, "project", r))
+                continue
+            ids: dict[str, str | None] = {"project": pid}
+            if kind == "milestone":
+                ids["milestone"] = iid
+            elif kind == "factor":
+                ids["factor"] = iid
+            if pid is None or iid is None:
+                fld = "project" if pid is None else "item"
+                raise ReportError("missing-id", "the row lacks its project or item id", file=path, sheet=name,
+                                  cell=_cell_ref(columns, fld, r), **ids)  # type: ignore[arg-type]
+            if (kind, pid, iid) in seen:
+                raise ReportError("duplicate-row", f"{pid}/{iid} is already reported on row {seen[(kind, pid, iid)]}",
+                                  file=path, sheet=name, cell=_cell_ref(columns, "item" if kind != "project"
+                                                                        else "project", r),
+                                  **ids)  # type: ignore[arg-type]
+            seen[(kind, pid, iid)] = r
+            values: dict[str, Any] = {}
+            for col in columns:
+                if not col.fill:
+                    continue
+                c = cells[col.field]
+                v = c.value
+                if _text(v) is None:
+                    continue
+                ref = _cell_ref(columns, col.field, r)
+                try:
+                    values[col.field] = _cell_value(col, v, str(c.number_format or ""))
+                except ValueError as e:
+                    raise ReportError(f"bad-{col.kind}", f"{col.header}: {e}", file=path, sheet=name, cell=ref,
+                                      **ids) from None  # type: ignore[arg-type]
+            rows.append(ReportRow(pid, kind, iid, **values))
+            numbers.append(r)
+    return ParsedReport(path, hashlib.sha256(raw).hexdigest(), unit, week, tuple(rows), tuple(numbers))
+
+
+def _cell_value(col: Column, v: Any, number_format: str) -> Any:
+    if col.kind == "date":
+        return _as_date(v)
+    if col.kind == "percent":
+        x = _as_number(v, percent_format=number_format.endswith("%"))
+        if not 0 <= x <= 100:
+            raise ValueError(f"percent {x:g} is outside 0..100")
+        return x
+    if col.kind == "money":
+        x = _as_number(v)
+        if x < 0:
+            raise ValueError(f"amount {x:g} is negative")
+        return x
+    if col.kind == "status":
+        s = _text(v)
+        try:
+            return FactorStatus(s or "")
+        except ValueError:
+            raise ValueError(f"status {s!r} is not one of {', '.join(x.value for x in FactorStatus)}") from None
+    s = _text(v) or ""
+    return "" if s in CLEARED else s
+
+
+# -- checking a report against the projects --------------------------------------------------------
+
+
+def _columns_of(kind: str) -> Sequence[Column]:
+    return next(cols for k, _label, cols in SHEETS if k == kind)
+
+
+def validate_report(report: ParsedReport, projects: Sequence[Project]) -> None:
+    """Check a parsed report against the projects as they stand (earlier reports applied): known
+    ids, the unit's permission (PermissionRefused naming every item it may not touch), and that
+    the reported values make a valid project (dates, percent, the investment plan)."""
+    pmap = {p.id: p for p in projects}
+    path = report.path
+    sunday = report.monday + dt.timedelta(days=6)
+    refused: list[tuple[str, str, str, dict[str, str | None]]] = []
+    for row, r in zip(report.rows, report.row_numbers, strict=True):
+        cols = _columns_of(row.item_kind)
+        sheet = sheet_name(row.item_kind)
+        id_ref = _cell_ref(cols, "item" if row.item_kind != "project" else "project", r)
+        ids = _ids(row)
+        p = pmap.get(row.project)
+        if p is None:
+            raise ReportError("unknown-project", f"no project {row.project} is loaded", file=path, sheet=sheet,
+                              cell=_cell_ref(cols, "project", r), **ids)  # type: ignore[arg-type]
+        if row.item_kind == "milestone":
+            try:
+                owner = milestone_unit(p, p.milestone(row.item_id))
+            except KeyError:
+                raise ReportError("unknown-milestone", f"project {p.id} has no milestone {row.item_id}",
+                                  file=path, sheet=sheet, cell=id_ref, **ids) from None  # type: ignore[arg-type]
+        elif row.item_kind == "factor":
+            fmap = {f.id: f for f in p.factors}
+            if row.item_id not in fmap:
+                raise ReportError("unknown-factor", f"project {p.id} has no factor requirement {row.item_id}",
+                                  file=path, sheet=sheet, cell=id_ref, **ids)  # type: ignore[arg-type]
+            owner = factor_unit(p, fmap[row.item_id])
+        else:
+            owner = p.lead_unit
+        if owner != report.unit:
+            label = f"{row.project}/{row.item_id}" if row.item_kind != "project" else row.project
+            refused.append((f"{label} ({t('report.kind.' + row.item_kind, 'zh')}, {owner})", sheet, id_ref, ids))
+    if refused:
+        _label, sheet, cell, ids = refused[0]
+        raise PermissionRefused(
+            "not-responsible",
+            f"unit {report.unit} may only report on its own items; it is not responsible for "
+            f"{len(refused)}: {'; '.join(x[0] for x in refused)}", file=path, sheet=sheet, cell=cell,
+            **ids)  # type: ignore[arg-type]
+    for row, r in zip(report.rows, report.row_numbers, strict=True):
+        _validate_values(report, pmap[row.project], row, r, sunday)
+
+
+def _ids(row: ReportRow) -> dict[str, str | None]:
+    ids: dict[str, str | None] = {"project": row.project}
+    if row.item_kind == "milestone":
+        ids["milestone"] = row.item_id
+    elif row.item_kind == "factor":
+        ids["factor"] = row.item_id
+    return ids
+
+
+def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, sunday: dt.date) -> None:
+    cols = _columns_of(row.item_kind)
+    sheet = sheet_name(row.item_kind)
+    ids = _ids(row)
+
+    def err(kind: str, fld: str, msg: str) -> ReportError:
+        return ReportError(kind, msg, file=report.path, sheet=sheet, cell=_cell_ref(cols, fld, r),
+                           **ids)  # type: ignore[arg-type]
+
+    if row.item_kind == "milestone":
+        for fld in ("actual_start", "actual_finish"):
+            v = getattr(row, fld)
+            if v is not None and v > sunday:
+                raise err("future-date", fld, f"{Column(fld, 'report.col.' + fld, 'date', 0).header} {v} is "
+                          f"after the report's week ({report.monday}..{sunday})")
+        try:
+            _overlay_milestone(p.milestone(row.item_id), row)
+        except ModelError as e:
+            fld = e.key if e.key in ("actual_start", "actual_finish", "percent") else "actual_start"
+            raise err(e.kind, fld, e.message) from None
+    elif row.item_kind == "project":
+        if row.investment_week is not None:
+            if p.investment is None:
+                raise err("no-investment-plan", "investment_week", f"project {p.id} has no investment plan")
+            if report.monday.year != p.investment.year:
+                raise err("bad-investment", "investment_week", f"week {report.week} lies outside the "
+                          f"investment plan year {p.investment.year}")
+
+
+# -- storing and reading reports --------------------------------------------------------------------
+
+
+@contextmanager
+def _conn(source: Engine | Connection) -> Iterator[Connection]:
+    """The caller's connection (its snapshot), or a read transaction on an engine."""
+    if isinstance(source, Connection):
+        yield source
+    else:
+        with reading(source) as conn:
+            yield conn
+
+
+@dataclass(frozen=True, slots=True)
+class IngestResult:
+    """What ingesting one file did."""
+
+    path: Path
+    report_id: int
+    unit: str
+    week: str
+    version: int
+    rows: int
+    unchanged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class StoredReport:
+    """A stored report version with its rows."""
+
+    id: int
+    unit: str
+    week: str
+    version: int
+    filename: str
+    digest: str
+    received_at: dt.datetime | None
+    rows: tuple[ReportRow, ...] = field(default=())
+
+
+def _row_dict(report_id: int, seq: int, row: ReportRow) -> dict[str, Any]:
+    return {"report_id": report_id, "seq": seq, "project_id": row.project, "item_kind": row.item_kind,
+            "item_id": row.item_id, "actual_start": row.actual_start, "actual_finish": row.actual_finish,
+            "percent": row.percent, "investment_week": row.investment_week,
+            "factor_status": row.factor_status.value if row.factor_status else None,
+            "expected": row.expected, "blocker": row.blocker}
+
+
+def store_report(conn: Connection, report: ParsedReport, *, now: dt.datetime | None = None) -> IngestResult:
+    """Insert a validated report as the next version of its unit and week (inside the caller's
+    transaction); the same file as the latest version again stores nothing."""
+    wr = weekly_reports.c
+    latest = conn.execute(select(wr.id, wr.version, wr.digest)
+                          .where(wr.unit == report.unit, wr.week == report.week)
+                          .order_by(wr.version.desc()).limit(1)).first()
+    kept = [row for row in report.rows if row.has_values]
+    if latest is not None and latest.digest == report.digest:
+        return IngestResult(report.path, int(latest.id), report.unit, report.week, int(latest.version),
+                            len(kept), unchanged=True)
+    version = int(latest.version) + 1 if latest is not None else 1
+    res = conn.execute(insert(weekly_reports).values(
+        unit=report.unit, week=report.week, version=version, filename=report.path.name,
+        digest=report.digest, received_at=now or utcnow()))
+    pk = res.inserted_primary_key
+    assert pk is not None
+    rid = int(pk[0])
+    if kept:
+        conn.execute(insert(report_rows), [_row_dict(rid, i, row) for i, row in enumerate(kept)])
+    return IngestResult(report.path, rid, report.unit, report.week, version, len(kept))
+
+
+def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, week_max: str | None = None,
+                 exclude: tuple[str, str] | None = None) -> list[StoredReport]:
+    """The latest version of every unit's report for each week (weeks whose Monday is on or before
+    `up_to`, or up to ISO `week_max`; `exclude` = (unit, week) left out), ordered by week and
+    unit: the order they are applied in."""
+    wr = weekly_reports.c
+    limit = week_max if week_max is not None else (iso_week(up_to) if up_to is not None else None)
+    latest = select(wr.unit, wr.week, func.max(wr.version).label("version")).group_by(wr.unit, wr.week)
+    if limit is not None:
+        latest = latest.where(wr.week <= limit)
+    sub = latest.subquery()
+    stmt = (select(weekly_reports).join(sub, and_(wr.unit == sub.c.unit, wr.week == sub.c.week,
+                                                  wr.version == sub.c.version))
+            .order_by(wr.week, wr.unit))
+    with _conn(source) as conn:
+        heads = [h for h in conn.execute(stmt) if exclude is None or (h.unit, h.week) != tuple(exclude)]
+        rows: dict[int, list[ReportRow]] = {h.id: [] for h in heads}
+        if heads:
+            rr = report_rows.c
+            ids = list(rows)
+            for i in range(0, len(ids), 500):
+                for x in conn.execute(select(report_rows).where(rr.report_id.in_(ids[i:i + 500]))
+                                      .order_by(rr.report_id, rr.seq)):
+                    rows[x.report_id].append(ReportRow(
+                        x.project_id, x.item_kind, x.item_id, x.actual_start, x.actual_finish, x.percent,
+                        x.investment_week, FactorStatus(x.factor_status) if x.factor_status else None,
+                        x.expected, x.blocker))
+    # weeks sort as text ('2026-W09' < '2026-W48'); units by code point
+    heads.sort(key=lambda h: (h.week, h.unit))
+    return [StoredReport(h.id, h.unit, h.week, h.version, h.filename, h.digest, h.received_at,
+                         tuple(rows[h.id])) for h in heads]
+
+
+def report_history(source: Engine | Connection, *, week: str | None = None) -> list[StoredReport]:
+    """Every stored report version (all weeks or one), without rows: for listings."""
+    wr = weekly_reports.c
+    stmt = select(weekly_reports).order_by(wr.week, wr.unit, wr.version)
+    if week is not None:
+        stmt = stmt.where(wr.week == normalize_week(week))
+    with _conn(source) as conn:
+        return [StoredReport(h.id, h.unit, h.week, h.version, h.filename, h.digest, h.received_at)
+                for h in conn.execute(stmt)]
+
+
+def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None) -> IngestResult:
+    """Validate one filled report against the stored projects (with the earlier reports applied)
+    and store it as the next version, all in one transaction: a refused file stores nothing."""
+    parsed = parse_report(Path(path))
+    with transaction(engine) as conn:
+        projects = read_projects(conn)
+        earlier = load_reports(conn, week_max=parsed.week, exclude=(parsed.unit, parsed.week))
+        state = apply_reports(projects, earlier).projects
+        validate_report(parsed, state)
+        return store_report(conn, parsed, now=now)
+
+
+# -- applying reports to projects ------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedReports:
+    """Projects with the reports overlaid, which reports were used, and what could not be applied."""
+
+    projects: list[Project]
+    report_ids: tuple[int, ...]
+    warnings: tuple[str, ...]
+
+
+def _overlay_milestone(m: Milestone, row: ReportRow) -> Milestone:
+    return replace(m, actual_start=row.actual_start or m.actual_start,
+                   actual_finish=row.actual_finish or m.actual_finish,
+                   percent=row.percent if row.percent is not None else m.percent)
+
+
+def _overlay_factor(f: FactorRequirement, row: ReportRow) -> FactorRequirement:
+    return replace(f, status=row.factor_status or f.status,
+                   expected=row.expected or f.expected,
+                   blocker=f.blocker if row.blocker is None else (row.blocker or None))
+
+
+def apply_reports(projects: Sequence[Project], reports: Sequence[StoredReport]) -> AppliedReports:
+    """Overlay reports (already the latest version per unit and week, in week order) on the
+    projects with dataclasses.replace: actual dates, percent, factor status/expected/blocker, and
+    each week's investment added to the month of its Monday. A row that would make a project
+    invalid (or names what no longer exists) is skipped with a warning, never raised."""
+    ms: dict[tuple[str, str], Milestone] = {(p.id, m.id): m for p in projects for m in p.milestones}
+    fs: dict[tuple[str, str], FactorRequirement] = {(p.id, f.id): f for p in projects for f in p.factors}
+    pmap = {p.id: p for p in projects}
+    extra: dict[str, dict[str, float]] = {}
+    notes: list[str] = []
+    for rep in reports:
+        month = week_monday(rep.week).strftime("%Y-%m")
+        for row in rep.rows:
+            where = f"report {rep.id} ({rep.unit} {rep.week} v{rep.version}) {row.project}/{row.item_id}"
+            key = (row.project, row.item_id)
+            try:
+                if row.item_kind == "milestone" and key in ms:
+                    ms[key] = _overlay_milestone(ms[key], row)
+                elif row.item_kind == "factor" and key in fs:
+                    fs[key] = _overlay_factor(fs[key], row)
+                elif row.item_kind == "project" and row.project in pmap:
+                    if row.investment_week:
+                        inv = pmap[row.project].investment
+                        if inv is None or int(month[:4]) != inv.year:
+                            notes.append(f"{where}: investment outside the project's plan year, not applied")
+                            continue
+                        acc = extra.setdefault(row.project, {})
+                        acc[month] = acc.get(month, 0.0) + float(row.investment_week)
+                else:
+                    notes.append(f"{where}: no such {row.item_kind} any more, not applied")
+            except ModelError as e:
+                notes.append(f"{where}: {e.message}, not applied")
+    out = []
+    for p in projects:
+        inv = p.investment
+        if inv is not None and p.id in extra:
+            done = dict(inv.completed)
+            for month, amount in extra[p.id].items():
+                done[month] = float(done.get(month, 0.0)) + amount
+            inv = _with_completed(inv, done)
+        out.append(replace(p, milestones=tuple(ms[(p.id, m.id)] for m in p.milestones),
+                           factors=tuple(fs[(p.id, f.id)] for f in p.factors), investment=inv))
+    return AppliedReports(out, tuple(r.id for r in reports), tuple(notes))
+
+
+def _with_completed(inv: InvestmentPlan, done: Mapping[str, float]) -> InvestmentPlan:
+    return replace(inv, completed=dict(done))

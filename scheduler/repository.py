@@ -5,7 +5,8 @@ for the weekly run over large portfolios, as numpy columns straight from SQL."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator, Sequence
+import gc
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
@@ -16,10 +17,12 @@ import numpy.typing as npt
 from sqlalchemy import (
     ColumnElement,
     Connection,
+    Date,
     Engine,
     Integer,
     Select,
     and_,
+    case,
     cast,
     delete,
     func,
@@ -31,7 +34,7 @@ from sqlalchemy import (
 
 from . import cpm
 from .calendars import Calendar
-from .errors import NotFound, ProjectFileError
+from .errors import NotFound, ProjectFileError, StorageError
 from .model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
 from .projectfile import ProjectFile
 from .schedule import PortfolioFrame, schedule_projects
@@ -116,7 +119,7 @@ def _key(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[Any]:
 def _ordinal(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[int]:
     """A Date column as a proleptic Gregorian ordinal (date.toordinal), 0 when NULL, in SQL."""
     if _pg(conn):
-        expr: ColumnElement[Any] = col - literal(dt.date(1, 1, 1)) + 1
+        expr: ColumnElement[Any] = col - cast(literal(dt.date(1, 1, 1)), Date) + 1
     else:
         expr = cast(func.julianday(col) - 1721424.5, Integer)
     return func.coalesce(expr, 0)
@@ -348,87 +351,115 @@ def project_summaries(source: Engine | Connection) -> list[ProjectSummary]:
 # -- reading as columns ---------------------------------------------------------------------------
 
 
-def _columns(conn: Connection, stmt: Select[Any], width: int) -> list[tuple[Any, ...]]:
-    """A query's result as one tuple per column (empty tuples when there are no rows)."""
-    rows = conn.execute(stmt).tuples().all()
-    if not rows:
-        return [() for _ in range(width)]
-    return list(zip(*rows, strict=True))
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Millions of fresh tuples would trigger the cyclic collector again and again; none of them
+    can form a cycle, so it is paused while rows are fetched and turned into columns."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _fetch(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
+    """All rows of a Core select as plain DBAPI tuples (no Row objects, no result processing:
+    every column is computed in SQL as the plain value wanted)."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cur = conn.connection.cursor()
+    try:
+        cur.execute(sql)
+        return list(cur.fetchall())
+    finally:
+        cur.close()
+
+
+def _cols(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
+    return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
 
 
 def _ints(values: tuple[Any, ...]) -> IntArray:
     return np.fromiter(values, dtype=np.int64, count=len(values))
 
 
+def _per_project(counts: list[tuple[Any, ...]], p_ids: tuple[Any, ...]) -> IntArray:
+    """Project index of each row of a table ordered by project, from its row count per project."""
+    got = dict(counts)
+    return np.repeat(np.arange(len(p_ids), dtype=np.int64), [int(got.get(p, 0)) for p in p_ids])
+
+
 def load_frame(source: Engine | Connection,
                ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
     """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
     schedule.frame_from_projects would build (projects by id, milestones in file order), read
-    column-wise from SQL without building model objects (`frame.projects` stays empty), and the
-    current baseline per row."""
-    with _conn(source) as conn:
-        o = lambda col: _ordinal(conn, col)  # noqa: E731
-        p_ids, p_cal, p_start, p_ver = _columns(conn, _where_ids(
-            select(projects.c.id, projects.c.calendar, o(projects.c.start),
-                   func.coalesce(baselines.c.version, 0))
-            .outerjoin(baselines, and_(baselines.c.project_id == projects.c.id, baselines.c.current)),
-            projects.c.id, ids).order_by(_key(conn, projects.c.id)), 4)
-        m = milestones.c
-        mcols = _columns(conn, _where_ids(
-            select(m.project_id, m.id, m.duration, o(m.not_before), o(m.start_by), o(m.finish_by),
-                   o(m.actual_start), o(m.actual_finish), m.percent),
-            m.project_id, ids).order_by(_key(conn, m.project_id), m.seq), 9)
-        lc = links.c
-        lcols = _columns(conn, _where_ids(select(lc.project_id, lc.pred_id, lc.succ_id, lc.type, lc.lag),
-                                          lc.project_id, ids).order_by(_key(conn, lc.project_id), lc.seq), 5)
-        f = factors.c
-        hcols = _columns(conn, _where_ids(
-            select(f.project_id, f.milestone_id, func.max(o(f.expected)))
-            .where(f.status != _APPROVED, f.expected.is_not(None)), f.project_id, ids)
-            .group_by(f.project_id, f.milestone_id), 3)
-        b = baseline_milestones.c
-        bcols = _columns(conn, _where_ids(
-            select(b.project_id, b.milestone_id, o(b.start), o(b.finish))
-            .join(baselines, and_(baselines.c.project_id == b.project_id, baselines.c.version == b.version))
-            .where(baselines.c.current), b.project_id, ids), 4)
+    column-wise from SQL in one snapshot without building model objects (`frame.projects` stays
+    empty), and the current baseline of each row."""
+    with _conn(source) as conn, _gc_paused():
+        def o(col: ColumnElement[Any]) -> ColumnElement[int]:
+            return _ordinal(conn, col)
 
-    n = len(mcols[0])
-    pindex = {pid: i for i, pid in enumerate(p_ids)}
-    m_project = np.fromiter(map(pindex.__getitem__, mcols[0]), dtype=np.int64, count=n)
-    row_of = dict(zip(zip(mcols[0], mcols[1], strict=True), range(n), strict=True))
+        def q(stmt: Select[Any], col: ColumnElement[Any]) -> list[tuple[Any, ...]]:
+            return _fetch(conn, _where_ids(stmt, col, ids))
 
-    def rows(pids: tuple[Any, ...], mids: tuple[Any, ...]) -> IntArray:
-        return np.fromiter(map(row_of.get, zip(pids, mids, strict=True), repeat(-1)), dtype=np.int64,
-                           count=len(pids))
+        def counts(table: Any) -> list[tuple[Any, ...]]:
+            return q(select(table.c.project_id, func.count()).group_by(table.c.project_id), table.c.project_id)
 
-    hold = np.zeros(n, dtype=np.int64)
-    if hcols[0]:
-        hold[rows(hcols[0], hcols[1])] = _ints(hcols[2])
-    b_start = np.zeros(n, dtype=np.int64)
-    b_finish = np.zeros(n, dtype=np.int64)
-    if bcols[0]:
-        br = rows(bcols[0], bcols[1])
-        keep = br >= 0  # milestones of the baseline removed from the file since
-        b_start[br[keep]] = _ints(bcols[2])[keep]
-        b_finish[br[keep]] = _ints(bcols[3])[keep]
-    codes = cpm.LINK_CODES
-    frame = PortfolioFrame(
-        project_ids=list(p_ids),
-        project_calendars=list(p_cal),
-        project_start=_ints(p_start),
-        m_project=m_project,
-        m_ids=list(mcols[1]),
-        duration=_ints(mcols[2]),
-        not_before=_ints(mcols[3]),
-        start_by=_ints(mcols[4]),
-        finish_by=_ints(mcols[5]),
-        actual_start=_ints(mcols[6]),
-        actual_finish=_ints(mcols[7]),
-        percent=np.array(mcols[8], dtype=np.float64),  # NULL -> nan
-        hold=hold,
-        l_pred=rows(lcols[0], lcols[1]),
-        l_succ=rows(lcols[0], lcols[2]),
-        l_type=np.fromiter(map(codes.__getitem__, lcols[3]), dtype=np.int64, count=len(lcols[3])),
-        l_lag=_ints(lcols[4]),
-    )
-    return frame, BaselineColumns(b_start, b_finish, _ints(p_ver))
+        p_ids, p_cal, p_start, p_ver = _cols(q(
+            select(projects.c.id, projects.c.calendar, o(projects.c.start), func.coalesce(baselines.c.version, 0))
+            .outerjoin(baselines, and_(baselines.c.project_id == projects.c.id, baselines.c.current))
+            .order_by(_key(conn, projects.c.id)), projects.c.id), 4)
+        m, lc, f, b = milestones.c, links.c, factors.c, baseline_milestones.c
+        m_project = _per_project(counts(milestones), p_ids)
+        l_project = _per_project(counts(links), p_ids)
+        cur = baselines.alias("cur")
+        mcols = _cols(q(
+            select(m.id, m.duration, o(m.not_before), o(m.start_by), o(m.finish_by), o(m.actual_start),
+                   o(m.actual_finish), m.percent, o(b.start), o(b.finish))
+            .outerjoin(cur, and_(cur.c.project_id == m.project_id, cur.c.current))
+            .outerjoin(baseline_milestones, and_(b.project_id == m.project_id, b.version == cur.c.version,
+                                                 b.milestone_id == m.id))
+            .order_by(_key(conn, m.project_id), m.seq), m.project_id), 10)
+        code = case({k: v for k, v in cpm.LINK_CODES.items()}, value=lc.type, else_=-1)
+        lcols = _cols(q(select(lc.pred_id, lc.succ_id, code, lc.lag)
+                        .order_by(_key(conn, lc.project_id), lc.seq), lc.project_id), 4)
+        hcols = _cols(q(select(f.project_id, f.milestone_id, func.max(o(f.expected)))
+                        .where(f.status != _APPROVED, f.expected.is_not(None))
+                        .group_by(f.project_id, f.milestone_id), f.project_id), 3)
+
+        n = len(mcols[0])
+        if m_project.size != n or l_project.size != len(lcols[0]):
+            raise StorageError("inconsistent-read", "milestone or link counts changed while reading")
+        pindex = {pid: i for i, pid in enumerate(p_ids)}
+        row_of = dict(zip(zip(m_project.tolist(), mcols[0], strict=True), range(n), strict=True))
+
+        def rows(pidx: Iterable[int], mids: tuple[Any, ...]) -> IntArray:
+            """Frame row of each (project index, milestone id); -1 when there is none."""
+            return np.fromiter(map(row_of.get, zip(pidx, mids, strict=True), repeat(-1)), dtype=np.int64,
+                               count=len(mids))
+
+        hold = np.zeros(n, dtype=np.int64)
+        if hcols[0]:
+            hold[rows(map(pindex.__getitem__, hcols[0]), hcols[1])] = _ints(hcols[2])
+        lp = l_project.tolist()
+        frame = PortfolioFrame(
+            project_ids=list(p_ids),
+            project_calendars=list(p_cal),
+            project_start=_ints(p_start),
+            m_project=m_project,
+            m_ids=list(mcols[0]),
+            duration=_ints(mcols[1]),
+            not_before=_ints(mcols[2]),
+            start_by=_ints(mcols[3]),
+            finish_by=_ints(mcols[4]),
+            actual_start=_ints(mcols[5]),
+            actual_finish=_ints(mcols[6]),
+            percent=np.array(mcols[7], dtype=np.float64),  # NULL -> nan
+            hold=hold,
+            l_pred=rows(lp, lcols[0]),
+            l_succ=rows(lp, lcols[1]),
+            l_type=_ints(lcols[2]),
+            l_lag=_ints(lcols[3]),
+        )
+    return frame, BaselineColumns(_ints(mcols[8]), _ints(mcols[9]), _ints(p_ver))

@@ -135,6 +135,7 @@ links = Table(
                          ondelete="CASCADE", name="fk_links_pred"),
     ForeignKeyConstraint(["project_id", "succ_id"], ["milestones.project_id", "milestones.id"],
                          ondelete="CASCADE", name="fk_links_succ"),
+    UniqueConstraint("project_id", "seq", name="uq_links_seq"),
     CheckConstraint("type IN ('FS', 'SS', 'FF', 'SF')", name="ck_links_type"),
     CheckConstraint("lag >= 0", name="ck_links_lag"),
     Index("ix_links_pred", "project_id", "pred_id"),

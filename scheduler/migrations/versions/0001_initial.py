@@ -81,6 +81,7 @@ def upgrade() -> None:
                                 ondelete="CASCADE", name="fk_links_pred"),
         sa.ForeignKeyConstraint(["project_id", "succ_id"], ["milestones.project_id", "milestones.id"],
                                 ondelete="CASCADE", name="fk_links_succ"),
+        sa.UniqueConstraint("project_id", "seq", name="uq_links_seq"),
         sa.CheckConstraint("type IN ('FS', 'SS', 'FF', 'SF')", name="ck_links_type"),
         sa.CheckConstraint("lag >= 0", name="ck_links_lag"),
     )

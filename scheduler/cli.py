@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sys
-from pathlib import Path
 from typing import Any
 
 import click
@@ -270,6 +269,122 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
     if refused:
         click.echo(t("ingest.bad", lang, n=refused), err=True)
         sys.exit(2)
+
+
+# -- storage: load, projects, baseline -------------------------------------------------------------
+
+
+@cli.command("load")
+@click.argument("paths", nargs=-1, required=True, type=click.Path())
+@pass_state
+def load_command(state: State, paths: tuple[str, ...]) -> None:
+    """Load project files (or folders of *.toml files) into the database.
+
+    Every file is validated first: one refused file stops the load (one line per refused file
+    naming the file, line and rule; exit 2) and nothing is written. The rest happens in one
+    transaction: an unchanged file (same SHA-256) is left untouched, a changed one replaces its
+    project's milestones, links, factors and investment months, and a new project gets its plan
+    stored as baseline version 1 (later loads keep the baseline: see `dispatch baseline`)."""
+    from .repository import load_projects
+    from .storage import open_database
+
+    config = state.config
+    cals = state.calendars
+    good, errors = collect_errors(paths, calendars=cals, default_calendar=config.default_calendar)
+    if errors:
+        for e in errors:
+            click.echo(e.show(), err=True)
+        sys.exit(2)
+    engine = open_database(config.database_url)
+    try:
+        report = load_projects(engine, good, calendars=cals)
+    finally:
+        engine.dispose()
+    lang = config.language
+    table = Table(title=t("load.title", lang, n=len(good)))
+    for key in ("col.status", "load.count", "load.projects"):
+        table.add_column(t(key, lang))
+    for key, ids, style in (("load.added", report.added, "green"), ("load.updated", report.updated, "yellow"),
+                            ("load.unchanged", report.unchanged, None)):
+        table.add_row(t(key, lang), str(len(ids)), ", ".join(ids), style=style if ids else None)
+    Console().print(table)
+
+
+@cli.command("projects")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="table: for people; json: one object with a `projects` list and `warnings`.")
+@pass_state
+def projects_command(state: State, fmt: str) -> None:
+    """List the projects in the database: lead unit, calendar, number of milestones and factor
+    requirements, current baseline version, and the finish date of the plan (progress ignored)."""
+    from .repository import load_frame, project_summaries
+    from .schedule import schedule_frame
+    from .storage import open_database, reading
+
+    config = state.config
+    lang = config.language
+    engine = open_database(config.database_url)
+    try:
+        with reading(engine) as conn:
+            items = project_summaries(conn)
+            frame, _ = load_frame(conn)
+    finally:
+        engine.dispose()
+    finish: dict[str, str | None] = {}
+    warnings: list[str] = []
+    if frame.project_ids:
+        cals = {name: state.calendars[name] for name in set(frame.project_calendars)}
+        plan = schedule_frame(frame, cals, None)
+        finish = {pid: d.isoformat() if d else None
+                  for pid, d in zip(frame.project_ids, plan.project_finish(), strict=True)}
+        warnings = list(plan.warnings)
+    if fmt == "json":
+        doc = {"projects": [{"id": p.id, "name": p.name, "lead_unit": p.lead_unit, "calendar": p.calendar,
+                             "milestones": p.milestones, "factors": p.factors,
+                             "baseline_version": p.baseline_version or None, "plan_finish": finish.get(p.id),
+                             "source_path": p.source_path, "digest": p.digest,
+                             "loaded_at": p.loaded_at.isoformat()} for p in items],
+               "warnings": warnings}
+        click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
+        return
+    console = Console()
+    if not items:
+        console.print(t("projects.none", lang))
+        return
+    table = Table(title=t("projects.title", lang, n=len(items)))
+    for key in ("col.id", "col.name", "col.lead_unit", "col.calendar", "col.milestones", "col.factors",
+                "col.baseline", "col.plan_finish"):
+        table.add_column(t(key, lang), no_wrap=key in ("col.id", "col.plan_finish"),
+                         justify="right" if key in ("col.milestones", "col.factors") else "left")
+    for p in items:
+        table.add_row(p.id, p.name, p.lead_unit, p.calendar, str(p.milestones), str(p.factors),
+                      f"v{p.baseline_version}" if p.baseline_version else "", finish.get(p.id) or "")
+    console.print(table)
+    for w in warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+@cli.command("baseline")
+@click.argument("project")
+@click.option("--reason", required=True, metavar="TEXT",
+              help="Why the plan is re-baselined, kept with the new version (e.g. 县政府专题会议同意调整工期).")
+@pass_state
+def baseline_command(state: State, project: str, reason: str) -> None:
+    """Re-baseline PROJECT on purpose: its current plan (as last loaded) becomes a new baseline
+    version that variance is measured against from now on. Earlier versions are kept; the
+    reason is recorded. Prints the new version."""
+    from .repository import rebaseline
+    from .storage import open_database
+
+    if not reason.strip():
+        raise click.BadParameter("give the reason for the new baseline", param_hint="--reason")
+    config = state.config
+    engine = open_database(config.database_url)
+    try:
+        version = rebaseline(engine, project, reason.strip(), calendars=state.calendars)
+    finally:
+        engine.dispose()
+    click.echo(t("baseline.new", config.language, id=project, version=version, reason=reason.strip()))
 
 
 def main() -> None:

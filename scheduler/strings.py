@@ -98,6 +98,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "critical.mark": {"zh": "★", "en": "*"},
     "validate.ok": {"zh": "{n} 个项目文件校验通过", "en": "{n} project files valid"},
     "validate.bad": {"zh": "{n} 个项目文件有误", "en": "{n} project files refused"},
+    # storage: load, projects, baseline
+    "load.title": {"zh": "项目入库（{n} 个文件）", "en": "Load ({n} files)"},
+    "load.added": {"zh": "新增", "en": "Added"},
+    "load.updated": {"zh": "更新", "en": "Updated"},
+    "load.unchanged": {"zh": "未变", "en": "Unchanged"},
+    "load.count": {"zh": "个数", "en": "Count"},
+    "load.projects": {"zh": "项目", "en": "Projects"},
+    "projects.title": {"zh": "在库项目（{n} 个）", "en": "Projects in the database ({n})"},
+    "projects.none": {"zh": "库中还没有项目，请先运行 dispatch load", "en": "no projects yet: run dispatch load"},
+    "col.plan_finish": {"zh": "计划完成", "en": "Plan finish"},
+    "baseline.new": {"zh": "项目 {id} 已重新设定基线：第 {version} 版（原因：{reason}）",
+                     "en": "project {id}: new baseline version {version} (reason: {reason})"},
     # lights
     "light.red": {"zh": "红灯", "en": "red"},
     "light.yellow": {"zh": "黄灯", "en": "yellow"},

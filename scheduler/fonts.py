@@ -67,7 +67,7 @@ def cjk_family() -> str:
     return str(font_manager.FontProperties(fname=path).get_name())
 
 
-def matplotlib_rc() -> dict[str, Any]:
+def matplotlib_rc() -> dict[Any, Any]:
     """rcParams for charts: the CJK family first, DejaVu Sans as per-glyph fallback; the minus
     sign is the real U+2212 (both fonts have it, so no 'Glyph missing' warning)."""
     return {

@@ -9,3 +9,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 .venv/bin/python -m pip install --quiet --upgrade pip
 .venv/bin/python -m pip install --quiet -c constraints.txt -e ".[test]"
+# poppler-utils (pdftoppm, pdftotext): the printout tests rasterise and read back the PDF
+command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y poppler-utils)

@@ -103,7 +103,7 @@ FINDINGS = (
             "堵点：林地指标不足，需省厅调剂", "县自然资源局", milestone="M04", factor="F1", factor_kind="用地",
             days=136, first_seen="2026-W45", weeks_red=4),
     Finding("YGG-RAIL", FindingKind.INVESTMENT, Light.YELLOW,
-            "年度投资完成 49067 万元，序时计划 54860 万元，差 5793 万元，落后年度计划 9.3 个百分点", "县发改局",
+            "年度投资完成 45067 万元，序时计划 54147 万元，差 9080 万元，落后年度计划 14.6 个百分点", "县发改局",
             first_seen="2026-W48"),
     Finding("YGG-RAIL", FindingKind.ESCALATION, Light.RED,
             "连续 2 周及以上红灯事项 2 项，提请县政府专题研究：一期征地拆迁及交地逾期；二期用地预审未批复", "县发改局",
@@ -136,3 +136,18 @@ def build(lang: str = "zh", projects: tuple[Project, ...] = PROJECTS,
     return build_weekly_view(projects, result, np.asarray(plan.early_start), np.asarray(plan.early_finish),
                              findings, LIGHTS, SUMMARY, WEEK, D, lang,
                              generated_at=dt.datetime(2026, 11, 23, 8, 30))
+
+
+def big_project(n: int = 60) -> Project:
+    """A project of `n` milestones in a chain with long names, an event every tenth, some deadlines:
+    the size limit the charts and the printout must stay readable at."""
+    ms = []
+    for i in range(1, n + 1):
+        event = i % 10 == 0
+        name = f"第{i}节点完成" if event else f"第{i}标段路基土石方及防护排水工程施工（K{i}+000～K{i}+900）"
+        ms.append(Milestone(f"S{i:02d}", name, 0 if event else 5, after=(Link(f"S{i - 1:02d}"),) if i > 1 else (),
+                            finish_by=d("2027-01-31") if i == n else None,
+                            actual_start=d("2026-09-01") if i == 1 else None,
+                            actual_finish=d("2026-09-05") if i == 1 else None))
+    return Project("BIG", "大型示范项目（六十个节点）", "县住建局", d("2026-09-01"), "construction", tuple(ms),
+                   leader="副县长马继国")

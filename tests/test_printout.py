@@ -1,0 +1,124 @@
+"""The weekly printout (scheduler/printout.py, through scheduler/outputs.write_outputs): rendered
+from a hand-made WeeklyView, its pages rasterised with pdftoppm and its text read back with
+pdftotext (poppler-utils, installed by scripts/setup.sh). Every glyph must be in the embedded fonts."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import shutil
+import subprocess
+import warnings
+from pathlib import Path
+
+import pytest
+import sample_view as sv
+
+from scheduler.findings import Finding, FindingKind, Light
+from scheduler.outputs import pdf_name, sheet_name, write_outputs
+from scheduler.printout import MissingGlyphWarning, render_printout
+
+POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext") and shutil.which("pdfinfo")
+
+
+def _need_poppler() -> None:
+    assert POPPLER, "poppler-utils (pdftoppm, pdftotext) missing: run scripts/setup.sh"
+
+
+def text_of(pdf: Path, first: int | None = None, last: int | None = None) -> str:
+    """The PDF's text in content-stream order (-raw keeps a wrapped cell's lines together)."""
+    _need_poppler()
+    args = ["pdftotext", "-raw", "-enc", "UTF-8"]
+    if first:
+        args += ["-f", str(first), "-l", str(last or first)]
+    return subprocess.run([*args, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
+
+
+def squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def pages(pdf: Path) -> int:
+    _need_poppler()
+    info = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    return int(re.search(r"Pages:\s+(\d+)", info).group(1))  # type: ignore[union-attr]
+
+
+@pytest.fixture(scope="module")
+def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]:
+    out = tmp_path_factory.mktemp("week")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph (matplotlib or fpdf2) fails here
+        files = write_outputs(sv.build(), out, sv.calendars())
+    return files, out
+
+
+def test_write_outputs_writes_the_pdf_charts_and_sheet(written: tuple[list[Path], Path]) -> None:
+    files, out = written
+    names = [f.name for f in files]
+    assert names[0] == pdf_name(sv.WEEK) == "周调度_2026-W48.pdf" and names[-1] == sheet_name(sv.WEEK)
+    for stem in ("gantt_portfolio", "gantt_YGG-RAIL", "gantt_WBF-110KV", "gantt_HY-HOSPITAL"):
+        assert f"{stem}.png" in names and f"{stem}.svg" in names
+    assert all(f.is_file() and f.parent == out for f in files)
+
+
+def test_pdf_text_holds_every_project_and_every_red_finding(written: tuple[list[Path], Path]) -> None:
+    pdf = written[0][0]
+    text = squash(text_of(pdf))
+    for p in sv.PROJECTS:
+        assert p.name in text
+    reds = [f for f in sv.FINDINGS if f.light is Light.RED]
+    assert len(reds) == 4
+    for f in reds:
+        assert squash(f.message) in text, f.message
+    for word in ("红灯清单", "要素保障堵点", "提请县政府专题研究", "林地指标不足，需省厅调剂", "数据日期2026-11-23"):
+        assert word in text
+
+
+def test_every_page_is_numbered_of_the_total(written: tuple[list[Path], Path]) -> None:
+    pdf = written[0][0]
+    n = pages(pdf)
+    assert n >= 5  # cover, lists, a page per project
+    for k in (1, n):
+        assert f"第{k}页/共{n}页" in squash(text_of(pdf, k))
+
+
+def test_pages_rasterise_and_embed_the_cjk_font(written: tuple[list[Path], Path], tmp_path: Path) -> None:
+    pdf = written[0][0]
+    subprocess.run(["pdftoppm", "-r", "30", "-png", str(pdf), str(tmp_path / "pg")], check=True)
+    assert len(list(tmp_path.glob("pg-*.png"))) == pages(pdf)
+    fonts = subprocess.run(["pdffonts", str(pdf)], check=True, capture_output=True, text=True).stdout
+    assert "NotoSansCJKSC" in fonts and " yes yes yes " in fonts  # embedded, subset, unicode map
+
+
+def test_a_character_no_font_has_warns(tmp_path: Path) -> None:
+    bad = dataclasses.replace(sv.FINDINGS[0], message="施工围挡 \U0001F6A7 未拆除")
+    view = sv.build(findings=(bad,))
+    with pytest.warns(MissingGlyphWarning, match="U\\+1F6A7"):
+        render_printout(view, tmp_path / "bad.pdf", {})
+
+
+def test_long_tables_repeat_their_headings_and_long_cells_wrap(tmp_path: Path) -> None:
+    big = sv.big_project(60)
+    long_msg = "征地拆迁涉及" + "、".join(f"第{i}组农户" for i in range(1, 40)) + "，需县政府协调补偿标准"
+    finding = Finding("BIG", FindingKind.FINISH_OVERDUE, Light.RED, long_msg, "县自然资源局", milestone="S05",
+                      first_seen="2026-W48", weeks_red=1)
+    view = sv.build(projects=(*sv.PROJECTS, big), findings=(*sv.FINDINGS, finding))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        files = write_outputs(view, tmp_path, sv.calendars())
+    pdf = files[0]
+    n = pages(pdf)
+    # the 60-row milestone table runs over several pages, each starting with the heading row
+    heading_pages = [k for k in range(1, n + 1) if "基线开始" in text_of(pdf, k)]
+    s60_page = next(k for k in range(1, n + 1) if "S60第60节点完成" in squash(text_of(pdf, k)))
+    s01_page = next(k for k in range(1, n + 1) if "S01第1标段" in squash(text_of(pdf, k)))
+    assert s60_page > s01_page and all(k in heading_pages for k in range(s01_page, s60_page + 1))
+    assert squash(long_msg) in squash(text_of(pdf))  # wrapped over lines, nothing lost
+
+
+def test_english_is_one_switch_away(tmp_path: Path) -> None:
+    view = sv.build(lang="en")
+    pdf = render_printout(view, tmp_path / "en.pdf", {})
+    text = text_of(pdf)
+    assert "Page 1 of" in text and "Red list by lead unit" in text and "Milestones" in text

@@ -1,0 +1,75 @@
+"""The findings workbook (scheduler/sheets.py) read back with openpyxl: one row per finding in
+全部问题, the printout's grouping in the other sheets, filters, frozen headings, filled lights."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import openpyxl
+import pytest
+import sample_view as sv
+
+from scheduler.findings import Light
+from scheduler.sheets import HEADER_ROW, LIGHT_FILL, write_findings_sheet
+
+
+@pytest.fixture(scope="module")
+def book(tmp_path_factory: pytest.TempPathFactory) -> openpyxl.Workbook:
+    path = write_findings_sheet(sv.build(), tmp_path_factory.mktemp("xlsx") / "findings.xlsx")
+    return openpyxl.load_workbook(path)
+
+
+def rows(ws) -> list[dict[str, object]]:  # type: ignore[no-untyped-def]
+    head = [c.value for c in ws[HEADER_ROW]]
+    return [dict(zip(head, (c.value for c in r), strict=True)) for r in ws.iter_rows(min_row=HEADER_ROW + 1)]
+
+
+def test_sheets_in_the_printouts_order(book: openpyxl.Workbook) -> None:
+    assert book.sheetnames == ["红灯清单", "要素保障", "提请专题研究", "全部问题", "说明"]
+
+
+def test_all_findings_one_row_each(book: openpyxl.Workbook) -> None:
+    all_rows = rows(book["全部问题"])
+    assert len(all_rows) == len(sv.FINDINGS) == 6
+    assert sorted(r["问题"] for r in all_rows) == sorted(f.message for f in sv.FINDINGS)  # type: ignore[type-var]
+    # red first
+    assert [r["灯色"] for r in all_rows] == ["红", "红", "红", "红", "黄", "黄"]
+    f1 = next(r for r in all_rows if r["要素编号"] == "F1")
+    assert (f1["项目编号"], f1["首次发现"], f1["挂账（周）"], f1["连续红灯（周）"]) == ("YGG-RAIL", "2026-W45", 4, 4)
+
+
+def test_filters_frozen_headings_and_widths(book: openpyxl.Workbook) -> None:
+    for name in ("红灯清单", "要素保障", "提请专题研究", "全部问题"):
+        ws = book[name]
+        assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
+        assert ws.auto_filter.ref.startswith(f"A{HEADER_ROW}:") and ws.auto_filter.ref.endswith(str(ws.max_row))
+        assert all((ws.column_dimensions[c].width or 0) >= 6 for c in "ABCDEF")
+        assert str(ws["A1"].value).startswith("2026-W48 重大项目要素保障周调度")
+
+
+def test_red_list_grouped_by_lead_unit(book: openpyxl.Workbook) -> None:
+    red = rows(book["红灯清单"])
+    assert [r["牵头单位"] for r in red] == ["县发改局", "县发改局", "县交通运输局"]
+    assert all(r["灯色"] == "红" for r in red)
+
+
+def test_blockers_by_kind_and_light_fills(book: openpyxl.Workbook) -> None:
+    ws = book["要素保障"]
+    b = rows(ws)
+    assert [r["要素类别"] for r in b] == ["用地", "用林", "环评"]
+    assert b[0]["堵点问题"] == "林地指标不足，需省厅调剂" and b[0]["需具备日期"].date().isoformat() == "2026-05-24"  # type: ignore[union-attr]
+    light_col = [c.value for c in ws[HEADER_ROW]].index("灯色") + 1
+    cell = ws.cell(HEADER_ROW + 1, light_col)
+    assert cell.value == "红" and cell.fill.fgColor.rgb.endswith(LIGHT_FILL[Light.RED])
+    assert ws.cell(HEADER_ROW + 3, light_col).value is None  # 环评 not started: no finding, no light
+
+
+def test_special_meeting_sheet(book: openpyxl.Workbook) -> None:
+    (esc,) = rows(book["提请专题研究"])
+    assert esc["项目"] == "虞公港铁路专用线" and esc["连续红灯（周）"] == 4
+
+
+def test_english_sheet(tmp_path: Path) -> None:
+    wb = openpyxl.load_workbook(write_findings_sheet(sv.build(lang="en"), tmp_path / "en.xlsx"))
+    assert wb.sheetnames[:4] == ["Red list", "Factor blockers", "Special meeting", "All findings"]
+    assert len(list(wb["All findings"].iter_rows(min_row=HEADER_ROW + 1))) == 6

@@ -1,0 +1,130 @@
+"""The WeeklyView (scheduler/views.py) of the hand-made sample week (tests/sample_view.py):
+counts, groupings and dates worked out by hand from the sample's projects and findings."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+import sample_view as sv
+
+from scheduler.findings import FindingKind, Light
+from scheduler.views import GanttModel, fmt_int, fmt_wan, investment_to_date
+
+
+@pytest.fixture(scope="module")
+def view():  # type: ignore[no-untyped-def]
+    return sv.build()
+
+
+def test_glance_counts_lights_findings_and_reads_the_summary(view) -> None:  # type: ignore[no-untyped-def]
+    g = view.glance
+    assert (g.projects, g.red, g.yellow, g.green) == (3, 2, 0, 1)
+    assert (g.findings, g.red_findings, g.escalations) == (6, 4, 1)
+    # the summary's lists become counts; its investment totals win over the projects' own figures
+    assert (g.new, g.resolved, g.persisting) == (3, 1, 3)
+    assert (g.investment.annual_plan, g.investment.plan_to_date, g.investment.completed) == (70000, 61500, 53900)
+    assert g.investment.percent_of_plan == pytest.approx(100 * 53900 / 61500)
+    # unapproved factors on unfinished milestones: RAIL F1 (用地), F2 (环评); LINE F1 (用林). RAIL F3 is approved.
+    assert g.blockers == 3
+
+
+def test_missing_summary_keys_fall_back_to_the_projects() -> None:
+    v = sv.build()
+    import numpy as np
+
+    from scheduler.schedule import schedule_projects
+    from scheduler.views import build_weekly_view
+
+    cals = sv.calendars()
+    plan = schedule_projects(sv.PROJECTS, cals)
+    res = schedule_projects(sv.PROJECTS, cals, sv.D)
+    bare = build_weekly_view(sv.PROJECTS, res, np.asarray(plan.early_start), np.asarray(plan.early_finish),
+                             sv.FINDINGS, {}, {}, sv.WEEK, sv.D, "zh")
+    assert bare.glance.new is None and fmt_int(bare.glance.new) == "—"
+    # lights missing: the worst light of the project's findings (HOSPITAL has none: green)
+    assert [p.light for p in bare.projects] == [Light.RED, Light.RED, Light.GREEN]
+    # investment: the sum of RAIL's and LINE's 序时 figures (HOSPITAL has no plan)
+    rail = investment_to_date(sv.RAIL.investment, sv.D)  # type: ignore[arg-type]
+    line = investment_to_date(sv.LINE.investment, sv.D)  # type: ignore[arg-type]
+    assert bare.glance.investment.plan_to_date == pytest.approx(rail.plan_to_date + line.plan_to_date)
+    # completed = every month reported through November: RAIL 3257+1804+...+3120 = 45067, LINE 400+...+300 = 4300
+    assert bare.glance.investment.completed == pytest.approx(45067 + 4300)
+    assert v.projects[0].investment is not None and v.projects[0].investment.completed == pytest.approx(45067)
+
+
+def test_red_list_is_grouped_by_lead_unit_without_the_escalation(view) -> None:  # type: ignore[no-untyped-def]
+    groups = {g.lead_unit: g for g in view.red_list}
+    assert set(groups) == {"县发改局", "县交通运输局"}
+    rail = groups["县发改局"]
+    assert [r.kind for r in rail.items] == [FindingKind.FINISH_OVERDUE, FindingKind.FACTOR]
+    assert rail.leaders == ("县政府分管副县长（临港开发）",)
+    assert [r.kind for r in groups["县交通运输局"].items] == [FindingKind.DEADLINE]
+    assert view.red_list[0].lead_unit == "县发改局"  # the unit with more red items first
+
+
+def test_blockers_by_kind_with_need_date_and_weeks_open(view) -> None:  # type: ignore[no-untyped-def]
+    assert [g.kind for g in view.blockers] == ["用地", "用林", "环评"]
+    f1 = view.blockers[0].items[0]
+    assert (f1.project_id, f1.factor_id, f1.milestone_name) == ("YGG-RAIL", "F1", "路基工程施工")
+    # needed by = M04's baseline start (the plan: M03 finishes 2026-05-23 in the plan, M04 starts the next day)
+    rail = view.projects[0]
+    m04 = next(r for r in rail.milestones if r.key == "M04")
+    assert f1.needed_by == m04.baseline_start == dt.date(2026, 5, 24)
+    # first seen 2026-W45, now W48: the 4th week open; red because the finding is
+    assert (f1.weeks_open, f1.light, f1.blocker) == (4, Light.RED, "林地指标不足，需省厅调剂")
+    env = view.blockers[2].items[0]
+    assert (env.requirement, env.status, env.light, env.weeks_open) == ("特大桥段环境影响报告书批复", "未启动",
+                                                                          None, None)
+
+
+def test_escalation_lists_the_red_items_it_names(view) -> None:  # type: ignore[no-untyped-def]
+    (esc,) = view.escalations
+    assert esc.project_id == "YGG-RAIL" and esc.leader == "县政府分管副县长（临港开发）"
+    assert len(esc.issues) == 2
+    assert esc.weeks_red == 4  # the longest run among them: the factor finding, red for 4 weeks
+
+
+def test_project_gantt_rows_carry_the_schedule(view) -> None:  # type: ignore[no-untyped-def]
+    rail = view.projects[0]
+    rows = {r.key: r for r in rail.milestones}
+    m01 = rows["M01"]
+    # finished: actual dates, no float, not critical; baseline = the plan 2026-01-05 .. +40 working days
+    assert (m01.forecast_start, m01.forecast_finish) == (dt.date(2026, 1, 5), dt.date(2026, 2, 25))
+    assert m01.finished and m01.total_float is None and not m01.critical and m01.percent == 100
+    # 40 working days from 01-05 on the construction calendar: through 02-13 (the break starts 02-15)
+    assert m01.baseline_finish == dt.date(2026, 2, 13)
+    # actual finish 02-25 vs 02-13: working days 02-14, 02-24, 02-25 (02-15..23 is the break) -> +3
+    assert m01.variance == 3
+    m07 = rows["M07"]
+    assert m07.event and m07.deadline == dt.date(2027, 6, 30) and not m07.deadline_is_start
+    assert rows["M03"].light is Light.RED and rows["M05"].light is Light.GREEN
+    assert rail.forecast_finish == m07.forecast_finish
+    assert rail.variance == m07.variance  # the project's finish is its last event
+    assert rail.deadline == dt.date(2027, 6, 30)
+
+
+def test_portfolio_gantt_has_one_row_per_project(view) -> None:  # type: ignore[no-untyped-def]
+    pg = view.portfolio_gantt
+    assert pg.portfolio and [r.key for r in pg.rows] == ["YGG-RAIL", "WBF-110KV", "HY-HOSPITAL"]
+    rail = pg.rows[0]
+    assert rail.forecast_start == dt.date(2026, 1, 5) and rail.light is Light.RED
+    assert pg.start <= min(r.forecast_start for r in pg.rows) and pg.end > max(r.forecast_finish for r in pg.rows)
+    assert pg.calendar == "construction"
+
+
+def test_pages_split_rows_and_keep_the_date_range(view) -> None:  # type: ignore[no-untyped-def]
+    g: GanttModel = view.projects[0].gantt
+    pages = g.pages(3)
+    assert [len(p.rows) for p in pages] == [3, 3, 1]
+    assert all((p.start, p.end) == (g.start, g.end) for p in pages)
+
+
+def test_provisional_years_are_noted_in_chinese(view) -> None:  # type: ignore[no-untyped-def]
+    # the schedules reach into 2027, whose arrangement the calendars do not know yet
+    assert any("2027" in n and "construction" in n and "暂行规则" in n for n in view.notes)
+
+
+def test_formatting() -> None:
+    assert fmt_wan(168000) == "168,000" and fmt_wan(12.25) == "12.2" and fmt_wan(None) == "—"
+    assert fmt_int(3, signed=True) == "+3" and fmt_int(0, signed=True) == "0" and fmt_int(-2) == "-2"

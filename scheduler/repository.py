@@ -34,7 +34,7 @@ from sqlalchemy import (
 
 from . import cpm
 from .calendars import Calendar
-from .errors import NotFound, ProjectFileError, StorageError
+from .errors import CalendarError, NotFound, ProjectFileError, StorageError
 from .model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
 from .projectfile import ProjectFile
 from .schedule import PortfolioFrame, schedule_projects
@@ -187,12 +187,19 @@ def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
         yield list(ids[i:i + size])
 
 
+def _calendar(calendars: Calendars, name: str) -> Calendar:
+    try:
+        return calendars[name]
+    except KeyError:
+        raise CalendarError("unknown-calendar", f"unknown calendar {name!r}", ids=(name,)) from None
+
+
 def _store_baseline(conn: Connection, plist: Sequence[Project], calendars: Calendars,
                     versions: dict[str, int], reason: str, now: dt.datetime) -> None:
     """Schedule the plan of `plist` and store it as baseline `versions[id]` of each, current."""
     if not plist:
         return
-    cals = {p.calendar: calendars[p.calendar] for p in plist}
+    cals = {p.calendar: _calendar(calendars, p.calendar) for p in plist}
     res = schedule_projects(plist, cals, None)
     ids = [p.id for p in plist]
     for chunk in _chunks(ids):
@@ -221,7 +228,7 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
                                    f"{seen[pf.project.id].path}", file=pf.path, project=pf.project.id)
         seen[pf.project.id] = pf
     for pf in files:  # an unknown calendar refuses the load before anything is written
-        calendars[pf.project.calendar]
+        _calendar(calendars, pf.project.calendar)
     now = utcnow()
     added: list[str] = []
     updated: list[str] = []
@@ -230,8 +237,8 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
         digests: dict[str, str] = {}
         based: set[str] = set()
         for chunk in _chunks(sorted(seen)):
-            digests.update(conn.execute(select(projects.c.id, projects.c.digest)
-                                        .where(projects.c.id.in_(chunk))).tuples().all())
+            digests.update({r[0]: r[1] for r in conn.execute(select(projects.c.id, projects.c.digest)
+                                                             .where(projects.c.id.in_(chunk)))})
             based.update(conn.scalars(select(baselines.c.project_id).distinct()
                                       .where(baselines.c.project_id.in_(chunk))))
         for pid, pf in seen.items():
@@ -334,12 +341,12 @@ def read_projects(source: Engine | Connection, ids: Sequence[str] | None = None)
 def project_summaries(source: Engine | Connection) -> list[ProjectSummary]:
     """Every stored project with its milestone and factor counts and current baseline version."""
     with _conn(source) as conn:
-        nm: dict[str, int] = dict(conn.execute(select(milestones.c.project_id, func.count())
-                                               .group_by(milestones.c.project_id)).tuples().all())
-        nf: dict[str, int] = dict(conn.execute(select(factors.c.project_id, func.count())
-                                               .group_by(factors.c.project_id)).tuples().all())
-        bv: dict[str, int] = dict(conn.execute(select(baselines.c.project_id, baselines.c.version)
-                                               .where(baselines.c.current)).tuples().all())
+        nm: dict[str, int] = {r[0]: r[1] for r in conn.execute(
+            select(milestones.c.project_id, func.count()).group_by(milestones.c.project_id))}
+        nf: dict[str, int] = {r[0]: r[1] for r in conn.execute(
+            select(factors.c.project_id, func.count()).group_by(factors.c.project_id))}
+        bv: dict[str, int] = {r[0]: r[1] for r in conn.execute(
+            select(baselines.c.project_id, baselines.c.version).where(baselines.c.current))}
         rows = conn.execute(select(projects.c.id, projects.c.name, projects.c.lead_unit, projects.c.calendar,
                                    projects.c.source_path, projects.c.digest, projects.c.loaded_at)
                             .order_by(_key(conn, projects.c.id)))

@@ -1,0 +1,350 @@
+"""The storage adapter and project repository: migrations equal the schema, loading is idempotent
+and atomic, baselines are kept and re-baselined on purpose, and the columnar read gives the same
+frame and schedule as the model path. Runs on SQLite, and on PostgreSQL when
+$DISPATCH_TEST_POSTGRES_URL is set (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from click.testing import CliRunner, Result
+from sqlalchemy import Engine, select
+
+from scheduler import repository, storage
+from scheduler.calendarfiles import CalendarSet
+from scheduler.cli import cli
+from scheduler.errors import NotFound, ProjectFileError, StorageError
+from scheduler.projectfile import ProjectFile, read_portfolio
+from scheduler.schedule import PortfolioFrame, frame_from_projects, schedule_frame
+
+D = dt.date
+CALENDAR_DIR = Path(__file__).resolve().parent.parent / "calendar"
+CALS = CalendarSet(CALENDAR_DIR)
+
+
+def _read(folder: Path) -> list[ProjectFile]:
+    return read_portfolio([folder], calendars=CALS)
+
+
+def _load(engine: Engine, folder: Path) -> repository.LoadReport:
+    return repository.load_projects(engine, _read(folder), calendars=CALS)
+
+
+def _baseline(engine: Engine, pid: str, version: int | None = None) -> dict[str, tuple[D, D]]:
+    bm, bl = storage.baseline_milestones, storage.baselines
+    stmt = select(bm.c.milestone_id, bm.c.start, bm.c.finish).join(
+        bl, (bl.c.project_id == bm.c.project_id) & (bl.c.version == bm.c.version)).where(bm.c.project_id == pid)
+    stmt = stmt.where(bl.c.current) if version is None else stmt.where(bl.c.version == version)
+    with engine.connect() as conn:
+        return {m: (s, f) for m, s, f in conn.execute(stmt)}
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+# -- schema ---------------------------------------------------------------------------------------
+
+
+def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(ctx, storage.metadata) == []
+        assert ctx.get_current_revision() == "0001"
+    assert set(storage.metadata.tables) == {
+        "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
+        "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock"}
+
+
+def test_open_database_again_changes_nothing(engine: Engine, database_url: str, portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    before = storage.dump(engine)
+    again = storage.open_database(database_url)
+    try:
+        assert storage.dump(again) == before
+    finally:
+        again.dispose()
+
+
+@pytest.mark.sqlite_only
+def test_sqlite_pragmas(engine: Engine) -> None:
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 30000
+
+
+def test_sqlite_folder_is_created(tmp_path: Path) -> None:
+    eng = storage.open_database(f"sqlite:///{tmp_path / 'a' / 'b' / 'd.sqlite'}")
+    eng.dispose()
+    assert (tmp_path / "a" / "b" / "d.sqlite").is_file()
+
+
+def test_unreachable_database_is_one_readable_error(tmp_path: Path) -> None:
+    with pytest.raises(StorageError, match=r"database unreachable: .*127\.0\.0\.1:1") as e:
+        storage.open_database("postgresql+psycopg://nobody:secret@127.0.0.1:1/none?connect_timeout=3")
+    assert "secret" not in str(e.value)
+    assert e.value.exit_code == 3
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StorageError, match="database unreachable"):
+        storage.open_database(f"sqlite:///{blocker / 'sub' / 'd.sqlite'}")
+    with pytest.raises(StorageError, match="not a database URL"):
+        storage.open_database("no such thing")
+
+
+def test_timestamps_come_back_as_utc(engine: Engine, portfolio_dir: Path) -> None:
+    before = dt.datetime.now(dt.UTC)
+    _load(engine, portfolio_dir)
+    with engine.connect() as conn:
+        loaded = conn.scalar(select(storage.projects.c.loaded_at).where(storage.projects.c.id == "ALPHA"))
+    assert loaded is not None and loaded.utcoffset() == dt.timedelta(0)
+    assert before - dt.timedelta(seconds=1) <= loaded <= dt.datetime.now(dt.UTC)
+
+
+# -- loading --------------------------------------------------------------------------------------
+
+
+def test_load_twice_stores_the_same_content(engine: Engine, portfolio_dir: Path) -> None:
+    first = _load(engine, portfolio_dir)
+    assert first == repository.LoadReport(("ALPHA", "BETA", "GAMMA"), (), ())
+    dump = storage.dump(engine)
+    assert "## milestones (10 rows)" in dump and "## links (8 rows)" in dump
+    assert "## baselines (3 rows)" in dump and "## baseline_milestones (10 rows)" in dump
+    second = _load(engine, portfolio_dir)
+    assert second == repository.LoadReport((), (), ("ALPHA", "BETA", "GAMMA"))
+    assert storage.dump(engine) == dump  # not even loaded_at moved
+
+
+def test_changed_file_replaces_its_rows_and_keeps_the_baseline(engine: Engine, portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    before = storage.dump(engine)
+    _edit(portfolio_dir / "BETA.toml", 'id = "C"\nname = "竣工验收"\nduration = 5\nafter = ["B"]',
+          'id = "C"\nname = "竣工验收"\nduration = 5\nafter = ["B"]\n\n[[milestone]]\nid = "D"\nname = "移交"\n'
+          'duration = 1\nafter = ["C"]')
+    report = _load(engine, portfolio_dir)
+    assert report == repository.LoadReport((), ("BETA",), ("ALPHA", "GAMMA"))
+    after = storage.dump(engine)
+    beta = {p.id: p for p in repository.read_projects(engine)}["BETA"]
+    assert [m.id for m in beta.milestones] == ["A", "B", "C", "D"]
+    assert beta.milestone("D").after[0].pred == "C"
+    # the other projects' rows and every baseline row are untouched
+    unchanged = [ln for ln in before.splitlines() if '"BETA"' not in ln or "baseline" in ln]
+    assert all(ln in after for ln in unchanged if ln.startswith("{"))
+    assert set(_baseline(engine, "BETA")) == {"A", "B", "C"}
+
+
+def test_a_failing_load_writes_nothing(engine: Engine, portfolio_dir: Path, tmp_path: Path,
+                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    _load(engine, portfolio_dir)
+    before = storage.dump(engine)
+    _edit(portfolio_dir / "ALPHA.toml", 'duration = 20', 'duration = 21')  # changed: its rows are replaced
+    (portfolio_dir / "DELTA.toml").write_text(
+        '[project]\nid = "DELTA"\nname = "新项目"\nlead_unit = "县发改局"\nstart = 2026-06-01\n'
+        '[[milestone]]\nid = "X"\nname = "x"\nduration = 3\n', encoding="utf-8")
+
+    def boom(*_a: object, **_k: object) -> None:
+        raise RuntimeError("disk full halfway")
+
+    monkeypatch.setattr(repository, "_store_baseline", boom)  # fails after ALPHA's rows were replaced
+    with pytest.raises(RuntimeError):
+        _load(engine, portfolio_dir)
+    assert storage.dump(engine) == before
+
+
+def test_duplicate_ids_and_unknown_calendars_are_refused_before_writing(engine: Engine,
+                                                                         portfolio_dir: Path) -> None:
+    files = _read(portfolio_dir)
+    with pytest.raises(ProjectFileError, match="duplicate-project"):
+        repository.load_projects(engine, [*files, files[0]], calendars=CALS)
+    with pytest.raises(Exception, match="unknown calendar"):
+        repository.load_projects(engine, files, calendars={"construction": CALS["construction"]})
+    assert "## projects (0 rows)" in storage.dump(engine)
+
+
+def test_progress_factors_and_investment_are_stored(engine: Engine, portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    m, f, im = storage.milestones.c, storage.factors.c, storage.investment_months.c
+    with engine.connect() as conn:
+        row = conn.execute(select(m.actual_start, m.percent, m.seq).where(m.project_id == "ALPHA", m.id == "M1")).one()
+        assert tuple(row) == (D(2026, 3, 2), 60.0, 1)
+        assert conn.execute(select(f.status, f.expected).where(f.project_id == "ALPHA", f.id == "F1")).one() == (
+            "办理中", D(2026, 12, 15))
+        months = conn.execute(select(im.month, im.planned, im.completed).where(im.project_id == "ALPHA")
+                              .order_by(im.month)).all()
+    assert [tuple(r) for r in months] == [("2026-01", 40000.0, 38000.5), ("2026-06", 50000.0, None)]
+
+
+def test_read_projects_round_trips(engine: Engine, portfolio_dir: Path) -> None:
+    files = _read(portfolio_dir)
+    repository.load_projects(engine, files, calendars=CALS)
+    originals = sorted((pf.project for pf in files), key=lambda p: p.id)
+    back = repository.read_projects(engine)
+    assert back == originals
+    alpha = back[0]
+    assert alpha.milestone("M2").after == originals[0].milestone("M2").after  # the SS+FF pair, in order
+    assert alpha.investment is not None and alpha.investment.month_completed(1) == 38000.5
+    assert repository.read_projects(engine, ["GAMMA"]) == [originals[2]]
+    assert repository.read_projects(engine, ["NOPE"]) == []
+
+
+# -- baselines ------------------------------------------------------------------------------------
+
+
+def test_first_load_stores_the_plan_as_baseline_1(engine: Engine, portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    # construction calendar: every day worked (2026 spring festival break is 15-23 Feb)
+    assert _baseline(engine, "ALPHA") == {
+        "M0": (D(2026, 3, 2), D(2026, 3, 2)),
+        "M1": (D(2026, 3, 2), D(2026, 4, 10)),    # 40 days, progress ignored by the plan
+        "M2": (D(2026, 3, 15), D(2026, 4, 13)),   # FF lag 3 drives: finish >= Apr 10 + 3 working days
+        "M3": (D(2026, 6, 1), D(2026, 6, 20)),    # not_before Jun 1, the factor does not move the plan
+        "M4": (D(2026, 6, 20), D(2026, 6, 20)),   # event reached at the end of M3's last day
+    }
+    assert _baseline(engine, "GAMMA") == {"S": (D(2026, 1, 5), D(2026, 1, 5)),
+                                          "W": (D(2026, 1, 5), D(2026, 1, 29))}
+    with engine.connect() as conn:
+        rows = conn.execute(select(storage.baselines).order_by(storage.baselines.c.project_id)).all()
+    assert [(r.project_id, r.version, r.current, r.reason) for r in rows] == [
+        (p, 1, True, repository.INITIAL_REASON) for p in ("ALPHA", "BETA", "GAMMA")]
+
+
+def test_rebaseline_records_version_and_reason(engine: Engine, portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    _edit(portfolio_dir / "ALPHA.toml", 'name = "铺轨"\nduration = 20', 'name = "铺轨"\nduration = 30')
+    assert _load(engine, portfolio_dir).updated == ("ALPHA",)
+    assert _baseline(engine, "ALPHA")["M3"] == (D(2026, 6, 1), D(2026, 6, 20))  # reload keeps the baseline
+    assert repository.rebaseline(engine, "ALPHA", "县政府专题会议同意调整工期", calendars=CALS) == 2
+    assert _baseline(engine, "ALPHA")["M3"] == (D(2026, 6, 1), D(2026, 6, 30))
+    assert _baseline(engine, "ALPHA", 1)["M3"] == (D(2026, 6, 1), D(2026, 6, 20))
+    assert repository.rebaseline(engine, "ALPHA", "again", calendars=CALS) == 3
+    bl = storage.baselines.c
+    with engine.connect() as conn:
+        rows = conn.execute(select(bl.version, bl.current, bl.reason).where(bl.project_id == "ALPHA")
+                            .order_by(bl.version)).all()
+    assert [tuple(r) for r in rows] == [(1, False, repository.INITIAL_REASON),
+                                        (2, False, "县政府专题会议同意调整工期"), (3, True, "again")]
+    with pytest.raises(NotFound, match="NOPE"):
+        repository.rebaseline(engine, "NOPE", "x", calendars=CALS)
+
+
+# -- the columnar read ----------------------------------------------------------------------------
+
+
+def _same_frame(a: PortfolioFrame, b: PortfolioFrame) -> None:
+    for name in a.__slots__:
+        if name == "projects":
+            continue
+        x, y = getattr(a, name), getattr(b, name)
+        if isinstance(x, np.ndarray):
+            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), name
+        else:
+            assert x == y, name
+
+
+def test_load_frame_equals_frame_from_projects(engine: Engine, portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    model = frame_from_projects(repository.read_projects(engine))
+    frame, base = repository.load_frame(engine)
+    _same_frame(frame, model)
+    assert frame.project_ids == ["ALPHA", "BETA", "GAMMA"]
+    row = {(frame.project_ids[p], m): i for i, (p, m) in enumerate(zip(frame.m_project, frame.m_ids, strict=True))}
+    assert frame.hold[row["ALPHA", "M3"]] == D(2026, 12, 15).toordinal()  # 办理中, expected
+    assert frame.hold[row["ALPHA", "M2"]] == 0                            # 已批复
+    assert frame.hold[row["BETA", "B"]] == D(2026, 7, 1).toordinal()
+    assert frame.l_type.tolist()[1:3] == [1, 2]                            # SS, FF
+    assert base.finish[row["ALPHA", "M1"]] == D(2026, 4, 10).toordinal()
+    assert base.start[row["GAMMA", "W"]] == D(2026, 1, 5).toordinal()
+    assert base.version.tolist() == [1, 1, 1]
+    cals = {n: CALS[n] for n in set(frame.project_calendars)}
+    for data_date in (None, D(2026, 11, 23)):
+        assert schedule_frame(frame, cals, data_date).to_json() == schedule_frame(model, cals, data_date).to_json()
+    sub, sub_base = repository.load_frame(engine, ["GAMMA"])
+    _same_frame(sub, frame_from_projects(repository.read_projects(engine, ["GAMMA"])))
+    assert sub_base.finish.tolist() == [D(2026, 1, 5).toordinal(), D(2026, 1, 29).toordinal()]
+
+
+def test_load_frame_baseline_follows_rebaseline_and_removed_milestones(engine: Engine,
+                                                                        portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    _edit(portfolio_dir / "GAMMA.toml", 'duration = 25', 'duration = 10')
+    _edit(portfolio_dir / "BETA.toml", 'after = ["B"]', 'after = ["A"]')
+    _load(engine, portfolio_dir)
+    frame, base = repository.load_frame(engine)
+    _same_frame(frame, frame_from_projects(repository.read_projects(engine)))
+    w = frame.m_ids.index("W")
+    assert base.finish[w] == D(2026, 1, 29).toordinal()
+    repository.rebaseline(engine, "GAMMA", "缩短工期", calendars=CALS)
+    frame, base = repository.load_frame(engine)
+    assert base.finish[w] == D(2026, 1, 14).toordinal()
+    assert base.version.tolist() == [1, 1, 2]
+
+
+def test_empty_database_gives_an_empty_frame(engine: Engine) -> None:
+    frame, base = repository.load_frame(engine)
+    assert frame.n == 0 and frame.project_ids == [] and frame.l_pred.size == 0 and base.finish.size == 0
+    assert repository.read_projects(engine) == []
+
+
+# -- the commands ---------------------------------------------------------------------------------
+
+
+def _cli(config_file: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(config_file), *args])
+
+
+def test_cli_load_projects_and_baseline(engine: Engine, config_file: Path, portfolio_dir: Path) -> None:
+    res = _cli(config_file, "load", str(portfolio_dir))
+    assert res.exit_code == 0, res.output
+    assert "Added" in res.output and "ALPHA, BETA, GAMMA" in res.output
+    res = _cli(config_file, "load", str(portfolio_dir))
+    assert res.exit_code == 0 and "Unchanged" in res.output
+    res = _cli(config_file, "projects", "--format", "json")
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    rows = {p["id"]: p for p in doc["projects"]}
+    assert list(rows) == ["ALPHA", "BETA", "GAMMA"]
+    assert (rows["ALPHA"]["milestones"], rows["ALPHA"]["factors"], rows["ALPHA"]["baseline_version"],
+            rows["ALPHA"]["plan_finish"]) == (5, 2, 1, "2026-06-20")
+    assert rows["GAMMA"]["plan_finish"] == "2026-01-29" and rows["GAMMA"]["calendar"] == "construction"
+    res = _cli(config_file, "projects")
+    assert res.exit_code == 0 and "GAMMA" in res.output and "v1" in res.output
+    res = _cli(config_file, "baseline", "BETA", "--reason", "设计变更")
+    assert res.exit_code == 0 and "version 2" in res.output
+    assert json.loads(_cli(config_file, "projects", "--format", "json").output
+                      )["projects"][1]["baseline_version"] == 2
+    res = _cli(config_file, "baseline", "NOPE", "--reason", "x")
+    assert res.exit_code == 2 and "unknown-project" in res.stderr
+    res = _cli(config_file, "baseline", "BETA")
+    assert res.exit_code == 2 and "--reason" in res.stderr
+
+
+def test_cli_broken_file_after_a_good_load_writes_nothing(engine: Engine, config_file: Path,
+                                                          portfolio_dir: Path) -> None:
+    assert _cli(config_file, "load", str(portfolio_dir)).exit_code == 0
+    before = storage.dump(engine)
+    _edit(portfolio_dir / "ALPHA.toml", 'duration = 20', 'duration = 22')  # a valid change ...
+    _edit(portfolio_dir / "BETA.toml", 'after = ["B"]', 'after = ["Q"]')   # ... and a broken file
+    res = _cli(config_file, "load", str(portfolio_dir))
+    assert res.exit_code == 2
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "BETA.toml:" in lines[0] and "unknown-predecessor" in lines[0], lines
+    assert "Traceback" not in res.output
+    assert storage.dump(engine) == before
+
+
+def test_cli_load_into_an_unreachable_database(tmp_path: Path, portfolio_dir: Path) -> None:
+    cfg = tmp_path / "bad.toml"
+    cfg.write_text(f'[paths]\ncalendar_dir = "{CALENDAR_DIR.as_posix()}"\n[database]\n'
+                   'url = "postgresql+psycopg://x@127.0.0.1:1/none?connect_timeout=3"\n', encoding="utf-8")
+    res = _cli(cfg, "load", str(portfolio_dir))
+    assert res.exit_code == 3
+    assert res.stderr.startswith("error: [database-unreachable] database unreachable")

@@ -341,7 +341,9 @@ def test_cli_broken_file_after_a_good_load_writes_nothing(engine: Engine, config
     assert storage.dump(engine) == before
 
 
-def test_cli_load_into_an_unreachable_database(tmp_path: Path, portfolio_dir: Path) -> None:
+def test_cli_load_into_an_unreachable_database(tmp_path: Path, portfolio_dir: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPATCH_DATABASE_URL", raising=False)
     cfg = tmp_path / "bad.toml"
     cfg.write_text(f'[paths]\ncalendar_dir = "{CALENDAR_DIR.as_posix()}"\n[database]\n'
                    'url = "postgresql+psycopg://x@127.0.0.1:1/none?connect_timeout=3"\n', encoding="utf-8")

@@ -387,6 +387,133 @@ def baseline_command(state: State, project: str, reason: str) -> None:
     click.echo(t("baseline.new", config.language, id=project, version=version, reason=reason.strip()))
 
 
+@cli.command("run")
+@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD",
+              help="Status date of the run (default: today in the configured timezone).")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
+              help="Folder for the printout, charts, sheets and alert outbox (default: <outbox>/<week>).")
+@click.option("--wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
+              help="Wait this long for another running weekly run instead of refusing at once.")
+@pass_state
+def run_command(state: State, data_date: str | None, out_dir: str | None, wait: float) -> None:
+    """Run the weekly check once (周调度): apply the weekly reports, schedule, check, store the run
+    (replacing an earlier run of the same week), write the outputs and send the alerts."""
+    from pathlib import Path
+
+    from .runner import run_weekly
+    from .storage import open_database
+
+    config = state.config
+    dd = parse_date(data_date, "--data-date")
+    engine = open_database(config.database_url)
+    try:
+        result = run_weekly(engine, config, dd, Path(out_dir) if out_dir else None, wait=wait)
+    finally:
+        engine.dispose()
+    print_run_summary(result, config.language)
+
+
+def _output_paths(produced: Any) -> list[str]:
+    """Whatever write_outputs returned, as paths to print (a path, a list of them, a mapping, or
+    an object with a `paths` attribute)."""
+    if produced is None:
+        return []
+    if hasattr(produced, "paths"):
+        produced = produced.paths
+    if isinstance(produced, dict):
+        produced = list(produced.values())
+    if isinstance(produced, str | bytes) or not hasattr(produced, "__iter__"):
+        produced = [produced]
+    return [str(p) for p in produced]
+
+
+def print_run_summary(result: Any, lang: str) -> None:
+    """The rich summary `dispatch run` prints: where the outputs are, lights, changes since last
+    week, investment against the 序时 plan, escalations and the red items."""
+    console = Console()
+    s = result.check.summary
+    line = t("run.done", lang, week=result.week, date=result.data_date.isoformat(), id=result.run_id)
+    if result.replaced:
+        line += t("run.replaced", lang, ids=", ".join(f"#{i}" for i in result.replaced))
+    console.print(f"[bold]{line}[/bold]")
+    paths = _output_paths(result.outputs)
+    console.print(t("run.outputs", lang, path=result.out_dir))
+    for p in paths:
+        console.print(f"  {p}")
+    if result.outputs is None:
+        console.print(t("run.no_outputs", lang))
+    pl = s.project_lights
+    console.print(t("run.projects", lang, n=s.projects, red=pl["red"], yellow=pl["yellow"], green=pl["green"]))
+    fl = s.finding_lights
+    console.print(t("run.findings", lang, n=len(result.findings), red=fl["red"], yellow=fl["yellow"],
+                    new=len(s.new), resolved=len(s.resolved), persisting=len(s.persisting)))
+    if s.investment_annual_plan:
+        pct = (f"{100 * s.investment_completed / s.investment_plan_to_date:.1f}%"
+               if s.investment_plan_to_date else "—")
+        console.print(t("run.investment", lang, plan=f"{s.investment_annual_plan:,.0f}",
+                        to_date=f"{s.investment_plan_to_date:,.0f}", done=f"{s.investment_completed:,.0f}",
+                        pct=pct))
+    if s.escalated:
+        names = {p.id: p.name for p in result.projects}
+        console.print("[bold red]" + t("run.escalated", lang, names="、".join(
+            f"{names.get(pid, pid)}（{pid}）" for pid in s.escalated)) + "[/bold red]")
+    if result.alerts_queued is not None:
+        console.print(t("run.alerts", lang, n=result.alerts_queued))
+    if result.delivery is not None and hasattr(result.delivery, "summary"):
+        console.print(result.delivery.summary(lang))
+    red = [f for f in result.findings if f.light.value == "red"]
+    if red:
+        console.print(findings_table(red, lang, t("run.red_title", lang)))
+    for w in result.warnings:
+        console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def findings_table(findings: Any, lang: str, title: str) -> Table:
+    """A rich table of findings: light, project, item, kind, unit, days, weeks red, message."""
+    table = Table(title=title, show_lines=False)
+    for key in ("col.light", "col.project", "col.item", "col.kind", "col.unit", "col.days", "col.first_seen",
+                "col.weeks_red", "col.message"):
+        table.add_column(t(key, lang), overflow="fold")
+    style = {"red": "bold red", "yellow": "yellow", "green": "green"}
+    for f in findings:
+        table.add_row(t(f"light.{f.light.value}", lang), f.project, f.factor or f.milestone or "",
+                      t(f"kind.{f.kind.value}", lang) + (f"·{f.factor_kind}" if f.factor_kind else ""),
+                      f.unit, "" if f.days is None else str(f.days), f.first_seen or "",
+                      str(f.weeks_red) if f.weeks_red else "", f.message, style=style.get(f.light.value))
+    return table
+
+
+@cli.command("findings")
+@click.option("--week", default=None, metavar="YYYY-Www", help="Week of the run (default: the latest run).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@click.option("--light", type=click.Choice(["all", "red", "yellow"]), default="all", show_default=True,
+              help="Only findings of this light.")
+@pass_state
+def findings_command(state: State, week: str | None, fmt: str, light: str) -> None:
+    """The findings of a week's current run: what is late, which approvals block, who is behind."""
+    from .reports import normalize_week
+    from .runner import findings_json, read_run
+    from .storage import open_database
+
+    config = state.config
+    lang = config.language
+    engine = open_database(config.database_url)
+    try:
+        info, found = read_run(engine, normalize_week(week) if week else None)
+    finally:
+        engine.dispose()
+    if light != "all":
+        found = [f for f in found if f.light.value == light]
+    if fmt == "json":
+        click.echo(json.dumps(findings_json(info, found), ensure_ascii=False, indent=1))
+        return
+    title = t("findings.title", lang, week=info.week, id=info.id, date=info.data_date.isoformat())
+    if not found:
+        click.echo(f"{title}: {t('findings.none', lang)}")
+        return
+    Console().print(findings_table(found, lang, title))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="dispatch")

@@ -31,9 +31,7 @@ from scheduler.reports import (
 )
 from scheduler.repository import read_projects
 from scheduler.storage import report_rows, weekly_reports
-from tests.weekly_sample import ROAD, db, load
-
-__all__ = ["db"]
+from tests.weekly_sample import ROAD, load
 
 WEEK = "2026-W48"  # Monday 2026-11-23 .. Sunday 2026-11-29
 D = dt.date(2026, 11, 23)
@@ -46,9 +44,9 @@ MS, FS, INV = "节点进度", "要素保障", "投资"
 
 
 @pytest.fixture
-def loaded(db: Engine) -> Engine:
-    load(db, (ROAD, "P-ROAD.toml"))
-    return db
+def loaded(engine: Engine) -> Engine:
+    load(engine, (ROAD, "P-ROAD.toml"))
+    return engine
 
 
 def templates(engine: Engine, out: Path) -> dict[str, Path]:

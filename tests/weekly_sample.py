@@ -1,21 +1,18 @@
 """Shared by tests/test_reports.py and tests/test_runner.py: a small hand-made portfolio (TOML, as
-the files under projects/ are written), loading it into a database, and a database fixture that
-uses the suite's `engine` fixture when tests/conftest.py provides one."""
+the files under projects/ are written) and loading it into the test database (tests/conftest.py's
+`engine` fixture)."""
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Engine
 
 from scheduler.calendarfiles import CalendarSet
 from scheduler.config import REPO_ROOT
 from scheduler.projectfile import ProjectFile, parse_project
 from scheduler.repository import load_projects
-from scheduler.storage import open_database
 
 CALENDARS = CalendarSet(REPO_ROOT / "calendar")
 
@@ -88,16 +85,3 @@ def project_file(text: str, name: str) -> ProjectFile:
 def load(engine: Engine, *texts: tuple[str, str]) -> None:
     """Load (text, file name) pairs into the database (baseline = the plan on first load)."""
     load_projects(engine, [project_file(t, n) for t, n in texts], calendars=CALENDARS)
-
-
-@pytest.fixture
-def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
-    """The suite's `engine` fixture when tests/conftest.py provides one, else a fresh SQLite file."""
-    try:
-        yield request.getfixturevalue("engine")
-        return
-    except pytest.FixtureLookupError:
-        pass
-    engine = open_database(f"sqlite:///{tmp_path / 'weekly.sqlite'}")
-    yield engine
-    engine.dispose()

@@ -1,0 +1,272 @@
+"""The weekly run (scheduler/runner.py) and its lock (scheduler/lock.py): stored runs and findings,
+week-over-week history and escalation, re-running a week atomically, no partial state after a
+crash, and a second run refused (or waiting) while one holds the lock.
+
+The sample is tests/weekly_sample.py's road P-ROAD on the construction calendar (every day
+worked in Nov-Dec 2026). Its baseline (the plan, stored on load): M1 11-01..11-10, M2 (开工, an
+event after M1, start_by 11-30) 11-10, M3 11-11..12-10. Nothing is reported unless a test says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import threading
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from sqlalchemy import Engine, func, insert, select
+
+from scheduler import lock as lockmod
+from scheduler import runner as runmod
+from scheduler.cli import cli
+from scheduler.config import REPO_ROOT, Config
+from scheduler.errors import NotFound, RunLocked
+from scheduler.findings import FindingKind, Light
+from scheduler.reports import ingest_report, write_templates
+from scheduler.repository import read_projects
+from scheduler.runner import list_runs, read_run, run_weekly
+from scheduler.storage import findings as findings_t
+from scheduler.storage import run_lock, runs, transaction, utcnow
+from tests.weekly_sample import ROAD, load
+
+W47, W48 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
+
+
+@pytest.fixture
+def config(tmp_path: Path, engine: Engine) -> Config:
+    return Config(path=None, data_dir=tmp_path, calendar_dir=REPO_ROOT / "calendar", projects_dir=tmp_path,
+                  outbox_dir=tmp_path / "outbox", database_url=engine.url.render_as_string(hide_password=False))
+
+
+@pytest.fixture
+def loaded(engine: Engine) -> Engine:
+    load(engine, (ROAD, "P-ROAD.toml"))
+    return engine
+
+
+def run(engine: Engine, config: Config, when: dt.date, **kw: Any) -> runmod.RunResult:
+    kw.setdefault("outputs", False)
+    kw.setdefault("deliver", False)
+    return run_weekly(engine, config, when, **kw)
+
+
+def by_key(findings: Any) -> dict[str, Any]:
+    return {f.key: f for f in findings}
+
+
+def counts(engine: Engine) -> tuple[int, int]:
+    with engine.connect() as c:
+        return (int(c.scalar(select(func.count()).select_from(runs)) or 0),
+                int(c.scalar(select(func.count()).select_from(findings_t)) or 0))
+
+
+def test_run_stores_run_and_findings_worked_by_hand(loaded: Engine, config: Config) -> None:
+    res = run(loaded, config, W48)
+    f = by_key(res.findings)
+    # M1 (10 days, baseline finish 11-10) has not finished at 11-23: 13 days late, red
+    assert (f["finish-overdue/P-ROAD/M1"].light, f["finish-overdue/P-ROAD/M1"].days) == (Light.RED, 13)
+    # 开工 must happen by 11-30: M1 forecast 11-23..12-02 and the event is reached at the end of
+    # 12-02 (it prints 12-02; the spec: an event's printed date against its deadline): 2 days over,
+    # total float -2
+    assert f["deadline/P-ROAD/M2"].days == 2
+    assert f["deadline/P-ROAD/M2"].details["forecast_start"] == "2026-12-02"
+    # 序时: November plan 600, 22 of its 30 days before 11-23: 440 planned, 100 done:
+    # 340 behind = 28.3 points of the annual 1200 -> yellow
+    inv = f["investment/P-ROAD"]
+    assert inv.light is Light.YELLOW and inv.details["gap_points"] == pytest.approx(28.33)
+    # the land approval F1 of M3: M3's baseline start 11-11 has passed -> red, needed 12 days ago
+    assert (f["factor/P-ROAD/M3/F1"].light, f["factor/P-ROAD/M3/F1"].days) == (Light.RED, 12)
+    # stored: one complete, current run with exactly these findings, in order
+    info, stored = read_run(loaded, "2026-W48")
+    assert (info.id, info.status, info.current, info.data_date) == (res.run_id, "complete", True, W48)
+    assert [(x.key, x.light, x.days, x.message) for x in stored] == \
+        [(x.key, x.light, x.days, x.message) for x in res.findings]
+    assert info.inputs["projects"]["P-ROAD"]["digest"] and info.inputs["reports"] == []
+    assert info.summary is not None and info.summary["project_lights"] == {"green": 0, "yellow": 0, "red": 1}
+    assert all(x.first_seen == "2026-W48" for x in stored)
+
+
+def test_reports_feed_the_run(loaded: Engine, config: Config, tmp_path: Path) -> None:
+    tpl = {p.name.split("_", 1)[1][:-5]: p for p in write_templates(read_projects(loaded), "2026-W48", tmp_path)}
+    wb = load_workbook(tpl["县发改局"])
+    wb["节点进度"]["G4"] = dt.datetime(2026, 11, 1)
+    wb["节点进度"]["H4"] = dt.datetime(2026, 11, 12)
+    wb["投资"]["E4"] = 300
+    wb.save(tmp_path / "lead.xlsx")
+    rep = ingest_report(loaded, tmp_path / "lead.xlsx")
+    res = run(loaded, config, W48)
+    f = by_key(res.findings)
+    assert "finish-overdue/P-ROAD/M1" not in f  # reported finished 11-12
+    # 100 + 300 = 400 done against 440 planned: 40 behind = 3.3 points -> green, no finding
+    assert "investment/P-ROAD" not in f
+    assert res.report_ids == (rep.report_id,)
+    assert read_run(loaded)[0].inputs["reports"] == [rep.report_id]
+
+
+def test_rerun_replaces_the_week_atomically_history_kept(loaded: Engine, config: Config, tmp_path: Path) -> None:
+    first = run(loaded, config, W48)
+    assert "finish-overdue/P-ROAD/M1" in by_key(first.findings)
+    tpl = write_templates(read_projects(loaded), "2026-W48", tmp_path, units=["县发改局"])[0]
+    wb = load_workbook(tpl)
+    wb["节点进度"]["G4"] = dt.datetime(2026, 11, 1)
+    wb["节点进度"]["H4"] = dt.datetime(2026, 11, 12)
+    wb.save(tmp_path / "lead.xlsx")
+    ingest_report(loaded, tmp_path / "lead.xlsx")
+    second = run(loaded, config, W48)
+    assert second.replaced == (first.run_id,) and second.run_id != first.run_id
+    info, current = read_run(loaded, "2026-W48")
+    assert info.id == second.run_id
+    assert "finish-overdue/P-ROAD/M1" not in by_key(current)  # the first run's finding is gone
+    # ... from `current` only: the first run and its findings are kept, no longer current
+    all_runs = list_runs(loaded, "2026-W48")
+    assert [(r.id, r.current) for r in all_runs] == [(first.run_id, False), (second.run_id, True)]
+    with loaded.connect() as c:
+        old = c.scalars(select(findings_t.c.key).where(findings_t.c.run_id == first.run_id)).all()
+    assert sorted(old) == sorted(x.key for x in first.findings)
+    # a re-run is not "last week": its history is the previous week's run (none here)
+    assert second.previous_run is None and all(x.first_seen == "2026-W48" for x in current)
+
+
+def test_week_over_week_history_and_escalation(loaded: Engine, config: Config) -> None:
+    w47 = run(loaded, config, W47)
+    f47 = by_key(w47.findings)
+    # at 11-16: M1 6 days overdue (red); M3 not started 5 days after its baseline start 11-11
+    # (yellow, <= 10); no escalation in the first week
+    assert f47["finish-overdue/P-ROAD/M1"].days == 6
+    assert f47["start-overdue/P-ROAD/M3"].light is Light.YELLOW
+    assert "deadline/P-ROAD/M2" not in f47  # 开工 forecast 11-25, before 11-30
+    assert not [x for x in w47.findings if x.kind is FindingKind.ESCALATION]
+    w48 = run(loaded, config, W48)
+    assert w48.previous_run == w47.run_id
+    f48 = by_key(w48.findings)
+    m1 = f48["finish-overdue/P-ROAD/M1"]
+    assert (m1.first_seen, m1.weeks_red) == ("2026-W47", 2)
+    m3 = f48["start-overdue/P-ROAD/M3"]  # now 12 days late: red, but its first red week
+    assert (m3.light, m3.first_seen, m3.weeks_red) == (Light.RED, "2026-W47", 1)
+    esc = f48["escalation/P-ROAD"]
+    # red in both runs: M1 and 开工 overdue, both approvals, physical progress; not M3's start
+    # (yellow last week) nor the deadline (new this week)
+    assert set(esc.details["keys"]) == {"finish-overdue/P-ROAD/M1", "finish-overdue/P-ROAD/M2",
+                                        "factor/P-ROAD/M3/F1", "factor/P-ROAD/M3/F2", "physical/P-ROAD",
+                                        "slip/P-ROAD/M3"}
+    s = w48.check.summary
+    assert "deadline/P-ROAD/M2" in s.new and "escalation/P-ROAD" in s.new
+    assert "finish-overdue/P-ROAD/M1" in s.persisting and s.resolved == ()
+    assert s.escalated == ("P-ROAD",)
+
+
+def test_crash_inside_the_transaction_leaves_the_last_run(loaded: Engine, config: Config,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    first = run(loaded, config, W48)
+    before = counts(loaded)
+
+    def boom(conn: Any, **kw: Any) -> int:
+        raise RuntimeError("disk full while queueing alerts")
+
+    import scheduler.alerts
+    monkeypatch.setattr(scheduler.alerts, "enqueue_alerts", boom)
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(loaded, config, W48)
+    assert counts(loaded) == before  # no second run row, no findings of it
+    info, current = read_run(loaded, "2026-W48")
+    assert info.id == first.run_id and info.current
+    assert len(current) == len(first.findings)
+    assert lockmod.current_holder(loaded) is None  # the lock was given back
+
+
+def test_second_run_refused_while_one_holds_the_lock(loaded: Engine, config: Config,
+                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    inside, go = threading.Event(), threading.Event()
+    real = runmod.check_portfolio
+
+    def slow_check(*a: Any, **kw: Any) -> Any:
+        inside.set()
+        assert go.wait(10)
+        return real(*a, **kw)
+
+    monkeypatch.setattr(runmod, "check_portfolio", slow_check)
+    results: list[Any] = []
+    t = threading.Thread(target=lambda: results.append(run(loaded, config, W48)))
+    t.start()
+    try:
+        assert inside.wait(10)
+        with pytest.raises(RunLocked) as e:
+            run(loaded, config, W48)
+        assert "another weekly run started at" in e.value.message and "is in progress" in e.value.message
+        assert "(Asia/Shanghai)" in e.value.message
+    finally:
+        go.set()
+        t.join(10)
+    assert len(results) == 1 and counts(loaded)[0] == 1  # only the first run was stored
+
+
+def test_waiting_for_the_lock(loaded: Engine, config: Config) -> None:
+    held = lockmod.acquire(loaded, holder="other-host:1:abc")
+    timer = threading.Timer(0.3, lambda: lockmod.release(loaded, held))
+    timer.start()
+    try:
+        res = run(loaded, config, W48, wait=10)
+    finally:
+        timer.join()
+    assert res.run_id and lockmod.current_holder(loaded) is None
+    held = lockmod.acquire(loaded)
+    try:
+        with pytest.raises(RunLocked, match=r"waited 0.2 s"):
+            run(loaded, config, W48, wait=0.2)
+    finally:
+        assert lockmod.release(loaded, held)
+
+
+def test_stale_lock_is_broken(loaded: Engine, config: Config) -> None:
+    with transaction(loaded) as c:
+        c.execute(insert(run_lock).values(name=lockmod.WEEKLY, holder="crashed:42:dead",
+                                          acquired_at=utcnow() - dt.timedelta(hours=7)))
+    res = run(loaded, config, W48)  # older than 6 hours: taken to be a crashed run
+    assert res.run_id
+    lk = lockmod.acquire(loaded, stale_after=dt.timedelta(hours=6))
+    assert lk.broke is None
+    lockmod.release(loaded, lk)
+    with transaction(loaded) as c:
+        c.execute(insert(run_lock).values(name=lockmod.WEEKLY, holder="crashed:42:dead",
+                                          acquired_at=utcnow() - dt.timedelta(hours=7)))
+    lk = lockmod.acquire(loaded)
+    assert lk.broke == "crashed:42:dead"
+    assert not lockmod.release(loaded, lockmod.Lock(lockmod.WEEKLY, "crashed:42:dead", lk.acquired_at))
+    assert lockmod.release(loaded, lk)
+
+
+def test_no_projects_refused(engine: Engine, config: Config) -> None:
+    with pytest.raises(NotFound, match="dispatch load"):
+        run(engine, config, W48)
+    assert counts(engine) == (0, 0)
+
+
+def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
+                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DISPATCH_DATABASE_URL", config.database_url)
+    monkeypatch.setattr(runmod, "_optional", lambda module, attr: None)  # no printout/alerts: fast
+    runner = CliRunner()
+    out = tmp_path / "w48"
+    res = runner.invoke(cli, ["run", "--data-date", "2026-11-23", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "2026-W48 周调度完成：数据日期 2026-11-23" in res.output
+    assert str(out) in res.output and "项目 1 个：红灯 1" in res.output
+    assert "提请县政府专题研究" not in res.output  # first week: nothing escalated yet
+    res = runner.invoke(cli, ["findings", "--week", "2026-W48", "--format", "json", "--light", "red"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["run"]["week"] == "2026-W48" and doc["run"]["current"] is True
+    keys = {f["key"] for f in doc["findings"]}
+    assert "finish-overdue/P-ROAD/M1" in keys and all(f["light"] == "red" for f in doc["findings"])
+    res = runner.invoke(cli, ["findings", "--week", "2026-W40"])
+    assert res.exit_code == 2 and "no weekly run of 2026-W40" in res.output
+    held = lockmod.acquire(loaded)
+    try:
+        res = runner.invoke(cli, ["run", "--data-date", "2026-11-23"])
+        assert res.exit_code == 4 and "another weekly run started at" in res.output
+        assert "Traceback" not in res.output
+    finally:
+        lockmod.release(loaded, held)

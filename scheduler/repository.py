@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
@@ -151,35 +151,59 @@ def _num(v: float | None) -> float | None:
     return None if v is None else float(v)
 
 
-def _children(p: Project) -> tuple[list[dict[str, Any]], ...]:
-    """Rows of milestones, links, factors and investment months of one project."""
-    ms: list[dict[str, Any]] = []
-    ls: list[dict[str, Any]] = []
-    fs: list[dict[str, Any]] = []
-    im: list[dict[str, Any]] = []
+DateOut = Callable[[dt.date | None], Any]
+
+
+def _same(d: dt.date | None) -> Any:
+    return d
+
+
+def _iso(d: dt.date | None) -> Any:
+    return None if d is None else d.isoformat()
+
+
+def _children(p: Project, d: DateOut) -> tuple[list[tuple[Any, ...]], ...]:
+    """Rows of milestones, links, factors and investment months of one project, as tuples in
+    table column order; `d` turns dates into what the driver stores (ISO text for SQLite)."""
+    ms: list[tuple[Any, ...]] = []
+    ls: list[tuple[Any, ...]] = []
+    pid = p.id
     for seq, m in enumerate(p.milestones):
-        ms.append({"project_id": p.id, "id": m.id, "seq": seq, "name": m.name, "duration": m.duration,
-                   "not_before": m.not_before, "start_by": m.start_by, "finish_by": m.finish_by,
-                   "unit": m.unit, "actual_start": m.actual_start, "actual_finish": m.actual_finish,
-                   "percent": _num(m.percent), "weight": _num(m.weight), "note": m.note})
+        ms.append((pid, m.id, seq, m.name, m.duration, d(m.not_before), d(m.start_by), d(m.finish_by), m.unit,
+                   d(m.actual_start), d(m.actual_finish), _num(m.percent), _num(m.weight), m.note))
         for link in m.after:
-            ls.append({"project_id": p.id, "seq": len(ls), "pred_id": link.pred, "succ_id": m.id,
-                       "type": link.type.value, "lag": link.lag})
-    for seq, f in enumerate(p.factors):
-        fs.append({"project_id": p.id, "id": f.id, "seq": seq, "kind": f.kind, "milestone_id": f.milestone,
-                   "status": f.status.value, "unit": f.unit, "expected": f.expected, "blocker": f.blocker,
-                   "name": f.name, "approved": f.approved, "needed_by": f.needed_by})
+            ls.append((pid, len(ls), link.pred, m.id, link.type.value, link.lag))
+    fs = [(pid, f.id, seq, f.kind, f.milestone, f.status.value, f.unit, d(f.expected), f.blocker, f.name,
+           d(f.approved), d(f.needed_by)) for seq, f in enumerate(p.factors)]
+    im: list[tuple[Any, ...]] = []
     inv = p.investment
     if inv is not None:
-        for month in sorted(set(inv.plan) | set(inv.completed)):
-            im.append({"project_id": p.id, "month": month, "planned": _num(inv.plan.get(month)),
-                       "completed": _num(inv.completed.get(month))})
+        im = [(pid, month, _num(inv.plan.get(month)), _num(inv.completed.get(month)))
+              for month in sorted(set(inv.plan) | set(inv.completed))]
     return ms, ls, fs, im
+
+
+def _dates_out(conn: Connection) -> DateOut:
+    """How dates go to the driver when rows bypass SQLAlchemy's type processing."""
+    return _iso if conn.dialect.name == "sqlite" else _same
 
 
 def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]], chunk: int = 50_000) -> None:
     for i in range(0, len(rows), chunk):
         conn.execute(insert(table), rows[i:i + chunk])
+
+
+def _insert_tuples(conn: Connection, table: Any, rows: list[tuple[Any, ...]], chunk: int = 50_000) -> None:
+    """Many rows (tuples in column order, driver-ready values) in one driver executemany per
+    chunk: no per-row SQLAlchemy processing, errors still wrapped by SQLAlchemy."""
+    if not rows:
+        return
+    q = conn.dialect.identifier_preparer
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (f"INSERT INTO {q.format_table(table)} ({', '.join(q.quote(c.name) for c in table.columns)}) "
+           f"VALUES ({', '.join(mark for _ in table.columns)})")
+    for i in range(0, len(rows), chunk):
+        conn.exec_driver_sql(sql, rows[i:i + chunk])
 
 
 def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
@@ -207,14 +231,15 @@ def _store_baseline(conn: Connection, plist: Sequence[Project], calendars: Calen
                      .values(current=False))
     _insert(conn, baselines, [{"project_id": pid, "version": versions[pid], "created_at": now,
                                "reason": reason, "current": True} for pid in ids])
-    rows: list[dict[str, Any]] = []
+    d = _dates_out(conn)
+    day = dt.date.fromordinal
+    rows: list[tuple[Any, ...]] = []
     for p, sl in zip(plist, res.project_slices(), strict=True):
-        es, ef = res.early_start[sl], res.early_finish[sl]
-        for i, m in enumerate(p.milestones):
-            rows.append({"project_id": p.id, "version": versions[p.id], "milestone_id": m.id,
-                         "start": dt.date.fromordinal(int(es[i])), "finish": dt.date.fromordinal(int(ef[i])),
-                         "duration": m.duration})
-    _insert(conn, baseline_milestones, rows)
+        v = versions[p.id]
+        rows.extend((p.id, v, m.id, d(day(es)), d(day(ef)), m.duration)
+                    for m, es, ef in zip(p.milestones, res.early_start[sl].tolist(), res.early_finish[sl].tolist(),
+                                         strict=True))
+    _insert_tuples(conn, baseline_milestones, rows)
 
 
 def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Calendars) -> LoadReport:
@@ -256,12 +281,13 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
             del row["id"]
             conn.execute(update(projects).where(projects.c.id == pid).values(**row))
         _insert(conn, projects, [_project_row(seen[pid], now) for pid in added])
-        rows: tuple[list[dict[str, Any]], ...] = ([], [], [], [])
+        d = _dates_out(conn)
+        rows: tuple[list[tuple[Any, ...]], ...] = ([], [], [], [])
         for pid in (*added, *updated):
-            for acc, part in zip(rows, _children(seen[pid].project), strict=True):
+            for acc, part in zip(rows, _children(seen[pid].project, d), strict=True):
                 acc.extend(part)
         for table, part in zip((milestones, links, factors, investment_months), rows, strict=True):
-            _insert(conn, table, part)
+            _insert_tuples(conn, table, part)
         fresh = [seen[pid].project for pid in (*added, *updated) if pid not in based]
         _store_baseline(conn, fresh, calendars, {p.id: 1 for p in fresh}, INITIAL_REASON, now)
     return LoadReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(sorted(unchanged)))

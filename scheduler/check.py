@@ -444,6 +444,9 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
     ordinals per row of `result.frame`, 0 = no baseline) and the previous run's history."""
     if result.data_date is None:
         raise ValueError("the weekly check needs a schedule at a data date")
+    if len(result.frame.projects) != len(result.frame.project_ids):
+        raise ValueError("the weekly check needs the model Projects in the frame (schedule_projects, "
+                         "not a frame read column-wise by repository.load_frame)")
     D = result.data_date
     week = iso_week(D)
     history = history or {}

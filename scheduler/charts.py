@@ -207,16 +207,19 @@ def _draw_row(ax: object, i: int, r: GanttRow) -> None:
 
 def render_gantt(model: GanttModel, cal: Calendar | None, lang: str, paths: Sequence[Path],
                  width_in: float = 5.4, dpi: int = 150) -> list[Path]:
-    """Draw the chart once and save it to every path (format from the suffix: .png, .svg)."""
+    """Draw the chart once and save it to every path (format from the suffix: .png, .svg), cropped
+    to its content (labels, title and legend never clipped)."""
     with rc_context(matplotlib_rc()):
         fig = build_figure(model, cal, lang, width_in)
+        assert isinstance(fig.canvas, FigureCanvasAgg)
+        box = fig.get_tightbbox(fig.canvas.get_renderer()).padded(0.15)  # once, not per file
         out = []
         for p in paths:
             p = Path(p)
             p.parent.mkdir(parents=True, exist_ok=True)
             if p.suffix.lower() == ".svg":
-                fig.savefig(p, bbox_inches="tight", pad_inches=0.15, facecolor="white", metadata={"Date": None})
+                fig.savefig(p, bbox_inches=box, facecolor="white", metadata={"Date": None})
             else:
-                fig.savefig(p, dpi=dpi, bbox_inches="tight", pad_inches=0.15, facecolor="white")
+                fig.savefig(p, dpi=dpi, bbox_inches=box, facecolor="white")
             out.append(p)
     return out

@@ -1,12 +1,19 @@
 """Everything people read after a weekly run, written from one `WeeklyView`: the printout PDF,
 a Gantt chart per project and one for the portfolio (PNG + SVG), the findings workbook. The
-weekly runner calls `write_outputs` at the end of every run; `dispatch printout` calls it too."""
+weekly runner calls `write_outputs` at the end of every run; `dispatch printout` calls it too.
+
+Charts are independent of each other, so a sample-size week renders them in worker processes
+(spawned, never forked: the weekly service has threads) while this process lays out the PDF."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import re
 import tempfile
-from collections.abc import Mapping
+import warnings
+from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 
 from .calendars import Calendar
@@ -16,6 +23,8 @@ from .sheets import write_findings_sheet
 from .views import GanttModel, WeeklyView
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
+PARALLEL_FROM = 6
+"""Charts below this many render in-process (starting workers costs about a second)."""
 
 
 def pdf_name(week: str) -> str:
@@ -29,43 +38,97 @@ def sheet_name(week: str) -> str:
 
 
 def gantt_stem(project_id: str) -> str:
-    """File stem of a project's Gantt chart ('portfolio' is the whole portfolio's)."""
+    """File stem of a project's Gantt chart ('gantt_portfolio' is the whole portfolio's)."""
     return f"gantt_{_SAFE.sub('_', project_id)}"
 
 
-def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calendar]) -> list[Path]:
-    """Write into `out_dir`: `周调度_{week}.pdf`, `gantt_{project}.png/.svg` per project,
-    `gantt_portfolio.png/.svg`, `问题清单_{week}.xlsx`; returns their paths (PDF first).
+Rendered = tuple[list[Path], list[str]]
 
-    `calendars` by name shade each chart's holiday breaks (a missing calendar: no shading)."""
+
+def _render(model: GanttModel, cal: Calendar | None, lang: str, files: list[Path]) -> Rendered:
+    """Render one chart and return its files with the warnings it raised (a worker process's
+    warnings would otherwise be lost on its stderr): the caller warns them again."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = render_gantt(model, cal, lang, files)
+    return out, [str(w.message) for w in caught]
+
+
+def _result(f: Future[Rendered], seen: set[str]) -> list[Path]:
+    files, messages = f.result()
+    for m in messages:
+        if m not in seen:
+            seen.add(m)
+            warnings.warn(m, UserWarning, stacklevel=3)
+    return files
+
+
+class _Inline(Executor):
+    """Runs each job at once in this process (small weeks, or workers=1)."""
+
+    def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+        f: Future[object] = Future()
+        try:
+            f.set_result(fn(*args, **kwargs))
+        except BaseException as e:  # handed to whoever asks for the result, as a pool would
+            f.set_exception(e)
+        return f
+
+
+class _Charts(Mapping[str, Sequence[Path]]):
+    """Chart PNGs per project id, waiting for each one's rendering only when the PDF needs it."""
+
+    def __init__(self, jobs: dict[str, list[Future[Rendered]]], seen: set[str]) -> None:
+        self._jobs = jobs
+        self._seen = seen
+
+    def __getitem__(self, key: str) -> Sequence[Path]:
+        return [p for f in self._jobs[key] for p in _result(f, self._seen) if p.suffix == ".png"]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._jobs)
+
+    def __len__(self) -> int:
+        return len(self._jobs)
+
+
+def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calendar], *,
+                  workers: int | None = None) -> list[Path]:
+    """Write into `out_dir`: `周调度_{week}.pdf`, `gantt_{project}.png/.svg` per project,
+    `gantt_portfolio.png/.svg`, `问题清单_{week}.xlsx`; returns their paths (PDF first, sheet last).
+
+    `calendars` by name shade each chart's holiday breaks (a missing calendar: no shading).
+    `workers`: chart processes (default: up to 2 cores when there are 6 charts or more; 1 = none)."""
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     lang = view.lang
-    written: list[Path] = []
-    charts: dict[str, list[Path]] = {}
+    charts: list[tuple[str, GanttModel, list[Path], bool]] = []  # key, model, files, kept
     with tempfile.TemporaryDirectory(prefix="dispatch-gantt-") as tmp:
-        pg = view.portfolio_gantt
-        port = render_gantt(pg, calendars.get(pg.calendar), lang,
-                            [out_dir / "gantt_portfolio.png", out_dir / "gantt_portfolio.svg"])
-        written += port
-        port_pages = _pages(pg, calendars, lang, Path(tmp), "portfolio") or [port[0]]
-        for p in view.projects:
-            stem = gantt_stem(p.id)
-            files = render_gantt(p.gantt, calendars.get(p.calendar), lang,
-                                 [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"])
-            written += files
-            charts[p.id] = _pages(p.gantt, calendars, lang, Path(tmp), stem) or [files[0]]
-        pdf = render_printout(view, out_dir / pdf_name(view.week), charts, port_pages)
+        models = [("portfolio", view.portfolio_gantt, "gantt_portfolio"),
+                  *((p.id, p.gantt, gantt_stem(p.id)) for p in view.projects)]
+        for key, model, stem in models:
+            charts.append((key, model, [out_dir / f"{stem}.png", out_dir / f"{stem}.svg"], True))
+            pages = model.pages(GANTT_ROWS_PER_PAGE)
+            if len(pages) > 1:  # too long for one PDF page: page-sized pieces, for the PDF only
+                charts += [(key, pm, [Path(tmp) / f"{stem}_p{k}.png"], False) for k, pm in enumerate(pages, 1)]
+        n = workers if workers is not None else (min(2, os.cpu_count() or 1) if len(charts) >= PARALLEL_FROM
+                                                 else 1)
+        pool: Executor = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) if n > 1 \
+            else _Inline()
+        seen: set[str] = set()
+        with pool:
+            jobs: dict[str, list[Future[Rendered]]] = {}
+            kept: list[Future[Rendered]] = []
+            for key, model, files, keep in charts:
+                f = pool.submit(_render, model, calendars.get(model.calendar), lang, files)
+                if keep:
+                    kept.append(f)
+                paged = any(not k for kk, _, _, k in charts if kk == key)
+                if keep != paged:  # the PDF takes the page pieces when there are some, else the chart
+                    jobs.setdefault(key, []).append(f)
+            port = _Charts(jobs, seen).get("portfolio", [])
+            pdf = render_printout(view, out_dir / pdf_name(view.week),
+                                  _Charts({k: v for k, v in jobs.items() if k != "portfolio"}, seen), port)
+            written = [p for f in kept for p in _result(f, seen)]
     xlsx = write_findings_sheet(view, out_dir / sheet_name(view.week))
     return [pdf, *written, xlsx]
-
-
-def _pages(model: GanttModel, calendars: Mapping[str, Calendar], lang: str, tmp: Path, stem: str) -> list[Path]:
-    """PNG pages of a chart too long for one PDF page (empty when it fits on one)."""
-    pages = model.pages(GANTT_ROWS_PER_PAGE)
-    if len(pages) == 1:
-        return []
-    out = []
-    for k, pm in enumerate(pages, start=1):
-        out += render_gantt(pm, calendars.get(pm.calendar), lang, [tmp / f"{stem}_p{k}.png"])
-    return out

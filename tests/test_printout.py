@@ -34,6 +34,11 @@ def text_of(pdf: Path, first: int | None = None, last: int | None = None) -> str
     return subprocess.run([*args, str(pdf), "-"], check=True, capture_output=True, text=True).stdout
 
 
+def page_texts(pdf: Path) -> list[str]:
+    """The text of each page (pdftotext separates pages with a form feed)."""
+    return text_of(pdf).split("\f")[:-1]
+
+
 def squash(s: str) -> str:
     return re.sub(r"\s+", "", s)
 
@@ -49,7 +54,7 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]
     out = tmp_path_factory.mktemp("week")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph (matplotlib or fpdf2) fails here
-        files = write_outputs(sv.build(), out, sv.calendars())
+        files = write_outputs(sv.build(), out, sv.calendars(), workers=2)  # charts in worker processes
     return files, out
 
 
@@ -78,9 +83,10 @@ def test_pdf_text_holds_every_project_and_every_red_finding(written: tuple[list[
 def test_every_page_is_numbered_of_the_total(written: tuple[list[Path], Path]) -> None:
     pdf = written[0][0]
     n = pages(pdf)
-    assert n >= 5  # cover, lists, a page per project
-    for k in (1, n):
-        assert f"第{k}页/共{n}页" in squash(text_of(pdf, k))
+    texts = page_texts(pdf)
+    assert n >= 5 and len(texts) == n  # cover, lists, a page per project
+    for k, text in enumerate(texts, start=1):
+        assert f"第{k}页/共{n}页" in squash(text)
 
 
 def test_pages_rasterise_and_embed_the_cjk_font(written: tuple[list[Path], Path], tmp_path: Path) -> None:
@@ -106,15 +112,14 @@ def test_long_tables_repeat_their_headings_and_long_cells_wrap(tmp_path: Path) -
     view = sv.build(projects=(*sv.PROJECTS, big), findings=(*sv.FINDINGS, finding))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        files = write_outputs(view, tmp_path, sv.calendars())
-    pdf = files[0]
-    n = pages(pdf)
+        files = write_outputs(view, tmp_path, sv.calendars(), workers=1)  # in-process
+    texts = [squash(x) for x in page_texts(files[0])]
     # the 60-row milestone table runs over several pages, each starting with the heading row
-    heading_pages = [k for k in range(1, n + 1) if "基线开始" in text_of(pdf, k)]
-    s60_page = next(k for k in range(1, n + 1) if "S60第60节点完成" in squash(text_of(pdf, k)))
-    s01_page = next(k for k in range(1, n + 1) if "S01第1标段" in squash(text_of(pdf, k)))
-    assert s60_page > s01_page and all(k in heading_pages for k in range(s01_page, s60_page + 1))
-    assert squash(long_msg) in squash(text_of(pdf))  # wrapped over lines, nothing lost
+    s01_page = next(k for k, x in enumerate(texts) if "S01第1标段" in x)
+    s60_page = next(k for k, x in enumerate(texts) if "S60第60节点完成" in x)
+    assert s60_page > s01_page
+    assert all("基线开始" in texts[k] for k in range(s01_page, s60_page + 1))
+    assert squash(long_msg) in "".join(texts)  # wrapped over lines, nothing lost
 
 
 def test_english_is_one_switch_away(tmp_path: Path) -> None:
@@ -122,3 +127,12 @@ def test_english_is_one_switch_away(tmp_path: Path) -> None:
     pdf = render_printout(view, tmp_path / "en.pdf", {})
     text = text_of(pdf)
     assert "Page 1 of" in text and "Red list by lead unit" in text and "Milestones" in text
+
+
+def test_a_missing_glyph_in_a_worker_process_chart_reaches_the_caller(tmp_path: Path) -> None:
+    odd = dataclasses.replace(sv.HOSPITAL, milestones=(
+        dataclasses.replace(sv.HOSPITAL.milestones[0], name="施工围挡 \U0001F6A7"), *sv.HOSPITAL.milestones[1:]))
+    view = sv.build(projects=(odd,), findings=())
+    with pytest.warns(MissingGlyphWarning, match="U\\+1F6A7"), \
+            pytest.warns(UserWarning, match=r"Glyph 128679 .* missing from font"):  # from the chart worker
+        write_outputs(view, tmp_path, sv.calendars(), workers=2)

@@ -13,5 +13,7 @@ $D load projects/
 $D run --data-date 2026-11-16 --out var/outbox/2026-W47
 $D run --data-date 2026-11-23 --out var/outbox/2026-W48
 $D report-template --week 2026-W49 --out var/outbox/2026-W48/templates
-$D alerts --status all | tail -n 25
-echo "outputs: $(pwd)/var/outbox/2026-W48"
+echo
+echo "outputs of this week's run: $(pwd)/var/outbox/2026-W48"
+ls var/outbox/2026-W48
+echo "alerts to the responsible units (var/outbox/*/alerts): $(ls var/outbox/*/alerts | grep -c -e '\.eml$' -e '\.json$')"

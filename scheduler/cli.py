@@ -514,6 +514,34 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
     Console().print(findings_table(found, lang, title))
 
 
+@cli.command("printout")
+@click.option("--week", default=None, metavar="YYYY-Www", help="Week of the stored run (default: the latest run).")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
+              help="The PDF to write (default: <outbox>/<week>/周调度_<week>.pdf); the Gantt charts and the "
+                   "findings sheet go beside it.")
+@pass_state
+def printout_command(state: State, week: str | None, out_file: str | None) -> None:
+    """Write the weekly meeting printout (PDF), Gantt charts and findings sheet of a stored run."""
+    from pathlib import Path
+
+    from .outputs import view_of_run, write_outputs
+    from .reports import normalize_week
+    from .storage import open_database
+
+    config = state.config
+    engine = open_database(config.database_url)
+    try:
+        view, cals = view_of_run(engine, config, normalize_week(week) if week else None)
+    finally:
+        engine.dispose()
+    out_dir = Path(out_file).parent if out_file else config.outbox_dir / view.week
+    files = write_outputs(view, out_dir, cals)
+    if out_file:
+        files[0] = files[0].replace(Path(out_file))
+    for p in files:
+        click.echo(str(p))
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="dispatch")

@@ -7,6 +7,7 @@ Charts are independent of each other, so a sample-size week renders them in work
 
 from __future__ import annotations
 
+import datetime as dt
 import multiprocessing
 import os
 import re
@@ -15,12 +16,19 @@ import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from .calendars import Calendar
 from .charts import render_gantt
+from .findings import Light
 from .printout import GANTT_ROWS_PER_PAGE, render_printout
 from .sheets import write_findings_sheet
 from .views import GanttModel, WeeklyView
+
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from .config import Config
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 PARALLEL_FROM = 6
@@ -132,3 +140,40 @@ def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calen
             written = [p for f in kept for p in _result(f, seen)]
     xlsx = write_findings_sheet(view, out_dir / sheet_name(view.week))
     return [pdf, *written, xlsx]
+
+
+def view_of_run(engine: Engine, config: Config, week: str | None = None,
+                *, generated_at: dt.datetime | None = None) -> tuple[WeeklyView, dict[str, Calendar]]:
+    """The WeeklyView of a stored weekly run (default: the latest week run) and its calendars, for
+    `dispatch printout`: the run's findings and summary as stored; the projects as stored with the
+    reports that run applied, scheduled again at its data date against the current baselines.
+    NotFound when no run of that week is stored."""
+    from .calendarfiles import CalendarSet
+    from .reports import apply_reports, load_reports
+    from .repository import load_frame, read_projects
+    from .runner import align_baseline, read_run
+    from .schedule import schedule_projects
+    from .storage import reading
+    from .views import build_weekly_view
+
+    info, found = read_run(engine, week)
+    with reading(engine) as conn:
+        stored = read_projects(conn)
+        reports = load_reports(conn, up_to=info.data_date)
+        frame, base = load_frame(conn)
+    used = info.inputs.get("reports")
+    if isinstance(used, list):  # exactly the report versions that run applied
+        reports = [r for r in reports if r.id in set(used)]
+    projects = apply_reports(stored, reports).projects
+    cals = CalendarSet(config.calendar_dir)
+    needed = {p.calendar: cals[p.calendar] for p in projects}
+    result = schedule_projects(projects, needed, info.data_date)
+    ids = [(frame.project_ids[int(frame.m_project[r])], frame.m_ids[r]) for r in range(frame.n)]
+    bs, bf = align_baseline(result, ids, base.start, base.finish)
+    lights: dict[str, Light] = {p.id: Light.GREEN for p in projects}
+    for f in found:  # as the check sets them: the worst light of the project's findings
+        if f.project in lights and f.light.rank > lights[f.project].rank:
+            lights[f.project] = f.light
+    view = build_weekly_view(projects, result, bs, bf, found, lights, dict(info.summary or {}), info.week,
+                             info.data_date, config.language, generated_at=generated_at)
+    return view, needed

@@ -5,6 +5,7 @@ pdftotext (poppler-utils, installed by scripts/setup.sh). Every glyph must be in
 from __future__ import annotations
 
 import dataclasses
+import json
 import re
 import shutil
 import subprocess
@@ -136,3 +137,33 @@ def test_a_missing_glyph_in_a_worker_process_chart_reaches_the_caller(tmp_path: 
     with pytest.warns(MissingGlyphWarning, match="U\\+1F6A7"), \
             pytest.warns(UserWarning, match=r"Glyph 128679 .* missing from font"):  # from the chart worker
         write_outputs(view, tmp_path, sv.calendars(), workers=2)
+
+
+def test_cli_printout_of_a_stored_run(config_file: Path, portfolio_dir: Path, tmp_path: Path,
+                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    import scheduler.runner as runmod
+    from scheduler.cli import cli
+
+    monkeypatch.setattr(runmod, "_optional", lambda module, attr: None)  # the run itself writes nothing
+    runner = CliRunner()
+    base = ["--config", str(config_file)]
+    assert runner.invoke(cli, [*base, "load", str(portfolio_dir)]).exit_code == 0
+    res = runner.invoke(cli, [*base, "run", "--data-date", "2026-11-23"])
+    assert res.exit_code == 0, res.output
+    out = tmp_path / "meeting" / "print.pdf"
+    res = runner.invoke(cli, [*base, "printout", "--week", "2026-W48", "--out", str(out)])
+    assert res.exit_code == 0, res.output
+    listed = res.output.split()
+    assert listed[0] == str(out) and out.is_file()
+    assert str(out.parent / "gantt_ALPHA.png") in listed and str(out.parent / "问题清单_2026-W48.xlsx") in listed
+    text = squash(text_of(out))
+    for name in ("虞公港铁路专用线（测试）", "县人民医院综合楼", "沿江大道"):
+        assert name in text
+    assert "Page1of" in text and "2026-W48" in text  # the test config says language = "en"
+    red = json.loads(runner.invoke(cli, [*base, "findings", "--week", "2026-W48", "--format", "json",
+                                         "--light", "red"]).output)["findings"]
+    assert red and all(squash(f["message"]) in text for f in red)
+    res = runner.invoke(cli, [*base, "printout", "--week", "2026-W40"])
+    assert res.exit_code == 2 and "no weekly run of 2026-W40" in res.output and "Traceback" not in res.output

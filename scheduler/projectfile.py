@@ -333,7 +333,36 @@ def parse_project(text: str, source: str | Path, *, calendars: Container[str] | 
         idx = next(i for i, m in enumerate(project.milestones) if m.id == e.milestone)
         raise CycleError(e.message, cycle=e.cycle, file=source, line=lines.find("milestone", idx, "after"),
                          project=project.id, milestone=e.milestone) from None
+    if calendars is not None:
+        _check_dates_in_calendar(project, calendars, source, lines)
     return project
+
+
+def _check_dates_in_calendar(project: Project, calendars: Container[str], source: str | Path,
+                             lines: _Lines) -> None:
+    """Every date of the file lies inside its calendar's years (when `calendars` can give the
+    Calendar, as a CalendarSet does): a date the calendar cannot count is refused here, naming the
+    line, rather than stored and then failing every weekly run of the whole portfolio."""
+    try:
+        cal = calendars[project.calendar]  # type: ignore[index]
+    except (TypeError, KeyError):
+        return
+    first, last = getattr(cal, "first", None), getattr(cal, "last", None)
+    if not isinstance(first, dt.date) or not isinstance(last, dt.date):
+        return
+    checks: list[tuple[str, int, str, dt.date | None, dict[str, str]]] = [
+        ("project", 0, "start", project.start, {})]
+    for i, m in enumerate(project.milestones):
+        for key in ("not_before", "start_by", "finish_by", "actual_start", "actual_finish"):
+            checks.append(("milestone", i, key, getattr(m, key), {"milestone": m.id}))
+    for i, f in enumerate(project.factors):
+        for key in ("expected", "approved", "needed_by"):
+            checks.append(("factor", i, key, getattr(f, key), {"factor": f.id, "milestone": f.milestone}))
+    for table, i, key, d, ids in checks:
+        if d is not None and not first <= d <= last:
+            raise ProjectFileError("date-out-of-range", f"{key} {d} is outside calendar {project.calendar} "
+                                   f"({first}..{last})", file=source, line=lines.find(table, i, key),
+                                   project=project.id, **ids)
 
 
 def _pid(data: dict[str, Any]) -> str | None:

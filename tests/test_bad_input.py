@@ -6,7 +6,10 @@ that the database is left exactly as it was."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import math
+from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +17,19 @@ import pytest
 from click.testing import CliRunner, Result
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from openpyxl import load_workbook
+from sqlalchemy import Engine, func, select
 
+from scheduler import storage
 from scheduler.cli import cli
+from scheduler.config import load_config
 from scheduler.model import MAX_WORKING_DAYS
+from scheduler.reports import META_SHEET, write_templates
+from scheduler.repository import read_projects
+from scheduler.runner import run_weekly
 
 REPO = Path(__file__).resolve().parent.parent
+MS, FS, INV = "节点进度", "要素保障", "投资"
 DATA_DATE = "2026-11-23"
 
 # Bounded, derandomized: the same examples on every machine, well under a minute in all.
@@ -120,31 +131,32 @@ def base_project(pid: str = "FZ-1") -> dict[str, Any]:
     }
 
 
-# -- running the real CLI ----------------------------------------------------------------------
+# -- running the real CLI against a loaded database ----------------------------------------------
+
+WEEK = "2026-W48"
+LISTED_UNITS = ("县发改局", "虞公港铁路公司", "县自然资源局", "县卫健局", "县交通运输局")
+"""Units of tests/conftest.py's portfolio listed in the test config; 县生态环境局 (ALPHA/F2) is not."""
 
 
 def assert_clean_refusal(result: Result, what: str = "") -> str:
-    """Exit 2, one stderr line 'error: ...', no traceback, no bare Python exception; the line."""
+    """Exit 2, one stderr line 'error: ...' (ingest adds its count of refused files), no traceback,
+    no bare Python exception; returns the error line."""
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"{what}: bare exception {result.exception!r}")
     assert "Traceback" not in result.output + result.stderr
     assert result.exit_code == 2, f"{what}: exit {result.exit_code}, stderr {result.stderr!r}"
     lines = result.stderr.splitlines()
-    assert len(lines) == 1, f"{what}: stderr is not one line: {result.stderr!r}"
-    assert lines[0].startswith("error: "), lines[0]
+    assert lines and lines[0].startswith("error: "), f"{what}: {result.stderr!r}"
+    assert sum(line.startswith("error: ") for line in lines) == 1 and len(lines) <= 2, (
+        f"{what}: not one error line: {result.stderr!r}")
     assert "[" in lines[0] and "]" in lines[0], f"{what}: no [kind] in {lines[0]!r}"
     return lines[0]
 
 
-def run_cli(args: list[str], env: dict[str, str] | None = None) -> Result:
-    """`dispatch ARGS` through click's CliRunner (stderr kept apart)."""
-    return CliRunner().invoke(cli, ["--config", str(REPO / "config.toml"), *args], env=env,
+def run_cli(args: list[str], config: Path | None = None) -> Result:
+    """`dispatch --config CONFIG ARGS` through click's CliRunner (stderr kept apart)."""
+    return CliRunner().invoke(cli, ["--config", str(config or REPO / "config.toml"), *args],
                               catch_exceptions=True)
-
-
-@pytest.fixture(scope="module")
-def fuzz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("fuzz")
 
 
 _counter = iter(range(10**9))
@@ -159,16 +171,72 @@ def write_file(folder: Path, data: str | bytes, suffix: str = ".toml") -> Path:
     return p
 
 
-def schedule_refuses(folder: Path, data: str | bytes, what: str = "") -> str:
-    """The file goes through `dispatch schedule` (load, validate, CPM with a data date): refused."""
-    path = write_file(folder, data)
-    return assert_clean_refusal(run_cli(["schedule", str(path), "--format", "json", "--data-date", DATA_DATE]),
-                                what)
+@dataclass
+class Db:
+    """A database holding a good portfolio, an ingested report and a complete weekly run."""
+
+    engine: Engine
+    config: Path
+    folder: Path
+    templates: dict[str, bytes]
+
+    def counts(self) -> dict[str, int]:
+        with self.engine.connect() as c:
+            return {t.name: int(c.scalar(select(func.count()).select_from(t)) or 0)
+                    for t in storage.metadata.sorted_tables}
+
+    def refuses(self, data: str | bytes, what: str = "", *, load: bool = True) -> str:
+        """The project file is refused by `dispatch schedule` (read, validate, CPM at a data date)
+        and by `dispatch load`, with the same one-line error; the tables keep their row counts."""
+        path = write_file(self.folder, data)
+        line = assert_clean_refusal(run_cli(["schedule", str(path), "--format", "json", "--data-date", DATA_DATE],
+                                            self.config), what)
+        if load:
+            before = self.counts()
+            assert_clean_refusal(run_cli(["load", str(path)], self.config), what)
+            assert self.counts() == before, what
+        return line
+
+    def ingest_refuses(self, data: bytes, what: str = "") -> str:
+        """The report file is refused by `dispatch ingest`; the tables keep their row counts."""
+        path = write_file(self.folder, data, ".xlsx")
+        before = self.counts()
+        line = assert_clean_refusal(run_cli(["ingest", str(path)], self.config), what)
+        assert self.counts() == before, what
+        return line
 
 
-def test_base_project_is_valid(fuzz_dir: Path) -> None:
+@pytest.fixture
+def db(engine: Engine, config_file: Path, portfolio_dir: Path, tmp_path: Path) -> Iterator[Db]:
+    """tests/conftest.py's portfolio loaded through `dispatch load`, a good report of
+    虞公港铁路公司 ingested, the week's run stored; after the test its dump must be unchanged."""
+    with config_file.open("a", encoding="utf-8") as fh:
+        fh.write("".join(f'[units."{u}"]\nemail = ["u{i}@county.gov.cn"]\n' for i, u in enumerate(LISTED_UNITS)))
+    res = run_cli(["load", str(portfolio_dir)], config_file)
+    assert res.exit_code == 0, res.stderr
+    tpl = tmp_path / "templates"
+    paths = write_templates(read_projects(engine), WEEK, tpl)
+    templates = {load_workbook(p)[META_SHEET]["B3"].value: p.read_bytes() for p in paths}
+    good = load_workbook(io.BytesIO(templates["虞公港铁路公司"]))
+    good[MS]["I4"] = 70
+    good.save(tmp_path / "good.xlsx")
+    res = run_cli(["ingest", str(tmp_path / "good.xlsx")], config_file)
+    assert res.exit_code == 0, res.stderr
+    run_weekly(engine, load_config(config_file), dt.date(2026, 11, 23), outputs=False, deliver=False)
+    folder = tmp_path / "cases"
+    folder.mkdir()
+    box = Db(engine, config_file, folder, templates)
+    before = storage.dump(engine)
+    counts = box.counts()
+    assert counts["projects"] == 3 and counts["weekly_reports"] == 1 and counts["runs"] == 1
+    assert counts["findings"] > 0
+    yield box
+    assert storage.dump(engine) == before, "a refused input changed the database"
+
+
+def test_base_project_is_valid(tmp_path: Path) -> None:
     """The starting point of every mutation is itself a valid project (so refusals are the mutation's)."""
-    path = write_file(fuzz_dir, to_toml(base_project()))
+    path = write_file(tmp_path, to_toml(base_project()))
     res = run_cli(["schedule", str(path), "--format", "json", "--data-date", DATA_DATE])
     assert res.exit_code == 0, res.stderr
     assert '"id": "FZ-1"' in res.output
@@ -378,25 +446,25 @@ def huge_docs(draw: st.DrawFn) -> tuple[str, dict[str, Any]]:
 
 @settings(FUZZ, max_examples=100)
 @given(case=wrong_type_docs())
-def test_wrong_types_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+def test_wrong_types_refused(db: Db, case: tuple[str, dict[str, Any]]) -> None:
     what, doc = case
-    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    line = db.refuses(to_toml(doc), what)
     assert "project FZ-1" in line or "[missing-project-id]" in line or "[bad-project-id]" in line, line
 
 
 @FUZZ
 @given(case=missing_key_docs())
-def test_missing_keys_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+def test_missing_keys_refused(db: Db, case: tuple[str, dict[str, Any]]) -> None:
     what, doc = case
-    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    line = db.refuses(to_toml(doc), what)
     assert "[missing-" in line or "[bad-" in line, line
 
 
 @FUZZ
 @given(case=cyclic_docs())
-def test_cycles_refused_and_named(fuzz_dir: Path, case: tuple[list[str], dict[str, Any]]) -> None:
+def test_cycles_refused_and_named(db: Db, case: tuple[list[str], dict[str, Any]]) -> None:
     cyc, doc = case
-    line = schedule_refuses(fuzz_dir, to_toml(doc), f"cycle {cyc}")
+    line = db.refuses(to_toml(doc), f"cycle {cyc}")
     assert "[cycle]" in line, line
     if len(cyc) == 1:
         assert f"milestone {cyc[0]}" in line
@@ -407,46 +475,47 @@ def test_cycles_refused_and_named(fuzz_dir: Path, case: tuple[list[str], dict[st
 
 @FUZZ
 @given(case=unknown_id_docs())
-def test_unknown_and_duplicate_ids_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+def test_unknown_and_duplicate_ids_refused(db: Db, case: tuple[str, dict[str, Any]]) -> None:
     what, doc = case
-    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    line = db.refuses(to_toml(doc), what)
     assert any(k in line for k in ("[unknown-predecessor]", "[unknown-milestone]", "[duplicate-milestone]",
                                    "[duplicate-factor]", "[cycle]", "[bad-id]")), line
 
 
 @FUZZ
 @given(case=out_of_range_docs())
-def test_dates_outside_the_calendars_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+def test_dates_outside_the_calendars_refused(db: Db, case: tuple[str, dict[str, Any]]) -> None:
     what, doc = case
-    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    line = db.refuses(to_toml(doc), what)
     assert "[date-out-of-range]" in line or "[finish-before-start]" in line, line
+    assert ".toml:" in line and "project FZ-1" in line, line  # file and line named, before any storing
 
 
 @settings(FUZZ, max_examples=30)
 @given(case=huge_docs())
-def test_huge_numbers_refused(fuzz_dir: Path, case: tuple[str, dict[str, Any]]) -> None:
+def test_huge_numbers_refused(db: Db, case: tuple[str, dict[str, Any]]) -> None:
     what, doc = case
-    line = schedule_refuses(fuzz_dir, to_toml(doc), what)
+    line = db.refuses(to_toml(doc), what)
     assert any(k in line for k in ("[bad-duration]", "[bad-lag]", "[bad-percent]", "[bad-investment]",
                                    "[bad-weight]")), line
 
 
-def test_long_but_legal_durations_run_past_the_calendar_refused(fuzz_dir: Path) -> None:
+def test_long_but_legal_durations_run_past_the_calendar_refused(db: Db) -> None:
     """A duration the loader accepts but that carries the schedule beyond 2035 is refused by name,
     never clipped silently to the calendar's last day."""
     doc = base_project()
     doc["milestone"][2]["duration"] = MAX_WORKING_DAYS
-    line = schedule_refuses(fuzz_dir, to_toml(doc))
+    line = db.refuses(to_toml(doc))
     assert "project FZ-1" in line and "[date-out-of-range]" in line and "2035-12-31" in line, line
 
 
 @settings(FUZZ, max_examples=40)
 @given(data=st.binary(min_size=1, max_size=200), at=st.integers(0, 10**6))
-def test_non_utf8_bytes_refused(fuzz_dir: Path, data: bytes, at: int) -> None:
+def test_non_utf8_bytes_refused(db: Db, data: bytes, at: int) -> None:
     good = to_toml(base_project()).encode()
     bad = data + b"\xff\xfe\xc3"
     at = at % len(good)
-    line = schedule_refuses(fuzz_dir, good[:at] + bad + good[at:], "non-UTF-8")
+    line = db.refuses(good[:at] + bad + good[at:], "non-UTF-8")
     assert "[encoding]" in line, line
 
 
@@ -455,32 +524,32 @@ def test_non_utf8_bytes_refused(fuzz_dir: Path, data: bytes, at: int) -> None:
                       st.lists(st.sampled_from(["[", "]", "[[", "]]", "=", '"', "'", "{", "}", ",", "\n", "a",
                                                 "1", ".", "#", "project", "milestone", " ", "\\", "'''"]),
                                max_size=80).map("".join)))
-def test_garbage_text_refused(fuzz_dir: Path, text: str) -> None:
-    line = schedule_refuses(fuzz_dir, text, "garbage")
+def test_garbage_text_refused(db: Db, text: str) -> None:
+    line = db.refuses(text, "garbage")
     assert any(k in line for k in ("[toml-syntax]", "[missing-project]", "[missing-project-id]")), line
 
 
 @settings(FUZZ, max_examples=30)
 @given(depth=st.integers(1, 5000), key=st.sampled_from(["duration", "percent", "after", "name"]),
        opener=st.sampled_from(["[", "{a = "]))
-def test_deeply_nested_junk_refused(fuzz_dir: Path, depth: int, key: str, opener: str) -> None:
+def test_deeply_nested_junk_refused(db: Db, depth: int, key: str, opener: str) -> None:
     closer = "]" if opener == "[" else "}"
     doc = base_project()
     doc["milestone"][1][key] = "@@NEST@@"
     text = to_toml(doc).replace('"@@NEST@@"', opener * depth + "1" + closer * depth)
-    line = schedule_refuses(fuzz_dir, text, f"{key} nested {depth}")
+    line = db.refuses(text, f"{key} nested {depth}")
     assert "[toml-syntax]" in line or "[bad-" in line or "must be a string" in line, line
 
 
 @settings(FUZZ, max_examples=80)
 @given(table=st.sampled_from(["project", "milestone", "factor", "investment"]), which=st.integers(0, 3),
        key=st.sampled_from(sorted({k for _t, k in KINDS} | {"extra", "id"})), value=junk)
-def test_any_value_anywhere_is_accepted_or_refused_cleanly(fuzz_dir: Path, table: str, which: int, key: str,
+def test_any_value_anywhere_is_accepted_or_refused_cleanly(tmp_path: Path, table: str, which: int, key: str,
                                                            value: Any) -> None:
     """Any junk at any key: either a valid project (exit 0, a schedule) or one clean error line."""
     doc = base_project()
     _target(doc, table, which)[key] = value
-    path = write_file(fuzz_dir, to_toml(doc))
+    path = write_file(tmp_path, to_toml(doc))
     res = run_cli(["schedule", str(path), "--format", "json", "--data-date", DATA_DATE])
     if res.exit_code == 0:
         assert '"projects"' in res.output and not res.stderr
@@ -489,8 +558,8 @@ def test_any_value_anywhere_is_accepted_or_refused_cleanly(fuzz_dir: Path, table
 
 
 @pytest.mark.parametrize("date", ["1900-01-01", "2999-01-01", "2014-12-31", "2036-01-01"])
-def test_data_date_outside_the_calendars_refused(fuzz_dir: Path, date: str) -> None:
-    path = write_file(fuzz_dir, to_toml(base_project()))
+def test_data_date_outside_the_calendars_refused(tmp_path: Path, date: str) -> None:
+    path = write_file(tmp_path, to_toml(base_project()))
     line = assert_clean_refusal(run_cli(["schedule", str(path), "--format", "json", "--data-date", date]))
     assert "[date-out-of-range]" in line and date in line
 

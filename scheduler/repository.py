@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from itertools import repeat
@@ -41,6 +41,7 @@ from .schedule import PortfolioFrame, schedule_projects
 from .storage import (
     baseline_milestones,
     baselines,
+    db_error_line,
     factors,
     investment_months,
     links,
@@ -198,12 +199,29 @@ def _insert_tuples(conn: Connection, table: Any, rows: list[tuple[Any, ...]], ch
     chunk: no per-row SQLAlchemy processing, errors still wrapped by SQLAlchemy."""
     if not rows:
         return
+    if conn.dialect.driver == "psycopg":
+        _copy(conn, table, rows)
+        return
     q = conn.dialect.identifier_preparer
     mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     sql = (f"INSERT INTO {q.format_table(table)} ({', '.join(q.quote(c.name) for c in table.columns)}) "
            f"VALUES ({', '.join(mark for _ in table.columns)})")
     for i in range(0, len(rows), chunk):
         conn.exec_driver_sql(sql, rows[i:i + chunk])
+
+
+def _copy(conn: Connection, table: Any, rows: list[tuple[Any, ...]]) -> None:
+    """PostgreSQL: COPY the rows in (an order of magnitude faster than INSERTs); errors become
+    StorageError and the surrounding transaction rolls back."""
+    q = conn.dialect.identifier_preparer
+    sql = f"COPY {q.format_table(table)} ({', '.join(q.quote(c.name) for c in table.columns)}) FROM STDIN"
+    raw: Any = conn.connection.dbapi_connection
+    try:
+        with raw.cursor() as cur, cur.copy(sql) as copy:
+            for row in rows:
+                copy.write_row(row)
+    except conn.dialect.loaded_dbapi.Error as e:
+        raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}") from None
 
 
 def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
@@ -454,8 +472,8 @@ def load_frame(source: Engine | Connection,
             .outerjoin(baseline_milestones, and_(b.project_id == m.project_id, b.version == cur.c.version,
                                                  b.milestone_id == m.id))
             .order_by(_key(conn, m.project_id), m.seq), m.project_id), 10)
-        code = case({k: v for k, v in cpm.LINK_CODES.items()}, value=lc.type, else_=-1)
-        lcols = _cols(q(select(lc.pred_id, lc.succ_id, code, lc.lag)
+        ltype = case(dict(cpm.LINK_CODES), value=lc.type, else_=-1)
+        lcols = _cols(q(select(lc.pred_id, lc.succ_id, ltype, lc.lag)
                         .order_by(_key(conn, lc.project_id), lc.seq), lc.project_id), 4)
         hcols = _cols(q(select(f.project_id, f.milestone_id, func.max(o(f.expected)))
                         .where(f.status != _APPROVED, f.expected.is_not(None))
@@ -465,17 +483,33 @@ def load_frame(source: Engine | Connection,
         if m_project.size != n or l_project.size != len(lcols[0]):
             raise StorageError("inconsistent-read", "milestone or link counts changed while reading")
         pindex = {pid: i for i, pid in enumerate(p_ids)}
-        row_of = dict(zip(zip(m_project.tolist(), mcols[0], strict=True), range(n), strict=True))
+        # (project, milestone id) -> frame row, vectorized: each distinct id string gets a code,
+        # project * K + code is a unique integer key, found with one binary search per column
+        code: dict[str, int] = {}
+        m_code = np.fromiter(map(code.setdefault, mcols[0], range(n)), dtype=np.int64, count=n)
+        big = n + 1
+        m_key = m_project * big + m_code
+        order = np.argsort(m_key, kind="stable")
+        sorted_keys = m_key[order]
 
-        def rows(pidx: Iterable[int], mids: tuple[Any, ...]) -> IntArray:
+        def rows(pidx: IntArray, mids: tuple[Any, ...]) -> IntArray:
             """Frame row of each (project index, milestone id); -1 when there is none."""
-            return np.fromiter(map(row_of.get, zip(pidx, mids, strict=True), repeat(-1)), dtype=np.int64,
-                               count=len(mids))
+            if n == 0:
+                return np.full(len(mids), -1, dtype=np.int64)
+            c = np.fromiter(map(code.get, mids, repeat(-1)), dtype=np.int64, count=len(mids))
+            key = pidx * big + c
+            pos = np.minimum(np.searchsorted(sorted_keys, key), n - 1)
+            out = order[pos]
+            out[(c < 0) | (sorted_keys[pos] != key)] = -1
+            return out
+
+        def pidx_of(pids: tuple[Any, ...]) -> IntArray:
+            return np.fromiter(map(pindex.__getitem__, pids), dtype=np.int64, count=len(pids))
 
         hold = np.zeros(n, dtype=np.int64)
         if hcols[0]:
-            hold[rows(map(pindex.__getitem__, hcols[0]), hcols[1])] = _ints(hcols[2])
-        lp = l_project.tolist()
+            hr = rows(pidx_of(hcols[0]), hcols[1])
+            hold[hr[hr >= 0]] = _ints(hcols[2])[hr >= 0]
         frame = PortfolioFrame(
             project_ids=list(p_ids),
             project_calendars=list(p_cal),
@@ -490,8 +524,8 @@ def load_frame(source: Engine | Connection,
             actual_finish=_ints(mcols[6]),
             percent=np.array(mcols[7], dtype=np.float64),  # NULL -> nan
             hold=hold,
-            l_pred=rows(lp, lcols[0]),
-            l_succ=rows(lp, lcols[1]),
+            l_pred=rows(l_project, lcols[0]),
+            l_succ=rows(l_project, lcols[1]),
             l_type=_ints(lcols[2]),
             l_lag=_ints(lcols[3]),
         )

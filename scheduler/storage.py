@@ -316,7 +316,8 @@ def _safe_url(url: str) -> str:
         return "<malformed url>"
 
 
-def _first_line(e: BaseException) -> str:
+def db_error_line(e: BaseException) -> str:
+    """The first line of a database error's message (the driver's own, without SQL)."""
     orig = getattr(e, "orig", None) or e
     text = str(orig).strip().splitlines()
     return text[0] if text else type(orig).__name__
@@ -390,10 +391,10 @@ def open_database(url: str) -> Engine:
         _upgrade(engine)
     except OperationalError as e:
         engine.dispose()
-        raise StorageError("database-unreachable", f"database unreachable: {shown}: {_first_line(e)}") from None
+        raise StorageError("database-unreachable", f"database unreachable: {shown}: {db_error_line(e)}") from None
     except SQLAlchemyError as e:
         engine.dispose()
-        raise StorageError("migration-failed", f"cannot prepare database {shown}: {_first_line(e)}") from None
+        raise StorageError("migration-failed", f"cannot prepare database {shown}: {db_error_line(e)}") from None
     return engine
 
 
@@ -405,9 +406,9 @@ def transaction(engine: Engine) -> Iterator[Connection]:
         with engine.connect().execution_options(dispatch_write=True) as conn, conn.begin():
             yield conn
     except OperationalError as e:
-        raise StorageError("database-unreachable", f"database unreachable: {_first_line(e)}") from None
+        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}") from None
     except SQLAlchemyError as e:
-        raise StorageError("write-refused", f"the database refused the write: {_first_line(e)}") from None
+        raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}") from None
 
 
 @contextmanager
@@ -417,9 +418,9 @@ def reading(engine: Engine) -> Iterator[Connection]:
         with engine.connect() as conn, conn.begin():
             yield conn
     except OperationalError as e:
-        raise StorageError("database-unreachable", f"database unreachable: {_first_line(e)}") from None
+        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}") from None
     except SQLAlchemyError as e:
-        raise StorageError("read-failed", f"cannot read the database: {_first_line(e)}") from None
+        raise StorageError("read-failed", f"cannot read the database: {db_error_line(e)}") from None
 
 
 def utcnow() -> dt.datetime:

@@ -20,6 +20,7 @@ from scheduler import repository, storage
 from scheduler.calendarfiles import CalendarSet
 from scheduler.cli import cli
 from scheduler.errors import NotFound, ProjectFileError, StorageError
+from scheduler.model import Project
 from scheduler.projectfile import ProjectFile, read_portfolio
 from scheduler.schedule import PortfolioFrame, frame_from_projects, schedule_frame
 
@@ -350,3 +351,20 @@ def test_cli_load_into_an_unreachable_database(tmp_path: Path, portfolio_dir: Pa
     res = _cli(cfg, "load", str(portfolio_dir))
     assert res.exit_code == 3
     assert res.stderr.startswith("error: [database-unreachable] database unreachable")
+
+
+def test_a_write_the_database_refuses_is_a_storage_error(engine: Engine, portfolio_dir: Path,
+                                                         monkeypatch: pytest.MonkeyPatch) -> None:
+    _load(engine, portfolio_dir)
+    before = storage.dump(engine)
+    _edit(portfolio_dir / "GAMMA.toml", 'duration = 25', 'duration = 26')
+    real = repository._children
+
+    def dangling(p: Project, d: repository.DateOut) -> tuple[list[tuple[object, ...]], ...]:
+        ms, ls, fs, im = real(p, d)
+        return ms, [*ls, ("GAMMA", 99, "NOPE", "W", "FS", 0)], fs, im  # a link to no milestone
+
+    monkeypatch.setattr(repository, "_children", dangling)
+    with pytest.raises(StorageError, match="refused the write"):
+        _load(engine, portfolio_dir)
+    assert storage.dump(engine) == before

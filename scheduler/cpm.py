@@ -182,7 +182,9 @@ def compute(net: Network) -> CpmResult:
     pf = np.full(P, NEG, dtype=np.int64)
     if n:
         np.maximum.at(pf, net.project, ef)
-    event = dur == 0
+    # An event prints as a moment only while not started; a started zero-duration milestone prints as
+    # a task (its remaining day), so its deadlines bind like a task's.
+    event = (dur == 0) & (status == NOT_STARTED)
     shift = np.where(event, fin_bound.astype(np.int64), 1)  # deadline index -> LF bound offset
     ub = pf[net.project].copy()
     has_fb = net.finish_by < NONE

@@ -255,7 +255,7 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
     try:
         for f in files:
             try:
-                r = ingest_report(engine, Path(f))
+                r = ingest_report(engine, Path(f), units=config.units or None)  # listed units only
             except DispatchError as e:
                 if e.kind in ("database-unreachable", "write-refused"):
                     raise

@@ -29,7 +29,7 @@ import hashlib
 import math
 import re
 import warnings
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -515,9 +515,17 @@ def parse_report(path: Path) -> ParsedReport:
     return ParsedReport(path, hashlib.sha256(raw).hexdigest(), unit, week, tuple(rows), tuple(numbers))
 
 
+REPORT_DATES = (dt.date(2015, 1, 1), dt.date(2035, 12, 31))
+"""Dates a report may hold: the calendars' years, as the template's date validation says; a date
+outside them would make every later weekly run fail (the calendar cannot count it)."""
+
+
 def _cell_value(col: Column, v: Any, number_format: str) -> Any:
     if col.kind == "date":
-        return _as_date(v)
+        d = _as_date(v)
+        if not REPORT_DATES[0] <= d <= REPORT_DATES[1]:
+            raise ValueError(f"{d} is outside the calendars' years ({REPORT_DATES[0]}..{REPORT_DATES[1]})")
+        return d
     if col.kind == "percent":
         x = _as_number(v, percent_format=number_format.endswith("%"))
         if not 0 <= x <= 100:
@@ -743,10 +751,15 @@ def report_history(source: Engine | Connection, *, week: str | None = None) -> l
                 for h in conn.execute(stmt)]
 
 
-def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None) -> IngestResult:
+def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None,
+                  units: Collection[str] | None = None) -> IngestResult:
     """Validate one filled report against the stored projects (with the earlier reports applied)
-    and store it as the next version, all in one transaction: a refused file stores nothing."""
+    and store it as the next version, all in one transaction: a refused file stores nothing.
+    `units`: the units config.toml lists; a report from any other unit is refused."""
     parsed = parse_report(Path(path))
+    if units is not None and parsed.unit not in units:
+        raise PermissionRefused("unknown-unit", f"unit {parsed.unit} is not listed in config.toml [units]: reports "
+                                "are accepted from listed units only", file=parsed.path, sheet=META_SHEET, cell="B3")
     with transaction(engine) as conn:
         projects = read_projects(conn)
         earlier = load_reports(conn, week_max=parsed.week, exclude=(parsed.unit, parsed.week))

@@ -8,8 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -171,14 +170,14 @@ def write_file(folder: Path, data: str | bytes, suffix: str = ".toml") -> Path:
     return p
 
 
-@dataclass
 class Db:
     """A database holding a good portfolio, an ingested report and a complete weekly run."""
 
-    engine: Engine
-    config: Path
-    folder: Path
-    templates: dict[str, bytes]
+    def __init__(self, engine: Engine, config: Path, folder: Path, templates: dict[str, bytes]) -> None:
+        self.engine, self.config, self.folder, self.templates = engine, config, folder, templates
+
+    def __repr__(self) -> str:
+        return f"Db({self.engine.url})"
 
     def counts(self) -> dict[str, int]:
         with self.engine.connect() as c:
@@ -563,3 +562,259 @@ def test_data_date_outside_the_calendars_refused(tmp_path: Path, date: str) -> N
     line = assert_clean_refusal(run_cli(["schedule", str(path), "--format", "json", "--data-date", date]))
     assert "[date-out-of-range]" in line and date in line
 
+
+
+# -- weekly report sheets --------------------------------------------------------------------------
+# 县发改局's template of 2026-W48 (conftest portfolio): 节点进度 rows 4..7 = ALPHA M0, M2, M3, M4 with
+# G 实际开始, H 实际完成, I 完成百分比; 要素保障 row 4 = BETA F1 with G 办理状态, H 预计批复日期,
+# I 堵点问题; 投资 row 4 = ALPHA with E 本周完成投资.
+
+BASE_UNIT = "县发改局"
+REPORT_TEXT = st.text(st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=12)
+
+
+def _is_date_text(s: str) -> bool:
+    import re
+    m = re.match(r"^\s*(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?\s*$", s)
+    if not m:
+        return False
+    try:
+        dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+    except ValueError:
+        return False
+    return True
+
+
+def _is_number_text(s: str) -> bool:
+    try:
+        float(s.strip().replace(",", "").replace("，", "").rstrip("%").strip())
+    except ValueError:
+        return False
+    return True
+
+
+NOT_A_DATE = st.one_of(REPORT_TEXT.filter(lambda s: s.strip() != "" and not _is_date_text(s)), st.booleans())
+OUTSIDE_CALENDARS = st.one_of(st.dates(max_value=dt.date(2014, 12, 31)), st.dates(min_value=dt.date(2036, 1, 1)),
+                              st.sampled_from([dt.date(1900, 1, 1), dt.date(2999, 1, 1)]))
+BAD_CELLS: dict[str, st.SearchStrategy[Any]] = {
+    "date": st.one_of(NOT_A_DATE, OUTSIDE_CALENDARS,
+                      OUTSIDE_CALENDARS.map(lambda d: d.isoformat())),
+    "percent": st.one_of(REPORT_TEXT.filter(lambda s: s.strip() != "" and not _is_number_text(s)), st.booleans(),
+                         st.floats(max_value=-1e-6, allow_nan=False, allow_infinity=False),
+                         st.floats(min_value=100.000001, allow_nan=False, allow_infinity=False),
+                         st.sampled_from(["nan", "inf", "-inf", "1e308%", "101", "-0.5"])),
+    "status": st.one_of(REPORT_TEXT.filter(lambda s: s.strip() not in ("", "未启动", "办理中", "已批复")),
+                        st.integers(), st.booleans()),
+    "money": st.one_of(REPORT_TEXT.filter(lambda s: s.strip() != "" and not _is_number_text(s)), st.booleans(),
+                       st.floats(max_value=-1e-6, allow_nan=False, allow_infinity=False),
+                       st.sampled_from(["nan", "inf", "-1"])),
+}
+FILL_CELLS = [(MS, c, r, k) for r in range(4, 8) for c, k in (("G", "date"), ("H", "date"), ("I", "percent"))]
+FILL_CELLS += [(FS, "G", 4, "status"), (FS, "H", 4, "date"), (INV, "E", 4, "money")]
+
+
+def workbook(db: Db, unit: str = BASE_UNIT) -> Any:
+    return load_workbook(io.BytesIO(db.templates[unit]))
+
+
+def saved(wb: Any) -> bytes:
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def test_base_report_is_valid_and_stored_once(db: Db, engine: Engine, tmp_path: Path) -> None:
+    """The unmodified template of each mutation's base is accepted (into a copy of the week, then
+    the database is put back so the fixture's dump check still holds)."""
+    path = write_file(tmp_path, db.templates[BASE_UNIT], ".xlsx")
+    before = db.counts()
+    res = run_cli(["ingest", str(path)], db.config)
+    assert res.exit_code == 0, res.stderr
+    assert db.counts()["weekly_reports"] == before["weekly_reports"] + 1
+    with storage.transaction(engine) as c:
+        c.execute(storage.weekly_reports.delete().where(storage.weekly_reports.c.unit == BASE_UNIT))
+    assert db.counts() == before
+
+
+@settings(FUZZ, max_examples=100)
+@given(cell=st.sampled_from(FILL_CELLS), data=st.data())
+def test_wrong_cell_values_refused(db: Db, cell: tuple[str, str, int, str], data: st.DataObject) -> None:
+    sheet, col, row, kind = cell
+    value = data.draw(BAD_CELLS[kind], label="value")
+    wb = workbook(db)
+    wb[sheet][f"{col}{row}"] = value
+    line = db.ingest_refuses(saved(wb), f"{sheet}!{col}{row} = {value!r}")
+    assert f"[{sheet}!{col}{row}]" in line, line
+    assert "project " in line, line
+
+
+@st.composite
+def layout_damage(draw: st.DrawFn) -> tuple[str, Callable[[Any], None]]:
+    """Sheets missing or renamed, headers changed, columns deleted/inserted/swapped, rows shifted,
+    the hidden _meta sheet tampered with."""
+    sheet = draw(st.sampled_from([MS, FS, INV]))
+    case = draw(st.integers(0, 8))
+    n_cols = {MS: 9, FS: 9, INV: 5}[sheet]
+    j = draw(st.integers(1, n_cols))
+    text = draw(REPORT_TEXT)
+    k = draw(st.integers(1, 3))
+
+    def damage(wb: Any) -> None:
+        ws = wb[sheet]
+        if case == 0:
+            del wb[sheet]
+        elif case == 1:
+            ws.title = sheet + "（旧）" * k
+        elif case == 2:
+            if ws.cell(3, j).value == text.strip():
+                ws.cell(3, j).value = text + "x"
+            else:
+                ws.cell(3, j).value = text
+        elif case == 3:
+            ws.delete_cols(j)
+        elif case == 4:
+            ws.insert_cols(j, k)
+        elif case == 5:
+            ws.insert_rows(1, k)
+        elif case == 6:
+            other = j % n_cols + 1
+            for r in range(3, ws.max_row + 1):  # rows 1-2 are merged title and help
+                a, b = ws.cell(r, j).value, ws.cell(r, other).value
+                ws.cell(r, j).value, ws.cell(r, other).value = b, a
+        elif case == 7:
+            ws.cell(3, j).value = None
+        else:
+            meta = wb[META_SHEET]
+            ref, value = [("B1", text), ("B2", 99), ("B3", None), ("B4", text), ("B4", "2026-W60")][j % 5]
+            if ref == "B1" and value == "dispatch-weekly-report":
+                value = "x"
+            meta[ref] = value
+
+    return f"case {case} sheet {sheet} col {j} text {text!r} k {k}", damage
+
+
+@settings(FUZZ, max_examples=60)
+@given(case=layout_damage())
+def test_wrong_sheet_layout_refused(db: Db, case: tuple[str, Callable[[Any], None]]) -> None:
+    what, damage = case
+    wb = workbook(db)
+    damage(wb)
+    line = db.ingest_refuses(saved(wb), what)
+    assert "[bad-layout]" in line or "[bad-week]" in line, line
+
+
+@settings(FUZZ, max_examples=50)
+@given(sheet_row=st.sampled_from([(MS, 4), (MS, 5), (MS, 7), (FS, 4), (INV, 4)]), what=st.sampled_from(
+    ["project", "item", "both", "blank-ids", "duplicate"]),
+       ghost=st.text(alphabet="ABCXYZ0123456789_-", min_size=1, max_size=8).filter(
+           lambda s: s not in ("ALPHA", "BETA", "GAMMA", "M0", "M1", "M2", "M3", "M4", "F1", "F2")))
+def test_unknown_and_missing_ids_refused(db: Db, sheet_row: tuple[str, int], what: str, ghost: str) -> None:
+    sheet, row = sheet_row
+    wb = workbook(db)
+    ws = wb[sheet]
+    if sheet == INV and what in ("item", "both"):
+        what = "project"
+    if what in ("project", "both"):
+        ws[f"A{row}"] = ghost
+    if what in ("item", "both"):
+        ws[f"C{row}"] = ghost
+    if what == "blank-ids":
+        ws[f"A{row}"] = None
+        if sheet != INV:
+            ws[f"C{row}"] = None
+        ws[{MS: "G", FS: "H", INV: "E"}[sheet] + str(row)] = {INV: 5}.get(sheet, dt.datetime(2026, 11, 20))
+    if what == "duplicate":
+        for j in range(1, ws.max_column + 1):
+            ws.cell(ws.max_row + 1 if j == 1 else ws.max_row, j).value = ws.cell(row, j).value
+    line = db.ingest_refuses(saved(wb), f"{sheet} row {row} {what} {ghost}")
+    assert any(k in line for k in ("[unknown-project]", "[unknown-milestone]", "[unknown-factor]",
+                                   "[missing-id]", "[duplicate-row]")), line
+
+
+@settings(FUZZ, max_examples=40)
+@given(data=st.one_of(
+    st.binary(max_size=400),
+    st.binary(max_size=200).map(lambda b: b"PK\x03\x04" + b),
+    st.text(max_size=200).map(lambda s: ("项目编号,节点编号,实际开始\n" + s).encode("utf-8")),
+    st.integers(0, 10**6).map(lambda n: ("cut", n)),
+    st.lists(st.tuples(st.sampled_from(["[Content_Types].xml", "xl/workbook.xml", "a.txt", "xl/worksheets/sheet1.xml"]),
+                       st.binary(max_size=50)), max_size=4, unique_by=lambda f: f[0]).map(
+        lambda files: ("zip", files)),
+))
+def test_non_xlsx_bytes_refused(db: Db, data: Any) -> None:
+    import zipfile
+    if isinstance(data, tuple) and data[0] == "cut":
+        blob = db.templates[BASE_UNIT]
+        data = blob[: data[1] % (len(blob) - 1)]
+    elif isinstance(data, tuple):
+        buf = io.BytesIO()
+        with zipfile.ZipFile(buf, "w") as z:
+            for name, content in data[1]:
+                z.writestr(name, content)
+        data = buf.getvalue()
+    line = db.ingest_refuses(data, f"{len(data)} bytes")
+    assert "[not-xlsx]" in line or "[bad-layout]" in line, line
+
+
+def test_plain_workbook_and_stray_far_cell_refused(db: Db) -> None:
+    """A workbook that is not a dispatch template; a template with a value typed far down."""
+    from openpyxl import Workbook
+    wb = Workbook()
+    assert wb.active is not None
+    wb.active["A1"] = "项目编号"
+    assert "[bad-layout]" in db.ingest_refuses(saved(wb))
+    wb = workbook(db)
+    wb[MS]["G20000"] = "昨天"
+    line = db.ingest_refuses(saved(wb))
+    assert "[missing-id]" in line and "20000]" in line, line
+
+
+@settings(FUZZ, max_examples=30)
+@given(foreign=st.lists(st.sampled_from([(MS, "ALPHA", "M1", "虞公港铁路公司"), (MS, "BETA", "B", "县卫健局"),
+                                         (MS, "GAMMA", "W", "县交通运输局"), (FS, "ALPHA", "F1", "县自然资源局"),
+                                         (FS, "ALPHA", "F2", "县生态环境局"), (INV, "GAMMA", "", "县交通运输局")]),
+                        min_size=1, max_size=4, unique=True),
+       own=st.booleans())
+def test_report_on_another_units_items_refused_and_nothing_stored(
+        db: Db, foreign: list[tuple[str, str, str, str]], own: bool) -> None:
+    """县发改局 reports (possibly valid values on its own rows, plus) rows it does not answer for:
+    refused naming every one and its responsible unit; not even its own rows are stored."""
+    wb = workbook(db)
+    if own:
+        wb[MS]["I6"] = 10  # ALPHA/M3 is its own; with no actual start this alone would be refused later
+        wb[FS]["I4"] = "等待省厅批复"
+    for sheet, pid, item, _unit in foreign:
+        ws = wb[sheet]
+        r = ws.max_row + 1
+        ws[f"A{r}"] = pid
+        if sheet != INV:
+            ws[f"C{r}"] = item
+        ws[{MS: "H", FS: "G", INV: "E"}[sheet] + str(r)] = {MS: dt.datetime(2026, 11, 20), FS: "已批复", INV: 1}[sheet]
+    line = db.ingest_refuses(saved(wb), f"foreign {foreign}")
+    assert "[not-responsible]" in line, line
+    assert f"unit {BASE_UNIT}" in line and f"not responsible for {len(foreign)}" in line, line
+    for _sheet, pid, item, unit in foreign:
+        assert (f"{pid}/{item}" if item else pid) in line and unit in line, line
+
+
+def test_report_from_a_unit_not_in_config_refused(db: Db) -> None:
+    """县生态环境局 answers for ALPHA/F2 but is not listed in config.toml [units]: its report is refused
+    even though every row is its own."""
+    wb = workbook(db, "县生态环境局")
+    wb[FS]["I4"] = "已完成公示"
+    line = db.ingest_refuses(saved(wb), "unlisted unit")
+    assert "县生态环境局" in line and "[unknown-unit]" in line, line
+
+
+def test_every_unit_of_the_sample_portfolio_is_listed_in_config() -> None:
+    """The shipped config.toml lists every unit the projects/ portfolio names (each may report)."""
+    from scheduler.calendarfiles import CalendarSet
+    from scheduler.projectfile import read_portfolio
+
+    config = load_config(REPO / "config.toml")
+    pfs = read_portfolio([config.projects_dir], calendars=CalendarSet(config.calendar_dir))
+    named = {u for pf in pfs for u in pf.project.all_units}
+    assert len(pfs) >= 10 and named
+    missing = sorted(named - set(config.units))
+    assert not missing, f"units named by projects/ but not in config.toml: {missing}"
+    assert all(config.units[u].email for u in named)

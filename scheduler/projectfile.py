@@ -270,19 +270,19 @@ def _project(data: dict[str, Any], default_calendar: str) -> Project:
 
 def _locate(e: ModelError, lines: _Lines, data: dict[str, Any]) -> int | None:
     """The line of the key or table an error is about."""
-    if e.factor is not None:
-        for i, f in enumerate(data.get("factor", []) or []):
-            if isinstance(f, dict) and f.get("id") == e.factor:
-                return lines.find("factor", i, e.key)
-    if e.milestone is not None:
-        for i, m in enumerate(data.get("milestone", []) or []):
-            if isinstance(m, dict) and m.get("id") == e.milestone:
-                line = lines.find("milestone", i, e.key)
-                if e.kind == "duplicate-milestone":  # the second occurrence is the offender
-                    later = [j for j, mm in enumerate(data["milestone"]) if isinstance(mm, dict)
-                             and mm.get("id") == e.milestone]
-                    line = lines.find("milestone", later[-1], e.key)
-                return line
+    for table, kind in (("factor", "missing-factor-id"), ("milestone", "missing-milestone-id")):
+        if e.kind == kind:  # no id to look for: the first table of that kind without a usable one
+            for i, t in enumerate(data.get(table, []) or []):
+                if isinstance(t, dict) and not (isinstance(t.get("id"), str) and t.get("id")):
+                    return lines.find(table, i, e.key)
+    for table, wanted in (("factor", e.factor), ("milestone", e.milestone)):
+        if wanted is None:
+            continue
+        rows = [i for i, t in enumerate(data.get(table, []) or []) if isinstance(t, dict) and t.get("id") == wanted]
+        if rows:
+            # of a duplicate id, the second occurrence is the offender
+            dup = e.kind in ("duplicate-factor", "duplicate-milestone") and len(rows) > 1
+            return lines.find(table, rows[1] if dup else rows[0], e.key)
     if e.kind == "bad-investment":
         return lines.find("investment", 0, e.key)
     return lines.find("project", 0, e.key)

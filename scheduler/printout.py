@@ -5,8 +5,9 @@ its Gantt chart, its milestones). Noto Sans CJK SC embedded, DejaVu Sans as glyp
 
 from __future__ import annotations
 
+import re
 import warnings
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +18,7 @@ from .findings import Light
 from .fonts import cjk_font_path, fallback_font_path
 from .strings import t
 from .views import (
+    Escalation,
     FindingRow,
     GanttRow,
     ProjectView,
@@ -37,8 +39,61 @@ GROUP_FILL: RGB = (242, 244, 248)
 MUTED: RGB = (110, 110, 110)
 MARGIN = 12.0
 BODY_PT = 8.5
+PAD = 1.2
+"""Left and right padding of a table cell, mm."""
 GANTT_ROWS_PER_PAGE = 40
 """A project chart with more milestones is printed over several images of this many rows."""
+
+
+NO_START = set("，。、；：？！）】》」』”’%…,.;:?!)]}")
+"""Characters a line must not start with (Chinese line-breaking rules, 避头)."""
+NO_END = set("（【《「『“‘([{")
+"""Characters a line must not end with (避尾)."""
+_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|\s|[^\s\u2e80-\u9fff\uf900-\ufaff"
+                    r"\uff00-\uffef\u3000-\u303f]+")
+
+
+def break_lines(text: str, width: float, char_width: Callable[[str], float]) -> list[str]:
+    """Greedy line breaking for mixed Chinese and Latin text: between any two CJK characters or at
+    a space, never inside a Latin word, number or date (unless it alone is wider than a line),
+    and no line starts with closing punctuation or ends with an opening bracket. Explicit
+    newlines are kept. fpdf2's CHAR mode splits dates; its WORD mode leaves half-empty lines."""
+    out: list[str] = []
+    for para in text.split("\n"):
+        line: list[str] = []
+        lw = 0.0
+        for tok in _TOKEN.findall(para):
+            tw = sum(char_width(ch) for ch in tok)
+            if lw + tw <= width or (not line and tok.isspace()):
+                line.append(tok)
+                lw += tw
+                continue
+            if tok.isspace():  # a break at a space drops the space
+                out.append("".join(line).rstrip())
+                line, lw = [], 0.0
+                continue
+            carry: list[str] = []
+            if tok[0] in NO_START and len(line) > 1 and not line[-1].isspace():
+                carry.append(line.pop())  # take the character before along: no line starts with "，"
+            while len(line) > 1 and line[-1] in NO_END:
+                carry.insert(0, line.pop())
+            if line:
+                out.append("".join(line).rstrip())
+            line = carry
+            lw = sum(char_width(ch) for t in line for ch in t)
+            if tw > width:  # a Latin run wider than a line: split it by characters
+                for ch in tok:
+                    cw = char_width(ch)
+                    if line and lw + cw > width:
+                        out.append("".join(line))
+                        line, lw = [], 0.0
+                    line.append(ch)
+                    lw += cw
+            else:
+                line.append(tok)
+                lw += tw
+        out.append("".join(line).rstrip())
+    return out
 
 
 class MissingGlyphWarning(UserWarning):
@@ -51,7 +106,10 @@ class _Doc(FPDF):
     def __init__(self, view: WeeklyView) -> None:
         super().__init__(orientation="P", unit="mm", format="A4")
         self.view = view
-        self.lang = view.lang
+        self.ui_lang = view.lang  # not `lang`: FPDF.set_lang() owns that attribute
+        self.current_project = ""
+        """Named in the running head of a project's pages (its tables run over several)."""
+        self._widths: dict[tuple[str, float], dict[str, float]] = {}
         self.set_margins(MARGIN, 16, MARGIN)
         self.set_auto_page_break(True, margin=16)
         self.add_font("cjk", "", str(cjk_font_path()))
@@ -68,8 +126,10 @@ class _Doc(FPDF):
         self.set_font("cjk", size=7.5)
         self.set_text_color(*MUTED)
         self.set_y(7)
-        self.cell(0, 5, t("out.pdf.running_head", self.lang, title=self.view.title,
-                          date=self.view.data_date.isoformat()), align="L")
+        head = t("out.pdf.running_head", self.ui_lang, title=self.view.title, date=self.view.data_date.isoformat())
+        if self.current_project:
+            head += " · " + self.current_project
+        self.cell(0, 5, head, align="L")
         self.set_draw_color(200, 200, 200)
         self.line(MARGIN, 12.5, self.w - MARGIN, 12.5)
         self.set_text_color(0, 0, 0)
@@ -79,13 +139,21 @@ class _Doc(FPDF):
         self.set_y(-11)
         self.set_font("cjk", size=8)
         self.set_text_color(*MUTED)
-        self.cell(0, 5, t("out.pdf.page", self.lang, n=self.page_no(), total="{nb}"), align="C")
+        self.cell(0, 5, t("out.pdf.page", self.ui_lang, n=self.page_no(), total="{nb}"), align="C")
         self.set_text_color(0, 0, 0)
 
     # -- building blocks -----------------------------------------------------------------------
-    @property
-    def wrap(self) -> WrapMode:
-        return WrapMode.CHAR if self.lang == "zh" else WrapMode.WORD
+    def fit(self, text: str, width: float) -> str:
+        """`text` broken into lines of at most `width` mm in the current font (see `break_lines`)."""
+        key = (self.font_family, self.font_size_pt)
+        widths = self._widths.setdefault(key, {})
+
+        def w(ch: str) -> float:
+            if ch not in widths:
+                widths[ch] = self.get_string_width(ch)
+            return widths[ch]
+
+        return "\n".join(break_lines(text, width, w))
 
     def heading(self, text: str, size: float = 13, space: float = 3) -> None:
         """A section heading; starts a new page when fewer than 45 mm are left (no orphan heading)."""
@@ -94,7 +162,7 @@ class _Doc(FPDF):
         self.ln(space)
         self.set_font("cjk", size=size)
         self.set_text_color(20, 45, 95)
-        self.multi_cell(0, size * 0.5, text, wrapmode=self.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.5, self.fit(text, self.epw - 1), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
         self.ln(1.5)
 
@@ -102,7 +170,7 @@ class _Doc(FPDF):
         """A line of muted text."""
         self.set_font("cjk", size=size)
         self.set_text_color(*MUTED)
-        self.multi_cell(0, size * 0.48, text, wrapmode=self.wrap, align="L", new_x=XPos.LMARGIN,
+        self.multi_cell(0, size * 0.48, self.fit(text, self.epw - 1), align="L", new_x=XPos.LMARGIN,
                         new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
 
@@ -118,18 +186,23 @@ class _Doc(FPDF):
         aligns = list(align) if align else ["L"] * len(head)
         with self.table(col_widths=tuple(widths), width=sum(widths), align="L", text_align=tuple(aligns),
                            headings_style=style, repeat_headings=1, line_height=size * 0.48,
-                           wrapmode=self.wrap, padding=(0.9, 1.2), v_align="M") as tab:
+                           wrapmode=WrapMode.WORD, padding=(0.9, PAD), v_align="M") as tab:
             hr = tab.row()
-            for h in head:
-                hr.cell(h, align="C")
+            for h, wd in zip(head, widths, strict=True):
+                hr.cell(self.fit(h, wd - 2 * PAD - 0.6), align="C")
             for r in rows:
                 row = tab.row()
-                for c in r:
+                for c, wd in zip(r, widths, strict=True):
                     if isinstance(c, tuple):
                         row.cell(c[0], style=c[1], align="C")
                     else:
-                        row.cell(str(c))
+                        row.cell(self.fit(str(c), wd - 2 * PAD - 0.6))
         self.ln(2)
+
+
+def by_light(projects: Sequence[ProjectView]) -> list[ProjectView]:
+    """Red projects first, then yellow, then green; the view's order within each light."""
+    return sorted(projects, key=lambda p: -p.light.rank)
 
 
 def light_cell(light: Light, lang: str, size: float = BODY_PT) -> tuple[str, FontFace]:
@@ -147,16 +220,16 @@ def render_printout(view: WeeklyView, path: Path, gantt_images: Mapping[str, Seq
     pdf = _Doc(view)
     lang = view.lang
     _cover(pdf, view)
-    pdf.add_page()
     if portfolio_images:
-        pdf.heading(t("out.pdf.portfolio", lang), space=0)
+        pdf.heading(t("out.pdf.portfolio", lang), space=4)
         for img in portfolio_images:
             _image(pdf, img)
     _red_list(pdf, view)
     _blockers(pdf, view)
     _escalations(pdf, view)
-    for p in view.projects:
+    for p in by_light(view.projects):
         _project(pdf, view, p, gantt_images.get(p.id, ()))
+    pdf.current_project = ""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     pdf.output(str(path))
@@ -174,14 +247,23 @@ def _check_glyphs(pdf: FPDF) -> None:
                       stacklevel=3)
 
 
-def _image(pdf: _Doc, img: Path) -> None:
+def _image_size(pdf: _Doc, img: Path) -> tuple[float, float, int, int]:
+    """(width, height) in mm an image prints at (its own dpi, at most the text width), and pixels."""
     from PIL import Image
 
     with Image.open(img) as im:
         wpx, hpx = im.size
         dpi = im.info.get("dpi", (150, 150))[0] or 150
     w = min(pdf.epw, wpx / float(dpi) * 25.4)
-    h = w * hpx / wpx
+    return w, w * hpx / wpx, wpx, hpx
+
+
+def _image_height(pdf: _Doc, img: Path) -> float:
+    return _image_size(pdf, img)[1]
+
+
+def _image(pdf: _Doc, img: Path) -> None:
+    w, h, wpx, hpx = _image_size(pdf, img)
     room = pdf.h - 16 - pdf.get_y()
     page_room = pdf.h - 16 - 16
     if h > room:
@@ -247,12 +329,13 @@ def _cover(pdf: _Doc, v: WeeklyView) -> None:
             t("out.col.fc_finish", lang), t("out.col.variance", lang), t("out.col.percent", lang),
             t("out.col.light", lang)]
     body = [[p.name, p.lead_unit, p.leader or "—", fmt_date(p.forecast_finish), fmt_int(p.variance, signed=True),
-             fmt_pct(p.percent), light_cell(p.light, lang)] for p in v.projects]
-    pdf.grid(head, body, (52, 30, 36, 21, 15, 16, 16), align=("L", "L", "L", "C", "R", "R", "C"))
+             fmt_pct(p.percent), light_cell(p.light, lang, 8)] for p in by_light(v.projects)]
+    pdf.grid(head, body, (54, 30, 44, 19, 12, 14, 13), size=8, align=("L", "L", "L", "C", "R", "R", "C"))
+    pdf.note(t("out.pdf.overview_legend", lang), size=7)
 
 
 def _none(pdf: _Doc) -> None:
-    pdf.note(t("out.pdf.none", pdf.lang), size=9)
+    pdf.note(t("out.pdf.none", pdf.ui_lang), size=9)
     pdf.ln(2)
 
 
@@ -304,20 +387,30 @@ def _escalations(pdf: _Doc, v: WeeklyView) -> None:
         return
     head = [t("col.project", lang), t("col.lead_unit", lang), t("out.col.leader", lang), t("out.col.matter", lang),
             t("out.col.weeks_red", lang)]
-    rows = [[e.project_name, e.lead_unit, e.leader or "—", e.message, str(e.weeks_red) if e.weeks_red else "—"]
+    rows = [[e.project_name, e.lead_unit, e.leader or "—", _matter(e, lang), str(e.weeks_red) if e.weeks_red else "—"]
             for e in v.escalations]
     pdf.grid(head, rows, (34, 26, 28, 82, 16), align=("L", "L", "L", "L", "C"))
 
 
+def _matter(e: Escalation, lang: str) -> str:
+    """What goes to the county government: the red items one per line (the escalation's own
+    message, which strings them together, is on the project's page)."""
+    if not e.issues:
+        return e.message
+    return "\n".join([t("out.pdf.escalation_head", lang, n=len(e.issues), weeks=e.weeks_red),
+                      *(f"{k}. {msg}" for k, msg in enumerate(e.issues, start=1))])
+
+
 def _project(pdf: _Doc, v: WeeklyView, p: ProjectView, images: Sequence[Path]) -> None:
     lang = v.lang
+    pdf.current_project = f"{p.name}（{p.id}）" if lang == "zh" else f"{p.name} ({p.id})"
     pdf.add_page()
     # title with the light as a coloured box at the right
     y = pdf.get_y()
     pdf.set_font("cjk", size=14)
     pdf.set_text_color(20, 45, 95)
-    pdf.multi_cell(pdf.epw - 24, 7, f"{p.name}（{p.id}）" if lang == "zh" else f"{p.name} ({p.id})",
-                   wrapmode=pdf.wrap, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(pdf.epw - 24, 7, pdf.fit(pdf.current_project, pdf.epw - 25), new_x=XPos.LMARGIN,
+                   new_y=YPos.NEXT)
     after = pdf.get_y()
     pdf.set_text_color(*LIGHT_TEXT[p.light])
     pdf.set_fill_color(*LIGHT_FILL[p.light])
@@ -336,18 +429,25 @@ def _project(pdf: _Doc, v: WeeklyView, p: ProjectView, images: Sequence[Path]) -
         rows.append([a[0], a[1], b[0], b[1]])
     pdf.grid([t("out.col.item", lang), t("out.col.value", lang), t("out.col.item", lang), t("out.col.value", lang)],
               rows, (24, 69, 24, 69), size=8)
+    # the chart right under the facts when it fits there, else the findings first: a table flows
+    # over a page break, an image cannot, so the page is not left half empty
+    first = list(images[:1])
+    if first and _image_height(pdf, first[0]) > pdf.h - 16 - pdf.get_y():
+        first = []
+    for img in first:
+        _image(pdf, img)
     if p.findings:
-        pdf.heading(t("out.pdf.project_findings", lang, n=len(p.findings)), size=10, space=0)
+        pdf.heading(t("out.pdf.project_findings", lang, n=len(p.findings)), size=10, space=1)
         pdf.grid([t("out.col.light", lang), t("out.col.issue", lang), t("col.unit", lang)],
                   [[light_cell(r.light, lang), _issue(r, lang), r.unit or "—"] for r in p.findings],
                   (14, 142, 30), align=("C", "L", "L"))
-    for img in images:
+    for img in images[len(first):]:
         _image(pdf, img)
     pdf.heading(t("out.pdf.milestones", lang), size=10, space=1)
     head = [t("out.col.milestone", lang), t("out.col.bl_start", lang), t("out.col.bl_finish", lang),
             t("out.col.fc_start", lang), t("out.col.fc_finish", lang), t("out.col.variance", lang),
             t("out.col.total_float", lang), t("out.col.percent", lang), t("out.col.light", lang)]
-    pdf.grid(head, [_milestone_row(r, lang) for r in p.milestones], (60, 19, 19, 19, 19, 12, 13, 12, 13),
+    pdf.grid(head, [_milestone_row(r, lang) for r in p.milestones], (58, 19, 19, 19, 19, 12, 13, 14, 13),
               size=7.5, align=("L", "C", "C", "C", "C", "R", "R", "R", "C"))
     pdf.note(t("out.pdf.milestone_legend", lang), size=7)
 

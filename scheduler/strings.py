@@ -301,6 +301,12 @@ STRINGS: dict[str, dict[str, str]] = {
     "out.pdf.notes": {"zh": "说明", "en": "Note"},
     "out.pdf.overview": {"zh": "项目一览", "en": "Projects"},
     "out.pdf.portfolio": {"zh": "项目总览甘特图", "en": "Portfolio Gantt chart"},
+    "out.pdf.overview_legend": {"zh": "按灯色排列（红、黄、绿）。偏差：预计完成较基线完成推迟的工作日数；"
+                                      "完成：形象进度。",
+                                "en": "Red first, then yellow, green. Var.: forecast finish minus baseline finish, "
+                                      "working days; Done: physical progress."},
+    "out.pdf.escalation_head": {"zh": "红灯事项 {n} 项（最长已连续 {weeks} 周）：",
+                                "en": "{n} red items (the longest red for {weeks} weeks):"},
     "out.pdf.red_list": {"zh": "一、红灯清单（按牵头单位）", "en": "1. Red list by lead unit"},
     "out.pdf.red_group": {"zh": "{unit}（{n} 项）　分管县领导：{leaders}",
                           "en": "{unit} ({n}) · county leader: {leaders}"},

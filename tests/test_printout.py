@@ -167,3 +167,22 @@ def test_cli_printout_of_a_stored_run(config_file: Path, portfolio_dir: Path, tm
     assert red and all(squash(f["message"]) in text for f in red)
     res = runner.invoke(cli, [*base, "printout", "--week", "2026-W40"])
     assert res.exit_code == 2 and "no weekly run of 2026-W40" in res.output and "Traceback" not in res.output
+
+
+def test_line_breaking_of_mixed_chinese_and_latin_text() -> None:
+    from scheduler.printout import break_lines
+
+    def one(ch: str) -> float:
+        return 1.0
+
+    # between CJK characters or at spaces; a date stays whole; the space at a break is dropped
+    assert break_lines("基线计划 2026-10-13 完成，至今未完成，已滞后 41 个工作日", 14, one) == [
+        "基线计划", "2026-10-13 完成，", "至今未完成，已滞后 41 个", "工作日"]
+    # no line starts with a comma: the character before it comes along
+    assert break_lines("一二三四五六七八九十，十一", 10, one) == ["一二三四五六七八九", "十，十一"]
+    # no line ends with an opening bracket
+    assert break_lines("一二三四五六七八（九十）", 9, one) == ["一二三四五六七八", "（九十）"]
+    # a Latin run wider than a line is split; newlines are kept; English breaks at spaces
+    assert break_lines("abcdefghijklmnopqrstuvwxyz", 10, one) == ["abcdefghij", "klmnopqrst", "uvwxyz"]
+    assert break_lines("a\nb", 12, one) == ["a", "b"]
+    assert break_lines("red for 3 weeks running", 12, one) == ["red for 3", "weeks", "running"]

@@ -2,8 +2,9 @@
 
 Taking it is an insert-if-absent in its own short transaction (so it works across processes and
 machines sharing a database, SQLite or PostgreSQL); releasing deletes the row only if it is still
-ours (a unique holder token). A lock older than `stale_after` is taken to be left over by a
-crashed run and is broken. A second run refuses with RunLocked, or waits up to `wait` seconds."""
+ours (a unique holder token). A lock older than `stale_after`, or held by a process of this host
+that no longer runs (a run killed half-way), is taken to be left over by a crashed run and is
+broken. A second run refuses with RunLocked, or waits up to `wait` seconds."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, delete, insert, select
@@ -48,6 +50,28 @@ def holder_token() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+def holder_is_dead(holder: str) -> bool:
+    """True when `holder` (host:pid:token) names a process of this host that no longer runs: a run
+    killed (SIGKILL, power loss of a container) never gives its lock back, and waiting STALE_AFTER
+    for it would skip the week. Other hosts' holders are never judged (their pids mean nothing)."""
+    host, _, rest = holder.partition(":")
+    pid_text = rest.partition(":")[0]
+    if host != socket.gethostname() or not pid_text.isdigit() or int(pid_text) == os.getpid():
+        return False
+    pid = int(pid_text)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, another user's: alive
+        return False
+    try:  # a killed child its parent has not reaped yet is a zombie: dead as well
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rpartition(")")[2].split()[:1] in (["Z"], ["X"])
+
+
 def _try_acquire(engine: Engine, name: str, holder: str, stale_after: dt.timedelta,
                  now: dt.datetime) -> tuple[Lock | None, tuple[str, dt.datetime] | None]:
     """One short transaction: take the lock if free or stale. Returns (lock, None) on success,
@@ -58,7 +82,7 @@ def _try_acquire(engine: Engine, name: str, holder: str, stale_after: dt.timedel
         broke = None
         if row is not None:
             since = _aware(row.acquired_at)
-            if now - since < stale_after:
+            if now - since < stale_after and not holder_is_dead(row.holder):
                 return None, (row.holder, since)
             conn.execute(delete(run_lock).where(run_lock.c.name == name, run_lock.c.holder == row.holder))
             broke = row.holder

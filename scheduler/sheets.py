@@ -139,7 +139,7 @@ def _table(wb: Workbook, name: str, view: WeeklyView, cols: Sequence[Column], it
                                        horizontal="left" if isinstance(v, str) else "center")
             if c.wrap and isinstance(v, str):
                 lines = max(lines, _lines(v, c.width))
-        ws.row_dimensions[i].height = max(16.0, 15.0 * lines)
+        ws.row_dimensions[i].height = min(409.0, max(16.0, 15.0 * lines))  # Excel caps rows at 409 pt
     last = get_column_letter(len(cols))
     ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{max(HEADER_ROW + len(items), HEADER_ROW)}"
     ws.freeze_panes = f"A{HEADER_ROW + 1}"

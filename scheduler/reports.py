@@ -684,9 +684,20 @@ def _row_dict(report_id: int, seq: int, row: ReportRow) -> dict[str, Any]:
             "expected": row.expected, "blocker": row.blocker}
 
 
+def _lock_unit_week(conn: Connection, unit: str, week: str) -> None:
+    """Serialize the versioning of one (unit, week) until the caller's transaction ends: two files
+    of the same unit ingested at once would both read version n and one insert of n+1 would fail.
+    PostgreSQL: a transaction-scoped advisory lock; SQLite's BEGIN IMMEDIATE already serializes."""
+    if conn.dialect.name == "postgresql":
+        key = int.from_bytes(hashlib.sha256(f"weekly_reports:{unit}:{week}".encode()).digest()[:8], "big",
+                             signed=True)
+        conn.execute(select(func.pg_advisory_xact_lock(key)))
+
+
 def store_report(conn: Connection, report: ParsedReport, *, now: dt.datetime | None = None) -> IngestResult:
     """Insert a validated report as the next version of its unit and week (inside the caller's
     transaction); the same file as the latest version again stores nothing."""
+    _lock_unit_week(conn, report.unit, report.week)
     wr = weekly_reports.c
     latest = conn.execute(select(wr.id, wr.version, wr.digest)
                           .where(wr.unit == report.unit, wr.week == report.week)

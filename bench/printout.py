@@ -4,7 +4,10 @@ the charts (PNG + SVG) and the findings sheet — and print the seconds. Target:
     .venv/bin/python bench/printout.py [--synthetic] [--keep DIR]
 
 Uses projects/ (scheduled as the plan for the baseline, then at the demo data date 2026-11-23, and
-checked) when it loads; else, or with --synthetic, 14 made-up projects of 15 milestones."""
+checked) when it loads; else, or with --synthetic, 14 made-up projects of 15 milestones.
+`write_s` is wall time; the machine's load average is printed beside it (other work on the same
+cores slows it). `--workers 1` renders everything in this process and also reports its CPU time
+(the work itself, independent of load); with worker processes their CPU time is not visible here."""
 
 from __future__ import annotations
 
@@ -12,6 +15,7 @@ import argparse
 import datetime as dt
 import os
 import resource
+import subprocess
 import sys
 import tempfile
 import time
@@ -61,6 +65,18 @@ def _cpu() -> float:
     return a.ru_utime + a.ru_stime + b.ru_utime + b.ru_stime
 
 
+def _pages(pdf: Path) -> int | None:
+    """Pages of the PDF (pdfinfo, from poppler-utils), None without it."""
+    try:
+        out = subprocess.run(["pdfinfo", str(pdf)], check=True, capture_output=True, text=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    for line in out.splitlines():
+        if line.startswith("Pages:"):
+            return int(line.split()[1])
+    return None
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic", action="store_true", help="made-up projects instead of projects/")
@@ -102,9 +118,14 @@ def main() -> int:
         print(f"{source}: {rows} milestones, {len(findings)} findings, {len(files)} files")
         print(f"schedule + check {t1 - t0:6.2f} s")
         print(f"build view       {t2 - t1:6.2f} s")
-        print(f"write outputs    {t3 - t2:6.2f} s  (PDF + {len(files) - 2} charts + xlsx; CPU {cpu:.2f} s in all "
-              f"processes, load average {os.getloadavg()[0]:.1f})")
+        cpu_note = f"CPU {cpu:.2f} s" if args.workers == 1 else "charts in worker processes"
+        print(f"write outputs    {t3 - t2:6.2f} s  (PDF + {len(files) - 2} charts + xlsx; {cpu_note}; "
+              f"load average {os.getloadavg()[0]:.1f})")
         print(f"total            {t3 - t0:6.2f} s")
+        pages = _pages(files[0])
+        print(f"printout projects={len(projects)} milestones={rows} findings={len(findings)} pages={pages} "
+              f"files={len(files)} write_s={t3 - t2:.2f} cpu_s={f'{cpu:.2f}' if args.workers == 1 else 'na'} "
+              f"load={os.getloadavg()[0]:.1f}")
     return 0
 
 

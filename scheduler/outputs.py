@@ -71,6 +71,16 @@ def _result(f: Future[Rendered], seen: set[str]) -> list[Path]:
     return files
 
 
+def _context() -> multiprocessing.context.BaseContext:
+    """Workers forked from a fork server that has already imported the charts (and stays up for
+    the next run): never forked from this process, which may have threads (the weekly service)."""
+    if "forkserver" in multiprocessing.get_all_start_methods():
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(["scheduler.charts"])
+        return ctx
+    return multiprocessing.get_context("spawn")
+
+
 class _Inline(Executor):
     """Runs each job at once in this process (small weeks, or workers=1)."""
 
@@ -121,8 +131,7 @@ def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calen
                 charts += [(key, pm, [Path(tmp) / f"{stem}_p{k}.png"], False) for k, pm in enumerate(pages, 1)]
         n = workers if workers is not None else (min(2, os.cpu_count() or 1) if len(charts) >= PARALLEL_FROM
                                                  else 1)
-        pool: Executor = ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) if n > 1 \
-            else _Inline()
+        pool: Executor = ProcessPoolExecutor(n, mp_context=_context()) if n > 1 else _Inline()
         seen: set[str] = set()
         with pool:
             jobs: dict[str, list[Future[Rendered]]] = {}

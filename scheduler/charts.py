@@ -120,7 +120,7 @@ def build_figure(model: GanttModel, cal: Calendar | None, lang: str, width_in: f
     if cal is not None:
         for a, b, name in holiday_spans(cal, model.start, model.end):
             ax.axvspan(_x(a), _x(b) + 1, color=HOLIDAY, alpha=0.7, lw=0, zorder=0)
-            if name and (b - a).days >= 4:
+            if name:
                 ax.text(_x(a) + ((b - a).days + 1) / 2, -0.5 - TOP_STRIP / 2, t(f"out.gantt.holiday.{name}", lang),
                         ha="center", va="center", fontsize=6.5, color="#555555", zorder=6)
 

@@ -3,9 +3,12 @@
 The pure heart of the scheduler (shared/spec/project-files.md, "Scheduling semantics"). The input
 is a `Network` of numpy columns — one row per milestone of every project, one per link — already
 turned into working-day indexes of each project's own calendar. Milestones are processed by
-topological level (Kahn's algorithm, one numpy step per level): every level's links are reduced
-with `maximum.reduceat` (forward) and `minimum.reduceat` (backward), so the Python loop runs over
-the graph's depth, never over milestones.
+topological level (Kahn's algorithm, one numpy step per level, O(links) in all): every level's links
+are reduced with `maximum.reduceat` (forward) and `minimum.reduceat` (backward), so the Python loop
+runs over the graph's depth, never over milestones. Links are grouped by successor and by
+predecessor once (compressed-row order, no 64-bit key sort), every per-link constant is computed
+once, and early (ES, EF) and late (LS, LF) indexes are kept interleaved in one array so that the
+bound a link puts on a milestone is a single gather.
 """
 
 from __future__ import annotations
@@ -82,109 +85,185 @@ class CpmResult:
     level: IntArray
 
 
-def topological_levels(n: int, pred: IntArray, succ: IntArray) -> IntArray:
-    """Longest-path level of each node from the sources (Kahn's algorithm, a numpy step per level).
+def _expand(starts: IntArray, counts: IntArray) -> IntArray:
+    """The ranges starts[i] .. starts[i] + counts[i] - 1, concatenated."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.cumsum(counts) - counts
+    return np.repeat(starts - offsets, counts) + np.arange(total, dtype=np.int64)
 
-    Raises CycleError (without names: the loader names cycles) if the graph is not acyclic."""
+
+def _csr(keys: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Links grouped by `keys` (stable): group i is perm[ptr[i]:ptr[i + 1]]. Free when the keys are
+    already sorted, as a frame's successors are."""
+    if keys.size > 1 and bool((keys[1:] < keys[:-1]).any()):
+        perm = np.argsort(keys, kind="stable").astype(np.int64)
+    else:
+        perm = np.arange(keys.size, dtype=np.int64)
+    ptr = np.zeros(n + 1, dtype=np.int64)
+    if keys.size:
+        np.cumsum(np.bincount(keys, minlength=n), out=ptr[1:])
+    return perm, ptr
+
+
+def _levels(n: int, succ: IntArray, out_perm: IntArray, out_ptr: IntArray, indeg: IntArray) -> IntArray:
+    """Longest-path level of each node from the sources: Kahn's algorithm, one numpy step per level,
+    each costing only the links leaving that level."""
     level = np.zeros(n, dtype=np.int64)
     if n == 0:
         return level
-    indeg = np.bincount(succ, minlength=n).astype(np.int64)
-    order = np.argsort(pred, kind="stable")
-    out_succ = succ[order]
-    ptr = np.searchsorted(pred[order], np.arange(n + 1))
-    frontier = np.flatnonzero(indeg == 0)
+    remaining = indeg.copy()
+    out_succ = succ[out_perm]
+    stamp = np.zeros(n, dtype=np.int64)
+    frontier = np.flatnonzero(remaining == 0)
     visited = 0
     lvl = 0
     while frontier.size:
         level[frontier] = lvl
         visited += frontier.size
-        starts = ptr[frontier]
-        counts = ptr[frontier + 1] - starts
-        total = int(counts.sum())
-        if total == 0:
+        targets = out_succ[_expand(out_ptr[frontier], out_ptr[frontier + 1] - out_ptr[frontier])]
+        if targets.size == 0:
             break
-        offsets = np.repeat(starts - (np.cumsum(counts) - counts), counts) + np.arange(total)
-        targets = out_succ[offsets]
-        indeg -= np.bincount(targets, minlength=n)
-        cand = np.unique(targets)
-        frontier = cand[indeg[cand] == 0]
+        np.subtract.at(remaining, targets, 1)
+        ready = targets[remaining[targets] == 0]
+        # keep one occurrence of each node: whichever duplicate's write wins, exactly one matches
+        pos = np.arange(ready.size, dtype=np.int64)
+        stamp[ready] = pos
+        frontier = ready[stamp[ready] == pos]
         lvl += 1
     if visited < n:
-        stuck = np.flatnonzero(indeg > 0)
+        stuck = np.flatnonzero(remaining > 0)
         raise CycleError("the milestone graph has a cycle", cycle=[str(i) for i in stuck[:10]])
     return level
 
 
-def _segments(keys: IntArray) -> IntArray:
-    """Start positions of runs of equal values in a sorted key array."""
-    if keys.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    return np.flatnonzero(np.concatenate(([True], keys[1:] != keys[:-1]))).astype(np.int64)
+def topological_levels(n: int, pred: IntArray, succ: IntArray) -> IntArray:
+    """Longest-path level of each node from the sources (Kahn's algorithm, a numpy step per level).
+
+    Raises CycleError (without names: the loader names cycles) if the graph is not acyclic."""
+    out_perm, out_ptr = _csr(pred, n)
+    indeg = np.bincount(succ, minlength=n).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
+    return _levels(n, succ, out_perm, out_ptr, indeg)
+
+
+@dataclass(frozen=True, slots=True)
+class _ByLevel:
+    """Links grouped by one end (`node`, the nodes that have such links, in level order), each
+    node's links contiguous: node k's links are link[seg[k]:seg[k + 1]]; the nodes of level L are
+    node[lvl[L]:lvl[L + 1]]."""
+
+    node: IntArray
+    seg: IntArray
+    link: IntArray
+    lvl: IntArray
+
+    def level(self, lvl: int) -> tuple[int, int, int, int]:
+        """(first node, end node, first link, end link) of level `lvl`."""
+        a, b = int(self.lvl[lvl]), int(self.lvl[lvl + 1])
+        return a, b, int(self.seg[a]), int(self.seg[b])
+
+
+def _by_level(node_order: IntArray, level: IntArray, perm: IntArray, ptr: IntArray,
+              max_level: int) -> _ByLevel:
+    deg = ptr[1:] - ptr[:-1]
+    node = node_order[deg[node_order] > 0]
+    cnt = deg[node]
+    seg = np.zeros(node.size + 1, dtype=np.int64)
+    np.cumsum(cnt, out=seg[1:])
+    link = perm[_expand(ptr[node], cnt)]
+    lvl = np.searchsorted(level[node], np.arange(max_level + 2)).astype(np.int64)
+    return _ByLevel(node, seg, link, lvl)
 
 
 def compute(net: Network) -> CpmResult:
-    """Run the forward and backward passes and the floats exactly as the spec defines them."""
+    """Run the forward and backward passes and the floats exactly as the spec defines them.
+
+    Finished milestones are fixed by their actual dates: their links to unfinished successors are
+    folded once into constant bounds, and the passes run level by level over the links between
+    unfinished milestones only (`level` is the level in that graph)."""
     n = net.n
     dur, status = net.duration, net.status
     pred, succ, ltype, lag = net.pred, net.succ, net.ltype, net.lag
     finished = status == FINISHED
     started = status == STARTED
-    level = topological_levels(n, pred, succ)
+    not_started = status == NOT_STARTED
+    from_finish = (ltype == FS) | (ltype == FF)  # the link starts from its predecessor's finish
+    to_finish = (ltype == FF) | (ltype == SF)  # the link bounds its successor's finish
+
+    # t2[2i] = ES(i), t2[2i + 1] = EF(i): a link's bound is t2[2 * pred + from_finish] + lag
+    t2 = np.empty(2 * n, dtype=np.int64)
+    t2[0::2] = np.where(finished | started, net.actual_es, 0)
+    t2[1::2] = net.actual_ef
+    es_lb = net.es_lb.copy()
+    ef_lb = np.full(n, NEG, dtype=np.int64)  # FF/SF bounds of started milestones from finished ones
+    active_succ = ~finished[succ]
+    fixed = finished[pred] & active_succ
+    if fixed.any():
+        fp, fs, fl = pred[fixed], succ[fixed], lag[fixed]
+        bound = t2[2 * fp + from_finish[fixed]] + fl
+        to_f = to_finish[fixed]
+        ns = not_started[fs]
+        np.maximum.at(es_lb, fs[ns], (bound - np.where(to_f, dur[fs], 0))[ns])
+        sf = started[fs] & to_f
+        np.maximum.at(ef_lb, fs[sf], bound[sf])
+    core = ~finished[pred] & active_succ
+    c_pred, c_succ, c_type, c_lag = pred[core], succ[core], ltype[core], lag[core]
+    c_from, c_to = from_finish[core], to_finish[core]
+
+    in_perm, in_ptr = _csr(c_succ, n)
+    out_perm, out_ptr = _csr(c_pred, n)
+    level = _levels(n, c_succ, out_perm, out_ptr, in_ptr[1:] - in_ptr[:-1])
     max_level = int(level.max()) if n else -1
+    small = level.astype(np.int16) if max_level < np.iinfo(np.int16).max else level
+    node_order = np.argsort(small, kind="stable").astype(np.int64)  # radix sort on int16
 
-    # --- forward pass: links grouped by the level of their successor, then by successor ------
-    es = np.where(status == NOT_STARTED, net.es_lb, net.actual_es).astype(np.int64)
+    # --- forward pass: links grouped by successor, successors by level ----------------------
     resume = np.where(started, net.resume_lb, 0).astype(np.int64)
-    ef = np.where(finished, net.actual_ef, np.where(started, resume + net.remaining, es + dur)).astype(np.int64)
-    fin_bound = np.zeros(n, dtype=np.bool_)
-
-    fkey = level[succ] * max(n, 1) + succ
-    forder = np.argsort(fkey, kind="stable")
-    f_pred, f_succ, f_type, f_lag = pred[forder], succ[forder], ltype[forder], lag[forder]
-    f_seg = _segments(f_succ)
-    f_lvl_ptr = np.searchsorted(level[f_succ], np.arange(max_level + 2))
-    f_seg_ptr = np.searchsorted(f_seg, f_lvl_ptr)
-    is_finish_type = (f_type == FF) | (f_type == SF)
-    from_finish = (f_type == FS) | (f_type == FF)
-
+    t2[0::2] = np.where(not_started, es_lb, t2[0::2])
+    t2[1::2] = np.where(not_started, es_lb + dur,
+                        np.where(started, np.maximum(resume + net.remaining, ef_lb), t2[1::2]))
+    # not started successors: ES = max(lower bound, each link's bound on ES)
+    fw = _by_level(node_order[not_started[node_order]], level, in_perm, in_ptr, max_level)
+    f_src = 2 * c_pred[fw.link] + c_from[fw.link]
+    f_add = c_lag[fw.link] - np.where(c_to[fw.link], dur[c_succ[fw.link]], 0)  # EF bound -> ES - d
+    n_es2, n_lb, n_dur = 2 * fw.node, es_lb[fw.node], dur[fw.node]
+    # started successors: R = max(data date, FS bounds); EF = max(R + r, FF/SF bounds)
+    sw = _by_level(node_order[started[node_order]], level, in_perm, in_ptr, max_level)
+    s_src = 2 * c_pred[sw.link] + c_from[sw.link]
+    s_lag = c_lag[sw.link]
+    s_resume = c_type[sw.link] == FS
+    s_finish = c_to[sw.link]
     for lvl in range(1, max_level + 1):
-        a, b = int(f_lvl_ptr[lvl]), int(f_lvl_ptr[lvl + 1])
-        if a == b:
-            continue
-        sl = slice(a, b)
-        p, s, t = f_pred[sl], f_succ[sl], f_type[sl]
-        base = np.where(from_finish[sl], ef[p], es[p]) + f_lag[sl]
-        es_c = base - np.where(is_finish_type[sl], dur[s], 0)
-        r_c = np.where((t == FS) & (status[p] != FINISHED), base, NEG)
-        ef_c = np.where(is_finish_type[sl], base, NEG)
-        seg = f_seg[f_seg_ptr[lvl]:f_seg_ptr[lvl + 1]] - a
-        u = s[seg]
-        es_max = np.maximum.reduceat(es_c, seg)
-        st = status[u]
-        ns = st == NOT_STARTED
-        un = u[ns]
-        es[un] = np.maximum(net.es_lb[un], es_max[ns])
-        ef[un] = es[un] + dur[un]
-        sd = st == STARTED
-        if sd.any():
-            us = u[sd]
-            r_max = np.maximum.reduceat(r_c, seg)[sd]
-            ef_max = np.maximum.reduceat(ef_c, seg)[sd]
+        a, b, la, lb = fw.level(lvl)
+        if a < b:
+            es_max = np.maximum.reduceat(t2[f_src[la:lb]] + f_add[la:lb], fw.seg[a:b] - la)
+            new = np.maximum(n_lb[a:b], es_max)
+            t2[n_es2[a:b]] = new
+            t2[n_es2[a:b] + 1] = new + n_dur[a:b]
+        a, b, la, lb = sw.level(lvl)
+        if a < b:
+            us = sw.node[a:b]
+            seg = sw.seg[a:b] - la
+            base = t2[s_src[la:lb]] + s_lag[la:lb]
+            r_max = np.maximum.reduceat(np.where(s_resume[la:lb], base, NEG), seg)
+            e_max = np.maximum.reduceat(np.where(s_finish[la:lb], base, NEG), seg)
             resume[us] = np.maximum(net.resume_lb[us], r_max)
-            ef[us] = np.maximum(resume[us] + net.remaining[us], ef_max)
-        # events reached by a predecessor's finish (an FS/FF bound equal to ES)
-        hit = (from_finish[sl] & (es_c == es[s]) & (status[s] == NOT_STARTED)).astype(np.int8)
-        fin_bound[u] = np.maximum.reduceat(hit, seg).astype(np.bool_)
+            t2[2 * us + 1] = np.maximum(np.maximum(resume[us] + net.remaining[us], e_max), ef_lb[us])
+    es = t2[0::2].copy()
+    ef = t2[1::2].copy()
+    # events reached by a predecessor's finish (an FS/FF bound equal to ES)
+    event = (dur == 0) & not_started  # prints as a moment; a started one prints as a task
+    ev = from_finish & event[succ]
+    hit = np.flatnonzero(ev)[t2[2 * pred[ev] + 1] + lag[ev] == es[succ[ev]]]
+    fin_bound = np.zeros(n, dtype=np.bool_)
+    fin_bound[succ[hit]] = True
 
-    # --- backward pass: links grouped by the level of their predecessor ---------------------
+    # --- backward pass: links grouped by predecessor, predecessors by level -----------------
     P = max(net.n_projects, 1)
     pf = np.full(P, NEG, dtype=np.int64)
     if n:
         np.maximum.at(pf, net.project, ef)
-    # An event prints as a moment only while not started; a started zero-duration milestone prints as
-    # a task (its remaining day), so its deadlines bind like a task's.
-    event = (dur == 0) & (status == NOT_STARTED)
     shift = np.where(event, fin_bound.astype(np.int64), 1)  # deadline index -> LF bound offset
     ub = pf[net.project].copy()
     has_fb = net.finish_by < NONE
@@ -192,55 +271,48 @@ def compute(net: Network) -> CpmResult:
     # start_by binds started milestones too: the spec keeps their LF "as usual" (LF <= start_by + d).
     has_sb = net.start_by < NONE
     ub = np.where(has_sb, np.minimum(ub, net.start_by + np.where(event, shift, dur)), ub)
-    lf = ub.copy()
-
-    bkey = level[pred] * max(n, 1) + pred
-    border = np.argsort(bkey, kind="stable")
-    b_pred, b_succ, b_type, b_lag = pred[border], succ[border], ltype[border], lag[border]
-    b_seg = _segments(b_pred)
-    b_lvl_ptr = np.searchsorted(level[b_pred], np.arange(max_level + 2))
-    b_seg_ptr = np.searchsorted(b_seg, b_lvl_ptr)
-    s_status = status[b_succ]
-
+    # tl[2i] = LS(i), tl[2i + 1] = LF(i); a link's bound on its predecessor's LF is
+    # tl[b_src] + b_add: not started successor FS: LS(s) - L, SS: LS(s) - L + d, FF: LF(s) - L,
+    # SF: LF(s) - L + d; started FS: LF(s) - r(s) - L, FF: LF(s) - L; otherwise none.
+    tl = np.empty(2 * n, dtype=np.int64)
+    tl[1::2] = ub
+    tl[0::2] = ub - dur
+    bw = _by_level(node_order, level, out_perm, out_ptr, max_level)
+    b_pred, b_succ, b_type, b_lag = c_pred[bw.link], c_succ[bw.link], c_type[bw.link], c_lag[bw.link]
+    s_started = started[b_succ]
+    b_src = np.where(s_started, 2 * b_succ + 1, 2 * b_succ + c_to[bw.link])
+    b_add = -b_lag + np.where((b_type == SS) | (b_type == SF), dur[b_pred], 0)
+    b_add = np.where(s_started, np.select([b_type == FS, b_type == FF],
+                                          [-net.remaining[b_succ] - b_lag, -b_lag], NONE), b_add)
+    n_lf2 = 2 * bw.node + 1
+    n_ub, n_durb = ub[bw.node], dur[bw.node]
     for lvl in range(max_level - 1, -1, -1):
-        a, b = int(b_lvl_ptr[lvl]), int(b_lvl_ptr[lvl + 1])
+        a, b, la, lb = bw.level(lvl)
         if a == b:
             continue
-        sl = slice(a, b)
-        p, s, t, lg, ss = b_pred[sl], b_succ[sl], b_type[sl], b_lag[sl], s_status[sl]
-        lf_s = lf[s]
-        ls_s = lf_s - dur[s]
-        bound_ns = np.select(
-            [t == FS, t == SS, t == FF],
-            [ls_s - lg, ls_s - lg + dur[p], lf_s - lg],
-            lf_s - lg + dur[p],
-        )
-        bound_st = np.select([t == FS, t == FF], [lf_s - net.remaining[s] - lg, lf_s - lg], NONE)
-        bound = np.where(ss == NOT_STARTED, bound_ns, np.where(ss == STARTED, bound_st, NONE))
-        seg = b_seg[b_seg_ptr[lvl]:b_seg_ptr[lvl + 1]] - a
-        u = p[seg]
-        lf[u] = np.minimum(ub[u], np.minimum.reduceat(bound, seg))
+        bound = tl[b_src[la:lb]] + b_add[la:lb]
+        lfu = np.minimum(n_ub[a:b], np.minimum.reduceat(bound, bw.seg[a:b] - la))
+        tl[n_lf2[a:b]] = lfu
+        tl[n_lf2[a:b] - 1] = lfu - n_durb[a:b]
 
-    lf = np.where(finished, ef, lf)
-    ls = np.where(finished | started, np.where(finished, es, lf - dur), lf - dur)
+    lf = np.where(finished, ef, tl[1::2])
+    ls = np.where(finished, es, lf - dur)
     total_float = lf - ef
     critical = (total_float <= 0) & ~finished
 
     # --- free float: slack of every outgoing link before it drives its successor -------------
-    s_st = status[succ]
-    slack_ns = np.select(
-        [ltype == FS, ltype == SS, ltype == FF],
-        [es[succ] - ef[pred] - lag, es[succ] - es[pred] - lag, ef[succ] - ef[pred] - lag],
-        ef[succ] - es[pred] - lag,
-    )
-    slack_st = np.select([ltype == FS, ltype == FF],
-                         [resume[succ] - ef[pred] - lag, ef[succ] - ef[pred] - lag], NONE)
-    slack = np.where(s_st == NOT_STARTED, slack_ns, np.where(s_st == STARTED, slack_st, NONE))
+    # not started successor: (ES or EF of the successor) - (ES or EF of the predecessor) - L;
+    # started: FS measured to its resume point R, FF as usual, SS/SF none; finished: none (those
+    # links are not in the core; nor are links from finished milestones, which have no floats).
+    s_st = started[c_succ]
+    reach = np.where(s_st & (c_type == FS), resume[c_succ], t2[2 * c_succ + c_to])
+    slack = reach - t2[2 * c_pred + c_from] - c_lag
+    slack = np.where(s_st & ((c_type == SS) | (c_type == SF)), NONE, slack)
     free = pf[net.project] - ef
     if slack.size:
-        np.minimum.at(free, pred, slack)
+        np.minimum.at(free, c_pred, slack)
     free_float = np.maximum(free, 0)
 
     return CpmResult(es=es, ef=ef, ls=ls, lf=lf, total_float=total_float, free_float=free_float,
-                     critical=critical, fin_bound=fin_bound & event, resume=resume, finished=finished,
+                     critical=critical, fin_bound=fin_bound, resume=resume, finished=finished,
                      project_finish=pf, level=level)

@@ -104,6 +104,12 @@ def load_config(explicit: str | Path | None = None) -> Config:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
             raise ConfigError("toml-syntax", str(e), file=path, line=getattr(e, "lineno", None)) from None
+        except RecursionError:
+            raise ConfigError("toml-syntax", "arrays or tables nested too deeply", file=path) from None
+        except UnicodeDecodeError as e:
+            raise ConfigError("encoding", f"not UTF-8 text (byte {e.start})", file=path) from None
+        except OSError as e:
+            raise ConfigError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
     paths = _section(data, "paths", path)
     data_dir = base / paths.get("data_dir", "var")
     url = os.environ.get(ENV_DB) or _section(data, "database", path).get("url") or ""

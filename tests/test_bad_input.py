@@ -825,3 +825,12 @@ def test_every_unit_of_the_sample_portfolio_is_listed_in_config() -> None:
     missing = sorted(named - set(config.units))
     assert not missing, f"units named by projects/ but not in config.toml: {missing}"
     assert all(config.units[u].email for u in named)
+
+
+@pytest.mark.parametrize("data", [b"a = " + b"[" * 3000 + b"]" * 3000 + b"\n", b'language = "\xff"\n',
+                                  b"[paths\n", b"\x00\x01\x02"])
+def test_broken_config_refused_in_one_line(tmp_path: Path, data: bytes) -> None:
+    """config.toml itself broken (nested too deeply, not UTF-8, bad TOML): one line, exit 2."""
+    cfg = write_file(tmp_path, data)
+    line = assert_clean_refusal(run_cli(["validate", str(REPO / "projects")], cfg))
+    assert str(cfg) in line and ("[toml-syntax]" in line or "[encoding]" in line), line

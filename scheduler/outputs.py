@@ -3,7 +3,8 @@ a Gantt chart per project and one for the portfolio (PNG + SVG), the findings wo
 weekly runner calls `write_outputs` at the end of every run; `dispatch printout` calls it too.
 
 Charts are independent of each other, so a sample-size week renders them in worker processes
-(spawned, never forked: the weekly service has threads) while this process lays out the PDF."""
+(forked from a fork server, never from this process: the weekly service has threads) while this
+process lays out the PDF."""
 
 from __future__ import annotations
 
@@ -50,7 +51,7 @@ def gantt_stem(project_id: str) -> str:
     return f"gantt_{_SAFE.sub('_', project_id)}"
 
 
-Rendered = tuple[list[Path], list[str]]
+Rendered = tuple[list[Path], list[tuple[type[Warning], str]]]
 
 
 def _render(model: GanttModel, cal: Calendar | None, lang: str, files: list[Path]) -> Rendered:
@@ -59,15 +60,15 @@ def _render(model: GanttModel, cal: Calendar | None, lang: str, files: list[Path
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = render_gantt(model, cal, lang, files)
-    return out, [str(w.message) for w in caught]
+    return out, [(w.category, str(w.message)) for w in caught]
 
 
 def _result(f: Future[Rendered], seen: set[str]) -> list[Path]:
-    files, messages = f.result()
-    for m in messages:
-        if m not in seen:
-            seen.add(m)
-            warnings.warn(m, UserWarning, stacklevel=3)
+    files, caught = f.result()
+    for category, message in caught:
+        if message not in seen:
+            seen.add(message)
+            warnings.warn(message, category, stacklevel=3)
     return files
 
 

@@ -1,0 +1,29 @@
+"""The weekly-run benchmark runs end to end on a tiny portfolio and ends with its machine-readable
+line (no timing is asserted: only that every figure is there and consistent)."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+from scheduler.config import REPO_ROOT
+
+LAST = re.compile(r"^weekly_run milestones=(\d+) total_s=(\d+\.\d+) peak_mb=(\d+\.\d+) cpm_s=(\d+\.\d+) "
+                  r"networkx_cpm_s=(\d+\.\d+) speedup=(\d+\.\d+|inf)$")
+
+
+def test_bench_runs_and_prints_the_summary_line() -> None:
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "bench" / "weekly_run.py"), "--projects", "20",
+                           "--milestones", "30"], capture_output=True, text=True, timeout=240, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    m = LAST.match(lines[-1])
+    assert m, lines[-1]
+    assert int(m.group(1)) == 20 * 30
+    total, peak, cpm_s, nx_s = (float(m.group(i)) for i in (2, 3, 4, 5))
+    assert total > 0 and peak > 0 and nx_s > 0
+    if cpm_s > 0 and m.group(6) != "inf":
+        assert abs(float(m.group(6)) - nx_s / cpm_s) <= 0.1 * nx_s / cpm_s + 0.1
+    # the engine and the naive networkx CPM agreed on the plan, or the bench would have stopped
+    assert any("same ES/EF/LF on the plan" in ln for ln in lines)

@@ -125,7 +125,13 @@ def load_config(explicit: str | Path | None = None) -> Config:
         email = u.get("email", [])
         if isinstance(email, str):
             email = [email]
-        units[name] = Unit(name, tuple(email), u.get("webhook"))
+        if not isinstance(email, list) or not all(isinstance(a, str) for a in email):
+            raise ConfigError("bad-config", f"[units.\"{name}\"] email must be an address or a list of them",
+                              file=path)
+        webhook = u.get("webhook")
+        if webhook is not None and not isinstance(webhook, str):
+            raise ConfigError("bad-config", f"[units.\"{name}\"] webhook must be a URL", file=path)
+        units[name] = Unit(name, tuple(email), webhook)
     try:
         return Config(
             path=path,
@@ -143,5 +149,5 @@ def load_config(explicit: str | Path | None = None) -> Config:
             units=units,
             language=data.get("language", "zh"),
         )
-    except TypeError as e:
+    except (TypeError, ValueError) as e:
         raise ConfigError("bad-config", f"unknown or malformed setting: {e}", file=path) from None

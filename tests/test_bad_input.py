@@ -834,3 +834,11 @@ def test_broken_config_refused_in_one_line(tmp_path: Path, data: bytes) -> None:
     cfg = write_file(tmp_path, data)
     line = assert_clean_refusal(run_cli(["validate", str(REPO / "projects")], cfg))
     assert str(cfg) in line and ("[toml-syntax]" in line or "[encoding]" in line), line
+
+
+@pytest.mark.parametrize("text", ['[units."县水利局"]\nemail = 5\n', '[units."县水利局"]\nwebhook = [1]\n',
+                                  '[weekly]\nmisfire_grace_seconds = "a"\n', "[check]\nno_such = 1\n"])
+def test_malformed_config_values_refused_in_one_line(tmp_path: Path, text: str) -> None:
+    cfg = write_file(tmp_path, text)
+    line = assert_clean_refusal(run_cli(["validate", str(REPO / "projects")], cfg))
+    assert str(cfg) in line and "[bad-config]" in line, line

@@ -10,6 +10,7 @@ import datetime as dt
 import re
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -107,3 +108,18 @@ def test_engine_matches_reference(case: tuple[list[Project], dt.date | None]) ->
             assert gm == wm, f"project {wp['id']} milestone {wm['id']}"
         assert gp == wp
     assert engine_warnings(got) == want["warnings"]
+
+
+def test_sample_portfolio_matches_reference() -> None:
+    """The county's sample portfolio (projects/), at the demo data date and as the plan."""
+    from scheduler.projectfile import read_portfolio
+
+    folder = REPO_ROOT / "projects"
+    if not any(folder.glob("*.toml")):
+        pytest.skip("no sample portfolio")
+    ps = [pf.project for pf in read_portfolio([folder], calendars=CALS)]
+    for dd in (dt.date(2026, 11, 23), None):
+        got = schedule_projects(ps, {n: CALS[n] for n in NAMES}, dd).to_json()
+        want = reference_schedule(ps, WORKDAYS, dd, PROVISIONAL)
+        assert got["projects"] == want["projects"]
+        assert engine_warnings(got) == want["warnings"]

@@ -8,7 +8,8 @@ are reduced with `maximum.reduceat` (forward) and `minimum.reduceat` (backward),
 runs over the graph's depth, never over milestones. Links are grouped by successor and by
 predecessor once (compressed-row order, no 64-bit key sort), every per-link constant is computed
 once, and early (ES, EF) and late (LS, LF) indexes are kept interleaved in one array so that the
-bound a link puts on a milestone is a single gather.
+bound a link puts on a milestone is a single gather. Finished milestones are fixed by their actual
+dates, so at a data date only the links between unfinished milestones go through the levels.
 """
 
 from __future__ import annotations
@@ -69,7 +70,7 @@ class CpmResult:
 
     Event nodes with `fin_bound` are reached at the end of day ES-1 (printing shifts by one).
     `resume` is R for started milestones. Floats of finished milestones are meaningless (masked
-    by `finished`)."""
+    by `finished`). `level` is each milestone's topological level among the unfinished ones."""
 
     es: IntArray
     ef: IntArray
@@ -208,8 +209,13 @@ def compute(net: Network) -> CpmResult:
         sf = started[fs] & to_f
         np.maximum.at(ef_lb, fs[sf], bound[sf])
     core = ~finished[pred] & active_succ
-    c_pred, c_succ, c_type, c_lag = pred[core], succ[core], ltype[core], lag[core]
-    c_from, c_to = from_finish[core], to_finish[core]
+    if bool(core.all()):  # the plan: nothing finished
+        c_pred, c_succ, c_type, c_lag, c_from, c_to = pred, succ, ltype, lag, from_finish, to_finish
+    else:
+        c_pred, c_succ, c_type, c_lag = pred[core], succ[core], ltype[core], lag[core]
+        c_from, c_to = from_finish[core], to_finish[core]
+    c_src = 2 * c_pred + c_from  # where a link's bound comes from in t2
+    c_dst = 2 * c_succ + c_to  # what it bounds in t2 (and, backward, where its bound comes from in tl)
 
     in_perm, in_ptr = _csr(c_succ, n)
     out_perm, out_ptr = _csr(c_pred, n)
@@ -225,12 +231,12 @@ def compute(net: Network) -> CpmResult:
                         np.where(started, np.maximum(resume + net.remaining, ef_lb), t2[1::2]))
     # not started successors: ES = max(lower bound, each link's bound on ES)
     fw = _by_level(node_order[not_started[node_order]], level, in_perm, in_ptr, max_level)
-    f_src = 2 * c_pred[fw.link] + c_from[fw.link]
-    f_add = c_lag[fw.link] - np.where(c_to[fw.link], dur[c_succ[fw.link]], 0)  # EF bound -> ES - d
+    f_src = c_src[fw.link]
+    f_add = (c_lag - np.where(c_to, dur[c_succ], 0))[fw.link]  # a bound on EF is one on ES + d
     n_es2, n_lb, n_dur = 2 * fw.node, es_lb[fw.node], dur[fw.node]
     # started successors: R = max(data date, FS bounds); EF = max(R + r, FF/SF bounds)
     sw = _by_level(node_order[started[node_order]], level, in_perm, in_ptr, max_level)
-    s_src = 2 * c_pred[sw.link] + c_from[sw.link]
+    s_src = c_src[sw.link]
     s_lag = c_lag[sw.link]
     s_resume = c_type[sw.link] == FS
     s_finish = c_to[sw.link]
@@ -278,12 +284,14 @@ def compute(net: Network) -> CpmResult:
     tl[1::2] = ub
     tl[0::2] = ub - dur
     bw = _by_level(node_order, level, out_perm, out_ptr, max_level)
-    b_pred, b_succ, b_type, b_lag = c_pred[bw.link], c_succ[bw.link], c_type[bw.link], c_lag[bw.link]
-    s_started = started[b_succ]
-    b_src = np.where(s_started, 2 * b_succ + 1, 2 * b_succ + c_to[bw.link])
-    b_add = -b_lag + np.where((b_type == SS) | (b_type == SF), dur[b_pred], 0)
-    b_add = np.where(s_started, np.select([b_type == FS, b_type == FF],
-                                          [-net.remaining[b_succ] - b_lag, -b_lag], NONE), b_add)
+    b_src = c_dst.copy()
+    b_add = -c_lag + np.where((c_type == SS) | (c_type == SF), dur[c_pred], 0)
+    to_started = np.flatnonzero(started[c_succ])
+    if to_started.size:
+        st_s, st_t, st_l = c_succ[to_started], c_type[to_started], c_lag[to_started]
+        b_src[to_started] = 2 * st_s + 1
+        b_add[to_started] = np.select([st_t == FS, st_t == FF], [-net.remaining[st_s] - st_l, -st_l], NONE)
+    b_src, b_add = b_src[bw.link], b_add[bw.link]
     n_lf2 = 2 * bw.node + 1
     n_ub, n_durb = ub[bw.node], dur[bw.node]
     for lvl in range(max_level - 1, -1, -1):
@@ -304,10 +312,12 @@ def compute(net: Network) -> CpmResult:
     # not started successor: (ES or EF of the successor) - (ES or EF of the predecessor) - L;
     # started: FS measured to its resume point R, FF as usual, SS/SF none; finished: none (those
     # links are not in the core; nor are links from finished milestones, which have no floats).
-    s_st = started[c_succ]
-    reach = np.where(s_st & (c_type == FS), resume[c_succ], t2[2 * c_succ + c_to])
-    slack = reach - t2[2 * c_pred + c_from] - c_lag
-    slack = np.where(s_st & ((c_type == SS) | (c_type == SF)), NONE, slack)
+    slack = t2[c_dst] - t2[c_src] - c_lag
+    if to_started.size:
+        st_s, st_t = c_succ[to_started], c_type[to_started]
+        reach = np.where(st_t == FS, resume[st_s], t2[c_dst[to_started]])
+        slack[to_started] = np.where((st_t == SS) | (st_t == SF), NONE,
+                                     reach - t2[c_src[to_started]] - c_lag[to_started])
     free = pf[net.project] - ef
     if slack.size:
         np.minimum.at(free, c_pred, slack)

@@ -89,7 +89,7 @@ def generate(n_projects: int, n_milestones: int, seed: int, data_date: dt.date) 
         lag = np.where(rng.random(3 * M) < 0.75, 0, rng.integers(1, 6, 3 * M))
         k = 0
         # a rough plan date per milestone, for plausible progress at the data date
-        plan = start + (np.arange(M) * 2) * day
+        plan = [start + 2 * j * day for j in range(M)]
         ms = []
         for j in range(M):
             preds = rng.choice(np.arange(max(0, j - 8), j), size=min(int(n_pred[j]), j), replace=False) \

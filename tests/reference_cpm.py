@@ -171,7 +171,7 @@ def schedule_project(p: Project, cal: WorkDays, data_date: dt.date | None) -> di
         LF[mid] = lf
         LS[mid] = lf - d
 
-    out = []
+    out: list[dict[str, Any]] = []
     for m in p.milestones:  # file order
         mid = m.id
         st = status[mid]
@@ -208,10 +208,10 @@ def schedule_project(p: Project, cal: WorkDays, data_date: dt.date | None) -> di
         out.append({"id": mid, "early_start": es_d, "early_finish": ef_d, "late_start": ls_d,
                     "late_finish": lf_d, "total_float": tf, "free_float": max(free, 0),
                     "critical": tf <= 0})
-    finish = max(r["early_finish"] for r in out)
+    finish: dt.date = max(r["early_finish"] for r in out)
     for r in out:
-        for k in ("early_start", "early_finish", "late_start", "late_finish"):
-            r[k] = r[k].isoformat()
+        for key in ("early_start", "early_finish", "late_start", "late_finish"):
+            r[key] = r[key].isoformat()
     return {"id": p.id, "finish": finish.isoformat(), "calendar": p.calendar, "milestones": out}
 
 

@@ -50,7 +50,7 @@ def projects(draw: st.DrawFn, pid: str, data_day: int) -> Project:
     ms = []
     for j in range(n):
         d = durations[j]
-        opt = {}
+        opt: dict[str, Any] = {}
         if draw(st.integers(0, 4)) == 0:
             opt["not_before"] = day(start + draw(st.integers(-5, 60)))
         if draw(st.integers(0, 3)) == 0:

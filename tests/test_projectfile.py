@@ -277,7 +277,7 @@ def test_validate_shows_one_line_per_bad_file(tmp_path: Path) -> None:
     folder = tmp_path / "projects"
     folder.mkdir()
     write(folder, GOOD, "a_good.toml")
-    bad = {
+    bad: dict[str, str | bytes] = {
         "b_cycle.toml": add_after(10, 'after = ["M2"]').replace('"P1"', '"P2"'),
         "c_syntax.toml": edit(15, "duration = = 3"),
         "d_encoding.toml": GOOD.replace('"P1"', '"P3"').encode("utf-8") + b"# \xff\xfe\n",

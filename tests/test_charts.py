@@ -83,7 +83,7 @@ def test_sixty_milestones_stay_readable() -> None:
         ax = fig.axes[0]
         labels = ax.get_yticklabels()
         assert fig.get_size_inches()[1] == pytest.approx(figure_height(60)) and figure_height(60) > 60 * 0.3
-        assert all(lab.get_fontsize() >= 8 for lab in labels)
+        assert all(float(lab.get_fontsize()) >= 8 for lab in labels)
         boxes = [lab.get_window_extent(renderer) for lab in labels]
         for upper, lower in itertools.pairwise(boxes):  # rows run downwards: no two labels overlap
             assert upper.y0 >= lower.y1 - 0.5

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import openpyxl
@@ -57,7 +58,9 @@ def test_blockers_by_kind_and_light_fills(book: openpyxl.Workbook) -> None:
     ws = book["要素保障"]
     b = rows(ws)
     assert [r["要素类别"] for r in b] == ["用地", "用林", "环评"]
-    assert b[0]["堵点问题"] == "林地指标不足，需省厅调剂" and b[0]["需具备日期"].date().isoformat() == "2026-05-24"  # type: ignore[union-attr]
+    needed = b[0]["需具备日期"]
+    assert isinstance(needed, dt.datetime) and needed.date() == dt.date(2026, 5, 24)
+    assert b[0]["堵点问题"] == "林地指标不足，需省厅调剂"
     light_col = [c.value for c in ws[HEADER_ROW]].index("灯色") + 1
     cell = ws.cell(HEADER_ROW + 1, light_col)
     assert cell.value == "红" and cell.fill.fgColor.rgb.endswith(LIGHT_FILL[Light.RED])

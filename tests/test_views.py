@@ -45,8 +45,9 @@ def test_missing_summary_keys_fall_back_to_the_projects() -> None:
     # lights missing: the worst light of the project's findings (HOSPITAL has none: green)
     assert [p.light for p in bare.projects] == [Light.RED, Light.RED, Light.GREEN]
     # investment: the sum of RAIL's and LINE's 序时 figures (HOSPITAL has no plan)
-    rail = investment_to_date(sv.RAIL.investment, sv.D)  # type: ignore[arg-type]
-    line = investment_to_date(sv.LINE.investment, sv.D)  # type: ignore[arg-type]
+    assert sv.RAIL.investment is not None and sv.LINE.investment is not None
+    rail = investment_to_date(sv.RAIL.investment, sv.D)
+    line = investment_to_date(sv.LINE.investment, sv.D)
     assert bare.glance.investment.plan_to_date == pytest.approx(rail.plan_to_date + line.plan_to_date)
     # completed = every month reported through November: RAIL 3257+1804+...+3120 = 45067, LINE 400+...+300 = 4300
     assert bare.glance.investment.completed == pytest.approx(45067 + 4300)

@@ -26,7 +26,7 @@ from .views import (
     fmt_date,
     fmt_int,
     fmt_pct,
-    fmt_wan,
+    glance_rows,
     kind_label,
     project_facts,
 )
@@ -307,20 +307,7 @@ def _cover(pdf: _Doc, v: WeeklyView) -> None:
     pdf.set_text_color(0, 0, 0)
     pdf.set_fill_color(255, 255, 255)
     pdf.set_xy(pdf.l_margin, y + 17)
-    inv = g.investment
-    rows = [
-        (t("out.glance.projects", lang), t("out.glance.projects.value", lang, n=g.projects, red=g.red,
-                                           yellow=g.yellow, green=g.green)),
-        (t("out.glance.annual", lang), fmt_wan(inv.annual_plan)),
-        (t("out.glance.plan_to_date", lang), fmt_wan(inv.plan_to_date)),
-        (t("out.glance.completed", lang), t("out.glance.completed.value", lang, done=fmt_wan(inv.completed),
-                                            pct=fmt_pct(inv.percent_of_plan), annual=fmt_pct(inv.percent_of_annual))),
-        (t("out.glance.changes", lang), t("out.glance.changes.value", lang, new=fmt_int(g.new),
-                                          resolved=fmt_int(g.resolved), persisting=fmt_int(g.persisting))),
-        (t("out.glance.findings", lang), t("out.glance.findings.value", lang, n=g.findings, red=g.red_findings)),
-        (t("out.glance.blockers", lang), str(g.blockers)),
-        (t("out.glance.escalations", lang), str(g.escalations)),
-    ]
+    rows = glance_rows(v)
     pdf.grid([t("out.col.item", lang), t("out.col.value", lang)], rows, (60, pdf.epw - 60), size=10)
     if v.notes:
         pdf.note(t("out.pdf.notes", lang) + "\n" + "\n".join(v.notes))

@@ -29,8 +29,7 @@ import hashlib
 import math
 import re
 import warnings
-from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -646,15 +645,6 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
 # -- storing and reading reports --------------------------------------------------------------------
 
 
-@contextmanager
-def _conn(source: Engine | Connection) -> Iterator[Connection]:
-    """The caller's connection (its snapshot), or a read transaction on an engine."""
-    if isinstance(source, Connection):
-        yield source
-    else:
-        with reading(source) as conn:
-            yield conn
-
 
 @dataclass(frozen=True, slots=True)
 class IngestResult:
@@ -739,7 +729,7 @@ def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, w
     stmt = (select(weekly_reports).join(sub, and_(wr.unit == sub.c.unit, wr.week == sub.c.week,
                                                   wr.version == sub.c.version))
             .order_by(wr.week, wr.unit))
-    with _conn(source) as conn:
+    with reading(source) as conn:
         heads = [h for h in conn.execute(stmt) if exclude is None or (h.unit, h.week) != tuple(exclude)]
         rows: dict[int, list[ReportRow]] = {h.id: [] for h in heads}
         if heads:
@@ -764,7 +754,7 @@ def report_history(source: Engine | Connection, *, week: str | None = None) -> l
     stmt = select(weekly_reports).order_by(wr.week, wr.unit, wr.version)
     if week is not None:
         stmt = stmt.where(wr.week == normalize_week(week))
-    with _conn(source) as conn:
+    with reading(source) as conn:
         return [StoredReport(h.id, h.unit, h.week, h.version, h.filename, h.digest, h.received_at)
                 for h in conn.execute(stmt)]
 

@@ -98,15 +98,6 @@ class ProjectSummary:
     loaded_at: dt.datetime
 
 
-@contextmanager
-def _conn(source: Engine | Connection) -> Iterator[Connection]:
-    """Reuse a caller's connection (its snapshot), or open a read transaction on an engine."""
-    if isinstance(source, Connection):
-        yield source
-    else:
-        with reading(source) as conn:
-            yield conn
-
 
 def _pg(conn: Connection) -> bool:
     return conn.dialect.name == "postgresql"
@@ -378,13 +369,13 @@ def _read_projects(conn: Connection, ids: Sequence[str] | None) -> list[Project]
 def read_projects(source: Engine | Connection, ids: Sequence[str] | None = None) -> list[Project]:
     """The stored projects (all, or those of `ids`) as model Projects ordered by id, investment
     plan included; pass a Connection to read inside the caller's snapshot."""
-    with _conn(source) as conn:
+    with reading(source) as conn:
         return _read_projects(conn, ids)
 
 
 def project_summaries(source: Engine | Connection) -> list[ProjectSummary]:
     """Every stored project with its milestone and factor counts and current baseline version."""
-    with _conn(source) as conn:
+    with reading(source) as conn:
         nm: dict[str, int] = {r[0]: r[1] for r in conn.execute(
             select(milestones.c.project_id, func.count()).group_by(milestones.c.project_id))}
         nf: dict[str, int] = {r[0]: r[1] for r in conn.execute(
@@ -447,7 +438,7 @@ def load_frame(source: Engine | Connection,
     schedule.frame_from_projects would build (projects by id, milestones in file order), read
     column-wise from SQL in one snapshot without building model objects (`frame.projects` stays
     empty), and the current baseline of each row."""
-    with _conn(source) as conn, _gc_paused():
+    with reading(source) as conn, _gc_paused():
         def o(col: ColumnElement[Any]) -> ColumnElement[int]:
             return _ordinal(conn, col)
 

@@ -18,7 +18,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from .findings import Light
 from .strings import t
-from .views import Blocker, Escalation, FindingRow, WeeklyView, fmt_int, fmt_pct, fmt_wan, kind_label
+from .views import Blocker, Escalation, FindingRow, WeeklyView, glance_rows, kind_label
 
 LIGHT_FILL = {Light.RED: "E04B45", Light.YELLOW: "F6C430", Light.GREEN: "4CA04C"}
 LIGHT_FONT = {Light.RED: "FFFFFF", Light.YELLOW: "2A1E00", Light.GREEN: "FFFFFF"}
@@ -162,23 +162,13 @@ def _lines(text: str, width: float) -> int:
 
 def _about(wb: Workbook, view: WeeklyView) -> None:
     lang = view.lang
-    g = view.glance
-    inv = g.investment
     ws = wb.create_sheet(t("out.sheet.about", lang))
     ws.cell(1, 1, view.title).font = Font(size=13, bold=True, color="14305F")
     rows: list[tuple[str, Cell]] = [
         (t("out.sheet.week", lang), view.week),
         (t("out.sheet.data_date", lang), view.data_date),
         (t("out.sheet.generated", lang), view.generated_at.strftime("%Y-%m-%d %H:%M")),
-        (t("out.glance.projects", lang), t("out.glance.projects.value", lang, n=g.projects, red=g.red,
-                                           yellow=g.yellow, green=g.green)),
-        (t("out.glance.annual", lang), fmt_wan(inv.annual_plan)),
-        (t("out.glance.plan_to_date", lang), fmt_wan(inv.plan_to_date)),
-        (t("out.glance.completed", lang), t("out.glance.completed.value", lang, done=fmt_wan(inv.completed),
-                                            pct=fmt_pct(inv.percent_of_plan), annual=fmt_pct(inv.percent_of_annual))),
-        (t("out.glance.changes", lang), t("out.glance.changes.value", lang, new=fmt_int(g.new),
-                                          resolved=fmt_int(g.resolved), persisting=fmt_int(g.persisting))),
-        (t("out.glance.findings", lang), t("out.glance.findings.value", lang, n=g.findings, red=g.red_findings)),
+        *glance_rows(view),
     ]
     rows += [(t("out.pdf.notes", lang), n) for n in view.notes]
     for i, (k, v) in enumerate(rows, start=3):

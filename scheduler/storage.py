@@ -412,8 +412,13 @@ def transaction(engine: Engine) -> Iterator[Connection]:
 
 
 @contextmanager
-def reading(engine: Engine) -> Iterator[Connection]:
-    """One read-only snapshot (a deferred transaction); database errors become StorageError."""
+def reading(engine: Engine | Connection) -> Iterator[Connection]:
+    """One read-only snapshot (a deferred transaction); database errors become StorageError.
+
+    Given a Connection, reuses it as it is (the caller's transaction and snapshot)."""
+    if isinstance(engine, Connection):
+        yield engine
+        return
     try:
         with engine.connect() as conn, conn.begin():
             yield conn

@@ -283,6 +283,25 @@ def kind_label(kind: FindingKind, lang: str) -> str:
     return t(f"kind.{kind.value}", lang)
 
 
+def glance_rows(view: WeeklyView) -> list[tuple[str, str]]:
+    """The portfolio at a glance as (label, value) pairs, the same on the cover and in the sheet."""
+    lang, g = view.lang, view.glance
+    inv = g.investment
+    return [
+        (t("out.glance.projects", lang), t("out.glance.projects.value", lang, n=g.projects, red=g.red,
+                                           yellow=g.yellow, green=g.green)),
+        (t("out.glance.annual", lang), fmt_wan(inv.annual_plan)),
+        (t("out.glance.plan_to_date", lang), fmt_wan(inv.plan_to_date)),
+        (t("out.glance.completed", lang), t("out.glance.completed.value", lang, done=fmt_wan(inv.completed),
+                                            pct=fmt_pct(inv.percent_of_plan), annual=fmt_pct(inv.percent_of_annual))),
+        (t("out.glance.changes", lang), t("out.glance.changes.value", lang, new=fmt_int(g.new),
+                                          resolved=fmt_int(g.resolved), persisting=fmt_int(g.persisting))),
+        (t("out.glance.findings", lang), t("out.glance.findings.value", lang, n=g.findings, red=g.red_findings)),
+        (t("out.glance.blockers", lang), str(g.blockers)),
+        (t("out.glance.escalations", lang), str(g.escalations)),
+    ]
+
+
 def project_facts(p: ProjectView, lang: str) -> list[tuple[str, str]]:
     """The key facts of a project page as (label, value) pairs, in reading order."""
     inv = p.investment

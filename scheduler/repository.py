@@ -339,14 +339,8 @@ def _read_projects(conn: Connection, ids: Sequence[str] | None) -> list[Project]
         after: dict[str, list[Link]] = {}
         for r in ls.get(h.id, []):
             after.setdefault(r.succ_id, []).append(Link(r.pred_id, LinkType(r.type), r.lag))
-        inv = None
-        if h.investment_total is not None:
-            months = im.get(h.id, [])
-            inv = InvestmentPlan(
-                total=h.investment_total, year=h.investment_year, annual_plan=h.investment_annual_plan,
-                plan={r.month: r.planned for r in months if r.planned is not None},
-                completed={r.month: r.completed for r in months if r.completed is not None},
-            )
+        inv = _investment(h.investment_total, h.investment_year, h.investment_annual_plan,
+                          [(r.month, r.planned, r.completed) for r in im.get(h.id, [])])
         out.append(Project(
             id=h.id, name=h.name, lead_unit=h.lead_unit, start=h.start, calendar=h.calendar,
             milestones=tuple(
@@ -409,11 +403,18 @@ def _gc_paused() -> Iterator[None]:
 def _fetch(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
     """All rows of a Core select as plain DBAPI tuples (no Row objects, no result processing:
     every column is computed in SQL as the plain value wanted)."""
+    return [row for chunk in _fetch_chunks(conn, stmt) for row in chunk]
+
+
+def _fetch_chunks(conn: Connection, stmt: Select[Any], size: int = 32_768) -> Iterator[list[tuple[Any, ...]]]:
+    """The rows of a Core select as plain DBAPI tuples, `size` at a time: a caller that turns each
+    chunk into columns never holds the tuples of a whole large table."""
     sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
     cur = conn.connection.cursor()
     try:
         cur.execute(sql)
-        return list(cur.fetchall())
+        while rows := cur.fetchmany(size):
+            yield list(rows)
     finally:
         cur.close()
 
@@ -432,56 +433,101 @@ def _per_project(counts: list[tuple[Any, ...]], p_ids: tuple[Any, ...]) -> IntAr
     return np.repeat(np.arange(len(p_ids), dtype=np.int64), [int(got.get(p, 0)) for p in p_ids])
 
 
+def _investment(total: float | None, year: int | None, annual: float | None,
+                months: Sequence[tuple[Any, ...]]) -> InvestmentPlan | None:
+    """A project's InvestmentPlan from its `projects` columns and its (month, planned, completed)
+    rows; None when it states none."""
+    if total is None:
+        return None
+    return InvestmentPlan(total=total, year=year, annual_plan=annual,  # type: ignore[arg-type]
+                          plan={r[0]: r[1] for r in months if r[1] is not None},
+                          completed={r[0]: r[2] for r in months if r[2] is not None})
+
+
+class _Interned:
+    """One str object per distinct value: milestone ids and names repeat across projects (M1,
+    开工 …), and half a million copies of the same few strings would cost tens of MB."""
+
+    def __init__(self) -> None:
+        self._seen: dict[Any, Any] = {}
+
+    def extend(self, out: list[Any], values: tuple[Any, ...]) -> None:
+        out.extend(map(self._seen.setdefault, values, values))
+
+
 def load_frame(source: Engine | Connection,
                ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
     """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
-    schedule.frame_from_projects would build (projects by id, milestones in file order), read
-    column-wise from SQL in one snapshot without building model objects (`frame.projects` stays
-    empty), and the current baseline of each row."""
+    schedule.frame_from_projects would build (projects by id, milestones in file order), the
+    weekly check's columns included, read column-wise from SQL in one snapshot without building
+    model objects (`frame.projects` stays empty; only the few InvestmentPlans are built), and the
+    current baseline of each row. Large tables are read in chunks straight into numpy arrays."""
     with reading(source) as conn, _gc_paused():
         def o(col: ColumnElement[Any]) -> ColumnElement[int]:
             return _ordinal(conn, col)
 
+        def where(stmt: Select[Any], col: ColumnElement[Any]) -> Select[Any]:
+            return _where_ids(stmt, col, ids)
+
         def q(stmt: Select[Any], col: ColumnElement[Any]) -> list[tuple[Any, ...]]:
-            return _fetch(conn, _where_ids(stmt, col, ids))
+            return _fetch(conn, where(stmt, col))
 
         def counts(table: Any) -> list[tuple[Any, ...]]:
             return q(select(table.c.project_id, func.count()).group_by(table.c.project_id), table.c.project_id)
 
-        p_ids, p_cal, p_start, p_ver = _cols(q(
-            select(projects.c.id, projects.c.calendar, o(projects.c.start), func.coalesce(baselines.c.version, 0))
-            .outerjoin(baselines, and_(baselines.c.project_id == projects.c.id, baselines.c.current))
-            .order_by(_key(conn, projects.c.id)), projects.c.id), 4)
-        m, lc, f, b = milestones.c, links.c, factors.c, baseline_milestones.c
+        pr = projects.c
+        (p_ids, p_cal, p_start, p_ver, p_lead, p_leader, p_total, p_year,
+         p_annual) = _cols(q(
+            select(pr.id, pr.calendar, o(pr.start), func.coalesce(baselines.c.version, 0), pr.lead_unit,
+                   pr.leader, pr.investment_total, pr.investment_year, pr.investment_annual_plan)
+            .outerjoin(baselines, and_(baselines.c.project_id == pr.id, baselines.c.current))
+            .order_by(_key(conn, pr.id)), pr.id), 9)
+        m, lc, f, b, im = milestones.c, links.c, factors.c, baseline_milestones.c, investment_months.c
         m_project = _per_project(counts(milestones), p_ids)
         l_project = _per_project(counts(links), p_ids)
-        cur = baselines.alias("cur")
-        mcols = _cols(q(
-            select(m.id, m.duration, o(m.not_before), o(m.start_by), o(m.finish_by), o(m.actual_start),
-                   o(m.actual_finish), m.percent, o(b.start), o(b.finish))
-            .outerjoin(cur, and_(cur.c.project_id == m.project_id, cur.c.current))
-            .outerjoin(baseline_milestones, and_(b.project_id == m.project_id, b.version == cur.c.version,
-                                                 b.milestone_id == m.id))
-            .order_by(_key(conn, m.project_id), m.seq), m.project_id), 10)
-        ltype = case(dict(cpm.LINK_CODES), value=lc.type, else_=-1)
-        lcols = _cols(q(select(lc.pred_id, lc.succ_id, ltype, lc.lag)
-                        .order_by(_key(conn, lc.project_id), lc.seq), lc.project_id), 4)
-        hcols = _cols(q(select(f.project_id, f.milestone_id, func.max(o(f.expected)))
-                        .where(f.status != _APPROVED, f.expected.is_not(None))
-                        .group_by(f.project_id, f.milestone_id), f.project_id), 3)
-
-        n = len(mcols[0])
-        if m_project.size != n or l_project.size != len(lcols[0]):
-            raise StorageError("inconsistent-read", "milestone or link counts changed while reading")
+        n, nl = int(m_project.size), int(l_project.size)
         pindex = {pid: i for i, pid in enumerate(p_ids)}
+
+        # milestones, chunk by chunk into preallocated columns
+        strs = _Interned()
+        m_ids: list[str] = []
+        m_names: list[str] = []
+        m_units: list[str | None] = []
+        icols = [np.zeros(n, dtype=np.int64) for _ in range(8)]  # duration, 5 dates, baseline start, finish
+        fcols = [np.zeros(n, dtype=np.float64) for _ in range(2)]  # percent, weight (NULL -> nan)
+        cur = baselines.alias("cur")
+        at = 0
+        for chunk in _fetch_chunks(conn, where(
+                select(m.id, m.name, m.unit, m.duration, o(m.not_before), o(m.start_by), o(m.finish_by),
+                       o(m.actual_start), o(m.actual_finish), o(b.start), o(b.finish), m.percent, m.weight)
+                .outerjoin(cur, and_(cur.c.project_id == m.project_id, cur.c.current))
+                .outerjoin(baseline_milestones, and_(b.project_id == m.project_id, b.version == cur.c.version,
+                                                     b.milestone_id == m.id))
+                .order_by(_key(conn, m.project_id), m.seq), m.project_id)):
+            k = len(chunk)
+            if at + k > n:
+                raise StorageError("inconsistent-read", "milestone counts changed while reading")
+            c = list(zip(*chunk, strict=True))
+            strs.extend(m_ids, c[0])
+            strs.extend(m_names, c[1])
+            strs.extend(m_units, c[2])
+            for j in range(8):
+                icols[j][at:at + k] = c[3 + j]
+            for j in range(2):
+                fcols[j][at:at + k] = np.array(c[11 + j], dtype=np.float64)
+            at += k
+        if at != n:
+            raise StorageError("inconsistent-read", "milestone counts changed while reading")
+
         # (project, milestone id) -> frame row, vectorized: each distinct id string gets a code,
         # project * K + code is a unique integer key, found with one binary search per column
         code: dict[str, int] = {}
-        m_code = np.fromiter(map(code.setdefault, mcols[0], range(n)), dtype=np.int64, count=n)
+        m_code = np.fromiter(map(code.setdefault, m_ids, range(n)), dtype=np.int64, count=n)
         big = n + 1
         m_key = m_project * big + m_code
         order = np.argsort(m_key, kind="stable")
         sorted_keys = m_key[order]
+        del m_key, m_code
 
         def rows(pidx: IntArray, mids: tuple[Any, ...]) -> IntArray:
             """Frame row of each (project index, milestone id); -1 when there is none."""
@@ -497,27 +543,76 @@ def load_frame(source: Engine | Connection,
         def pidx_of(pids: tuple[Any, ...]) -> IntArray:
             return np.fromiter(map(pindex.__getitem__, pids), dtype=np.int64, count=len(pids))
 
+        # links, chunk by chunk
+        ltype = case(dict(cpm.LINK_CODES), value=lc.type, else_=-1)
+        lcols = [np.zeros(nl, dtype=np.int64) for _ in range(4)]  # pred row, succ row, type, lag
+        at = 0
+        for chunk in _fetch_chunks(conn, where(select(lc.pred_id, lc.succ_id, ltype, lc.lag)
+                                               .order_by(_key(conn, lc.project_id), lc.seq), lc.project_id)):
+            k = len(chunk)
+            if at + k > nl:
+                raise StorageError("inconsistent-read", "link counts changed while reading")
+            c = list(zip(*chunk, strict=True))
+            lp = l_project[at:at + k]
+            lcols[0][at:at + k] = rows(lp, c[0])
+            lcols[1][at:at + k] = rows(lp, c[1])
+            lcols[2][at:at + k] = c[2]
+            lcols[3][at:at + k] = c[3]
+            at += k
+        if at != nl:
+            raise StorageError("inconsistent-read", "link counts changed while reading")
+
+        # factor requirements (a tenth of the milestones or so) and the investment months
+        (fp, f_ids, f_kinds, f_mid, f_status, f_units, f_exp, f_need, f_blockers, f_names) = _cols(q(
+            select(f.project_id, f.id, f.kind, f.milestone_id, f.status, f.unit, o(f.expected), o(f.needed_by),
+                   f.blocker, f.name).order_by(_key(conn, f.project_id), f.seq), f.project_id), 10)
+        f_project = pidx_of(fp)
+        f_row = rows(f_project, f_mid)
+        f_expected = _ints(f_exp)
         hold = np.zeros(n, dtype=np.int64)
-        if hcols[0]:
-            hr = rows(pidx_of(hcols[0]), hcols[1])
-            hold[hr[hr >= 0]] = _ints(hcols[2])[hr >= 0]
+        open_ = (np.array(f_status, dtype=object) != _APPROVED) & (f_expected > 0) & (f_row >= 0) \
+            if f_ids else np.zeros(0, dtype=bool)
+        np.maximum.at(hold, f_row[open_], f_expected[open_])
+        months: dict[str, list[tuple[Any, ...]]] = {}
+        for r in q(select(im.project_id, im.month, im.planned, im.completed)
+                   .order_by(_key(conn, im.project_id), im.month), im.project_id):
+            months.setdefault(r[0], []).append(r[1:])
+
         frame = PortfolioFrame(
             project_ids=list(p_ids),
             project_calendars=list(p_cal),
             project_start=_ints(p_start),
             m_project=m_project,
-            m_ids=list(mcols[0]),
-            duration=_ints(mcols[1]),
-            not_before=_ints(mcols[2]),
-            start_by=_ints(mcols[3]),
-            finish_by=_ints(mcols[4]),
-            actual_start=_ints(mcols[5]),
-            actual_finish=_ints(mcols[6]),
-            percent=np.array(mcols[7], dtype=np.float64),  # NULL -> nan
+            m_ids=m_ids,
+            duration=icols[0],
+            not_before=icols[1],
+            start_by=icols[2],
+            finish_by=icols[3],
+            actual_start=icols[4],
+            actual_finish=icols[5],
+            percent=fcols[0],
             hold=hold,
-            l_pred=rows(l_project, lcols[0]),
-            l_succ=rows(l_project, lcols[1]),
-            l_type=_ints(lcols[2]),
-            l_lag=_ints(lcols[3]),
+            l_pred=lcols[0],
+            l_succ=lcols[1],
+            l_type=lcols[2],
+            l_lag=lcols[3],
+            project_lead_units=list(p_lead),
+            project_leaders=list(p_leader),
+            project_investment=[_investment(t, y, a, months.get(pid, ()))
+                                for pid, t, y, a in zip(p_ids, p_total, p_year, p_annual, strict=True)],
+            m_names=m_names,
+            m_units=m_units,
+            weight=fcols[1],
+            f_project=f_project,
+            f_row=f_row,
+            f_ids=list(f_ids),
+            f_kinds=list(f_kinds),
+            f_status=list(f_status),
+            f_units=list(f_units),
+            f_expected=f_expected,
+            f_needed_by=_ints(f_need),
+            f_blockers=list(f_blockers),
+            f_names=list(f_names),
         )
-    return frame, BaselineColumns(_ints(mcols[8]), _ints(mcols[9]), _ints(p_ver))
+        base = BaselineColumns(icols[6], icols[7], _ints(p_ver))
+    return frame, base

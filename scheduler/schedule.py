@@ -19,7 +19,7 @@ import numpy.typing as npt
 from . import cpm
 from .calendars import Calendar, provisional_warning
 from .errors import CalendarError
-from .model import Project
+from .model import FactorRequirement, InvestmentPlan, Project
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -47,11 +47,38 @@ class PortfolioFrame:
     l_type: IntArray
     l_lag: IntArray
     projects: list[Project] = field(default_factory=list)
+    # What the weekly check reads besides the schedule (optional: a frame built for scheduling
+    # alone leaves them empty). Per project:
+    project_lead_units: list[str] = field(default_factory=list)
+    project_leaders: list[str | None] = field(default_factory=list)
+    project_investment: list[InvestmentPlan | None] = field(default_factory=list)
+    # per milestone (weight: nan = not set):
+    m_names: list[str] = field(default_factory=list)
+    m_units: list[str | None] = field(default_factory=list)
+    weight: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
+    # per factor requirement, grouped by project in file order (f_row: the milestone's row;
+    # f_expected, f_needed_by: ordinals, 0 = none; f_status: the FactorStatus value):
+    f_project: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    f_row: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    f_ids: list[str] = field(default_factory=list)
+    f_kinds: list[str] = field(default_factory=list)
+    f_status: list[str] = field(default_factory=list)
+    f_units: list[str | None] = field(default_factory=list)
+    f_expected: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    f_needed_by: IntArray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    f_blockers: list[str | None] = field(default_factory=list)
+    f_names: list[str | None] = field(default_factory=list)
 
     @property
     def n(self) -> int:
         """Number of milestones."""
         return len(self.m_ids)
+
+    @property
+    def has_check_columns(self) -> bool:
+        """Whether the columns the weekly check reads are filled (not only the scheduling ones)."""
+        return (len(self.m_names) == self.n and len(self.project_lead_units) == len(self.project_ids)
+                and self.weight.shape == (self.n,))
 
 
 def _ord(d: dt.date | None) -> int:
@@ -65,6 +92,14 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
     cols: dict[str, list[int]] = {k: [] for k in ("duration", "not_before", "start_by", "finish_by",
                                                   "actual_start", "actual_finish", "hold")}
     percent: list[float] = []
+    weight: list[float] = []
+    names: list[str] = []
+    units: list[str | None] = []
+    f_project: list[int] = []
+    f_row: list[int] = []
+    f_expected: list[int] = []
+    f_needed_by: list[int] = []
+    factors: list[FactorRequirement] = []
     lp: list[int] = []
     ls: list[int] = []
     lt: list[int] = []
@@ -87,11 +122,20 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
             cols["actual_finish"].append(_ord(m.actual_finish))
             cols["hold"].append(holds.get(m.id, 0))
             percent.append(float(m.percent) if m.percent is not None else math.nan)
+            weight.append(float(m.weight) if m.weight is not None else math.nan)
+            names.append(m.name)
+            units.append(m.unit)
             for link in m.after:
                 lp.append(row[link.pred])
                 ls.append(row[m.id])
                 lt.append(cpm.LINK_CODES[link.type.value])
                 ll.append(link.lag)
+        for f in p.factors:
+            f_project.append(pi)
+            f_row.append(row[f.milestone])
+            f_expected.append(_ord(f.expected))
+            f_needed_by.append(_ord(f.needed_by))
+            factors.append(f)
         base += len(p.milestones)
 
     def arr(x: list[int]) -> IntArray:
@@ -106,7 +150,15 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
         percent=np.asarray(percent, dtype=np.float64),
         l_pred=arr(lp), l_succ=arr(ls), l_type=arr(lt), l_lag=arr(ll),
         projects=list(projects),
+        project_lead_units=[p.lead_unit for p in projects],
+        project_leaders=[p.leader for p in projects],
+        project_investment=[p.investment for p in projects],
+        m_names=names, m_units=units, weight=np.asarray(weight, dtype=np.float64),
         **{k: arr(v) for k, v in cols.items()},
+        f_project=arr(f_project), f_row=arr(f_row), f_expected=arr(f_expected), f_needed_by=arr(f_needed_by),
+        f_ids=[f.id for f in factors], f_kinds=[f.kind for f in factors],
+        f_status=[f.status.value for f in factors], f_units=[f.unit for f in factors],
+        f_blockers=[f.blocker for f in factors], f_names=[f.name for f in factors],
     )
 
 

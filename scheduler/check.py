@@ -35,7 +35,7 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -46,11 +46,12 @@ from . import cpm
 from .calendars import Calendar
 from .config import CheckThresholds
 from .findings import Finding, FindingKind, Light, iso_week
-from .model import FactorRequirement, FactorStatus, InvestmentPlan, Milestone, Project
-from .schedule import ScheduleResult, variance_days
+from .model import FactorStatus, InvestmentPlan, Project
+from .schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
 from .strings import t
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 History = Mapping[str, tuple[str, int]]
 """Finding key -> (first_seen week, consecutive red weeks up to the previous run)."""
 
@@ -188,7 +189,7 @@ class PhysicalProgress:
     planned: float
     actual: float
     weight: float
-    per_milestone: dict[str, tuple[float, float]]
+    per_milestone: Mapping[str, tuple[float, float]]
     """milestone id -> (planned %, reported %)."""
 
     @property
@@ -306,218 +307,354 @@ def _d(o: int) -> dt.date:
     return dt.date.fromordinal(int(o))
 
 
+_ISO: dict[int, str | None] = {0: None}
+
+
 def _iso(o: int) -> str | None:
-    return _d(o).isoformat() if o > 0 else None
+    """ISO text of a date ordinal (None for 0), memoized: a portfolio's dates repeat a lot."""
+    s = _ISO.get(o)
+    if s is None and o > 0:
+        if len(_ISO) > 100_000:
+            _ISO.clear()
+            _ISO[0] = None
+        s = _ISO[o] = _d(o).isoformat()
+    return s
+
+
+class _PerMilestone(Mapping[str, tuple[float, float]]):
+    """PhysicalProgress.per_milestone of a project, built only when read: milestone id ->
+    (planned %, reported %) from the check's columns (most projects never need it)."""
+
+    def __init__(self, ids: Sequence[str], rows: IntArray, planned: FloatArray, actual: FloatArray) -> None:
+        self._src = (ids, rows, planned, actual)
+        self._dict: dict[str, tuple[float, float]] | None = None
+
+    def _get(self) -> dict[str, tuple[float, float]]:
+        if self._dict is None:
+            ids, rows, planned, actual = self._src
+            self._dict = {ids[r]: (p, a) for r, p, a in zip(rows.tolist(), planned.tolist(), actual.tolist(),
+                                                             strict=True)}
+        return self._dict
+
+    def __getitem__(self, key: str) -> tuple[float, float]:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return int(self._src[1].size)
 
 
 @dataclass(slots=True)
 class _Ctx:
-    result: ScheduleResult
-    data_date: dt.date
-    th: CheckThresholds
+    """What every finding of one check needs: the data date's week, the history, the language."""
+
+    week: str
+    history: History
     lang: str
-    out: list[Finding]
+    out: list[tuple[tuple[int, int, int, int], Finding]] = field(default_factory=list)
+    """(emission key: project index, group, row or factor index, kind order; finding)."""
+
+    def add(self, pidx: int, group: int, seq: int, project: str, kind: FindingKind, light: Light, message: str,
+            unit: str, *, milestone: str | None = None, factor: str | None = None, factor_kind: str | None = None,
+            days: int | None = None, details: dict[str, object]) -> None:
+        """A finding with its history (first seen, consecutive red weeks) filled in."""
+        key = "/".join(x for x in (kind.value, project, milestone or "", factor or "") if x)
+        first, red = self.history.get(key, (self.week, 0))
+        f = Finding(project, kind, light, message, unit, milestone=milestone, factor=factor,
+                    factor_kind=factor_kind, days=days, first_seen=first,
+                    weeks_red=red + 1 if light is Light.RED else 0, details=details)
+        self.out.append(((pidx, group, seq, KIND_ORDER[kind]), f))
 
 
-def _milestone_findings(ctx: _Ctx, p: Project, cal: Calendar, row0: int, bs_col: IntArray,
-                        bf_col: IntArray, variance: IntArray) -> None:
-    res, D, th, lang = ctx.result, ctx.data_date, ctx.th, ctx.lang
+class _Cals:
+    """The calendar of each milestone row, for vectorized date -> working-day index lookups."""
+
+    def __init__(self, result: ScheduleResult) -> None:
+        fr = result.frame
+        names = sorted(set(fr.project_calendars))
+        code = {name: i for i, name in enumerate(names)}
+        self.cals = [result.calendars[name] for name in names]
+        p_code = np.fromiter((code[c] for c in fr.project_calendars), dtype=np.int64, count=len(fr.project_ids))
+        self.row_code: IntArray = p_code[fr.m_project]
+
+    def lookup(self, rows: IntArray, ords: IntArray, how: str) -> IntArray:
+        """`Calendar.<how>` (indexes_on_or_after, indexes_on_or_before) of `ords`, each at its row's
+        calendar."""
+        out = np.zeros(rows.size, dtype=np.int64)
+        codes = self.row_code[rows]
+        for k, cal in enumerate(self.cals):
+            sel = codes == k
+            if sel.any():
+                out[sel] = getattr(cal, how)(ords[sel])
+        return out
+
+    def data_date_index(self, rows: IntArray, data_date: dt.date) -> IntArray:
+        """Index of the data date (on or after) in each row's calendar."""
+        di = np.fromiter((cal.index_on_or_after(data_date) for cal in self.cals), dtype=np.int64,
+                         count=len(self.cals))
+        return di[self.row_code[rows]]
+
+
+def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntArray,
+                        bf_col: IntArray, variance: IntArray, D: dt.date, th: CheckThresholds) -> None:
+    """Overdue, slip and deadline findings, chosen with column masks; a Finding only per hit."""
+    lang = ctx.lang
     d_ord = D.toordinal()
-    d_idx = cal.index_on_or_after(D)
+    st = res.status
+    open_ = st != cpm.FINISHED
+    not_started = st == cpm.NOT_STARTED
     tf = res.cpm.total_float
-    for i, m in enumerate(p.milestones):
-        r = row0 + i
-        st = int(res.status[r])
-        if st == cpm.FINISHED:
-            continue
-        unit = m.unit or p.lead_unit
+    fo = open_ & (bf_col > 0) & (bf_col < d_ord)
+    so = open_ & ~fo & (bs_col > 0) & (bs_col < d_ord) & not_started & (fr.duration != 0)
+    sl = open_ & ~fo & (bf_col > 0) & (variance > 0)
+    dl = open_ & ((fr.finish_by > 0) | ((fr.start_by > 0) & not_started)) & (tf < 0)
+    rows = np.flatnonzero(fo | so | sl | dl)
+    if rows.size == 0:
+        return
+    d_idx = cals.data_date_index(rows, D)
+    fo_days = np.where(fo[rows], d_idx - cals.lookup(rows, np.where(fo[rows], bf_col[rows], d_ord),
+                                                     "indexes_on_or_before"), 0)
+    so_days = np.where(so[rows], d_idx - cals.lookup(rows, np.where(so[rows], bs_col[rows], d_ord),
+                                                     "indexes_on_or_after"), 0)
+    cols = zip(rows.tolist(), fo[rows].tolist(), so[rows].tolist(), sl[rows].tolist(), dl[rows].tolist(),
+               fo_days.tolist(), so_days.tolist(), strict=True)
+    for r, is_fo, is_so, is_sl, is_dl, fo_d, so_d in cols:
+        pi = int(fr.m_project[r])
+        pid = fr.project_ids[pi]
+        mid = fr.m_ids[r]
+        unit = fr.m_units[r] or fr.project_lead_units[pi]
         bs, bf = int(bs_col[r]), int(bf_col[r])
+        es, ef = int(res.early_start[r]), int(res.early_finish[r])
         base: dict[str, object] = {"baseline_start": _iso(bs), "baseline_finish": _iso(bf),
-                "forecast_start": _iso(int(res.early_start[r])),
-                "forecast_finish": _iso(int(res.early_finish[r])),
-                "late_start": _iso(int(res.late_start[r])), "late_finish": _iso(int(res.late_finish[r]))}
-        kw = {"name": m.name, "mid": m.id}
-        overdue = False
-        if bf > 0 and bf < d_ord:
-            days = d_idx - cal.index_on_or_before(_d(bf))
-            ctx.out.append(Finding(p.id, FindingKind.FINISH_OVERDUE, Light.RED,
-                                   t("finding.finish_overdue", lang, baseline=_iso(bf), days=days, **kw),
-                                   unit, milestone=m.id, days=days, details=base))
-            overdue = True
-        if not overdue and bs > 0 and bs < d_ord and st == cpm.NOT_STARTED and not m.is_event:
-            days = d_idx - cal.index_on_or_after(_d(bs))
-            ctx.out.append(Finding(p.id, FindingKind.START_OVERDUE, slip_light(days, th),
-                                   t("finding.start_overdue", lang, baseline=_iso(bs), days=days, **kw),
-                                   unit, milestone=m.id, days=days, details=base))
-        v = int(variance[r])
-        if not overdue and bf > 0 and v > 0:
-            ctx.out.append(Finding(p.id, FindingKind.SLIP, slip_light(v, th),
-                                   t("finding.slip", lang, baseline=_iso(bf),
-                                     forecast=_iso(int(res.early_finish[r])), days=v, **kw),
-                                   unit, milestone=m.id, days=v, details=base))
-        has_deadline = m.finish_by is not None or (m.start_by is not None and st == cpm.NOT_STARTED)
-        if has_deadline and int(tf[r]) < 0:
+                                   "forecast_start": _iso(es), "forecast_finish": _iso(ef),
+                                   "late_start": _iso(int(res.late_start[r])),
+                                   "late_finish": _iso(int(res.late_finish[r]))}
+        kw = {"name": fr.m_names[r], "mid": mid}
+        if is_fo:
+            ctx.add(pi, 0, r, pid, FindingKind.FINISH_OVERDUE, Light.RED,
+                    t("finding.finish_overdue", lang, baseline=_iso(bf), days=fo_d, **kw),
+                    unit, milestone=mid, days=fo_d, details=base)
+        if is_so:
+            ctx.add(pi, 0, r, pid, FindingKind.START_OVERDUE, slip_light(so_d, th),
+                    t("finding.start_overdue", lang, baseline=_iso(bs), days=so_d, **kw),
+                    unit, milestone=mid, days=so_d, details=base)
+        if is_sl:
+            v = int(variance[r])
+            ctx.add(pi, 0, r, pid, FindingKind.SLIP, slip_light(v, th),
+                    t("finding.slip", lang, baseline=_iso(bf), forecast=_iso(ef), days=v, **kw),
+                    unit, milestone=mid, days=v, details=base)
+        if is_dl:
             days = -int(tf[r])
+            start_by = _iso(int(fr.start_by[r])) if int(st[r]) == cpm.NOT_STARTED else None
+            finish_by = _iso(int(fr.finish_by[r]))
             parts = []
-            if m.start_by is not None and st == cpm.NOT_STARTED:
-                parts.append(t("deadline.start_by", lang, date=m.start_by.isoformat()))
-            if m.finish_by is not None:
-                parts.append(t("deadline.finish_by", lang, date=m.finish_by.isoformat()))
-            det: dict[str, object] = dict(base, start_by=m.start_by.isoformat() if m.start_by else None,
-                       finish_by=m.finish_by.isoformat() if m.finish_by else None, total_float=-days)
-            ctx.out.append(Finding(p.id, FindingKind.DEADLINE, Light.RED,
-                                   t("finding.deadline", lang, deadline="、".join(parts),
-                                     start=_iso(int(res.early_start[r])),
-                                     finish=_iso(int(res.early_finish[r])), days=days, **kw),
-                                   unit, milestone=m.id, days=days, details=det))
+            if start_by is not None:
+                parts.append(t("deadline.start_by", lang, date=start_by))
+            if finish_by is not None:
+                parts.append(t("deadline.finish_by", lang, date=finish_by))
+            det: dict[str, object] = dict(base, start_by=_iso(int(fr.start_by[r])), finish_by=finish_by,
+                                          total_float=-days)
+            ctx.add(pi, 0, r, pid, FindingKind.DEADLINE, Light.RED,
+                    t("finding.deadline", lang, deadline="、".join(parts), start=_iso(es), finish=_iso(ef),
+                      days=days, **kw),
+                    unit, milestone=mid, days=days, details=det)
 
 
-def _factor_findings(ctx: _Ctx, p: Project, cal: Calendar, row0: int, bs_col: IntArray) -> None:
-    res, D, th, lang = ctx.result, ctx.data_date, ctx.th, ctx.lang
-    horizon = D + dt.timedelta(weeks=th.lookahead_weeks)
-    d_idx = cal.index_on_or_after(D)
-    rows = {m.id: row0 + i for i, m in enumerate(p.milestones)}
-    for f in p.factors:
-        if f.is_approved:
-            continue
-        m = p.milestone(f.milestone)
-        r = rows[m.id]
-        if int(res.status[r]) == cpm.FINISHED:
-            continue
-        start = _d(int(res.early_start[r]))
-        late_start = _d(int(res.late_start[r]))
-        bs = int(bs_col[r])
-        base_start = _d(bs) if bs > 0 else None
-        needed = f.needed_by or (min(start, base_start) if base_start else start)
-        reasons: list[str] = []
-        if start < D:
-            reasons.append("start-passed")
-        if base_start is not None and base_start < D:
-            reasons.append("baseline-start-passed")
-        if f.needed_by is not None and f.needed_by < D:
-            reasons.append("needed-by-passed")
-        if f.expected is not None and f.expected > late_start:
-            reasons.append("expected-after-late-start")
-        within = start <= horizon
-        if f.status is FactorStatus.NOT_STARTED and within:
-            reasons.append("not-started-within-lookahead")
-        if reasons:
-            light = Light.RED
-        elif within:
-            light = Light.YELLOW
+def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntArray,
+                     D: dt.date, th: CheckThresholds) -> None:
+    """Factor findings: every requirement's reasons as column masks, a Finding only per hit."""
+    lang = ctx.lang
+    nf = len(fr.f_ids)
+    if nf == 0:
+        return
+    d_ord = D.toordinal()
+    horizon = (D + dt.timedelta(weeks=th.lookahead_weeks)).toordinal()
+    status = np.array(fr.f_status, dtype=object)
+    f_row = fr.f_row
+    valid = f_row >= 0
+    row = np.where(valid, f_row, 0)
+    open_ = valid & (status != FactorStatus.APPROVED.value) & (res.status[row] != cpm.FINISHED)
+    start = res.early_start[row]
+    late_start = res.late_start[row]
+    bs = bs_col[row]
+    need_by = fr.f_needed_by
+    expected = fr.f_expected
+    needed = np.where(need_by > 0, need_by, np.where(bs > 0, np.minimum(start, bs), start))
+    r_start = start < d_ord
+    r_base = (bs > 0) & (bs < d_ord)
+    r_need = (need_by > 0) & (need_by < d_ord)
+    r_exp = (expected > 0) & (expected > late_start)
+    within = start <= horizon
+    r_ns = (status == FactorStatus.NOT_STARTED.value) & within
+    red = open_ & (r_start | r_base | r_need | r_exp | r_ns)
+    yellow = open_ & ~red & within
+    hits = np.flatnonzero(red | yellow)
+    if hits.size == 0:
+        return
+    hrows = row[hits]
+    days_a = cals.data_date_index(hrows, D) - cals.lookup(hrows, needed[hits], "indexes_on_or_after")
+    cols = zip(hits.tolist(), days_a.tolist(), red[hits].tolist(), r_start[hits].tolist(), r_base[hits].tolist(),
+               r_need[hits].tolist(), r_exp[hits].tolist(), r_ns[hits].tolist(), strict=True)
+    for i, days, is_red, a, b, c, e, g in cols:
+        r = int(f_row[i])
+        pi = int(fr.f_project[i])
+        reasons = [name for name, on in (("start-passed", a), ("baseline-start-passed", b), ("needed-by-passed", c),
+                                         ("expected-after-late-start", e), ("not-started-within-lookahead", g))
+                   if on]
+        if not is_red:
             reasons.append("start-within-lookahead")
-        else:
-            continue
-        days = d_idx - cal.index_on_or_after(needed)
-        ctx.out.append(_factor_finding(p, m, f, light, days, needed, start, late_start, reasons, lang))
+        kind, fid, fname, blocker = fr.f_kinds[i], fr.f_ids[i], fr.f_names[i], fr.f_blockers[i]
+        st_value = fr.f_status[i]
+        exp = _iso(int(expected[i]))
+        need_iso = _iso(int(needed[i]))
+        start_iso = _iso(int(start[i]))
+        late_iso = _iso(int(late_start[i]))
+        mid = fr.m_ids[r]
+        when = t("factor.overdue", lang, days=days) if days > 0 else t("factor.due_in", lang, days=-days)
+        msg = t("finding.factor", lang, kind=kind, fname=fname or kind, fid=fid, status=st_value,
+                name=fr.m_names[r], mid=mid, needed=need_iso, when=when,
+                expected=exp if exp else t("factor.no_expected", lang))
+        if blocker:
+            msg += t("factor.blocker", lang, blocker=blocker)
+        details: dict[str, object] = {
+            "status": st_value, "name": fname, "expected": exp, "needed": need_iso, "forecast_start": start_iso,
+            "late_start": late_iso, "blocker": blocker, "reasons": reasons}
+        ctx.add(pi, 1, i, fr.project_ids[pi], FindingKind.FACTOR, Light.RED if is_red else Light.YELLOW, msg,
+                fr.f_units[i] or fr.m_units[r] or fr.project_lead_units[pi], milestone=mid, factor=fid,
+                factor_kind=kind, days=days, details=details)
 
 
-def _factor_finding(p: Project, m: Milestone, f: FactorRequirement, light: Light, days: int,
-                    needed: dt.date, start: dt.date, late_start: dt.date, reasons: list[str],
-                    lang: str) -> Finding:
-    when = t("factor.overdue", lang, days=days) if days > 0 else t("factor.due_in", lang, days=-days)
-    msg = t("finding.factor", lang, kind=f.kind, fname=f.name or f.kind, fid=f.id, status=f.status.value,
-            name=m.name, mid=m.id, needed=needed.isoformat(), when=when,
-            expected=f.expected.isoformat() if f.expected else t("factor.no_expected", lang))
-    if f.blocker:
-        msg += t("factor.blocker", lang, blocker=f.blocker)
-    details: dict[str, object] = {
-        "status": f.status.value, "name": f.name, "expected": f.expected.isoformat() if f.expected else None,
-        "needed": needed.isoformat(), "forecast_start": start.isoformat(),
-        "late_start": late_start.isoformat(), "blocker": f.blocker, "reasons": reasons}
-    return Finding(p.id, FindingKind.FACTOR, light, msg, f.unit or m.unit or p.lead_unit, milestone=m.id,
-                   factor=f.id, factor_kind=f.kind, days=days, details=details)
-
-
-def _with_history(findings: list[Finding], week: str, history: History) -> list[Finding]:
-    out = []
-    for f in findings:
-        first, red = history.get(f.key, (week, 0))
-        out.append(replace(f, first_seen=first, weeks_red=red + 1 if f.light is Light.RED else 0))
+def _physical(res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntArray, bf_col: IntArray,
+              D: dt.date) -> dict[int, PhysicalProgress]:
+    """PhysicalProgress of every project with a baselined milestone, by project index: the
+    columns' version of `physical_progress` (same sums, in the same order)."""
+    d_ord = D.toordinal()
+    rows = np.flatnonzero((bs_col > 0) & (bf_col > 0))
+    if rows.size == 0:
+        return {}
+    bs, bf, dur = bs_col[rows], bf_col[rows], fr.duration[rows]
+    event = (dur == 0) | (bf < bs)
+    planned = np.where(bs < d_ord, 100.0, 0.0)
+    span = np.flatnonzero(~event)
+    if span.size:
+        sr = rows[span]
+        first = cals.lookup(sr, bs[span], "indexes_on_or_after")
+        n = np.maximum(cals.lookup(sr, bf[span], "indexes_on_or_before") - first + 1, 1)
+        elapsed = np.minimum(np.maximum(cals.data_date_index(sr, D) - first, 0), n)
+        planned[span] = 100.0 * elapsed / n
+    pct = fr.percent[rows]
+    actual = np.where(fr.actual_finish[rows] > 0, 100.0,
+                      np.where(fr.actual_start[rows] > 0, np.where(np.isnan(pct), 0.0, pct), 0.0))
+    wt = fr.weight[rows]
+    w = np.where(np.isnan(wt), np.maximum(dur, 1).astype(np.float64), wt)
+    pidx = fr.m_project[rows]
+    nproj = len(fr.project_ids)
+    # bincount adds each bin's weights one by one in row order: the same float sums as a loop
+    wsum = np.bincount(pidx, weights=w, minlength=nproj)
+    psum = np.bincount(pidx, weights=w * planned, minlength=nproj)
+    asum = np.bincount(pidx, weights=w * actual, minlength=nproj)
+    bounds = np.searchsorted(pidx, np.arange(nproj + 1))
+    out: dict[int, PhysicalProgress] = {}
+    for pi in np.flatnonzero(wsum > 0).tolist():
+        a, b = int(bounds[pi]), int(bounds[pi + 1])
+        ws = float(wsum[pi])
+        out[pi] = PhysicalProgress(float(psum[pi]) / ws, float(asum[pi]) / ws, ws,
+                                   _PerMilestone(fr.m_ids, rows[a:b], planned[a:b], actual[a:b]))
     return out
+
+
+def _check_columns(result: ScheduleResult) -> PortfolioFrame:
+    """The frame with the check's columns: as given (frame_from_projects, load_frame), or built
+    from the frame's model projects."""
+    fr = result.frame
+    if fr.has_check_columns:
+        return fr
+    if len(fr.projects) != len(fr.project_ids):
+        raise ValueError("the weekly check needs the frame's check columns (schedule.frame_from_projects or "
+                         "repository.load_frame) or its model Projects")
+    full = frame_from_projects(fr.projects)
+    return replace(fr, **{k: getattr(full, k) for k in (
+        "project_lead_units", "project_leaders", "project_investment", "m_names", "m_units", "weight",
+        "f_project", "f_row", "f_ids", "f_kinds", "f_status", "f_units", "f_expected", "f_needed_by",
+        "f_blockers", "f_names")})
 
 
 def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_finish: IntArray,
                     thresholds: CheckThresholds, history: History | None = None, *,
                     lang: str = "zh") -> CheckResult:
     """Run the weekly check on a schedule at its data date against the baseline columns (date
-    ordinals per row of `result.frame`, 0 = no baseline) and the previous run's history."""
+    ordinals per row of `result.frame`, 0 = no baseline) and the previous run's history. Works on
+    the frame's columns (model Projects are not needed): per-milestone rules are numpy masks and
+    a Finding is built only where one is found."""
     if result.data_date is None:
         raise ValueError("the weekly check needs a schedule at a data date")
-    if len(result.frame.projects) != len(result.frame.project_ids):
-        raise ValueError("the weekly check needs the model Projects in the frame (schedule_projects, "
-                         "not a frame read column-wise by repository.load_frame)")
+    fr = _check_columns(result)
     D = result.data_date
     week = iso_week(D)
     history = history or {}
     th = thresholds
     bs_col = np.asarray(baseline_start, dtype=np.int64)
     bf_col = np.asarray(baseline_finish, dtype=np.int64)
-    if bs_col.shape != (result.frame.n,) or bf_col.shape != (result.frame.n,):
+    if bs_col.shape != (fr.n,) or bf_col.shape != (fr.n,):
         raise ValueError("baseline columns must have one entry per milestone row of the schedule")
     variance = variance_days(result, bf_col)
-    ctx = _Ctx(result, D, th, lang, [])
+    ctx = _Ctx(week, history, lang)
+    cals = _Cals(result)
+    _milestone_findings(ctx, result, fr, cals, bs_col, bf_col, variance, D, th)
+    _factor_findings(ctx, result, fr, cals, bs_col, D, th)
     inv_progress: dict[str, InvestmentProgress] = {}
-    phys: dict[str, PhysicalProgress] = {}
-    slices = result.project_slices()
-    for p, sl in zip(result.frame.projects, slices, strict=True):
-        cal = result.calendars[p.calendar]
-        _milestone_findings(ctx, p, cal, sl.start, bs_col, bf_col, variance)
-        _factor_findings(ctx, p, cal, sl.start, bs_col)
-        if p.investment is not None:
-            ip = investment_progress(p.investment, D)
-            if ip is not None and ip.annual_plan > 0:
-                inv_progress[p.id] = ip
-                light = progress_light(ip.gap_points, th)
-                if light is not Light.GREEN:
-                    ctx.out.append(Finding(
-                        p.id, FindingKind.INVESTMENT, light,
+    for pi, (pid, inv) in enumerate(zip(fr.project_ids, fr.project_investment, strict=True)):
+        if inv is None:
+            continue
+        ip = investment_progress(inv, D)
+        if ip is not None and ip.annual_plan > 0:
+            inv_progress[pid] = ip
+            light = progress_light(ip.gap_points, th)
+            if light is not Light.GREEN:
+                ctx.add(pi, 2, 0, pid, FindingKind.INVESTMENT, light,
                         t("finding.investment", lang, done=f"{ip.completed:.0f}", plan=f"{ip.plan_to_date:.0f}",
                           gap=f"{ip.gap:.0f}", points=f"{ip.gap_points:.1f}"),
-                        p.lead_unit, details=ip.to_json()))
-        bl = {m.id: (int(bs_col[sl.start + i]), int(bf_col[sl.start + i])) for i, m in enumerate(p.milestones)}
-        pp = physical_progress(p, cal, bl, D)
-        if pp is not None:
-            phys[p.id] = pp
-            light = progress_light(pp.gap_points, th)
-            if light is not Light.GREEN:
-                ctx.out.append(Finding(
-                    p.id, FindingKind.PHYSICAL, light,
+                        fr.project_lead_units[pi], details=ip.to_json())
+    phys: dict[str, PhysicalProgress] = {}
+    for pi, pp in _physical(result, fr, cals, bs_col, bf_col, D).items():
+        pid = fr.project_ids[pi]
+        phys[pid] = pp
+        light = progress_light(pp.gap_points, th)
+        if light is not Light.GREEN:
+            ctx.add(pi, 3, 0, pid, FindingKind.PHYSICAL, light,
                     t("finding.physical", lang, actual=f"{pp.actual:.1f}", planned=f"{pp.planned:.1f}",
                       points=f"{pp.gap_points:.1f}"),
-                    p.lead_unit, details=pp.to_json()))
-    findings = _with_history(ctx.out, week, history)
-    findings = _escalate(findings, result.frame.projects, th, week, history, lang)
-    order = {p.id: i for i, p in enumerate(result.frame.projects)}
-    findings.sort(key=lambda f: (order[f.project], KIND_ORDER[f.kind]))
-    lights: dict[str, Light] = {}
-    for p in result.frame.projects:
-        worst = Light.GREEN
-        for f in findings:
-            if f.project == p.id and f.light.rank > worst.rank:
-                worst = f.light
-        lights[p.id] = worst
+                    fr.project_lead_units[pi], details=pp.to_json())
+    ctx.out.sort(key=lambda kf: kf[0])  # the order the rules raise them: escalation lists them so
+    _escalate(ctx, fr, th)
+    ctx.out.sort(key=lambda kf: (kf[0][0], kf[0][3], kf[0][2]))  # by project, kind, row
+    findings = [f for _, f in ctx.out]
+    lights: dict[str, Light] = dict.fromkeys(fr.project_ids, Light.GREEN)
+    for f in findings:
+        if f.light.rank > lights[f.project].rank:
+            lights[f.project] = f.light
     summary = _summary(week, D, findings, lights, inv_progress, history)
     return CheckResult(week, D, tuple(findings), lights, summary, inv_progress, phys)
 
 
-def _escalate(findings: list[Finding], projects: Sequence[Project], th: CheckThresholds, week: str,
-              history: History, lang: str) -> list[Finding]:
-    out = list(findings)
-    for p in projects:
-        due = [f for f in findings if f.project == p.id and f.light is Light.RED
-               and f.weeks_red >= th.escalate_after_weeks]
-        if not due:
-            continue
-        keys = [f.key for f in due]
-        weeks = max(f.weeks_red for f in due)
-        esc = Finding(p.id, FindingKind.ESCALATION, Light.RED,
-                      t("finding.escalation", lang, weeks=th.escalate_after_weeks, n=len(keys),
-                        items="；".join(f.message for f in due)),
-                      p.lead_unit, days=None,
-                      details={"keys": keys, "max_weeks_red": weeks, "leader": p.leader})
-        out.extend(_with_history([esc], week, history))
-    return out
+def _escalate(ctx: _Ctx, fr: PortfolioFrame, th: CheckThresholds) -> None:
+    """One ESCALATION per project listing its red findings red for `escalate_after_weeks` or more
+    (ctx.out in the order the rules raised them, grouped by project)."""
+    due: dict[int, list[Finding]] = {}
+    for k, f in ctx.out:
+        if f.light is Light.RED and f.weeks_red >= th.escalate_after_weeks:
+            due.setdefault(k[0], []).append(f)
+    for pi, items in due.items():
+        pid = fr.project_ids[pi]
+        keys = [f.key for f in items]
+        weeks = max(f.weeks_red for f in items)
+        ctx.add(pi, 4, 0, pid, FindingKind.ESCALATION, Light.RED,
+                t("finding.escalation", ctx.lang, weeks=th.escalate_after_weeks, n=len(keys),
+                  items="；".join(f.message for f in items)),
+                fr.project_lead_units[pi], days=None,
+                details={"keys": keys, "max_weeks_red": weeks, "leader": fr.project_leaders[pi]})
 
 
 def _summary(week: str, D: dt.date, findings: list[Finding], lights: Mapping[str, Light],

@@ -38,7 +38,7 @@ from .lock import STALE_AFTER, held
 from .model import Project
 from .reports import apply_reports, load_reports
 from .repository import load_frame, read_projects
-from .schedule import ScheduleResult, schedule_projects
+from .schedule import PortfolioFrame, ScheduleResult, overlay_projects, schedule_frame
 from .storage import findings as findings_t
 from .storage import projects as projects_t
 from .storage import reading, transaction, utcnow
@@ -96,6 +96,8 @@ class RunResult:
     delivery: Any = None
     warnings: tuple[str, ...] = ()
     projects: list[Project] = field(default_factory=list)
+    """The model projects (reports applied) when the outputs were built; empty otherwise (the
+    run itself works on columns)."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -212,32 +214,35 @@ def view_summary(check: CheckResult) -> dict[str, Any]:
 @dataclass(slots=True)
 class _Inputs:
     projects: list[Project]
+    frame: PortfolioFrame
     digests: dict[str, dict[str, str]]
     report_ids: tuple[int, ...]
     warnings: tuple[str, ...]
-    baseline_ids: list[tuple[str, str]]
     baseline_start: IntArray
     baseline_finish: IntArray
     previous: RunInfo | None
     history: dict[str, tuple[str, int]]
 
 
-def _read_inputs(engine: Engine, data_date: dt.date, week: str) -> _Inputs:
-    """Everything the run reads, in one snapshot."""
+def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool) -> _Inputs:
+    """Everything the run reads, in one snapshot. The portfolio comes as columns (load_frame);
+    model Projects are built only for the projects the reports touch (to apply them, then put back
+    into the columns), or for all of them when `models` (the printout and sheets need them)."""
     with reading(engine) as conn:
-        stored = read_projects(conn)
-        if not stored:
+        frame, base = load_frame(conn)
+        if not frame.project_ids:
             raise NotFound("no-projects", "no project is loaded: run `dispatch load projects/` first")
         reports = load_reports(conn, up_to=data_date)
-        frame, base = load_frame(conn)
+        touched = sorted({row.project for rep in reports for row in rep.rows})
+        stored = read_projects(conn) if models else (read_projects(conn, touched) if touched else [])
         digests = {r.id: {"digest": r.digest, "source": r.source_path} for r in
                    conn.execute(select(projects_t.c.id, projects_t.c.digest, projects_t.c.source_path))}
         prev = previous_run(conn, week)
         history = history_of(_run_findings(conn, prev.id)) if prev is not None else {}
     applied = apply_reports(stored, reports)
-    ids = [(frame.project_ids[int(frame.m_project[r])], frame.m_ids[r]) for r in range(frame.n)]
-    return _Inputs(applied.projects, digests, applied.report_ids, applied.warnings, ids, base.start,
-                   base.finish, prev, history)
+    frame = overlay_projects(frame, applied.projects)
+    return _Inputs(applied.projects if models else [], frame, digests, applied.report_ids, applied.warnings,
+                   base.start, base.finish, prev, history)
 
 
 def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str, Any], started: dt.datetime,
@@ -274,11 +279,13 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
     out = Path(out_dir) if out_dir is not None else config.outbox_dir / week
     started = utcnow()
     with held(engine, wait=wait, stale_after=stale_after, tz=config.timezone):
-        inp = _read_inputs(engine, data_date, week)
+        build_view = _optional("scheduler.views", "build_weekly_view") if outputs else None
+        write_outputs = _optional("scheduler.outputs", "write_outputs") if outputs else None
+        inp = _read_inputs(engine, data_date, week, models=build_view is not None and write_outputs is not None)
         cals = CalendarSet(config.calendar_dir)
-        needed = {p.calendar: cals[p.calendar] for p in inp.projects}
-        result = schedule_projects(inp.projects, needed, data_date)
-        bs, bf = align_baseline(result, inp.baseline_ids, inp.baseline_start, inp.baseline_finish)
+        needed = {name: cals[name] for name in inp.frame.project_calendars}
+        result = schedule_frame(inp.frame, needed, data_date)
+        bs, bf = inp.baseline_start, inp.baseline_finish
         check = check_portfolio(result, bs, bf, config.check, inp.history, lang=config.language)
         warnings = (*result.warnings, *inp.warnings)
         inputs = {
@@ -291,8 +298,6 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
         produced = None
         if outputs:
             # --- call site: the printout, Gantt charts and sheets (scheduler/outputs.py) -------------
-            build_view = _optional("scheduler.views", "build_weekly_view")
-            write_outputs = _optional("scheduler.outputs", "write_outputs")
             if build_view is not None and write_outputs is not None:
                 view = build_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
                                   view_summary(check), week, data_date, config.language)

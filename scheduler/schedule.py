@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -160,6 +160,58 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
         f_status=[f.status.value for f in factors], f_units=[f.unit for f in factors],
         f_blockers=[f.blocker for f in factors], f_names=[f.name for f in factors],
     )
+
+
+_M_COLUMNS = ("duration", "not_before", "start_by", "finish_by", "actual_start", "actual_finish", "percent", "hold",
+              "weight", "m_names", "m_units")
+_F_COLUMNS = ("f_ids", "f_kinds", "f_status", "f_units", "f_expected", "f_needed_by", "f_blockers", "f_names")
+_P_COLUMNS = ("project_calendars", "project_start", "project_lead_units", "project_leaders", "project_investment")
+
+
+def overlay_projects(frame: PortfolioFrame, projects: Sequence[Project]) -> PortfolioFrame:
+    """The frame (with the check's columns, e.g. from repository.load_frame) with the rows of
+    `projects` replaced by their model values: the few projects the weekly reports changed, without
+    building the others. Each project must be in the frame with the same milestones, links and
+    factors in the same order (reports change progress, not structure). A column is copied only
+    when a value in it changes; `frame.projects` stays as it was."""
+    if not projects:
+        return frame
+    sub = frame_from_projects(projects)
+    n_p = len(frame.project_ids)
+    pindex = {pid: i for i, pid in enumerate(frame.project_ids)}
+    mb = np.searchsorted(frame.m_project, np.arange(n_p + 1))
+    fb = np.searchsorted(frame.f_project, np.arange(n_p + 1))
+    smb = np.searchsorted(sub.m_project, np.arange(len(projects) + 1))
+    sfb = np.searchsorted(sub.f_project, np.arange(len(projects) + 1))
+    changed: dict[str, Any] = {}
+
+    def put(name: str, a: int, b: int, sa: int, sb: int) -> None:
+        new = getattr(sub, name)[sa:sb]
+        old = changed.get(name, getattr(frame, name))
+        cur = old[a:b]
+        same = (np.array_equal(cur, new, equal_nan=cur.dtype.kind == "f") if isinstance(cur, np.ndarray)
+                else cur == new)
+        if same:
+            return
+        if name not in changed:
+            old = changed[name] = old.copy() if isinstance(old, np.ndarray) else list(old)
+        old[a:b] = new
+
+    for si, p in enumerate(projects):
+        pi = pindex.get(p.id)
+        a, b, sa, sb = (int(mb[pi]), int(mb[pi + 1]), int(smb[si]), int(smb[si + 1])) if pi is not None else (0,) * 4
+        if pi is None or b - a != sb - sa or frame.m_ids[a:b] != sub.m_ids[sa:sb]:
+            raise ValueError(f"project {p.id} is not in the frame with the same milestones")
+        fa, fz, sfa, sfz = int(fb[pi]), int(fb[pi + 1]), int(sfb[si]), int(sfb[si + 1])
+        if fz - fa != sfz - sfa or not np.array_equal(frame.f_row[fa:fz] - a, sub.f_row[sfa:sfz] - sa):
+            raise ValueError(f"project {p.id} is not in the frame with the same factor requirements")
+        for name in _M_COLUMNS:
+            put(name, a, b, sa, sb)
+        for name in _F_COLUMNS:
+            put(name, fa, fz, sfa, sfz)
+        for name in _P_COLUMNS:
+            put(name, pi, pi + 1, si, si + 1)
+    return replace(frame, **changed) if changed else frame
 
 
 @dataclass(slots=True)

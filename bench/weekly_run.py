@@ -5,10 +5,11 @@
 1. Generates a synthetic portfolio (links of all four types with lags, deadlines, progress at the data
    date, factor requirements) and stores it with the real loader (repository.load_projects) in an
    embedded SQLite database under a temporary folder (setup, not timed).
-2. In a fresh child process (so its peak memory is the weekly run's alone), times the real path:
-   repository.load_frame (columns from the database), schedule.schedule_frame at the data date,
-   repository.read_projects (the model objects the check needs), check.check_portfolio, and storing
-   the run and its findings in one transaction. `total_s` is the sum of these stages.
+2. In a fresh child process (so its peak memory is the weekly run's alone), times the runner's path
+   stage by stage: reading the inputs (repository.load_frame's columns, the weekly reports put back
+   into them, the history), schedule.schedule_frame at the data date, check.check_portfolio on the
+   columns, and storing the run, its findings and alerts in one transaction. `total_s` is the sum of
+   these stages.
 3. In a second child, times runner.run_weekly (what `dispatch run` does, outputs and delivery off)
    end to end, for comparison.
 4. Times a naive networkx CPM of the same graphs (a DiGraph per project, topological_sort, dict
@@ -157,60 +158,52 @@ def setup_database(folder: Path, n_projects: int, n_milestones: int, seed: int, 
 
 # -- 2./3. the timed child processes --------------------------------------------------------------
 
-def child_core(url: str, data_date: dt.date) -> dict[str, Any]:
-    """The real path, stage by stage: load_frame, schedule_frame, read_projects, check, store."""
-    from sqlalchemy import insert
+def _bench_config(url: str, folder: str) -> Any:
+    from scheduler.config import Config
 
-    from scheduler import cpm
+    return Config(path=None, data_dir=Path(folder), calendar_dir=REPO / "calendar", projects_dir=Path(folder),
+                  outbox_dir=Path(folder) / "outbox", database_url=url)
+
+
+def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
+    """The runner's path, stage by stage: read the inputs (load_frame's columns, the reports put
+    back into them, the history), schedule_frame, check, and store the run with its findings and
+    alerts in one transaction."""
+    from scheduler import cpm, runner
     from scheduler.calendarfiles import CalendarSet
     from scheduler.check import check_portfolio
-    from scheduler.config import CheckThresholds
     from scheduler.findings import iso_week
-    from scheduler.repository import load_frame, read_projects
-    from scheduler.runner import finding_row
     from scheduler.schedule import build_network, schedule_frame
-    from scheduler.storage import findings as findings_t
-    from scheduler.storage import open_database, transaction, utcnow
-    from scheduler.storage import runs as runs_t
+    from scheduler.storage import open_database, utcnow
 
     rss0 = rss_mb()
     engine = open_database(url)
+    config = _bench_config(url, folder)
     cals = CalendarSet(REPO / "calendar")
     stages: dict[str, float] = {}
     rss: dict[str, float] = {}
+    week = iso_week(data_date)
+    started = utcnow()
 
     t = time.perf_counter()
-    frame, base = load_frame(engine)
-    stages["load_frame"] = time.perf_counter() - t
-    rss["load_frame"] = rss_mb()
+    inp = runner._read_inputs(engine, data_date, week, models=False)
+    frame = inp.frame
+    stages["read_inputs"] = time.perf_counter() - t
+    rss["read_inputs"] = rss_mb()
 
     t = time.perf_counter()
-    needed = {name: cals[name] for name in set(frame.project_calendars)}
+    needed = {name: cals[name] for name in frame.project_calendars}
     result = schedule_frame(frame, needed, data_date)
     stages["schedule_frame"] = time.perf_counter() - t
     rss["schedule_frame"] = rss_mb()
 
     t = time.perf_counter()
-    projects = read_projects(engine)
-    stages["read_projects"] = time.perf_counter() - t
-    rss["read_projects"] = rss_mb()
-    assert [p.id for p in projects] == frame.project_ids, "read_projects and load_frame disagree on order"
-    frame.projects = projects
-
-    t = time.perf_counter()
-    check = check_portfolio(result, base.start, base.finish, CheckThresholds(), {})
+    check = check_portfolio(result, inp.baseline_start, inp.baseline_finish, config.check, inp.history)
     stages["check"] = time.perf_counter() - t
     rss["check"] = rss_mb()
 
     t = time.perf_counter()
-    with transaction(engine) as conn:
-        res = conn.execute(insert(runs_t).values(
-            week=iso_week(data_date), data_date=data_date, started_at=utcnow(), finished_at=utcnow(),
-            status="complete", inputs={"bench": True}, current=True, summary=check.summary.to_json()))
-        pk = res.inserted_primary_key
-        assert pk is not None
-        if check.findings:
-            conn.execute(insert(findings_t), [finding_row(int(pk[0]), i, f) for i, f in enumerate(check.findings)])
+    runner._store(engine, config, check, {"bench": True}, started)
     stages["store_findings"] = time.perf_counter() - t
     peak, hwm = rss_mb(), hwm_mb()
     rss["store_findings"] = peak
@@ -223,14 +216,12 @@ def child_core(url: str, data_date: dt.date) -> dict[str, Any]:
 
 def child_runner(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
     """runner.run_weekly as `dispatch run` calls it, without outputs and delivery."""
-    from scheduler.config import Config
     from scheduler.runner import run_weekly
     from scheduler.storage import open_database
 
     rss0 = rss_mb()
     engine = open_database(url)
-    config = Config(path=None, data_dir=Path(folder), calendar_dir=REPO / "calendar",
-                    projects_dir=Path(folder), outbox_dir=Path(folder) / "outbox", database_url=url)
+    config = _bench_config(url, folder)
     t = time.perf_counter()
     res = run_weekly(engine, config, data_date, outputs=False, deliver=False)
     took = time.perf_counter() - t
@@ -382,7 +373,7 @@ def main(argv: list[str] | None = None) -> None:
         print(json.dumps({"url": url}))
         return
     if a.child == "core":
-        print(json.dumps(child_core(a.db, data_date)))
+        print(json.dumps(child_core(a.db, data_date, a.folder)))
         return
     if a.child == "runner":
         print(json.dumps(child_runner(a.db, data_date, a.folder)))
@@ -410,7 +401,7 @@ def main(argv: list[str] | None = None) -> None:
     print(f"\nweekly run at {data_date}: {core['milestones']} milestones, {core['links']} links, "
           f"{core['levels']} topological levels among unfinished milestones, {core['findings']} findings")
     print("stage (child process)             seconds")
-    for k in ("load_frame", "schedule_frame", "read_projects", "check", "store_findings"):
+    for k in ("read_inputs", "schedule_frame", "check", "store_findings"):
         print(f"  {k:<32}{st[k]:8.3f}   peak RSS after it {core['rss'][k]:6.0f} MB")
     print(f"  {'total':<32}{core['total_s']:8.3f}")
     grown = core["peak_mb"] - core["rss_after_imports_mb"]

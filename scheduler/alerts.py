@@ -239,36 +239,31 @@ def _names(conn: Connection, findings: Sequence[Finding]) -> Names:
     return Names(prj, ms, fs)
 
 
-INSERT_CHUNK = 400
-"""Alert rows per multi-row INSERT (about 15 parameters a row, well under SQLite's limit)."""
-
-
 def _insert_ignoring_duplicates(conn: Connection, rows: Sequence[dict[str, Any]]) -> int:
-    """Multi-row INSERT ... ON CONFLICT DO NOTHING on the delivery key, in chunks; returns how
-    many rows were added (a re-run of the week adds none)."""
+    """INSERT ... ON CONFLICT DO NOTHING on the delivery key for all rows in one executemany
+    (SQLAlchemy batches it into multi-row statements, compiled once); returns how many rows were
+    added (a re-run of the week adds none)."""
+    if not rows:
+        return 0
     dialect = conn.dialect.name
-    added = 0
-    for i in range(0, len(rows), INSERT_CHUNK):
-        chunk = list(rows[i:i + INSERT_CHUNK])
-        stmt: Insert
-        if dialect == "sqlite":
-            stmt = sqlite.insert(alerts_t).values(chunk).on_conflict_do_nothing(
-                index_elements=["week", "finding_key", "channel", "address"])
-        elif dialect == "postgresql":
-            stmt = postgresql.insert(alerts_t).values(chunk).on_conflict_do_nothing(
-                constraint="uq_alerts_delivery")
-        else:  # other databases: look first (the caller's transaction holds the run lock)
-            c = alerts_t.c
-            for row in chunk:
-                hit = conn.execute(select(c.id).where(and_(
-                    c.week == row["week"], c.finding_key == row["finding_key"], c.channel == row["channel"],
-                    c.address == row["address"]))).first()
-                if hit is None:
-                    added += conn.execute(alerts_t.insert().values(row)).rowcount
-            continue
-        # rowcount is not reliable here (psycopg reports -1 with RETURNING): count the returned ids
-        added += len(conn.execute(stmt.returning(alerts_t.c.id)).all())
-    return added
+    stmt: Insert
+    if dialect == "sqlite":
+        stmt = sqlite.insert(alerts_t).on_conflict_do_nothing(
+            index_elements=["week", "finding_key", "channel", "address"])
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(alerts_t).on_conflict_do_nothing(constraint="uq_alerts_delivery")
+    else:  # other databases: look first (the caller's transaction holds the run lock)
+        c = alerts_t.c
+        added = 0
+        for row in rows:
+            hit = conn.execute(select(c.id).where(and_(
+                c.week == row["week"], c.finding_key == row["finding_key"], c.channel == row["channel"],
+                c.address == row["address"]))).first()
+            if hit is None:
+                added += conn.execute(alerts_t.insert().values(row)).rowcount
+        return added
+    # rowcount is not reliable here (psycopg reports -1 with RETURNING): count the returned ids
+    return len(conn.execute(stmt.returning(alerts_t.c.id), list(rows)).all())
 
 
 def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequence[Finding],

@@ -10,16 +10,14 @@ atomically when the week is run again — then the printout/sheets and the alert
          complete, inputs = project file digests + report ids, summary), its findings, and queue
          the alerts (alerts.enqueue_alerts) — a failure anywhere leaves the last complete run as it
          was, with no partial state
-      5. after the commit: outputs.write_outputs (printout, Gantt, sheets) and
-         alerts.deliver_pending, both looked up lazily (skipped while their module is absent)
+      5. after the commit: outputs.write_outputs (printout, Gantt, sheets), then, with the lock
+         released, alerts.deliver_pending
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import importlib
-import importlib.util
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Engine, insert, select, update
 
+from . import alerts
 from .calendarfiles import CalendarSet
 from .check import CheckResult, check_portfolio
 from .config import Config
@@ -50,18 +49,6 @@ IntArray = npt.NDArray[np.int64]
 def today(config: Config) -> dt.date:
     """Today in the configured timezone (Asia/Shanghai): the default data date."""
     return dt.datetime.now(ZoneInfo(config.timezone)).date()
-
-
-def _optional(module: str, attr: str) -> Callable[..., Any] | None:
-    """`module.attr` when that module exists (an adapter written by another engineer), else None.
-    A module that exists but fails to import raises as usual: that is a bug, not an absence."""
-    try:
-        if importlib.util.find_spec(module) is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    fn = getattr(importlib.import_module(module), attr, None)
-    return fn if callable(fn) else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,7 +235,6 @@ def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool)
 def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str, Any], started: dt.datetime,
            ) -> tuple[int, tuple[int, ...], int | None]:
     """ONE transaction: retire the week's earlier runs, insert the run, its findings, its alerts."""
-    enqueue = _optional("scheduler.alerts", "enqueue_alerts")
     with transaction(engine) as conn:
         old = tuple(int(x) for x in conn.scalars(select(runs_t.c.id).where(runs_t.c.week == check.week,
                                                                            runs_t.c.current)))
@@ -262,9 +248,7 @@ def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str,
         run_id = int(pk[0])
         if check.findings:
             conn.execute(insert(findings_t), [finding_row(run_id, i, f) for i, f in enumerate(check.findings)])
-        queued = None
-        if enqueue is not None:
-            queued = int(enqueue(conn, run_id=run_id, week=check.week, findings=check.findings, config=config))
+        queued = alerts.enqueue_alerts(conn, run_id=run_id, week=check.week, findings=check.findings, config=config)
     return run_id, old, queued
 
 
@@ -279,9 +263,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
     out = Path(out_dir) if out_dir is not None else config.outbox_dir / week
     started = utcnow()
     with held(engine, wait=wait, stale_after=stale_after, tz=config.timezone):
-        build_view = _optional("scheduler.views", "build_weekly_view") if outputs else None
-        write_outputs = _optional("scheduler.outputs", "write_outputs") if outputs else None
-        inp = _read_inputs(engine, data_date, week, models=build_view is not None and write_outputs is not None)
+        inp = _read_inputs(engine, data_date, week, models=outputs)
         cals = CalendarSet(config.calendar_dir)
         needed = {name: cals[name] for name in inp.frame.project_calendars}
         result = schedule_frame(inp.frame, needed, data_date)
@@ -296,18 +278,17 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
         }
         run_id, replaced, queued = _store(engine, config, check, inputs, started)
         produced = None
-        if outputs:
-            # --- call site: the printout, Gantt charts and sheets (scheduler/outputs.py) -------------
-            if build_view is not None and write_outputs is not None:
-                view = build_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
-                                  view_summary(check), week, data_date, config.language)
-                produced = write_outputs(view, out, result.calendars)
+        if outputs:  # the printout, Gantt charts and sheets; imported here: matplotlib is heavy
+            from .outputs import write_outputs
+            from .views import build_weekly_view
+
+            view = build_weekly_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
+                                     view_summary(check), week, data_date, config.language)
+            produced = write_outputs(view, out, result.calendars)
     delivery = None
     if deliver:
-        # --- call site: alert delivery, after the commit (scheduler/alerts.py) ------------------------
-        deliver_pending = _optional("scheduler.alerts", "deliver_pending")
-        if deliver_pending is not None:
-            delivery = deliver_pending(engine, config, outbox=(out / "alerts") if out_dir is not None else None)
+        # alert delivery, after the commit and the lock
+        delivery = alerts.deliver_pending(engine, config, outbox=(out / "alerts") if out_dir is not None else None)
     return RunResult(run_id=run_id, week=week, data_date=data_date, check=check, out_dir=out, replaced=replaced,
                      previous_run=inp.previous.id if inp.previous else None, report_ids=inp.report_ids,
                      alerts_queued=queued, outputs=produced, delivery=delivery, warnings=tuple(warnings),

@@ -143,14 +143,17 @@ def test_cli_printout_of_a_stored_run(config_file: Path, portfolio_dir: Path, tm
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
+    import scheduler.outputs as outmod
     import scheduler.runner as runmod
     from scheduler.cli import cli
 
-    monkeypatch.setattr(runmod, "_optional", lambda module, attr: None)  # the run itself writes nothing
     runner = CliRunner()
     base = ["--config", str(config_file)]
     assert runner.invoke(cli, [*base, "load", str(portfolio_dir)]).exit_code == 0
-    res = runner.invoke(cli, [*base, "run", "--data-date", "2026-11-23"])
+    with monkeypatch.context() as m:  # the run itself writes nothing
+        m.setattr(outmod, "write_outputs", lambda *a, **k: [])
+        m.setattr(runmod.alerts, "deliver_pending", lambda *a, **k: None)
+        res = runner.invoke(cli, [*base, "run", "--data-date", "2026-11-23"])
     assert res.exit_code == 0, res.output
     out = tmp_path / "meeting" / "print.pdf"
     res = runner.invoke(cli, [*base, "printout", "--week", "2026-W48", "--out", str(out)])

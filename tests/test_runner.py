@@ -247,7 +247,10 @@ def test_no_projects_refused(engine: Engine, config: Config) -> None:
 def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPATCH_DATABASE_URL", config.database_url)
-    monkeypatch.setattr(runmod, "_optional", lambda module, attr: None)  # no printout/alerts: fast
+    import scheduler.outputs as outmod
+
+    monkeypatch.setattr(outmod, "write_outputs", lambda *a, **k: [])  # no printout: fast
+    monkeypatch.setattr(runmod.alerts, "deliver_pending", lambda *a, **k: None)  # alerts stay queued
     runner = CliRunner()
     out = tmp_path / "w48"
     res = runner.invoke(cli, ["run", "--data-date", "2026-11-23", "--out", str(out)])

@@ -108,24 +108,31 @@ def main() -> int:
     t1 = time.perf_counter()
     view = build_weekly_view(projects, result, bs, bf, findings, chk.project_lights, summary, iso_week(D), D, "zh")
     t2 = time.perf_counter()
-    with tempfile.TemporaryDirectory() as tmp:
-        out = args.keep or Path(tmp)
-        cpu0 = _cpu()
-        files = write_outputs(view, out, needed, workers=args.workers)
-        t3 = time.perf_counter()
-        cpu = _cpu() - cpu0
-        rows = sum(len(p.milestones) for p in projects)
-        print(f"{source}: {rows} milestones, {len(findings)} findings, {len(files)} files")
-        print(f"schedule + check {t1 - t0:6.2f} s")
-        print(f"build view       {t2 - t1:6.2f} s")
-        cpu_note = f"CPU {cpu:.2f} s" if args.workers == 1 else "charts in worker processes"
-        print(f"write outputs    {t3 - t2:6.2f} s  (PDF + {len(files) - 2} charts + xlsx; {cpu_note}; "
-              f"load average {os.getloadavg()[0]:.1f})")
-        print(f"total            {t3 - t0:6.2f} s")
-        pages = _pages(files[0])
-        print(f"printout projects={len(projects)} milestones={rows} findings={len(findings)} pages={pages} "
-              f"files={len(files)} write_s={t3 - t2:.2f} cpu_s={f'{cpu:.2f}' if args.workers == 1 else 'na'} "
-              f"load={os.getloadavg()[0]:.1f}")
+    rows = sum(len(p.milestones) for p in projects)
+    print(f"{source}: {rows} milestones, {len(findings)} findings")
+    print(f"schedule + check {t1 - t0:6.2f} s")
+    print(f"build view       {t2 - t1:6.2f} s")
+    # The default (charts in worker processes beside the PDF layout) against a baseline measured in
+    # the same run: everything rendered in this one process.
+    modes = [("default", args.workers), ("baseline: one process", 1)] if args.workers is None \
+        else [(f"workers={args.workers}", args.workers)]
+    figures: dict[str, float] = {}
+    files: list[Path] = []
+    for label, workers in modes:
+        with tempfile.TemporaryDirectory() as tmp:
+            out = args.keep or Path(tmp)
+            cpu0, w0 = _cpu(), time.perf_counter()
+            files = write_outputs(view, out, needed, workers=workers)
+            wall, cpu = time.perf_counter() - w0, _cpu() - cpu0
+            pages = _pages(files[0])
+        figures[label] = wall
+        print(f"write outputs    {wall:6.2f} s  {label:<22} (PDF of {pages} pages + {len(files) - 2} charts + xlsx; "
+              f"CPU incl. workers {cpu:.2f} s; load average {os.getloadavg()[0]:.1f})")
+    first = next(iter(figures.values()))
+    base = figures.get("baseline: one process", first)
+    print(f"printout projects={len(projects)} milestones={rows} findings={len(findings)} pages={pages} "
+          f"files={len(files)} write_s={first:.2f} baseline_one_process_s={base:.2f} "
+          f"speedup={base / first:.2f} load={os.getloadavg()[0]:.1f}")
     return 0
 
 

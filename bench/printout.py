@@ -24,8 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from scheduler.calendarfiles import CalendarSet
-from scheduler.check import check_portfolio
-from scheduler.config import REPO_ROOT, CheckThresholds
+from scheduler.check import CheckThresholds, check_portfolio
+from scheduler.config import REPO_ROOT
 from scheduler.errors import DispatchError
 from scheduler.findings import Finding, FindingKind, Light, iso_week
 from scheduler.model import FactorRequirement, FactorStatus, Link, Milestone, Project

@@ -44,7 +44,6 @@ import numpy.typing as npt
 
 from . import cpm
 from .calendars import Calendar
-from .config import CheckThresholds
 from .findings import Finding, FindingKind, Light, iso_week
 from .model import FactorStatus, InvestmentPlan, Project
 from .schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
@@ -68,6 +67,17 @@ def xun_bounds(year: int, month: int) -> list[tuple[dt.date, dt.date]]:
     return [(dt.date(year, month, 1), dt.date(year, month, 10)),
             (dt.date(year, month, 11), dt.date(year, month, 20)),
             (dt.date(year, month, 21), dt.date(year, month, last))]
+
+
+@dataclass(frozen=True, slots=True)
+class CheckThresholds:
+    """Thresholds of the weekly check (要素保障周调度)."""
+
+    lookahead_weeks: int = 4
+    slip_yellow_max_days: int = 10
+    progress_yellow_points: float = 10.0
+    progress_red_points: float = 30.0
+    escalate_after_weeks: int = 2
 
 
 @dataclass(frozen=True, slots=True)

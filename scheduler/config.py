@@ -9,22 +9,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from .check import CheckThresholds
 from .errors import ConfigError
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 ENV_DB = "DISPATCH_DATABASE_URL"
 ENV_CONFIG = "DISPATCH_CONFIG"
-
-
-@dataclass(frozen=True, slots=True)
-class CheckThresholds:
-    """Thresholds of the weekly check (要素保障周调度)."""
-
-    lookahead_weeks: int = 4
-    slip_yellow_max_days: int = 10
-    progress_yellow_points: float = 10.0
-    progress_red_points: float = 30.0
-    escalate_after_weeks: int = 2
 
 
 @dataclass(frozen=True, slots=True)

@@ -17,6 +17,7 @@ import pytest
 from scheduler.calendarfiles import CalendarSet
 from scheduler.check import (
     CheckResult,
+    CheckThresholds,
     check_portfolio,
     investment_progress,
     planned_percent,
@@ -24,7 +25,7 @@ from scheduler.check import (
     slip_light,
     xun_bounds,
 )
-from scheduler.config import REPO_ROOT, CheckThresholds
+from scheduler.config import REPO_ROOT
 from scheduler.findings import Finding, FindingKind, Light
 from scheduler.model import (
     FactorRequirement,

@@ -22,10 +22,11 @@ from dataclasses import dataclass, field
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, and_, or_, select, update
+from sqlalchemy import Connection, Engine, and_, or_, select, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -146,6 +147,11 @@ class Names:
     factors: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
+_t = lru_cache(maxsize=4096)(t)
+"""t() for the labels that repeat from alert to alert (kinds, lights, greeting, intro, to-do):
+tens of thousands of alerts in a large week format only a few hundred distinct ones."""
+
+
 def _label(name: str | None, ident: str) -> str:
     return f"{name}（{ident}）" if name and name != ident else ident
 
@@ -161,7 +167,7 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
     names = names or Names()
     p = finding.project
     project = _label(names.projects.get(p), p)
-    kind = t(f"kind.{finding.kind.value}", lang)
+    kind = _t(f"kind.{finding.kind.value}", lang)
     if finding.kind is FindingKind.ESCALATION:
         weeks = finding.details.get("max_weeks_red") or finding.weeks_red
         subject = t("alert.subject.escalation", lang, week=week, project=project, weeks=weeks)
@@ -173,10 +179,10 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
             item = _label(names.milestones.get((p, finding.milestone)), finding.milestone)
         late = finding.days is not None and finding.days > 0
         days = t("alert.subject.days", lang, days=finding.days) if late else ""
-        subject = t("alert.subject", lang, week=week, light=t(f"light.{finding.light.value}", lang),
+        subject = t("alert.subject", lang, week=week, light=_t(f"light.{finding.light.value}", lang),
                     project=project, item=f" · {item}" if item else "", kind=kind, days=days)
-    lines = [t("alert.greeting", lang, unit=finding.unit), "",
-             t("alert.intro", lang, week=week), "",
+    lines = [_t("alert.greeting", lang, unit=finding.unit), "",
+             _t("alert.intro", lang, week=week), "",
              t("alert.project", lang, project=project)]
     if finding.milestone:
         lines.append(t("alert.milestone", lang, milestone=_label(
@@ -185,7 +191,7 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
         name = names.factors.get((p, finding.factor))
         fk = f"，{finding.factor_kind}" if finding.factor_kind and name and name != finding.factor_kind else ""
         lines.append(t("alert.factor", lang, factor=_factor_label(finding, names) + fk))
-    lines.append(t("alert.problem", lang, kind=kind, light=t(f"light.{finding.light.value}", lang)))
+    lines.append(_t("alert.problem", lang, kind=kind, light=_t(f"light.{finding.light.value}", lang)))
     lines.append(t("alert.situation", lang, message=finding.message))
     if finding.days is not None and finding.days > 0:
         lines.append(t("alert.days", lang, days=finding.days))
@@ -194,8 +200,8 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
     if finding.first_seen and finding.first_seen != week:
         lines.append(t("alert.first_seen", lang, first=finding.first_seen))
     weeks = finding.details.get("max_weeks_red") or finding.weeks_red
-    lines += [t("alert.todo", lang, todo=t(f"alert.todo.{finding.kind.value}", lang, weeks=weeks)), "",
-              t("alert.footer", lang, week=week)]
+    lines += [_t("alert.todo", lang, todo=_t(f"alert.todo.{finding.kind.value}", lang, weeks=weeks)), "",
+              _t("alert.footer", lang, week=week)]
     return subject, "\n".join(lines) + "\n"
 
 
@@ -223,19 +229,32 @@ def alerts_for(findings: Iterable[Finding], *, week: str, config: Config, run_id
     return out
 
 
+def _pairs_in(conn: Connection, table: Any, cols: tuple[Any, ...], pairs: set[tuple[str, str]],
+              size: int = 2_000) -> list[Any]:
+    """Rows of `table` whose (project_id, id) is one of `pairs`, a chunk of pairs per query."""
+    keys = sorted(pairs)
+    out: list[Any] = []
+    for i in range(0, len(keys), size):
+        out.extend(conn.execute(select(*cols).where(
+            tuple_(table.c.project_id, table.c.id).in_(keys[i:i + size]))).all())
+    return out
+
+
 def _names(conn: Connection, findings: Sequence[Finding]) -> Names:
-    """Project, milestone and factor names of the findings' projects, from the loaded portfolio."""
+    """Project, milestone and factor names the findings mention, from the loaded portfolio (only
+    the milestones and factors named by a finding, not every one of their projects)."""
     ids = sorted({f.project for f in findings})
     if not ids:
         return Names()
     prj = {r.id: r.name for r in conn.execute(select(projects_t.c.id, projects_t.c.name)
                                                 .where(projects_t.c.id.in_(ids)))}
-    ms = {(r.project_id, r.id): r.name for r in conn.execute(
-        select(milestones_t.c.project_id, milestones_t.c.id, milestones_t.c.name)
-        .where(milestones_t.c.project_id.in_(ids)))}
-    fs = {(r.project_id, r.id): r.name or r.kind for r in conn.execute(
-        select(factors_t.c.project_id, factors_t.c.id, factors_t.c.name, factors_t.c.kind)
-        .where(factors_t.c.project_id.in_(ids)))}
+    mc, fc = milestones_t.c, factors_t.c
+    ms = {(r.project_id, r.id): r.name for r in _pairs_in(
+        conn, milestones_t, (mc.project_id, mc.id, mc.name),
+        {(f.project, f.milestone) for f in findings if f.milestone})}
+    fs = {(r.project_id, r.id): r.name or r.kind for r in _pairs_in(
+        conn, factors_t, (fc.project_id, fc.id, fc.name, fc.kind),
+        {(f.project, f.factor) for f in findings if f.factor})}
     return Names(prj, ms, fs)
 
 

@@ -26,7 +26,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Connection, Engine, and_, or_, select, tuple_, update
+from sqlalchemy import Connection, Engine, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
@@ -229,14 +229,22 @@ def alerts_for(findings: Iterable[Finding], *, week: str, config: Config, run_id
     return out
 
 
-def _pairs_in(conn: Connection, table: Any, cols: tuple[Any, ...], pairs: set[tuple[str, str]],
-              size: int = 2_000) -> list[Any]:
-    """Rows of `table` whose (project_id, id) is one of `pairs`, a chunk of pairs per query."""
+def _pairs_in(conn: Connection, table: Any, cols: tuple[str, ...], pairs: set[tuple[str, str]],
+              size: int = 2_000) -> list[tuple[Any, ...]]:
+    """`cols` of the rows of `table` whose (project_id, id) is one of `pairs`: a join with a chunk
+    of pairs as a VALUES CTE, one primary-key lookup per pair (a row-value IN scans the whole
+    table on SQLite; SQLAlchemy's values() construct costs more to compile than the query)."""
+    q = conn.dialect.identifier_preparer
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    name = q.format_table(table)
     keys = sorted(pairs)
-    out: list[Any] = []
+    out: list[tuple[Any, ...]] = []
     for i in range(0, len(keys), size):
-        out.extend(conn.execute(select(*cols).where(
-            tuple_(table.c.project_id, table.c.id).in_(keys[i:i + size]))).all())
+        chunk = keys[i:i + size]
+        sql = (f"WITH wanted (p, i) AS (VALUES {', '.join(f'({mark}, {mark})' for _ in chunk)}) "
+               f"SELECT {', '.join(f'{name}.{q.quote(c)}' for c in cols)} FROM wanted JOIN {name} "
+               f"ON {name}.project_id = wanted.p AND {name}.id = wanted.i")
+        out.extend(conn.exec_driver_sql(sql, tuple(v for pair in chunk for v in pair)).all())
     return out
 
 
@@ -248,12 +256,11 @@ def _names(conn: Connection, findings: Sequence[Finding]) -> Names:
         return Names()
     prj = {r.id: r.name for r in conn.execute(select(projects_t.c.id, projects_t.c.name)
                                                 .where(projects_t.c.id.in_(ids)))}
-    mc, fc = milestones_t.c, factors_t.c
-    ms = {(r.project_id, r.id): r.name for r in _pairs_in(
-        conn, milestones_t, (mc.project_id, mc.id, mc.name),
+    ms = {(r[0], r[1]): r[2] for r in _pairs_in(
+        conn, milestones_t, ("project_id", "id", "name"),
         {(f.project, f.milestone) for f in findings if f.milestone})}
-    fs = {(r.project_id, r.id): r.name or r.kind for r in _pairs_in(
-        conn, factors_t, (fc.project_id, fc.id, fc.name, fc.kind),
+    fs = {(r[0], r[1]): r[2] or r[3] for r in _pairs_in(
+        conn, factors_t, ("project_id", "id", "name", "kind"),
         {(f.project, f.factor) for f in findings if f.factor})}
     return Names(prj, ms, fs)
 

@@ -293,15 +293,20 @@ def _insert_ignoring_duplicates(conn: Connection, rows: Sequence[dict[str, Any]]
 
 
 def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequence[Finding],
-                   config: Config) -> int:
+                   config: Config, chunk: int = 2_000) -> int:
     """Queue the alerts of this week's findings inside the caller's transaction; returns how many
     new alert rows were added (0 when the week was already alerted)."""
     wanted = [f for f in findings if should_alert(f, week)]
     if not wanted:
         return 0
     names = _names(conn, wanted)
-    rows = [a.row() for a in alerts_for(wanted, week=week, config=config, run_id=run_id, names=names)]
-    return _insert_ignoring_duplicates(conn, rows)
+    now = utcnow()
+    added = 0
+    for i in range(0, len(wanted), chunk):  # a chunk at a time: the texts of a large week stay small
+        rows = [a.row() for a in alerts_for(wanted[i:i + chunk], week=week, config=config, run_id=run_id,
+                                            now=now, names=names)]
+        added += _insert_ignoring_duplicates(conn, rows)
+    return added
 
 
 # -- delivery ---------------------------------------------------------------------------------------

@@ -246,8 +246,10 @@ def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str,
         pk = res.inserted_primary_key
         assert pk is not None
         run_id = int(pk[0])
-        if check.findings:
-            conn.execute(insert(findings_t), [finding_row(run_id, i, f) for i, f in enumerate(check.findings)])
+        found = check.findings
+        for at in range(0, len(found), 5_000):  # in chunks: the rows of a large week stay small
+            conn.execute(insert(findings_t), [finding_row(run_id, i, f) for i, f in
+                                              enumerate(found[at:at + 5_000], start=at)])
         queued = alerts.enqueue_alerts(conn, run_id=run_id, week=check.week, findings=check.findings, config=config)
     return run_id, old, queued
 

@@ -7,7 +7,6 @@ import datetime as dt
 import email
 import json
 import os
-import socket
 import threading
 import time
 import uuid
@@ -33,6 +32,7 @@ from scheduler.storage import milestones as milestones_t
 from scheduler.storage import open_database, transaction, utcnow
 from scheduler.storage import projects as projects_t
 from scheduler.storage import runs as runs_t
+from tests.helpers import free_port
 
 WEEK = "2026-W48"
 SENDER = "dispatch@fgj.county.gov.cn"
@@ -66,12 +66,6 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     with admin.connect() as c:
         c.execute(text(f'DROP DATABASE "{name}" WITH (FORCE)'))
     admin.dispose()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 class Inbox:

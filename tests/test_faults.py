@@ -14,11 +14,10 @@ import logging
 import os
 import random
 import signal
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +32,7 @@ from scheduler.cli import cli
 from scheduler.config import load_config
 from scheduler.lock import current_holder
 from scheduler.runner import list_runs, read_run, run_weekly
+from tests.helpers import free_port, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 W48 = dt.date(2026, 11, 23)
@@ -89,21 +89,6 @@ except DispatchError as e:
     sys.exit(e.exit_code)
 print(json.dumps({"run_id": res.run_id, "replaced": list(res.replaced)}))
 """
-
-
-def wait_until(cond: Callable[[], bool], timeout: float = 30.0, step: float = 0.02) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def child_env() -> dict[str, str]:

@@ -11,7 +11,6 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -20,6 +19,7 @@ from sqlalchemy import Engine, text, update
 from scheduler import lock as lockmod
 from scheduler.errors import RunLocked
 from scheduler.storage import run_lock, transaction, utcnow
+from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 ENV_PG = "DISPATCH_TEST_POSTGRES_URL"
@@ -42,15 +42,6 @@ time.sleep(600)
 
 ADVISORY = ("SELECT pid FROM pg_locks WHERE locktype = 'advisory' AND granted AND database = "
             "(SELECT oid FROM pg_database WHERE datname = current_database())")
-
-
-def wait_until(cond: Callable[[], bool], timeout: float = 20.0) -> bool:
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(0.02)
-    return cond()
 
 
 def advisory_holders(engine: Engine) -> list[int]:

@@ -6,23 +6,12 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-import numpy as np
 import pytest
 
 from scheduler.model import FactorStatus, InvestmentPlan, Milestone, Project
-from scheduler.schedule import PortfolioFrame, frame_from_projects, overlay_projects
+from scheduler.schedule import frame_from_projects, overlay_projects
+from tests.helpers import assert_same_frame
 from tests.weekly_sample import ROAD, project_file
-
-
-def _same(a: PortfolioFrame, b: PortfolioFrame) -> None:
-    for name in a.__slots__:
-        if name == "projects":
-            continue
-        x, y = getattr(a, name), getattr(b, name)
-        if isinstance(x, np.ndarray):
-            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), name
-        else:
-            assert x == y, name
 
 
 def _other(pid: str) -> Project:
@@ -44,7 +33,7 @@ def test_overlay_equals_the_frame_of_the_changed_projects() -> None:
         investment=InvestmentPlan(inv.total, inv.year, inv.annual_plan, dict(inv.plan), {"2026-11": 400.0}))
     frame = frame_from_projects(before)
     out = overlay_projects(frame, [reported])
-    _same(out, frame_from_projects([before[0], reported, before[2]]))
+    assert_same_frame(out, frame_from_projects([before[0], reported, before[2]]))
     assert out.hold[2 + 2] == dt.date(2026, 12, 20).toordinal()  # the factor now holds M3
     # only what changed is copied; the input frame is untouched
     assert out.m_names is frame.m_names and out.l_pred is frame.l_pred

@@ -10,12 +10,11 @@ import os
 import pickle
 import queue
 import signal
-import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -27,6 +26,7 @@ from sqlalchemy import create_engine, text
 from scheduler import jobs, service
 from scheduler.config import load_config
 from scheduler.errors import ConfigError
+from tests.helpers import free_port, wait_until
 
 try:
     import service_jobs
@@ -38,22 +38,6 @@ DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 REPO = Path(__file__).resolve().parent.parent
 
 pytestmark = pytest.mark.sqlite_only  # the job store and its downtime are simulated on a SQLite file
-
-
-def wait_until(cond: Callable[[], bool], timeout: float = 10.0, step: float = 0.02) -> bool:
-    """Poll `cond` until true or `timeout` seconds passed (bounded, no long sleeps)."""
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if cond():
-            return True
-        time.sleep(step)
-    return cond()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def write_config(folder: Path, *, cron: str = "30 8 * * mon", grace: int = 86400, url: str = "") -> Path:

@@ -9,7 +9,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -22,7 +21,8 @@ from scheduler.cli import cli
 from scheduler.errors import NotFound, ProjectFileError, StorageError
 from scheduler.model import Project
 from scheduler.projectfile import ProjectFile, read_portfolio
-from scheduler.schedule import PortfolioFrame, frame_from_projects, schedule_frame
+from scheduler.schedule import frame_from_projects, schedule_frame
+from tests.helpers import assert_same_frame
 
 D = dt.date
 CALENDAR_DIR = Path(__file__).resolve().parent.parent / "calendar"
@@ -240,22 +240,11 @@ def test_rebaseline_records_version_and_reason(engine: Engine, portfolio_dir: Pa
 # -- the columnar read ----------------------------------------------------------------------------
 
 
-def _same_frame(a: PortfolioFrame, b: PortfolioFrame) -> None:
-    for name in a.__slots__:
-        if name == "projects":
-            continue
-        x, y = getattr(a, name), getattr(b, name)
-        if isinstance(x, np.ndarray):
-            assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), name
-        else:
-            assert x == y, name
-
-
 def test_load_frame_equals_frame_from_projects(engine: Engine, portfolio_dir: Path) -> None:
     _load(engine, portfolio_dir)
     model = frame_from_projects(repository.read_projects(engine))
     frame, base = repository.load_frame(engine)
-    _same_frame(frame, model)
+    assert_same_frame(frame, model)
     assert frame.project_ids == ["ALPHA", "BETA", "GAMMA"]
     row = {(frame.project_ids[p], m): i for i, (p, m) in enumerate(zip(frame.m_project, frame.m_ids, strict=True))}
     assert frame.hold[row["ALPHA", "M3"]] == D(2026, 12, 15).toordinal()  # 办理中, expected
@@ -269,7 +258,7 @@ def test_load_frame_equals_frame_from_projects(engine: Engine, portfolio_dir: Pa
     for data_date in (None, D(2026, 11, 23)):
         assert schedule_frame(frame, cals, data_date).to_json() == schedule_frame(model, cals, data_date).to_json()
     sub, sub_base = repository.load_frame(engine, ["GAMMA"])
-    _same_frame(sub, frame_from_projects(repository.read_projects(engine, ["GAMMA"])))
+    assert_same_frame(sub, frame_from_projects(repository.read_projects(engine, ["GAMMA"])))
     assert sub_base.finish.tolist() == [D(2026, 1, 5).toordinal(), D(2026, 1, 29).toordinal()]
 
 
@@ -280,7 +269,7 @@ def test_load_frame_baseline_follows_rebaseline_and_removed_milestones(engine: E
     _edit(portfolio_dir / "BETA.toml", 'after = ["B"]', 'after = ["A"]')
     _load(engine, portfolio_dir)
     frame, base = repository.load_frame(engine)
-    _same_frame(frame, frame_from_projects(repository.read_projects(engine)))
+    assert_same_frame(frame, frame_from_projects(repository.read_projects(engine)))
     w = frame.m_ids.index("W")
     assert base.finish[w] == D(2026, 1, 29).toordinal()
     repository.rebaseline(engine, "GAMMA", "缩短工期", calendars=CALS)

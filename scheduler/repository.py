@@ -4,8 +4,12 @@ for the weekly run over large portfolios, as numpy columns straight from SQL."""
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import gc
+import hashlib
+import io
+import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,6 +47,7 @@ from .storage import (
     baselines,
     db_error_line,
     factors,
+    frame_snapshots,
     investment_months,
     links,
     milestones,
@@ -299,6 +304,7 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
             _insert_tuples(conn, table, part)
         fresh = [seen[pid].project for pid in (*added, *updated) if pid not in based]
         _store_baseline(conn, fresh, calendars, {p.id: 1 for p in fresh}, INITIAL_REASON, now)
+        _refresh_snapshot(conn, now)
     return LoadReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(sorted(unchanged)))
 
 
@@ -312,7 +318,9 @@ def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calen
                            project=project_id)
         last = conn.scalar(select(func.max(baselines.c.version)).where(baselines.c.project_id == project_id))
         version = int(last or 0) + 1
-        _store_baseline(conn, plist, calendars, {project_id: version}, reason, utcnow())
+        now = utcnow()
+        _store_baseline(conn, plist, calendars, {project_id: version}, reason, now)
+        _refresh_snapshot(conn, now)
     return version
 
 
@@ -456,6 +464,20 @@ class _Interned:
 
 
 def load_frame(source: Engine | Connection,
+               ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
+    """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
+    schedule.frame_from_projects would build, and the current baseline of each row (see
+    _frame_sql). The whole portfolio comes from its snapshot (frame_snapshots) when that still
+    matches the stored projects and baselines, else from SQL; `ids` always reads SQL."""
+    with reading(source) as conn:
+        if ids is None:
+            got = _read_snapshot(conn)
+            if got is not None:
+                return got
+        return _frame_sql(conn, ids)
+
+
+def _frame_sql(source: Engine | Connection,
                ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
     """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
     schedule.frame_from_projects would build (projects by id, milestones in file order), the
@@ -616,3 +638,144 @@ def load_frame(source: Engine | Connection,
         )
         base = BaselineColumns(icols[6], icols[7], _ints(p_ver))
     return frame, base
+
+
+# -- the frame snapshot ---------------------------------------------------------------------------
+# The whole portfolio's frame, serialized without pickle: numpy arrays by np.savez, each list of
+# strings as its distinct values joined by _SEP into one UTF-8 blob (with their count) and an
+# int32 code per element (-1 = None). Written inside the transaction that changed the projects or
+# baselines; valid while its digest equals _portfolio_digest of the database read.
+
+_SEP = "\x00"
+_SNAPSHOT_ID = 1
+_SNAPSHOT_FORMAT = 1
+_FRAME_FIELDS = tuple(f.name for f in dataclasses.fields(PortfolioFrame) if f.name != "projects")
+_BASE_FIELDS = ("start", "finish", "version")
+
+
+class _Unencodable(Exception):
+    """A string holds the separator: this frame gets no snapshot (the SQL path still works)."""
+
+
+def _portfolio_digest(conn: Connection) -> str:
+    """SHA-256 of every project's id, file digest and current baseline version, by id."""
+    pr = projects.c
+    h = hashlib.sha256(f"frame-snapshot {_SNAPSHOT_FORMAT}\n".encode())
+    for pid, digest, version in _fetch(conn, select(pr.id, pr.digest, func.coalesce(baselines.c.version, 0))
+                                       .outerjoin(baselines, and_(baselines.c.project_id == pr.id,
+                                                                  baselines.c.current))
+                                       .order_by(_key(conn, pr.id))):
+        h.update(f"{pid}{_SEP}{digest}{_SEP}{int(version)}\n".encode())
+    return h.hexdigest()
+
+
+def _put_strs(out: dict[str, Any], name: str, values: Sequence[str | None]) -> None:
+    uniq: dict[str, int] = {}
+    out[f"{name}__codes"] = np.fromiter((-1 if v is None else uniq.setdefault(v, len(uniq)) for v in values),
+                                        dtype=np.int32, count=len(values))
+    text = _SEP.join(uniq)
+    if text.count(_SEP) != max(len(uniq) - 1, 0):
+        raise _Unencodable(name)
+    out[f"{name}__text"] = np.frombuffer(text.encode(), dtype=np.uint8)
+    out[f"{name}__count"] = np.array([len(uniq)], dtype=np.int64)
+
+
+def _get_strs(z: Any, name: str) -> list[Any]:
+    count = int(z[f"{name}__count"][0])
+    uniq: list[str | None] = list(z[f"{name}__text"].tobytes().decode().split(_SEP)) if count else []
+    if len(uniq) != count:
+        raise ValueError(f"snapshot strings {name}: {len(uniq)} for {count}")
+    uniq.append(None)  # code -1
+    return list(map(uniq.__getitem__, z[f"{name}__codes"].tolist()))
+
+
+def _encode_frame(frame: PortfolioFrame, base: BaselineColumns) -> bytes:
+    out: dict[str, Any] = {"format": np.array([_SNAPSHOT_FORMAT], dtype=np.int64)}
+    for name in _FRAME_FIELDS:
+        v = getattr(frame, name)
+        if name == "project_investment":
+            continue
+        if isinstance(v, np.ndarray):
+            out[f"a__{name}"] = v
+        else:
+            _put_strs(out, f"s__{name}", v)
+    for name in _BASE_FIELDS:
+        out[f"b__{name}"] = getattr(base, name)
+    inv = frame.project_investment
+    nan = math.nan
+    months: list[str] = []
+    planned: list[float] = []
+    completed: list[float] = []
+    per: list[int] = []
+    for p in inv:
+        ms = [] if p is None else sorted(set(p.plan) | set(p.completed))
+        per.append(len(ms))
+        if p is not None:
+            months.extend(ms)
+            planned.extend(float(p.plan.get(mo, nan)) for mo in ms)
+            completed.extend(float(p.completed.get(mo, nan)) for mo in ms)
+    out["i__total"] = np.array([nan if p is None else float(p.total) for p in inv], dtype=np.float64)
+    out["i__year"] = np.array([0 if p is None else int(p.year) for p in inv], dtype=np.int64)
+    out["i__annual"] = np.array([nan if p is None else float(p.annual_plan) for p in inv], dtype=np.float64)
+    out["i__per"] = np.array(per, dtype=np.int64)
+    _put_strs(out, "i__months", months)
+    out["i__planned"] = np.array(planned, dtype=np.float64)
+    out["i__completed"] = np.array(completed, dtype=np.float64)
+    buf = io.BytesIO()
+    np.savez(buf, **out)
+    return buf.getvalue()
+
+
+def _decode_frame(data: bytes) -> tuple[PortfolioFrame, BaselineColumns]:
+    with np.load(io.BytesIO(data), allow_pickle=False) as z:
+        if int(z["format"][0]) != _SNAPSHOT_FORMAT:
+            raise ValueError("snapshot format")
+        cols: dict[str, Any] = {}
+        for name in _FRAME_FIELDS:
+            if name == "project_investment":
+                continue
+            cols[name] = z[f"a__{name}"] if f"a__{name}" in z.files else _get_strs(z, f"s__{name}")
+        base = BaselineColumns(*(z[f"b__{name}"] for name in _BASE_FIELDS))
+        months = _get_strs(z, "i__months")
+        planned = z["i__planned"].tolist()
+        completed = z["i__completed"].tolist()
+        inv: list[InvestmentPlan | None] = []
+        at = 0
+        for total, year, annual, k in zip(z["i__total"].tolist(), z["i__year"].tolist(), z["i__annual"].tolist(),
+                                          z["i__per"].tolist(), strict=True):
+            rng = range(at, at + k)
+            at += k
+            if math.isnan(total):
+                inv.append(None)
+                continue
+            inv.append(InvestmentPlan(total=total, year=year, annual_plan=annual,
+                                      plan={months[i]: planned[i] for i in rng if not math.isnan(planned[i])},
+                                      completed={months[i]: completed[i] for i in rng
+                                                 if not math.isnan(completed[i])}))
+        cols["project_investment"] = inv
+    return PortfolioFrame(**cols), base
+
+
+def _refresh_snapshot(conn: Connection, now: dt.datetime) -> None:
+    """Inside a write transaction, after its writes: replace the snapshot with the frame read from
+    this transaction, unless the stored one already matches (an unchanged load writes nothing)."""
+    digest = _portfolio_digest(conn)
+    if conn.scalar(select(frame_snapshots.c.digest).where(frame_snapshots.c.id == _SNAPSHOT_ID)) == digest:
+        return
+    conn.execute(delete(frame_snapshots))
+    try:
+        data = _encode_frame(*_frame_sql(conn))
+    except _Unencodable:
+        return
+    conn.execute(insert(frame_snapshots).values(id=_SNAPSHOT_ID, created_at=now, digest=digest, data=data))
+
+
+def _read_snapshot(conn: Connection) -> tuple[PortfolioFrame, BaselineColumns] | None:
+    """The snapshot's frame when it matches the stored projects and baselines, else None."""
+    stored = conn.scalar(select(frame_snapshots.c.digest).where(frame_snapshots.c.id == _SNAPSHOT_ID))
+    if stored is None or stored != _portfolio_digest(conn):
+        return None
+    data = conn.scalar(select(frame_snapshots.c.data).where(frame_snapshots.c.id == _SNAPSHOT_ID))
+    if data is None:
+        return None
+    return _decode_frame(data if isinstance(data, bytes) else bytes(data))

@@ -9,6 +9,7 @@ import datetime as dt
 import json
 from pathlib import Path
 
+import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -21,7 +22,7 @@ from scheduler.cli import cli
 from scheduler.errors import NotFound, ProjectFileError, StorageError
 from scheduler.model import Project
 from scheduler.projectfile import ProjectFile, read_portfolio
-from scheduler.schedule import frame_from_projects, schedule_frame
+from scheduler.schedule import PortfolioFrame, frame_from_projects, schedule_frame
 from tests.helpers import assert_same_frame
 
 D = dt.date
@@ -46,6 +47,18 @@ def _baseline(engine: Engine, pid: str, version: int | None = None) -> dict[str,
         return {m: (s, f) for m, s, f in conn.execute(stmt)}
 
 
+def _snapshot_line(dump: str) -> str:
+    lines = dump.splitlines()
+    at = next(i for i, ln in enumerate(lines) if ln.startswith("## frame_snapshots"))
+    assert lines[at] == "## frame_snapshots (1 rows)"
+    return lines[at + 1]
+
+
+def _without_snapshot(dump: str) -> list[str]:
+    snap = _snapshot_line(dump)
+    return [ln for ln in dump.splitlines() if ln != snap]
+
+
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -59,10 +72,10 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0001"
+        assert ctx.get_current_revision() == "0002"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
-        "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock"}
+        "frame_snapshots", "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock"}
 
 
 def test_open_database_again_changes_nothing(engine: Engine, database_url: str, portfolio_dir: Path) -> None:
@@ -137,9 +150,10 @@ def test_changed_file_replaces_its_rows_and_keeps_the_baseline(engine: Engine, p
     beta = {p.id: p for p in repository.read_projects(engine)}["BETA"]
     assert [m.id for m in beta.milestones] == ["A", "B", "C", "D"]
     assert beta.milestone("D").after[0].pred == "C"
-    # the other projects' rows and every baseline row are untouched
-    unchanged = [ln for ln in before.splitlines() if '"BETA"' not in ln or "baseline" in ln]
+    # the other projects' rows and every baseline row are untouched (the frame snapshot is redone)
+    unchanged = [ln for ln in _without_snapshot(before) if '"BETA"' not in ln or "baseline" in ln]
     assert all(ln in after for ln in unchanged if ln.startswith("{"))
+    assert _snapshot_line(after) != _snapshot_line(before)
     assert set(_baseline(engine, "BETA")) == {"A", "B", "C"}
 
 
@@ -276,6 +290,70 @@ def test_load_frame_baseline_follows_rebaseline_and_removed_milestones(engine: E
     frame, base = repository.load_frame(engine)
     assert base.finish[w] == D(2026, 1, 14).toordinal()
     assert base.version.tolist() == [1, 1, 2]
+
+
+def _snapshot_digest(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        digest: str | None = conn.scalar(select(storage.frame_snapshots.c.digest))
+        return digest
+
+
+def _same_read(a: tuple[object, ...], b: tuple[object, ...]) -> None:
+    (fa, ba), (fb, bb) = a, b
+    assert isinstance(fa, PortfolioFrame) and isinstance(fb, PortfolioFrame)
+    assert isinstance(ba, repository.BaselineColumns) and isinstance(bb, repository.BaselineColumns)
+    assert_same_frame(fa, fb)
+    for name in ("start", "finish", "version"):
+        x, y = getattr(ba, name), getattr(bb, name)
+        assert x.dtype == y.dtype and np.array_equal(x, y), name
+
+
+def test_frame_snapshot_equals_the_sql_read(engine: Engine, portfolio_dir: Path,
+                                            monkeypatch: pytest.MonkeyPatch) -> None:
+    _load(engine, portfolio_dir)
+    assert _snapshot_digest(engine) is not None
+    decoded: list[int] = []
+    real = repository._decode_frame
+
+    def spy(data: bytes) -> tuple[PortfolioFrame, repository.BaselineColumns]:
+        decoded.append(len(data))
+        return real(data)
+
+    monkeypatch.setattr(repository, "_decode_frame", spy)
+    snap = repository.load_frame(engine)
+    assert len(decoded) == 1, "the snapshot was not used"
+    _same_read(snap, repository._frame_sql(engine))
+    assert_same_frame(snap[0], frame_from_projects(repository.read_projects(engine)))
+    assert snap[0].project_investment[0] is not None and snap[0].project_investment[0].plan
+    assert any(u is None for u in snap[0].m_units) or any(u is None for u in snap[0].f_names)
+    repository.load_frame(engine, ["GAMMA"])  # a subset reads SQL
+    assert len(decoded) == 1
+
+
+def test_frame_snapshot_follows_changes_and_rebaseline(engine: Engine, portfolio_dir: Path,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    _load(engine, portfolio_dir)
+    first = _snapshot_digest(engine)
+    dump = storage.dump(engine)
+    _load(engine, portfolio_dir)
+    assert storage.dump(engine) == dump  # unchanged files: the snapshot is not rewritten
+    _edit(portfolio_dir / "GAMMA.toml", 'duration = 25', 'duration = 10')
+    _load(engine, portfolio_dir)
+    second = _snapshot_digest(engine)
+    assert second not in (None, first)
+    _same_read(repository.load_frame(engine), repository._frame_sql(engine))
+    assert_same_frame(repository.load_frame(engine)[0], frame_from_projects(repository.read_projects(engine)))
+    repository.rebaseline(engine, "GAMMA", "缩短工期", calendars=CALS)
+    third = _snapshot_digest(engine)
+    assert third not in (None, first, second)
+    frame, base = repository.load_frame(engine)
+    assert base.version.tolist() == [1, 1, 2]
+    _same_read((frame, base), repository._frame_sql(engine))
+    # a stale snapshot (projects changed behind its back) is not used: SQL is read instead
+    with storage.transaction(engine) as conn:
+        conn.execute(storage.projects.update().where(storage.projects.c.id == "BETA").values(digest="0" * 64))
+    monkeypatch.setattr(repository, "_decode_frame", lambda data: pytest.fail("stale snapshot used"))
+    _same_read(repository.load_frame(engine), repository._frame_sql(engine))
 
 
 def test_empty_database_gives_an_empty_frame(engine: Engine) -> None:

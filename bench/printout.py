@@ -23,16 +23,16 @@ from pathlib import Path
 
 import numpy as np
 
-from scheduler.calendarfiles import CalendarSet
-from scheduler.check import CheckThresholds, check_portfolio
-from scheduler.config import REPO_ROOT
+from scheduler.core.check import CheckThresholds, check_portfolio
+from scheduler.core.findings import Finding, FindingKind, Light, iso_week
+from scheduler.core.model import FactorRequirement, FactorStatus, Link, Milestone, Project
+from scheduler.core.schedule import schedule_projects
 from scheduler.errors import DispatchError
-from scheduler.findings import Finding, FindingKind, Light, iso_week
-from scheduler.model import FactorRequirement, FactorStatus, Link, Milestone, Project
-from scheduler.outputs import write_outputs
-from scheduler.projectfile import read_portfolio
-from scheduler.schedule import schedule_projects
-from scheduler.views import build_weekly_view
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT
+from scheduler.io.projectfile import read_portfolio
+from scheduler.outputs.render import write_outputs
+from scheduler.outputs.view import build_weekly_view
 
 D = dt.date(2026, 11, 23)
 

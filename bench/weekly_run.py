@@ -70,8 +70,8 @@ def hwm_mb() -> float | None:
 
 def generate(n_projects: int, n_milestones: int, seed: int, data_date: dt.date) -> list[Any]:
     """ProjectFiles of a random but valid portfolio; about 1.5 links per milestone."""
-    from scheduler.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project
-    from scheduler.projectfile import ProjectFile
+    from scheduler.core.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project
+    from scheduler.io.projectfile import ProjectFile
 
     rng = np.random.default_rng(seed)
     types = [LinkType(t) for t in TYPES]
@@ -135,9 +135,9 @@ def generate(n_projects: int, n_milestones: int, seed: int, data_date: dt.date) 
 def setup_database(folder: Path, n_projects: int, n_milestones: int, seed: int, data_date: dt.date) -> str:
     """Generate the portfolio and store it (run in a child: the parent stays small, so the timed
     children's peak memory is their own); returns the database URL."""
-    from scheduler.calendarfiles import CalendarSet
-    from scheduler.repository import load_projects
-    from scheduler.storage import open_database
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.store.db import open_database
+    from scheduler.store.projects import load_projects
 
     t = time.perf_counter()
     files = generate(n_projects, n_milestones, seed, data_date)
@@ -159,7 +159,7 @@ def setup_database(folder: Path, n_projects: int, n_milestones: int, seed: int, 
 # -- 2./3. the timed child processes --------------------------------------------------------------
 
 def _bench_config(url: str, folder: str) -> Any:
-    from scheduler.config import Config
+    from scheduler.io.config import Config
 
     return Config(path=None, data_dir=Path(folder), calendar_dir=REPO / "calendar", projects_dir=Path(folder),
                   outbox_dir=Path(folder) / "outbox", database_url=url)
@@ -169,12 +169,13 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
     """The runner's path, stage by stage: read the inputs (load_frame's columns, the reports put
     back into them, the history), schedule_frame, check, and store the run with its findings and
     alerts in one transaction."""
-    from scheduler import cpm, runner
-    from scheduler.calendarfiles import CalendarSet
-    from scheduler.check import check_portfolio
-    from scheduler.findings import iso_week
-    from scheduler.schedule import build_network, schedule_frame
-    from scheduler.storage import open_database, utcnow
+    from scheduler.app import weekly as runner
+    from scheduler.core import cpm
+    from scheduler.core.check import check_portfolio
+    from scheduler.core.findings import iso_week
+    from scheduler.core.schedule import build_network, schedule_frame
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.store.db import open_database, utcnow
 
     rss0 = rss_mb()
     engine = open_database(url)
@@ -216,8 +217,8 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
 
 def child_runner(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
     """runner.run_weekly as `dispatch run` calls it, without outputs and delivery."""
-    from scheduler.runner import run_weekly
-    from scheduler.storage import open_database
+    from scheduler.app.weekly import run_weekly
+    from scheduler.store.db import open_database
 
     rss0 = rss_mb()
     engine = open_database(url)
@@ -321,11 +322,11 @@ def compare_cpm(url: str, data_date: dt.date, rounds: int = 3) -> dict[str, Any]
     interleaved, best of each; check they agree on the plan (no progress, no deadlines)."""
     from dataclasses import replace
 
-    from scheduler import cpm
-    from scheduler.calendarfiles import CalendarSet
-    from scheduler.repository import load_frame
-    from scheduler.schedule import build_network
-    from scheduler.storage import open_database
+    from scheduler.core import cpm
+    from scheduler.core.schedule import build_network
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.store.db import open_database
+    from scheduler.store.projects import load_frame
 
     engine = open_database(url)
     frame, _ = load_frame(engine)

@@ -12,12 +12,12 @@ import click
 from rich.console import Console
 from rich.table import Table
 
-from .calendarfiles import CalendarSet
-from .config import Config, load_config
-from .errors import DispatchError
-from .projectfile import collect_errors, read_portfolio
-from .schedule import ScheduleResult, schedule_projects
-from .strings import t
+from scheduler.core.schedule import ScheduleResult, schedule_projects
+from scheduler.errors import DispatchError
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import Config, load_config
+from scheduler.io.projectfile import collect_errors, read_portfolio
+from scheduler.strings import t
 
 
 class DispatchGroup(click.Group):
@@ -159,8 +159,8 @@ def print_schedule_table(result: ScheduleResult, lang: str) -> None:
 def alerts_command(state: State, status: str, week: str | None, deliver: bool, retry: bool) -> None:
     """The alert outbox: who is told about which red finding, by email or robot webhook, and
     whether it was delivered (failed ones stay listed until --retry)."""
-    from .alerts import alerts_table, deliver_pending, list_alerts, retry_failed
-    from .storage import open_database
+    from scheduler.delivery.alerts import alerts_table, deliver_pending, list_alerts, retry_failed
+    from scheduler.store.db import open_database
 
     config = state.config
     lang = config.language
@@ -187,7 +187,7 @@ def alerts_command(state: State, status: str, week: str | None, deliver: bool, r
 def serve(state: State) -> None:
     """Run the weekly check by itself on config's [weekly] cron (APScheduler, jobs kept in the
     database) and retry pending alerts every few minutes, until SIGTERM or Ctrl-C."""
-    from .service import serve as run_service
+    from scheduler.app.service import serve as run_service
 
     config = state.config
     run_service(config, str(config.path.resolve()) if config.path else None)
@@ -197,7 +197,7 @@ def _this_week(config: Config) -> str:
     """The ISO week of today in the configured timezone."""
     from zoneinfo import ZoneInfo
 
-    from .findings import iso_week
+    from scheduler.core.findings import iso_week
 
     return iso_week(dt.datetime.now(ZoneInfo(config.timezone)).date())
 
@@ -215,9 +215,9 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
     the current values and the baseline dates; departments fill the yellow cells and send it back."""
     from pathlib import Path
 
-    from .reports import apply_reports, load_reports, normalize_week, write_templates
-    from .repository import load_frame, read_projects
-    from .storage import open_database
+    from scheduler.io.reports import apply_reports, load_reports, normalize_week, write_templates
+    from scheduler.store.db import open_database
+    from scheduler.store.projects import load_frame, read_projects
 
     config = state.config
     wk = normalize_week(week) if week else _this_week(config)
@@ -245,8 +245,8 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
     cell is named by sheet and cell), a second file of the same unit and week is a new version."""
     from pathlib import Path
 
-    from .reports import ingest_report
-    from .storage import open_database
+    from scheduler.io.reports import ingest_report
+    from scheduler.store.db import open_database
 
     config = state.config
     lang = config.language
@@ -285,8 +285,8 @@ def load_command(state: State, paths: tuple[str, ...]) -> None:
     transaction: an unchanged file (same SHA-256) is left untouched, a changed one replaces its
     project's milestones, links, factors and investment months, and a new project gets its plan
     stored as baseline version 1 (later loads keep the baseline: see `dispatch baseline`)."""
-    from .repository import load_projects
-    from .storage import open_database
+    from scheduler.store.db import open_database
+    from scheduler.store.projects import load_projects
 
     config = state.config
     cals = state.calendars
@@ -317,9 +317,9 @@ def load_command(state: State, paths: tuple[str, ...]) -> None:
 def projects_command(state: State, fmt: str) -> None:
     """List the projects in the database: lead unit, calendar, number of milestones and factor
     requirements, current baseline version, and the finish date of the plan (progress ignored)."""
-    from .repository import load_frame, project_summaries
-    from .schedule import schedule_frame
-    from .storage import open_database, reading
+    from scheduler.core.schedule import schedule_frame
+    from scheduler.store.db import open_database, reading
+    from scheduler.store.projects import load_frame, project_summaries
 
     config = state.config
     lang = config.language
@@ -373,8 +373,8 @@ def baseline_command(state: State, project: str, reason: str) -> None:
     """Re-baseline PROJECT on purpose: its current plan (as last loaded) becomes a new baseline
     version that variance is measured against from now on. Earlier versions are kept; the
     reason is recorded. Prints the new version."""
-    from .repository import rebaseline
-    from .storage import open_database
+    from scheduler.store.db import open_database
+    from scheduler.store.projects import rebaseline
 
     if not reason.strip():
         raise click.BadParameter("give the reason for the new baseline", param_hint="--reason")
@@ -400,8 +400,8 @@ def run_command(state: State, data_date: str | None, out_dir: str | None, wait: 
     (replacing an earlier run of the same week), write the outputs and send the alerts."""
     from pathlib import Path
 
-    from .runner import run_weekly
-    from .storage import open_database
+    from scheduler.app.weekly import run_weekly
+    from scheduler.store.db import open_database
 
     config = state.config
     dd = parse_date(data_date, "--data-date")
@@ -491,9 +491,9 @@ def findings_table(findings: Any, lang: str, title: str) -> Table:
 @pass_state
 def findings_command(state: State, week: str | None, fmt: str, light: str) -> None:
     """The findings of a week's current run: what is late, which approvals block, who is behind."""
-    from .reports import normalize_week
-    from .runner import findings_json, read_run
-    from .storage import open_database
+    from scheduler.app.weekly import findings_json, read_run
+    from scheduler.io.reports import normalize_week
+    from scheduler.store.db import open_database
 
     config = state.config
     lang = config.language
@@ -524,9 +524,9 @@ def printout_command(state: State, week: str | None, out_file: str | None) -> No
     """Write the weekly meeting printout (PDF), Gantt charts and findings sheet of a stored run."""
     from pathlib import Path
 
-    from .outputs import view_of_run, write_outputs
-    from .reports import normalize_week
-    from .storage import open_database
+    from scheduler.io.reports import normalize_week
+    from scheduler.outputs.render import view_of_run, write_outputs
+    from scheduler.store.db import open_database
 
     config = state.config
     engine = open_database(config.database_url)

@@ -51,7 +51,7 @@ def database_url(tmp_path: Path) -> Iterator[str]:
 @pytest.fixture
 def engine(database_url: str) -> Iterator[Engine]:
     """An engine on the fresh database, schema migrated (storage.open_database)."""
-    from scheduler.storage import open_database
+    from scheduler.store.db import open_database
 
     eng = open_database(database_url)
     try:

@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from scheduler.schedule import PortfolioFrame
+from scheduler.core.schedule import PortfolioFrame
 
 
 def wait_until(cond: Callable[[], bool], timeout: float = 30.0, step: float = 0.02) -> bool:

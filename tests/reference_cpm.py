@@ -1,8 +1,8 @@
 """A plain, separate implementation of the spec's scheduling semantics, for cross-checking.
 
 Written from shared/spec/project-files.md alone, one milestone at a time with dicts and a networkx
-DiGraph for the topological order; it shares no code with scheduler.cpm or scheduler.schedule. A
-calendar is a sorted Python list of working dates (taken from scheduler.calendars.Calendar by the
+DiGraph for the topological order; it shares no code with scheduler.core.cpm or scheduler.core.schedule. A
+calendar is a sorted Python list of working dates (taken from scheduler.core.calendars.Calendar by the
 caller). Links are kept in plain lists, so two links between the same pair (an SS+FF ladder) are
 both honoured.
 
@@ -21,7 +21,7 @@ from typing import Any
 
 import networkx as nx
 
-from scheduler.model import Project
+from scheduler.core.model import Project
 
 
 class WorkDays:

@@ -9,13 +9,13 @@ from collections.abc import Mapping
 
 import numpy as np
 
-from scheduler.calendarfiles import CalendarSet
-from scheduler.calendars import Calendar
-from scheduler.config import REPO_ROOT
-from scheduler.findings import Finding, FindingKind, Light
-from scheduler.model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
-from scheduler.schedule import schedule_projects
-from scheduler.views import WeeklyView, build_weekly_view
+from scheduler.core.calendars import Calendar
+from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.core.model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
+from scheduler.core.schedule import schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT
+from scheduler.outputs.view import WeeklyView, build_weekly_view
 
 D = dt.date(2026, 11, 23)
 WEEK = "2026-W48"

@@ -23,15 +23,15 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 
-from scheduler import alerts as al
 from scheduler.cli import cli
-from scheduler.config import AlertSettings, Config, Unit
-from scheduler.findings import Finding, FindingKind, Light
-from scheduler.storage import alerts as alerts_t
-from scheduler.storage import milestones as milestones_t
-from scheduler.storage import open_database, transaction, utcnow
-from scheduler.storage import projects as projects_t
-from scheduler.storage import runs as runs_t
+from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.delivery import alerts as al
+from scheduler.io.config import AlertSettings, Config, Unit
+from scheduler.store.db import alerts as alerts_t
+from scheduler.store.db import milestones as milestones_t
+from scheduler.store.db import open_database, transaction, utcnow
+from scheduler.store.db import projects as projects_t
+from scheduler.store.db import runs as runs_t
 from tests.helpers import free_port
 
 WEEK = "2026-W48"

@@ -20,13 +20,13 @@ from hypothesis import strategies as st
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
-from scheduler import storage
+from scheduler.app.weekly import run_weekly
 from scheduler.cli import cli
-from scheduler.config import load_config
-from scheduler.model import MAX_WORKING_DAYS
-from scheduler.reports import META_SHEET, write_templates
-from scheduler.repository import read_projects
-from scheduler.runner import run_weekly
+from scheduler.core.model import MAX_WORKING_DAYS
+from scheduler.io.config import load_config
+from scheduler.io.reports import META_SHEET, write_templates
+from scheduler.store import db as storage
+from scheduler.store.projects import read_projects
 
 REPO = Path(__file__).resolve().parent.parent
 MS, FS, INV = "节点进度", "要素保障", "投资"
@@ -815,8 +815,8 @@ def test_report_from_a_unit_not_in_config_refused(db: Db) -> None:
 
 def test_every_unit_of_the_sample_portfolio_is_listed_in_config() -> None:
     """The shipped config.toml lists every unit the projects/ portfolio names (each may report)."""
-    from scheduler.calendarfiles import CalendarSet
-    from scheduler.projectfile import read_portfolio
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.projectfile import read_portfolio
 
     config = load_config(REPO / "config.toml")
     pfs = read_portfolio([config.projects_dir], calendars=CalendarSet(config.calendar_dir))

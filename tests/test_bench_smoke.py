@@ -7,7 +7,7 @@ import re
 import subprocess
 import sys
 
-from scheduler.config import REPO_ROOT
+from scheduler.io.config import REPO_ROOT
 
 LAST = re.compile(r"^weekly_run milestones=(\d+) total_s=(\d+\.\d+) peak_mb=(\d+\.\d+) cpm_s=(\d+\.\d+) "
                   r"networkx_cpm_s=(\d+\.\d+) speedup=(\d+\.\d+|inf)$")

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from scheduler.calendarfiles import CalendarSet, load_calendar
 from scheduler.cli import cli
-from scheduler.config import REPO_ROOT
 from scheduler.errors import CalendarError
+from scheduler.io.calendarfiles import CalendarSet, load_calendar
+from scheduler.io.config import REPO_ROOT
 
 CAL_DIR = REPO_ROOT / "calendar"
 CONFIG = str(REPO_ROOT / "config.toml")

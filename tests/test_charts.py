@@ -15,9 +15,9 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from PIL import Image
 
-from scheduler.charts import CRITICAL, build_figure, figure_height, holiday_spans, render_gantt
-from scheduler.fonts import cjk_family, cjk_font_path, matplotlib_rc
-from scheduler.views import GanttModel
+from scheduler.outputs.charts import CRITICAL, build_figure, figure_height, holiday_spans, render_gantt
+from scheduler.outputs.fonts import cjk_family, cjk_font_path, matplotlib_rc
+from scheduler.outputs.view import GanttModel
 
 
 @pytest.fixture(scope="module")

@@ -14,8 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pytest
 
-from scheduler.calendarfiles import CalendarSet
-from scheduler.check import (
+from scheduler.core.check import (
     CheckResult,
     CheckThresholds,
     check_portfolio,
@@ -25,9 +24,8 @@ from scheduler.check import (
     slip_light,
     xun_bounds,
 )
-from scheduler.config import REPO_ROOT
-from scheduler.findings import Finding, FindingKind, Light
-from scheduler.model import (
+from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.core.model import (
     FactorRequirement,
     FactorStatus,
     InvestmentPlan,
@@ -35,7 +33,9 @@ from scheduler.model import (
     Milestone,
     Project,
 )
-from scheduler.schedule import schedule_projects
+from scheduler.core.schedule import schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT
 
 D = dt.date(2026, 11, 23)
 TH = CheckThresholds()  # lookahead 4 weeks, slip yellow <= 10 days, progress 10..30 points, escalate 2

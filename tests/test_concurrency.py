@@ -22,9 +22,9 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, select
 
 from scheduler.cli import cli
-from scheduler.reports import IngestResult, ingest_report, load_reports, write_templates
-from scheduler.repository import read_projects
-from scheduler.storage import report_rows, weekly_reports
+from scheduler.io.reports import IngestResult, ingest_report, load_reports, write_templates
+from scheduler.store.db import report_rows, weekly_reports
+from scheduler.store.projects import read_projects
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DISPATCH_TEST_POSTGRES_URL"),

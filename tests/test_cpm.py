@@ -15,10 +15,10 @@ import numpy as np
 import pytest
 from click.testing import CliRunner
 
-from scheduler import cpm
 from scheduler.cli import cli
-from scheduler.config import REPO_ROOT
+from scheduler.core import cpm
 from scheduler.errors import CycleError
+from scheduler.io.config import REPO_ROOT
 
 CASES = Path(__file__).parent / "cases" / "schedule"
 CONFIG = str(REPO_ROOT / "config.toml")

@@ -14,10 +14,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from scheduler.calendarfiles import CalendarSet
-from scheduler.config import REPO_ROOT
-from scheduler.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project
-from scheduler.schedule import schedule_projects
+from scheduler.core.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project
+from scheduler.core.schedule import schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT
 from tests.reference_cpm import reference_schedule
 
 CALS = CalendarSet(REPO_ROOT / "calendar")
@@ -112,7 +112,7 @@ def test_engine_matches_reference(case: tuple[list[Project], dt.date | None]) ->
 
 def test_sample_portfolio_matches_reference() -> None:
     """The county's sample portfolio (projects/), at the demo data date and as the plan."""
-    from scheduler.projectfile import read_portfolio
+    from scheduler.io.projectfile import read_portfolio
 
     folder = REPO_ROOT / "projects"
     if not any(folder.glob("*.toml")):

@@ -26,12 +26,13 @@ from aiosmtpd.controller import Controller
 from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
-from scheduler import jobs, service, storage
-from scheduler.alerts import deliver_pending, list_alerts
+from scheduler.app import jobs, service
+from scheduler.app.weekly import list_runs, read_run, run_weekly
 from scheduler.cli import cli
-from scheduler.config import load_config
-from scheduler.lock import current_holder
-from scheduler.runner import list_runs, read_run, run_weekly
+from scheduler.delivery.alerts import deliver_pending, list_alerts
+from scheduler.io.config import load_config
+from scheduler.store import db as storage
+from scheduler.store.lock import current_holder
 from tests.helpers import free_port, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
@@ -46,10 +47,11 @@ UNITS = ("县发改局", "虞公港铁路公司", "县自然资源局", "县生�
 WORKER = r"""
 import datetime as dt, json, os, sys, time
 from pathlib import Path
-from scheduler import alerts, runner
-from scheduler.config import load_config
+from scheduler.delivery import alerts
+from scheduler.app import weekly as runner
+from scheduler.io.config import load_config
 from scheduler.errors import DispatchError
-from scheduler.storage import open_database
+from scheduler.store.db import open_database
 
 cfg_path, date, pause, marker = sys.argv[1:5]
 config = load_config(cfg_path)

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from sqlalchemy import Engine, text, update
 
-from scheduler import lock as lockmod
 from scheduler.errors import RunLocked
-from scheduler.storage import run_lock, transaction, utcnow
+from scheduler.store import lock as lockmod
+from scheduler.store.db import run_lock, transaction, utcnow
 from tests.helpers import wait_until
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,8 +31,8 @@ postgres_only = pytest.mark.skipif(
 HOLDER = r"""
 import sys, time
 from pathlib import Path
-from scheduler import lock
-from scheduler.storage import open_database
+from scheduler.store import lock
+from scheduler.store.db import open_database
 
 url, holder, marker = sys.argv[1:4]
 lock.acquire(open_database(url), holder=holder)

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 import sample_view as sv
 
-from scheduler.findings import Finding, FindingKind, Light
-from scheduler.outputs import pdf_name, sheet_name, write_outputs
-from scheduler.printout import MissingGlyphWarning, render_printout
+from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.outputs.printout import MissingGlyphWarning, render_printout
+from scheduler.outputs.render import pdf_name, sheet_name, write_outputs
 
 POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext") and shutil.which("pdfinfo")
 
@@ -143,8 +143,8 @@ def test_cli_printout_of_a_stored_run(config_file: Path, portfolio_dir: Path, tm
                                       monkeypatch: pytest.MonkeyPatch) -> None:
     from click.testing import CliRunner
 
-    import scheduler.outputs as outmod
-    import scheduler.runner as runmod
+    import scheduler.app.weekly as runmod
+    import scheduler.outputs.render as outmod
     from scheduler.cli import cli
 
     runner = CliRunner()
@@ -173,7 +173,7 @@ def test_cli_printout_of_a_stored_run(config_file: Path, portfolio_dir: Path, tm
 
 
 def test_line_breaking_of_mixed_chinese_and_latin_text() -> None:
-    from scheduler.printout import break_lines
+    from scheduler.outputs.printout import break_lines
 
     def one(ch: str) -> float:
         return 1.0

@@ -12,12 +12,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scheduler.calendarfiles import CalendarSet
 from scheduler.cli import cli
-from scheduler.config import REPO_ROOT
+from scheduler.core.model import LinkType
 from scheduler.errors import CycleError, ProjectFileError
-from scheduler.model import LinkType
-from scheduler.projectfile import collect_errors, read_portfolio, read_project_file
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT
+from scheduler.io.projectfile import collect_errors, read_portfolio, read_project_file
 
 CALS = CalendarSet(REPO_ROOT / "calendar")
 CONFIG = str(REPO_ROOT / "config.toml")

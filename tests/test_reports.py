@@ -14,9 +14,9 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
 from scheduler.cli import cli
+from scheduler.core.model import FactorStatus
 from scheduler.errors import PermissionRefused, ReportError
-from scheduler.model import FactorStatus
-from scheduler.reports import (
+from scheduler.io.reports import (
     META_SHEET,
     ReportRow,
     StoredReport,
@@ -29,8 +29,8 @@ from scheduler.reports import (
     report_units,
     write_templates,
 )
-from scheduler.repository import read_projects
-from scheduler.storage import report_rows, weekly_reports
+from scheduler.store.db import report_rows, weekly_reports
+from scheduler.store.projects import read_projects
 from tests.weekly_sample import ROAD, load
 
 WEEK = "2026-W48"  # Monday 2026-11-23 .. Sunday 2026-11-29
@@ -341,7 +341,7 @@ def test_weeks_apply_in_order_and_investment_adds_up(loaded: Engine, tmp_path: P
 
 
 def test_apply_skips_rows_that_no_longer_fit() -> None:
-    from scheduler.projectfile import parse_project
+    from scheduler.io.projectfile import parse_project
     from tests.weekly_sample import CALENDARS
 
     p = parse_project(ROAD, "P-ROAD.toml", calendars=CALENDARS)

@@ -19,17 +19,17 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, insert, select
 
-from scheduler import lock as lockmod
-from scheduler import runner as runmod
+from scheduler.app import weekly as runmod
+from scheduler.app.weekly import list_runs, read_run, run_weekly
 from scheduler.cli import cli
-from scheduler.config import REPO_ROOT, Config
+from scheduler.core.findings import FindingKind, Light
 from scheduler.errors import NotFound, RunLocked
-from scheduler.findings import FindingKind, Light
-from scheduler.reports import ingest_report, write_templates
-from scheduler.repository import read_projects
-from scheduler.runner import list_runs, read_run, run_weekly
-from scheduler.storage import findings as findings_t
-from scheduler.storage import run_lock, runs, transaction, utcnow
+from scheduler.io.config import REPO_ROOT, Config
+from scheduler.io.reports import ingest_report, write_templates
+from scheduler.store import lock as lockmod
+from scheduler.store.db import findings as findings_t
+from scheduler.store.db import run_lock, runs, transaction, utcnow
+from scheduler.store.projects import read_projects
 from tests.weekly_sample import ROAD, load
 
 W47, W48 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
@@ -166,8 +166,8 @@ def test_crash_inside_the_transaction_leaves_the_last_run(loaded: Engine, config
     def boom(conn: Any, **kw: Any) -> int:
         raise RuntimeError("disk full while queueing alerts")
 
-    import scheduler.alerts
-    monkeypatch.setattr(scheduler.alerts, "enqueue_alerts", boom)
+    import scheduler.delivery.alerts
+    monkeypatch.setattr(scheduler.delivery.alerts, "enqueue_alerts", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         run(loaded, config, W48)
     assert counts(loaded) == before  # no second run row, no findings of it
@@ -247,7 +247,7 @@ def test_no_projects_refused(engine: Engine, config: Config) -> None:
 def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPATCH_DATABASE_URL", config.database_url)
-    import scheduler.outputs as outmod
+    import scheduler.outputs.render as outmod
 
     monkeypatch.setattr(outmod, "write_outputs", lambda *a, **k: [])  # no printout: fast
     monkeypatch.setattr(runmod.alerts, "deliver_pending", lambda *a, **k: None)  # alerts stay queued

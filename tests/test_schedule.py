@@ -8,8 +8,8 @@ import datetime as dt
 
 import pytest
 
-from scheduler.model import FactorStatus, InvestmentPlan, Milestone, Project
-from scheduler.schedule import frame_from_projects, overlay_projects
+from scheduler.core.model import FactorStatus, InvestmentPlan, Milestone, Project
+from scheduler.core.schedule import frame_from_projects, overlay_projects
 from tests.helpers import assert_same_frame
 from tests.weekly_sample import ROAD, project_file
 

@@ -23,9 +23,9 @@ from apscheduler.events import EVENT_JOB_EXECUTED, EVENT_JOB_MISSED, EVENT_JOB_S
 from apscheduler.schedulers.base import BaseScheduler
 from sqlalchemy import create_engine, text
 
-from scheduler import jobs, service
-from scheduler.config import load_config
+from scheduler.app import jobs, service
 from scheduler.errors import ConfigError
+from scheduler.io.config import load_config
 from tests.helpers import free_port, wait_until
 
 try:

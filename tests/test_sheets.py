@@ -10,8 +10,8 @@ import openpyxl
 import pytest
 import sample_view as sv
 
-from scheduler.findings import Light
-from scheduler.sheets import HEADER_ROW, LIGHT_FILL, write_findings_sheet
+from scheduler.core.findings import Light
+from scheduler.outputs.sheets import HEADER_ROW, LIGHT_FILL, write_findings_sheet
 
 
 @pytest.fixture(scope="module")

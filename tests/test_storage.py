@@ -16,13 +16,14 @@ from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select
 
-from scheduler import repository, storage
-from scheduler.calendarfiles import CalendarSet
 from scheduler.cli import cli
+from scheduler.core.model import Project
+from scheduler.core.schedule import PortfolioFrame, frame_from_projects, schedule_frame
 from scheduler.errors import NotFound, ProjectFileError, StorageError
-from scheduler.model import Project
-from scheduler.projectfile import ProjectFile, read_portfolio
-from scheduler.schedule import PortfolioFrame, frame_from_projects, schedule_frame
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.projectfile import ProjectFile, read_portfolio
+from scheduler.store import db as storage
+from scheduler.store import projects as repository
 from tests.helpers import assert_same_frame
 
 D = dt.date

@@ -8,8 +8,8 @@ import datetime as dt
 import pytest
 import sample_view as sv
 
-from scheduler.findings import FindingKind, Light
-from scheduler.views import GanttModel, fmt_int, fmt_wan, investment_to_date
+from scheduler.core.findings import FindingKind, Light
+from scheduler.outputs.view import GanttModel, fmt_int, fmt_wan, investment_to_date
 
 
 @pytest.fixture(scope="module")
@@ -33,8 +33,8 @@ def test_missing_summary_keys_fall_back_to_the_projects() -> None:
     v = sv.build()
     import numpy as np
 
-    from scheduler.schedule import schedule_projects
-    from scheduler.views import build_weekly_view
+    from scheduler.core.schedule import schedule_projects
+    from scheduler.outputs.view import build_weekly_view
 
     cals = sv.calendars()
     plan = schedule_projects(sv.PROJECTS, cals)

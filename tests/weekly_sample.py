@@ -9,10 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
-from scheduler.calendarfiles import CalendarSet
-from scheduler.config import REPO_ROOT
-from scheduler.projectfile import ProjectFile, parse_project
-from scheduler.repository import load_projects
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT
+from scheduler.io.projectfile import ProjectFile, parse_project
+from scheduler.store.projects import load_projects
 
 CALENDARS = CalendarSet(REPO_ROOT / "calendar")
 

@@ -14,11 +14,11 @@ from dataclasses import dataclass, replace
 import numpy as np
 import numpy.typing as npt
 
-from .check import investment_progress
-from .findings import Finding, FindingKind, Light, week_monday
-from .model import FACTOR_KINDS, InvestmentPlan, Project
-from .schedule import ScheduleResult
-from .strings import t
+from scheduler.core.check import investment_progress
+from scheduler.core.findings import Finding, FindingKind, Light, week_monday
+from scheduler.core.model import FACTOR_KINDS, InvestmentPlan, Project
+from scheduler.core.schedule import ScheduleResult
+from scheduler.strings import t
 
 IntArray = npt.NDArray[np.int64]
 
@@ -537,7 +537,7 @@ def _notes(pviews: Sequence[ProjectView], result: ScheduleResult, lang: str) -> 
 
 
 def _variance(result: ScheduleResult, baseline_finish: IntArray) -> IntArray:
-    from .schedule import variance_days
+    from scheduler.core.schedule import variance_days
 
     return variance_days(result, np.asarray(baseline_finish, dtype=np.int64))
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import Connection, create_engine, text
 
-from scheduler.storage import metadata
+from scheduler.store.db import metadata
 
 config = context.config
 

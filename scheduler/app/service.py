@@ -29,9 +29,9 @@ from sqlalchemy import select
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
-from . import jobs
-from .config import Config
-from .errors import ConfigError, StorageError
+from scheduler.app import jobs
+from scheduler.errors import ConfigError, StorageError
+from scheduler.io.config import Config
 
 log = logging.getLogger("dispatch.service")
 
@@ -118,7 +118,7 @@ def build_scheduler(config: Config, config_path: str | None, *, blocking: bool =
     """A scheduler (not started) holding the weekly run and the alert retry, jobs stored in the
     database; `config_path` is what the jobs load when they run. The job functions can be replaced
     by other importable module-level functions (tests)."""
-    from .storage import open_database
+    from scheduler.store.db import open_database
 
     zone = _zone(config)
     trigger = weekly_trigger(config)

@@ -17,8 +17,7 @@ from typing import Any
 
 import networkx as nx
 
-from .errors import CycleError, ProjectFileError
-from .model import (
+from scheduler.core.model import (
     FactorRequirement,
     FactorStatus,
     InvestmentPlan,
@@ -28,6 +27,7 @@ from .model import (
     ModelError,
     Project,
 )
+from scheduler.errors import CycleError, ProjectFileError
 
 _ARRAY_HDR = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
 _TABLE_HDR = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")

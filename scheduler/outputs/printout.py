@@ -14,10 +14,9 @@ from typing import Any
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
-from .findings import Light
-from .fonts import cjk_font_path, fallback_font_path
-from .strings import t
-from .views import (
+from scheduler.core.findings import Light
+from scheduler.outputs.fonts import cjk_font_path, fallback_font_path
+from scheduler.outputs.view import (
     Escalation,
     FindingRow,
     GanttRow,
@@ -30,6 +29,7 @@ from .views import (
     kind_label,
     project_facts,
 )
+from scheduler.strings import t
 
 RGB = tuple[int, int, int]
 LIGHT_FILL: dict[Light, RGB] = {Light.RED: (222, 66, 60), Light.YELLOW: (246, 196, 48), Light.GREEN: (76, 160, 76)}

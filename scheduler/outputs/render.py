@@ -19,17 +19,17 @@ from concurrent.futures import Executor, Future, ProcessPoolExecutor
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .calendars import Calendar
-from .charts import render_gantt
-from .findings import Light
-from .printout import GANTT_ROWS_PER_PAGE, render_printout
-from .sheets import write_findings_sheet
-from .views import GanttModel, WeeklyView
+from scheduler.core.calendars import Calendar
+from scheduler.core.findings import Light
+from scheduler.outputs.charts import render_gantt
+from scheduler.outputs.printout import GANTT_ROWS_PER_PAGE, render_printout
+from scheduler.outputs.sheets import write_findings_sheet
+from scheduler.outputs.view import GanttModel, WeeklyView
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from .config import Config
+    from scheduler.io.config import Config
 
 _SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 PARALLEL_FROM = 6
@@ -77,7 +77,7 @@ def _context() -> multiprocessing.context.BaseContext:
     the next run): never forked from this process, which may have threads (the weekly service)."""
     if "forkserver" in multiprocessing.get_all_start_methods():
         ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(["scheduler.charts"])
+        ctx.set_forkserver_preload(["scheduler.outputs.charts"])
         return ctx
     return multiprocessing.get_context("spawn")
 
@@ -158,13 +158,13 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
     `dispatch printout`: the run's findings and summary as stored; the projects as stored with the
     reports that run applied, scheduled again at its data date against the current baselines.
     NotFound when no run of that week is stored."""
-    from .calendarfiles import CalendarSet
-    from .reports import apply_reports, load_reports
-    from .repository import load_frame, read_projects
-    from .runner import align_baseline, read_run
-    from .schedule import schedule_projects
-    from .storage import reading
-    from .views import build_weekly_view
+    from scheduler.app.weekly import align_baseline, read_run
+    from scheduler.core.schedule import schedule_projects
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.reports import apply_reports, load_reports
+    from scheduler.outputs.view import build_weekly_view
+    from scheduler.store.db import reading
+    from scheduler.store.projects import load_frame, read_projects
 
     info, found = read_run(engine, week)
     with reading(engine) as conn:

@@ -1,7 +1,7 @@
 """The storage adapter: the database schema (SQLAlchemy Core), opening a database (SQLite or
 PostgreSQL) with its migrations applied, transactions, and a deterministic dump for tests.
 
-Projects are loaded and read back by `scheduler.repository`; the weekly run, reports and alerts
+Projects are loaded and read back by `scheduler.store.projects`; the weekly run, reports and alerts
 write their own tables through `transaction(engine)`. Timestamps are stored as UTC."""
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from .errors import StorageError
+from scheduler.errors import StorageError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 

@@ -32,8 +32,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
-from .errors import RunLocked, StorageError
-from .storage import db_error_line, reading, run_lock, transaction, utcnow
+from scheduler.errors import RunLocked, StorageError
+from scheduler.store.db import db_error_line, reading, run_lock, transaction, utcnow
 
 WEEKLY = "weekly-run"
 STALE_AFTER = dt.timedelta(hours=6)

@@ -1,5 +1,5 @@
 """What `dispatch serve` runs: module-level job functions the SQLAlchemy job store can pickle by
-reference ('scheduler.jobs:weekly_run_job'). Each loads the configuration afresh, opens the
+reference ('scheduler.app.jobs:weekly_run_job'). Each loads the configuration afresh, opens the
 database, does its work and never raises: a failure is logged as one line and the scheduler tries
 again at the next tick."""
 
@@ -12,12 +12,12 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from .config import Config, load_config
-from .errors import DispatchError, RunLocked
+from scheduler.errors import DispatchError, RunLocked
+from scheduler.io.config import Config, load_config
 
 log = logging.getLogger("dispatch.jobs")
 
-RUNNER_MODULE = "scheduler.runner"
+RUNNER_MODULE = "scheduler.app.weekly"
 
 
 def today(config: Config) -> dt.date:
@@ -26,7 +26,7 @@ def today(config: Config) -> dt.date:
 
 
 def _run_weekly() -> Callable[..., Any] | None:
-    """scheduler.runner.run_weekly, imported lazily (None while that module does not exist)."""
+    """scheduler.app.weekly.run_weekly, imported lazily (None while that module does not exist)."""
     try:
         module = importlib.import_module(RUNNER_MODULE)
     except ModuleNotFoundError as e:
@@ -42,7 +42,7 @@ def weekly_run_job(config_path: str | None) -> None:
     database is logged as an error (the next tick tries again); a held run lock as a warning."""
     try:
         config = load_config(config_path)
-        from .storage import open_database
+        from scheduler.store.db import open_database
 
         engine = open_database(config.database_url)
         try:
@@ -68,8 +68,8 @@ def deliver_alerts_job(config_path: str | None) -> None:
     """The periodic retry of pending alerts (sent, or written to the outbox in the demo)."""
     try:
         config = load_config(config_path)
-        from .alerts import deliver_pending
-        from .storage import open_database
+        from scheduler.delivery.alerts import deliver_pending
+        from scheduler.store.db import open_database
 
         engine = open_database(config.database_url)
         try:

@@ -18,7 +18,7 @@ import holidays
 import numpy as np
 import numpy.typing as npt
 
-from .errors import CalendarError
+from scheduler.errors import CalendarError
 
 WEEKDAYS = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
 SPRING_FESTIVAL = "Chinese New Year (Spring Festival)"

@@ -42,12 +42,12 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 from sqlalchemy import Connection, Engine, and_, func, insert, select
 
-from .errors import PermissionRefused, ReportError
-from .findings import iso_week, week_monday
-from .model import FactorRequirement, FactorStatus, InvestmentPlan, Milestone, ModelError, Project
-from .repository import read_projects
-from .storage import reading, report_rows, transaction, utcnow, weekly_reports
-from .strings import t
+from scheduler.core.findings import iso_week, week_monday
+from scheduler.core.model import FactorRequirement, FactorStatus, InvestmentPlan, Milestone, ModelError, Project
+from scheduler.errors import PermissionRefused, ReportError
+from scheduler.store.db import reading, report_rows, transaction, utcnow, weekly_reports
+from scheduler.store.projects import read_projects
+from scheduler.strings import t
 
 FORMAT = "dispatch-weekly-report"
 FORMAT_VERSION = 1

@@ -8,8 +8,8 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from .calendars import WEEKDAYS, Calendar, CalendarSpec, YearOverride, build_calendar
-from .errors import CalendarError
+from scheduler.core.calendars import WEEKDAYS, Calendar, CalendarSpec, YearOverride, build_calendar
+from scheduler.errors import CalendarError
 
 _CACHE: dict[tuple[str, str, float], Calendar] = {}
 

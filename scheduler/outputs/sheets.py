@@ -16,9 +16,9 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
-from .findings import Light
-from .strings import t
-from .views import Blocker, Escalation, FindingRow, WeeklyView, glance_rows, kind_label
+from scheduler.core.findings import Light
+from scheduler.outputs.view import Blocker, Escalation, FindingRow, WeeklyView, glance_rows, kind_label
+from scheduler.strings import t
 
 LIGHT_FILL = {Light.RED: "E04B45", Light.YELLOW: "F6C430", Light.GREEN: "4CA04C"}
 LIGHT_FONT = {Light.RED: "FFFFFF", Light.YELLOW: "2A1E00", Light.GREEN: "FFFFFF"}

@@ -9,7 +9,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from .errors import DispatchError
+from scheduler.errors import DispatchError
 
 CJK_PREFERRED = ("NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf", "SimHei.ttf")
 """File names tried in order inside mplfonts' font folder (the first is the one we ship with)."""

@@ -18,11 +18,11 @@ from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.patches import Patch
 
-from .calendars import Calendar
-from .findings import Light
-from .fonts import matplotlib_rc
-from .strings import t
-from .views import GanttModel, GanttRow
+from scheduler.core.calendars import Calendar
+from scheduler.core.findings import Light
+from scheduler.outputs.fonts import matplotlib_rc
+from scheduler.outputs.view import GanttModel, GanttRow
+from scheduler.strings import t
 
 LIGHT_FACE = {Light.RED: "#e04b45", Light.YELLOW: "#f3c12b", Light.GREEN: "#53a653"}
 LIGHT_EDGE = {Light.RED: "#8e1c18", Light.YELLOW: "#9a7400", Light.GREEN: "#2b6a2b"}

@@ -36,13 +36,13 @@ from sqlalchemy import (
     update,
 )
 
-from . import cpm
-from .calendars import Calendar
-from .errors import CalendarError, NotFound, ProjectFileError, StorageError
-from .model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
-from .projectfile import ProjectFile
-from .schedule import PortfolioFrame, schedule_projects
-from .storage import (
+from scheduler.core import cpm
+from scheduler.core.calendars import Calendar
+from scheduler.core.model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
+from scheduler.core.schedule import PortfolioFrame, schedule_projects
+from scheduler.errors import CalendarError, NotFound, ProjectFileError, StorageError
+from scheduler.io.projectfile import ProjectFile
+from scheduler.store.db import (
     baseline_milestones,
     baselines,
     db_error_line,

@@ -16,10 +16,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import cpm
-from .calendars import Calendar, provisional_warning
-from .errors import CalendarError
-from .model import FactorRequirement, InvestmentPlan, Project
+from scheduler.core import cpm
+from scheduler.core.calendars import Calendar, provisional_warning
+from scheduler.core.model import FactorRequirement, InvestmentPlan, Project
+from scheduler.errors import CalendarError
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

@@ -27,21 +27,21 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Connection, Engine, insert, select, update
 
-from . import alerts
-from .calendarfiles import CalendarSet
-from .check import CheckResult, check_portfolio
-from .config import Config
-from .errors import NotFound
-from .findings import Finding, FindingKind, Light, iso_week, week_monday
-from .lock import STALE_AFTER, held
-from .model import Project
-from .reports import apply_reports, load_reports
-from .repository import load_frame, read_projects
-from .schedule import PortfolioFrame, ScheduleResult, overlay_projects, schedule_frame
-from .storage import findings as findings_t
-from .storage import projects as projects_t
-from .storage import reading, transaction, utcnow
-from .storage import runs as runs_t
+from scheduler.core.check import CheckResult, check_portfolio
+from scheduler.core.findings import Finding, FindingKind, Light, iso_week, week_monday
+from scheduler.core.model import Project
+from scheduler.core.schedule import PortfolioFrame, ScheduleResult, overlay_projects, schedule_frame
+from scheduler.delivery import alerts
+from scheduler.errors import NotFound
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import Config
+from scheduler.io.reports import apply_reports, load_reports
+from scheduler.store.db import findings as findings_t
+from scheduler.store.db import projects as projects_t
+from scheduler.store.db import reading, transaction, utcnow
+from scheduler.store.db import runs as runs_t
+from scheduler.store.lock import STALE_AFTER, held
+from scheduler.store.projects import load_frame, read_projects
 
 IntArray = npt.NDArray[np.int64]
 
@@ -281,8 +281,8 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
         run_id, replaced, queued = _store(engine, config, check, inputs, started)
         produced = None
         if outputs:  # the printout, Gantt charts and sheets; imported here: matplotlib is heavy
-            from .outputs import write_outputs
-            from .views import build_weekly_view
+            from scheduler.outputs.render import write_outputs
+            from scheduler.outputs.view import build_weekly_view
 
             view = build_weekly_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
                                      view_summary(check), week, data_date, config.language)

@@ -42,12 +42,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from . import cpm
-from .calendars import Calendar
-from .findings import Finding, FindingKind, Light, iso_week
-from .model import FactorStatus, InvestmentPlan, Project
-from .schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
-from .strings import t
+from scheduler.core import cpm
+from scheduler.core.calendars import Calendar
+from scheduler.core.findings import Finding, FindingKind, Light, iso_week
+from scheduler.core.model import FactorStatus, InvestmentPlan, Project
+from scheduler.core.schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
+from scheduler.strings import t
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]

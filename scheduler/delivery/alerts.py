@@ -30,14 +30,14 @@ from sqlalchemy import Connection, Engine, and_, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.sql.dml import Insert
 
-from .config import AlertSettings, Config
-from .findings import Finding, FindingKind, Light
-from .storage import alerts as alerts_t
-from .storage import factors as factors_t
-from .storage import milestones as milestones_t
-from .storage import projects as projects_t
-from .storage import reading, transaction, utcnow
-from .strings import t
+from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.io.config import AlertSettings, Config
+from scheduler.store.db import alerts as alerts_t
+from scheduler.store.db import factors as factors_t
+from scheduler.store.db import milestones as milestones_t
+from scheduler.store.db import projects as projects_t
+from scheduler.store.db import reading, transaction, utcnow
+from scheduler.strings import t
 
 if TYPE_CHECKING:
     from rich.table import Table

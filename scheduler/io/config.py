@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .check import CheckThresholds
-from .errors import ConfigError
+from scheduler.core.check import CheckThresholds
+from scheduler.errors import ConfigError
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_DB = "DISPATCH_DATABASE_URL"
 ENV_CONFIG = "DISPATCH_CONFIG"
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
 
-from .errors import ProjectFileError
+from scheduler.errors import ProjectFileError
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")

@@ -1,0 +1,1 @@
+"""Getting alerts to the units: transports (SMTP, webhook, outbox file) and the delivery loop."""

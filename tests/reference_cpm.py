@@ -154,11 +154,15 @@ def schedule_project(p: Project, cal: WorkDays, data_date: dt.date | None) -> di
             sst = status[succ]
             if sst == "finished":
                 continue
+            if status[mid] == "started" and typ in ("SS", "SF"):
+                continue  # revision 2: a started milestone's start is history
             if sst == "started":
                 if typ == "FS":
                     lf = min(lf, LF[succ] - rem[succ] - lag)
                 elif typ == "FF":
                     lf = min(lf, LF[succ] - lag)
+                elif typ == "SF":  # revision 2: LS(pred) <= LF - L
+                    lf = min(lf, LF[succ] - lag + d)
                 continue
             if typ == "FS":
                 lf = min(lf, LS[succ] - lag)
@@ -186,11 +190,15 @@ def schedule_project(p: Project, cal: WorkDays, data_date: dt.date | None) -> di
             sst = status[succ]
             if sst == "finished":
                 continue
+            if st == "started" and typ in ("SS", "SF"):
+                continue  # out of a started milestone, SS and SF links give none
             if sst == "started":
                 if typ == "FS":
                     free = min(free, R[succ] - EF[mid] - lag)
                 elif typ == "FF":
                     free = min(free, EF[succ] - EF[mid] - lag)
+                elif typ == "SF":
+                    free = min(free, EF[succ] - ES[mid] - lag)
                 continue
             slack = {"FS": ES[succ] - EF[mid], "SS": ES[succ] - ES[mid],
                      "FF": EF[succ] - EF[mid], "SF": EF[succ] - ES[mid]}[typ] - lag

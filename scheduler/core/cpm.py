@@ -279,18 +279,24 @@ def compute(net: Network) -> CpmResult:
     ub = np.where(has_sb, np.minimum(ub, net.start_by + np.where(event, shift, dur)), ub)
     # tl[2i] = LS(i), tl[2i + 1] = LF(i); a link's bound on its predecessor's LF is
     # tl[b_src] + b_add: not started successor FS: LS(s) - L, SS: LS(s) - L + d, FF: LF(s) - L,
-    # SF: LF(s) - L + d; started FS: LF(s) - r(s) - L, FF: LF(s) - L; otherwise none.
+    # SF: LF(s) - L + d; started successor (spec revision 2) FS: LF(s) - r(s) - L, FF: LF(s) - L,
+    # SF: LF(s) - L + d (LS(p) <= LF(s) - L), SS: none. Out of a started predecessor SS and SF links
+    # give none (its start is history).
     tl = np.empty(2 * n, dtype=np.int64)
     tl[1::2] = ub
     tl[0::2] = ub - dur
     bw = _by_level(node_order, level, out_perm, out_ptr, max_level)
     b_src = c_dst.copy()
-    b_add = -c_lag + np.where((c_type == SS) | (c_type == SF), dur[c_pred], 0)
+    from_start = (c_type == SS) | (c_type == SF)  # the link starts from its predecessor's start
+    b_add = -c_lag + np.where(from_start, dur[c_pred], 0)
     to_started = np.flatnonzero(started[c_succ])
     if to_started.size:
         st_s, st_t, st_l = c_succ[to_started], c_type[to_started], c_lag[to_started]
         b_src[to_started] = 2 * st_s + 1
-        b_add[to_started] = np.select([st_t == FS, st_t == FF], [-net.remaining[st_s] - st_l, -st_l], NONE)
+        b_add[to_started] = np.select([st_t == FS, st_t == SS], [-net.remaining[st_s] - st_l, NONE],
+                                      b_add[to_started])
+    from_started = from_start & started[c_pred]
+    b_add[from_started] = NONE
     b_src, b_add = b_src[bw.link], b_add[bw.link]
     n_lf2 = 2 * bw.node + 1
     n_ub, n_durb = ub[bw.node], dur[bw.node]
@@ -310,14 +316,15 @@ def compute(net: Network) -> CpmResult:
 
     # --- free float: slack of every outgoing link before it drives its successor -------------
     # not started successor: (ES or EF of the successor) - (ES or EF of the predecessor) - L;
-    # started: FS measured to its resume point R, FF as usual, SS/SF none; finished: none (those
+    # started: FS measured to its resume point R, SS none, FF and SF as usual; finished: none (those
     # links are not in the core; nor are links from finished milestones, which have no floats).
+    # Out of a started predecessor, SS and SF links give none (spec revision 2).
     slack = t2[c_dst] - t2[c_src] - c_lag
     if to_started.size:
         st_s, st_t = c_succ[to_started], c_type[to_started]
         reach = np.where(st_t == FS, resume[st_s], t2[c_dst[to_started]])
-        slack[to_started] = np.where((st_t == SS) | (st_t == SF), NONE,
-                                     reach - t2[c_src[to_started]] - c_lag[to_started])
+        slack[to_started] = np.where(st_t == SS, NONE, reach - t2[c_src[to_started]] - c_lag[to_started])
+    slack[from_started] = NONE
     free = pf[net.project] - ef
     if slack.size:
         np.minimum.at(free, c_pred, slack)

@@ -159,7 +159,9 @@ def print_schedule_table(result: ScheduleResult, lang: str) -> None:
 def alerts_command(state: State, status: str, week: str | None, deliver: bool, retry: bool) -> None:
     """The alert outbox: who is told about which red finding, by email or robot webhook, and
     whether it was delivered (failed ones stay listed until --retry)."""
-    from scheduler.delivery.alerts import alerts_table, deliver_pending, list_alerts, retry_failed
+    from scheduler.delivery.loop import deliver_pending
+    from scheduler.outputs.terminal import alerts_table
+    from scheduler.store.alerts import list_alerts, retry_failed
     from scheduler.store.db import open_database
 
     config = state.config
@@ -215,9 +217,11 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
     the current values and the baseline dates; departments fill the yellow cells and send it back."""
     from pathlib import Path
 
-    from scheduler.io.reports import apply_reports, load_reports, normalize_week, write_templates
+    from scheduler.core.reports import apply_reports
+    from scheduler.io.reports import normalize_week, write_templates
     from scheduler.store.db import open_database
     from scheduler.store.projects import load_frame, read_projects
+    from scheduler.store.reports import load_reports
 
     config = state.config
     wk = normalize_week(week) if week else _this_week(config)
@@ -245,7 +249,7 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
     cell is named by sheet and cell), a second file of the same unit and week is a new version."""
     from pathlib import Path
 
-    from scheduler.io.reports import ingest_report
+    from scheduler.app.ingest import ingest_report
     from scheduler.store.db import open_database
 
     config = state.config
@@ -491,9 +495,10 @@ def findings_table(findings: Any, lang: str, title: str) -> Table:
 @pass_state
 def findings_command(state: State, week: str | None, fmt: str, light: str) -> None:
     """The findings of a week's current run: what is late, which approvals block, who is behind."""
-    from scheduler.app.weekly import findings_json, read_run
+    from scheduler.app.weekly import findings_json
     from scheduler.io.reports import normalize_week
     from scheduler.store.db import open_database
+    from scheduler.store.runs import read_run
 
     config = state.config
     lang = config.language
@@ -524,8 +529,9 @@ def printout_command(state: State, week: str | None, out_file: str | None) -> No
     """Write the weekly meeting printout (PDF), Gantt charts and findings sheet of a stored run."""
     from pathlib import Path
 
+    from scheduler.app.reprint import view_of_run
     from scheduler.io.reports import normalize_week
-    from scheduler.outputs.render import view_of_run, write_outputs
+    from scheduler.outputs.render import write_outputs
     from scheduler.store.db import open_database
 
     config = state.config

@@ -24,9 +24,11 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 
 from scheduler.cli import cli
+from scheduler.core import alerts as core_alerts
 from scheduler.core.findings import Finding, FindingKind, Light
-from scheduler.delivery import alerts as al
+from scheduler.delivery import loop, messages
 from scheduler.io.config import AlertSettings, Config, Unit
+from scheduler.store import alerts as queue
 from scheduler.store.db import alerts as alerts_t
 from scheduler.store.db import milestones as milestones_t
 from scheduler.store.db import open_database, transaction, utcnow
@@ -178,11 +180,11 @@ def new_run(engine: Engine, week: str = WEEK) -> int:
 def enqueue(engine: Engine, findings: list[Finding], config: Config, week: str = WEEK) -> int:
     run_id = new_run(engine, week)
     with transaction(engine) as conn:
-        return al.enqueue_alerts(conn, run_id=run_id, week=week, findings=findings, config=config)
+        return messages.enqueue_alerts(conn, run_id=run_id, week=week, findings=findings, config=config)
 
 
-def rows(engine: Engine) -> list[al.Alert]:
-    return al.list_alerts(engine)
+def rows(engine: Engine) -> list[core_alerts.Alert]:
+    return queue.list_alerts(engine)
 
 
 # -- which findings alert ---------------------------------------------------------------------------
@@ -191,18 +193,18 @@ def rows(engine: Engine) -> list[al.Alert]:
 def test_only_new_reds_and_escalations_alert() -> None:
     esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "连续 2 周及以上红灯事项 1 项", "县水利局",
                   first_seen="2026-W46", weeks_red=3, details={"max_weeks_red": 3})
-    assert al.should_alert(overdue(), WEEK)
-    assert not al.should_alert(overdue(first_seen="2026-W47"), WEEK)     # persisting red
-    assert not al.should_alert(overdue(light=Light.YELLOW), WEEK)        # new but yellow
-    assert al.should_alert(esc, WEEK)                                    # escalations every week
-    subject, body = al.alert_text(esc, WEEK)
+    assert core_alerts.should_alert(overdue(), WEEK)
+    assert not core_alerts.should_alert(overdue(first_seen="2026-W47"), WEEK)     # persisting red
+    assert not core_alerts.should_alert(overdue(light=Light.YELLOW), WEEK)        # new but yellow
+    assert core_alerts.should_alert(esc, WEEK)                                    # escalations every week
+    subject, body = messages.alert_text(esc, WEEK)
     assert subject == "【提请县政府专题研究】2026-W48 HY-WATER：连续 3 周红灯"
     assert "相关事项已连续 3 周红灯，将提请县政府专题研究" in body
 
 
 def test_alert_text_names_project_milestone_days_what_to_do_and_week() -> None:
-    names = al.Names(projects={"HY-WATER": "县城供水提升工程"}, milestones={("HY-WATER", "M2"): "土地征收"})
-    subject, body = al.alert_text(overdue(), WEEK, names)
+    names = queue.Names(projects={"HY-WATER": "县城供水提升工程"}, milestones={("HY-WATER", "M2"): "土地征收"})
+    subject, body = messages.alert_text(overdue(), WEEK, names)
     assert subject == ("【红灯预警】2026-W48 县城供水提升工程（HY-WATER） · 土地征收（M2）："
                        "逾期未完成，滞后 15 个工作日")
     lines = body.splitlines()
@@ -261,7 +263,7 @@ def test_email_reaches_a_real_smtp_server_in_chinese(db: Engine, tmp_path: Path,
     cfg = make_config(tmp_path, port=smtp.port)
     enqueue(db, [overdue()], cfg)
     (queued,) = rows(db)
-    report = al.deliver_pending(db, cfg)
+    report = loop.deliver_pending(db, cfg)
     assert (report.delivered, report.retrying, report.failed) == (1, 0, 0)
     (mail_from, rcpts, msg), = smtp.inbox.messages
     assert mail_from == SENDER
@@ -280,7 +282,7 @@ def test_email_reaches_a_real_smtp_server_in_chinese(db: Engine, tmp_path: Path,
 def test_webhook_posts_robot_json(db: Engine, tmp_path: Path, robot: Robot) -> None:
     cfg = make_config(tmp_path, units={"县自然资源局": Unit("县自然资源局", (), robot.url)})
     enqueue(db, [overdue()], cfg)
-    report = al.deliver_pending(db, cfg)
+    report = loop.deliver_pending(db, cfg)
     assert report.delivered == 1
     (path, ctype, doc), = robot.received
     assert path == "/robot/send?access_token=t0k"
@@ -296,15 +298,15 @@ def test_webhook_refusals_are_retried(db: Engine, tmp_path: Path, robot: Robot) 
     enqueue(db, [overdue()], cfg)
     t0 = utcnow()
     robot.answer = {"errcode": 310000, "errmsg": "keywords not in content"}
-    r1 = al.deliver_pending(db, cfg, now=t0)
+    r1 = loop.deliver_pending(db, cfg, now=t0)
     assert r1.retrying == 1
     assert rows(db)[0].last_error == "RuntimeError: robot errcode 310000: keywords not in content"
     robot.answer, robot.status = {}, 500
-    r2 = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31))
+    r2 = loop.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31))
     assert r2.retrying == 1
     assert "HTTP Error 500" in (rows(db)[0].last_error or "")
     robot.answer, robot.status = {"errcode": 0, "errmsg": "ok"}, 200
-    r3 = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31 + 61))
+    r3 = loop.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31 + 61))
     assert r3.delivered == 1
     assert len(robot.received) == 3
     assert rows(db)[0].attempts == 3
@@ -314,7 +316,7 @@ def test_smtp_down_then_back_delivers_exactly_once(db: Engine, tmp_path: Path, s
     cfg = make_config(tmp_path, port=smtp.port)         # nothing listens on the port yet
     enqueue(db, [overdue()], cfg)
     t0 = utcnow()
-    r1 = al.deliver_pending(db, cfg, now=t0)
+    r1 = loop.deliver_pending(db, cfg, now=t0)
     assert (r1.delivered, r1.retrying) == (0, 1)
     (a,) = rows(db)
     assert (a.status, a.attempts) == ("pending", 1)
@@ -322,16 +324,16 @@ def test_smtp_down_then_back_delivers_exactly_once(db: Engine, tmp_path: Path, s
     assert a.next_attempt_at == t0 + dt.timedelta(seconds=30)     # backoff_seconds * 2**0
 
     smtp.start()
-    early = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=10))   # not due yet
+    early = loop.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=10))   # not due yet
     assert early.attempted == 0 and smtp.inbox.messages == []
 
-    r2 = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31))
+    r2 = loop.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31))
     assert r2.delivered == 1
     assert len(smtp.inbox.messages) == 1
     (a,) = rows(db)
     assert (a.status, a.attempts) == ("delivered", 2)
 
-    r3 = al.deliver_pending(db, cfg, now=t0 + dt.timedelta(hours=1))
+    r3 = loop.deliver_pending(db, cfg, now=t0 + dt.timedelta(hours=1))
     assert r3.attempted == 0
     assert len(smtp.inbox.messages) == 1
 
@@ -343,7 +345,7 @@ def test_backoff_doubles_then_fails_visibly_and_retry_requeues(db: Engine, tmp_p
     t = utcnow()
     waits = []
     for _ in range(3):
-        al.deliver_pending(db, cfg, now=t)
+        loop.deliver_pending(db, cfg, now=t)
         (a,) = rows(db)
         if a.next_attempt_at is not None:
             waits.append((a.next_attempt_at - t).total_seconds())
@@ -352,11 +354,11 @@ def test_backoff_doubles_then_fails_visibly_and_retry_requeues(db: Engine, tmp_p
     (a,) = rows(db)
     assert (a.status, a.attempts, a.next_attempt_at) == ("failed", 3, None)
     assert "ConnectionRefusedError" in (a.last_error or "")
-    assert al.deliver_pending(db, cfg, now=t + dt.timedelta(days=1)).attempted == 0
+    assert loop.deliver_pending(db, cfg, now=t + dt.timedelta(days=1)).attempted == 0
 
-    assert al.retry_failed(db, now=t) == 1
+    assert queue.retry_failed(db, now=t) == 1
     smtp.start()
-    assert al.deliver_pending(db, cfg, now=t).delivered == 1
+    assert loop.deliver_pending(db, cfg, now=t).delivered == 1
     assert len(smtp.inbox.messages) == 1
     (a,) = rows(db)
     assert (a.status, a.attempts) == ("delivered", 1)
@@ -366,9 +368,9 @@ def test_an_attempt_is_claimed_once(db: Engine, tmp_path: Path) -> None:
     cfg = make_config(tmp_path)
     enqueue(db, [overdue()], cfg)
     now = utcnow()
-    (seen,) = al.due_alerts(db, now)
-    assert al._claim(db, seen, now, cfg.alerts) is True
-    assert al._claim(db, seen, now, cfg.alerts) is False       # a second process with the same snapshot
+    (seen,) = queue.due_alerts(db, now)
+    assert queue.claim(db, seen, now, now) is True
+    assert queue.claim(db, seen, now, now) is False       # a second process with the same snapshot
 
 
 def test_concurrent_deliveries_send_each_alert_once(db: Engine, tmp_path: Path) -> None:
@@ -378,12 +380,12 @@ def test_concurrent_deliveries_send_each_alert_once(db: Engine, tmp_path: Path) 
     sent: list[int] = []
     lock = threading.Lock()
 
-    def slow_sender(a: al.Alert) -> None:
+    def slow_sender(a: core_alerts.Alert) -> None:
         time.sleep(0.02)
         with lock:
             sent.append(a.id or 0)
 
-    threads = [threading.Thread(target=al.deliver_pending, args=(db, cfg), kwargs={"sender": slow_sender})
+    threads = [threading.Thread(target=loop.deliver_pending, args=(db, cfg), kwargs={"sender": slow_sender})
                for _ in range(4)]
     for th in threads:
         th.start()
@@ -398,7 +400,7 @@ def test_demo_writes_the_outbox_instead_of_sending(db: Engine, tmp_path: Path) -
         "县自然资源局": Unit("县自然资源局", ("zrzy@county.gov.cn",), "https://qyapi.weixin.qq.com/x"),
     })
     enqueue(db, [overdue(), overdue("县林业局")], cfg)
-    report = al.deliver_pending(db, cfg)
+    report = loop.deliver_pending(db, cfg)
     assert (report.written, report.delivered, report.failed) == (2, 0, 0)
     folder = tmp_path / "outbox" / "alerts"
     files = sorted(p.name for p in folder.iterdir())
@@ -419,8 +421,8 @@ def test_demo_writes_the_outbox_instead_of_sending(db: Engine, tmp_path: Path) -
         ("县林业局", "email"): ("failed", "no contact configured for unit 县林业局"),
     }
     # a retried no-contact alert fails again at once instead of waiting through backoff
-    assert al.retry_failed(db) == 1
-    again = al.deliver_pending(db, cfg)
+    assert queue.retry_failed(db) == 1
+    again = loop.deliver_pending(db, cfg)
     assert (again.failed, again.written) == (1, 0)
 
 
@@ -428,7 +430,7 @@ def test_timestamps_round_trip_as_utc(db: Engine, tmp_path: Path) -> None:
     cfg = make_config(tmp_path)
     enqueue(db, [overdue()], cfg)
     shanghai_now = dt.datetime.now(dt.timezone(dt.timedelta(hours=8)))
-    al.deliver_pending(db, cfg, now=shanghai_now, sender=lambda a: None)
+    loop.deliver_pending(db, cfg, now=shanghai_now, sender=lambda a: None)
     (a,) = rows(db)
     assert a.delivered_at == shanghai_now
     with db.connect() as c:
@@ -471,11 +473,11 @@ def test_dispatch_alerts_lists_retries_and_delivers(db: Engine, tmp_path: Path) 
 def test_factor_alert_names_the_approval() -> None:
     f = Finding("HY-WATER", FindingKind.FACTOR, Light.RED, "用地：城东水厂用地预审（F1）办理中", "县自然资源局",
                 milestone="M3", factor="F1", factor_kind="用地", days=9, first_seen=WEEK, weeks_red=1)
-    subject, body = al.alert_text(f, WEEK)
+    subject, body = messages.alert_text(f, WEEK)
     assert subject == "【红灯预警】2026-W48 HY-WATER · 用地（F1）：要素保障，滞后 9 个工作日"
     assert "要素：用地（F1）" in body.splitlines()
-    names = al.Names(factors={("HY-WATER", "F1"): "城东水厂用地预审"})
-    subject, body = al.alert_text(f, WEEK, names)
+    names = queue.Names(factors={("HY-WATER", "F1"): "城东水厂用地预审"})
+    subject, body = messages.alert_text(f, WEEK, names)
     assert subject.startswith("【红灯预警】2026-W48 HY-WATER · 城东水厂用地预审（F1）：")
     assert "要素：城东水厂用地预审（F1），用地" in body.splitlines()
     assert "办理要求：要素保障手续未按期批复，请加快办理，明确批复时间；确有困难的，请书面报告县发改局协调。" in body

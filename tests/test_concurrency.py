@@ -21,10 +21,12 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import Engine, select
 
+from scheduler.app.ingest import ingest_report
 from scheduler.cli import cli
-from scheduler.io.reports import IngestResult, ingest_report, load_reports, write_templates
+from scheduler.io.reports import write_templates
 from scheduler.store.db import report_rows, weekly_reports
 from scheduler.store.projects import read_projects
+from scheduler.store.reports import IngestResult, load_reports
 
 pytestmark = pytest.mark.skipif(
     not os.environ.get("DISPATCH_TEST_POSTGRES_URL"),

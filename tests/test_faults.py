@@ -27,12 +27,14 @@ from click.testing import CliRunner
 from sqlalchemy import Engine, func, select
 
 from scheduler.app import jobs, service
-from scheduler.app.weekly import list_runs, read_run, run_weekly
+from scheduler.app.weekly import run_weekly
 from scheduler.cli import cli
-from scheduler.delivery.alerts import deliver_pending, list_alerts
+from scheduler.delivery.loop import deliver_pending
 from scheduler.io.config import load_config
 from scheduler.store import db as storage
+from scheduler.store.alerts import list_alerts
 from scheduler.store.lock import current_holder
+from scheduler.store.runs import list_runs, read_run
 from tests.helpers import free_port, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
@@ -47,7 +49,7 @@ UNITS = ("县发改局", "虞公港铁路公司", "县自然资源局", "县生�
 WORKER = r"""
 import datetime as dt, json, os, sys, time
 from pathlib import Path
-from scheduler.delivery import alerts
+from scheduler.delivery import messages as alerts
 from scheduler.app import weekly as runner
 from scheduler.io.config import load_config
 from scheduler.errors import DispatchError

@@ -152,7 +152,7 @@ def test_cli_printout_of_a_stored_run(config_file: Path, portfolio_dir: Path, tm
     assert runner.invoke(cli, [*base, "load", str(portfolio_dir)]).exit_code == 0
     with monkeypatch.context() as m:  # the run itself writes nothing
         m.setattr(outmod, "write_outputs", lambda *a, **k: [])
-        m.setattr(runmod.alerts, "deliver_pending", lambda *a, **k: None)
+        m.setattr(runmod.loop, "deliver_pending", lambda *a, **k: None)
         res = runner.invoke(cli, [*base, "run", "--data-date", "2026-11-23"])
     assert res.exit_code == 0, res.output
     out = tmp_path / "meeting" / "print.pdf"

@@ -13,24 +13,15 @@ from click.testing import CliRunner
 from openpyxl import load_workbook
 from sqlalchemy import Engine, func, select
 
+from scheduler.app.ingest import ingest_report
 from scheduler.cli import cli
 from scheduler.core.model import FactorStatus
+from scheduler.core.reports import ReportRow, WeeklyReport, apply_reports
 from scheduler.errors import PermissionRefused, ReportError
-from scheduler.io.reports import (
-    META_SHEET,
-    ReportRow,
-    StoredReport,
-    apply_reports,
-    build_template,
-    ingest_report,
-    load_reports,
-    normalize_week,
-    parse_report,
-    report_units,
-    write_templates,
-)
+from scheduler.io.reports import META_SHEET, build_template, normalize_week, parse_report, report_units, write_templates
 from scheduler.store.db import report_rows, weekly_reports
 from scheduler.store.projects import read_projects
+from scheduler.store.reports import load_reports
 from tests.weekly_sample import ROAD, load
 
 WEEK = "2026-W48"  # Monday 2026-11-23 .. Sunday 2026-11-29
@@ -345,7 +336,7 @@ def test_apply_skips_rows_that_no_longer_fit() -> None:
     from tests.weekly_sample import CALENDARS
 
     p = parse_project(ROAD, "P-ROAD.toml", calendars=CALENDARS)
-    bad = StoredReport(7, "洋沙湖集团", WEEK, 1, "x.xlsx", "0" * 64, None, (
+    bad = WeeklyReport(7, "洋沙湖集团", WEEK, 1, "x.xlsx", "0" * 64, None, (
         ReportRow("P-ROAD", "milestone", "M3", actual_finish=dt.date(2026, 11, 20)),  # finish, no start
         ReportRow("P-ROAD", "milestone", "M9", percent=5),
         ReportRow("P-ROAD", "factor", "F2", factor_status=FactorStatus.IN_PROGRESS),

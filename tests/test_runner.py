@@ -20,16 +20,18 @@ from openpyxl import load_workbook
 from sqlalchemy import Engine, func, insert, select
 
 from scheduler.app import weekly as runmod
-from scheduler.app.weekly import list_runs, read_run, run_weekly
+from scheduler.app.ingest import ingest_report
+from scheduler.app.weekly import run_weekly
 from scheduler.cli import cli
 from scheduler.core.findings import FindingKind, Light
 from scheduler.errors import NotFound, RunLocked
 from scheduler.io.config import REPO_ROOT, Config
-from scheduler.io.reports import ingest_report, write_templates
+from scheduler.io.reports import write_templates
 from scheduler.store import lock as lockmod
 from scheduler.store.db import findings as findings_t
 from scheduler.store.db import run_lock, runs, transaction, utcnow
 from scheduler.store.projects import read_projects
+from scheduler.store.runs import list_runs, read_run
 from tests.weekly_sample import ROAD, load
 
 W47, W48 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
@@ -166,8 +168,8 @@ def test_crash_inside_the_transaction_leaves_the_last_run(loaded: Engine, config
     def boom(conn: Any, **kw: Any) -> int:
         raise RuntimeError("disk full while queueing alerts")
 
-    import scheduler.delivery.alerts
-    monkeypatch.setattr(scheduler.delivery.alerts, "enqueue_alerts", boom)
+    import scheduler.delivery.messages
+    monkeypatch.setattr(scheduler.delivery.messages, "enqueue_alerts", boom)
     with pytest.raises(RuntimeError, match="disk full"):
         run(loaded, config, W48)
     assert counts(loaded) == before  # no second run row, no findings of it
@@ -250,7 +252,7 @@ def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
     import scheduler.outputs.render as outmod
 
     monkeypatch.setattr(outmod, "write_outputs", lambda *a, **k: [])  # no printout: fast
-    monkeypatch.setattr(runmod.alerts, "deliver_pending", lambda *a, **k: None)  # alerts stay queued
+    monkeypatch.setattr(runmod.loop, "deliver_pending", lambda *a, **k: None)  # alerts stay queued
     runner = CliRunner()
     out = tmp_path / "w48"
     res = runner.invoke(cli, ["run", "--data-date", "2026-11-23", "--out", str(out)])

@@ -68,7 +68,7 @@ def deliver_alerts_job(config_path: str | None) -> None:
     """The periodic retry of pending alerts (sent, or written to the outbox in the demo)."""
     try:
         config = load_config(config_path)
-        from scheduler.delivery.alerts import deliver_pending
+        from scheduler.delivery.loop import deliver_pending
         from scheduler.store.db import open_database
 
         engine = open_database(config.database_url)

@@ -154,10 +154,6 @@ class Calendar:
                                 f"({self.first}..{self.last})", ids=(self.name,))
         return dt.date.fromordinal(int(self.ordinals[i]))
 
-    def add_working_days(self, d: dt.date, n: int) -> dt.date:
-        """The working day `n` working days after the first working day on or after `d`."""
-        return self.day(self.index_on_or_after(d) + n)
-
     def working_days_between(self, a: dt.date, b: dt.date) -> int:
         """Working days in [a, b) (negative when b < a)."""
         return int(np.searchsorted(self.ordinals, self._check(b), "left")

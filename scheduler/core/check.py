@@ -45,7 +45,7 @@ import numpy.typing as npt
 from scheduler.core import cpm
 from scheduler.core.calendars import Calendar
 from scheduler.core.findings import Finding, FindingKind, Light, iso_week
-from scheduler.core.model import FactorStatus, InvestmentPlan, Project
+from scheduler.core.model import FactorStatus, InvestmentPlan
 from scheduler.core.schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
 from scheduler.strings import t
 
@@ -223,27 +223,6 @@ def planned_percent(cal: Calendar, baseline_start: dt.date, baseline_finish: dt.
     n = max(cal.index_on_or_before(baseline_finish) - first + 1, 1)
     elapsed = min(max(cal.index_on_or_after(data_date) - first, 0), n)
     return 100.0 * elapsed / n
-
-
-def physical_progress(project: Project, cal: Calendar, baseline: Mapping[str, tuple[int, int]],
-                      data_date: dt.date) -> PhysicalProgress | None:
-    """Weighted planned vs reported percent complete over the milestones with a baseline."""
-    per: dict[str, tuple[float, float]] = {}
-    wsum = psum = asum = 0.0
-    for m in project.milestones:
-        bs, bf = baseline.get(m.id, (0, 0))
-        if bs <= 0 or bf <= 0:
-            continue
-        p = planned_percent(cal, dt.date.fromordinal(bs), dt.date.fromordinal(bf), m.duration, data_date)
-        a = m.percent_complete
-        w = m.progress_weight
-        per[m.id] = (p, a)
-        wsum += w
-        psum += w * p
-        asum += w * a
-    if wsum <= 0:
-        return None
-    return PhysicalProgress(psum / wsum, asum / wsum, wsum, per)
 
 
 def progress_light(points: float, th: CheckThresholds) -> Light:

@@ -428,3 +428,19 @@ def variance_days(result: ScheduleResult, baseline_finish: IntArray) -> IntArray
             v[has] = fc - bl
             out[rows] = v
     return out
+
+
+def align_baseline(result: ScheduleResult, frame_ids: Sequence[tuple[str, str]], start: IntArray,
+                   finish: IntArray) -> tuple[IntArray, IntArray]:
+    """Baseline columns (as load_frame gives them for its rows `frame_ids`) reordered to the rows
+    of `result.frame`, matched by (project, milestone); 0 where there is none."""
+    where = {k: i for i, k in enumerate(frame_ids)}
+    fr = result.frame
+    idx = np.fromiter((where.get((fr.project_ids[int(fr.m_project[r])], fr.m_ids[r]), -1) for r in range(fr.n)),
+                      dtype=np.int64, count=fr.n)
+    has = idx >= 0
+    bs = np.zeros(fr.n, dtype=np.int64)
+    bf = np.zeros(fr.n, dtype=np.int64)
+    bs[has] = start[idx[has]]
+    bf[has] = finish[idx[has]]
+    return bs, bf

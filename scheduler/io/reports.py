@@ -29,8 +29,8 @@ import hashlib
 import math
 import re
 import warnings
-from collections.abc import Collection, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -40,13 +40,11 @@ from openpyxl.utils import get_column_letter
 from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import Connection, Engine, and_, func, insert, select
 
 from scheduler.core.findings import iso_week, week_monday
-from scheduler.core.model import FactorRequirement, FactorStatus, InvestmentPlan, Milestone, ModelError, Project
+from scheduler.core.model import FactorRequirement, FactorStatus, Milestone, ModelError, Project
+from scheduler.core.reports import ReportRow, overlay_milestone
 from scheduler.errors import PermissionRefused, ReportError
-from scheduler.store.db import reading, report_rows, transaction, utcnow, weekly_reports
-from scheduler.store.projects import read_projects
 from scheduler.strings import t
 
 FORMAT = "dispatch-weekly-report"
@@ -320,30 +318,6 @@ def write_templates(projects: Sequence[Project], week: str, out_dir: Path, *,
 
 
 # -- reading a filled report ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class ReportRow:
-    """One reported item: a milestone's progress, a factor's status, or a project's investment
-    this week. None = not reported; blocker "" = cleared."""
-
-    project: str
-    item_kind: str
-    item_id: str
-    actual_start: dt.date | None = None
-    actual_finish: dt.date | None = None
-    percent: float | None = None
-    investment_week: float | None = None
-    factor_status: FactorStatus | None = None
-    expected: dt.date | None = None
-    blocker: str | None = None
-
-    @property
-    def has_values(self) -> bool:
-        """Reports anything at all."""
-        return any(v is not None for v in (self.actual_start, self.actual_finish, self.percent,
-                                           self.investment_week, self.factor_status, self.expected,
-                                           self.blocker))
 
 
 @dataclass(frozen=True, slots=True)
@@ -629,7 +603,7 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
                 raise err("future-date", fld, f"{Column(fld, 'report.col.' + fld, 'date', 0).header} {v} is "
                           f"after the report's week ({report.monday}..{sunday})")
         try:
-            _overlay_milestone(p.milestone(row.item_id), row)
+            overlay_milestone(p.milestone(row.item_id), row)
         except ModelError as e:
             fld = e.key if e.key in ("actual_start", "actual_finish", "percent") else "actual_start"
             raise err(e.kind, fld, e.message) from None
@@ -642,208 +616,3 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
                           f"investment plan year {p.investment.year}")
 
 
-# -- storing and reading reports --------------------------------------------------------------------
-
-
-
-@dataclass(frozen=True, slots=True)
-class IngestResult:
-    """What ingesting one file did."""
-
-    path: Path
-    report_id: int
-    unit: str
-    week: str
-    version: int
-    rows: int
-    unchanged: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class StoredReport:
-    """A stored report version with its rows."""
-
-    id: int
-    unit: str
-    week: str
-    version: int
-    filename: str
-    digest: str
-    received_at: dt.datetime | None
-    rows: tuple[ReportRow, ...] = field(default=())
-
-
-def _row_dict(report_id: int, seq: int, row: ReportRow) -> dict[str, Any]:
-    return {"report_id": report_id, "seq": seq, "project_id": row.project, "item_kind": row.item_kind,
-            "item_id": row.item_id, "actual_start": row.actual_start, "actual_finish": row.actual_finish,
-            "percent": row.percent, "investment_week": row.investment_week,
-            "factor_status": row.factor_status.value if row.factor_status else None,
-            "expected": row.expected, "blocker": row.blocker}
-
-
-def _lock_unit_week(conn: Connection, unit: str, week: str) -> None:
-    """Serialize the versioning of one (unit, week) until the caller's transaction ends: two files
-    of the same unit ingested at once would both read version n and one insert of n+1 would fail.
-    PostgreSQL: a transaction-scoped advisory lock; SQLite's BEGIN IMMEDIATE already serializes."""
-    if conn.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"weekly_reports:{unit}:{week}".encode()).digest()[:8], "big",
-                             signed=True)
-        conn.execute(select(func.pg_advisory_xact_lock(key)))
-
-
-def store_report(conn: Connection, report: ParsedReport, *, now: dt.datetime | None = None) -> IngestResult:
-    """Insert a validated report as the next version of its unit and week (inside the caller's
-    transaction); the same file as the latest version again stores nothing."""
-    _lock_unit_week(conn, report.unit, report.week)
-    wr = weekly_reports.c
-    latest = conn.execute(select(wr.id, wr.version, wr.digest)
-                          .where(wr.unit == report.unit, wr.week == report.week)
-                          .order_by(wr.version.desc()).limit(1)).first()
-    kept = [row for row in report.rows if row.has_values]
-    if latest is not None and latest.digest == report.digest:
-        return IngestResult(report.path, int(latest.id), report.unit, report.week, int(latest.version),
-                            len(kept), unchanged=True)
-    version = int(latest.version) + 1 if latest is not None else 1
-    res = conn.execute(insert(weekly_reports).values(
-        unit=report.unit, week=report.week, version=version, filename=report.path.name,
-        digest=report.digest, received_at=now or utcnow()))
-    pk = res.inserted_primary_key
-    assert pk is not None
-    rid = int(pk[0])
-    if kept:
-        conn.execute(insert(report_rows), [_row_dict(rid, i, row) for i, row in enumerate(kept)])
-    return IngestResult(report.path, rid, report.unit, report.week, version, len(kept))
-
-
-def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, week_max: str | None = None,
-                 exclude: tuple[str, str] | None = None) -> list[StoredReport]:
-    """The latest version of every unit's report for each week (weeks whose Monday is on or before
-    `up_to`, or up to ISO `week_max`; `exclude` = (unit, week) left out), ordered by week and
-    unit: the order they are applied in."""
-    wr = weekly_reports.c
-    limit = week_max if week_max is not None else (iso_week(up_to) if up_to is not None else None)
-    latest = select(wr.unit, wr.week, func.max(wr.version).label("version")).group_by(wr.unit, wr.week)
-    if limit is not None:
-        latest = latest.where(wr.week <= limit)
-    sub = latest.subquery()
-    stmt = (select(weekly_reports).join(sub, and_(wr.unit == sub.c.unit, wr.week == sub.c.week,
-                                                  wr.version == sub.c.version))
-            .order_by(wr.week, wr.unit))
-    with reading(source) as conn:
-        heads = [h for h in conn.execute(stmt) if exclude is None or (h.unit, h.week) != tuple(exclude)]
-        rows: dict[int, list[ReportRow]] = {h.id: [] for h in heads}
-        if heads:
-            rr = report_rows.c
-            ids = list(rows)
-            for i in range(0, len(ids), 500):
-                for x in conn.execute(select(report_rows).where(rr.report_id.in_(ids[i:i + 500]))
-                                      .order_by(rr.report_id, rr.seq)):
-                    rows[x.report_id].append(ReportRow(
-                        x.project_id, x.item_kind, x.item_id, x.actual_start, x.actual_finish, x.percent,
-                        x.investment_week, FactorStatus(x.factor_status) if x.factor_status else None,
-                        x.expected, x.blocker))
-    # weeks sort as text ('2026-W09' < '2026-W48'); units by code point
-    heads.sort(key=lambda h: (h.week, h.unit))
-    return [StoredReport(h.id, h.unit, h.week, h.version, h.filename, h.digest, h.received_at,
-                         tuple(rows[h.id])) for h in heads]
-
-
-def report_history(source: Engine | Connection, *, week: str | None = None) -> list[StoredReport]:
-    """Every stored report version (all weeks or one), without rows: for listings."""
-    wr = weekly_reports.c
-    stmt = select(weekly_reports).order_by(wr.week, wr.unit, wr.version)
-    if week is not None:
-        stmt = stmt.where(wr.week == normalize_week(week))
-    with reading(source) as conn:
-        return [StoredReport(h.id, h.unit, h.week, h.version, h.filename, h.digest, h.received_at)
-                for h in conn.execute(stmt)]
-
-
-def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None,
-                  units: Collection[str] | None = None) -> IngestResult:
-    """Validate one filled report against the stored projects (with the earlier reports applied)
-    and store it as the next version, all in one transaction: a refused file stores nothing.
-    `units`: the units config.toml lists; a report from any other unit is refused."""
-    parsed = parse_report(Path(path))
-    if units is not None and parsed.unit not in units:
-        raise PermissionRefused("unknown-unit", f"unit {parsed.unit} is not listed in config.toml [units]: reports "
-                                "are accepted from listed units only", file=parsed.path, sheet=META_SHEET, cell="B3")
-    with transaction(engine) as conn:
-        projects = read_projects(conn)
-        earlier = load_reports(conn, week_max=parsed.week, exclude=(parsed.unit, parsed.week))
-        state = apply_reports(projects, earlier).projects
-        validate_report(parsed, state)
-        return store_report(conn, parsed, now=now)
-
-
-# -- applying reports to projects ------------------------------------------------------------------
-
-
-@dataclass(frozen=True, slots=True)
-class AppliedReports:
-    """Projects with the reports overlaid, which reports were used, and what could not be applied."""
-
-    projects: list[Project]
-    report_ids: tuple[int, ...]
-    warnings: tuple[str, ...]
-
-
-def _overlay_milestone(m: Milestone, row: ReportRow) -> Milestone:
-    return replace(m, actual_start=row.actual_start or m.actual_start,
-                   actual_finish=row.actual_finish or m.actual_finish,
-                   percent=row.percent if row.percent is not None else m.percent)
-
-
-def _overlay_factor(f: FactorRequirement, row: ReportRow) -> FactorRequirement:
-    return replace(f, status=row.factor_status or f.status,
-                   expected=row.expected or f.expected,
-                   blocker=f.blocker if row.blocker is None else (row.blocker or None))
-
-
-def apply_reports(projects: Sequence[Project], reports: Sequence[StoredReport]) -> AppliedReports:
-    """Overlay reports (already the latest version per unit and week, in week order) on the
-    projects with dataclasses.replace: actual dates, percent, factor status/expected/blocker, and
-    each week's investment added to the month of its Monday. A row that would make a project
-    invalid (or names what no longer exists) is skipped with a warning, never raised."""
-    ms: dict[tuple[str, str], Milestone] = {(p.id, m.id): m for p in projects for m in p.milestones}
-    fs: dict[tuple[str, str], FactorRequirement] = {(p.id, f.id): f for p in projects for f in p.factors}
-    pmap = {p.id: p for p in projects}
-    extra: dict[str, dict[str, float]] = {}
-    notes: list[str] = []
-    for rep in reports:
-        month = week_monday(rep.week).strftime("%Y-%m")
-        for row in rep.rows:
-            where = f"report {rep.id} ({rep.unit} {rep.week} v{rep.version}) {row.project}/{row.item_id}"
-            key = (row.project, row.item_id)
-            try:
-                if row.item_kind == "milestone" and key in ms:
-                    ms[key] = _overlay_milestone(ms[key], row)
-                elif row.item_kind == "factor" and key in fs:
-                    fs[key] = _overlay_factor(fs[key], row)
-                elif row.item_kind == "project" and row.project in pmap:
-                    if row.investment_week:
-                        inv = pmap[row.project].investment
-                        if inv is None or int(month[:4]) != inv.year:
-                            notes.append(f"{where}: investment outside the project's plan year, not applied")
-                            continue
-                        acc = extra.setdefault(row.project, {})
-                        acc[month] = acc.get(month, 0.0) + float(row.investment_week)
-                else:
-                    notes.append(f"{where}: no such {row.item_kind} any more, not applied")
-            except ModelError as e:
-                notes.append(f"{where}: {e.message}, not applied")
-    out = []
-    for p in projects:
-        inv = p.investment
-        if inv is not None and p.id in extra:
-            done = dict(inv.completed)
-            for month, amount in extra[p.id].items():
-                done[month] = float(done.get(month, 0.0)) + amount
-            inv = _with_completed(inv, done)
-        out.append(replace(p, milestones=tuple(ms[(p.id, m.id)] for m in p.milestones),
-                           factors=tuple(fs[(p.id, f.id)] for f in p.factors), investment=inv))
-    return AppliedReports(out, tuple(r.id for r in reports), tuple(notes))
-
-
-def _with_completed(inv: InvestmentPlan, done: Mapping[str, float]) -> InvestmentPlan:
-    return replace(inv, completed=dict(done))

@@ -10,22 +10,18 @@ import calendar as _stdcal
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
-from scheduler.core.check import investment_progress
+from scheduler.core.check import CheckResult, investment_progress
 from scheduler.core.findings import Finding, FindingKind, Light, week_monday
 from scheduler.core.model import FACTOR_KINDS, InvestmentPlan, Project
 from scheduler.core.schedule import ScheduleResult
 from scheduler.strings import t
 
 IntArray = npt.NDArray[np.int64]
-
-SUMMARY_KEYS = ("investment", "invest_annual_plan", "invest_plan_to_date", "invest_completed",
-                "invest_by_project", "new", "resolved", "persisting")
-"""Keys `build_weekly_view` reads from `summary`; every one is optional (see its docstring)."""
-
 
 # -- the model -----------------------------------------------------------------------------------
 
@@ -687,7 +683,24 @@ def _portfolio_gantt(pviews: Sequence[ProjectView], data_date: dt.date, lang: st
 
 
 __all__ = [
-    "SUMMARY_KEYS", "Blocker", "BlockerGroup", "Escalation", "FindingRow", "GanttModel", "GanttRow", "Glance",
+    "Blocker", "BlockerGroup", "Escalation", "FindingRow", "GanttModel", "GanttRow", "Glance",
     "Investment", "ProjectView", "RedGroup", "WeeklyView", "build_weekly_view", "fmt_date", "fmt_int",
     "fmt_pct", "fmt_wan", "investment_to_date", "kind_label", "light_word", "project_facts",
 ]
+
+
+def view_summary(check: CheckResult) -> dict[str, Any]:
+    """The run summary for views.build_weekly_view: the check's summary JSON plus its invest_* keys
+    and the new/resolved/persisting counts."""
+    s = check.summary
+    out = s.to_json()
+    out.update({
+        "invest_annual_plan": s.investment_annual_plan,
+        "invest_plan_to_date": s.investment_plan_to_date,
+        "invest_completed": s.investment_completed,
+        "invest_by_project": {pid: {"plan_to_date": ip.plan_to_date, "completed": ip.completed}
+                              for pid, ip in check.investment.items()},
+        "new": len(s.new), "resolved": len(s.resolved), "persisting": len(s.persisting),
+        "new_keys": list(s.new), "resolved_keys": list(s.resolved), "persisting_keys": list(s.persisting),
+    })
+    return out

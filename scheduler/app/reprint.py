@@ -1,0 +1,49 @@
+"""Reprinting a stored week: the view of a stored run, read the way the weekly run reads its
+inputs (the projects as stored, the report versions that run applied), for `dispatch printout`."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from sqlalchemy import Engine
+
+from scheduler.core.calendars import Calendar
+from scheduler.core.findings import Light
+from scheduler.core.reports import apply_reports
+from scheduler.core.schedule import align_baseline, schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import Config
+from scheduler.outputs.view import WeeklyView, build_weekly_view
+from scheduler.store.db import reading
+from scheduler.store.projects import load_frame, read_projects
+from scheduler.store.reports import load_reports
+from scheduler.store.runs import read_run
+
+
+def view_of_run(engine: Engine, config: Config, week: str | None = None,
+                *, generated_at: dt.datetime | None = None) -> tuple[WeeklyView, dict[str, Calendar]]:
+    """The WeeklyView of a stored weekly run (default: the latest week run) and its calendars, for
+    `dispatch printout`: the run's findings and summary as stored; the projects as stored with the
+    reports that run applied, scheduled again at its data date against the current baselines.
+    NotFound when no run of that week is stored."""
+    info, found = read_run(engine, week)
+    with reading(engine) as conn:
+        stored = read_projects(conn)
+        reports = load_reports(conn, up_to=info.data_date)
+        frame, base = load_frame(conn)
+    used = info.inputs.get("reports")
+    if isinstance(used, list):  # exactly the report versions that run applied
+        reports = [r for r in reports if r.id in set(used)]
+    projects = apply_reports(stored, reports).projects
+    cals = CalendarSet(config.calendar_dir)
+    needed = {p.calendar: cals[p.calendar] for p in projects}
+    result = schedule_projects(projects, needed, info.data_date)
+    ids = [(frame.project_ids[int(frame.m_project[r])], frame.m_ids[r]) for r in range(frame.n)]
+    bs, bf = align_baseline(result, ids, base.start, base.finish)
+    lights: dict[str, Light] = {p.id: Light.GREEN for p in projects}
+    for f in found:  # as the check sets them: the worst light of the project's findings
+        if f.project in lights and f.light.rank > lights[f.project].rank:
+            lights[f.project] = f.light
+    view = build_weekly_view(projects, result, bs, bf, found, lights, dict(info.summary or {}), info.week,
+                             info.data_date, config.language, generated_at=generated_at)
+    return view, needed

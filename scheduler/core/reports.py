@@ -1,0 +1,123 @@
+"""Weekly reports as values and their overlay on the projects (pure): a unit's report of a week
+is a set of rows (a milestone's progress, a factor's status, a project's investment this week);
+the latest version of each unit and week is applied in week order, later values over earlier ones.
+Reading the sheets is io/reports.py, storing them store/reports.py."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field, replace
+
+from scheduler.core.findings import week_monday
+from scheduler.core.model import FactorRequirement, FactorStatus, InvestmentPlan, Milestone, ModelError, Project
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRow:
+    """One reported item: a milestone's progress, a factor's status, or a project's investment
+    this week. None = not reported; blocker "" = cleared."""
+
+    project: str
+    item_kind: str
+    item_id: str
+    actual_start: dt.date | None = None
+    actual_finish: dt.date | None = None
+    percent: float | None = None
+    investment_week: float | None = None
+    factor_status: FactorStatus | None = None
+    expected: dt.date | None = None
+    blocker: str | None = None
+
+    @property
+    def has_values(self) -> bool:
+        """Reports anything at all."""
+        return any(v is not None for v in (self.actual_start, self.actual_finish, self.percent,
+                                           self.investment_week, self.factor_status, self.expected,
+                                           self.blocker))
+
+
+@dataclass(frozen=True, slots=True)
+class WeeklyReport:
+    """One unit's report of one week (a stored version) with its rows."""
+
+    id: int
+    unit: str
+    week: str
+    version: int
+    filename: str
+    digest: str
+    received_at: dt.datetime | None
+    rows: tuple[ReportRow, ...] = field(default=())
+
+
+
+@dataclass(frozen=True, slots=True)
+class AppliedReports:
+    """Projects with the reports overlaid, which reports were used, and what could not be applied."""
+
+    projects: list[Project]
+    report_ids: tuple[int, ...]
+    warnings: tuple[str, ...]
+
+
+def overlay_milestone(m: Milestone, row: ReportRow) -> Milestone:
+    """The milestone with a report row's progress over it (ModelError when that is invalid)."""
+    return replace(m, actual_start=row.actual_start or m.actual_start,
+                   actual_finish=row.actual_finish or m.actual_finish,
+                   percent=row.percent if row.percent is not None else m.percent)
+
+
+def _overlay_factor(f: FactorRequirement, row: ReportRow) -> FactorRequirement:
+    return replace(f, status=row.factor_status or f.status,
+                   expected=row.expected or f.expected,
+                   blocker=f.blocker if row.blocker is None else (row.blocker or None))
+
+
+def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) -> AppliedReports:
+    """Overlay reports (already the latest version per unit and week, in week order) on the
+    projects with dataclasses.replace: actual dates, percent, factor status/expected/blocker, and
+    each week's investment added to the month of its Monday. A row that would make a project
+    invalid (or names what no longer exists) is skipped with a warning, never raised."""
+    ms: dict[tuple[str, str], Milestone] = {(p.id, m.id): m for p in projects for m in p.milestones}
+    fs: dict[tuple[str, str], FactorRequirement] = {(p.id, f.id): f for p in projects for f in p.factors}
+    pmap = {p.id: p for p in projects}
+    extra: dict[str, dict[str, float]] = {}
+    notes: list[str] = []
+    for rep in reports:
+        month = week_monday(rep.week).strftime("%Y-%m")
+        for row in rep.rows:
+            where = f"report {rep.id} ({rep.unit} {rep.week} v{rep.version}) {row.project}/{row.item_id}"
+            key = (row.project, row.item_id)
+            try:
+                if row.item_kind == "milestone" and key in ms:
+                    ms[key] = overlay_milestone(ms[key], row)
+                elif row.item_kind == "factor" and key in fs:
+                    fs[key] = _overlay_factor(fs[key], row)
+                elif row.item_kind == "project" and row.project in pmap:
+                    if row.investment_week:
+                        inv = pmap[row.project].investment
+                        if inv is None or int(month[:4]) != inv.year:
+                            notes.append(f"{where}: investment outside the project's plan year, not applied")
+                            continue
+                        acc = extra.setdefault(row.project, {})
+                        acc[month] = acc.get(month, 0.0) + float(row.investment_week)
+                else:
+                    notes.append(f"{where}: no such {row.item_kind} any more, not applied")
+            except ModelError as e:
+                notes.append(f"{where}: {e.message}, not applied")
+    out = []
+    for p in projects:
+        inv = p.investment
+        if inv is not None and p.id in extra:
+            done = dict(inv.completed)
+            for month, amount in extra[p.id].items():
+                done[month] = float(done.get(month, 0.0)) + amount
+            inv = _with_completed(inv, done)
+        out.append(replace(p, milestones=tuple(ms[(p.id, m.id)] for m in p.milestones),
+                           factors=tuple(fs[(p.id, f.id)] for f in p.factors), investment=inv))
+    return AppliedReports(out, tuple(r.id for r in reports), tuple(notes))
+
+
+def _with_completed(inv: InvestmentPlan, done: Mapping[str, float]) -> InvestmentPlan:
+    return replace(inv, completed=dict(done))

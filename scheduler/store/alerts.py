@@ -1,0 +1,207 @@
+"""The alert queue (the `alerts` table): queued inside the weekly run's transaction and idempotent
+(UNIQUE(week, finding_key, channel, address) plus INSERT ... ON CONFLICT DO NOTHING, so re-running
+a week never alerts twice); an attempt is claimed by a compare-and-set UPDATE (status pending,
+same attempt count, due), so two processes never send the same attempt."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, Engine, and_, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.sql.dml import Insert
+
+from scheduler.core.alerts import Alert
+from scheduler.core.findings import Finding
+from scheduler.store.db import alerts as alerts_t
+from scheduler.store.db import factors as factors_t
+from scheduler.store.db import milestones as milestones_t
+from scheduler.store.db import projects as projects_t
+from scheduler.store.db import reading, transaction, utcnow
+
+
+def utc(when: dt.datetime) -> dt.datetime:
+    """A timezone-aware UTC datetime (naive ones are taken as UTC, as the database stores them)."""
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when.astimezone(dt.UTC)
+
+
+def aware(when: dt.datetime | None) -> dt.datetime | None:
+    """utc() of a nullable timestamp."""
+    return None if when is None else utc(when)
+
+
+def alert_from_row(row: Any) -> Alert:
+    """An Alert from a row of the `alerts` table (timestamps made timezone-aware UTC)."""
+    m = row._mapping
+    return Alert(
+        week=m["week"], finding_key=m["finding_key"], unit=m["unit"], channel=m["channel"],
+        address=m["address"], subject=m["subject"], body=m["body"], status=m["status"],
+        attempts=m["attempts"], next_attempt_at=aware(m["next_attempt_at"]),
+        last_error=m["last_error"], created_at=aware(m["created_at"]),
+        delivered_at=aware(m["delivered_at"]), run_id=m["run_id"], id=m["id"],
+    )
+
+
+def alert_row(a: Alert) -> dict[str, Any]:
+    """The column values to insert (without the id, which the database assigns)."""
+    return {
+        "run_id": a.run_id, "week": a.week, "finding_key": a.finding_key, "unit": a.unit,
+        "channel": a.channel, "address": a.address, "subject": a.subject, "body": a.body,
+        "status": a.status, "attempts": a.attempts, "next_attempt_at": a.next_attempt_at,
+        "last_error": a.last_error, "created_at": a.created_at, "delivered_at": a.delivered_at,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Display names of projects, milestones and factors, by id (ids shown when unknown)."""
+
+    projects: dict[str, str] = field(default_factory=dict)
+    milestones: dict[tuple[str, str], str] = field(default_factory=dict)
+    factors: dict[tuple[str, str], str] = field(default_factory=dict)
+
+
+def _pairs_in(conn: Connection, table: Any, cols: tuple[str, ...], pairs: set[tuple[str, str]],
+              size: int = 2_000) -> list[tuple[Any, ...]]:
+    """`cols` of the rows of `table` whose (project_id, id) is one of `pairs`: a join with a chunk
+    of pairs as a VALUES CTE, one primary-key lookup per pair (a row-value IN scans the whole
+    table on SQLite; SQLAlchemy's values() construct costs more to compile than the query)."""
+    q = conn.dialect.identifier_preparer
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    name = q.format_table(table)
+    keys = sorted(pairs)
+    out: list[tuple[Any, ...]] = []
+    for i in range(0, len(keys), size):
+        chunk = keys[i:i + size]
+        sql = (f"WITH wanted (p, i) AS (VALUES {', '.join(f'({mark}, {mark})' for _ in chunk)}) "
+               f"SELECT {', '.join(f'{name}.{q.quote(c)}' for c in cols)} FROM wanted JOIN {name} "
+               f"ON {name}.project_id = wanted.p AND {name}.id = wanted.i")
+        out.extend(conn.exec_driver_sql(sql, tuple(v for pair in chunk for v in pair)).all())
+    return out
+
+
+def _names(conn: Connection, findings: Sequence[Finding]) -> Names:
+    """Project, milestone and factor names the findings mention, from the loaded portfolio (only
+    the milestones and factors named by a finding, not every one of their projects)."""
+    ids = sorted({f.project for f in findings})
+    if not ids:
+        return Names()
+    prj = {r.id: r.name for r in conn.execute(select(projects_t.c.id, projects_t.c.name)
+                                                .where(projects_t.c.id.in_(ids)))}
+    ms = {(r[0], r[1]): r[2] for r in _pairs_in(
+        conn, milestones_t, ("project_id", "id", "name"),
+        {(f.project, f.milestone) for f in findings if f.milestone})}
+    fs = {(r[0], r[1]): r[2] or r[3] for r in _pairs_in(
+        conn, factors_t, ("project_id", "id", "name", "kind"),
+        {(f.project, f.factor) for f in findings if f.factor})}
+    return Names(prj, ms, fs)
+
+
+def names_for(conn: Connection, findings: Sequence[Finding]) -> Names:
+    """Project, milestone and factor names the findings mention, from the loaded portfolio (only
+    the milestones and factors named by a finding, not every one of their projects)."""
+    ids = sorted({f.project for f in findings})
+    if not ids:
+        return Names()
+    prj = {r.id: r.name for r in conn.execute(select(projects_t.c.id, projects_t.c.name)
+                                                .where(projects_t.c.id.in_(ids)))}
+    ms = {(r[0], r[1]): r[2] for r in _pairs_in(
+        conn, milestones_t, ("project_id", "id", "name"),
+        {(f.project, f.milestone) for f in findings if f.milestone})}
+    fs = {(r[0], r[1]): r[2] or r[3] for r in _pairs_in(
+        conn, factors_t, ("project_id", "id", "name", "kind"),
+        {(f.project, f.factor) for f in findings if f.factor})}
+    return Names(prj, ms, fs)
+
+
+def insert_alerts(conn: Connection, alerts: Sequence[Alert]) -> int:
+    """Queue alerts inside the caller's transaction: INSERT ... ON CONFLICT DO NOTHING on the
+    delivery key for all rows in one executemany
+    (SQLAlchemy batches it into multi-row statements, compiled once); returns how many rows were
+    added (a re-run of the week adds none)."""
+    if not alerts:
+        return 0
+    rows = [alert_row(a) for a in alerts]
+    dialect = conn.dialect.name
+    stmt: Insert
+    if dialect == "sqlite":
+        stmt = sqlite.insert(alerts_t).on_conflict_do_nothing(
+            index_elements=["week", "finding_key", "channel", "address"])
+    elif dialect == "postgresql":
+        stmt = postgresql.insert(alerts_t).on_conflict_do_nothing(constraint="uq_alerts_delivery")
+    else:  # other databases: look first (the caller's transaction holds the run lock)
+        c = alerts_t.c
+        added = 0
+        for row in rows:
+            hit = conn.execute(select(c.id).where(and_(
+                c.week == row["week"], c.finding_key == row["finding_key"], c.channel == row["channel"],
+                c.address == row["address"]))).first()
+            if hit is None:
+                added += conn.execute(alerts_t.insert().values(row)).rowcount
+        return added
+    # rowcount is not reliable here (psycopg reports -1 with RETURNING): count the returned ids
+    return len(conn.execute(stmt.returning(alerts_t.c.id), list(rows)).all())
+
+
+def claim(engine: Engine, alert: Alert, now: dt.datetime, retry_at: dt.datetime) -> bool:
+    """Take this attempt: attempts+1 and the next retry time, only if the row is still pending, due,
+    and nobody else counted an attempt since we read it (`retry_at`: when to try again)."""
+    c = alerts_t.c
+    attempts = alert.attempts + 1
+    with transaction(engine) as conn:
+        res = conn.execute(update(alerts_t).where(and_(
+            c.id == alert.id, c.status == "pending", c.attempts == alert.attempts,
+            or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+        )).values(attempts=attempts, next_attempt_at=retry_at))
+        return res.rowcount == 1
+
+
+def finish(engine: Engine, alert: Alert, now: dt.datetime, *, ok: bool, note: str | None,
+            give_up: bool) -> None:
+    """Record the claimed attempt's outcome (delivered once, or the error and maybe failed)."""
+    c = alerts_t.c
+    values: dict[str, Any] = {"last_error": note}
+    if ok:
+        values.update(status="delivered", delivered_at=now, next_attempt_at=None)
+    elif give_up:
+        values.update(status="failed", next_attempt_at=None)
+    with transaction(engine) as conn:
+        conn.execute(update(alerts_t).where(and_(
+            c.id == alert.id, c.status == "pending", c.attempts == alert.attempts + 1)).values(values))
+
+
+def due_alerts(engine: Engine, now: dt.datetime) -> list[Alert]:
+    """Pending alerts whose next attempt is due, oldest first."""
+    c = alerts_t.c
+    with reading(engine) as conn:
+        rows = conn.execute(select(alerts_t).where(and_(
+            c.status == "pending", or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+        )).order_by(c.id))
+        return [alert_from_row(r) for r in rows]
+
+
+def retry_failed(engine: Engine, *, now: dt.datetime | None = None, week: str | None = None) -> int:
+    """Put failed alerts back to pending with a fresh set of attempts, due now; returns how many."""
+    c = alerts_t.c
+    cond = c.status == "failed"
+    if week:
+        cond = and_(cond, c.week == week)
+    with transaction(engine) as conn:
+        res = conn.execute(update(alerts_t).where(cond).values(
+            status="pending", attempts=0, next_attempt_at=utc(now or utcnow())))
+        return res.rowcount or 0
+
+
+def list_alerts(engine: Engine, *, status: str | None = None, week: str | None = None) -> list[Alert]:
+    """Alerts in the queue, newest week first, optionally of one status and/or week."""
+    c = alerts_t.c
+    q = select(alerts_t)
+    if status:
+        q = q.where(c.status == status)
+    if week:
+        q = q.where(c.week == week)
+    with reading(engine) as conn:
+        return [alert_from_row(r) for r in conn.execute(q.order_by(c.week.desc(), c.id))]

@@ -1,0 +1,127 @@
+"""Weekly runs in the database: one current run per ISO week (an earlier run of the week is kept,
+not current), its findings, and the previous run whose findings are the next run's history."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Engine, insert, select, update
+
+from scheduler.core.check import CheckResult
+from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.errors import NotFound
+from scheduler.store.db import findings as findings_t
+from scheduler.store.db import reading, utcnow
+from scheduler.store.db import runs as runs_t
+
+
+@dataclass(frozen=True, slots=True)
+class RunInfo:
+    """A stored run."""
+
+    id: int
+    week: str
+    data_date: dt.date
+    started_at: dt.datetime | None
+    finished_at: dt.datetime | None
+    status: str
+    current: bool
+    inputs: dict[str, Any]
+    summary: dict[str, Any] | None
+
+
+# -- findings as rows ------------------------------------------------------------------------------
+
+
+def finding_row(run_id: int, seq: int, f: Finding) -> dict[str, Any]:
+    """The `findings` table row of a Finding."""
+    return {"run_id": run_id, "seq": seq, "key": f.key, "project_id": f.project, "milestone_id": f.milestone,
+            "factor_id": f.factor, "factor_kind": f.factor_kind, "kind": f.kind.value, "light": f.light.value,
+            "unit": f.unit, "days": f.days, "first_seen": f.first_seen or "", "weeks_red": f.weeks_red,
+            "message": f.message, "details": dict(f.details)}
+
+
+def finding_from_row(r: Any) -> Finding:
+    """A Finding back from a `findings` row."""
+    return Finding(project=r.project_id, kind=FindingKind(r.kind), light=Light(r.light), message=r.message,
+                   unit=r.unit, milestone=r.milestone_id, factor=r.factor_id, factor_kind=r.factor_kind,
+                   days=r.days, first_seen=r.first_seen or None, weeks_red=int(r.weeks_red),
+                   details=dict(r.details or {}))
+
+
+def _run_info(r: Any) -> RunInfo:
+    return RunInfo(int(r.id), r.week, r.data_date, r.started_at, r.finished_at, r.status, bool(r.current),
+                   dict(r.inputs or {}), dict(r.summary) if r.summary is not None else None)
+
+
+def run_findings(conn: Connection, run_id: int) -> list[Finding]:
+    """The findings of a stored run, in their order."""
+    rows = conn.execute(select(findings_t).where(findings_t.c.run_id == run_id).order_by(findings_t.c.seq))
+    return [finding_from_row(r) for r in rows]
+
+
+def previous_run(conn: Connection, week: str) -> RunInfo | None:
+    """The latest current run of a week before `week` (whose findings are the history)."""
+    r = conn.execute(select(runs_t).where(runs_t.c.current, runs_t.c.week < week)
+                     .order_by(runs_t.c.week.desc(), runs_t.c.id.desc()).limit(1)).first()
+    return None if r is None else _run_info(r)
+
+
+def history_of(findings: Sequence[Finding]) -> dict[str, tuple[str, int]]:
+    """The check's history input from the previous run's findings: key -> (first_seen, weeks_red)."""
+    return {f.key: (f.first_seen or "", f.weeks_red) for f in findings}
+
+
+def read_run(source: Engine | Connection, week: str | None = None) -> tuple[RunInfo, list[Finding]]:
+    """The current run of `week` (default: the latest week run) and its findings; NotFound when
+    there is none."""
+    def go(conn: Connection) -> tuple[RunInfo, list[Finding]]:
+        stmt = select(runs_t).where(runs_t.c.current)
+        if week is not None:
+            stmt = stmt.where(runs_t.c.week == week)
+        r = conn.execute(stmt.order_by(runs_t.c.week.desc(), runs_t.c.id.desc()).limit(1)).first()
+        if r is None:
+            raise NotFound("no-run", f"no weekly run of {week} is stored (dispatch run)" if week else
+                           "no weekly run is stored yet (dispatch run)")
+        info = _run_info(r)
+        return info, run_findings(conn, info.id)
+
+    if isinstance(source, Connection):
+        return go(source)
+    with reading(source) as conn:
+        return go(conn)
+
+
+def list_runs(source: Engine, week: str | None = None) -> list[RunInfo]:
+    """Every stored run (all weeks or one), oldest first: the history, current or not."""
+    stmt = select(runs_t).order_by(runs_t.c.week, runs_t.c.id)
+    if week is not None:
+        stmt = stmt.where(runs_t.c.week == week)
+    with reading(source) as conn:
+        return [_run_info(r) for r in conn.execute(stmt)]
+
+
+
+
+def store_run(conn: Connection, check: CheckResult, inputs: dict[str, Any], started: dt.datetime,
+              ) -> tuple[int, tuple[int, ...]]:
+    """Inside the caller's transaction: retire the week's earlier current runs, insert the run and
+    its findings. Returns the new run's id and the retired ones."""
+    old = tuple(int(x) for x in conn.scalars(select(runs_t.c.id).where(runs_t.c.week == check.week,
+                                                                       runs_t.c.current)))
+    if old:
+        conn.execute(update(runs_t).where(runs_t.c.id.in_(old)).values(current=False))
+    res = conn.execute(insert(runs_t).values(
+        week=check.week, data_date=check.data_date, started_at=started, finished_at=utcnow(),
+        status="complete", inputs=inputs, current=True, summary=check.summary.to_json()))
+    pk = res.inserted_primary_key
+    assert pk is not None
+    run_id = int(pk[0])
+    found = check.findings
+    for at in range(0, len(found), 5_000):  # in chunks: the rows of a large week stay small
+        conn.execute(insert(findings_t), [finding_row(run_id, i, f) for i, f in
+                                          enumerate(found[at:at + 5_000], start=at)])
+    return run_id, old

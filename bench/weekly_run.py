@@ -70,8 +70,7 @@ def hwm_mb() -> float | None:
 
 def generate(n_projects: int, n_milestones: int, seed: int, data_date: dt.date) -> list[Any]:
     """ProjectFiles of a random but valid portfolio; about 1.5 links per milestone."""
-    from scheduler.core.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project
-    from scheduler.io.projectfile import ProjectFile
+    from scheduler.core.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project, ProjectFile
 
     rng = np.random.default_rng(seed)
     types = [LinkType(t) for t in TYPES]
@@ -325,8 +324,8 @@ def compare_cpm(url: str, data_date: dt.date, rounds: int = 3) -> dict[str, Any]
     from scheduler.core import cpm
     from scheduler.core.schedule import build_network
     from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.store.columns import load_frame
     from scheduler.store.db import open_database
-    from scheduler.store.projects import load_frame
 
     engine = open_database(url)
     frame, _ = load_frame(engine)

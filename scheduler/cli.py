@@ -219,8 +219,9 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
 
     from scheduler.core.reports import apply_reports
     from scheduler.io.reports import normalize_week, write_templates
+    from scheduler.store.columns import load_frame
     from scheduler.store.db import open_database
-    from scheduler.store.projects import load_frame, read_projects
+    from scheduler.store.projects import read_projects
     from scheduler.store.reports import load_reports
 
     config = state.config
@@ -322,8 +323,9 @@ def projects_command(state: State, fmt: str) -> None:
     """List the projects in the database: lead unit, calendar, number of milestones and factor
     requirements, current baseline version, and the finish date of the plan (progress ignored)."""
     from scheduler.core.schedule import schedule_frame
+    from scheduler.store.columns import load_frame
     from scheduler.store.db import open_database, reading
-    from scheduler.store.projects import load_frame, project_summaries
+    from scheduler.store.projects import project_summaries
 
     config = state.config
     lang = config.language

@@ -1,6 +1,6 @@
 """The storage adapter and project repository: migrations equal the schema, loading is idempotent
-and atomic, baselines are kept and re-baselined on purpose, and the columnar read gives the same
-frame and schedule as the model path. Runs on SQLite, and on PostgreSQL when
+and atomic, baselines are kept and re-baselined on purpose (the columnar read: test_columns.py).
+Runs on SQLite, and on PostgreSQL when
 $DISPATCH_TEST_POSTGRES_URL is set (tests/conftest.py)."""
 
 from __future__ import annotations
@@ -9,7 +9,6 @@ import datetime as dt
 import json
 from pathlib import Path
 
-import numpy as np
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -17,14 +16,12 @@ from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select
 
 from scheduler.cli import cli
-from scheduler.core.model import Project
-from scheduler.core.schedule import PortfolioFrame, frame_from_projects, schedule_frame
+from scheduler.core.model import Project, ProjectFile
 from scheduler.errors import NotFound, ProjectFileError, StorageError
 from scheduler.io.calendarfiles import CalendarSet
-from scheduler.io.projectfile import ProjectFile, read_portfolio
+from scheduler.io.projectfile import read_portfolio
 from scheduler.store import db as storage
 from scheduler.store import projects as repository
-from tests.helpers import assert_same_frame
 
 D = dt.date
 CALENDAR_DIR = Path(__file__).resolve().parent.parent / "calendar"
@@ -48,18 +45,6 @@ def _baseline(engine: Engine, pid: str, version: int | None = None) -> dict[str,
         return {m: (s, f) for m, s, f in conn.execute(stmt)}
 
 
-def _snapshot_line(dump: str) -> str:
-    lines = dump.splitlines()
-    at = next(i for i, ln in enumerate(lines) if ln.startswith("## frame_snapshots"))
-    assert lines[at] == "## frame_snapshots (1 rows)"
-    return lines[at + 1]
-
-
-def _without_snapshot(dump: str) -> list[str]:
-    snap = _snapshot_line(dump)
-    return [ln for ln in dump.splitlines() if ln != snap]
-
-
 def _edit(path: Path, old: str, new: str) -> None:
     text = path.read_text(encoding="utf-8")
     assert old in text
@@ -73,10 +58,10 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0002"
+        assert ctx.get_current_revision() == "0003"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
-        "frame_snapshots", "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock"}
+        "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock"}
 
 
 def test_open_database_again_changes_nothing(engine: Engine, database_url: str, portfolio_dir: Path) -> None:
@@ -151,10 +136,9 @@ def test_changed_file_replaces_its_rows_and_keeps_the_baseline(engine: Engine, p
     beta = {p.id: p for p in repository.read_projects(engine)}["BETA"]
     assert [m.id for m in beta.milestones] == ["A", "B", "C", "D"]
     assert beta.milestone("D").after[0].pred == "C"
-    # the other projects' rows and every baseline row are untouched (the frame snapshot is redone)
-    unchanged = [ln for ln in _without_snapshot(before) if '"BETA"' not in ln or "baseline" in ln]
+    # the other projects' rows and every baseline row are untouched
+    unchanged = [ln for ln in before.splitlines() if '"BETA"' not in ln or "baseline" in ln]
     assert all(ln in after for ln in unchanged if ln.startswith("{"))
-    assert _snapshot_line(after) != _snapshot_line(before)
     assert set(_baseline(engine, "BETA")) == {"A", "B", "C"}
 
 
@@ -250,117 +234,6 @@ def test_rebaseline_records_version_and_reason(engine: Engine, portfolio_dir: Pa
                                         (2, False, "县政府专题会议同意调整工期"), (3, True, "again")]
     with pytest.raises(NotFound, match="NOPE"):
         repository.rebaseline(engine, "NOPE", "x", calendars=CALS)
-
-
-# -- the columnar read ----------------------------------------------------------------------------
-
-
-def test_load_frame_equals_frame_from_projects(engine: Engine, portfolio_dir: Path) -> None:
-    _load(engine, portfolio_dir)
-    model = frame_from_projects(repository.read_projects(engine))
-    frame, base = repository.load_frame(engine)
-    assert_same_frame(frame, model)
-    assert frame.project_ids == ["ALPHA", "BETA", "GAMMA"]
-    row = {(frame.project_ids[p], m): i for i, (p, m) in enumerate(zip(frame.m_project, frame.m_ids, strict=True))}
-    assert frame.hold[row["ALPHA", "M3"]] == D(2026, 12, 15).toordinal()  # 办理中, expected
-    assert frame.hold[row["ALPHA", "M2"]] == 0                            # 已批复
-    assert frame.hold[row["BETA", "B"]] == D(2026, 7, 1).toordinal()
-    assert frame.l_type.tolist()[1:3] == [1, 2]                            # SS, FF
-    assert base.finish[row["ALPHA", "M1"]] == D(2026, 4, 10).toordinal()
-    assert base.start[row["GAMMA", "W"]] == D(2026, 1, 5).toordinal()
-    assert base.version.tolist() == [1, 1, 1]
-    cals = {n: CALS[n] for n in set(frame.project_calendars)}
-    for data_date in (None, D(2026, 11, 23)):
-        assert schedule_frame(frame, cals, data_date).to_json() == schedule_frame(model, cals, data_date).to_json()
-    sub, sub_base = repository.load_frame(engine, ["GAMMA"])
-    assert_same_frame(sub, frame_from_projects(repository.read_projects(engine, ["GAMMA"])))
-    assert sub_base.finish.tolist() == [D(2026, 1, 5).toordinal(), D(2026, 1, 29).toordinal()]
-
-
-def test_load_frame_baseline_follows_rebaseline_and_removed_milestones(engine: Engine,
-                                                                        portfolio_dir: Path) -> None:
-    _load(engine, portfolio_dir)
-    _edit(portfolio_dir / "GAMMA.toml", 'duration = 25', 'duration = 10')
-    _edit(portfolio_dir / "BETA.toml", 'after = ["B"]', 'after = ["A"]')
-    _load(engine, portfolio_dir)
-    frame, base = repository.load_frame(engine)
-    assert_same_frame(frame, frame_from_projects(repository.read_projects(engine)))
-    w = frame.m_ids.index("W")
-    assert base.finish[w] == D(2026, 1, 29).toordinal()
-    repository.rebaseline(engine, "GAMMA", "缩短工期", calendars=CALS)
-    frame, base = repository.load_frame(engine)
-    assert base.finish[w] == D(2026, 1, 14).toordinal()
-    assert base.version.tolist() == [1, 1, 2]
-
-
-def _snapshot_digest(engine: Engine) -> str | None:
-    with engine.connect() as conn:
-        digest: str | None = conn.scalar(select(storage.frame_snapshots.c.digest))
-        return digest
-
-
-def _same_read(a: tuple[object, ...], b: tuple[object, ...]) -> None:
-    (fa, ba), (fb, bb) = a, b
-    assert isinstance(fa, PortfolioFrame) and isinstance(fb, PortfolioFrame)
-    assert isinstance(ba, repository.BaselineColumns) and isinstance(bb, repository.BaselineColumns)
-    assert_same_frame(fa, fb)
-    for name in ("start", "finish", "version"):
-        x, y = getattr(ba, name), getattr(bb, name)
-        assert x.dtype == y.dtype and np.array_equal(x, y), name
-
-
-def test_frame_snapshot_equals_the_sql_read(engine: Engine, portfolio_dir: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
-    _load(engine, portfolio_dir)
-    assert _snapshot_digest(engine) is not None
-    decoded: list[int] = []
-    real = repository._decode_frame
-
-    def spy(data: bytes) -> tuple[PortfolioFrame, repository.BaselineColumns]:
-        decoded.append(len(data))
-        return real(data)
-
-    monkeypatch.setattr(repository, "_decode_frame", spy)
-    snap = repository.load_frame(engine)
-    assert len(decoded) == 1, "the snapshot was not used"
-    _same_read(snap, repository._frame_sql(engine))
-    assert_same_frame(snap[0], frame_from_projects(repository.read_projects(engine)))
-    assert snap[0].project_investment[0] is not None and snap[0].project_investment[0].plan
-    assert any(u is None for u in snap[0].m_units) or any(u is None for u in snap[0].f_names)
-    repository.load_frame(engine, ["GAMMA"])  # a subset reads SQL
-    assert len(decoded) == 1
-
-
-def test_frame_snapshot_follows_changes_and_rebaseline(engine: Engine, portfolio_dir: Path,
-                                                        monkeypatch: pytest.MonkeyPatch) -> None:
-    _load(engine, portfolio_dir)
-    first = _snapshot_digest(engine)
-    dump = storage.dump(engine)
-    _load(engine, portfolio_dir)
-    assert storage.dump(engine) == dump  # unchanged files: the snapshot is not rewritten
-    _edit(portfolio_dir / "GAMMA.toml", 'duration = 25', 'duration = 10')
-    _load(engine, portfolio_dir)
-    second = _snapshot_digest(engine)
-    assert second not in (None, first)
-    _same_read(repository.load_frame(engine), repository._frame_sql(engine))
-    assert_same_frame(repository.load_frame(engine)[0], frame_from_projects(repository.read_projects(engine)))
-    repository.rebaseline(engine, "GAMMA", "缩短工期", calendars=CALS)
-    third = _snapshot_digest(engine)
-    assert third not in (None, first, second)
-    frame, base = repository.load_frame(engine)
-    assert base.version.tolist() == [1, 1, 2]
-    _same_read((frame, base), repository._frame_sql(engine))
-    # a stale snapshot (projects changed behind its back) is not used: SQL is read instead
-    with storage.transaction(engine) as conn:
-        conn.execute(storage.projects.update().where(storage.projects.c.id == "BETA").values(digest="0" * 64))
-    monkeypatch.setattr(repository, "_decode_frame", lambda data: pytest.fail("stale snapshot used"))
-    _same_read(repository.load_frame(engine), repository._frame_sql(engine))
-
-
-def test_empty_database_gives_an_empty_frame(engine: Engine) -> None:
-    frame, base = repository.load_frame(engine)
-    assert frame.n == 0 and frame.project_ids == [] and frame.l_pred.size == 0 and base.finish.size == 0
-    assert repository.read_projects(engine) == []
 
 
 # -- the commands ---------------------------------------------------------------------------------

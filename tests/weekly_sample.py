@@ -9,9 +9,10 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from scheduler.core.model import ProjectFile
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
-from scheduler.io.projectfile import ProjectFile, parse_project
+from scheduler.io.projectfile import parse_project
 from scheduler.store.projects import load_projects
 
 CALENDARS = CalendarSet(REPO_ROOT / "calendar")

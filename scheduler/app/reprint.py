@@ -14,8 +14,9 @@ from scheduler.core.schedule import align_baseline, schedule_projects
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
 from scheduler.outputs.view import WeeklyView, build_weekly_view
+from scheduler.store.columns import load_frame
 from scheduler.store.db import reading
-from scheduler.store.projects import load_frame, read_projects
+from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import read_run
 

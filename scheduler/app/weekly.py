@@ -36,10 +36,11 @@ from scheduler.delivery import loop, messages
 from scheduler.errors import NotFound
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
+from scheduler.store.columns import load_frame
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held
-from scheduler.store.projects import load_frame, read_projects
+from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import RunInfo, history_of, previous_run, run_findings, store_run
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from types import MappingProxyType
 
 from scheduler.errors import ProjectFileError
@@ -375,3 +376,14 @@ class Project:
         out += [m.unit for m in self.milestones if m.unit]
         out += [f.unit for f in self.factors if f.unit]
         return tuple(dict.fromkeys(out))
+
+
+@dataclass(frozen=True, slots=True)
+class ProjectFile:
+    """A parsed project with where it came from: its file's path, the SHA-256 of the file's bytes
+    (what tells an unchanged file) and the file's text, as stored."""
+
+    project: Project
+    path: Path
+    digest: str
+    text: str

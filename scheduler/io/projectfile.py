@@ -11,7 +11,6 @@ import hashlib
 import re
 import tomllib
 from collections.abc import Container, Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,22 +25,13 @@ from scheduler.core.model import (
     Milestone,
     ModelError,
     Project,
+    ProjectFile,
 )
 from scheduler.errors import CycleError, ProjectFileError
 
 _ARRAY_HDR = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
 _TABLE_HDR = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
 _KEY = re.compile(r'^\s*("[^"]*"|[A-Za-z0-9_-]+)\s*=')
-
-
-@dataclass(frozen=True, slots=True)
-class ProjectFile:
-    """A project read from a file, with the file's path and the SHA-256 of its bytes."""
-
-    project: Project
-    path: Path
-    digest: str
-    text: str
 
 
 class _Lines:

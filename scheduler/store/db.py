@@ -27,7 +27,6 @@ from sqlalchemy import (
     ForeignKeyConstraint,
     Index,
     Integer,
-    LargeBinary,
     MetaData,
     PrimaryKeyConstraint,
     String,
@@ -197,15 +196,6 @@ baseline_milestones = Table(
     PrimaryKeyConstraint("project_id", "version", "milestone_id", name="pk_baseline_milestones"),
     ForeignKeyConstraint(["project_id", "version"], ["baselines.project_id", "baselines.version"],
                          ondelete="CASCADE", name="fk_baseline_milestones_baseline"),
-)
-
-frame_snapshots = Table(
-    "frame_snapshots", metadata,
-    Column("id", Integer, nullable=False, autoincrement=False),
-    _ts("created_at"),
-    Column("digest", String(64), nullable=False),
-    Column("data", LargeBinary, nullable=False),
-    PrimaryKeyConstraint("id", name="pk_frame_snapshots"),
 )
 
 weekly_reports = Table(

@@ -1,53 +1,26 @@
-"""Projects in the database: loading validated project files (one transaction, unchanged files
-untouched, baseline kept), re-baselining, and reading them back, either as model Projects or,
-for the weekly run over large portfolios, as numpy columns straight from SQL."""
+"""Projects in the database: storing parsed project files (one transaction, unchanged files
+untouched, baseline kept), re-baselining, and reading them back as model Projects. The portfolio
+as numpy columns, for the weekly run, is `scheduler.store.columns`."""
 
 from __future__ import annotations
 
-import dataclasses
 import datetime as dt
-import gc
-import hashlib
-import io
-import math
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
 from dataclasses import dataclass
-from itertools import repeat
 from typing import Any, Protocol
 
-import numpy as np
-import numpy.typing as npt
-from sqlalchemy import (
-    ColumnElement,
-    Connection,
-    Date,
-    Engine,
-    Integer,
-    Select,
-    and_,
-    case,
-    cast,
-    delete,
-    func,
-    insert,
-    literal,
-    select,
-    update,
-)
+from sqlalchemy import ColumnElement, Connection, Engine, Select, delete, func, insert, select, update
 
-from scheduler.core import cpm
 from scheduler.core.calendars import Calendar
-from scheduler.core.model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
-from scheduler.core.schedule import PortfolioFrame, schedule_projects
+from scheduler.core.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project, ProjectFile
+from scheduler.core.schedule import schedule_projects
 from scheduler.errors import CalendarError, NotFound, ProjectFileError, StorageError
-from scheduler.io.projectfile import ProjectFile
+from scheduler.store.columns import investment_plan, order_key
 from scheduler.store.db import (
     baseline_milestones,
     baselines,
     db_error_line,
     factors,
-    frame_snapshots,
     investment_months,
     links,
     milestones,
@@ -57,9 +30,7 @@ from scheduler.store.db import (
     utcnow,
 )
 
-IntArray = npt.NDArray[np.int64]
 INITIAL_REASON = "首次加载 initial load"
-_APPROVED = FactorStatus.APPROVED.value
 
 
 class Calendars(Protocol):
@@ -78,16 +49,6 @@ class LoadReport:
 
 
 @dataclass(frozen=True, slots=True)
-class BaselineColumns:
-    """Current baseline dates of each row of a PortfolioFrame (date ordinals, 0 = none), and the
-    current baseline version of each of its projects (0 = none)."""
-
-    start: IntArray
-    finish: IntArray
-    version: IntArray
-
-
-@dataclass(frozen=True, slots=True)
 class ProjectSummary:
     """One stored project in a line: for `dispatch projects`."""
 
@@ -101,25 +62,6 @@ class ProjectSummary:
     source_path: str
     digest: str
     loaded_at: dt.datetime
-
-
-
-def _pg(conn: Connection) -> bool:
-    return conn.dialect.name == "postgresql"
-
-
-def _key(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[Any]:
-    """Order by code point on every database (PostgreSQL's default collation may not)."""
-    return col.collate("C") if _pg(conn) else col
-
-
-def _ordinal(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[int]:
-    """A Date column as a proleptic Gregorian ordinal (date.toordinal), 0 when NULL, in SQL."""
-    if _pg(conn):
-        expr: ColumnElement[Any] = col - cast(literal(dt.date(1, 1, 1)), Date) + 1
-    else:
-        expr = cast(func.julianday(col) - 1721424.5, Integer)
-    return func.coalesce(expr, 0)
 
 
 def _where_ids(stmt: Select[Any], col: ColumnElement[Any], ids: Sequence[str] | None) -> Select[Any]:
@@ -304,7 +246,6 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
             _insert_tuples(conn, table, part)
         fresh = [seen[pid].project for pid in (*added, *updated) if pid not in based]
         _store_baseline(conn, fresh, calendars, {p.id: 1 for p in fresh}, INITIAL_REASON, now)
-        _refresh_snapshot(conn, now)
     return LoadReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(sorted(unchanged)))
 
 
@@ -320,7 +261,6 @@ def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calen
         version = int(last or 0) + 1
         now = utcnow()
         _store_baseline(conn, plist, calendars, {project_id: version}, reason, now)
-        _refresh_snapshot(conn, now)
     return version
 
 
@@ -329,7 +269,7 @@ def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calen
 
 def _grouped(conn: Connection, table: Any, ids: Sequence[str] | None) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
-    order = [_key(conn, table.c.project_id)]
+    order = [order_key(conn, table.c.project_id)]
     if "seq" in table.c:
         order.append(table.c.seq)
     elif "month" in table.c:
@@ -340,14 +280,14 @@ def _grouped(conn: Connection, table: Any, ids: Sequence[str] | None) -> dict[st
 
 
 def _read_projects(conn: Connection, ids: Sequence[str] | None) -> list[Project]:
-    heads = conn.execute(_where_ids(select(projects), projects.c.id, ids).order_by(_key(conn, projects.c.id)))
+    heads = conn.execute(_where_ids(select(projects), projects.c.id, ids).order_by(order_key(conn, projects.c.id)))
     ms, ls, fs, im = (_grouped(conn, t, ids) for t in (milestones, links, factors, investment_months))
     out = []
     for h in heads:
         after: dict[str, list[Link]] = {}
         for r in ls.get(h.id, []):
             after.setdefault(r.succ_id, []).append(Link(r.pred_id, LinkType(r.type), r.lag))
-        inv = _investment(h.investment_total, h.investment_year, h.investment_annual_plan,
+        inv = investment_plan(h.investment_total, h.investment_year, h.investment_annual_plan,
                           [(r.month, r.planned, r.completed) for r in im.get(h.id, [])])
         out.append(Project(
             id=h.id, name=h.name, lead_unit=h.lead_unit, start=h.start, calendar=h.calendar,
@@ -386,396 +326,7 @@ def project_summaries(source: Engine | Connection) -> list[ProjectSummary]:
             select(baselines.c.project_id, baselines.c.version).where(baselines.c.current))}
         rows = conn.execute(select(projects.c.id, projects.c.name, projects.c.lead_unit, projects.c.calendar,
                                    projects.c.source_path, projects.c.digest, projects.c.loaded_at)
-                            .order_by(_key(conn, projects.c.id)))
+                            .order_by(order_key(conn, projects.c.id)))
         return [ProjectSummary(r.id, r.name, r.lead_unit, r.calendar, int(nm.get(r.id, 0)),
                                int(nf.get(r.id, 0)), int(bv.get(r.id, 0)), r.source_path, r.digest,
                                r.loaded_at) for r in rows]
-
-
-# -- reading as columns ---------------------------------------------------------------------------
-
-
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Millions of fresh tuples would trigger the cyclic collector again and again; none of them
-    can form a cycle, so it is paused while rows are fetched and turned into columns."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def _fetch(conn: Connection, stmt: Select[Any]) -> list[tuple[Any, ...]]:
-    """All rows of a Core select as plain DBAPI tuples (no Row objects, no result processing:
-    every column is computed in SQL as the plain value wanted)."""
-    return [row for chunk in _fetch_chunks(conn, stmt) for row in chunk]
-
-
-def _fetch_chunks(conn: Connection, stmt: Select[Any], size: int = 32_768) -> Iterator[list[tuple[Any, ...]]]:
-    """The rows of a Core select as plain DBAPI tuples, `size` at a time: a caller that turns each
-    chunk into columns never holds the tuples of a whole large table."""
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
-    cur = conn.connection.cursor()
-    try:
-        cur.execute(sql)
-        while rows := cur.fetchmany(size):
-            yield list(rows)
-    finally:
-        cur.close()
-
-
-def _cols(rows: list[tuple[Any, ...]], width: int) -> list[tuple[Any, ...]]:
-    return list(zip(*rows, strict=True)) if rows else [() for _ in range(width)]
-
-
-def _ints(values: tuple[Any, ...]) -> IntArray:
-    return np.fromiter(values, dtype=np.int64, count=len(values))
-
-
-def _per_project(counts: list[tuple[Any, ...]], p_ids: tuple[Any, ...]) -> IntArray:
-    """Project index of each row of a table ordered by project, from its row count per project."""
-    got = dict(counts)
-    return np.repeat(np.arange(len(p_ids), dtype=np.int64), [int(got.get(p, 0)) for p in p_ids])
-
-
-def _investment(total: float | None, year: int | None, annual: float | None,
-                months: Sequence[tuple[Any, ...]]) -> InvestmentPlan | None:
-    """A project's InvestmentPlan from its `projects` columns and its (month, planned, completed)
-    rows; None when it states none."""
-    if total is None:
-        return None
-    return InvestmentPlan(total=total, year=year, annual_plan=annual,  # type: ignore[arg-type]
-                          plan={r[0]: r[1] for r in months if r[1] is not None},
-                          completed={r[0]: r[2] for r in months if r[2] is not None})
-
-
-class _Interned:
-    """One str object per distinct value: milestone ids and names repeat across projects (M1,
-    开工 …), and half a million copies of the same few strings would cost tens of MB."""
-
-    def __init__(self) -> None:
-        self._seen: dict[Any, Any] = {}
-
-    def extend(self, out: list[Any], values: tuple[Any, ...]) -> None:
-        out.extend(map(self._seen.setdefault, values, values))
-
-
-def load_frame(source: Engine | Connection,
-               ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
-    """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
-    schedule.frame_from_projects would build, and the current baseline of each row (see
-    _frame_sql). The whole portfolio comes from its snapshot (frame_snapshots) when that still
-    matches the stored projects and baselines, else from SQL; `ids` always reads SQL."""
-    with reading(source) as conn:
-        if ids is None:
-            got = _read_snapshot(conn)
-            if got is not None:
-                return got
-        return _frame_sql(conn, ids)
-
-
-def _frame_sql(source: Engine | Connection,
-               ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
-    """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
-    schedule.frame_from_projects would build (projects by id, milestones in file order), the
-    weekly check's columns included, read column-wise from SQL in one snapshot without building
-    model objects (`frame.projects` stays empty; only the few InvestmentPlans are built), and the
-    current baseline of each row. Large tables are read in chunks straight into numpy arrays."""
-    with reading(source) as conn, _gc_paused():
-        def o(col: ColumnElement[Any]) -> ColumnElement[int]:
-            return _ordinal(conn, col)
-
-        def where(stmt: Select[Any], col: ColumnElement[Any]) -> Select[Any]:
-            return _where_ids(stmt, col, ids)
-
-        def q(stmt: Select[Any], col: ColumnElement[Any]) -> list[tuple[Any, ...]]:
-            return _fetch(conn, where(stmt, col))
-
-        def counts(table: Any) -> list[tuple[Any, ...]]:
-            return q(select(table.c.project_id, func.count()).group_by(table.c.project_id), table.c.project_id)
-
-        pr = projects.c
-        (p_ids, p_cal, p_start, p_ver, p_lead, p_leader, p_total, p_year,
-         p_annual) = _cols(q(
-            select(pr.id, pr.calendar, o(pr.start), func.coalesce(baselines.c.version, 0), pr.lead_unit,
-                   pr.leader, pr.investment_total, pr.investment_year, pr.investment_annual_plan)
-            .outerjoin(baselines, and_(baselines.c.project_id == pr.id, baselines.c.current))
-            .order_by(_key(conn, pr.id)), pr.id), 9)
-        m, lc, f, b, im = milestones.c, links.c, factors.c, baseline_milestones.c, investment_months.c
-        m_project = _per_project(counts(milestones), p_ids)
-        l_project = _per_project(counts(links), p_ids)
-        n, nl = int(m_project.size), int(l_project.size)
-        pindex = {pid: i for i, pid in enumerate(p_ids)}
-
-        # milestones, chunk by chunk into preallocated columns
-        strs = _Interned()
-        m_ids: list[str] = []
-        m_names: list[str] = []
-        m_units: list[str | None] = []
-        icols = [np.zeros(n, dtype=np.int64) for _ in range(8)]  # duration, 5 dates, baseline start, finish
-        fcols = [np.zeros(n, dtype=np.float64) for _ in range(2)]  # percent, weight (NULL -> nan)
-        cur = baselines.alias("cur")
-        at = 0
-        for chunk in _fetch_chunks(conn, where(
-                select(m.id, m.name, m.unit, m.duration, o(m.not_before), o(m.start_by), o(m.finish_by),
-                       o(m.actual_start), o(m.actual_finish), o(b.start), o(b.finish), m.percent, m.weight)
-                .outerjoin(cur, and_(cur.c.project_id == m.project_id, cur.c.current))
-                .outerjoin(baseline_milestones, and_(b.project_id == m.project_id, b.version == cur.c.version,
-                                                     b.milestone_id == m.id))
-                .order_by(_key(conn, m.project_id), m.seq), m.project_id)):
-            k = len(chunk)
-            if at + k > n:
-                raise StorageError("inconsistent-read", "milestone counts changed while reading")
-            c = list(zip(*chunk, strict=True))
-            strs.extend(m_ids, c[0])
-            strs.extend(m_names, c[1])
-            strs.extend(m_units, c[2])
-            for j in range(8):
-                icols[j][at:at + k] = c[3 + j]
-            for j in range(2):
-                fcols[j][at:at + k] = np.array(c[11 + j], dtype=np.float64)
-            at += k
-        if at != n:
-            raise StorageError("inconsistent-read", "milestone counts changed while reading")
-
-        # (project, milestone id) -> frame row, vectorized: each distinct id string gets a code,
-        # project * K + code is a unique integer key, found with one binary search per column
-        code: dict[str, int] = {}
-        m_code = np.fromiter(map(code.setdefault, m_ids, range(n)), dtype=np.int64, count=n)
-        big = n + 1
-        m_key = m_project * big + m_code
-        order = np.argsort(m_key, kind="stable")
-        sorted_keys = m_key[order]
-        del m_key, m_code
-
-        def rows(pidx: IntArray, mids: tuple[Any, ...]) -> IntArray:
-            """Frame row of each (project index, milestone id); -1 when there is none."""
-            if n == 0:
-                return np.full(len(mids), -1, dtype=np.int64)
-            c = np.fromiter(map(code.get, mids, repeat(-1)), dtype=np.int64, count=len(mids))
-            key = pidx * big + c
-            pos = np.minimum(np.searchsorted(sorted_keys, key), n - 1)
-            out = order[pos]
-            out[(c < 0) | (sorted_keys[pos] != key)] = -1
-            return out
-
-        def pidx_of(pids: tuple[Any, ...]) -> IntArray:
-            return np.fromiter(map(pindex.__getitem__, pids), dtype=np.int64, count=len(pids))
-
-        # links, chunk by chunk
-        ltype = case(dict(cpm.LINK_CODES), value=lc.type, else_=-1)
-        lcols = [np.zeros(nl, dtype=np.int64) for _ in range(4)]  # pred row, succ row, type, lag
-        at = 0
-        for chunk in _fetch_chunks(conn, where(select(lc.pred_id, lc.succ_id, ltype, lc.lag)
-                                               .order_by(_key(conn, lc.project_id), lc.seq), lc.project_id)):
-            k = len(chunk)
-            if at + k > nl:
-                raise StorageError("inconsistent-read", "link counts changed while reading")
-            c = list(zip(*chunk, strict=True))
-            lp = l_project[at:at + k]
-            lcols[0][at:at + k] = rows(lp, c[0])
-            lcols[1][at:at + k] = rows(lp, c[1])
-            lcols[2][at:at + k] = c[2]
-            lcols[3][at:at + k] = c[3]
-            at += k
-        if at != nl:
-            raise StorageError("inconsistent-read", "link counts changed while reading")
-
-        # factor requirements (a tenth of the milestones or so) and the investment months
-        (fp, f_ids, f_kinds, f_mid, f_status, f_units, f_exp, f_need, f_blockers, f_names) = _cols(q(
-            select(f.project_id, f.id, f.kind, f.milestone_id, f.status, f.unit, o(f.expected), o(f.needed_by),
-                   f.blocker, f.name).order_by(_key(conn, f.project_id), f.seq), f.project_id), 10)
-        f_project = pidx_of(fp)
-        f_row = rows(f_project, f_mid)
-        f_expected = _ints(f_exp)
-        hold = np.zeros(n, dtype=np.int64)
-        open_ = (np.array(f_status, dtype=object) != _APPROVED) & (f_expected > 0) & (f_row >= 0) \
-            if f_ids else np.zeros(0, dtype=bool)
-        np.maximum.at(hold, f_row[open_], f_expected[open_])
-        months: dict[str, list[tuple[Any, ...]]] = {}
-        for r in q(select(im.project_id, im.month, im.planned, im.completed)
-                   .order_by(_key(conn, im.project_id), im.month), im.project_id):
-            months.setdefault(r[0], []).append(r[1:])
-
-        frame = PortfolioFrame(
-            project_ids=list(p_ids),
-            project_calendars=list(p_cal),
-            project_start=_ints(p_start),
-            m_project=m_project,
-            m_ids=m_ids,
-            duration=icols[0],
-            not_before=icols[1],
-            start_by=icols[2],
-            finish_by=icols[3],
-            actual_start=icols[4],
-            actual_finish=icols[5],
-            percent=fcols[0],
-            hold=hold,
-            l_pred=lcols[0],
-            l_succ=lcols[1],
-            l_type=lcols[2],
-            l_lag=lcols[3],
-            project_lead_units=list(p_lead),
-            project_leaders=list(p_leader),
-            project_investment=[_investment(t, y, a, months.get(pid, ()))
-                                for pid, t, y, a in zip(p_ids, p_total, p_year, p_annual, strict=True)],
-            m_names=m_names,
-            m_units=m_units,
-            weight=fcols[1],
-            f_project=f_project,
-            f_row=f_row,
-            f_ids=list(f_ids),
-            f_kinds=list(f_kinds),
-            f_status=list(f_status),
-            f_units=list(f_units),
-            f_expected=f_expected,
-            f_needed_by=_ints(f_need),
-            f_blockers=list(f_blockers),
-            f_names=list(f_names),
-        )
-        base = BaselineColumns(icols[6], icols[7], _ints(p_ver))
-    return frame, base
-
-
-# -- the frame snapshot ---------------------------------------------------------------------------
-# The whole portfolio's frame, serialized without pickle: numpy arrays by np.savez, each list of
-# strings as its distinct values joined by _SEP into one UTF-8 blob (with their count) and an
-# int32 code per element (-1 = None). Written inside the transaction that changed the projects or
-# baselines; valid while its digest equals _portfolio_digest of the database read.
-
-_SEP = "\x00"
-_SNAPSHOT_ID = 1
-_SNAPSHOT_FORMAT = 1
-_FRAME_FIELDS = tuple(f.name for f in dataclasses.fields(PortfolioFrame) if f.name != "projects")
-_BASE_FIELDS = ("start", "finish", "version")
-
-
-class _Unencodable(Exception):
-    """A string holds the separator: this frame gets no snapshot (the SQL path still works)."""
-
-
-def _portfolio_digest(conn: Connection) -> str:
-    """SHA-256 of every project's id, file digest and current baseline version, by id."""
-    pr = projects.c
-    h = hashlib.sha256(f"frame-snapshot {_SNAPSHOT_FORMAT}\n".encode())
-    for pid, digest, version in _fetch(conn, select(pr.id, pr.digest, func.coalesce(baselines.c.version, 0))
-                                       .outerjoin(baselines, and_(baselines.c.project_id == pr.id,
-                                                                  baselines.c.current))
-                                       .order_by(_key(conn, pr.id))):
-        h.update(f"{pid}{_SEP}{digest}{_SEP}{int(version)}\n".encode())
-    return h.hexdigest()
-
-
-def _put_strs(out: dict[str, Any], name: str, values: Sequence[str | None]) -> None:
-    uniq: dict[str, int] = {}
-    out[f"{name}__codes"] = np.fromiter((-1 if v is None else uniq.setdefault(v, len(uniq)) for v in values),
-                                        dtype=np.int32, count=len(values))
-    text = _SEP.join(uniq)
-    if text.count(_SEP) != max(len(uniq) - 1, 0):
-        raise _Unencodable(name)
-    out[f"{name}__text"] = np.frombuffer(text.encode(), dtype=np.uint8)
-    out[f"{name}__count"] = np.array([len(uniq)], dtype=np.int64)
-
-
-def _get_strs(z: Any, name: str) -> list[Any]:
-    count = int(z[f"{name}__count"][0])
-    uniq: list[str | None] = list(z[f"{name}__text"].tobytes().decode().split(_SEP)) if count else []
-    if len(uniq) != count:
-        raise ValueError(f"snapshot strings {name}: {len(uniq)} for {count}")
-    uniq.append(None)  # code -1
-    return list(map(uniq.__getitem__, z[f"{name}__codes"].tolist()))
-
-
-def _encode_frame(frame: PortfolioFrame, base: BaselineColumns) -> bytes:
-    out: dict[str, Any] = {"format": np.array([_SNAPSHOT_FORMAT], dtype=np.int64)}
-    for name in _FRAME_FIELDS:
-        v = getattr(frame, name)
-        if name == "project_investment":
-            continue
-        if isinstance(v, np.ndarray):
-            out[f"a__{name}"] = v
-        else:
-            _put_strs(out, f"s__{name}", v)
-    for name in _BASE_FIELDS:
-        out[f"b__{name}"] = getattr(base, name)
-    inv = frame.project_investment
-    nan = math.nan
-    months: list[str] = []
-    planned: list[float] = []
-    completed: list[float] = []
-    per: list[int] = []
-    for p in inv:
-        ms = [] if p is None else sorted(set(p.plan) | set(p.completed))
-        per.append(len(ms))
-        if p is not None:
-            months.extend(ms)
-            planned.extend(float(p.plan.get(mo, nan)) for mo in ms)
-            completed.extend(float(p.completed.get(mo, nan)) for mo in ms)
-    out["i__total"] = np.array([nan if p is None else float(p.total) for p in inv], dtype=np.float64)
-    out["i__year"] = np.array([0 if p is None else int(p.year) for p in inv], dtype=np.int64)
-    out["i__annual"] = np.array([nan if p is None else float(p.annual_plan) for p in inv], dtype=np.float64)
-    out["i__per"] = np.array(per, dtype=np.int64)
-    _put_strs(out, "i__months", months)
-    out["i__planned"] = np.array(planned, dtype=np.float64)
-    out["i__completed"] = np.array(completed, dtype=np.float64)
-    buf = io.BytesIO()
-    np.savez(buf, **out)
-    return buf.getvalue()
-
-
-def _decode_frame(data: bytes) -> tuple[PortfolioFrame, BaselineColumns]:
-    with np.load(io.BytesIO(data), allow_pickle=False) as z:
-        if int(z["format"][0]) != _SNAPSHOT_FORMAT:
-            raise ValueError("snapshot format")
-        cols: dict[str, Any] = {}
-        for name in _FRAME_FIELDS:
-            if name == "project_investment":
-                continue
-            cols[name] = z[f"a__{name}"] if f"a__{name}" in z.files else _get_strs(z, f"s__{name}")
-        base = BaselineColumns(*(z[f"b__{name}"] for name in _BASE_FIELDS))
-        months = _get_strs(z, "i__months")
-        planned = z["i__planned"].tolist()
-        completed = z["i__completed"].tolist()
-        inv: list[InvestmentPlan | None] = []
-        at = 0
-        for total, year, annual, k in zip(z["i__total"].tolist(), z["i__year"].tolist(), z["i__annual"].tolist(),
-                                          z["i__per"].tolist(), strict=True):
-            rng = range(at, at + k)
-            at += k
-            if math.isnan(total):
-                inv.append(None)
-                continue
-            inv.append(InvestmentPlan(total=total, year=year, annual_plan=annual,
-                                      plan={months[i]: planned[i] for i in rng if not math.isnan(planned[i])},
-                                      completed={months[i]: completed[i] for i in rng
-                                                 if not math.isnan(completed[i])}))
-        cols["project_investment"] = inv
-    return PortfolioFrame(**cols), base
-
-
-def _refresh_snapshot(conn: Connection, now: dt.datetime) -> None:
-    """Inside a write transaction, after its writes: replace the snapshot with the frame read from
-    this transaction, unless the stored one already matches (an unchanged load writes nothing)."""
-    digest = _portfolio_digest(conn)
-    if conn.scalar(select(frame_snapshots.c.digest).where(frame_snapshots.c.id == _SNAPSHOT_ID)) == digest:
-        return
-    conn.execute(delete(frame_snapshots))
-    try:
-        data = _encode_frame(*_frame_sql(conn))
-    except _Unencodable:
-        return
-    conn.execute(insert(frame_snapshots).values(id=_SNAPSHOT_ID, created_at=now, digest=digest, data=data))
-
-
-def _read_snapshot(conn: Connection) -> tuple[PortfolioFrame, BaselineColumns] | None:
-    """The snapshot's frame when it matches the stored projects and baselines, else None."""
-    stored = conn.scalar(select(frame_snapshots.c.digest).where(frame_snapshots.c.id == _SNAPSHOT_ID))
-    if stored is None or stored != _portfolio_digest(conn):
-        return None
-    data = conn.scalar(select(frame_snapshots.c.data).where(frame_snapshots.c.id == _SNAPSHOT_ID))
-    if data is None:
-        return None
-    return _decode_frame(data if isinstance(data, bytes) else bytes(data))

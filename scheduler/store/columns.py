@@ -1,0 +1,407 @@
+"""The portfolio as numpy columns, read from the project tables themselves on every call (there is
+no derived copy that a writer could forget to refresh): `load_frame` gives the PortfolioFrame the
+weekly run schedules and checks, and the current baseline of each of its rows.
+
+Each table is read with ONE aggregate query whose columns are the table's columns concatenated
+into one text each (SQLite `group_concat`, PostgreSQL `string_agg`); numpy parses the numbers and
+dates in C and `str.split` the strings, so no Python object is made per row and value. All the
+aggregates of one query see the rows in the same order; that order is not specified, so the rows
+are put in (project, seq) order afterwards by their own keys. A string holding the separator makes
+that one query fall back to plain row tuples (slower, same result)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import gc
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from itertools import repeat
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Date,
+    Engine,
+    Integer,
+    Select,
+    Text,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.sql import FromClause
+
+from scheduler.core import cpm
+from scheduler.core.model import FactorStatus, InvestmentPlan
+from scheduler.core.schedule import PortfolioFrame
+from scheduler.store.db import (
+    baseline_milestones,
+    baselines,
+    factors,
+    investment_months,
+    links,
+    milestones,
+    projects,
+    reading,
+)
+
+IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
+_APPROVED = FactorStatus.APPROVED.value
+_SEP = "\x1e"  # ASCII record separator between the strings of one column
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineColumns:
+    """Current baseline dates of each row of a PortfolioFrame (date ordinals, 0 = none), and the
+    current baseline version of each of its projects (0 = none)."""
+
+    start: IntArray
+    finish: IntArray
+    version: IntArray
+
+
+def _pg(conn: Connection) -> bool:
+    return conn.dialect.name == "postgresql"
+
+
+def order_key(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[Any]:
+    """Order by code point on every database (PostgreSQL's default collation may not)."""
+    return col.collate("C") if _pg(conn) else col
+
+
+def ordinal(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[int]:
+    """A Date column as a proleptic Gregorian ordinal (date.toordinal), 0 when NULL, in SQL."""
+    if _pg(conn):
+        expr: ColumnElement[Any] = col - cast(literal(dt.date(1, 1, 1)), Date) + 1
+    else:
+        expr = cast(func.julianday(col) - 1721424.5, Integer)
+    return func.coalesce(expr, 0)
+
+
+# -- one table as columns -------------------------------------------------------------------------
+
+INT, FLOAT, STR, OPT_STR = "int", "float", "str", "optstr"
+"""Kinds of column: int (NULL read as 0), float (NULL as nan), str (NOT NULL), optional str."""
+
+
+@dataclass(frozen=True, slots=True)
+class Col:
+    """One column to read: its SQL expression and kind."""
+
+    expr: ColumnElement[Any]
+    kind: str
+
+
+def _agg(conn: Connection, text: ColumnElement[Any], sep: str) -> ColumnElement[Any]:
+    if _pg(conn):
+        return func.string_agg(text, literal(sep, Text))
+    return func.group_concat(text, literal(sep, Text))
+
+
+def _as_text(conn: Connection, c: Col) -> list[ColumnElement[Any]]:
+    """The aggregate(s) of one column: its values as one text (and, for an optional string, one
+    '0'/'1' flag per row telling NULL)."""
+    e = c.expr
+    if c.kind == INT:
+        v: ColumnElement[Any] = cast(func.coalesce(e, 0), Text) if _pg(conn) else func.coalesce(e, 0)
+        return [_agg(conn, v, ",")]
+    if c.kind == FLOAT:  # every digit kept: SQLite's own REAL-to-text keeps only 15
+        digits = cast(e, Text) if _pg(conn) else func.printf("%!.17g", e)
+        return [_agg(conn, case((e.is_(None), "nan"), else_=digits), ",")]
+    if c.kind == STR:
+        return [_agg(conn, e, _SEP)]
+    return [_agg(conn, func.coalesce(e, ""), _SEP), _agg(conn, case((e.is_(None), "1"), else_="0"), "")]
+
+
+def _parse(c: Col, parts: Sequence[str | None], n: int) -> Any:
+    """One column from its aggregate text(s); None when it does not split into `n` values."""
+    text = parts[0] or ""
+    if c.kind in (INT, FLOAT):
+        arr = np.fromstring(text, dtype=np.int64 if c.kind == INT else np.float64, sep=",") if n else \
+            np.zeros(0, dtype=np.int64 if c.kind == INT else np.float64)
+        return arr if arr.size == n else None
+    values: list[Any] = text.split(_SEP) if n else []
+    if len(values) != n:
+        return None
+    if c.kind == OPT_STR:
+        flags = parts[1] or ""
+        if len(flags) != n:
+            return None
+        at = flags.find("1")
+        while at >= 0:
+            values[at] = None
+            at = flags.find("1", at + 1)
+    return values
+
+
+def _rowwise(conn: Connection, source: FromClause, cols: Sequence[Col], where: Any) -> list[Any]:
+    """The same columns from plain row tuples: the fallback when a string holds the separator."""
+    stmt = select(*(c.expr for c in cols)).select_from(source)
+    if where is not None:
+        stmt = stmt.where(where)
+    rows = [tuple(r) for r in conn.execute(stmt)]
+    out: list[Any] = []
+    for c, values in zip(cols, zip(*rows, strict=True) if rows else [() for _ in cols], strict=True):
+        if c.kind == INT:
+            out.append(np.fromiter((v or 0 for v in values), dtype=np.int64, count=len(values)))
+        elif c.kind == FLOAT:
+            out.append(np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64))
+        else:
+            out.append(list(values))
+    return out
+
+
+def _one(conn: Connection, stmt: Select[Any]) -> tuple[Any, ...]:
+    """The one row of an aggregate query, its constants inlined: SQLite evaluates a bound
+    separator per row, twice as slow as a literal one."""
+    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    cur = conn.connection.cursor()
+    try:
+        cur.execute(sql)
+        got: Any = cur.fetchone()
+        row: tuple[Any, ...] = tuple(got)
+    finally:
+        cur.close()
+    return row
+
+
+def read_columns(conn: Connection, source: FromClause, cols: Sequence[Col], where: Any = None) -> list[Any]:
+    """The rows of `source` (filtered by `where`) as one column each, every column in the same row
+    order: numpy int64/float64 arrays for numbers, lists for strings."""
+    aggs: list[ColumnElement[Any]] = [func.count()]
+    for c in cols:
+        aggs.extend(_as_text(conn, c))
+    stmt = select(*aggs).select_from(source)
+    if where is not None:
+        stmt = stmt.where(where)
+    row = _one(conn, stmt)
+    n = int(row[0])
+    out: list[Any] = []
+    at = 1
+    for c in cols:
+        k = 2 if c.kind == OPT_STR else 1
+        got = _parse(c, row[at:at + k], n)
+        if got is None:
+            return _rowwise(conn, source, cols, where)
+        out.append(got)
+        at += k
+    return out
+
+
+def _reorder(columns: list[Any], order: IntArray | None) -> list[Any]:
+    if order is None:
+        return columns
+    idx = order.tolist()
+    return [c[order] if isinstance(c, np.ndarray) else [c[i] for i in idx] for c in columns]
+
+
+def _order(project: IntArray, seq: IntArray) -> IntArray | None:
+    """The permutation putting rows in (project, seq) order; None when they already are."""
+    if project.size < 2:
+        return None
+    dp = np.diff(project)
+    if bool(((dp > 0) | ((dp == 0) & (np.diff(seq) > 0))).all()):
+        return None
+    return np.lexsort((seq, project))
+
+
+@contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Half a million fresh strings would trigger the cyclic collector again and again; none of
+    them can form a cycle, so it is paused while the columns are built."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
+def _interned(values: list[Any]) -> list[Any]:
+    """One str object per distinct value: milestone ids, names and units repeat across projects
+    (M1, 开工 …), and half a million copies of the same few strings would cost tens of MB."""
+    seen: dict[Any, Any] = {}
+    return list(map(seen.setdefault, values, values))
+
+
+def investment_plan(total: float | None, year: int | None, annual: float | None,
+                months: Sequence[tuple[Any, ...]]) -> InvestmentPlan | None:
+    """A project's InvestmentPlan from its `projects` columns and its (month, planned, completed)
+    rows; None when it states none."""
+    if total is None:
+        return None
+    return InvestmentPlan(total=total, year=year, annual_plan=annual,  # type: ignore[arg-type]
+                          plan={r[0]: r[1] for r in months if r[1] is not None},
+                          completed={r[0]: r[2] for r in months if r[2] is not None})
+
+
+# -- the portfolio --------------------------------------------------------------------------------
+
+
+def load_frame(source: Engine | Connection,
+               ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
+    """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
+    schedule.frame_from_projects would build (projects by id, milestones in file order), the
+    weekly check's columns included, read from the tables in one snapshot without building model
+    objects (`frame.projects` stays empty; only the few InvestmentPlans are built), and the current
+    baseline of each row."""
+    with reading(source) as conn, _gc_paused():
+        def o(col: ColumnElement[Any]) -> ColumnElement[int]:
+            return ordinal(conn, col)
+
+        def only(col: ColumnElement[Any]) -> Any:
+            return None if ids is None else col.in_(list(ids))
+
+        pr = projects.c
+        stmt = (select(pr.id, pr.calendar, o(pr.start), func.coalesce(baselines.c.version, 0), pr.lead_unit,
+                       pr.leader, pr.investment_total, pr.investment_year, pr.investment_annual_plan)
+                .outerjoin(baselines, and_(baselines.c.project_id == pr.id, baselines.c.current))
+                .order_by(order_key(conn, pr.id)))
+        if ids is not None:
+            stmt = stmt.where(pr.id.in_(list(ids)))
+        prow = [tuple(r) for r in conn.execute(stmt)]
+        p_ids: list[str] = [r[0] for r in prow]
+        pindex = {pid: i for i, pid in enumerate(p_ids)}
+
+        def pidx_of(pids: list[str]) -> IntArray:
+            return np.fromiter(map(pindex.__getitem__, pids), dtype=np.int64, count=len(pids))
+
+        # milestones
+        m = milestones.c
+        (mp, mseq, m_ids, m_names, m_units, duration, not_before, start_by, finish_by, actual_start,
+         actual_finish, percent, weight) = read_columns(conn, milestones, [
+            Col(m.project_id, STR), Col(m.seq, INT), Col(m.id, STR), Col(m.name, STR), Col(m.unit, OPT_STR),
+            Col(m.duration, INT), Col(o(m.not_before), INT), Col(o(m.start_by), INT), Col(o(m.finish_by), INT),
+            Col(o(m.actual_start), INT), Col(o(m.actual_finish), INT), Col(m.percent, FLOAT),
+            Col(m.weight, FLOAT)], only(m.project_id))
+        m_project = pidx_of(mp)
+        del mp
+        order = _order(m_project, mseq)
+        (m_project, m_ids, m_names, m_units, duration, not_before, start_by, finish_by, actual_start,
+         actual_finish, percent, weight) = _reorder(
+            [m_project, m_ids, m_names, m_units, duration, not_before, start_by, finish_by, actual_start,
+             actual_finish, percent, weight], order)
+        m_ids, m_names, m_units = _interned(m_ids), _interned(m_names), _interned(m_units)
+        n = len(m_ids)
+
+        # (project, milestone id) -> frame row, vectorized: each distinct id string gets a code,
+        # project * K + code is a unique integer key, found with one binary search per column
+        code: dict[str, int] = {}
+        m_code = np.fromiter(map(code.setdefault, m_ids, range(n)), dtype=np.int64, count=n)
+        big = n + 1
+        m_key = m_project * big + m_code
+        korder = np.argsort(m_key, kind="stable")
+        sorted_keys = m_key[korder]
+        del m_key, m_code
+
+        def rows(pidx: IntArray, mids: Sequence[str]) -> IntArray:
+            """Frame row of each (project index, milestone id); -1 when there is none."""
+            if n == 0:
+                return np.full(len(mids), -1, dtype=np.int64)
+            c = np.fromiter(map(code.get, mids, repeat(-1)), dtype=np.int64, count=len(mids))
+            key = pidx * big + c
+            pos = np.minimum(np.searchsorted(sorted_keys, key), n - 1)
+            out = korder[pos]
+            out[(c < 0) | (sorted_keys[pos] != key)] = -1
+            return out
+
+        # links
+        lc = links.c
+        lp, lseq, lpred, lsucc, ltype, llag = read_columns(conn, links, [
+            Col(lc.project_id, STR), Col(lc.seq, INT), Col(lc.pred_id, STR), Col(lc.succ_id, STR),
+            Col(case(dict(cpm.LINK_CODES), value=lc.type, else_=-1), INT), Col(lc.lag, INT)], only(lc.project_id))
+        l_project = pidx_of(lp)
+        del lp
+        l_project, lpred, lsucc, ltype, llag = _reorder([l_project, lpred, lsucc, ltype, llag],
+                                                        _order(l_project, lseq))
+        l_pred = rows(l_project, lpred)
+        l_succ = rows(l_project, lsucc)
+        del lpred, lsucc
+
+        # the current baseline of each row
+        b, cur = baseline_milestones.c, baselines.c
+        bp, bmid, bstart, bfinish = read_columns(
+            conn, baseline_milestones.join(baselines, and_(cur.project_id == b.project_id, cur.version == b.version,
+                                                            cur.current)),
+            [Col(b.project_id, STR), Col(b.milestone_id, STR), Col(o(b.start), INT), Col(o(b.finish), INT)],
+            only(b.project_id))
+        brow = rows(pidx_of(bp), bmid)
+        del bp, bmid
+        has = brow >= 0
+        base_start = np.zeros(n, dtype=np.int64)
+        base_finish = np.zeros(n, dtype=np.int64)
+        base_start[brow[has]] = bstart[has]
+        base_finish[brow[has]] = bfinish[has]
+
+        # factor requirements (a tenth of the milestones or so) and the investment months
+        f = factors.c
+        (fp, fseq, f_ids, f_kinds, f_mid, f_status, f_units, f_expected, f_needed_by, f_blockers,
+         f_names) = read_columns(conn, factors, [
+            Col(f.project_id, STR), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, STR),
+            Col(f.status, STR), Col(f.unit, OPT_STR), Col(o(f.expected), INT), Col(o(f.needed_by), INT),
+            Col(f.blocker, OPT_STR), Col(f.name, OPT_STR)], only(f.project_id))
+        f_project = pidx_of(fp)
+        del fp
+        (f_project, f_ids, f_kinds, f_mid, f_status, f_units, f_expected, f_needed_by, f_blockers,
+         f_names) = _reorder([f_project, f_ids, f_kinds, f_mid, f_status, f_units, f_expected, f_needed_by,
+                              f_blockers, f_names], _order(f_project, fseq))
+        f_row = rows(f_project, f_mid)
+        hold = np.zeros(n, dtype=np.int64)
+        open_ = (np.array(f_status, dtype=object) != _APPROVED) & (f_expected > 0) & (f_row >= 0) \
+            if f_ids else np.zeros(0, dtype=bool)
+        np.maximum.at(hold, f_row[open_], f_expected[open_])
+        im = investment_months.c
+        stmt = select(im.project_id, im.month, im.planned, im.completed).order_by(
+            order_key(conn, im.project_id), im.month)
+        if ids is not None:
+            stmt = stmt.where(im.project_id.in_(list(ids)))
+        months: dict[str, list[tuple[Any, ...]]] = {}
+        for r in conn.execute(stmt):
+            months.setdefault(r[0], []).append(tuple(r[1:]))
+
+        frame = PortfolioFrame(
+            project_ids=p_ids,
+            project_calendars=[r[1] for r in prow],
+            project_start=np.array([r[2] for r in prow], dtype=np.int64),
+            m_project=m_project,
+            m_ids=m_ids,
+            duration=duration,
+            not_before=not_before,
+            start_by=start_by,
+            finish_by=finish_by,
+            actual_start=actual_start,
+            actual_finish=actual_finish,
+            percent=percent,
+            hold=hold,
+            l_pred=l_pred,
+            l_succ=l_succ,
+            l_type=ltype,
+            l_lag=llag,
+            project_lead_units=[r[4] for r in prow],
+            project_leaders=[r[5] for r in prow],
+            project_investment=[investment_plan(r[6], r[7], r[8], months.get(r[0], ())) for r in prow],
+            m_names=m_names,
+            m_units=m_units,
+            weight=weight,
+            f_project=f_project,
+            f_row=f_row,
+            f_ids=f_ids,
+            f_kinds=f_kinds,
+            f_status=f_status,
+            f_units=f_units,
+            f_expected=f_expected,
+            f_needed_by=f_needed_by,
+            f_blockers=f_blockers,
+            f_names=f_names,
+        )
+        base = BaselineColumns(base_start, base_finish, np.array([r[3] for r in prow], dtype=np.int64))
+    return frame, base

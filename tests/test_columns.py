@@ -1,0 +1,129 @@
+"""The portfolio as columns (scheduler/store/columns.py): the same frame and schedule as the model
+path, the current baselines, and no derived copy: what is written to the project tables by any
+means, plain SQL included, is what the next read and the next weekly run see. Runs on SQLite, and
+on PostgreSQL when $DISPATCH_TEST_POSTGRES_URL is set (tests/conftest.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine
+
+from scheduler.app.weekly import run_weekly
+from scheduler.core.schedule import frame_from_projects, schedule_frame
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT, Config
+from scheduler.io.projectfile import read_portfolio
+from scheduler.store import columns
+from scheduler.store import projects as repository
+from scheduler.store.db import transaction
+from tests.helpers import assert_same_frame
+from tests.weekly_sample import ROAD, load
+
+D = dt.date
+CALS = CalendarSet(REPO_ROOT / "calendar")
+
+
+def _load(engine: Engine, folder: Path) -> None:
+    repository.load_projects(engine, read_portfolio([folder], calendars=CALS), calendars=CALS)
+
+
+def _edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def _sql(engine: Engine, *statements: str) -> None:
+    with transaction(engine) as conn:
+        for s in statements:
+            conn.exec_driver_sql(s)
+
+
+def test_load_frame_equals_frame_from_projects(engine: Engine, portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    model = frame_from_projects(repository.read_projects(engine))
+    frame, base = columns.load_frame(engine)
+    assert_same_frame(frame, model)
+    assert frame.project_ids == ["ALPHA", "BETA", "GAMMA"]
+    row = {(frame.project_ids[p], m): i for i, (p, m) in enumerate(zip(frame.m_project, frame.m_ids, strict=True))}
+    assert frame.hold[row["ALPHA", "M3"]] == D(2026, 12, 15).toordinal()  # 办理中, expected
+    assert frame.hold[row["ALPHA", "M2"]] == 0                            # 已批复
+    assert frame.hold[row["BETA", "B"]] == D(2026, 7, 1).toordinal()
+    assert frame.l_type.tolist()[1:3] == [1, 2]                            # SS, FF
+    assert base.finish[row["ALPHA", "M1"]] == D(2026, 4, 10).toordinal()
+    assert base.start[row["GAMMA", "W"]] == D(2026, 1, 5).toordinal()
+    assert base.version.tolist() == [1, 1, 1]
+    assert frame.project_investment[0] is not None and frame.project_investment[0].plan
+    assert any(u is None for u in frame.m_units) and any(u is not None for u in frame.m_units)
+    cals = {n: CALS[n] for n in set(frame.project_calendars)}
+    for data_date in (None, D(2026, 11, 23)):
+        assert schedule_frame(frame, cals, data_date).to_json() == schedule_frame(model, cals, data_date).to_json()
+    sub, sub_base = columns.load_frame(engine, ["GAMMA"])
+    assert_same_frame(sub, frame_from_projects(repository.read_projects(engine, ["GAMMA"])))
+    assert sub_base.finish.tolist() == [D(2026, 1, 5).toordinal(), D(2026, 1, 29).toordinal()]
+
+
+def test_load_frame_baseline_follows_rebaseline_and_removed_milestones(engine: Engine,
+                                                                        portfolio_dir: Path) -> None:
+    _load(engine, portfolio_dir)
+    _edit(portfolio_dir / "GAMMA.toml", 'duration = 25', 'duration = 10')
+    _edit(portfolio_dir / "BETA.toml", 'after = ["B"]', 'after = ["A"]')
+    _load(engine, portfolio_dir)
+    frame, base = columns.load_frame(engine)
+    assert_same_frame(frame, frame_from_projects(repository.read_projects(engine)))
+    w = frame.m_ids.index("W")
+    assert base.finish[w] == D(2026, 1, 29).toordinal()
+    repository.rebaseline(engine, "GAMMA", "缩短工期", calendars=CALS)
+    frame, base = columns.load_frame(engine)
+    assert base.finish[w] == D(2026, 1, 14).toordinal()
+    assert base.version.tolist() == [1, 1, 2]
+
+
+def test_rows_out_of_order_and_odd_values_read_the_same(engine: Engine, portfolio_dir: Path) -> None:
+    """A row stored after the others but first in file order, a string holding the column separator (the row-wise
+    fallback), a percent needing all 17 digits: the frame still equals the model path's."""
+    _load(engine, portfolio_dir)
+    _sql(engine,
+         "UPDATE milestones SET percent = 0.1 + 0.2 WHERE project_id = 'ALPHA' AND id = 'M1'",
+         "INSERT INTO milestones (project_id, id, seq, name, duration) VALUES ('ALPHA', 'MX', -1, 'a\x1eb', 3)")
+    frame, _ = columns.load_frame(engine)
+    model = frame_from_projects(repository.read_projects(engine))
+    assert_same_frame(frame, model)
+    alpha = [m for p, m in zip(frame.m_project.tolist(), frame.m_ids, strict=True) if p == 0]
+    assert alpha[:3] == ["MX", "M0", "M1"]
+    assert frame.m_names[0] == "a\x1eb"
+    assert frame.percent[2] == 0.1 + 0.2 != 0.3
+
+
+def test_empty_database_gives_an_empty_frame(engine: Engine) -> None:
+    frame, base = columns.load_frame(engine)
+    assert frame.n == 0 and frame.project_ids == [] and frame.l_pred.size == 0 and base.finish.size == 0
+    assert repository.read_projects(engine) == []
+
+
+@pytest.fixture
+def config(tmp_path: Path, engine: Engine) -> Config:
+    return Config(path=None, data_dir=tmp_path, calendar_dir=REPO_ROOT / "calendar", projects_dir=tmp_path,
+                  outbox_dir=tmp_path / "outbox", database_url=engine.url.render_as_string(hide_password=False))
+
+
+def test_the_weekly_run_sees_what_plain_sql_wrote(engine: Engine, config: Config) -> None:
+    """P-ROAD (tests/weekly_sample.py, every day worked): at 11-23 M1 (10 days, not started) runs
+    11-23..12-02, so 开工 (start_by 11-30) is 2 days late. Written behind the loader's back: M1
+    takes 20 days (11-23..12-12: 12 days late) and M3 follows M1 FS + 10 days (starts 12-23, not
+    12-13 after 开工; 30 days to 2027-01-21)."""
+    load(engine, (ROAD, "P-ROAD.toml"))
+    first = {f.key: f for f in run_weekly(engine, config, D(2026, 11, 23), outputs=False, deliver=False).findings}
+    assert first["deadline/P-ROAD/M2"].days == 2
+    assert first["slip/P-ROAD/M3"].details["forecast_start"] == "2026-12-03"
+    _sql(engine,
+         "UPDATE milestones SET duration = 20 WHERE project_id = 'P-ROAD' AND id = 'M1'",
+         "INSERT INTO links (project_id, seq, pred_id, succ_id, type, lag) VALUES ('P-ROAD', 9, 'M1', 'M3', 'FS', 10)")
+    again = {f.key: f for f in run_weekly(engine, config, D(2026, 11, 23), outputs=False, deliver=False).findings}
+    assert again["finish-overdue/P-ROAD/M1"].details["forecast_finish"] == "2026-12-12"
+    assert again["deadline/P-ROAD/M2"].days == 12
+    slip = again["slip/P-ROAD/M3"].details
+    assert (slip["forecast_start"], slip["forecast_finish"]) == ("2026-12-23", "2027-01-21")

@@ -125,3 +125,9 @@ class NotFound(DispatchError):
     """A project, week or run named on the command line does not exist."""
 
     exit_code = 2
+
+
+class ProblemError(DispatchError):
+    """A decision on a problem is refused (closing without a reason, an unknown problem to merge into)."""
+
+    exit_code = 2

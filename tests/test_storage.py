@@ -58,10 +58,11 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0003"
+        assert ctx.get_current_revision() == "0004"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
-        "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock"}
+        "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock",
+        "problems", "problem_weeks", "problem_answers", "problem_events"}
 
 
 def test_open_database_again_changes_nothing(engine: Engine, database_url: str, portfolio_dir: Path) -> None:

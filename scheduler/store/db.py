@@ -297,6 +297,102 @@ alerts = Table(
     Index("ix_alerts_status", "status"),
 )
 
+problems = Table(
+    "problems", metadata,
+    Column("id", String, nullable=False),
+    Column("project_id", String, nullable=False),
+    Column("kind", String, nullable=False),
+    Column("source", String, nullable=False),
+    Column("milestone_id", String),
+    Column("factor_id", String),
+    Column("factor_kind", String),
+    Column("description", Text, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("person", String, nullable=False),
+    Column("partners", JSON, nullable=False),
+    Column("due", Date),
+    Column("measures", Text, nullable=False),
+    Column("needs_county", Boolean, nullable=False),
+    Column("county_matters", Text, nullable=False),
+    Column("status", String, nullable=False),
+    Column("light", String, nullable=False),
+    Column("first_seen", String(8), nullable=False),
+    Column("last_seen", String(8), nullable=False),
+    Column("weeks_red", Integer, nullable=False),
+    Column("exempt_reason", Text),
+    Column("exempt_by", String),
+    _ts("exempt_at", nullable=True),
+    Column("escalate_reason", Text),
+    Column("escalate_matters", Text),
+    Column("escalate_proposal", Text),
+    Column("escalated_by", String),
+    _ts("escalated_at", nullable=True),
+    Column("decision", Text),
+    _ts("decided_at", nullable=True),
+    Column("closed_by", String),
+    _ts("closed_at", nullable=True),
+    Column("close_reason", Text),
+    Column("merged_into", String),
+    _ts("created_at"),
+    _ts("updated_at"),
+    PrimaryKeyConstraint("id", name="pk_problems"),
+    CheckConstraint("status IN ('open', 'done', 'closed')", name="ck_problems_status"),
+    CheckConstraint("status <> 'closed' OR length(close_reason) > 0", name="ck_problems_close_reason"),
+    Index("ix_problems_project", "project_id"),
+    Index("ix_problems_unit", "unit"),
+)
+"""The problem list (问题清单): one row per root cause, its current state and the office's decisions."""
+
+problem_weeks = Table(
+    "problem_weeks", metadata,
+    Column("problem_id", String, nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("run_id", Integer),
+    Column("light", String, nullable=False),
+    Column("status", String, nullable=False),
+    Column("days", Integer),
+    Column("points", Float),
+    Column("own_light", String, nullable=False),
+    Column("weeks_red", Integer, nullable=False),
+    Column("escalate", Boolean, nullable=False),
+    Column("symptoms", JSON, nullable=False),
+    Column("deadlines", JSON, nullable=False),
+    PrimaryKeyConstraint("problem_id", "week", name="pk_problem_weeks"),
+    ForeignKeyConstraint(["problem_id"], ["problems.id"], ondelete="CASCADE", name="fk_problem_weeks_problem"),
+    ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="SET NULL", name="fk_problem_weeks_run"),
+    Index("ix_problem_weeks_week", "week"),
+)
+"""A problem's history week by week: its light, status, size and symptoms as each run found them."""
+
+problem_answers = Table(
+    "problem_answers", metadata,
+    Column("problem_id", String, nullable=False),
+    Column("week", String(8), nullable=False),
+    Column("unit", String, nullable=False),
+    Column("situation", Text, nullable=False),
+    Column("measures", Text, nullable=False),
+    Column("promised", Date),
+    _ts("answered_at"),
+    PrimaryKeyConstraint("problem_id", "week", name="pk_problem_answers"),
+    ForeignKeyConstraint(["problem_id"], ["problems.id"], ondelete="CASCADE", name="fk_problem_answers_problem"),
+)
+"""A unit's answer for a week: 情况说明, 整改措施, 承诺完成时间 (the latest answer of the week wins)."""
+
+problem_events = Table(
+    "problem_events", metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("problem_id", String, nullable=False),
+    _ts("at"),
+    Column("week", String(8), nullable=False),
+    Column("action", String, nullable=False),
+    Column("by", String, nullable=False),
+    Column("text", Text, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_problem_events"),
+    ForeignKeyConstraint(["problem_id"], ["problems.id"], ondelete="CASCADE", name="fk_problem_events_problem"),
+    Index("ix_problem_events_problem", "problem_id"),
+)
+"""Who did what to a problem, when and why (raise, close, exempt, escalate, decide, answer …)."""
+
 run_lock = Table(
     "run_lock", metadata,
     Column("name", String, nullable=False),

@@ -1,0 +1,330 @@
+"""The problem list in the database: each problem's state and the office's decisions (`problems`),
+its history week by week (`problem_weeks`), the units' answers (`problem_answers`) and who did what
+(`problem_events`). The weekly run saves the week's problems inside its transaction
+(`save_week`); decisions and answers are written by `decide`, `raise_problem`, `record_answer`."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
+from types import SimpleNamespace
+from typing import Any
+
+from sqlalchemy import Connection, delete, func, insert, select, update
+
+from scheduler.core.findings import Light
+from scheduler.core.problems import (
+    Action,
+    Answer,
+    DeadlineCost,
+    Escalation,
+    Event,
+    Exemption,
+    Problem,
+    ProblemKind,
+    ProblemStatus,
+    Symptom,
+)
+from scheduler.errors import NotFound, ProblemError
+from scheduler.store.db import problem_answers, problem_events, problem_weeks, utcnow
+from scheduler.store.db import problems as problems_t
+
+CHUNK = 2_000
+
+
+# -- rows ------------------------------------------------------------------------------------------
+
+
+def _state_row(p: Problem, now: dt.datetime) -> dict[str, Any]:
+    ex, es = p.exemption, p.escalation
+    return {
+        "id": p.id, "project_id": p.project, "kind": p.kind.value, "source": p.source,
+        "milestone_id": p.milestone, "factor_id": p.factor, "factor_kind": p.factor_kind,
+        "description": p.description, "unit": p.unit, "person": p.person, "partners": list(p.partners),
+        "due": p.due, "measures": p.measures, "needs_county": p.needs_county, "county_matters": p.county_matters,
+        "status": p.status.value, "light": p.light.value, "first_seen": p.first_seen, "last_seen": p.last_seen,
+        "weeks_red": p.weeks_red,
+        "exempt_reason": ex.reason if ex else None, "exempt_by": ex.by if ex else None,
+        "exempt_at": ex.at if ex else None,
+        "escalate_reason": es.reason if es else None, "escalate_matters": es.matters if es else None,
+        "escalate_proposal": es.proposal if es else None, "escalated_by": es.by if es else None,
+        "escalated_at": es.at if es else None, "decision": es.decision if es and es.decision else None,
+        "decided_at": es.decided_at if es else None,
+        "closed_by": p.closed_by or None, "closed_at": p.closed_at, "close_reason": p.close_reason or None,
+        "merged_into": p.merged_into, "updated_at": now,
+    }
+
+
+def _problem(r: Any, week: Any = None, answer: Answer | None = None) -> Problem:
+    ex = Exemption(r.exempt_reason, r.exempt_by or "", r.exempt_at) if r.exempt_reason else None
+    es = None
+    if r.escalate_reason is not None or r.decision:
+        es = Escalation(r.escalate_reason or "", r.escalate_matters or "", r.escalate_proposal or "",
+                        r.escalated_by or "", r.escalated_at, r.decision or "", r.decided_at)
+    p = Problem(
+        id=r.id, project=r.project_id, kind=ProblemKind(r.kind), light=Light(r.light),
+        status=ProblemStatus(r.status), unit=r.unit, person=r.person, partners=tuple(r.partners or ()),
+        due=r.due, measures=r.measures, needs_county=bool(r.needs_county), county_matters=r.county_matters,
+        description=r.description, milestone=r.milestone_id, factor=r.factor_id, factor_kind=r.factor_kind,
+        first_seen=r.first_seen, last_seen=r.last_seen, weeks_red=int(r.weeks_red), exemption=ex, escalation=es,
+        closed_by=r.closed_by or "", closed_at=r.closed_at, close_reason=r.close_reason or "",
+        merged_into=r.merged_into, source=r.source, answer=answer)
+    if week is not None:
+        p = replace(p, light=Light(week.light), status=ProblemStatus(week.status), days=week.days,
+                    points=week.points, own_light=Light(week.own_light), weeks_red=int(week.weeks_red),
+                    escalate=bool(week.escalate),
+                    symptoms=tuple(Symptom.from_json(s) for s in week.symptoms or ()),
+                    deadlines=tuple(DeadlineCost.from_json(d) for d in week.deadlines or ()))
+    return p
+
+
+def _answer(r: Any) -> Answer:
+    return Answer(r.week, r.unit, r.situation, r.measures, r.promised, r.answered_at)
+
+
+# -- reading ---------------------------------------------------------------------------------------
+
+
+def load_problems(conn: Connection, ids: Iterable[str] | None = None, *, project: str | None = None
+                  ) -> dict[str, Problem]:
+    """The stored problems (state and decisions, no week), by id; all of them, or those of `ids` or
+    of one project. Each carries its latest answer."""
+    stmt = select(problems_t)
+    wanted = None if ids is None else list(ids)
+    if project is not None:
+        stmt = stmt.where(problems_t.c.project_id == project)
+    out: dict[str, Problem] = {}
+    rows: list[Any] = []
+    if wanted is None:
+        rows = list(conn.execute(stmt))
+    else:
+        for i in range(0, len(wanted), CHUNK):
+            rows += list(conn.execute(stmt.where(problems_t.c.id.in_(wanted[i:i + CHUNK]))))
+    answers = _latest_answers(conn, [r.id for r in rows])
+    for r in rows:
+        out[r.id] = _problem(r, answer=answers.get(r.id))
+    return out
+
+
+def _latest_answers(conn: Connection, ids: Sequence[str]) -> dict[str, Answer]:
+    out: dict[str, Answer] = {}
+    for i in range(0, len(ids), CHUNK):
+        part = ids[i:i + CHUNK]
+        for r in conn.execute(select(problem_answers).where(problem_answers.c.problem_id.in_(part))
+                              .order_by(problem_answers.c.week)):
+            out[r.problem_id] = _answer(r)
+    return out
+
+
+def get_problem(conn: Connection, problem_id: str) -> Problem:
+    """One stored problem; NotFound when there is none with that id."""
+    found = load_problems(conn, [problem_id])
+    if problem_id not in found:
+        raise NotFound("no-problem", f"no problem {problem_id!r} is stored (dispatch problems lists them)")
+    return found[problem_id]
+
+
+def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | None = None,
+                     project: str | None = None) -> tuple[str, list[Problem]]:
+    """The problem list of a week as the run of that week saved it (default: the latest week with
+    one), with today's decisions and answers; filtered by 责任单位 or project. NotFound when no
+    week is stored."""
+    if week is None:
+        week = conn.scalar(select(func.max(problem_weeks.c.week)))
+        if week is None:
+            raise NotFound("no-run", "no problem list is stored yet (dispatch run)")
+    stmt = (select(problems_t, problem_weeks.c.light.label("w_light"), problem_weeks.c.status.label("w_status"),
+                   problem_weeks.c.days.label("w_days"), problem_weeks.c.points.label("w_points"),
+                   problem_weeks.c.own_light.label("w_own_light"), problem_weeks.c.weeks_red.label("w_weeks_red"),
+                   problem_weeks.c.escalate.label("w_escalate"),
+                   problem_weeks.c.symptoms.label("w_symptoms"), problem_weeks.c.deadlines.label("w_deadlines"))
+            .join(problem_weeks, problem_weeks.c.problem_id == problems_t.c.id)
+            .where(problem_weeks.c.week == week))
+    if unit is not None:
+        stmt = stmt.where(problems_t.c.unit == unit)
+    if project is not None:
+        stmt = stmt.where(problems_t.c.project_id == project)
+    rows = list(conn.execute(stmt.order_by(problems_t.c.project_id, problems_t.c.id)))
+    answers = _latest_answers(conn, [r.id for r in rows])
+    out = []
+    for r in rows:
+        wk = SimpleNamespace(light=r.w_light, status=r.w_status, days=r.w_days, points=r.w_points,
+                             own_light=r.w_own_light, weeks_red=r.w_weeks_red, escalate=r.w_escalate,
+                             symptoms=r.w_symptoms, deadlines=r.w_deadlines)
+        p = _problem(r, wk, answers.get(r.id))
+        if p.status is not ProblemStatus.CLOSED and r.status == ProblemStatus.CLOSED.value:
+            p = replace(p, status=ProblemStatus.CLOSED)  # closed after the run: today's decision shows
+        out.append(p)
+    return str(week), out
+
+
+def week_history(conn: Connection, week: str) -> dict[str, int]:
+    """Consecutive red weeks of each problem as the latest stored week before `week` left them
+    (the carry-over's input; re-running a week reads the week before, not itself)."""
+    prev = conn.scalar(select(func.max(problem_weeks.c.week)).where(problem_weeks.c.week < week))
+    if prev is None:
+        return {}
+    return {r.problem_id: int(r.weeks_red) for r in conn.execute(
+        select(problem_weeks.c.problem_id, problem_weeks.c.weeks_red).where(problem_weeks.c.week == prev))}
+
+
+def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Event], list[Answer]]:
+    """A problem week by week (as each run found it), its decisions and its answers, oldest first."""
+    get_problem(conn, problem_id)
+    row = conn.execute(select(problems_t).where(problems_t.c.id == problem_id)).one()
+    weeks = [_problem(row, w) for w in conn.execute(select(problem_weeks).where(
+        problem_weeks.c.problem_id == problem_id).order_by(problem_weeks.c.week))]
+    events = [Event(r.at, Action(r.action), r.by, r.text, r.week) for r in conn.execute(
+        select(problem_events).where(problem_events.c.problem_id == problem_id).order_by(problem_events.c.id))]
+    answers = [_answer(r) for r in conn.execute(select(problem_answers).where(
+        problem_answers.c.problem_id == problem_id).order_by(problem_answers.c.week))]
+    return weeks, events, answers
+
+
+# -- writing ---------------------------------------------------------------------------------------
+
+
+def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequence[Problem]) -> None:
+    """Inside the caller's transaction: the week's problems (as `core.problems.carry_over` gave
+    them) become the stored state, and their week rows replace any earlier run's of the same week."""
+    now = utcnow()
+    ids = [p.id for p in problems]
+    existing: set[str] = set()
+    for i in range(0, len(ids), CHUNK):
+        existing.update(conn.scalars(select(problems_t.c.id).where(problems_t.c.id.in_(ids[i:i + CHUNK]))))
+    conn.execute(delete(problem_weeks).where(problem_weeks.c.week == week))
+    new = [dict(_state_row(p, now), created_at=now) for p in problems if p.id not in existing]
+    old = [p for p in problems if p.id in existing]
+    for i in range(0, len(new), CHUNK):
+        conn.execute(insert(problems_t), new[i:i + CHUNK])
+    if old:
+        # only what the run decides; the office's decisions are carried in `problems` already
+        keys = ("light", "status", "first_seen", "last_seen", "weeks_red", "unit", "description", "factor_kind",
+                "closed_by", "closed_at", "updated_at")
+        stmt = update(problems_t).where(problems_t.c.id == _bind("b_id")).values(
+            {k: _bind(f"b_{k}") for k in keys})
+        for i in range(0, len(old), CHUNK):
+            rows = [{f"b_{k}": v for k, v in _state_row(p, now).items() if k in keys} | {"b_id": p.id}
+                    for p in old[i:i + CHUNK]]
+            conn.execute(stmt, rows)
+    wrows = [{"problem_id": p.id, "week": week, "run_id": run_id, "light": p.light.value, "status": p.status.value,
+              "days": p.days, "points": p.points, "own_light": p.own_light.value, "weeks_red": p.weeks_red,
+              "escalate": p.escalate,
+              "symptoms": [s.to_json() for s in p.symptoms], "deadlines": [d.to_json() for d in p.deadlines]}
+             for p in problems]
+    for i in range(0, len(wrows), CHUNK):
+        conn.execute(insert(problem_weeks), wrows[i:i + CHUNK])
+    events = [{"problem_id": p.id, "at": now, "week": week, "action": Action.CLOSE.value if p.status is
+               ProblemStatus.DONE else Action.REOPEN.value, "by": "check", "text": p.close_reason}
+              for p in problems if p.id in existing and p.closed_by == "check" and p.closed_at == now]
+    if events:
+        conn.execute(insert(problem_events), events)
+
+
+def _bind(name: str) -> Any:
+    from sqlalchemy import bindparam
+
+    return bindparam(name)
+
+
+def _event(conn: Connection, problem_id: str, action: Action, by: str, text: str, week: str,
+           at: dt.datetime) -> None:
+    conn.execute(insert(problem_events).values(problem_id=problem_id, at=at, week=week, action=action.value,
+                                               by=by, text=text))
+
+
+def decide(conn: Connection, problem_id: str, action: Action, *, by: str, text: str, week: str = "",
+           matters: str = "", proposal: str = "", into: str | None = None,
+           at: dt.datetime | None = None) -> Problem:
+    """Record the office's decision on a problem inside the caller's transaction: close (销号),
+    reopen, exempt (正当理由), unexempt, escalate (提请县政府专题研究: 事由 = text, 需协调事项,
+    建议), decide (the meeting's decision), merge (into another problem). Every decision needs its
+    text (ProblemError otherwise); returns the problem as stored now."""
+    text = (text or "").strip()
+    if not text:
+        raise ProblemError("reason-required", f"{action.value} needs a reason (--reason TEXT)", ids=(problem_id,))
+    p = get_problem(conn, problem_id)
+    now = at or utcnow()
+    vals: dict[str, Any] = {"updated_at": now}
+    if action is Action.CLOSE:
+        vals |= {"status": ProblemStatus.CLOSED.value, "closed_by": by, "closed_at": now, "close_reason": text}
+    elif action is Action.REOPEN:
+        vals |= {"status": ProblemStatus.OPEN.value, "closed_by": None, "closed_at": None, "close_reason": None}
+    elif action is Action.EXEMPT:
+        vals |= {"exempt_reason": text, "exempt_by": by, "exempt_at": now}
+    elif action is Action.UNEXEMPT:
+        vals |= {"exempt_reason": None, "exempt_by": None, "exempt_at": None}
+    elif action is Action.ESCALATE:
+        vals |= {"needs_county": True, "county_matters": matters or p.county_matters or text,
+                 "escalate_reason": text, "escalate_matters": matters or p.county_matters or "",
+                 "escalate_proposal": proposal or p.measures or "", "escalated_by": by, "escalated_at": now}
+    elif action is Action.DECIDE:
+        vals |= {"decision": text, "decided_at": now}
+    elif action is Action.MERGE:
+        if not into or into == problem_id:
+            raise ProblemError("bad-merge", "merge needs another problem to merge into", ids=(problem_id,))
+        get_problem(conn, into)
+        vals |= {"merged_into": into}
+    else:
+        raise ProblemError("bad-action", f"{action.value} is not an office decision", ids=(problem_id,))
+    conn.execute(update(problems_t).where(problems_t.c.id == problem_id).values(**vals))
+    _event(conn, problem_id, action, by, text + (f" → {into}" if into else ""), week or p.last_seen, now)
+    return get_problem(conn, problem_id)
+
+
+def raise_problem(conn: Connection, project: str, description: str, *, unit: str, week: str, by: str,
+                  person: str = "", partners: Sequence[str] = (), due: dt.date | None = None, measures: str = "",
+                  needs_county: bool = False, county_matters: str = "", milestone: str | None = None,
+                  light: Light = Light.YELLOW, at: dt.datetime | None = None) -> Problem:
+    """A problem raised by hand (村民阻工, 资金未到位 …) by a unit or the office: id
+    'PROJECT/manual/N'; it stays 办理中 until closed with a reason."""
+    description = (description or "").strip()
+    if not description:
+        raise ProblemError("description-required", "a problem raised by hand needs what is wrong", project=project)
+    if not unit.strip():
+        raise ProblemError("unit-required", "a problem raised by hand needs its 责任单位", project=project)
+    prefix = f"{project}/{ProblemKind.MANUAL.value}/"
+    taken = conn.scalars(select(problems_t.c.id).where(problems_t.c.id.like(prefix + "%")))
+    n = 1 + max((int(x[len(prefix):]) for x in taken if x[len(prefix):].isdigit()), default=0)
+    now = at or utcnow()
+    p = Problem(id=f"{prefix}{n}", project=project, kind=ProblemKind.MANUAL, light=light, unit=unit.strip(),
+                person=person, partners=tuple(partners), due=due, measures=measures, needs_county=needs_county,
+                county_matters=county_matters, description=description, milestone=milestone, own_light=light,
+                first_seen=week, last_seen=week, source="manual")
+    conn.execute(insert(problems_t).values(dict(_state_row(p, now), created_at=now)))
+    _event(conn, p.id, Action.RAISE, by, description, week, now)
+    return p
+
+
+def record_answer(conn: Connection, problem_id: str, week: str, *, unit: str, situation: str = "",
+                  measures: str = "", promised: dt.date | None = None, at: dt.datetime | None = None) -> Answer:
+    """A unit's answer to a problem for `week` (情况说明, 整改措施, 承诺完成时间), inside the caller's
+    transaction: replaces the week's earlier answer; the 整改措施 given becomes the problem's."""
+    get_problem(conn, problem_id)
+    now = at or utcnow()
+    conn.execute(delete(problem_answers).where(problem_answers.c.problem_id == problem_id,
+                                               problem_answers.c.week == week))
+    conn.execute(insert(problem_answers).values(problem_id=problem_id, week=week, unit=unit, situation=situation,
+                                                measures=measures, promised=promised, answered_at=now))
+    if measures.strip():
+        conn.execute(update(problems_t).where(problems_t.c.id == problem_id).values(measures=measures,
+                                                                                    updated_at=now))
+    _event(conn, problem_id, Action.ANSWER, unit, situation or measures, week, now)
+    return Answer(week, unit, situation, measures, promised, now)
+
+
+def edit_problem(conn: Connection, problem_id: str, *, by: str, week: str = "", **fields: Any) -> Problem:
+    """Set the office's fields of a problem (person, partners, due, measures, needs_county,
+    county_matters, unit, description); records who did it."""
+    allowed = {"person", "partners", "due", "measures", "needs_county", "county_matters", "unit", "description"}
+    bad = set(fields) - allowed
+    if bad:
+        raise ProblemError("bad-field", f"cannot set {', '.join(sorted(bad))} on a problem", ids=(problem_id,))
+    p = get_problem(conn, problem_id)
+    now = utcnow()
+    vals = {k: (list(v) if k == "partners" else v) for k, v in fields.items()}
+    conn.execute(update(problems_t).where(problems_t.c.id == problem_id).values(updated_at=now, **vals))
+    _event(conn, problem_id, Action.EDIT, by, ", ".join(f"{k}={v}" for k, v in sorted(fields.items())),
+           week or p.last_seen, now)
+    return get_problem(conn, problem_id)

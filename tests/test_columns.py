@@ -87,7 +87,7 @@ def test_rows_out_of_order_and_odd_values_read_the_same(engine: Engine, portfoli
     fallback), a percent needing all 17 digits: the frame still equals the model path's."""
     _load(engine, portfolio_dir)
     _sql(engine,
-         "UPDATE milestones SET percent = 0.1 + 0.2 WHERE project_id = 'ALPHA' AND id = 'M1'",
+         "UPDATE milestones SET percent = 0.30000000000000004 WHERE project_id = 'ALPHA' AND id = 'M1'",
          "INSERT INTO milestones (project_id, id, seq, name, duration) VALUES ('ALPHA', 'MX', -1, 'a\x1eb', 3)")
     frame, _ = columns.load_frame(engine)
     model = frame_from_projects(repository.read_projects(engine))

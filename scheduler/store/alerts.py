@@ -6,21 +6,19 @@ same attempt count, due), so two processes never send the same attempt."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.sql.dml import Insert
 
 from scheduler.core.alerts import Alert
 from scheduler.core.findings import Finding
 from scheduler.store.db import alerts as alerts_t
 from scheduler.store.db import factors as factors_t
+from scheduler.store.db import insert_rows, reading, transaction, utcnow
 from scheduler.store.db import milestones as milestones_t
 from scheduler.store.db import projects as projects_t
-from scheduler.store.db import reading, transaction, utcnow
 
 
 def utc(when: dt.datetime) -> dt.datetime:
@@ -43,16 +41,6 @@ def alert_from_row(row: Any) -> Alert:
         last_error=m["last_error"], created_at=aware(m["created_at"]),
         delivered_at=aware(m["delivered_at"]), run_id=m["run_id"], id=m["id"],
     )
-
-
-def alert_row(a: Alert) -> dict[str, Any]:
-    """The column values to insert (without the id, which the database assigns)."""
-    return {
-        "run_id": a.run_id, "week": a.week, "finding_key": a.finding_key, "unit": a.unit,
-        "channel": a.channel, "address": a.address, "subject": a.subject, "body": a.body,
-        "status": a.status, "attempts": a.attempts, "next_attempt_at": a.next_attempt_at,
-        "last_error": a.last_error, "created_at": a.created_at, "delivered_at": a.delivered_at,
-    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,23 +71,6 @@ def _pairs_in(conn: Connection, table: Any, cols: tuple[str, ...], pairs: set[tu
     return out
 
 
-def _names(conn: Connection, findings: Sequence[Finding]) -> Names:
-    """Project, milestone and factor names the findings mention, from the loaded portfolio (only
-    the milestones and factors named by a finding, not every one of their projects)."""
-    ids = sorted({f.project for f in findings})
-    if not ids:
-        return Names()
-    prj = {r.id: r.name for r in conn.execute(select(projects_t.c.id, projects_t.c.name)
-                                                .where(projects_t.c.id.in_(ids)))}
-    ms = {(r[0], r[1]): r[2] for r in _pairs_in(
-        conn, milestones_t, ("project_id", "id", "name"),
-        {(f.project, f.milestone) for f in findings if f.milestone})}
-    fs = {(r[0], r[1]): r[2] or r[3] for r in _pairs_in(
-        conn, factors_t, ("project_id", "id", "name", "kind"),
-        {(f.project, f.factor) for f in findings if f.factor})}
-    return Names(prj, ms, fs)
-
-
 def names_for(conn: Connection, findings: Sequence[Finding]) -> Names:
     """Project, milestone and factor names the findings mention, from the loaded portfolio (only
     the milestones and factors named by a finding, not every one of their projects)."""
@@ -117,33 +88,23 @@ def names_for(conn: Connection, findings: Sequence[Finding]) -> Names:
     return Names(prj, ms, fs)
 
 
-def insert_alerts(conn: Connection, alerts: Sequence[Alert]) -> int:
-    """Queue alerts inside the caller's transaction: INSERT ... ON CONFLICT DO NOTHING on the
-    delivery key for all rows in one executemany
-    (SQLAlchemy batches it into multi-row statements, compiled once); returns how many rows were
-    added (a re-run of the week adds none)."""
-    if not alerts:
-        return 0
-    rows = [alert_row(a) for a in alerts]
-    dialect = conn.dialect.name
-    stmt: Insert
-    if dialect == "sqlite":
-        stmt = sqlite.insert(alerts_t).on_conflict_do_nothing(
-            index_elements=["week", "finding_key", "channel", "address"])
-    elif dialect == "postgresql":
-        stmt = postgresql.insert(alerts_t).on_conflict_do_nothing(constraint="uq_alerts_delivery")
-    else:  # other databases: look first (the caller's transaction holds the run lock)
-        c = alerts_t.c
-        added = 0
-        for row in rows:
-            hit = conn.execute(select(c.id).where(and_(
-                c.week == row["week"], c.finding_key == row["finding_key"], c.channel == row["channel"],
-                c.address == row["address"]))).first()
-            if hit is None:
-                added += conn.execute(alerts_t.insert().values(row)).rowcount
-        return added
-    # rowcount is not reliable here (psycopg reports -1 with RETURNING): count the returned ids
-    return len(conn.execute(stmt.returning(alerts_t.c.id), list(rows)).all())
+ALERT_COLUMNS = ("run_id", "week", "finding_key", "unit", "channel", "address", "subject", "body", "status",
+                 "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at")
+"""The columns of an `alerts` row written when it is queued (the id is the database's)."""
+
+
+def alert_values(a: Alert) -> tuple[Any, ...]:
+    """The ALERT_COLUMNS of an Alert, in order."""
+    return (a.run_id, a.week, a.finding_key, a.unit, a.channel, a.address, a.subject, a.body, a.status,
+            a.attempts, a.next_attempt_at, a.last_error, a.created_at, a.delivered_at)
+
+
+def insert_alerts(conn: Connection, alerts: Iterable[Alert]) -> int:
+    """Queue alerts inside the caller's transaction, skipping any already queued (INSERT ... ON
+    CONFLICT DO NOTHING on the delivery key, one executemany of plain tuples); returns how many
+    rows were added (a re-run of the week adds none)."""
+    return insert_rows(conn, alerts_t, map(alert_values, alerts), columns=ALERT_COLUMNS,
+                       skip_duplicates_of=("week", "finding_key", "channel", "address"))
 
 
 def claim(engine: Engine, alert: Alert, now: dt.datetime, retry_at: dt.datetime) -> bool:

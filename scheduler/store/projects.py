@@ -14,13 +14,13 @@ from sqlalchemy import ColumnElement, Connection, Engine, Select, delete, func, 
 from scheduler.core.calendars import Calendar
 from scheduler.core.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project, ProjectFile
 from scheduler.core.schedule import schedule_projects
-from scheduler.errors import CalendarError, NotFound, ProjectFileError, StorageError
+from scheduler.errors import CalendarError, NotFound, ProjectFileError
 from scheduler.store.columns import investment_plan, order_key
 from scheduler.store.db import (
     baseline_milestones,
     baselines,
-    db_error_line,
     factors,
+    insert_rows,
     investment_months,
     links,
     milestones,
@@ -132,36 +132,6 @@ def _insert(conn: Connection, table: Any, rows: list[dict[str, Any]], chunk: int
         conn.execute(insert(table), rows[i:i + chunk])
 
 
-def _insert_tuples(conn: Connection, table: Any, rows: list[tuple[Any, ...]], chunk: int = 50_000) -> None:
-    """Many rows (tuples in column order, driver-ready values) in one driver executemany per
-    chunk: no per-row SQLAlchemy processing, errors still wrapped by SQLAlchemy."""
-    if not rows:
-        return
-    if conn.dialect.driver == "psycopg":
-        _copy(conn, table, rows)
-        return
-    q = conn.dialect.identifier_preparer
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    sql = (f"INSERT INTO {q.format_table(table)} ({', '.join(q.quote(c.name) for c in table.columns)}) "
-           f"VALUES ({', '.join(mark for _ in table.columns)})")
-    for i in range(0, len(rows), chunk):
-        conn.exec_driver_sql(sql, rows[i:i + chunk])
-
-
-def _copy(conn: Connection, table: Any, rows: list[tuple[Any, ...]]) -> None:
-    """PostgreSQL: COPY the rows in (an order of magnitude faster than INSERTs); errors become
-    StorageError and the surrounding transaction rolls back."""
-    q = conn.dialect.identifier_preparer
-    sql = f"COPY {q.format_table(table)} ({', '.join(q.quote(c.name) for c in table.columns)}) FROM STDIN"
-    raw: Any = conn.connection.dbapi_connection
-    try:
-        with raw.cursor() as cur, cur.copy(sql) as copy:
-            for row in rows:
-                copy.write_row(row)
-    except conn.dialect.loaded_dbapi.Error as e:
-        raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}") from None
-
-
 def _chunks(ids: Sequence[str], size: int = 500) -> Iterator[list[str]]:
     for i in range(0, len(ids), size):
         yield list(ids[i:i + size])
@@ -195,7 +165,7 @@ def _store_baseline(conn: Connection, plist: Sequence[Project], calendars: Calen
         rows.extend((p.id, v, m.id, d(day(es)), d(day(ef)), m.duration)
                     for m, es, ef in zip(p.milestones, res.early_start[sl].tolist(), res.early_finish[sl].tolist(),
                                          strict=True))
-    _insert_tuples(conn, baseline_milestones, rows)
+    insert_rows(conn, baseline_milestones, rows, ready=True)
 
 
 def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Calendars) -> LoadReport:
@@ -243,7 +213,7 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
             for acc, part in zip(rows, _children(seen[pid].project, d), strict=True):
                 acc.extend(part)
         for table, part in zip((milestones, links, factors, investment_months), rows, strict=True):
-            _insert_tuples(conn, table, part)
+            insert_rows(conn, table, part, ready=True)
         fresh = [seen[pid].project for pid in (*added, *updated) if pid not in based]
         _store_baseline(conn, fresh, calendars, {p.id: 1 for p in fresh}, INITIAL_REASON, now)
     return LoadReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(sorted(unchanged)))

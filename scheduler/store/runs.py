@@ -14,7 +14,7 @@ from scheduler.core.check import CheckResult
 from scheduler.core.findings import Finding, FindingKind, Light
 from scheduler.errors import NotFound
 from scheduler.store.db import findings as findings_t
-from scheduler.store.db import reading, utcnow
+from scheduler.store.db import insert_rows, reading, utcnow
 from scheduler.store.db import runs as runs_t
 
 
@@ -36,12 +36,15 @@ class RunInfo:
 # -- findings as rows ------------------------------------------------------------------------------
 
 
-def finding_row(run_id: int, seq: int, f: Finding) -> dict[str, Any]:
-    """The `findings` table row of a Finding."""
-    return {"run_id": run_id, "seq": seq, "key": f.key, "project_id": f.project, "milestone_id": f.milestone,
-            "factor_id": f.factor, "factor_kind": f.factor_kind, "kind": f.kind.value, "light": f.light.value,
-            "unit": f.unit, "days": f.days, "first_seen": f.first_seen or "", "weeks_red": f.weeks_red,
-            "message": f.message, "details": dict(f.details)}
+FINDING_COLUMNS = ("key", "project_id", "milestone_id", "factor_id", "factor_kind", "kind", "light", "unit",
+                   "days", "first_seen", "weeks_red", "message", "details")
+"""The columns of a `findings` row that come from the Finding (run_id and seq come from the run)."""
+
+
+def finding_values(f: Finding) -> tuple[Any, ...]:
+    """The FINDING_COLUMNS of a Finding, in order."""
+    return (f.key, f.project, f.milestone, f.factor, f.factor_kind, f.kind.value, f.light.value, f.unit, f.days,
+            f.first_seen or "", f.weeks_red, f.message, dict(f.details))
 
 
 def finding_from_row(r: Any) -> Finding:
@@ -120,8 +123,6 @@ def store_run(conn: Connection, check: CheckResult, inputs: dict[str, Any], star
     pk = res.inserted_primary_key
     assert pk is not None
     run_id = int(pk[0])
-    found = check.findings
-    for at in range(0, len(found), 5_000):  # in chunks: the rows of a large week stay small
-        conn.execute(insert(findings_t), [finding_row(run_id, i, f) for i, f in
-                                          enumerate(found[at:at + 5_000], start=at)])
+    insert_rows(conn, findings_t, ((run_id, seq, *finding_values(f)) for seq, f in enumerate(check.findings)),
+                columns=("run_id", "seq", *FINDING_COLUMNS))
     return run_id, old

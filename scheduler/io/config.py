@@ -1,20 +1,194 @@
 """config.toml: paths, database URL, the weekly run's schedule, check thresholds, units and their
-alert channels. Found via --config, $DISPATCH_CONFIG, ./config.toml, or the repository's own."""
+alert channels. Found via --config, $DISPATCH_CONFIG, ./config.toml, or the repository's own.
+
+Every key is checked for type and range when the file is read (pydantic v2 models, strict: no
+string is ever read as a number or a boolean; `extra="forbid"`: a misspelt key is refused), so a bad
+config is one `[bad-config]` line naming the key, before anything is stored. The models below are
+the one set of defaults (the check thresholds' own defaults live with them in core/check.py)."""
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, ValidationError, field_validator, model_validator
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
 
 from scheduler.core.check import CheckThresholds
 from scheduler.errors import ConfigError
+from scheduler.strings import t
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_DB = "DISPATCH_DATABASE_URL"
 ENV_CONFIG = "DISPATCH_CONFIG"
+
+_NO_CONTROL = r"[^\x00-\x1f\x7f]"
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;\"]+@[^@\s\x00-\x1f\x7f<>,;\"]+$")
+_ZONE = re.compile(r"^[A-Za-z0-9_+-]+(/[A-Za-z0-9_+-]+)*$")  # a tz database key, never a path out
+
+
+def _rule(key: str) -> dict[str, Any]:
+    """The strings.py label that states a field's rule (shown when its value is refused)."""
+    return {"rule": key}
+
+
+Text = Annotated[str, StringConstraints(min_length=1, max_length=1000, pattern=f"^{_NO_CONTROL}+$")]
+UnitName = Annotated[str, StringConstraints(min_length=1, max_length=200, pattern=f"^{_NO_CONTROL}+$")]
+
+
+class _Section(BaseModel):
+    """A table of config.toml: strict types, no unknown keys, frozen."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+class PathsSection(_Section):
+    """[paths]: folders, relative to the config file's folder."""
+
+    data_dir: Text = Field(default="var", json_schema_extra=_rule("config.rule.path"))
+    calendar_dir: Text = Field(default="calendar", json_schema_extra=_rule("config.rule.path"))
+    projects_dir: Text = Field(default="projects", json_schema_extra=_rule("config.rule.path"))
+    outbox_dir: Text = Field(default="var/outbox", json_schema_extra=_rule("config.rule.path"))
+
+
+class DatabaseSection(_Section):
+    """[database]: empty url = SQLite in data_dir."""
+
+    url: str = Field(default="", json_schema_extra=_rule("config.rule.database_url"))
+
+    @field_validator("url")
+    @classmethod
+    def _is_url(cls, v: str) -> str:
+        if v:
+            from sqlalchemy.engine import make_url
+
+            try:
+                make_url(v)
+            except Exception:
+                raise ValueError("not a database URL") from None
+        return v
+
+
+class SchedulingSection(_Section):
+    """[scheduling]."""
+
+    default_calendar: str = Field(default="construction", pattern=r"^[A-Za-z0-9_-]{1,100}$",
+                                  json_schema_extra=_rule("config.rule.calendar"))
+
+
+class WeeklySection(_Section):
+    """[weekly]: when `dispatch serve` runs the week."""
+
+    cron: str = Field(default="30 8 * * mon", json_schema_extra=_rule("config.rule.cron"))
+    timezone: str = Field(default="Asia/Shanghai", json_schema_extra=_rule("config.rule.timezone"))
+    misfire_grace_seconds: int = Field(default=86400, ge=1, le=366 * 86400,
+                                       json_schema_extra=_rule("config.rule.int"))
+
+    @field_validator("cron")
+    @classmethod
+    def _is_crontab(cls, v: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v, timezone="UTC")
+        except Exception:
+            raise ValueError("not a crontab expression") from None
+        return v
+
+    @field_validator("timezone")
+    @classmethod
+    def _is_zone(cls, v: str) -> str:
+        if not _ZONE.match(v) or ".." in v.split("/"):
+            raise ValueError("not a time zone name")
+        try:
+            ZoneInfo(v)
+        except (ZoneInfoNotFoundError, ValueError, OSError):
+            raise ValueError("not a known time zone") from None
+        return v
+
+
+_TH: dict[str, Any] = {f.name: f.default for f in dataclasses.fields(CheckThresholds)}
+
+
+class CheckSection(_Section):
+    """[check]: the thresholds of the weekly check (defaults: core.check.CheckThresholds)."""
+
+    lookahead_weeks: int = Field(default=_TH["lookahead_weeks"], ge=1, le=52,
+                                 json_schema_extra=_rule("config.rule.int"))
+    slip_yellow_max_days: int = Field(default=_TH["slip_yellow_max_days"], ge=0, le=3650,
+                                      json_schema_extra=_rule("config.rule.int"))
+    progress_yellow_points: float = Field(default=_TH["progress_yellow_points"], ge=0, le=100,
+                                          json_schema_extra=_rule("config.rule.number"))
+    progress_red_points: float = Field(default=_TH["progress_red_points"], ge=0, le=100,
+                                       json_schema_extra=_rule("config.rule.number"))
+    escalate_after_weeks: int = Field(default=_TH["escalate_after_weeks"], ge=1, le=52,
+                                      json_schema_extra=_rule("config.rule.int"))
+
+    @model_validator(mode="after")
+    def _red_after_yellow(self) -> CheckSection:
+        if self.progress_red_points < self.progress_yellow_points:
+            raise PydanticCustomError("config_order", "red below yellow",
+                                      {"field": "progress_red_points", "value": self.progress_red_points,
+                                       "other": "progress_yellow_points", "other_value": self.progress_yellow_points})
+        return self
+
+    def thresholds(self) -> CheckThresholds:
+        """The core's value type."""
+        return CheckThresholds(**self.model_dump())
+
+
+class AlertSettings(_Section):
+    """[alerts]: SMTP server, sender and retry policy of alert delivery. The bounds keep
+    backoff_seconds * 2**(max_attempts - 1) a representable wait."""
+
+    smtp_host: str = Field(default="localhost", pattern=r"^[A-Za-z0-9._:-]{1,253}$",
+                           json_schema_extra=_rule("config.rule.host"))
+    smtp_port: int = Field(default=25, ge=1, le=65535, json_schema_extra=_rule("config.rule.int"))
+    sender: str = Field(default="dispatch@localhost", max_length=254, pattern=_EMAIL.pattern,
+                        json_schema_extra=_rule("config.rule.sender"))
+    max_attempts: int = Field(default=8, ge=1, le=30, json_schema_extra=_rule("config.rule.int"))
+    backoff_seconds: float = Field(default=30.0, ge=0, le=86400,
+                                   json_schema_extra=_rule("config.rule.number"))
+    deliver: bool = Field(default=False, json_schema_extra=_rule("config.rule.bool"))
+
+
+class UnitSection(_Section):
+    """[units."NAME"]: a unit's alert channels."""
+
+    email: list[Annotated[str, StringConstraints(max_length=254, pattern=_EMAIL.pattern)]] = Field(
+        default_factory=list, json_schema_extra=_rule("config.rule.email"))
+    webhook: str | None = Field(default=None, max_length=2000, pattern=r"^https?://[^\s\x00-\x1f\x7f]+$",
+                                json_schema_extra=_rule("config.rule.url"))
+
+    @field_validator("email", mode="before")
+    @classmethod
+    def _one_address(cls, v: object) -> object:
+        return [v] if isinstance(v, str) else v
+
+
+class ConfigFile(_Section):
+    """The whole of config.toml, as written."""
+
+    language: Literal["zh", "en"] = Field(default="zh", json_schema_extra=_rule("config.rule.language"))
+    paths: PathsSection = PathsSection()
+    database: DatabaseSection = DatabaseSection()
+    scheduling: SchedulingSection = SchedulingSection()
+    weekly: WeeklySection = WeeklySection()
+    check: CheckSection = CheckSection()
+    alerts: AlertSettings = AlertSettings()
+    units: dict[UnitName, UnitSection] = Field(default_factory=dict,
+                                               json_schema_extra=_rule("config.rule.table"))
+
+
+_DEFAULT = ConfigFile()
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,20 +201,9 @@ class Unit:
 
 
 @dataclass(frozen=True, slots=True)
-class AlertSettings:
-    """SMTP server, sender and retry policy of alert delivery."""
-
-    smtp_host: str = "localhost"
-    smtp_port: int = 25
-    sender: str = "dispatch@localhost"
-    max_attempts: int = 8
-    backoff_seconds: float = 30.0
-    deliver: bool = False
-
-
-@dataclass(frozen=True, slots=True)
 class Config:
-    """The whole configuration, paths resolved against the config file's folder."""
+    """The whole configuration, paths resolved against the config file's folder (defaults: the
+    models above)."""
 
     path: Path | None
     data_dir: Path
@@ -48,14 +211,14 @@ class Config:
     projects_dir: Path
     outbox_dir: Path
     database_url: str
-    default_calendar: str = "construction"
-    cron: str = "30 8 * * mon"
-    timezone: str = "Asia/Shanghai"
-    misfire_grace_seconds: int = 86400
-    check: CheckThresholds = field(default_factory=CheckThresholds)
-    alerts: AlertSettings = field(default_factory=AlertSettings)
+    default_calendar: str = _DEFAULT.scheduling.default_calendar
+    cron: str = _DEFAULT.weekly.cron
+    timezone: str = _DEFAULT.weekly.timezone
+    misfire_grace_seconds: int = _DEFAULT.weekly.misfire_grace_seconds
+    check: CheckThresholds = field(default_factory=_DEFAULT.check.thresholds)
+    alerts: AlertSettings = _DEFAULT.alerts
     units: dict[str, Unit] = field(default_factory=dict)
-    language: str = "zh"
+    language: str = _DEFAULT.language
 
     def unit(self, name: str) -> Unit:
         """The unit's channels (none when it is not configured)."""
@@ -76,15 +239,102 @@ def find_config(explicit: str | Path | None = None) -> Path | None:
     return None
 
 
-def _section(data: dict[str, Any], name: str, path: Path | None) -> dict[str, Any]:
-    sec = data.get(name, {})
-    if not isinstance(sec, dict):
-        raise ConfigError("bad-config", f"[{name}] must be a table", file=path)
-    return sec
+# -- a refused value as one line ---------------------------------------------------------------------
+
+
+def _printable(text: str) -> str:
+    """`text` with control characters escaped (the error stays one line)."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in text)
+
+
+def _key(loc: tuple[int | str, ...], value: object) -> str:
+    """Where in config.toml: `[check] lookahead_weeks`, `[units."县水利局"] email[2]`, `language`."""
+    parts = [_printable(p) if isinstance(p, str) else p for p in loc if p != "[key]"]
+    if not parts:
+        return "config.toml"
+    if parts[0] == "units" and len(parts) >= 2:
+        head, rest = f'[units."{parts[1]}"]', parts[2:]
+    elif len(parts) == 1:
+        section = parts[0] in ConfigFile.model_fields and parts[0] != "language"
+        return f"[{parts[0]}]" if section or isinstance(value, Mapping) else str(parts[0])
+    else:
+        head, rest = f"[{parts[0]}]", parts[1:]
+    if not rest:
+        return head
+    return f"{head} {rest[0]}" + "".join(f"[{p + 1}]" if isinstance(p, int) else f".{p}" for p in rest[1:])
+
+
+def _field(loc: tuple[int | str, ...]) -> FieldInfo | None:
+    """The model field a location ends in (a unit's fields under any unit's name)."""
+    if loc[:1] == ("units",):
+        if len(loc) >= 3 and isinstance(loc[2], str):
+            return UnitSection.model_fields.get(loc[2])
+        return None
+    model: type[BaseModel] | None = ConfigFile
+    info: FieldInfo | None = None
+    for p in loc:
+        if model is None or not isinstance(p, str) or p not in model.model_fields:
+            break
+        info = model.model_fields[p]
+        ann = info.annotation
+        model = ann if isinstance(ann, type) and issubclass(ann, BaseModel) else None
+    return info
+
+
+def _bounds(info: FieldInfo) -> dict[str, object]:
+    out: dict[str, object] = {}
+    for m in info.metadata:
+        for attr, key in (("ge", "lo"), ("gt", "lo"), ("le", "hi"), ("lt", "hi")):
+            if getattr(m, attr, None) is not None:
+                out[key] = getattr(m, attr)
+    return out
+
+
+def _got(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def _refusal(err: Mapping[str, Any], lang: str) -> str:
+    """One pydantic error as `KEY: RULE (got VALUE)` in `lang`."""
+    kind = err["type"]
+    ctx = err.get("ctx") or {}
+    loc = tuple(err["loc"])
+    value = err.get("input")
+    if kind == "config_order":  # a rule between two keys of a table: name the one that is off
+        loc, value = (*loc, ctx["field"]), ctx["value"]
+    key = _key(loc, value)
+    if kind == "extra_forbidden":
+        return t("config.refused.key", lang, item=key, rule=t("config.rule.unknown", lang))
+    if kind == "config_order":
+        rule = t("config.rule.order", lang, other=ctx.get("other"), other_value=ctx.get("other_value"))
+    elif kind in ("model_type", "model_attributes_type", "dict_type"):
+        rule = t("config.rule.table", lang)
+    elif "[key]" in loc:
+        rule = t("config.rule.unit_name", lang)
+    else:
+        info = _field(loc)
+        extra = info.json_schema_extra if info is not None else None
+        if isinstance(extra, dict) and isinstance(extra.get("rule"), str):
+            rule = t(str(extra["rule"]), lang, **_bounds(info))  # type: ignore[arg-type]
+        else:
+            rule = t("config.rule.text", lang)
+    return t("config.refused", lang, item=key, rule=rule, got=_got(value))
+
+
+def parse_config(data: Mapping[str, Any], path: Path | None = None) -> ConfigFile:
+    """config.toml's table checked key by key; ConfigError (`bad-config`, one line naming the first
+    refused key, in the file's own `language` when that is readable) if anything is wrong."""
+    try:
+        return ConfigFile.model_validate(data)
+    except ValidationError as e:
+        lang = data.get("language")
+        lang = lang if lang in ("zh", "en") else "zh"
+        raise ConfigError("bad-config", _refusal(e.errors(include_url=False)[0], lang), file=path) from None
 
 
 def load_config(explicit: str | Path | None = None) -> Config:
-    """Read config.toml (or defaults) and apply $DISPATCH_DATABASE_URL."""
+    """Read config.toml (or defaults), check every key, and apply $DISPATCH_DATABASE_URL."""
     path = find_config(explicit)
     data: dict[str, Any] = {}
     base = REPO_ROOT
@@ -100,44 +350,22 @@ def load_config(explicit: str | Path | None = None) -> Config:
             raise ConfigError("encoding", f"not UTF-8 text (byte {e.start})", file=path) from None
         except OSError as e:
             raise ConfigError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
-    paths = _section(data, "paths", path)
-    data_dir = base / paths.get("data_dir", "var")
-    url = os.environ.get(ENV_DB) or _section(data, "database", path).get("url") or ""
-    if not url:
-        url = f"sqlite:///{data_dir / 'dispatch.sqlite'}"
-    weekly = _section(data, "weekly", path)
-    check = _section(data, "check", path)
-    alerts = _section(data, "alerts", path)
-    units: dict[str, Unit] = {}
-    for name, u in _section(data, "units", path).items():
-        if not isinstance(u, dict):
-            raise ConfigError("bad-config", f"[units.\"{name}\"] must be a table", file=path)
-        email = u.get("email", [])
-        if isinstance(email, str):
-            email = [email]
-        if not isinstance(email, list) or not all(isinstance(a, str) for a in email):
-            raise ConfigError("bad-config", f"[units.\"{name}\"] email must be an address or a list of them",
-                              file=path)
-        webhook = u.get("webhook")
-        if webhook is not None and not isinstance(webhook, str):
-            raise ConfigError("bad-config", f"[units.\"{name}\"] webhook must be a URL", file=path)
-        units[name] = Unit(name, tuple(email), webhook)
-    try:
-        return Config(
-            path=path,
-            data_dir=data_dir,
-            calendar_dir=base / paths.get("calendar_dir", "calendar"),
-            projects_dir=base / paths.get("projects_dir", "projects"),
-            outbox_dir=base / paths.get("outbox_dir", "var/outbox"),
-            database_url=url,
-            default_calendar=_section(data, "scheduling", path).get("default_calendar", "construction"),
-            cron=weekly.get("cron", "30 8 * * mon"),
-            timezone=weekly.get("timezone", "Asia/Shanghai"),
-            misfire_grace_seconds=int(weekly.get("misfire_grace_seconds", 86400)),
-            check=CheckThresholds(**check),
-            alerts=AlertSettings(**alerts),
-            units=units,
-            language=data.get("language", "zh"),
-        )
-    except (TypeError, ValueError) as e:
-        raise ConfigError("bad-config", f"unknown or malformed setting: {e}", file=path) from None
+    cf = parse_config(data, path)
+    data_dir = base / cf.paths.data_dir
+    url = os.environ.get(ENV_DB) or cf.database.url or f"sqlite:///{data_dir / 'dispatch.sqlite'}"
+    return Config(
+        path=path,
+        data_dir=data_dir,
+        calendar_dir=base / cf.paths.calendar_dir,
+        projects_dir=base / cf.paths.projects_dir,
+        outbox_dir=base / cf.paths.outbox_dir,
+        database_url=url,
+        default_calendar=cf.scheduling.default_calendar,
+        cron=cf.weekly.cron,
+        timezone=cf.weekly.timezone,
+        misfire_grace_seconds=cf.weekly.misfire_grace_seconds,
+        check=cf.check.thresholds(),
+        alerts=cf.alerts,
+        units={name: Unit(name, tuple(u.email), u.webhook) for name, u in cf.units.items()},
+        language=cf.language,
+    )

@@ -397,11 +397,14 @@ def baseline_command(state: State, project: str, reason: str) -> None:
 @click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD",
               help="Status date of the run (default: today in the configured timezone).")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the printout, charts, sheets and alert outbox (default: <outbox>/<week>).")
+              help="Folder for the brief, sheets and alert outbox (default: <outbox>/<week>).")
 @click.option("--wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
               help="Wait this long for another running weekly run instead of refusing at once.")
+@click.option("--annex", is_flag=True, help="Also the annex: a page per project with its Gantt chart.")
+@click.option("--details", is_flag=True, help="Also print every red finding as a table.")
 @pass_state
-def run_command(state: State, data_date: str | None, out_dir: str | None, wait: float) -> None:
+def run_command(state: State, data_date: str | None, out_dir: str | None, wait: float, annex: bool,
+                details: bool) -> None:
     """Run the weekly check once (周调度): apply the weekly reports, schedule, check, store the run
     (replacing an earlier run of the same week), write the outputs and send the alerts."""
     from pathlib import Path
@@ -413,10 +416,10 @@ def run_command(state: State, data_date: str | None, out_dir: str | None, wait: 
     dd = parse_date(data_date, "--data-date")
     engine = open_database(config.database_url)
     try:
-        result = run_weekly(engine, config, dd, Path(out_dir) if out_dir else None, wait=wait)
+        result = run_weekly(engine, config, dd, Path(out_dir) if out_dir else None, wait=wait, annex=annex)
     finally:
         engine.dispose()
-    print_run_summary(result, config.language)
+    print_run_summary(result, config.language, details)
 
 
 def _output_paths(produced: Any) -> list[str]:
@@ -433,7 +436,7 @@ def _output_paths(produced: Any) -> list[str]:
     return [str(p) for p in produced]
 
 
-def print_run_summary(result: Any, lang: str) -> None:
+def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
     """The rich summary `dispatch run` prints: where the outputs are, lights, changes since last
     week, investment against the 序时 plan, escalations and the red items."""
     console = Console()
@@ -468,7 +471,7 @@ def print_run_summary(result: Any, lang: str) -> None:
     if result.delivery is not None and hasattr(result.delivery, "summary"):
         console.print(result.delivery.summary(lang))
     red = [f for f in result.findings if f.light.value == "red"]
-    if red:
+    if red and details:
         console.print(findings_table(red, lang, t("run.red_title", lang)))
     for w in result.warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
@@ -524,28 +527,51 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
 @cli.command("printout")
 @click.option("--week", default=None, metavar="YYYY-Www", help="Week of the stored run (default: the latest run).")
 @click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="The PDF to write (default: <outbox>/<week>/周调度_<week>.pdf); the Gantt charts and the "
-                   "findings sheet go beside it.")
+              help="Where to write the brief's PDF (default: <outbox>/<week>/周调度通报_<week>.pdf).")
+@click.option("--brief/--no-brief", default=True, show_default=True,
+              help="The brief (周调度通报: PDF and .docx) and the findings workbook.")
+@click.option("--annex", is_flag=True, help="Also the annex: a page per project with its Gantt chart.")
+@click.option("--leader", default=None, metavar="NAME",
+              help="Only the projects this county leader 包联 (a part of the name is enough).")
+@click.option("--project", "project_ids", multiple=True, metavar="ID",
+              help="The annex of these projects only (implies --annex).")
 @pass_state
-def printout_command(state: State, week: str | None, out_file: str | None) -> None:
-    """Write the weekly meeting printout (PDF), Gantt charts and findings sheet of a stored run."""
+def printout_command(state: State, week: str | None, out_file: str | None, brief: bool, annex: bool,
+                     leader: str | None, project_ids: tuple[str, ...]) -> None:
+    """Write the weekly brief (PDF and .docx) of a stored run, and on demand the annex."""
+    import dataclasses
     from pathlib import Path
 
     from scheduler.app.reprint import view_of_run
+    from scheduler.errors import NotFound
     from scheduler.io.reports import normalize_week
-    from scheduler.outputs.render import write_outputs
+    from scheduler.outputs.render import write_annex, write_outputs
+    from scheduler.outputs.view import for_leader
     from scheduler.store.db import open_database
 
     config = state.config
+    lang = config.language
     engine = open_database(config.database_url)
     try:
         view, cals = view_of_run(engine, config, normalize_week(week) if week else None)
     finally:
         engine.dispose()
+    if leader and not for_leader(view, leader).projects:
+        raise NotFound("no-leader", t("printout.no_leader", lang, leader=leader))
     out_dir = Path(out_file).parent if out_file else config.outbox_dir / view.week
-    files = write_outputs(view, out_dir, cals)
-    if out_file:
-        files[0] = files[0].replace(Path(out_file))
+    files: list[Path] = []
+    if brief:
+        files = write_outputs(view, out_dir, cals, leaders=False, leader=leader)
+        if out_file:
+            files[0] = files[0].replace(Path(out_file))
+    if annex or project_ids:
+        v = for_leader(view, leader) if leader else view
+        if project_ids:
+            unknown = sorted(set(project_ids) - {p.id for p in v.projects})
+            if unknown:
+                raise NotFound("no-project", t("printout.no_project", lang, ids="、".join(unknown)))
+            v = dataclasses.replace(v, projects=tuple(p for p in v.projects if p.id in project_ids))
+        files += write_annex(v, out_dir, cals)
     for p in files:
         click.echo(str(p))
 

@@ -400,6 +400,105 @@ STRINGS: dict[str, dict[str, str]] = {
 }
 
 
+# the weekly brief (outputs/brief.py: 周调度通报)
+STRINGS.update({
+    "printout.no_leader": {"zh": "没有由“{leader}”包联的项目", "en": "no project names the county leader {leader!r}"},
+    "printout.no_project": {"zh": "本周调度中没有项目 {ids}", "en": "no project {ids} in this week's run"},
+    "brief.title": {"zh": "重大项目周调度通报", "en": "Major projects: weekly brief"},
+    "brief.title.leader": {"zh": "（{leader}包联项目）", "en": " (projects of {leader})"},
+    "brief.issue": {"zh": "{year}年第{n}期", "en": "{year}, no. {n}"},
+    "brief.byline": {"zh": "县发改局（重大项目工作专班办公室）　　截至{date}",
+                     "en": "County Development and Reform Bureau (task force office), as of {date}"},
+    "brief.running_head": {"zh": "{title} · 截至{date}", "en": "{title} · as of {date}"},
+    "brief.section": {"zh": "{n}、{title}", "en": "{n}. {title}"},
+    "brief.overview": {"zh": "总体情况", "en": "Overview"},
+    "brief.problems": {"zh": "问题清单（红灯事项）", "en": "Problem list (red items)"},
+    "brief.progress": {"zh": "项目进展（本周进展 / 下周计划）", "en": "Progress (this week / next week)"},
+    "brief.ten_day": {"zh": "以旬保月", "en": "Ten-day plan (以旬保月)"},
+    "brief.escalations": {"zh": "提请县政府专题研究", "en": "For the county government's special meeting"},
+    "brief.missing": {"zh": "未按时报送单位", "en": "Units that did not report"},
+    "brief.missing.tail": {"zh": "。请以上单位于下次调度会前补报。",
+                           "en": ". Please report before the next meeting."},
+    "brief.closed": {"zh": "本周办结", "en": "Closed this week"},
+    "brief.closed.item": {"zh": "{project}{item}", "en": "{project}: {item}"},
+    "brief.overview.projects": {"zh": "本期调度重大项目{n}个，其中红灯{red}个、黄灯{yellow}个、绿灯{green}个。",
+                                "en": "{n} projects this week: {red} red, {yellow} yellow, {green} green. "},
+    "brief.overview.investment": {
+        "zh": "年度计划投资{annual}万元，截至{date}序时计划投资{plan}万元，完成投资{done}万元，为序时进度的{pct}、"
+              "年度计划的{pa}。",
+        "en": "Annual plan {annual} (10k CNY); planned to {date} {plan}, completed {done}: {pct} of the plan to "
+              "date, {pa} of the year. "},
+    "brief.overview.items": {
+        "zh": "本周需协调推进事项{n}项，其中红灯{red}项（涉及{projects}个项目）、黄灯{yellow}项",
+        "en": "{n} items need action, {red} of them red (in {projects} projects) and {yellow} yellow"},
+    "brief.overview.changes": {"zh": "；较上周新增{new}项、办结{closed}项、持续{persisting}项",
+                               "en": "; since last week {new} new, {closed} closed, {persisting} still open"},
+    "brief.overview.tail": {"zh": "。要素保障待批事项{blockers}项，提请县政府专题研究{esc}项。",
+                            "en": ". {blockers} approvals pending; {esc} matters for the county government."},
+    "brief.overview.missing": {"zh": "{n}个单位未按时报送本周进展。",
+                               "en": " {n} units did not report this week."},
+    "brief.col.count": {"zh": "个数", "en": "Count"},
+    "brief.col.projects": {"zh": "项目", "en": "Projects"},
+    "brief.col.no": {"zh": "序号", "en": "No."},
+    "brief.col.problem": {"zh": "问题", "en": "Problem"},
+    "brief.col.unit": {"zh": "责任单位", "en": "Unit"},
+    "brief.col.due": {"zh": "完成时限", "en": "Due"},
+    "brief.col.coord": {"zh": "需协调事项", "en": "To coordinate"},
+    "brief.col.percent": {"zh": "形象进度", "en": "Progress"},
+    "brief.col.this_week": {"zh": "本周进展", "en": "This week"},
+    "brief.col.next_week": {"zh": "下周计划", "en": "Next week"},
+    "brief.none.red": {"zh": "本周无红灯事项。", "en": "No red items this week."},
+    "brief.yellow": {"zh": "另有黄灯事项{n}项（涉及{projects}个项目），见问题清单（Excel）。",
+                     "en": "Also {n} yellow items (in {projects} projects): see the problem list workbook."},
+    "brief.days.seven": {"zh": "{n}天", "en": "{n} days"},
+    "brief.days.note": {"zh": "滞后天数：施工日历（每天施工，春节停工）的项目按日历天计，机关日历的项目按工作日计。",
+                        "en": "Days late: calendar days for projects on the construction calendar (every day but "
+                              "the Spring Festival break), working days on the office calendar."},
+    "brief.problem.more": {"zh": "受前序节点影响，{n}个后续节点推迟，其中",
+                           "en": "{n} later milestones held up by earlier ones; the worst, "},
+    "brief.days.working": {"zh": "{n}个工作日", "en": "{n} working days"},
+    "brief.before": {"zh": "{date}前", "en": "by {date}"},
+    "brief.verb.start": {"zh": "开始", "en": "start"},
+    "brief.verb.finish": {"zh": "完成", "en": "finish"},
+    "brief.state.not_started": {"zh": "至今未开始，", "en": "not started yet, "},
+    "brief.state.not_finished": {"zh": "至今未完成，", "en": "not finished yet, "},
+    "brief.problem.milestone": {"zh": "{name}：原定{planned}{verb}，{state}预计{forecast}{verb}",
+                                "en": "{name}: planned to {verb} on {planned}, {state}forecast {forecast}"},
+    "brief.problem.event": {"zh": "原定{planned}{name}，预计{forecast}{name}",
+                            "en": "{name}: planned {planned}, forecast {forecast}"},
+    "brief.problem.late": {"zh": "，滞后{days}", "en": ", {days} late"},
+    "brief.problem.deadline": {"zh": "，将突破{date}的时限要求", "en": ", missing the {date} deadline"},
+    "brief.problem.factor": {"zh": "{req}（{kind}）{status}，{milestone}需于{needed}具备条件，预计批复{expected}",
+                             "en": "{req} ({kind}) {status}; {milestone} needs it by {needed}; expected {expected}"},
+    "brief.problem.overdue": {"zh": "，已逾期{days}", "en": ", overdue by {days}"},
+    "brief.problem.investment": {"zh": "年度投资完成{done}万元，序时计划{plan}万元，为序时进度的{pct}",
+                                 "en": "investment {done} against {plan} planned to date ({pct})"},
+    "brief.expected.unknown": {"zh": "时间未明确", "en": "not known"},
+    "brief.due.report": {"zh": "{date}前报措施", "en": "plan by {date}"},
+    "brief.coord.escalated": {"zh": "提请专题研究", "en": "to the county government"},
+    "brief.progress.done": {"zh": "完成{name}", "en": "finished {name}"},
+    "brief.progress.going": {"zh": "{name}完成{pct}%", "en": "{name} {pct}% done"},
+    "brief.progress.none": {"zh": "本周无节点完成", "en": "no milestone finished"},
+    "brief.plan.start": {"zh": "{date}开始{name}", "en": "start {name} on {date}"},
+    "brief.plan.finish": {"zh": "{date}完成{name}", "en": "finish {name} on {date}"},
+    "brief.plan.next": {"zh": "推进{name}（预计{date}完成）", "en": "{name} (forecast {date})"},
+    "brief.plan.complete": {"zh": "各节点已完成", "en": "all milestones done"},
+    "brief.escalation": {
+        "zh": "{k}. {project}（{unit}，{leader}）：{n}项红灯事项已连续{weeks}周未解决{refs}，主要是{main}。",
+        "en": "{k}. {project} ({unit}, {leader}): {n} red items unresolved for {weeks} weeks{refs}, mainly {main}."},
+    "brief.escalations.intro": {
+        "zh": "以下项目的红灯事项连续多周未解决，提请县政府专题研究，明确责任单位和完成时限：",
+        "en": "The red items of these projects have stayed red for weeks: for the county government to decide "
+              "who does what by when:"},
+    "brief.escalation.refs": {"zh": "（问题清单第{a}—{b}项）", "en": " (problem list nos. {a}-{b})"},
+    "brief.escalation.ref": {"zh": "（问题清单第{a}项）", "en": " (problem list no. {a})"},
+    "brief.footer": {"zh": "生成时间：{generated}（{tz}）。附件：问题清单（Excel）；"
+                           "项目明细见附件本（dispatch printout --annex）。",
+                     "en": "Generated {generated} ({tz}). Attached: problem list (Excel); project pages in the annex "
+                           "(dispatch printout --annex)."},
+})
+
+
 def t(key: str, lang: str = "zh", **kw: object) -> str:
     """The label `key` in `lang` (falls back to Chinese, then to the key itself), formatted."""
     entry = STRINGS.get(key)

@@ -17,7 +17,7 @@ import sample_view as sv
 
 from scheduler.core.findings import Finding, FindingKind, Light
 from scheduler.outputs.printout import MissingGlyphWarning, render_printout
-from scheduler.outputs.render import pdf_name, sheet_name, write_outputs
+from scheduler.outputs.render import pdf_name, sheet_name, write_annex
 
 POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext") and shutil.which("pdfinfo")
 
@@ -55,14 +55,14 @@ def written(tmp_path_factory: pytest.TempPathFactory) -> tuple[list[Path], Path]
     out = tmp_path_factory.mktemp("week")
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a missing glyph (matplotlib or fpdf2) fails here
-        files = write_outputs(sv.build(), out, sv.calendars(), workers=2)  # charts in worker processes
+        files = write_annex(sv.build(), out, sv.calendars(), workers=2, sheet=True)  # charts in worker processes
     return files, out
 
 
 def test_write_outputs_writes_the_pdf_charts_and_sheet(written: tuple[list[Path], Path]) -> None:
     files, out = written
     names = [f.name for f in files]
-    assert names[0] == pdf_name(sv.WEEK) == "周调度_2026-W48.pdf" and names[-1] == sheet_name(sv.WEEK)
+    assert names[0] == pdf_name(sv.WEEK) == "周调度附件_2026-W48.pdf" and names[-1] == sheet_name(sv.WEEK)
     for stem in ("gantt_portfolio", "gantt_YGG-RAIL", "gantt_WBF-110KV", "gantt_HY-HOSPITAL"):
         assert f"{stem}.png" in names and f"{stem}.svg" in names
     assert all(f.is_file() and f.parent == out for f in files)
@@ -113,7 +113,7 @@ def test_long_tables_repeat_their_headings_and_long_cells_wrap(tmp_path: Path) -
     view = sv.build(projects=(*sv.PROJECTS, big), findings=(*sv.FINDINGS, finding))
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        files = write_outputs(view, tmp_path, sv.calendars(), workers=1)  # in-process
+        files = write_annex(view, tmp_path, sv.calendars(), workers=1)  # in-process
     texts = [squash(x) for x in page_texts(files[0])]
     # the 60-row milestone table runs over several pages, each starting with the heading row
     s01_page = next(k for k, x in enumerate(texts) if "S01第1标段" in x)
@@ -136,7 +136,7 @@ def test_a_missing_glyph_in_a_worker_process_chart_reaches_the_caller(tmp_path: 
     view = sv.build(projects=(odd,), findings=())
     with pytest.warns(MissingGlyphWarning, match="U\\+1F6A7"), \
             pytest.warns(UserWarning, match=r"Glyph 128679 .* missing from font"):  # from the chart worker
-        write_outputs(view, tmp_path, sv.calendars(), workers=2)
+        write_annex(view, tmp_path, sv.calendars(), workers=2)
 
 
 def test_cli_printout_of_a_stored_run(config_file: Path, portfolio_dir: Path, tmp_path: Path,
@@ -156,12 +156,14 @@ def test_cli_printout_of_a_stored_run(config_file: Path, portfolio_dir: Path, tm
         res = runner.invoke(cli, [*base, "run", "--data-date", "2026-11-23"])
     assert res.exit_code == 0, res.output
     out = tmp_path / "meeting" / "print.pdf"
-    res = runner.invoke(cli, [*base, "printout", "--week", "2026-W48", "--out", str(out)])
+    res = runner.invoke(cli, [*base, "printout", "--week", "2026-W48", "--out", str(out), "--annex"])
     assert res.exit_code == 0, res.output
     listed = res.output.split()
     assert listed[0] == str(out) and out.is_file()
     assert str(out.parent / "gantt_ALPHA.png") in listed and str(out.parent / "问题清单_2026-W48.xlsx") in listed
-    text = squash(text_of(out))
+    annex = out.parent / pdf_name("2026-W48")
+    assert str(annex) in listed
+    text = squash(text_of(annex))
     for name in ("虞公港铁路专用线（测试）", "县人民医院综合楼", "沿江大道"):
         assert name in text
     assert "Page1of" in text and "2026-W48" in text  # the test config says language = "en"

@@ -20,7 +20,9 @@ def view():  # type: ignore[no-untyped-def]
 def test_glance_counts_lights_findings_and_reads_the_summary(view) -> None:  # type: ignore[no-untyped-def]
     g = view.glance
     assert (g.projects, g.red, g.yellow, g.green) == (3, 2, 0, 1)
-    assert (g.findings, g.red_findings, g.escalations) == (6, 4, 1)
+    # the escalation is not a red item of its own: the red count is the red list's (3, not 4)
+    assert (g.findings, g.red_findings, g.escalations) == (6, 3, 1)
+    assert g.red_findings == sum(len(grp.items) for grp in view.red_list)
     # the summary's lists become counts; its investment totals win over the projects' own figures
     assert (g.new, g.resolved, g.persisting) == (3, 1, 3)
     assert (g.investment.annual_plan, g.investment.plan_to_date, g.investment.completed) == (70000, 61500, 53900)

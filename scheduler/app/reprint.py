@@ -18,7 +18,7 @@ from scheduler.store.columns import load_frame
 from scheduler.store.db import reading
 from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
-from scheduler.store.runs import read_run
+from scheduler.store.runs import issue_number, read_run
 
 
 def view_of_run(engine: Engine, config: Config, week: str | None = None,
@@ -45,6 +45,11 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
     for f in found:  # as the check sets them: the worst light of the project's findings
         if f.project in lights and f.light.rank > lights[f.project].rank:
             lights[f.project] = f.light
-    view = build_weekly_view(projects, result, bs, bf, found, lights, dict(info.summary or {}), info.week,
-                             info.data_date, config.language, generated_at=generated_at)
+    summary = dict(info.summary or {})
+    for k in ("new", "resolved", "persisting"):  # stored as key lists: the view counts them
+        if isinstance(summary.get(k), list):
+            summary.setdefault(f"{k}_keys", summary[k])
+    view = build_weekly_view(projects, result, bs, bf, found, lights, summary, info.week,
+                             info.data_date, config.language, generated_at=generated_at,
+                             timezone=config.timezone, issue=issue_number(engine, info.week))
     return view, needed

@@ -42,7 +42,7 @@ from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held
 from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
-from scheduler.store.runs import RunInfo, history_of, previous_run, run_findings, store_run
+from scheduler.store.runs import RunInfo, history_of, issue_number, previous_run, run_findings, store_run
 
 IntArray = npt.NDArray[np.int64]
 
@@ -126,10 +126,12 @@ def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str,
 
 def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None, out_dir: Path | None = None,
                *, wait: float = 0.0, stale_after: dt.timedelta = STALE_AFTER, outputs: bool = True,
-               deliver: bool = True) -> RunResult:
+               deliver: bool = True, annex: bool = False) -> RunResult:
     """Run the weekly check at `data_date` (default: today in the configured timezone) and store it
     as the week's current run, replacing an earlier run of the same week atomically; then write
-    the outputs into `out_dir` (default <outbox>/<week>) and deliver the queued alerts."""
+    the outputs into `out_dir` (default <outbox>/<week>: the brief, a brief per county leader, the
+    findings workbook; with `annex` the per-project pages and Gantt charts) and deliver the queued
+    alerts."""
     data_date = data_date or today(config)
     week = iso_week(data_date)
     out = Path(out_dir) if out_dir is not None else config.outbox_dir / week
@@ -155,8 +157,9 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             from scheduler.outputs.view import build_weekly_view, view_summary
 
             view = build_weekly_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
-                                     view_summary(check), week, data_date, config.language)
-            produced = write_outputs(view, out, result.calendars)
+                                     view_summary(check), week, data_date, config.language,
+                                     timezone=config.timezone, issue=issue_number(engine, week))
+            produced = write_outputs(view, out, result.calendars, annex=annex)
     delivery = None
     if deliver:
         # alert delivery, after the commit and the lock

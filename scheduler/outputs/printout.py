@@ -162,7 +162,8 @@ class _Doc(FPDF):
         self.ln(space)
         self.set_font("cjk", size=size)
         self.set_text_color(20, 45, 95)
-        self.multi_cell(0, size * 0.5, self.fit(text, self.epw - 1), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        width = self.epw - 2 * self.c_margin - 0.5
+        self.multi_cell(0, size * 0.5, self.fit(text, width), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
         self.ln(1.5)
 
@@ -170,8 +171,8 @@ class _Doc(FPDF):
         """A line of muted text."""
         self.set_font("cjk", size=size)
         self.set_text_color(*MUTED)
-        self.multi_cell(0, size * 0.48, self.fit(text, self.epw - 1), align="L", new_x=XPos.LMARGIN,
-                        new_y=YPos.NEXT)
+        width = self.epw - 2 * self.c_margin - 0.5
+        self.multi_cell(0, size * 0.48, self.fit(text, width), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
 
     def grid(self, head: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float],

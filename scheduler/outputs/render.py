@@ -1,6 +1,8 @@
-"""Everything people read after a weekly run, written from one `WeeklyView`: the printout PDF,
-a Gantt chart per project and one for the portfolio (PNG + SVG), the findings workbook. The
-weekly runner calls `write_outputs` at the end of every run; `dispatch printout` calls it too.
+"""Everything people read after a weekly run, written from one `WeeklyView`: the brief
+(周调度通报, PDF and .docx), a brief per county leader, the findings workbook; and on demand the
+annex (附件: a page per project with its Gantt chart, PNG + SVG per project and for the
+portfolio). The weekly runner calls `write_outputs` at the end of every run; `dispatch printout`
+calls it too.
 
 Charts are independent of each other, so a sample-size week renders them in worker processes
 (forked from a fork server, never from this process: the weekly service has threads) while this
@@ -34,8 +36,8 @@ PARALLEL_FROM = 6
 
 
 def pdf_name(week: str) -> str:
-    """File name of the week's printout."""
-    return f"周调度_{week}.pdf"
+    """File name of the week's annex (the per-project pages with their charts)."""
+    return f"周调度附件_{week}.pdf"
 
 
 def sheet_name(week: str) -> str:
@@ -108,10 +110,34 @@ class _Charts(Mapping[str, Sequence[Path]]):
         return len(self._jobs)
 
 
-def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calendar], *,
-                  workers: int | None = None) -> list[Path]:
-    """Write into `out_dir`: `周调度_{week}.pdf`, `gantt_{project}.png/.svg` per project,
-    `gantt_portfolio.png/.svg`, `问题清单_{week}.xlsx`; returns their paths (PDF first, sheet last).
+def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calendar], *, annex: bool = False,
+                  leaders: bool = True, leader: str | None = None, workers: int | None = None) -> list[Path]:
+    """Write into `out_dir` the brief (`周调度通报_{week}.pdf` and `.docx`), with `leaders` one per
+    county leader (`周调度通报_{week}_{leader}.pdf/.docx`), the findings workbook
+    (`问题清单_{week}.xlsx`), and with `annex` the annex (`write_annex`); returns their paths, the
+    brief's PDF first. With `leader` only that leader's brief (and annex) is written."""
+    from scheduler.outputs.brief import write_brief
+    from scheduler.outputs.view import for_leader
+    from scheduler.outputs.view import leaders as leaders_of
+
+    out_dir = Path(out_dir)
+    files = write_brief(view, out_dir, leader=leader)
+    if leader is None:
+        if leaders:
+            for name in leaders_of(view):
+                files += write_brief(view, out_dir, leader=name)
+        files.append(write_findings_sheet(view, out_dir / sheet_name(view.week)))
+    if annex:
+        files += write_annex(for_leader(view, leader) if leader else view, out_dir, calendars, workers=workers)
+    return files
+
+
+def write_annex(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calendar], *,
+                workers: int | None = None, sheet: bool = False) -> list[Path]:
+    """Write into `out_dir` the annex `周调度附件_{week}.pdf` (a page per project of the view: narrow
+    it to one project to print that one on demand), `gantt_{project}.png/.svg` per project,
+    `gantt_portfolio.png/.svg`, and with `sheet` the findings workbook; returns their paths (PDF
+    first, sheet last).
 
     `calendars` by name shade each chart's holiday breaks (a missing calendar: no shading).
     `workers`: chart processes (default: up to 2 cores when there are 6 charts or more; 1 = none)."""
@@ -145,5 +171,6 @@ def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calen
             pdf = render_printout(view, out_dir / pdf_name(view.week),
                                   _Charts({k: v for k, v in jobs.items() if k != "portfolio"}, seen), port)
             written = [p for f in kept for p in _result(f, seen)]
-    xlsx = write_findings_sheet(view, out_dir / sheet_name(view.week))
-    return [pdf, *written, xlsx]
+    if not sheet:
+        return [pdf, *written]
+    return [pdf, *written, write_findings_sheet(view, out_dir / sheet_name(view.week))]

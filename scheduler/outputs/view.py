@@ -190,6 +190,17 @@ class Escalation:
 
 
 @dataclass(frozen=True, slots=True)
+class Closed:
+    """An item (milestone or factor of a project) that had findings last week and has none this week."""
+
+    project_id: str
+    project_name: str
+    item: str
+    kinds: tuple[str, ...]
+    unit: str
+
+
+@dataclass(frozen=True, slots=True)
 class ProjectView:
     """One project's page: key facts, its findings, its Gantt chart (rows = milestones)."""
 
@@ -213,6 +224,8 @@ class ProjectView:
     investment: Investment | None
     findings: tuple[FindingRow, ...]
     gantt: GanttModel
+    seven_day: bool = False
+    """Its calendar works every day (施工日历): its days are counted as 天, not 个工作日."""
 
     @property
     def milestones(self) -> tuple[GanttRow, ...]:
@@ -236,6 +249,13 @@ class WeeklyView:
     projects: tuple[ProjectView, ...]
     portfolio_gantt: GanttModel
     notes: tuple[str, ...] = ()
+    issue: int | None = None
+    """The number of this brief in the year (第N期): the weekly runs stored so far this year."""
+    closed: tuple[Closed, ...] = ()
+    """Items open last week with no finding at all this week (本周办结)."""
+    timezone: str = "Asia/Shanghai"
+    non_reporting: tuple[str, ...] = ()
+    """Units that did not report this week (未按时报送), when the run knows them."""
 
     @property
     def title(self) -> str:
@@ -248,6 +268,13 @@ class WeeklyView:
 def fmt_date(d: dt.date | None) -> str:
     """ISO date, or an em dash when absent."""
     return d.isoformat() if d is not None else "—"
+
+
+def fmt_cn_date(d: dt.date | None, year: bool = True) -> str:
+    """A date as Chinese official documents write it: 2026年11月23日 (without the year: 11月23日)."""
+    if d is None:
+        return "—"
+    return f"{d.year}年{d.month}月{d.day}日" if year else f"{d.month}月{d.day}日"
 
 
 def fmt_wan(x: float | None) -> str:
@@ -404,7 +431,8 @@ def _date_range(rows: Sequence[GanttRow], data_date: dt.date) -> tuple[dt.date, 
 def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, baseline_start: IntArray,
                       baseline_finish: IntArray, findings: Sequence[Finding], project_lights: Mapping[str, Light],
                       summary: Mapping[str, object], week: str, data_date: dt.date, lang: str,
-                      *, generated_at: dt.datetime | None = None) -> WeeklyView:
+                      *, generated_at: dt.datetime | None = None, timezone: str = "Asia/Shanghai",
+                      issue: int | None = None) -> WeeklyView:
     """Assemble the week's WeeklyView from the run's results (plain data in, plain data out).
 
     `projects`: the portfolio (any order; each must be in `result.frame`, matched by id; the view
@@ -418,8 +446,13 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     figures), 'invest_by_project' ({project id: {'plan_to_date', 'completed', 'annual_plan'}}, e.g.
     `InvestmentProgress.to_json()` of CheckResult.investment; default: `investment_to_date`),
     'new', 'resolved', 'persisting' (findings compared with last week: a count or a collection of
-    keys; missing = not known, shown as —)."""
-    generated_at = generated_at or dt.datetime.now().replace(microsecond=0)
+    keys; missing = not known, shown as —), 'resolved_keys' (last week's finding keys gone this week).
+    `generated_at` defaults to now in `timezone` (the configured one, not the machine's UTC)."""
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(timezone)
+    generated_at = (generated_at.astimezone(zone) if generated_at is not None and generated_at.tzinfo
+                    else generated_at or dt.datetime.now(zone).replace(microsecond=0))
     frame = result.frame
     pindex = {pid: i for i, pid in enumerate(frame.project_ids)}
     slices = result.project_slices()
@@ -494,7 +527,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
             target=p.target or "", category=p.category or "", location=p.location or "", start=p.start,
             baseline_finish=base_finish, forecast_finish=fc, variance=pvar,
             deadline=max(deadlines) if deadlines else None, light=light, percent=_physical_percent(p),
-            investment=inv, findings=tuple(sorted(frows, key=_finding_order)), gantt=gantt))
+            investment=inv, findings=tuple(sorted(frows, key=_finding_order)), gantt=gantt,
+            seven_day=_seven_day(cal, data_date)))
 
     rows_all.sort(key=_finding_order)
     order = {p.id: i for i, p in enumerate(projects)}
@@ -502,12 +536,56 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
                          pmap, order)
     blockers = _blockers(projects, pviews, findings, week)
     escalations = _escalations(rows_all, findings, order)
+    closed = _closed(summary.get("resolved_keys"), findings, pmap)
+    if "resolved_keys" in summary:  # an item that got worse changed its key: not resolved
+        summary = {**summary, "resolved": len(closed)}
     glance = _glance(pviews, rows_all, blockers, escalations, summary)
     portfolio = _portfolio_gantt(pviews, data_date, lang)
     return WeeklyView(week=week, data_date=data_date, generated_at=generated_at, lang=lang, glance=glance,
                       red_list=red_list, blockers=blockers, escalations=escalations, findings=tuple(rows_all),
                       projects=tuple(pviews), portfolio_gantt=portfolio,
-                      notes=_notes(pviews, result, lang))
+                      notes=_notes(pviews, result, lang), issue=issue, closed=closed, timezone=timezone)
+
+
+def _closed(keys: object, findings: Sequence[Finding], pmap: Mapping[str, Project]) -> tuple[Closed, ...]:
+    """Last week's items (project + milestone or factor) with no finding this week: resolved keys
+    whose item still has a finding (it got worse, or changed kind) are not closed."""
+    if not isinstance(keys, list | tuple):
+        return ()
+    now = {"/".join(f.key.split("/")[1:]) for f in findings}
+    items: dict[str, list[str]] = {}
+    for k in keys:
+        kind, _, item = str(k).partition("/")
+        if item and item not in now and kind != FindingKind.ESCALATION.value:
+            items.setdefault(item, []).append(kind)
+    out = []
+    for item, kinds in items.items():
+        pid, _, rest = item.partition("/")
+        p = pmap.get(pid)
+        if p is None:
+            continue
+        name, unit = rest, p.lead_unit
+        mid, _, fid = rest.partition("/")
+        if not fid and all(m.id != mid for m in p.milestones):
+            mid, fid = "", mid
+        if fid:
+            fac = next((x for x in p.factors if x.id == fid), None)
+            name, unit = (fac.name or f"{fac.id} {fac.kind}", fac.unit or unit) if fac else (fid, unit)
+        elif mid:
+            ms = next((m for m in p.milestones if m.id == mid), None)
+            name, unit = (f"{ms.name}（{ms.id}）", ms.unit or unit) if ms else (mid, unit)
+        out.append(Closed(pid, p.name, name, tuple(kinds), unit))
+    return tuple(out)
+
+
+def _seven_day(cal: Any, data_date: dt.date) -> bool:
+    """Whether a calendar works (nearly) every day: 26 or more of the 28 days from the data date."""
+    if cal is None:
+        return False
+    try:
+        return sum(bool(cal.is_working(data_date + dt.timedelta(days=k))) for k in range(28)) >= 26
+    except Exception:  # a date outside the calendar's years: count in working days
+        return False
 
 
 def _notes(pviews: Sequence[ProjectView], result: ScheduleResult, lang: str) -> tuple[str, ...]:
@@ -652,7 +730,8 @@ def _glance(pviews: Sequence[ProjectView], rows: Sequence[FindingRow], blockers:
         projects=len(pviews), red=lights.count(Light.RED), yellow=lights.count(Light.YELLOW),
         green=lights.count(Light.GREEN), investment=inv, new=_count(summary.get("new")),
         resolved=_count(summary.get("resolved")), persisting=_count(summary.get("persisting")),
-        findings=len(rows), red_findings=sum(r.light is Light.RED for r in rows), escalations=len(escalations),
+        findings=len(rows), red_findings=sum(r.light is Light.RED and r.kind is not FindingKind.ESCALATION
+                                             for r in rows), escalations=len(escalations),
         blockers=sum(len(g.items) for g in blockers))
 
 
@@ -683,9 +762,30 @@ def _portfolio_gantt(pviews: Sequence[ProjectView], data_date: dt.date, lang: st
 
 
 __all__ = [
-    "Blocker", "BlockerGroup", "Escalation", "FindingRow", "GanttModel", "GanttRow", "Glance",
-    "Investment", "ProjectView", "RedGroup", "WeeklyView", "build_weekly_view", "fmt_date", "fmt_int",
-    "fmt_pct", "fmt_wan", "investment_to_date", "kind_label", "light_word", "project_facts",
+    "Blocker",
+    "BlockerGroup",
+    "Closed",
+    "Escalation",
+    "FindingRow",
+    "GanttModel",
+    "GanttRow",
+    "Glance",
+    "Investment",
+    "ProjectView",
+    "RedGroup",
+    "WeeklyView",
+    "build_weekly_view",
+    "fmt_cn_date",
+    "fmt_date",
+    "fmt_int",
+    "fmt_pct",
+    "fmt_wan",
+    "for_leader",
+    "investment_to_date",
+    "kind_label",
+    "leaders",
+    "light_word",
+    "project_facts",
 ]
 
 
@@ -704,3 +804,31 @@ def view_summary(check: CheckResult) -> dict[str, Any]:
         "new_keys": list(s.new), "resolved_keys": list(s.resolved), "persisting_keys": list(s.persisting),
     })
     return out
+
+
+def leaders(view: WeeklyView) -> list[str]:
+    """The county leaders (包联县领导) the view's projects name, in the view's order."""
+    return list(dict.fromkeys(p.leader for p in view.projects if p.leader))
+
+
+def for_leader(view: WeeklyView, name: str) -> WeeklyView:
+    """The view narrowed to the projects county leader `name` 包联 (the leader field contains the
+    name, so '鲁民明' finds '常务副县长鲁民明'): findings, red list, blockers, escalations and
+    closed items of those projects only; the glance counted again over them."""
+    keep = {p.id for p in view.projects if name and name in p.leader}
+    projects = tuple(p for p in view.projects if p.id in keep)
+    rows = tuple(r for r in view.findings if r.project_id in keep)
+    red = tuple(rg for g in view.red_list
+                if (rg := replace(g, items=tuple(r for r in g.items if r.project_id in keep))).items)
+    blockers = tuple(bg for g in view.blockers
+                     if (bg := replace(g, items=tuple(b for b in g.items if b.project_id in keep))).items)
+    esc = tuple(e for e in view.escalations if e.project_id in keep)
+    summary: dict[str, object] = {"new": sum(r.new for r in rows), "persisting": sum(not r.new for r in rows)}
+    closed = tuple(c for c in view.closed if c.project_id in keep)
+    if view.glance.resolved is not None:
+        summary["resolved"] = len(closed)
+    glance = _glance(projects, rows, blockers, esc, summary)
+    pg = view.portfolio_gantt
+    return replace(view, glance=glance, red_list=red, blockers=blockers, escalations=esc, findings=rows,
+                   projects=projects, closed=closed,
+                   portfolio_gantt=replace(pg, rows=tuple(r for r in pg.rows if r.key in keep)))

@@ -126,3 +126,13 @@ def store_run(conn: Connection, check: CheckResult, inputs: dict[str, Any], star
     insert_rows(conn, findings_t, ((run_id, seq, *finding_values(f)) for seq, f in enumerate(check.findings)),
                 columns=("run_id", "seq", *FINDING_COLUMNS))
     return run_id, old
+
+
+def issue_number(source: Engine | Connection, week: str) -> int:
+    """The brief's number in its year (第N期): the weeks of that year with a current run, up to and
+    including `week` (a week run again keeps its number)."""
+    year = week[:4]
+    with reading(source) as conn:
+        weeks = set(conn.scalars(select(runs_t.c.week).where(runs_t.c.current, runs_t.c.week <= week,
+                                                             runs_t.c.week >= f"{year}-W00")))
+    return len(weeks | {week})

@@ -1,0 +1,55 @@
+"""The sample portfolio (projects/) checked at W47 and then W48 in memory, as the demo runs it (the
+plan as baseline, W47's findings as W48's history): the WeeklyView of W48 for the brief and digest
+tests, optionally with the portfolio copied up to `n` projects (a county of 70)."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from functools import cache
+
+import numpy as np
+
+from scheduler.core.check import CheckResult, CheckThresholds, check_portfolio
+from scheduler.core.findings import iso_week
+from scheduler.core.model import Project
+from scheduler.core.schedule import schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT
+from scheduler.io.projectfile import read_portfolio
+from scheduler.outputs.view import WeeklyView, build_weekly_view, view_summary
+from scheduler.store.runs import history_of
+
+W47, W48 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
+
+
+@cache
+def projects(n: int | None = None) -> tuple[Project, ...]:
+    """projects/ as read from disk; with `n`, copies of it (ids and names numbered) up to n projects."""
+    cals = CalendarSet(REPO_ROOT / "calendar")
+    base = [pf.project for pf in read_portfolio([REPO_ROOT / "projects"], calendars=cals)]
+    if n is None:
+        return tuple(base)
+    out = []
+    for k in range(n):
+        p = base[k % len(base)]
+        copy = k // len(base)
+        out.append(p if copy == 0 else dataclasses.replace(p, id=f"{p.id}-{copy}", name=f"{p.name}（{copy + 1}）"))
+    return tuple(out)
+
+
+@cache
+def week(n: int | None = None, lang: str = "zh") -> tuple[WeeklyView, CheckResult]:
+    """The W48 view (W47 checked first for the history) and W48's check."""
+    ps = projects(n)
+    cs = CalendarSet(REPO_ROOT / "calendar")
+    cals = {p.calendar: cs[p.calendar] for p in ps}
+    plan = schedule_projects(ps, cals)
+    bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
+    first = check_portfolio(schedule_projects(ps, cals, W47), bs, bf, CheckThresholds(), lang=lang)
+    result = schedule_projects(ps, cals, W48)
+    chk = check_portfolio(result, bs, bf, CheckThresholds(), history_of(first.findings), lang=lang)
+    view = build_weekly_view(ps, result, bs, bf, chk.findings, chk.project_lights, view_summary(chk),
+                             iso_week(W48), W48, lang, generated_at=dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC),
+                             issue=2)
+    return view, chk

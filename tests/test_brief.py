@@ -1,0 +1,142 @@
+"""The weekly brief (outputs/brief.py): the sample portfolio's W48 brief read back from the PDF
+(pdftotext) and the .docx; page counts for the sample week and a 70-project county; every page of
+the brief and the annex checked for missing glyphs and for text outside the page's frame."""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import subprocess
+import warnings
+from pathlib import Path
+
+import portfolio_week as pw
+import pytest
+from test_printout import pages, squash, text_of
+
+from scheduler.core.findings import FindingKind, Light
+from scheduler.outputs.brief import LightCell, Table, build_brief, docx_text, render_brief_docx, render_brief_pdf
+from scheduler.outputs.printout import MARGIN
+from scheduler.outputs.render import write_annex, write_outputs
+from scheduler.outputs.view import for_leader, leaders
+
+ISO_WEEK = re.compile(r"\d{4}-W\d{1,2}")
+
+
+@pytest.fixture(scope="module")
+def sample(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, object]:
+    view, _ = pw.week()
+    view = dataclasses.replace(view, non_reporting=("县林业局", "洋沙湖集团"))
+    out = tmp_path_factory.mktemp("brief")
+    brief = build_brief(view)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph fails here
+        pdf = render_brief_pdf(brief, view, out / "brief.pdf")
+        docx = render_brief_docx(brief, out / "brief.docx")
+    return pdf, docx, brief
+
+
+def _cells(brief: object) -> list[str]:
+    out = []
+    for b in brief.blocks:  # type: ignore[attr-defined]
+        if isinstance(b, Table):
+            out += [c.text if isinstance(c, LightCell) else c for r in b.rows for c in r]
+        else:
+            out.append(b.text)
+    return out
+
+
+def test_the_sample_weeks_brief_fits_four_pages_and_reads_in_chinese_dates(sample: tuple) -> None:
+    pdf, _, _ = sample
+    assert pages(pdf) <= 4
+    text = text_of(pdf)
+    assert not ISO_WEEK.search(text), ISO_WEEK.search(text)
+    flat = squash(text)
+    assert "重大项目周调度通报" in flat and "2026年第2期" in flat and "截至2026年11月23日" in flat
+    for head in ("一、总体情况", "二、问题清单", "三、项目进展", "提请县政府专题研究", "未按时报送单位"):
+        assert head in flat
+    assert "2026-11-23" not in text  # dates are written the Chinese way
+    assert "生成时间：2026年11月23日08:30（Asia/Shanghai）" in flat  # 00:30 UTC is 08:30 in the county
+
+
+def test_every_red_problem_and_every_silent_unit_is_in_the_pdf(sample: tuple) -> None:
+    pdf, _, brief = sample
+    view, chk = pw.week()
+    red = {f.key for f in chk.findings if f.light is Light.RED and f.kind is not FindingKind.ESCALATION}
+    assert red and brief.covered == red  # every red finding is listed (symptoms folded under a row)
+    flat = squash(text_of(pdf))
+    for cell in _cells(brief):
+        assert squash(cell) in flat, cell
+    for unit in ("县林业局", "洋沙湖集团"):
+        assert unit in flat.split("未按时报送单位")[-1]
+    for p in view.projects:
+        if p.light is Light.RED:
+            assert p.name in flat
+
+
+def test_the_docx_holds_the_same_text(sample: tuple) -> None:
+    _, docx, brief = sample
+    got = squash(docx_text(docx))
+    assert squash(brief.text()) == got
+
+
+def test_a_70_project_county_fits_ten_pages(tmp_path: Path) -> None:
+    view, _ = pw.week(70)
+    assert len(view.projects) == 70
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        pdf = render_brief_pdf(build_brief(view), view, tmp_path / "brief70.pdf")
+    assert pages(pdf) <= 10
+    assert not ISO_WEEK.search(text_of(pdf))
+
+
+def test_a_leaders_brief_holds_only_the_projects_that_leader_keeps(tmp_path: Path) -> None:
+    view, _ = pw.week()
+    name = "鲁民明"
+    mine = for_leader(view, name)
+    assert mine.projects and all(name in p.leader for p in mine.projects)
+    others = [p for p in view.projects if name not in p.leader]
+    files = write_outputs(view, tmp_path, {}, leaders=False, leader=name)
+    flat = squash(text_of(files[0]))
+    assert all(p.name in flat for p in mine.projects)
+    assert not any(squash(p.name) in flat for p in others if all(p.name not in q.name for q in mine.projects))
+    assert "鲁民明包联项目" in flat
+    assert any(name in x for x in leaders(view))
+
+
+def test_the_weekly_outputs_are_the_brief_leader_briefs_and_the_sheet(tmp_path: Path) -> None:
+    view, _ = pw.week()
+    files = write_outputs(view, tmp_path, {})
+    names = [f.name for f in files]
+    assert names[0] == "周调度通报_2026-W48.pdf" and names[1] == "周调度通报_2026-W48.docx"
+    assert "问题清单_2026-W48.xlsx" in names and not any(n.startswith("gantt_") for n in names)
+    assert sum(n.endswith(".pdf") for n in names) == 1 + len(leaders(view))
+
+
+def _words_outside_frame(pdf: Path) -> list[str]:
+    """Words whose box crosses the page's left or right margin (pdftotext -bbox, in points)."""
+    html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    out = []
+    width = 595.28
+    m = MARGIN / 25.4 * 72 - 1.5
+    for x0, x1, word in re.findall(r'<word xMin="([\d.]+)" yMin="[\d.]+" xMax="([\d.]+)" yMax="[\d.]+">([^<]*)</word>',
+                                   html):
+        if float(x0) < m or float(x1) > width - m:
+            out.append(f"{word} [{x0}-{x1}]")
+    return out
+
+
+def test_every_page_of_the_brief_and_the_annex_keeps_its_text_in_the_frame(sample: tuple, tmp_path: Path) -> None:
+    pdf, _, _ = sample
+    assert _words_outside_frame(pdf) == []
+    view, _ = pw.week()
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.config import REPO_ROOT
+
+    cs = CalendarSet(REPO_ROOT / "calendar")
+    small = dataclasses.replace(view, projects=view.projects[:3])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a missing glyph in the PDF or a chart fails here
+        files = write_annex(small, tmp_path, {p.calendar: cs[p.calendar] for p in small.projects}, workers=1)
+    assert _words_outside_frame(files[0]) == []

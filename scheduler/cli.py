@@ -402,9 +402,11 @@ def baseline_command(state: State, project: str, reason: str) -> None:
               help="Wait this long for another running weekly run instead of refusing at once.")
 @click.option("--annex", is_flag=True, help="Also the annex: a page per project with its Gantt chart.")
 @click.option("--details", is_flag=True, help="Also print every red finding as a table.")
+@click.option("--outputs/--no-outputs", default=True, show_default=True,
+              help="Write the brief, charts and sheets (--no-outputs: store the run and queue the alerts only).")
 @pass_state
 def run_command(state: State, data_date: str | None, out_dir: str | None, wait: float, annex: bool,
-                details: bool) -> None:
+                details: bool, outputs: bool) -> None:
     """Run the weekly check once (周调度): apply the weekly reports, schedule, check, store the run
     (replacing an earlier run of the same week), write the outputs and send the alerts."""
     from pathlib import Path
@@ -416,7 +418,8 @@ def run_command(state: State, data_date: str | None, out_dir: str | None, wait: 
     dd = parse_date(data_date, "--data-date")
     engine = open_database(config.database_url)
     try:
-        result = run_weekly(engine, config, dd, Path(out_dir) if out_dir else None, wait=wait, annex=annex)
+        result = run_weekly(engine, config, dd, Path(out_dir) if out_dir else None, wait=wait, annex=annex,
+                            outputs=outputs)
     finally:
         engine.dispose()
     print_run_summary(result, config.language, details)
@@ -522,6 +525,127 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
         click.echo(f"{title}: {t('findings.none', lang)}")
         return
     Console().print(findings_table(found, lang, title))
+
+
+@cli.command("problems")
+@click.option("--week", default=None, metavar="YYYY-Www", help="Week of the list (default: the latest run).")
+@click.option("--unit", default=None, metavar="UNIT", help="Only the problems of this 责任单位.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+def problems_command(state: State, week: str | None, unit: str | None, fmt: str) -> None:
+    """The problem list (问题清单) of a week: root causes, their symptoms counted under them."""
+    from scheduler.app.problems import problems_json, week_problems
+    from scheduler.io.reports import normalize_week
+    from scheduler.outputs.phrases import problem_drags, problem_what
+    from scheduler.store.db import open_database
+
+    config = state.config
+    lang = config.language
+    engine = open_database(config.database_url)
+    try:
+        wk, found, names = week_problems(engine, normalize_week(week) if week else None, unit)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(problems_json(wk, found), ensure_ascii=False, indent=1))
+        return
+    title = t("problems.title", lang, week=wk, n=len(found), red=sum(p.counts and p.light.value == "red"
+                                                                      for p in found))
+    if not found:
+        click.echo(f"{title}: {t('problems.none', lang)}")
+        return
+    table = Table(title=title, show_lines=True)
+    for key in ("col.light", "problems.col.id", "col.kind", "problems.col.what", "col.unit", "problems.col.status",
+                "problems.col.due", "problems.col.symptoms", "problems.col.weeks_red", "problems.col.escalate"):
+        table.add_column(t(key, lang), overflow="fold")
+    style = {"red": "bold red", "yellow": "yellow", "green": "green"}
+    for p in found:
+        due = p.due_date
+        status = t(p.status.label_key, lang)
+        if p.exemption is not None:
+            status += "\n" + t("problem.exempt", lang, by=p.exemption.by, reason=p.exemption.reason)
+        table.add_row(t(f"light.{p.light.value}", lang), p.id, t(f"problem.kind.{p.kind.value}", lang),
+                      problem_what(p, names, lang), p.unit, status, due.isoformat() if due else "",
+                      problem_drags(p, names, lang), str(p.weeks_red or ""), "✓" if p.escalate else "",
+                      style=style.get(p.light.value) if p.counts else "dim")
+    Console().print(table)
+
+
+@cli.command("problem")
+@click.argument("problem_id")
+@click.option("--close", "action", flag_value="close", help="销号: close it (needs --reason).")
+@click.option("--exempt", "action", flag_value="exempt",
+              help="正当理由: it stays listed but does not colour its project (needs --reason).")
+@click.option("--unexempt", "action", flag_value="unexempt", help="Withdraw the exemption.")
+@click.option("--escalate", "action", flag_value="escalate",
+              help="提请县政府专题研究 (--reason = 事由, --matters = 需协调事项, --proposal = 建议).")
+@click.option("--decision", "action", flag_value="decide", help="Record the county meeting's decision (--reason).")
+@click.option("--reopen", "action", flag_value="reopen", help="Open a closed problem again.")
+@click.option("--merge-into", "into", default=None, metavar="PROBLEM_ID",
+              help="List its symptoms under another problem from now on.")
+@click.option("--reason", default="", help="Why (required for every decision).")
+@click.option("--matters", default="", help="需协调事项 (with --escalate).")
+@click.option("--proposal", default="", help="建议 (with --escalate).")
+@click.option("--by", "by", default="专班办公室", show_default=True, help="Who decides.")
+@pass_state
+def problem_command(state: State, problem_id: str, action: str | None, into: str | None, reason: str, matters: str,
+                    proposal: str, by: str) -> None:
+    """Record the office's decision on one problem: close, exempt, escalate, the meeting's decision,
+    reopen or merge. Every decision needs --reason; without an action, show the problem."""
+    from scheduler.app.problems import decide_problem, problems_json
+    from scheduler.core.problems import Action
+    from scheduler.store.db import open_database, reading
+    from scheduler.store.problems import get_problem
+
+    config = state.config
+    engine = open_database(config.database_url)
+    try:
+        if into is not None:
+            action = "merge"
+        if action is None:
+            with reading(engine) as conn:
+                p = get_problem(conn, problem_id)
+            click.echo(json.dumps(problems_json(p.last_seen, [p])["problems"][0], ensure_ascii=False, indent=1))
+            return
+        p = decide_problem(engine, problem_id, Action(action), reason=reason, by=by, matters=matters,
+                           proposal=proposal, into=into)
+    finally:
+        engine.dispose()
+    click.echo(t("problem.done", config.language, id=p.id, action=action))
+
+
+@cli.command("raise-problem")
+@click.argument("project")
+@click.option("--what", required=True, help="What is wrong (村民阻工, 资金未到位 …).")
+@click.option("--unit", required=True, help="责任单位.")
+@click.option("--person", default="", help="责任人.")
+@click.option("--partner", "partners", multiple=True, help="配合单位 (repeat).")
+@click.option("--due", default=None, metavar="YYYY-MM-DD", help="完成时限.")
+@click.option("--measures", default="", help="整改措施.")
+@click.option("--county", default="", help="需县级协调: what the county must coordinate.")
+@click.option("--milestone", default=None, help="The milestone it holds, if any.")
+@click.option("--week", default=None, metavar="YYYY-Www", help="Week it is raised in (default: this week).")
+@click.option("--by", "by", default="专班办公室", show_default=True, help="Who raises it.")
+@pass_state
+def raise_problem_command(state: State, project: str, what: str, unit: str, person: str, partners: tuple[str, ...],
+                          due: str | None, measures: str, county: str, milestone: str | None, week: str | None,
+                          by: str) -> None:
+    """Put a problem raised by hand on the problem list (问题清单)."""
+    from scheduler.app.problems import raise_problem
+    from scheduler.app.weekly import today
+    from scheduler.core.findings import iso_week
+    from scheduler.io.reports import normalize_week
+    from scheduler.store.db import open_database
+
+    config = state.config
+    wk = normalize_week(week) if week else iso_week(today(config))
+    engine = open_database(config.database_url)
+    try:
+        p = raise_problem(engine, project, what, unit=unit, week=wk, by=by, person=person, partners=partners,
+                          due=parse_date(due, "--due"), measures=measures, county=county, milestone=milestone)
+    finally:
+        engine.dispose()
+    click.echo(t("problem.raised", config.language, id=p.id))
 
 
 @cli.command("printout")

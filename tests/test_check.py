@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -125,8 +126,9 @@ def test_event_overdue_only_as_finish() -> None:
     res = run([SCHED], SCHED_BASE)
     f = find(res, FindingKind.FINISH_OVERDUE, "P-SCHED", "M6")
     assert f is not None
-    # event dated 11-20 in the baseline, not reached by D: 23 - 20 = 3 days late
-    assert (f.light, f.days) == (Light.RED, 3)
+    # event dated 11-20 in the baseline, not reached by D: 23 - 20 = 3 days late: yellow, since
+    # an overdue finish is red only beyond overdue_red_days (5)
+    assert (f.light, f.days) == (Light.YELLOW, 3)
     assert f.details["forecast_finish"] == "2026-12-12"
     assert find(res, FindingKind.START_OVERDUE, "P-SCHED", "M6") is None
 
@@ -260,12 +262,13 @@ def test_factor_green_beyond_lookahead() -> None:
     assert find(res, FindingKind.FACTOR, "P-FAC", factor="F2") is None
 
 
-def test_factor_red_not_started_within_lookahead() -> None:
+def test_factor_yellow_not_started_within_lookahead() -> None:
     res = run([FAC], FAC_BASE)
     f = find(res, FindingKind.FACTOR, "P-FAC", factor="F3")
     assert f is not None
-    # M3 starts 12-14 (within 12-21) and the approval has not even been applied for: red, 21 days
-    assert (f.light, f.days) == (Light.RED, -21)
+    # M3 starts 12-14 (within 12-21) and the approval has not even been applied for: flagged, 21
+    # days to go; not overdue, so yellow (graded by size: red only when overdue > 10 days)
+    assert (f.light, f.days) == (Light.YELLOW, -21)
     assert f.details["reasons"] == ["not-started-within-lookahead"]
 
 
@@ -285,13 +288,14 @@ def test_factor_red_expected_after_late_start() -> None:
     assert dl is not None and dl.days == 25
 
 
-def test_factor_red_baseline_start_passed() -> None:
-    res = run([FAC], FAC_BASE)
+@pytest.mark.parametrize(("red_days", "light"), [(10, Light.YELLOW), (7, Light.YELLOW), (6, Light.RED)])
+def test_factor_baseline_start_passed_graded(red_days: int, light: Light) -> None:
+    res = run([FAC], FAC_BASE, th=replace(TH, approval_red_days=red_days))
     f = find(res, FindingKind.FACTOR, "P-FAC", factor="F5")
     assert f is not None
     # M5 forecast 12-28 (beyond the look-ahead) but its baseline start 11-16 has passed:
-    # needed since 11-16 -> 7 days overdue, red
-    assert (f.light, f.days) == (Light.RED, 7)
+    # needed since 11-16 -> 7 days overdue: yellow up to approval_red_days, red beyond
+    assert (f.light, f.days) == (light, 7)
     assert f.details["needed"] == "2026-11-16"
     assert f.details["reasons"] == ["baseline-start-passed"]
     assert "已逾期 7 个工作日" in f.message
@@ -470,7 +474,7 @@ def test_history_first_seen_weeks_red_and_escalation() -> None:
     assert (m1.first_seen, m1.weeks_red) == ("2026-W46", 3)
     assert (m3.first_seen, m3.weeks_red) == ("2026-W47", 1)
     assert (m2.first_seen, m2.weeks_red) == ("2026-W47", 0)   # yellow: no red weeks
-    assert (m6.first_seen, m6.weeks_red) == ("2026-W48", 1)   # new this week
+    assert (m6.first_seen, m6.weeks_red) == ("2026-W48", 0)   # new this week, yellow (3 days late)
     esc = find(res, FindingKind.ESCALATION, "P-SCHED")
     # only M1 has been red in 2 consecutive runs (this one included): one escalation per project
     assert esc is not None and esc.light is Light.RED

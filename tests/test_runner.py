@@ -149,11 +149,10 @@ def test_week_over_week_history_and_escalation(loaded: Engine, config: Config) -
     m3 = f48["start-overdue/P-ROAD/M3"]  # now 12 days late: red, but its first red week
     assert (m3.light, m3.first_seen, m3.weeks_red) == (Light.RED, "2026-W47", 1)
     esc = f48["escalation/P-ROAD"]
-    # red in both runs: M1 and 开工 overdue, both approvals, physical progress; not M3's start
-    # (yellow last week) nor the deadline (new this week)
+    # red in both runs: M1 and 开工 overdue, physical progress; not M3's start (yellow last week),
+    # nor the approvals (overdue <= approval_red_days last week: yellow), nor the deadline (new)
     assert set(esc.details["keys"]) == {"finish-overdue/P-ROAD/M1", "finish-overdue/P-ROAD/M2",
-                                        "factor/P-ROAD/M3/F1", "factor/P-ROAD/M3/F2", "physical/P-ROAD",
-                                        "slip/P-ROAD/M3"}
+                                        "physical/P-ROAD", "slip/P-ROAD/M3"}
     s = w48.check.summary
     assert "deadline/P-ROAD/M2" in s.new and "escalation/P-ROAD" in s.new
     assert "finish-overdue/P-ROAD/M1" in s.persisting and s.resolved == ()

@@ -30,6 +30,7 @@ from sqlalchemy import Engine, select
 from scheduler.core.check import CheckResult, check_portfolio
 from scheduler.core.findings import Finding, iso_week
 from scheduler.core.model import Project
+from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
 from scheduler.core.reports import apply_reports
 from scheduler.core.schedule import PortfolioFrame, overlay_projects, schedule_frame
 from scheduler.delivery import loop, messages
@@ -40,6 +41,7 @@ from scheduler.store.columns import load_frame
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held
+from scheduler.store.problems import load_problems, save_week, week_history
 from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import RunInfo, history_of, issue_number, previous_run, run_findings, store_run
@@ -71,6 +73,8 @@ class RunResult:
     projects: list[Project] = field(default_factory=list)
     """The model projects (reports applied) when the outputs were built; empty otherwise (the
     run itself works on columns)."""
+    problems: tuple[Problem, ...] = ()
+    """This week's problem list (问题清单), as stored."""
 
     @property
     def findings(self) -> tuple[Finding, ...]:
@@ -92,6 +96,8 @@ class _Inputs:
     baseline_finish: IntArray
     previous: RunInfo | None
     history: dict[str, tuple[str, int]]
+    problems: dict[str, Problem]
+    problem_red: dict[str, int]
 
 
 def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool) -> _Inputs:
@@ -109,17 +115,21 @@ def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool)
                    conn.execute(select(projects_t.c.id, projects_t.c.digest, projects_t.c.source_path))}
         prev = previous_run(conn, week)
         history = history_of(run_findings(conn, prev.id)) if prev is not None else {}
+        stored_problems = load_problems(conn)
+        problem_red = week_history(conn, week)
     applied = apply_reports(stored, reports)
     frame = overlay_projects(frame, applied.projects)
     return _Inputs(applied.projects if models else [], frame, digests, applied.report_ids, applied.warnings,
-                   base.start, base.finish, prev, history)
+                   base.start, base.finish, prev, history, stored_problems, problem_red)
 
 
 def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str, Any], started: dt.datetime,
-           ) -> tuple[int, tuple[int, ...], int | None]:
-    """ONE transaction: retire the week's earlier runs, insert the run, its findings, its alerts."""
+           problems: Sequence[Problem] = ()) -> tuple[int, tuple[int, ...], int | None]:
+    """ONE transaction: retire the week's earlier runs, insert the run, its findings, the week's
+    problem list, its alerts."""
     with transaction(engine) as conn:
         run_id, old = store_run(conn, check, inputs, started)
+        save_week(conn, check.week, run_id, problems)
         queued = messages.enqueue_alerts(conn, run_id=run_id, week=check.week, findings=check.findings, config=config)
     return run_id, old, queued
 
@@ -143,6 +153,9 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
         result = schedule_frame(inp.frame, needed, data_date)
         bs, bf = inp.baseline_start, inp.baseline_finish
         check = check_portfolio(result, bs, bf, config.check, inp.history, lang=config.language)
+        problems = carry_over(find_problems(result, check), inp.problems, inp.problem_red, week,
+                              escalate_after_weeks=config.check.escalate_after_weeks, now=started)
+        check = with_problem_lights(check, problems)
         warnings = (*result.warnings, *inp.warnings)
         inputs = {
             "data_date": data_date.isoformat(), "week": week,
@@ -150,7 +163,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             "previous_run": inp.previous.id if inp.previous else None,
             "thresholds": asdict(config.check), "calendars": sorted(needed), "warnings": list(warnings),
         }
-        run_id, replaced, queued = _store(engine, config, check, inputs, started)
+        run_id, replaced, queued = _store(engine, config, check, inputs, started, problems)
         produced = None
         if outputs:  # the printout, Gantt charts and sheets; imported here: matplotlib is heavy
             from scheduler.outputs.render import write_outputs
@@ -167,7 +180,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
     return RunResult(run_id=run_id, week=week, data_date=data_date, check=check, out_dir=out, replaced=replaced,
                      previous_run=inp.previous.id if inp.previous else None, report_ids=inp.report_ids,
                      alerts_queued=queued, outputs=produced, delivery=delivery, warnings=tuple(warnings),
-                     projects=inp.projects)
+                     projects=inp.projects, problems=tuple(problems))
 
 
 def findings_json(info: RunInfo, findings: Sequence[Finding]) -> dict[str, Any]:

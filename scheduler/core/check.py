@@ -78,6 +78,13 @@ class CheckThresholds:
     progress_yellow_points: float = 10.0
     progress_red_points: float = 30.0
     escalate_after_weeks: int = 2
+    overdue_red_days: int = 5
+    """A start or finish overdue by 1..this many working days is yellow, more is red."""
+    deadline_red_days: int = 5
+    """A deadline (start_by/finish_by) missed by 1..this many working days is yellow, more is red."""
+    approval_red_days: int = 10
+    """An approval overdue by 1..this many working days is yellow, more is red (and red whenever it
+    is expected after the milestone's late start: it will cost the schedule)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -240,6 +247,28 @@ def slip_light(days: int, th: CheckThresholds) -> Light:
     return Light.RED if days > th.slip_yellow_max_days else Light.YELLOW
 
 
+def factor_needed_by(needed_by: IntArray, baseline_start: IntArray, forecast_start: IntArray) -> IntArray:
+    """The date (ordinals) each factor approval is needed by — THE one definition, for the check,
+    the printout and the sheets: its own `needed_by` when the file gives one, else the earlier of
+    its milestone's baseline start and forecast start (the forecast alone without a baseline)."""
+    nb = np.asarray(needed_by, dtype=np.int64)
+    bs = np.asarray(baseline_start, dtype=np.int64)
+    fs = np.asarray(forecast_start, dtype=np.int64)
+    return np.where(nb > 0, nb, np.where(bs > 0, np.minimum(fs, bs), fs))
+
+
+def overdue_light(days: int, th: CheckThresholds) -> Light:
+    """A start or finish overdue: yellow up to `overdue_red_days` working days, red beyond (one
+    working day late is not red)."""
+    return Light.RED if days > th.overdue_red_days else Light.YELLOW
+
+
+def deadline_light(days: int, th: CheckThresholds) -> Light:
+    """A deadline missed by `days` working days (negative float): yellow up to `deadline_red_days`,
+    red beyond."""
+    return Light.RED if days > th.deadline_red_days else Light.YELLOW
+
+
 # -- the check ---------------------------------------------------------------------------------
 
 
@@ -386,6 +415,10 @@ class _Cals:
         return di[self.row_code[rows]]
 
 
+RowCalendars = _Cals
+"""The calendar of each milestone row (public name, for the problem list's folding)."""
+
+
 def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntArray,
                         bf_col: IntArray, variance: IntArray, D: dt.date, th: CheckThresholds) -> None:
     """Overdue, slip and deadline findings, chosen with column masks; a Finding only per hit."""
@@ -422,11 +455,11 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
                                    "late_finish": _iso(int(res.late_finish[r]))}
         kw = {"name": fr.m_names[r], "mid": mid}
         if is_fo:
-            ctx.add(pi, 0, r, pid, FindingKind.FINISH_OVERDUE, Light.RED,
+            ctx.add(pi, 0, r, pid, FindingKind.FINISH_OVERDUE, overdue_light(fo_d, th),
                     t("finding.finish_overdue", lang, baseline=_iso(bf), days=fo_d, **kw),
                     unit, milestone=mid, days=fo_d, details=base)
         if is_so:
-            ctx.add(pi, 0, r, pid, FindingKind.START_OVERDUE, slip_light(so_d, th),
+            ctx.add(pi, 0, r, pid, FindingKind.START_OVERDUE, overdue_light(so_d, th),
                     t("finding.start_overdue", lang, baseline=_iso(bs), days=so_d, **kw),
                     unit, milestone=mid, days=so_d, details=base)
         if is_sl:
@@ -445,7 +478,7 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
                 parts.append(t("deadline.finish_by", lang, date=finish_by))
             det: dict[str, object] = dict(base, start_by=_iso(int(fr.start_by[r])), finish_by=finish_by,
                                           total_float=-days)
-            ctx.add(pi, 0, r, pid, FindingKind.DEADLINE, Light.RED,
+            ctx.add(pi, 0, r, pid, FindingKind.DEADLINE, deadline_light(days, th),
                     t("finding.deadline", lang, deadline="、".join(parts), start=_iso(es), finish=_iso(ef),
                       days=days, **kw),
                     unit, milestone=mid, days=days, details=det)
@@ -470,7 +503,7 @@ def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _
     bs = bs_col[row]
     need_by = fr.f_needed_by
     expected = fr.f_expected
-    needed = np.where(need_by > 0, need_by, np.where(bs > 0, np.minimum(start, bs), start))
+    needed = factor_needed_by(need_by, bs, start)
     r_start = start < d_ord
     r_base = (bs > 0) & (bs < d_ord)
     r_need = (need_by > 0) & (need_by < d_ord)
@@ -486,13 +519,14 @@ def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _
     days_a = cals.data_date_index(hrows, D) - cals.lookup(hrows, needed[hits], "indexes_on_or_after")
     cols = zip(hits.tolist(), days_a.tolist(), red[hits].tolist(), r_start[hits].tolist(), r_base[hits].tolist(),
                r_need[hits].tolist(), r_exp[hits].tolist(), r_ns[hits].tolist(), strict=True)
-    for i, days, is_red, a, b, c, e, g in cols:
+    for i, days, flagged_red, a, b, c, e, g in cols:
+        is_red = flagged_red and (days > th.approval_red_days or e)
         r = int(f_row[i])
         pi = int(fr.f_project[i])
         reasons = [name for name, on in (("start-passed", a), ("baseline-start-passed", b), ("needed-by-passed", c),
                                          ("expected-after-late-start", e), ("not-started-within-lookahead", g))
                    if on]
-        if not is_red:
+        if not flagged_red:
             reasons.append("start-within-lookahead")
         kind, fid, fname, blocker = fr.f_kinds[i], fr.f_ids[i], fr.f_names[i], fr.f_blockers[i]
         st_value = fr.f_status[i]

@@ -17,8 +17,19 @@ import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from typing import Any
 
-from scheduler.core.findings import FindingKind, Light
+import numpy as np
+import numpy.typing as npt
+
+from scheduler.core import cpm
+from scheduler.core.check import CheckResult, RowCalendars
+from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.core.model import FactorStatus
+from scheduler.core.schedule import PortfolioFrame, ScheduleResult, schedule_frame
+
+IntArray = npt.NDArray[np.int64]
+BoolArray = npt.NDArray[np.bool_]
 
 
 class ProblemKind(StrEnum):
@@ -197,6 +208,9 @@ class Problem:
     merged_into: str | None = None
     source: str = "check"                # "check" or "manual"
     answer: Answer | None = None         # the unit's latest answer (情况说明, 整改措施, 承诺完成时间)
+    expected: dt.date | None = None      # a factor's expected approval date (as reported)
+    held_by: str | None = None           # a co-requisite approval: the problem whose approval holds
+                                         # the same milestone longer (its own light is at most yellow)
 
     def __post_init__(self) -> None:
         if not self.id or not self.project:
@@ -215,6 +229,15 @@ class Problem:
     def counts(self) -> bool:
         """Whether it colours its project: open, not merged, not exempt."""
         return self.is_open and self.exemption is None
+
+    @property
+    def due_date(self) -> dt.date | None:
+        """完成时限: as the office set it, else the unit's promised date, else a factor's expected date."""
+        if self.due is not None:
+            return self.due
+        if self.answer is not None and self.answer.promised is not None:
+            return self.answer.promised
+        return self.expected
 
     @property
     def milestones_dragged(self) -> int:
@@ -314,3 +337,333 @@ def project_lights(problems: Iterable[Problem], projects: Iterable[str]) -> dict
         if p.counts and p.project in out and p.light.rank > out[p.project].rank:
             out[p.project] = p.light
     return out
+
+
+# -- finding the problems: symptoms folded under their cause ---------------------------------------
+
+_MILESTONE_KINDS = frozenset({FindingKind.FINISH_OVERDUE, FindingKind.START_OVERDUE, FindingKind.SLIP,
+                              FindingKind.DEADLINE})
+
+
+@dataclass(frozen=True, slots=True)
+class Drivers:
+    """What sets each milestone's forecast (CPM driving links at the data date), per frame row.
+
+    `parent`: the predecessor row whose link bound is what sets the row's ES (or, started, its
+    resume point or finish), -1 when nothing else drives it; `hold`: the row's ES is set by a
+    factor hold (an approval expected later than everything else allows it to start); a row with
+    neither is late, when it is, on its own account (the data date, its progress)."""
+
+    parent: IntArray
+    hold: BoolArray
+
+
+def driving(result: ScheduleResult) -> Drivers:
+    """The driving links and holds of a schedule at its data date, vectorized over the frame.
+
+    A link drives its successor when its bound equals what it bounds and that is later than the
+    data date: not started, ES (FS/SS on ES, FF/SF on EF - d); started, the resume point R by an FS
+    link (when EF = R + remaining) or EF by an FF/SF link. A hold drives when the first working day
+    after the factor's expected date is ES (> data date); it wins a tie with a link."""
+    if result.data_date is None:
+        raise ValueError("driving links are those of a schedule at a data date")
+    fr, c = result.frame, result.cpm
+    n = fr.n
+    rows = np.arange(n, dtype=np.int64)
+    cals = RowCalendars(result)
+    d_idx = cals.data_date_index(rows, result.data_date)
+    es, ef, dur = c.es, c.ef, fr.duration
+    ns = result.status == cpm.NOT_STARTED
+    started = result.status == cpm.STARTED
+    h_idx = np.full(n, cpm.NEG, dtype=np.int64)
+    has = fr.hold > 0
+    if has.any():
+        h_idx[has] = cals.lookup(rows[has], fr.hold[has], "indexes_after")
+    hold = ns & has & (h_idx == es) & (es > d_idx)
+    p, s, ty, lag = fr.l_pred, fr.l_succ, fr.l_type, fr.l_lag
+    from_f = (ty == cpm.FS) | (ty == cpm.FF)
+    to_f = (ty == cpm.FF) | (ty == cpm.SF)
+    src = np.where(from_f, ef[p], es[p]) + lag
+    drv = ns[s] & (src - np.where(to_f, dur[s], 0) == es[s]) & (es[s] > d_idx[s])
+    resume, rem = c.resume, result.remaining
+    on_plan = ef[s] == resume[s] + rem[s]
+    drv |= started[s] & (ty == cpm.FS) & (src == resume[s]) & (resume[s] > d_idx[s]) & on_plan
+    drv |= started[s] & to_f & (src == ef[s]) & ~on_plan
+    drv &= ~hold[s]
+    parent = np.full(n, -1, dtype=np.int64)
+    if drv.any():
+        np.maximum.at(parent, s[drv], p[drv])
+    return Drivers(parent, hold)
+
+
+def topmost(parent: IntArray, candidate: BoolArray) -> IntArray:
+    """For each row, the candidate row farthest up its chain of drivers (itself included), -1 when
+    there is none: pointer jumping, log2(depth) numpy steps."""
+    n = parent.size
+    top = np.where(candidate, np.arange(n, dtype=np.int64), -1)
+    jump = parent.copy()
+    live = np.flatnonzero(jump >= 0)
+    while live.size:
+        j = jump[live]
+        up = top[j]
+        top[live] = np.where(up >= 0, up, top[live])
+        jump[live] = jump[j]
+        live = live[jump[live] >= 0]
+    return top
+
+
+def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
+    """This week's problems from the check's findings, each symptom under its root cause.
+
+    A milestone finding (overdue start/finish, slip, deadline) belongs to the problem at the top of
+    its chain of drivers among the rows that have findings or a hold: a hold makes it the problem
+    of the approval that holds (the factor expected last on that milestone); otherwise the problem
+    of that milestone (late on its own account: MILESTONE, or DEADLINE when a deadline is all it
+    misses). Every factor finding is a FACTOR problem; an investment finding an INVESTMENT problem;
+    a physical progress finding is a symptom of the project's largest problem, or a PHYSICAL
+    problem when the project has none. A problem's light is the worst of its own and its
+    symptoms', except that an approval whose milestone waits longer for another approval (a
+    co-requisite, `held_by`) is at most yellow on its own account. Escalation findings are left
+    out: escalation is decided on problems (carry_over)."""
+    fr = result.frame
+    by_project: dict[str, list[Finding]] = {}
+    for f in check.findings:
+        if f.kind is not FindingKind.ESCALATION:
+            by_project.setdefault(f.project, []).append(f)
+    if not by_project:
+        return []
+    drivers = driving(result)
+    pindex = {pid: i for i, pid in enumerate(fr.project_ids)}
+    bounds = np.searchsorted(fr.m_project, np.arange(len(fr.project_ids) + 1))
+    row_of: dict[tuple[str, str], int] = {}
+    has_finding = np.zeros(fr.n, dtype=np.bool_)
+    for pid, fs in by_project.items():
+        lo = int(bounds[pindex[pid]])
+        ids = {m: lo + k for k, m in enumerate(fr.m_ids[lo:int(bounds[pindex[pid] + 1])])}
+        for f in fs:
+            if f.kind in _MILESTONE_KINDS and f.milestone in ids:
+                r = ids[f.milestone]
+                row_of[(pid, f.milestone)] = r
+                has_finding[r] = True
+    top = topmost(drivers.parent, has_finding | drivers.hold)
+    binding = _binding_factors(fr, drivers.hold)
+    f_index: dict[tuple[str, str], int] = {}
+    for i in np.flatnonzero(np.isin(fr.f_project, [pindex[p] for p in by_project])).tolist():
+        f_index[(fr.project_ids[int(fr.f_project[i])], fr.f_ids[i])] = i
+
+    acc: dict[str, _Acc] = {}
+
+    def factor_acc(i: int) -> _Acc:
+        pi, r = int(fr.f_project[i]), int(fr.f_row[i])
+        pid = fr.project_ids[pi]
+        key = problem_id(pid, ProblemKind.FACTOR, fr.f_ids[i])
+        if key not in acc:
+            unit = fr.f_units[i] or fr.m_units[r] or fr.project_lead_units[pi]
+            acc[key] = _Acc(key, pid, ProblemKind.FACTOR, unit, milestone=fr.m_ids[r], factor=fr.f_ids[i],
+                            factor_kind=fr.f_kinds[i],
+                            description=fr.f_blockers[i] or "",
+                            hold_row=r if drivers.hold[r] and binding.get(r) == i else -1)
+            if drivers.hold[r] and r in binding and binding[r] != i:
+                acc[key].held_by = problem_id(pid, ProblemKind.FACTOR, fr.f_ids[binding[r]])
+        return acc[key]
+
+    def row_acc(r: int, kind: ProblemKind) -> _Acc:
+        pi = int(fr.m_project[r])
+        pid = fr.project_ids[pi]
+        key = problem_id(pid, ProblemKind.MILESTONE, fr.m_ids[r])
+        if key not in acc:
+            acc[key] = _Acc(key, pid, kind, fr.m_units[r] or fr.project_lead_units[pi], milestone=fr.m_ids[r])
+        elif kind is ProblemKind.MILESTONE:
+            acc[key].kind = kind
+        return acc[key]
+
+    physical: list[Finding] = []
+    for pid, fs in by_project.items():
+        for f in fs:
+            sym = Symptom(f.kind, f.light, f.milestone, f.factor, f.days, f.key)
+            if f.kind is FindingKind.FACTOR and f.factor is not None and (pid, f.factor) in f_index:
+                a = factor_acc(f_index[(pid, f.factor)])
+                a.own(sym, f.days)
+            elif f.kind in _MILESTONE_KINDS and f.milestone is not None and (pid, f.milestone) in row_of:
+                r = row_of[(pid, f.milestone)]
+                t = int(top[r])
+                if drivers.hold[t]:
+                    factor_acc(binding[t]).symptoms.append(sym)
+                else:
+                    a = row_acc(t, ProblemKind.DEADLINE if f.kind is FindingKind.DEADLINE else ProblemKind.MILESTONE)
+                    if t == r:
+                        a.own(sym, f.days if f.kind is not FindingKind.DEADLINE else None)
+                    else:
+                        a.symptoms.append(sym)
+            elif f.kind is FindingKind.INVESTMENT:
+                key = problem_id(pid, ProblemKind.INVESTMENT)
+                a = acc[key] = _Acc(key, pid, ProblemKind.INVESTMENT, f.unit)
+                a.own(sym, None)
+                a.points = _points(f)
+            elif f.kind is FindingKind.PHYSICAL:
+                physical.append(f)
+    for f in physical:
+        sym = Symptom(f.kind, f.light, None, None, f.days, f.key)
+        schedule_problems = [a for a in acc.values() if a.project == f.project and a.kind in
+                             (ProblemKind.FACTOR, ProblemKind.MILESTONE, ProblemKind.DEADLINE)]
+        if schedule_problems:
+            max(schedule_problems, key=lambda a: len(a.symptoms) + len(a.own_symptoms)).symptoms.append(sym)
+        else:
+            key = problem_id(f.project, ProblemKind.PHYSICAL)
+            a = acc[key] = _Acc(key, f.project, ProblemKind.PHYSICAL, f.unit)
+            a.own(sym, None)
+            a.points = _points(f)
+    costs = deadline_costs(result, {a.id: (a.hold_row, binding) for a in acc.values() if a.hold_row >= 0})
+    expected = {(fr.project_ids[int(fr.f_project[i])], fr.f_ids[i]): int(fr.f_expected[i]) for i in f_index.values()}
+    out = []
+    for a in acc.values():
+        own = worst(s.light for s in a.own_symptoms)
+        if a.held_by is not None and own is Light.RED:
+            own = Light.YELLOW  # a co-requisite: its milestone waits longer for another approval
+        exp = expected.get((a.project, a.factor or ""), 0) if a.factor else 0
+        out.append(Problem(
+            id=a.id, project=a.project, kind=a.kind, light=worst((own, *(s.light for s in a.symptoms))),
+            unit=a.unit, milestone=a.milestone, factor=a.factor, factor_kind=a.factor_kind,
+            description=a.description, days=a.days, points=a.points, own_light=own,
+            symptoms=tuple(a.own_symptoms + a.symptoms), deadlines=costs.get(a.id, ()),
+            expected=dt.date.fromordinal(exp) if exp > 0 else None, held_by=a.held_by))
+    out.sort(key=lambda p: (p.project, _KIND_ORDER[p.kind], p.id))
+    return out
+
+
+def _points(f: Finding) -> float | None:
+    v = f.details.get("gap_points")
+    return float(v) if isinstance(v, int | float) else None
+
+
+class _Acc:
+    """A problem being assembled: its own findings and the symptoms folded under it."""
+
+    def __init__(self, id: str, project: str, kind: ProblemKind, unit: str, *, milestone: str | None = None,
+                 factor: str | None = None, factor_kind: str | None = None, description: str = "",
+                 hold_row: int = -1) -> None:
+        self.id, self.project, self.kind, self.unit = id, project, kind, unit
+        self.milestone, self.factor, self.factor_kind, self.description = milestone, factor, factor_kind, description
+        self.hold_row = hold_row
+        self.held_by: str | None = None
+        self.own_symptoms: list[Symptom] = []
+        self.symptoms: list[Symptom] = []
+        self.days: int | None = None
+        self.points: float | None = None
+
+    def own(self, sym: Symptom, days: int | None) -> None:
+        self.own_symptoms.append(sym)
+        if days is not None:
+            self.days = days if self.days is None else max(self.days, days)
+
+
+def _binding_factors(fr: PortfolioFrame, hold: BoolArray) -> dict[int, int]:
+    """For each held row, the factor that holds it: of its unapproved requirements with an expected
+    date, the one expected last (the first of them in file order on a tie)."""
+    out: dict[int, int] = {}
+    best: dict[int, int] = {}
+    if not hold.any() or not fr.f_ids:
+        return out
+    cand = np.flatnonzero(hold[np.maximum(fr.f_row, 0)] & (fr.f_row >= 0) & (fr.f_expected > 0))
+    for i in cand.tolist():
+        if fr.f_status[i] == FactorStatus.APPROVED.value:
+            continue
+        r, e = int(fr.f_row[i]), int(fr.f_expected[i])
+        if r not in best or e > best[r]:
+            best[r], out[r] = e, i
+    return out
+
+
+def deadline_costs(result: ScheduleResult, holds: Mapping[str, tuple[int, Mapping[int, int]]]
+                   ) -> dict[str, tuple[DeadlineCost, ...]]:
+    """What each holding approval costs the deadlines of its project: the project scheduled again
+    with that factor's hold lifted (its milestone then waits only for the other approvals, if any),
+    all variants in ONE schedule run, and each deadline's total float compared. A deadline missed
+    now (float < 0) that the approval drags is listed with the days of the miss it accounts for."""
+    if not holds or result.data_date is None:
+        return {}
+    fr = result.frame
+    variants: list[tuple[str, int, int, int]] = []   # problem id, project index, row, new hold
+    for pid_key, (row, binding) in holds.items():
+        i = binding.get(row)
+        if i is None:
+            continue
+        others = [int(fr.f_expected[k]) for k in np.flatnonzero(fr.f_row == row).tolist()
+                  if k != i and fr.f_status[k] != FactorStatus.APPROVED.value and fr.f_expected[k] > 0]
+        variants.append((pid_key, int(fr.m_project[row]), row, max(others, default=0)))
+    if not variants:
+        return {}
+    sub, offsets = _copies(fr, [(pi, row, h) for _, pi, row, h in variants])
+    again = schedule_frame(sub, result.calendars, result.data_date)
+    tf_old, tf_new = result.cpm.total_float, again.cpm.total_float
+    st_old = result.status
+    bounds = np.searchsorted(fr.m_project, np.arange(len(fr.project_ids) + 1))
+    out: dict[str, tuple[DeadlineCost, ...]] = {}
+    for (key, pi, _row, _h), off in zip(variants, offsets, strict=True):
+        a, b = int(bounds[pi]), int(bounds[pi + 1])
+        costs = []
+        for r in range(a, b):
+            fb, sb = int(fr.finish_by[r]), int(fr.start_by[r])
+            if st_old[r] == cpm.FINISHED or not (fb > 0 or (sb > 0 and st_old[r] == cpm.NOT_STARTED)):
+                continue
+            old, new = int(tf_old[r]), int(tf_new[off + r - a])
+            if old < 0 < new - old:
+                start = fb == 0
+                costs.append(DeadlineCost(fr.m_ids[r], dt.date.fromordinal(sb if start else fb), start,
+                                          min(new - old, -old), old))
+        if costs:
+            out[key] = tuple(costs)
+    return out
+
+
+def _copies(fr: PortfolioFrame, variants: Sequence[tuple[int, int, int]]) -> tuple[PortfolioFrame, list[int]]:
+    """A frame of one copy of a project per variant (project index, row, hold to put on that row),
+    for scheduling them all at once; returns it and each copy's first row."""
+    bounds = np.searchsorted(fr.m_project, np.arange(len(fr.project_ids) + 1))
+    order = np.argsort(fr.l_succ, kind="stable") if fr.l_succ.size and bool(
+        (fr.l_succ[1:] < fr.l_succ[:-1]).any()) else None
+    l_succ = fr.l_succ if order is None else fr.l_succ[order]
+    l_cols = [c if order is None else c[order] for c in (fr.l_pred, fr.l_type, fr.l_lag)]
+    m_names = ("duration", "not_before", "start_by", "finish_by", "actual_start", "actual_finish", "percent", "hold")
+    parts: dict[str, list[Any]] = {k: [] for k in (*m_names, "m_project", "l_pred", "l_succ", "l_type", "l_lag")}
+    ids: list[str] = []
+    cals: list[str] = []
+    starts: list[int] = []
+    m_ids: list[str] = []
+    offsets: list[int] = []
+    base = 0
+    for k, (pi, row, h) in enumerate(variants):
+        a, b = int(bounds[pi]), int(bounds[pi + 1])
+        la, lb = np.searchsorted(l_succ, [a, b])
+        for name in m_names:
+            col = getattr(fr, name)[a:b]
+            if name == "hold":
+                col = col.copy()
+                col[row - a] = h
+            parts[name].append(col)
+        parts["m_project"].append(np.full(b - a, k, dtype=np.int64))
+        parts["l_pred"].append(l_cols[0][la:lb] - a + base)
+        parts["l_succ"].append(l_succ[la:lb] - a + base)
+        parts["l_type"].append(l_cols[1][la:lb])
+        parts["l_lag"].append(l_cols[2][la:lb])
+        ids.append(f"{fr.project_ids[pi]}#{k}")
+        cals.append(fr.project_calendars[pi])
+        starts.append(int(fr.project_start[pi]))
+        m_ids += fr.m_ids[a:b]
+        offsets.append(base)
+        base += b - a
+    c = {k: np.concatenate(v) for k, v in parts.items()}
+    return PortfolioFrame(
+        project_ids=ids, project_calendars=cals, project_start=np.asarray(starts, dtype=np.int64),
+        m_project=c["m_project"], m_ids=m_ids, duration=c["duration"], not_before=c["not_before"],
+        start_by=c["start_by"], finish_by=c["finish_by"], actual_start=c["actual_start"],
+        actual_finish=c["actual_finish"], percent=c["percent"], hold=c["hold"], l_pred=c["l_pred"],
+        l_succ=c["l_succ"], l_type=c["l_type"], l_lag=c["l_lag"]), offsets
+
+
+def with_problem_lights(check: CheckResult, problems: Sequence[Problem]) -> CheckResult:
+    """The check with each project's light taken from its problems (`project_lights`) instead of
+    its worst finding, and the summary's count of projects by light to match."""
+    lights = project_lights(problems, check.project_lights)
+    counts = {lt.value: sum(v is lt for v in lights.values()) for lt in Light}
+    return replace(check, project_lights=lights, summary=replace(check.summary, project_lights=counts))

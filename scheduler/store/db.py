@@ -357,6 +357,8 @@ problem_weeks = Table(
     Column("escalate", Boolean, nullable=False),
     Column("symptoms", JSON, nullable=False),
     Column("deadlines", JSON, nullable=False),
+    Column("expected", Date),
+    Column("held_by", String),
     PrimaryKeyConstraint("problem_id", "week", name="pk_problem_weeks"),
     ForeignKeyConstraint(["problem_id"], ["problems.id"], ondelete="CASCADE", name="fk_problem_weeks_problem"),
     ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="SET NULL", name="fk_problem_weeks_run"),

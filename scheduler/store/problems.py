@@ -75,7 +75,8 @@ def _problem(r: Any, week: Any = None, answer: Answer | None = None) -> Problem:
                     points=week.points, own_light=Light(week.own_light), weeks_red=int(week.weeks_red),
                     escalate=bool(week.escalate),
                     symptoms=tuple(Symptom.from_json(s) for s in week.symptoms or ()),
-                    deadlines=tuple(DeadlineCost.from_json(d) for d in week.deadlines or ()))
+                    deadlines=tuple(DeadlineCost.from_json(d) for d in week.deadlines or ()),
+                    expected=week.expected, held_by=week.held_by)
     return p
 
 
@@ -138,7 +139,8 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
                    problem_weeks.c.days.label("w_days"), problem_weeks.c.points.label("w_points"),
                    problem_weeks.c.own_light.label("w_own_light"), problem_weeks.c.weeks_red.label("w_weeks_red"),
                    problem_weeks.c.escalate.label("w_escalate"),
-                   problem_weeks.c.symptoms.label("w_symptoms"), problem_weeks.c.deadlines.label("w_deadlines"))
+                   problem_weeks.c.symptoms.label("w_symptoms"), problem_weeks.c.deadlines.label("w_deadlines"),
+                   problem_weeks.c.expected.label("w_expected"), problem_weeks.c.held_by.label("w_held_by"))
             .join(problem_weeks, problem_weeks.c.problem_id == problems_t.c.id)
             .where(problem_weeks.c.week == week))
     if unit is not None:
@@ -151,7 +153,8 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
     for r in rows:
         wk = SimpleNamespace(light=r.w_light, status=r.w_status, days=r.w_days, points=r.w_points,
                              own_light=r.w_own_light, weeks_red=r.w_weeks_red, escalate=r.w_escalate,
-                             symptoms=r.w_symptoms, deadlines=r.w_deadlines)
+                             symptoms=r.w_symptoms, deadlines=r.w_deadlines, expected=r.w_expected,
+                             held_by=r.w_held_by)
         p = _problem(r, wk, answers.get(r.id))
         if p.status is not ProblemStatus.CLOSED and r.status == ProblemStatus.CLOSED.value:
             p = replace(p, status=ProblemStatus.CLOSED)  # closed after the run: today's decision shows
@@ -211,7 +214,8 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
     wrows = [{"problem_id": p.id, "week": week, "run_id": run_id, "light": p.light.value, "status": p.status.value,
               "days": p.days, "points": p.points, "own_light": p.own_light.value, "weeks_red": p.weeks_red,
               "escalate": p.escalate,
-              "symptoms": [s.to_json() for s in p.symptoms], "deadlines": [d.to_json() for d in p.deadlines]}
+              "symptoms": [s.to_json() for s in p.symptoms], "deadlines": [d.to_json() for d in p.deadlines],
+              "expected": p.expected, "held_by": p.held_by}
              for p in problems]
     for i in range(0, len(wrows), CHUNK):
         conn.execute(insert(problem_weeks), wrows[i:i + CHUNK])

@@ -1,0 +1,90 @@
+"""Use cases of the problem list: list a week's problems (table or the stable JSON), record the
+office's decisions (close, exempt, escalate, the meeting's decision, reopen, merge), raise a
+problem by hand. The weekly run finds and carries problems (app/weekly.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import Any
+
+from sqlalchemy import Engine
+
+from scheduler.core.problems import Action, Problem
+from scheduler.store import problems as store
+from scheduler.store.alerts import Names, names_for
+from scheduler.store.db import reading, transaction
+
+
+def week_problems(engine: Engine, week: str | None = None, unit: str | None = None
+                  ) -> tuple[str, list[Problem], Names]:
+    """A week's problem list (default: the latest), optionally one unit's, and the names it mentions."""
+    with reading(engine) as conn:
+        wk, found = store.problems_of_week(conn, week, unit=unit)
+        names = names_for(conn, _named(found))
+    return wk, found, names
+
+
+def _named(problems: Sequence[Problem]) -> list[Any]:
+    """The (project, milestone, factor) triples names_for looks up, symptoms' milestones included."""
+    from types import SimpleNamespace
+
+    out: list[Any] = []
+    for p in problems:
+        out.append(SimpleNamespace(project=p.project, milestone=p.milestone, factor=p.factor))
+        out += [SimpleNamespace(project=p.project, milestone=s.milestone, factor=None) for s in p.symptoms
+                if s.milestone]
+        out += [SimpleNamespace(project=p.project, milestone=d.milestone, factor=None) for d in p.deadlines]
+        if p.held_by:
+            out.append(SimpleNamespace(project=p.project, milestone=None, factor=p.held_by.rsplit("/", 1)[-1]))
+    return out
+
+
+def problems_json(week: str, problems: Sequence[Problem]) -> dict[str, Any]:
+    """`dispatch problems --format json` (stable): {"week", "problems": [{"id", "project", "kind",
+    "light", "status", "unit", "due", "symptoms": [...], "escalate", ...}]}."""
+    out = []
+    for p in problems:
+        due = p.due_date
+        out.append({
+            "id": p.id, "project": p.project, "kind": p.kind.value, "light": p.light.value, "status": p.status.value,
+            "unit": p.unit, "due": due.isoformat() if due else None,
+            "symptoms": [s.to_json() for s in p.symptoms], "escalate": p.escalate,
+            "milestone": p.milestone, "factor": p.factor, "factor_kind": p.factor_kind, "days": p.days,
+            "points": p.points, "own_light": p.own_light.value, "counts": p.counts, "weeks_red": p.weeks_red,
+            "first_seen": p.first_seen, "milestones_dragged": p.milestones_dragged,
+            "deadlines": [d.to_json() for d in p.deadlines], "held_by": p.held_by, "person": p.person,
+            "partners": list(p.partners), "measures": p.measures, "needs_county": p.needs_county,
+            "county_matters": p.county_matters, "description": p.description,
+            "exemption": None if p.exemption is None else {"reason": p.exemption.reason, "by": p.exemption.by},
+            "closed": None if not p.close_reason else {"by": p.closed_by, "reason": p.close_reason,
+                                                       "at": p.closed_at.isoformat() if p.closed_at else None},
+            "decision": p.escalation.decision if p.escalation is not None and p.escalation.decision else None,
+            "merged_into": p.merged_into,
+        })
+    return {"week": week, "problems": out}
+
+
+def decide_problem(engine: Engine, problem_id: str, action: Action, *, reason: str, by: str,
+                   matters: str = "", proposal: str = "", into: str | None = None) -> Problem:
+    """Record one decision of the office on a problem (refused, nothing written, without a reason)."""
+    with transaction(engine) as conn:
+        return store.decide(conn, problem_id, action, by=by, text=reason, matters=matters, proposal=proposal,
+                            into=into)
+
+
+def raise_problem(engine: Engine, project: str, what: str, *, unit: str, week: str, by: str, person: str = "",
+                  partners: Sequence[str] = (), due: dt.date | None = None, measures: str = "",
+                  county: str = "", milestone: str | None = None) -> Problem:
+    """Put a problem raised by hand on the list (需县级协调 when `county` says what)."""
+    from scheduler.errors import NotFound
+    from scheduler.store.db import projects as projects_t
+
+    with transaction(engine) as conn:
+        from sqlalchemy import select
+
+        if conn.scalar(select(projects_t.c.id).where(projects_t.c.id == project)) is None:
+            raise NotFound("no-project", f"no project {project!r} is loaded", project=project)
+        return store.raise_problem(conn, project, what, unit=unit, week=week, by=by, person=person,
+                                   partners=partners, due=due, measures=measures, needs_county=bool(county.strip()),
+                                   county_matters=county.strip(), milestone=milestone)

@@ -1,0 +1,97 @@
+"""`dispatch problems` and `dispatch problem` on the sample portfolio (projects/) at W48 (data date
+2026-11-23, after the W47 run): at most 15 red problems, 沿江大道's 用地 blocker one problem
+carrying its knock-on milestones, a problem closed with a reason stays closed after the next run,
+closing without text is refused with one line and exit 2, a problem raised by hand is listed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from scheduler.cli import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def dispatch(config_file: Path, *args: str) -> Result:
+    return CliRunner().invoke(cli, ["--config", str(config_file), *args])
+
+
+@pytest.fixture
+def w48(config_file: Path) -> Path:
+    for args in (["load", str(REPO / "projects")], ["run", "--data-date", "2026-11-16", "--no-outputs"],
+                 ["run", "--data-date", "2026-11-23", "--no-outputs"]):
+        res = dispatch(config_file, *args)
+        assert res.exit_code == 0, res.output
+    return config_file
+
+
+def problems(config_file: Path, *args: str) -> dict[str, Any]:
+    res = dispatch(config_file, "problems", "--format", "json", *args)
+    assert res.exit_code == 0, res.output
+    doc: dict[str, Any] = json.loads(res.output)
+    return doc
+
+
+def test_w48_problem_list(w48: Path) -> None:
+    doc = problems(w48)
+    assert doc["week"] == "2026-W48"
+    red = [p for p in doc["problems"] if p["light"] == "red" and p["status"] == "open"]
+    assert 0 < len(red) <= 15
+    for p in doc["problems"]:
+        assert {"id", "project", "kind", "light", "status", "unit", "due", "symptoms", "escalate"} <= set(p)
+    yj = {p["id"]: p for p in doc["problems"] if p["project"] == "YJ-AVENUE"}
+    land = yj["YJ-AVENUE/factor/F1"]
+    assert (land["kind"], land["factor_kind"], land["unit"], land["light"]) == ("factor", "用地", "县自然资源局", "red")
+    assert "23.6亩" in land["description"]
+    # its knock-on milestones are under it, not problems of their own: 开工 and everything after it
+    # that it drives (M09 waits for its own 用林 approval F4)
+    under = {s["milestone"] for s in land["symptoms"]}
+    assert {"M07", "M08", "M10", "M11", "M12", "M13", "M14", "M15"} <= under
+    assert not {f"YJ-AVENUE/milestone/{m}" for m in ("M07", "M08", "M10", "M11", "M12", "M13", "M14",
+                                                      "M15")} & set(yj)
+    assert land["milestones_dragged"] == 7  # M08, M10-M15 after 开工 (M07, its own milestone)
+    assert [d["milestone"] for d in land["deadlines"]] == ["M07"]
+    # one unit's problems only
+    mine = problems(w48, "--unit", "县自然资源局")["problems"]
+    assert mine and {p["unit"] for p in mine} == {"县自然资源局"}
+
+
+def test_close_with_reason_survives_the_next_run_and_closing_without_text_is_refused(w48: Path) -> None:
+    pid = "HY-RESERVOIRS/milestone/M12"
+    refused = dispatch(w48, "problem", pid, "--close")
+    assert refused.exit_code == 2
+    assert len(refused.output.strip().splitlines()) == 1 and "reason" in refused.output
+    ok = dispatch(w48, "problem", pid, "--close", "--reason", "主体已完工，转入竣工验收跟踪", "--by", "专班办公室")
+    assert ok.exit_code == 0, ok.output
+    again = dispatch(w48, "run", "--data-date", "2026-11-23", "--no-outputs")
+    assert again.exit_code == 0, again.output
+    p = {x["id"]: x for x in problems(w48)["problems"]}[pid]
+    assert p["status"] == "closed" and p["closed"]["reason"] == "主体已完工，转入竣工验收跟踪"
+    assert not p["counts"] and not p["escalate"]
+
+
+def test_exempt_escalate_decide_and_raise(w48: Path) -> None:
+    pid = "YJ-AVENUE/factor/F4"
+    assert dispatch(w48, "problem", pid, "--exempt", "--reason", "汛期禁止涉堤施工", "--by", "县水利局").exit_code == 0
+    res = dispatch(w48, "raise-problem", "YJ-AVENUE", "--what", "村民阻工（K2+300段）", "--unit", "洋沙湖集团",
+                   "--county", "请县政府协调镇村做好群众工作", "--week", "2026-W48")
+    assert res.exit_code == 0, res.output
+    esc = dispatch(w48, "problem", "YJ-AVENUE/factor/F1", "--escalate", "--reason", "用地报批连续红灯",
+                   "--matters", "请县政府协调省厅加快补划审查", "--proposal", "县政府主要领导带队对接省厅")
+    assert esc.exit_code == 0, esc.output
+    assert dispatch(w48, "run", "--data-date", "2026-11-23", "--no-outputs").exit_code == 0
+    got = {x["id"]: x for x in problems(w48)["problems"]}
+    assert got[pid]["exemption"] == {"reason": "汛期禁止涉堤施工", "by": "县水利局"} and not got[pid]["counts"]
+    manual = got["YJ-AVENUE/manual/1"]
+    assert (manual["kind"], manual["status"], manual["escalate"]) == ("manual", "open", True)
+    assert got["YJ-AVENUE/factor/F1"]["escalate"]
+    dec = dispatch(w48, "problem", "YJ-AVENUE/factor/F1", "--decision", "--reason", "由分管副县长牵头，12月18日前报批")
+    assert dec.exit_code == 0
+    assert dispatch(w48, "run", "--data-date", "2026-11-23", "--no-outputs").exit_code == 0
+    f1 = {x["id"]: x for x in problems(w48)["problems"]}["YJ-AVENUE/factor/F1"]
+    assert f1["decision"] == "由分管副县长牵头，12月18日前报批" and not f1["escalate"]

@@ -131,6 +131,12 @@ class CheckSection(_Section):
                                        json_schema_extra=_rule("config.rule.number"))
     escalate_after_weeks: int = Field(default=_TH["escalate_after_weeks"], ge=1, le=52,
                                       json_schema_extra=_rule("config.rule.int"))
+    overdue_red_days: int = Field(default=_TH["overdue_red_days"], ge=0, le=3650,
+                                  json_schema_extra=_rule("config.rule.int"))
+    deadline_red_days: int = Field(default=_TH["deadline_red_days"], ge=0, le=3650,
+                                   json_schema_extra=_rule("config.rule.int"))
+    approval_red_days: int = Field(default=_TH["approval_red_days"], ge=0, le=3650,
+                                   json_schema_extra=_rule("config.rule.int"))
 
     @model_validator(mode="after")
     def _red_after_yellow(self) -> CheckSection:

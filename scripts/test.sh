@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 .venv/bin/ruff check scheduler tests bench
-.venv/bin/mypy
+.venv/bin/mypy --strict -p scheduler
 .venv/bin/lint-imports --no-cache  # the layers contract in pyproject.toml
 echo "== pytest on SQLite"
 env -u DISPATCH_TEST_POSTGRES_URL -u DISPATCH_DATABASE_URL .venv/bin/python -m pytest -q -p no:cacheprovider "$@"

@@ -276,6 +276,52 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
         sys.exit(2)
 
 
+@cli.command("reporting")
+@click.option("--week", default=None, metavar="YYYY-Www",
+              help="ISO week of the reports (default: the week being collected, i.e. next week).")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help='json: {"week", "deadline", "required", "units": [{"unit", "status", "received_at", '
+                   '"version"}]}, status on_time | late | missing.')
+@pass_state
+def reporting_command(state: State, week: str | None, fmt: str) -> None:
+    """Who reported a week (报送情况): each unit answering for an open item is on time (first version
+    by the deadline, [reporting] deadline of the week before), late, or missing."""
+    from scheduler.app.reporting import reporting_of_week
+    from scheduler.core.reporting import collecting_week
+    from scheduler.io.reports import normalize_week
+    from scheduler.store.db import open_database, utcnow
+
+    config = state.config
+    lang = config.language
+    wk = normalize_week(week) if week else collecting_week(utcnow(), config.timezone)
+    engine = open_database(config.database_url)
+    try:
+        status = reporting_of_week(engine, config, wk)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps(status.to_json(), ensure_ascii=False, indent=1))
+        return
+    from zoneinfo import ZoneInfo
+
+    zone = ZoneInfo(config.timezone)
+    title = t("reporting.title", lang, week=wk, deadline=status.deadline.strftime("%Y-%m-%d %H:%M"))
+    if not status.required:
+        title += t("reporting.not_required", lang, week=wk)
+    table = Table(title=title)
+    for key in ("col.unit", "col.status", "reporting.col.received", "reporting.col.version"):
+        table.add_column(t(key, lang))
+    style = {"missing": "bold red", "late": "yellow", "on_time": None}
+    for u in status.units:
+        table.add_row(u.unit, t(f"reporting.status.{u.status}", lang),
+                      u.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if u.received_at else "—",
+                      f"v{u.version}" if u.version else "—", style=style[u.status])
+    console = Console()
+    console.print(table)
+    counts = {s: sum(u.status == s for u in status.units) for s in ("on_time", "late", "missing")}
+    console.print(t("reporting.counts", lang, **counts))
+
+
 # -- storage: load, projects, baseline -------------------------------------------------------------
 
 

@@ -230,6 +230,36 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.weeks_red": {"zh": "连续红灯(周)", "en": "Weeks red"},
     "col.message": {"zh": "情况说明", "en": "Details"},
     "col.item": {"zh": "节点/要素", "en": "Item"},
+    # who reported (core/reporting.py, app/reporting.py): the printout, `dispatch reporting`, reminders
+    "out.pdf.missing": {"zh": "未按时报送单位（{n} 个）", "en": "Units that did not report on time ({n})"},
+    "out.pdf.missing_note": {"zh": "以下单位未报送本周报表：其负责事项不按零进度计算，灯色沿用上周结果并标注“未报送”。",
+                             "en": "These units sent no report this week: their items are not read as zero "
+                                   "progress; they keep last week's light, marked \"not reported\"."},
+    "out.pdf.stale_mark": {"zh": "【未报送·沿用{week}】", "en": "[not reported · as of {week}] "},
+    "out.pdf.project_stale": {"zh": "未报送单位：{units}（相关事项灯色沿用上周结果）",
+                              "en": "Did not report: {units} (their items keep last week's light)"},
+    "reporting.title": {"zh": "{week} 周报报送情况（截止 {deadline}）",
+                        "en": "Weekly reports of {week} (due {deadline})"},
+    "reporting.not_required": {"zh": "（{week} 早于 [reporting] first_week，不要求报送）",
+                               "en": "({week} is before [reporting] first_week: reports not required)"},
+    "reporting.col.received": {"zh": "首次报送时间", "en": "First received"},
+    "reporting.col.version": {"zh": "版本", "en": "Version"},
+    "reporting.status.on_time": {"zh": "按时报送", "en": "on time"},
+    "reporting.status.late": {"zh": "逾期报送", "en": "late"},
+    "reporting.status.missing": {"zh": "未报送", "en": "missing"},
+    "reporting.counts": {"zh": "按时 {on_time}，逾期 {late}，未报送 {missing}",
+                         "en": "{on_time} on time, {late} late, {missing} missing"},
+    "reminder.subject": {"zh": "【报表催报】请于 {deadline} 前报送 {week} 重大项目周调度报表",
+                         "en": "[Reminder] send the weekly project report of {week} by {deadline}"},
+    "reminder.body": {"zh": "{unit}：\n\n贵单位尚未报送 {week} 重大项目要素保障周调度报表（模板：{week}_{unit}.xlsx），"
+                            "请于 {deadline} 前填报并报送县发改局。逾期未报送的，周调度会将列为“未按时报送”，"
+                            "相关事项沿用上周灯色。\n\n（本消息由重大项目周调度系统自动发送，请勿直接回复。）\n",
+                      "en": "To {unit}:\n\nYour unit has not yet sent its weekly project report of {week} "
+                            "(template {week}_{unit}.xlsx). Please send it to the bureau by {deadline}. Units that "
+                            "do not report are listed as not reporting at the weekly meeting and their items keep "
+                            "last week's light.\n\n(Sent automatically by the weekly project dispatch; do not "
+                            "reply.)\n"},
+    "reminder.done": {"zh": "{week} 周报催报：{n} 个单位", "en": "reminders for {week}: {n} units"},
     "report.invalid.title": {"zh": "填报有误", "en": "Invalid entry"},
     "report.invalid.status": {"zh": "请从下拉列表选择：未启动、办理中、已批复",
                               "en": "Choose 未启动, 办理中 or 已批复"},
@@ -388,6 +418,8 @@ STRINGS: dict[str, dict[str, str]] = {
                          "en": "must be a five-field crontab expression (such as \"30 8 * * mon\")"},
     "config.rule.timezone": {"zh": "须为 IANA 时区名（如 Asia/Shanghai）",
                              "en": "must be an IANA time zone name (such as Asia/Shanghai)"},
+    "config.rule.week": {"zh": "须为 ISO 周次（如 \"2026-W49\"）或留空", "en": "must be an ISO week (e.g. \"2026-W49\") or empty"},
+    "config.rule.deadline": {"zh": "须为星期几和时刻（如 \"fri 17:00\"）", "en": "must be a weekday and a time (e.g. \"fri 17:00\")"},
     "config.rule.language": {"zh": "须为 \"zh\" 或 \"en\"", "en": "must be \"zh\" or \"en\""},
     "config.rule.host": {"zh": "须为主机名或 IP 地址", "en": "must be a host name or IP address"},
     "config.rule.sender": {"zh": "须为一个邮箱地址", "en": "must be an e-mail address"},

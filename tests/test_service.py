@@ -275,4 +275,4 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM apscheduler_jobs"))}
     engine.dispose()
-    assert ids == {service.WEEKLY_JOB_ID, service.RETRY_JOB_ID}
+    assert ids == {service.WEEKLY_JOB_ID, service.RETRY_JOB_ID, service.REMINDER_JOB_ID}

@@ -86,6 +86,30 @@ def deliver_alerts_job(config_path: str | None) -> None:
         log.exception("alert delivery failed unexpectedly")
 
 
+def reminder_job(config_path: str | None) -> None:
+    """The reminder before the reporting deadline: units that have not reported the week being
+    collected get one message each (queued, then delivered; a second tick adds nothing)."""
+    try:
+        config = load_config(config_path)
+        from scheduler.app.reporting import remind_missing
+        from scheduler.delivery.loop import deliver_pending
+        from scheduler.store.db import open_database
+
+        engine = open_database(config.database_url)
+        try:
+            week, units = remind_missing(engine, config)
+            log.info("reminders for %s: %d units not reported yet%s", week, len(units),
+                     f" ({', '.join(units)})" if units else "")
+            if units:
+                deliver_pending(engine, config)
+        finally:
+            engine.dispose()
+    except DispatchError as e:
+        log.error("reminders failed: %s", e.format())
+    except Exception:
+        log.exception("reminders failed unexpectedly")
+
+
 def _describe(result: Any) -> str:
     """A short description of whatever run_weekly returns (its run id and week when it has them)."""
     parts = [f"{name} {getattr(result, name)}" for name in ("run_id", "week", "status")

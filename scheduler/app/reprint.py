@@ -4,6 +4,8 @@ inputs (the projects as stored, the report versions that run applied), for `disp
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
+from typing import Any
 
 from sqlalchemy import Engine
 
@@ -19,6 +21,14 @@ from scheduler.store.db import reading
 from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import issue_number, read_run
+
+
+def missing_of_run(inputs: Mapping[str, Any]) -> list[str]:
+    """The units a stored run counted as not reporting (its inputs' `reporting`, when required)."""
+    rep = inputs.get("reporting")
+    if not isinstance(rep, Mapping) or not rep.get("required"):
+        return []
+    return [str(u["unit"]) for u in rep.get("units", []) if isinstance(u, Mapping) and u.get("status") == "missing"]
 
 
 def view_of_run(engine: Engine, config: Config, week: str | None = None,
@@ -51,5 +61,6 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
             summary.setdefault(f"{k}_keys", summary[k])
     view = build_weekly_view(projects, result, bs, bf, found, lights, summary, info.week,
                              info.data_date, config.language, generated_at=generated_at,
-                             timezone=config.timezone, issue=issue_number(engine, info.week))
+                             timezone=config.timezone, issue=issue_number(engine, info.week),
+                             non_reporting=missing_of_run(info.inputs))
     return view, needed

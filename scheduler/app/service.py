@@ -37,6 +37,7 @@ log = logging.getLogger("dispatch.service")
 
 WEEKLY_JOB_ID = "weekly-run"
 RETRY_JOB_ID = "alerts-retry"
+REMINDER_JOB_ID = "report-reminder"
 JOBS_TABLE = "apscheduler_jobs"
 RETRY_SECONDS = 120.0
 """How often pending alerts are retried (each alert still waits for its own backoff)."""
@@ -53,6 +54,16 @@ def weekly_trigger(config: Config) -> CronTrigger:
     """config.cron in config.timezone (given to the trigger: from_crontab does not inherit the
     scheduler's zone). Both were checked when the config was read (a bad one is a `bad-config`)."""
     return CronTrigger.from_crontab(config.cron, timezone=_zone(config))
+
+
+def reminder_trigger(config: Config) -> CronTrigger:
+    """[reporting] remind_cron in config.timezone."""
+    cron = config.reporting.remind_cron
+    try:
+        return CronTrigger.from_crontab(cron, timezone=_zone(config))
+    except ValueError as e:
+        raise ConfigError("bad-cron", f"[reporting] remind_cron {cron!r} is not a crontab expression: {e}",
+                          file=config.path) from None
 
 
 def make_jobstore(url: str) -> SQLAlchemyJobStore:
@@ -111,7 +122,8 @@ class ServiceBackgroundScheduler(_SurvivesJobStoreErrors, BackgroundScheduler):
 
 def build_scheduler(config: Config, config_path: str | None, *, blocking: bool = False,
                     retry_seconds: float = RETRY_SECONDS, weekly_func: JobFunc = jobs.weekly_run_job,
-                    retry_func: JobFunc = jobs.deliver_alerts_job) -> BaseScheduler:
+                    retry_func: JobFunc = jobs.deliver_alerts_job,
+                    reminder_func: JobFunc = jobs.reminder_job) -> BaseScheduler:
     """A scheduler (not started) holding the weekly run and the alert retry, jobs stored in the
     database; `config_path` is what the jobs load when they run. The job functions can be replaced
     by other importable module-level functions (tests)."""
@@ -140,6 +152,9 @@ def build_scheduler(config: Config, config_path: str | None, *, blocking: bool =
                       replace_existing=True, **extra)
     scheduler.add_job(retry_func, IntervalTrigger(seconds=retry_seconds, timezone=zone), args=[config_path],
                       id=RETRY_JOB_ID, name="alert retry", replace_existing=True)
+    # the reminder to units that have not reported (it does nothing for a week not required)
+    scheduler.add_job(reminder_func, reminder_trigger(config), args=[config_path], id=REMINDER_JOB_ID,
+                      name="report reminder", replace_existing=True)
     store.engine.dispose()  # the peek's connection: the scheduler opens its own when it starts
     return scheduler
 

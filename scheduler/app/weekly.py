@@ -27,14 +27,14 @@ import numpy as np
 import numpy.typing as npt
 from sqlalchemy import Engine, select
 
+from scheduler.app.reporting import frame_with_reports, status_of_week
 from scheduler.core.check import CheckResult, check_portfolio
 from scheduler.core.findings import Finding, iso_week
 from scheduler.core.model import Project
 from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
-from scheduler.core.reports import apply_reports
-from scheduler.core.schedule import PortfolioFrame, overlay_projects, schedule_frame
+from scheduler.core.reporting import ReportingStatus, Staleness
+from scheduler.core.schedule import PortfolioFrame, schedule_frame
 from scheduler.delivery import loop, messages
-from scheduler.errors import NotFound
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
 from scheduler.store.columns import load_frame
@@ -42,7 +42,6 @@ from scheduler.store.db import projects as projects_t
 from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held
 from scheduler.store.problems import load_problems, save_week, week_history
-from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import RunInfo, history_of, issue_number, previous_run, run_findings, store_run
 
@@ -98,29 +97,27 @@ class _Inputs:
     history: dict[str, tuple[str, int]]
     problems: dict[str, Problem]
     problem_red: dict[str, int]
+    previous_findings: list[Finding]
+    reporting: ReportingStatus
 
 
-def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool) -> _Inputs:
+def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool,
+                 config: Config | None = None) -> _Inputs:
     """Everything the run reads, in one snapshot. The portfolio comes as columns (load_frame);
     model Projects are built only for the projects the reports touch (to apply them, then put back
-    into the columns), or for all of them when `models` (the printout and sheets need them)."""
+    into the columns), or for all of them when `models` (the printout and sheets need them). Who
+    reported the week is judged in the same snapshot (app/reporting.py)."""
     with reading(engine) as conn:
-        frame, base = load_frame(conn)
-        if not frame.project_ids:
-            raise NotFound("no-projects", "no project is loaded: run `dispatch load projects/` first")
-        reports = load_reports(conn, up_to=data_date)
-        touched = sorted({row.project for rep in reports for row in rep.rows})
-        stored = read_projects(conn) if models else (read_projects(conn, touched) if touched else [])
+        rp = frame_with_reports(conn, load_reports(conn, up_to=data_date), models=models)
         digests = {r.id: {"digest": r.digest, "source": r.source_path} for r in
                    conn.execute(select(projects_t.c.id, projects_t.c.digest, projects_t.c.source_path))}
         prev = previous_run(conn, week)
-        history = history_of(run_findings(conn, prev.id)) if prev is not None else {}
+        prev_findings = run_findings(conn, prev.id) if prev is not None else []
         stored_problems = load_problems(conn)
         problem_red = week_history(conn, week)
-    applied = apply_reports(stored, reports)
-    frame = overlay_projects(frame, applied.projects)
-    return _Inputs(applied.projects if models else [], frame, digests, applied.report_ids, applied.warnings,
-                   base.start, base.finish, prev, history, stored_problems, problem_red)
+        reporting = status_of_week(conn, config or Config(None, Path(), Path(), Path(), Path(), ""), week, rp.frame)
+    return _Inputs(rp.projects, rp.frame, digests, rp.report_ids, rp.warnings, rp.base.start, rp.base.finish,
+                   prev, history_of(prev_findings), stored_problems, problem_red, prev_findings, reporting)
 
 
 def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str, Any], started: dt.datetime,
@@ -147,12 +144,14 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
     out = Path(out_dir) if out_dir is not None else config.outbox_dir / week
     started = utcnow()
     with held(engine, wait=wait, stale_after=stale_after, tz=config.timezone):
-        inp = _read_inputs(engine, data_date, week, models=outputs)
+        inp = _read_inputs(engine, data_date, week, models=outputs, config=config)
         cals = CalendarSet(config.calendar_dir)
         needed = {name: cals[name] for name in inp.frame.project_calendars}
         result = schedule_frame(inp.frame, needed, data_date)
         bs, bf = inp.baseline_start, inp.baseline_finish
-        check = check_portfolio(result, bs, bf, config.check, inp.history, lang=config.language)
+        missing = frozenset(inp.reporting.missing) if inp.reporting.required else frozenset()
+        stale = Staleness(missing, inp.previous_findings, inp.previous.week if inp.previous else None)
+        check = check_portfolio(result, bs, bf, config.check, inp.history, lang=config.language, stale=stale)
         problems = carry_over(find_problems(result, check), inp.problems, inp.problem_red, week,
                               escalate_after_weeks=config.check.escalate_after_weeks, now=started)
         check = with_problem_lights(check, problems)
@@ -162,6 +161,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             "projects": inp.digests, "reports": list(inp.report_ids),
             "previous_run": inp.previous.id if inp.previous else None,
             "thresholds": asdict(config.check), "calendars": sorted(needed), "warnings": list(warnings),
+            "reporting": inp.reporting.to_json(),
         }
         run_id, replaced, queued = _store(engine, config, check, inputs, started, problems)
         produced = None
@@ -171,7 +171,8 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
 
             view = build_weekly_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
                                      view_summary(check), week, data_date, config.language,
-                                     timezone=config.timezone, issue=issue_number(engine, week))
+                                     timezone=config.timezone, issue=issue_number(engine, week),
+                                     non_reporting=missing)
             produced = write_outputs(view, out, result.calendars, annex=annex)
     delivery = None
     if deliver:

@@ -46,6 +46,7 @@ from scheduler.core import cpm
 from scheduler.core.calendars import Calendar
 from scheduler.core.findings import Finding, FindingKind, Light, iso_week
 from scheduler.core.model import FactorStatus, InvestmentPlan
+from scheduler.core.reporting import Staleness, apply_staleness
 from scheduler.core.schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
 from scheduler.strings import t
 
@@ -606,11 +607,12 @@ def _check_columns(result: ScheduleResult) -> PortfolioFrame:
 
 def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_finish: IntArray,
                     thresholds: CheckThresholds, history: History | None = None, *,
-                    lang: str = "zh") -> CheckResult:
+                    lang: str = "zh", stale: Staleness | None = None) -> CheckResult:
     """Run the weekly check on a schedule at its data date against the baseline columns (date
     ordinals per row of `result.frame`, 0 = no baseline) and the previous run's history. Works on
     the frame's columns (model Projects are not needed): per-milestone rules are numpy masks and
-    a Finding is built only where one is found."""
+    a Finding is built only where one is found. `stale`: the units that did not report this week
+    and the previous run's findings (core/reporting.py: their findings are carried, not recomputed)."""
     if result.data_date is None:
         raise ValueError("the weekly check needs a schedule at a data date")
     fr = _check_columns(result)
@@ -650,6 +652,8 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
                     t("finding.physical", lang, actual=f"{pp.actual:.1f}", planned=f"{pp.planned:.1f}",
                       points=f"{pp.gap_points:.1f}"),
                     fr.project_lead_units[pi], details=pp.to_json())
+    if stale is not None and stale.missing:
+        ctx.out = apply_staleness(ctx.out, fr, result.status, _factor_open(result, fr), stale, KIND_ORDER)
     ctx.out.sort(key=lambda kf: kf[0])  # the order the rules raise them: escalation lists them so
     _escalate(ctx, fr, th)
     ctx.out.sort(key=lambda kf: (kf[0][0], kf[0][3], kf[0][2]))  # by project, kind, row
@@ -660,6 +664,12 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
             lights[f.project] = f.light
     summary = _summary(week, D, findings, lights, inv_progress, history)
     return CheckResult(week, D, tuple(findings), lights, summary, inv_progress, phys)
+
+
+def _factor_open(res: ScheduleResult, fr: PortfolioFrame) -> list[bool]:
+    """Per factor requirement: not approved and its milestone not finished."""
+    return [st != FactorStatus.APPROVED.value and r >= 0 and int(res.status[r]) != cpm.FINISHED
+            for st, r in zip(fr.f_status, fr.f_row.tolist(), strict=True)]
 
 
 def _escalate(ctx: _Ctx, fr: PortfolioFrame, th: CheckThresholds) -> None:

@@ -87,17 +87,40 @@ def alerts_for(findings: Iterable[Finding], *, week: str, config: Config, run_id
         if not should_alert(f, week):
             continue
         subject, body = alert_text(f, week, names, config.language)
-        unit = config.unit(f.unit)
-        targets = [("email", a.strip()) for a in unit.email if a.strip()]
-        if unit.webhook and unit.webhook.strip():
-            targets.append(("webhook", unit.webhook.strip()))
-        if not targets:
-            out.append(Alert(week, f.key, f.unit, "email", "", subject, body, status="failed",
-                             last_error=NO_CONTACT.format(unit=f.unit), created_at=when, run_id=run_id))
-            continue
-        for channel, address in dict.fromkeys(targets):
-            out.append(Alert(week, f.key, f.unit, channel, address, subject, body,
-                             next_attempt_at=when, created_at=when, run_id=run_id))
+        out += _to_unit(config, f.unit, week, f.key, subject, body, when, run_id)
+    return out
+
+
+def _to_unit(config: Config, unit_name: str, week: str, key: str, subject: str, body: str, when: dt.datetime,
+             run_id: int | None) -> list[Alert]:
+    """One alert per contact address of the unit; a unit without contacts gets one failed email
+    alert to '' so the gap is visible, not dropped."""
+    unit = config.unit(unit_name)
+    targets = [("email", a.strip()) for a in unit.email if a.strip()]
+    if unit.webhook and unit.webhook.strip():
+        targets.append(("webhook", unit.webhook.strip()))
+    if not targets:
+        return [Alert(week, key, unit_name, "email", "", subject, body, status="failed",
+                      last_error=NO_CONTACT.format(unit=unit_name), created_at=when, run_id=run_id)]
+    return [Alert(week, key, unit_name, channel, address, subject, body, next_attempt_at=when, created_at=when,
+                  run_id=run_id) for channel, address in dict.fromkeys(targets)]
+
+
+REMINDER_KEY = "reminder/{unit}"
+"""The alert queue's finding_key of a unit's reminder for a week (one per unit, week and address)."""
+
+
+def reminder_alerts(units: Iterable[str], *, week: str, deadline: dt.datetime, config: Config,
+                    now: dt.datetime | None = None) -> list[Alert]:
+    """The reminders to units that have not reported `week` yet, due at `deadline`."""
+    when = utc(now or utcnow())
+    lang = config.language
+    due = deadline.strftime("%Y-%m-%d %H:%M")
+    out: list[Alert] = []
+    for unit in units:
+        subject = t("reminder.subject", lang, week=week, deadline=due)
+        body = t("reminder.body", lang, unit=unit, week=week, deadline=due)
+        out += _to_unit(config, unit, week, REMINDER_KEY.format(unit=unit), subject, body, when, None)
     return out
 
 

@@ -23,6 +23,8 @@ from pydantic.fields import FieldInfo
 from pydantic_core import PydanticCustomError
 
 from scheduler.core.check import CheckThresholds
+from scheduler.core.findings import iso_week, week_monday
+from scheduler.core.reporting import ReportingRules
 from scheduler.errors import ConfigError
 from scheduler.strings import t
 
@@ -180,6 +182,53 @@ class UnitSection(_Section):
         return [v] if isinstance(v, str) else v
 
 
+_RR = ReportingRules()
+
+
+class ReportingSection(_Section):
+    """[reporting]: when the units' weekly sheets are due (docs/reporting.md) and ingest's
+    plausibility bound on investment."""
+
+    first_week: str = Field(default="", json_schema_extra=_rule("config.rule.week"))
+    deadline: str = Field(default="fri 17:00", json_schema_extra=_rule("config.rule.deadline"))
+    remind_cron: str = Field(default=_RR.remind_cron, json_schema_extra=_rule("config.rule.cron"))
+    investment_ratio_max: float = Field(default=_RR.investment_ratio_max, ge=2, le=1_000_000,
+                                        json_schema_extra=_rule("config.rule.number"))
+
+    @field_validator("first_week")
+    @classmethod
+    def _is_week(cls, v: str) -> str:
+        if not v:
+            return v
+        try:
+            return iso_week(week_monday(v.strip().upper()))
+        except ValueError:
+            raise ValueError("not an ISO week") from None
+
+    @field_validator("deadline")
+    @classmethod
+    def _is_deadline(cls, v: str) -> str:
+        ReportingRules.parse_deadline(v)
+        return v
+
+    @field_validator("remind_cron")
+    @classmethod
+    def _is_crontab(cls, v: str) -> str:
+        from apscheduler.triggers.cron import CronTrigger
+
+        try:
+            CronTrigger.from_crontab(v, timezone="UTC")
+        except Exception:
+            raise ValueError("not a crontab expression") from None
+        return v
+
+    def rules(self) -> ReportingRules:
+        """The core's value type."""
+        day, time = ReportingRules.parse_deadline(self.deadline)
+        return ReportingRules(first_week=self.first_week or None, deadline_day=day, deadline_time=time,
+                              remind_cron=self.remind_cron, investment_ratio_max=self.investment_ratio_max)
+
+
 class ConfigFile(_Section):
     """The whole of config.toml, as written."""
 
@@ -192,6 +241,7 @@ class ConfigFile(_Section):
     alerts: AlertSettings = AlertSettings()
     units: dict[UnitName, UnitSection] = Field(default_factory=dict,
                                                json_schema_extra=_rule("config.rule.table"))
+    reporting: ReportingSection = ReportingSection()
 
 
 _DEFAULT = ConfigFile()
@@ -225,6 +275,7 @@ class Config:
     alerts: AlertSettings = _DEFAULT.alerts
     units: dict[str, Unit] = field(default_factory=dict)
     language: str = _DEFAULT.language
+    reporting: ReportingRules = field(default_factory=ReportingRules)
 
     def unit(self, name: str) -> Unit:
         """The unit's channels (none when it is not configured)."""
@@ -374,4 +425,5 @@ def load_config(explicit: str | Path | None = None) -> Config:
         alerts=cf.alerts,
         units={name: Unit(name, tuple(u.email), u.webhook) for name, u in cf.units.items()},
         language=cf.language,
+        reporting=cf.reporting.rules(),
     )

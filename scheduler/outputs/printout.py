@@ -312,6 +312,7 @@ def _cover(pdf: _Doc, v: WeeklyView) -> None:
     pdf.grid([t("out.col.item", lang), t("out.col.value", lang)], rows, (60, pdf.epw - 60), size=10)
     if v.notes:
         pdf.note(t("out.pdf.notes", lang) + "\n" + "\n".join(v.notes))
+    _missing(pdf, v)
     pdf.heading(t("out.pdf.overview", lang), size=12)
     head = [t("col.project", lang), t("col.lead_unit", lang), t("out.col.leader", lang),
             t("out.col.fc_finish", lang), t("out.col.variance", lang), t("out.col.percent", lang),
@@ -320,6 +321,15 @@ def _cover(pdf: _Doc, v: WeeklyView) -> None:
              fmt_pct(p.percent), light_cell(p.light, lang, 8)] for p in by_light(v.projects)]
     pdf.grid(head, body, (54, 30, 44, 19, 12, 14, 13), size=8, align=("L", "L", "L", "C", "R", "R", "C"))
     pdf.note(t("out.pdf.overview_legend", lang), size=7)
+
+
+def _missing(pdf: _Doc, v: WeeklyView) -> None:
+    """未按时报送: the units that did not send this week's sheet; their items keep last week's light."""
+    if not v.non_reporting:
+        return
+    lang = v.lang
+    pdf.heading(t("out.pdf.missing", lang, n=len(v.non_reporting)), size=12)
+    pdf.note(t("out.pdf.missing_note", lang) + "\n" + "、".join(v.non_reporting), size=9)
 
 
 def _none(pdf: _Doc) -> None:
@@ -343,7 +353,8 @@ def _red_list(pdf: _Doc, v: WeeklyView) -> None:
 
 def _issue(r: FindingRow, lang: str) -> str:
     new = t("out.pdf.new_mark", lang) if r.new else ""
-    return f"{new}【{kind_label(r.kind, lang)}】{r.message}"
+    stale = t("out.pdf.stale_mark", lang, week=r.stale_from) if r.stale_from else ""
+    return f"{stale}{new}【{kind_label(r.kind, lang)}】{r.message}"
 
 
 def _weeks(r: FindingRow) -> str:
@@ -417,6 +428,8 @@ def _project(pdf: _Doc, v: WeeklyView, p: ProjectView, images: Sequence[Path]) -
         rows.append([a[0], a[1], b[0], b[1]])
     pdf.grid([t("out.col.item", lang), t("out.col.value", lang), t("out.col.item", lang), t("out.col.value", lang)],
               rows, (24, 69, 24, 69), size=8)
+    if p.stale_units:
+        pdf.note(t("out.pdf.project_stale", lang, units="、".join(p.stale_units)), size=8)
     # the chart right under the facts when it fits there, else the findings first: a table flows
     # over a page break, an image cannot, so the page is not left half empty
     first = list(images[:1])

@@ -134,6 +134,8 @@ class FindingRow:
     weeks_red: int
     new: bool
     key: str = ""
+    stale_from: str = ""
+    """The week this finding was carried from because its unit did not report (未报送); "" = fresh."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -226,6 +228,8 @@ class ProjectView:
     gantt: GanttModel
     seven_day: bool = False
     """Its calendar works every day (施工日历): its days are counted as 天, not 个工作日."""
+    stale_units: tuple[str, ...] = ()
+    """Units of this project that did not report this week (its findings on them are carried)."""
 
     @property
     def milestones(self) -> tuple[GanttRow, ...]:
@@ -432,7 +436,7 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
                       baseline_finish: IntArray, findings: Sequence[Finding], project_lights: Mapping[str, Light],
                       summary: Mapping[str, object], week: str, data_date: dt.date, lang: str,
                       *, generated_at: dt.datetime | None = None, timezone: str = "Asia/Shanghai",
-                      issue: int | None = None) -> WeeklyView:
+                      issue: int | None = None, non_reporting: Iterable[str] = ()) -> WeeklyView:
     """Assemble the week's WeeklyView from the run's results (plain data in, plain data out).
 
     `projects`: the portfolio (any order; each must be in `result.frame`, matched by id; the view
@@ -447,7 +451,10 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     `InvestmentProgress.to_json()` of CheckResult.investment; default: `investment_to_date`),
     'new', 'resolved', 'persisting' (findings compared with last week: a count or a collection of
     keys; missing = not known, shown as —), 'resolved_keys' (last week's finding keys gone this week).
-    `generated_at` defaults to now in `timezone` (the configured one, not the machine's UTC)."""
+    `generated_at` defaults to now in `timezone` (the configured one, not the machine's UTC).
+    `non_reporting`: the units that did not report this week (core/reporting.py); findings carried
+    because of them carry `details["stale"]`."""
+    missing = tuple(sorted(set(non_reporting)))
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(timezone)
@@ -528,7 +535,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
             baseline_finish=base_finish, forecast_finish=fc, variance=pvar,
             deadline=max(deadlines) if deadlines else None, light=light, percent=_physical_percent(p),
             investment=inv, findings=tuple(sorted(frows, key=_finding_order)), gantt=gantt,
-            seven_day=_seven_day(cal, data_date)))
+            seven_day=_seven_day(cal, data_date),
+            stale_units=tuple(u for u in missing if u in _units_of(p))))
 
     rows_all.sort(key=_finding_order)
     order = {p.id: i for i, p in enumerate(projects)}
@@ -544,7 +552,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     return WeeklyView(week=week, data_date=data_date, generated_at=generated_at, lang=lang, glance=glance,
                       red_list=red_list, blockers=blockers, escalations=escalations, findings=tuple(rows_all),
                       projects=tuple(pviews), portfolio_gantt=portfolio,
-                      notes=_notes(pviews, result, lang), issue=issue, closed=closed, timezone=timezone)
+                      notes=_notes(pviews, result, lang), issue=issue, closed=closed, timezone=timezone,
+                      non_reporting=missing)
 
 
 def _closed(keys: object, findings: Sequence[Finding], pmap: Mapping[str, Project]) -> tuple[Closed, ...]:
@@ -586,6 +595,11 @@ def _seven_day(cal: Any, data_date: dt.date) -> bool:
         return sum(bool(cal.is_working(data_date + dt.timedelta(days=k))) for k in range(28)) >= 26
     except Exception:  # a date outside the calendar's years: count in working days
         return False
+
+
+def _units_of(p: Project) -> set[str]:
+    """Every unit answering for something of the project (milestones, factors, the lead unit)."""
+    return {p.lead_unit, *(m.unit for m in p.milestones if m.unit), *(f.unit for f in p.factors if f.unit)}
 
 
 def _notes(pviews: Sequence[ProjectView], result: ScheduleResult, lang: str) -> tuple[str, ...]:
@@ -635,7 +649,8 @@ def _finding_row(f: Finding, p: Project, week: str) -> FindingRow:
         light=f.light, message=f.message, unit=f.unit, milestone_id=f.milestone or "", milestone_name=mname,
         factor_id=f.factor or "", factor_kind=fkind, days=f.days, first_seen=f.first_seen or week,
         weeks_open=_weeks_between(f.first_seen or week, week), weeks_red=f.weeks_red,
-        new=(f.first_seen is None or f.first_seen == week), key=f.key)
+        new=(f.first_seen is None or f.first_seen == week), key=f.key,
+        stale_from=str(f.details.get("carried_from") or "") if f.details.get("stale") else "")
 
 
 def _red_list(rows: list[FindingRow], pmap: Mapping[str, Project], order: Mapping[str, int]) -> tuple[RedGroup, ...]:

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, and_, func, insert, select
 
 from scheduler.core.findings import iso_week
 from scheduler.core.model import FactorStatus
+from scheduler.core.reporting import Received
 from scheduler.core.reports import ReportRow, WeeklyReport
 from scheduler.store.db import reading, report_rows, utcnow, weekly_reports
 
@@ -121,3 +122,19 @@ def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, w
                          tuple(rows[h.id])) for h in heads]
 
 
+
+
+def received_for_week(source: Engine | Connection, week: str) -> list[Received]:
+    """Each unit's report of `week` as stored: when its first version arrived (what on time or late
+    is judged by), its latest version and when that arrived."""
+    wr = weekly_reports.c
+    stmt = (select(wr.unit, func.min(wr.received_at).label("first_at"), func.max(wr.version).label("version"),
+                   func.max(wr.received_at).label("latest_at"))
+            .where(wr.week == week).group_by(wr.unit).order_by(wr.unit))
+    with reading(source) as conn:
+        return [Received(r.unit, _aware(r.first_at), int(r.version), _aware(r.latest_at))
+                for r in conn.execute(stmt)]
+
+
+def _aware(when: dt.datetime) -> dt.datetime:
+    return when.replace(tzinfo=dt.UTC) if when.tzinfo is None else when

@@ -1,0 +1,343 @@
+"""Who reported (core/reporting.py, app/reporting.py): the deadline and each unit's status worked by
+hand around it in the configured timezone, `dispatch reporting`, the reminder before the deadline,
+and the stale rule of the weekly run: a unit that did not report keeps last week's findings (light
+kept, marked stale), never read as zero progress; the printout names it (未按时报送).
+
+The sample is tests/weekly_sample.py's road P-ROAD (construction calendar, every day worked in
+Nov-Dec 2026): M1 施工准备 11-01..11-10 (县发改局), M2 开工 (event) 11-10 with start_by 11-30 and M3
+路基 11-11..12-10 (洋沙湖集团), factors F1 用地 (县自然资源局) and F2 用林 (县林业局) on M3, an
+investment plan of 600 万元 in each of Nov and Dec (县发改局 leads). Nothing is reported unless a
+test says so."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from openpyxl import load_workbook
+from sqlalchemy import Engine
+
+from scheduler.app.ingest import ingest_report
+from scheduler.app.reporting import remind_missing, reporting_of_week
+from scheduler.app.reprint import view_of_run
+from scheduler.app.weekly import run_weekly
+from scheduler.cli import cli
+from scheduler.core.findings import Light
+from scheduler.core.reporting import (
+    Received,
+    ReportingRules,
+    collecting_week,
+    report_status,
+    reporting_status,
+)
+from scheduler.errors import ConfigError
+from scheduler.io.config import REPO_ROOT, Config, Unit, load_config
+from scheduler.io.reports import META_SHEET, write_templates
+from scheduler.outputs.printout import render_printout
+from scheduler.store.alerts import list_alerts
+from scheduler.store.projects import read_projects
+from tests.weekly_sample import ROAD, load
+
+W47, W48, W49 = dt.date(2026, 11, 16), dt.date(2026, 11, 23), dt.date(2026, 11, 30)
+UNITS = ("县发改局", "县自然资源局", "县林业局", "洋沙湖集团")
+UTC = dt.UTC
+
+
+def utc(*a: int) -> dt.datetime:
+    return dt.datetime(*a, tzinfo=UTC)
+
+
+@pytest.fixture
+def loaded(engine: Engine) -> Engine:
+    load(engine, (ROAD, "P-ROAD.toml"))
+    return engine
+
+
+def make_config(tmp_path: Path, engine: Engine, first_week: str | None = "2026-W48", **kw: Any) -> Config:
+    return Config(path=None, data_dir=tmp_path, calendar_dir=REPO_ROOT / "calendar", projects_dir=tmp_path,
+                  outbox_dir=tmp_path / "outbox", database_url=engine.url.render_as_string(hide_password=False),
+                  reporting=ReportingRules(first_week=first_week),
+                  units={u: Unit(u, (f"{i}@county.gov.cn",)) for i, u in enumerate(UNITS)}, **kw)
+
+
+def run(engine: Engine, config: Config, when: dt.date) -> Any:
+    return run_weekly(engine, config, when, outputs=False, deliver=False)
+
+
+def lights(result: Any) -> dict[str, tuple[str, int | None, int, bool]]:
+    """key -> (light, days, weeks_red, stale) of a run's findings."""
+    return {f.key: (f.light.value, f.days, f.weeks_red, bool(f.details.get("stale"))) for f in result.findings}
+
+
+def ingest_filled(engine: Engine, tmp_path: Path, unit: str, week: str, cells: dict[tuple[str, str], Any],
+                  now: dt.datetime) -> Any:
+    """A unit fills its template of `week` and it is ingested at `now`."""
+    (src,) = write_templates(read_projects(engine), week, tmp_path / "tpl", units=[unit])
+    wb = load_workbook(src)
+    assert wb[META_SHEET]["B3"].value == unit
+    for (sheet, ref), value in cells.items():
+        wb[sheet][ref] = value
+    dst = tmp_path / f"filled_{unit}_{week}.xlsx"
+    wb.save(dst)
+    return ingest_report(engine, dst, now=now)
+
+
+# -- the deadline and the status, by hand ------------------------------------------------------------
+
+
+def test_deadline_is_friday_17_of_the_week_before_in_the_configured_zone() -> None:
+    rules = ReportingRules(first_week="2026-W49")
+    # W49 = Monday 2026-11-30; the Friday before is 11-27; 17:00 in Shanghai (UTC+8) = 09:00 UTC
+    dl = rules.deadline("2026-W49", "Asia/Shanghai")
+    assert dl.isoformat() == "2026-11-27T17:00:00+08:00"
+    assert dl == utc(2026, 11, 27, 9, 0)
+    # the same rule in London (UTC+0 in November): 17:00 UTC; in New York (EST, UTC-5): 22:00 UTC
+    assert rules.deadline("2026-W49", "Europe/London") == utc(2026, 11, 27, 17, 0)
+    assert rules.deadline("2026-W49", "America/New_York") == utc(2026, 11, 27, 22, 0)
+    # a week across the new year: 2027-W01 starts Monday 2027-01-04, its deadline is Fri 2027-01-01
+    assert rules.deadline("2027-W01", "Asia/Shanghai").date() == dt.date(2027, 1, 1)
+    # another rule: Thursday 12:00
+    day, time = ReportingRules.parse_deadline("Thursday 12:00")
+    assert (day, time) == (3, dt.time(12, 0))
+    assert ReportingRules(deadline_day=day, deadline_time=time).deadline("2026-W49", "Asia/Shanghai") == \
+        utc(2026, 11, 26, 4, 0)
+    with pytest.raises(ValueError, match="not a weekday and a time"):
+        ReportingRules.parse_deadline("friday")
+
+
+@pytest.mark.parametrize(("received", "status"), [
+    (utc(2026, 11, 27, 8, 59, 59), "on_time"),       # 16:59:59 in Shanghai
+    (utc(2026, 11, 27, 9, 0, 0), "on_time"),         # 17:00:00 exactly: still on time
+    (utc(2026, 11, 27, 9, 0, 1), "late"),            # 17:00:01
+    (utc(2026, 11, 20, 2, 0), "on_time"),            # a week early
+    (utc(2026, 11, 30, 0, 15), "late"),              # Monday 08:15 in Shanghai, before the run: late
+    (dt.datetime(2026, 11, 27, 16, 30), "late"),     # naive = UTC (as stored): 00:30 Saturday in Shanghai
+    (dt.datetime(2026, 11, 27, 17, 0, tzinfo=dt.timezone(dt.timedelta(hours=8))), "on_time"),
+    (None, "missing"),
+])
+def test_status_around_the_deadline(received: dt.datetime | None, status: str) -> None:
+    deadline = ReportingRules().deadline("2026-W49", "Asia/Shanghai")
+    assert report_status(received, deadline) == status
+
+
+def test_collecting_week_is_next_week_in_the_configured_zone() -> None:
+    # Friday 2026-11-27 09:00 in Shanghai: W48, so the sheet of W49 is being collected
+    assert collecting_week(utc(2026, 11, 27, 1, 0), "Asia/Shanghai") == "2026-W49"
+    # Sunday 2026-11-29 17:00 UTC is already Monday 01:00 in Shanghai (W49): collecting W50;
+    # in London it is still Sunday of W48: collecting W49
+    assert collecting_week(utc(2026, 11, 29, 17, 0), "Asia/Shanghai") == "2026-W50"
+    assert collecting_week(utc(2026, 11, 29, 17, 0), "Europe/London") == "2026-W49"
+
+
+def test_reporting_status_lists_expected_units_and_who_else_reported() -> None:
+    rules = ReportingRules(first_week="2026-W49")
+    got = [Received("县林业局", utc(2026, 11, 26, 1, 0), 2, utc(2026, 11, 28, 1, 0)),  # v1 on time, v2 late
+           Received("县水利局", utc(2026, 11, 28, 1, 0), 1, utc(2026, 11, 28, 1, 0))]  # late, not expected
+    st = reporting_status("2026-W49", ["县林业局", "县发改局"], got, rules, "Asia/Shanghai")
+    assert [(u.unit, u.status, u.version) for u in st.units] == [
+        ("县发改局", "missing", None), ("县水利局", "late", 1), ("县林业局", "on_time", 2)]
+    assert st.required and st.missing == ("县发改局",) and st.late == ("县水利局",)
+    doc = st.to_json()
+    assert doc["week"] == "2026-W49" and doc["deadline"] == "2026-11-27T17:00:00+08:00"
+    assert doc["units"][2] == {"unit": "县林业局", "status": "on_time", "received_at": "2026-11-26T01:00:00+00:00",
+                               "version": 2}
+    # before first_week nothing is required (the project files are the status)
+    assert not reporting_status("2026-W48", ["县发改局"], [], rules, "Asia/Shanghai").required
+    assert not ReportingRules().required("2026-W49")
+
+
+def test_config_reporting_section(tmp_path: Path) -> None:
+    cfg = tmp_path / "config.toml"
+    cfg.write_text('[reporting]\nfirst_week = "2026-w49"\ndeadline = "thu 18:30"\nremind_cron = "0 9 * * thu"\n'
+                   'investment_ratio_max = 50\n', encoding="utf-8")
+    r = load_config(cfg).reporting
+    assert (r.first_week, r.deadline_day, r.deadline_time, r.remind_cron, r.investment_ratio_max) == (
+        "2026-W49", 3, dt.time(18, 30), "0 9 * * thu", 50.0)
+    assert load_config(REPO_ROOT / "config.toml").reporting.first_week == "2026-W49"
+    for bad in ('deadline = "17:00"', 'first_week = "week 49"', "investment_ratio_max = 1", 'deadlin = "fri 17:00"'):
+        cfg.write_text(f"[reporting]\n{bad}\n", encoding="utf-8")
+        with pytest.raises(ConfigError, match=r"\[reporting\]"):
+            load_config(cfg)
+
+
+# -- stored reports: on time, late, missing ---------------------------------------------------------
+
+
+def test_stored_reports_on_time_late_missing(loaded: Engine, tmp_path: Path) -> None:
+    config = make_config(tmp_path, loaded, "2026-W49")
+    # W49's deadline: Friday 2026-11-27 17:00 Shanghai = 09:00 UTC
+    ingest_filled(loaded, tmp_path, "县林业局", "2026-W49", {("要素保障", "G4"): "办理中"}, utc(2026, 11, 27, 8, 59))
+    ingest_filled(loaded, tmp_path, "洋沙湖集团", "2026-W49", {("节点进度", "G5"): dt.datetime(2026, 11, 20),
+                                                          ("节点进度", "I5"): 20}, utc(2026, 11, 27, 9, 1))
+    # a correction after the deadline does not make an on-time report late
+    ingest_filled(loaded, tmp_path, "县林业局", "2026-W49", {("要素保障", "G4"): "办理中", ("要素保障", "H4"):
+                                                          dt.datetime(2026, 12, 20)}, utc(2026, 11, 29, 3, 0))
+    st = reporting_of_week(loaded, config, "2026-W49")
+    assert {u.unit: (u.status, u.version) for u in st.units} == {
+        "县发改局": ("missing", None), "县自然资源局": ("missing", None),
+        "洋沙湖集团": ("late", 1), "县林业局": ("on_time", 2)}
+    # a week before: nobody reported, all four missing (the rule does not apply before first_week)
+    before = reporting_of_week(loaded, config, "2026-W48")
+    assert not before.required and set(before.missing) == set(UNITS)
+
+
+def test_cli_reporting_json_and_table(loaded: Engine, config_file: Path, tmp_path: Path) -> None:
+    ingest_filled(loaded, tmp_path, "县林业局", "2026-W49", {("要素保障", "G4"): "办理中"}, utc(2026, 11, 26, 2, 0))
+    with config_file.open("a", encoding="utf-8") as fh:
+        fh.write('[reporting]\nfirst_week = "2026-W49"\n[weekly]\ntimezone = "Asia/Shanghai"\n')
+    res = CliRunner().invoke(cli, ["--config", str(config_file), "reporting", "--week", "2026-w49",
+                                   "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["week"] == "2026-W49" and doc["required"] is True
+    assert [(u["unit"], u["status"]) for u in doc["units"]] == [
+        ("县发改局", "missing"), ("县自然资源局", "missing"), ("洋沙湖集团", "missing"), ("县林业局", "on_time")]
+    assert doc["units"][3]["received_at"] == "2026-11-26T02:00:00+00:00" and doc["units"][3]["version"] == 1
+    table = CliRunner().invoke(cli, ["--config", str(config_file), "reporting", "--week", "2026-W49"])
+    assert table.exit_code == 0, table.output
+    assert "1 on time, 0 late, 3 missing" in table.output and "2026-11-26 10:00" in table.output
+
+
+# -- the reminder -----------------------------------------------------------------------------------
+
+
+def test_reminder_goes_to_units_not_reported_once(loaded: Engine, tmp_path: Path) -> None:
+    config = make_config(tmp_path, loaded, "2026-W49")
+    ingest_filled(loaded, tmp_path, "县林业局", "2026-W49", {("要素保障", "G4"): "办理中"}, utc(2026, 11, 26, 2, 0))
+    friday_9 = utc(2026, 11, 27, 1, 0)  # 09:00 in Shanghai, the reminder's cron time
+    week, units = remind_missing(loaded, config, now=friday_9)
+    assert week == "2026-W49" and units == ["县发改局", "县自然资源局", "洋沙湖集团"]
+    queued = list_alerts(loaded, week="2026-W49")
+    assert sorted((a.unit, a.address, a.finding_key) for a in queued) == [
+        ("县发改局", "0@county.gov.cn", "reminder/县发改局"),
+        ("县自然资源局", "1@county.gov.cn", "reminder/县自然资源局"),
+        ("洋沙湖集团", "3@county.gov.cn", "reminder/洋沙湖集团")]
+    a = queued[0]
+    assert "2026-11-27 17:00" in a.subject and "2026-W49" in a.subject and a.status == "pending"
+    assert a.body.startswith(f"{a.unit}：") and "未按时报送" in a.body
+    # the next tick queues nothing more; a week before first_week reminds nobody
+    assert remind_missing(loaded, config, now=friday_9)[1] == units
+    assert len(list_alerts(loaded, week="2026-W49")) == 3
+    assert remind_missing(loaded, config, now=utc(2026, 11, 20, 1, 0)) == ("2026-W48", [])
+
+
+# -- the stale rule in the weekly run ----------------------------------------------------------------
+
+
+def test_no_report_keeps_last_weeks_findings_not_a_new_red(loaded: Engine, tmp_path: Path) -> None:
+    config = make_config(tmp_path, loaded)
+    w47 = run(loaded, config, W47)  # before first_week: the project file is the status
+    assert lights(w47) == {
+        "finish-overdue/P-ROAD/M1": ("red", 6, 1, False),     # baseline finish 11-10, D 11-16: 6 days
+        "finish-overdue/P-ROAD/M2": ("red", 6, 1, False),
+        "start-overdue/P-ROAD/M3": ("yellow", 5, 0, False),   # baseline start 11-11: 5 days <= 10: yellow
+        "slip/P-ROAD/M3": ("red", 15, 1, False),
+        "factor/P-ROAD/M3/F1": ("red", 5, 1, False),
+        "factor/P-ROAD/M3/F2": ("red", 5, 1, False),
+        "investment/P-ROAD": ("yellow", None, 0, False),
+        "physical/P-ROAD": ("red", None, 1, False),
+    }
+    # W48, nobody reported: every unit is missing; without the rule M3 would be 12 days late to
+    # start (red) and M2's start_by 11-30 a new red deadline. With it, each finding is W47's, light
+    # and days kept, weeks in red counted on, marked stale; nothing new is raised.
+    w48 = run(loaded, config, W48)
+    got = lights(w48)
+    escalation = got.pop("escalation/P-ROAD")
+    assert got == {k: (light, days, red + 1 if light == "red" else 0, True)
+                   for k, (light, days, red, _s) in lights(w47).items()}
+    assert escalation == ("red", None, 1, False)  # still red a second week: 提请县政府专题研究 as before
+    assert w48.check.project_lights["P-ROAD"] is Light.RED
+    assert w48.check.summary.new == ("escalation/P-ROAD",)
+    carried = {f.key: f for f in w48.findings}["start-overdue/P-ROAD/M3"]
+    assert carried.details["stale_units"] == ["洋沙湖集团"] and carried.details["carried_from"] == "2026-W47"
+    assert carried.first_seen == "2026-W47"
+    # W49, still nothing: carried again, from the same week's evidence
+    w49 = run(loaded, config, W49)
+    again = {f.key: f for f in w49.findings}["start-overdue/P-ROAD/M3"]
+    assert (again.light, again.days, again.details["carried_from"]) == (Light.YELLOW, 5, "2026-W47")
+
+
+def test_only_the_missing_units_items_are_carried(loaded: Engine, tmp_path: Path) -> None:
+    config = make_config(tmp_path, loaded)
+    run(loaded, config, W47)
+    friday = utc(2026, 11, 20, 6, 0)  # 14:00 in Shanghai on the Friday before W48: on time
+    # 县发改局: M1 done 11-01..11-12; 洋沙湖集团: 开工 11-13, M3 started 11-14 at 20%
+    ingest_filled(loaded, tmp_path, "县发改局", "2026-W48", {
+        ("节点进度", "G4"): dt.datetime(2026, 11, 1), ("节点进度", "H4"): dt.datetime(2026, 11, 12),
+        ("投资", "E4"): 500}, friday)
+    ingest_filled(loaded, tmp_path, "洋沙湖集团", "2026-W48", {
+        ("节点进度", "G4"): dt.datetime(2026, 11, 13), ("节点进度", "H4"): dt.datetime(2026, 11, 13),
+        ("节点进度", "G5"): dt.datetime(2026, 11, 14), ("节点进度", "I5"): 20}, friday)
+    w48 = run(loaded, config, W48)
+    assert [u["status"] for u in w48_reporting(loaded, w48)] == ["missing", "missing", "on_time", "on_time"]
+    got = lights(w48)
+    # the two factor approvals' units did not report: W47's red, 5 days, carried
+    assert got["factor/P-ROAD/M3/F1"] == ("red", 5, 2, True)
+    assert got["factor/P-ROAD/M3/F2"] == ("red", 5, 2, True)
+    # the milestones' units reported: fresh (M1, M2 finished; M3 started) - no overdue findings
+    assert not any(k.startswith(("finish-overdue", "start-overdue")) for k in got)
+    assert all(not stale for k, (_l, _d, _r, stale) in got.items() if not k.startswith("factor"))
+
+
+def w48_reporting(engine: Engine, result: Any) -> list[dict[str, Any]]:
+    from scheduler.store.runs import read_run
+
+    info, _ = read_run(engine, result.week)
+    return list(info.inputs["reporting"]["units"])
+
+
+def test_printout_names_the_units_that_did_not_report(loaded: Engine, tmp_path: Path) -> None:
+    import shutil
+    import subprocess
+
+    config = make_config(tmp_path, loaded)
+    run(loaded, config, W47)
+    ingest_filled(loaded, tmp_path, "县林业局", "2026-W48", {("要素保障", "G4"): "办理中"}, utc(2026, 11, 20, 1, 0))
+    run(loaded, config, W48)
+    view, _cals = view_of_run(loaded, config, "2026-W48")
+    assert view.non_reporting == ("县发改局", "县自然资源局", "洋沙湖集团")
+    (pv,) = view.projects
+    assert pv.stale_units == ("县发改局", "县自然资源局", "洋沙湖集团") and pv.light is Light.RED
+    rows = {r.key: r for r in view.findings}
+    assert rows["factor/P-ROAD/M3/F1"].stale_from == "2026-W47"
+    assert rows["factor/P-ROAD/M3/F2"].stale_from == ""  # 县林业局 reported: fresh
+    pdf = render_printout(view, tmp_path / "out.pdf", {})
+    if not shutil.which("pdftotext"):
+        pytest.fail("poppler-utils (pdftotext) missing: run scripts/setup.sh")
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    flat = "".join(text.split())
+    assert "未按时报送单位（3个）" in flat
+    assert "县发改局、县自然资源局、洋沙湖集团" in flat
+    assert "【未报送·沿用2026-W47】" in flat
+
+
+def test_sample_w49_without_reports_every_unit_missing_no_new_red(engine: Engine, tmp_path: Path) -> None:
+    """The county's sample (projects/): W48 is the last week the project files are the status; in W49
+    (first_week in config.toml) nobody has reported. Without the rule the portfolio went from 4 red
+    / 7 green to 13 red / 0 green; with it every unit is listed missing and every light is kept."""
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.projectfile import read_portfolio
+    from scheduler.store.projects import load_projects
+
+    cals = CalendarSet(REPO_ROOT / "calendar")
+    load_projects(engine, read_portfolio([REPO_ROOT / "projects"], calendars=cals), calendars=cals)
+    config = make_config(tmp_path, engine, load_config(REPO_ROOT / "config.toml").reporting.first_week)
+    w48 = run(engine, config, W48)
+    assert w48.check.summary.project_lights == {"green": 7, "yellow": 5, "red": 4}
+    w49 = run(engine, config, W49)
+    status = reporting_of_week(engine, config, "2026-W49")
+    assert status.required and len(status.missing) == len(status.units) == 21
+    assert all(u.status == "missing" for u in status.units)
+    assert w49.check.project_lights == w48.check.project_lights
+    fresh = [f for f in w49.findings if not f.details.get("stale")]
+    assert {f.kind.value for f in fresh} <= {"escalation"}  # only what last week's reds call for
+    view, _ = view_of_run(engine, config, "2026-W49")
+    assert view.non_reporting == status.missing and view.glance.red == 4
+    # the same week with the rule off reads silence as zero progress
+    off = run(engine, make_config(tmp_path, engine, None), W49)
+    assert off.check.summary.project_lights == {"green": 0, "yellow": 3, "red": 13}

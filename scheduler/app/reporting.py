@@ -15,8 +15,9 @@ from scheduler.core.reports import WeeklyReport, apply_reports
 from scheduler.core.schedule import PortfolioFrame, overlay_projects
 from scheduler.errors import NotFound
 from scheduler.io.config import Config
+from scheduler.store.columns import BaselineColumns, load_frame
 from scheduler.store.db import reading, transaction, utcnow
-from scheduler.store.projects import BaselineColumns, load_frame, read_projects
+from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports, received_for_week
 
 

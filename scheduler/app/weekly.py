@@ -37,7 +37,6 @@ from scheduler.core.schedule import PortfolioFrame, schedule_frame
 from scheduler.delivery import loop, messages
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
-from scheduler.store.columns import load_frame
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held

@@ -236,13 +236,13 @@ def test_no_report_keeps_last_weeks_findings_not_a_new_red(loaded: Engine, tmp_p
         "finish-overdue/P-ROAD/M2": ("red", 6, 1, False),
         "start-overdue/P-ROAD/M3": ("yellow", 5, 0, False),   # baseline start 11-11: 5 days <= 10: yellow
         "slip/P-ROAD/M3": ("red", 15, 1, False),
-        "factor/P-ROAD/M3/F1": ("red", 5, 1, False),
-        "factor/P-ROAD/M3/F2": ("red", 5, 1, False),
+        "factor/P-ROAD/M3/F1": ("yellow", 5, 0, False),    # approval 5 days overdue: yellow up to
+        "factor/P-ROAD/M3/F2": ("yellow", 5, 0, False),    # [check] approval_red_days
         "investment/P-ROAD": ("yellow", None, 0, False),
         "physical/P-ROAD": ("red", None, 1, False),
     }
     # W48, nobody reported: every unit is missing; without the rule M3 would be 12 days late to
-    # start (red) and M2's start_by 11-30 a new red deadline. With it, each finding is W47's, light
+    # start and both approvals 12 days overdue (red). With it, each finding is W47's, light
     # and days kept, weeks in red counted on, marked stale; nothing new is raised.
     w48 = run(loaded, config, W48)
     got = lights(w48)
@@ -275,9 +275,9 @@ def test_only_the_missing_units_items_are_carried(loaded: Engine, tmp_path: Path
     w48 = run(loaded, config, W48)
     assert [u["status"] for u in w48_reporting(loaded, w48)] == ["missing", "missing", "on_time", "on_time"]
     got = lights(w48)
-    # the two factor approvals' units did not report: W47's red, 5 days, carried
-    assert got["factor/P-ROAD/M3/F1"] == ("red", 5, 2, True)
-    assert got["factor/P-ROAD/M3/F2"] == ("red", 5, 2, True)
+    # the two factor approvals' units did not report: W47's yellow, 5 days, carried (not 12 days, red)
+    assert got["factor/P-ROAD/M3/F1"] == ("yellow", 5, 0, True)
+    assert got["factor/P-ROAD/M3/F2"] == ("yellow", 5, 0, True)
     # the milestones' units reported: fresh (M1, M2 finished; M3 started) - no overdue findings
     assert not any(k.startswith(("finish-overdue", "start-overdue")) for k in got)
     assert all(not stale for k, (_l, _d, _r, stale) in got.items() if not k.startswith("factor"))
@@ -340,4 +340,4 @@ def test_sample_w49_without_reports_every_unit_missing_no_new_red(engine: Engine
     assert view.non_reporting == status.missing and view.glance.red == 4
     # the same week with the rule off reads silence as zero progress
     off = run(engine, make_config(tmp_path, engine, None), W49)
-    assert off.check.summary.project_lights == {"green": 0, "yellow": 3, "red": 13}
+    assert off.check.summary.project_lights == {"green": 0, "yellow": 6, "red": 10}

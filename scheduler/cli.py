@@ -746,6 +746,86 @@ def printout_command(state: State, week: str | None, out_file: str | None, brief
         click.echo(str(p))
 
 
+# -- schedule exchange with MS Project and Primavera P6 (docs/interop.md) ----------------------
+@cli.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--out", required=True, type=click.Path(), metavar="PATH",
+              help="The project file to write (projects/ID.toml), or a folder: ID.toml for each project of the file.")
+@click.option("--level", type=int, default=None, metavar="N",
+              help="Roll up to WBS level N: each WBS element at that level becomes one milestone.")
+@click.option("--milestones-only", is_flag=True,
+              help="Keep only the file's milestones (and --keep tasks); links are bridged through the rest.")
+@click.option("--keep", multiple=True, metavar="ID", help="With --milestones-only: a key task to keep (id or code).")
+@click.option("--project-id", default=None, metavar="ID", help="The project id to give (default: the file's).")
+@click.option("--leads", type=click.Choice(["refuse", "clamp"]), default="refuse", show_default=True,
+              help="Negative lags (leads): refuse the file, or import them as 0 with a warning each.")
+@click.option("--calendar", "calendar_name", default=None, metavar="NAME",
+              help="Schedule on this calendar of calendar/ (its differences from the file's are reported).")
+@click.option("--write-calendar", is_flag=True,
+              help="If no calendar of calendar/ works the file's days, write it as calendar/NAME.toml and use it.")
+@click.option("--encoding", default=None, metavar="CODEC",
+              help="Text encoding of an XER file (default: UTF-8, else GB18030, else cp1252).")
+@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@pass_state
+def import_command(state: State, file: str, out: str, level: int | None, milestones_only: bool,
+                   keep: tuple[str, ...], project_id: str | None, leads: str, calendar_name: str | None,
+                   write_calendar: bool, encoding: str | None, force: bool) -> None:
+    """Import a contractor's programme (MS Project XML or P6 XER) as project files of the spec."""
+    from pathlib import Path
+
+    from .io.interop import ImportOptions, import_file, write_import
+
+    if level is not None and milestones_only:
+        raise click.UsageError("--level and --milestones-only exclude each other")
+    opts = ImportOptions(level=level, milestones_only=milestones_only, keep=keep, project_id=project_id,
+                         clamp_leads=leads == "clamp", calendar=calendar_name, write_calendar=write_calendar,
+                         default_calendar=state.config.default_calendar)
+    results = import_file(Path(file), opts, state.calendars, encoding=encoding)
+    for path in write_import(results, Path(out), state.config.calendar_dir, force=force):
+        click.echo(str(path))
+    for r in results:
+        for w in r.warnings:
+            click.echo(f"warning: {r.project.id}: {w}", err=True)
+
+
+@cli.command("export")
+@click.argument("projects", nargs=-1, required=True)
+@click.option("--format", "fmt", type=click.Choice(["mspdi", "xer"]), required=True,
+              help="mspdi: MS Project XML (one file a project); xer: Primavera P6 (one file for all).")
+@click.option("--out", required=True, type=click.Path(), metavar="FILE", help="The file (or folder) to write.")
+@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD",
+              help="Status date: export progress and the forecast from here (default: the plan).")
+@pass_state
+def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, data_date: str | None) -> None:
+    """Export projects (project files, folders, or ids of the projects folder; no database) for MS Project or P6."""
+    from pathlib import Path
+
+    from .io.interop import export_files
+    from .projectfile import expand_paths
+
+    config = state.config
+    paths: list[Path] = []
+    by_id: dict[str, Path] | None = None
+    for p in projects:
+        if Path(p).exists():
+            paths += expand_paths([p])
+            continue
+        if by_id is None:
+            files = read_portfolio([config.projects_dir], default_calendar=config.default_calendar)
+            by_id = {pf.project.id: pf.path for pf in files}
+        if p not in by_id:
+            from .errors import NotFound
+            raise NotFound("unknown-project", f"{p} is neither a file nor a project id of {config.projects_dir}")
+        paths.append(by_id[p])
+    pfs = read_portfolio(paths, calendars=state.calendars, default_calendar=config.default_calendar)
+    written, warnings = export_files([pf.project for pf in pfs], state.calendars, fmt, Path(out),
+                                     parse_date(data_date, "--data-date"))
+    for path in written:
+        click.echo(str(path))
+    for w in warnings:
+        click.echo(f"warning: {w}", err=True)
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="dispatch")

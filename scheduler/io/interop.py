@@ -193,6 +193,12 @@ def percent_for_remaining(duration: int, remaining: int) -> float:
     return float(int(p)) if float(p).is_integer() else p
 
 
+def remaining_days(m: Milestone) -> int:
+    """The spec's remaining duration of a started milestone: ceil(d * (100 - percent) / 100), at least 1."""
+    pct = float(m.percent or 0.0)
+    return max(math.ceil(round(m.duration * (100.0 - pct), 6) / 100.0), 1)
+
+
 # -- calendars --------------------------------------------------------------------------------
 def calendar_spec(src: SourceCalendar, name: str, first_year: int, last_year: int) -> CalendarSpec:
     """The county calendar spec of a file's calendar over whole years."""

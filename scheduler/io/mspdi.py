@@ -19,6 +19,7 @@ from scheduler.io.interop import (
     SourceLink,
     SourceProject,
     SourceTask,
+    remaining_days,
     slug,
 )
 from scheduler.io.interop_errors import InteropError
@@ -470,12 +471,13 @@ def write_mspdi(project: Project, result: ScheduleResult, cal: Calendar, base: i
         _e(t, q("LateFinish"), _stamp(lf, finish_t))
         if not m.is_finished:
             _e(t, q("TotalSlack"), int(res.cpm.total_float[r]) * HOURS_PER_DAY * 600)
-        if res.data_date is not None and m.actual_start is not None:
-            _e(t, q("PercentComplete"), int(m.percent_complete) if not m.is_finished else 100)
+        if m.actual_start is not None:
+            remaining = 0 if m.is_finished else remaining_days(m)
+            done = 100 if m.is_finished else int(100 * (m.duration - remaining) / max(m.duration, 1))
+            _e(t, q("PercentComplete"), done)
             _e(t, q("ActualStart"), _stamp(m.actual_start, MORNING))
             if m.actual_finish is not None:
                 _e(t, q("ActualFinish"), _stamp(m.actual_finish, EVENING))
-            remaining = 0 if m.is_finished else int(res.remaining[r])
             _e(t, q("ActualDuration"), _hours_text(max(m.duration - remaining, 0)))
             _e(t, q("RemainingDuration"), _hours_text(remaining))
         else:
@@ -487,7 +489,7 @@ def write_mspdi(project: Project, result: ScheduleResult, cal: Calendar, base: i
             _e(t, q("ConstraintDate"), _stamp(m.not_before, MORNING))
         if m.finish_by:
             _e(t, q("Deadline"), _stamp(m.finish_by, EVENING))
-        if res.data_date is not None and m.is_started and m.percent is not None and float(m.percent).is_integer():
+        if m.is_started and m.percent is not None and float(m.percent).is_integer():
             _e(t, q("PhysicalPercentComplete"), int(m.percent))
         for link in m.after:
             pl = ET.SubElement(t, q("PredecessorLink"))

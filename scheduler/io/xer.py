@@ -18,6 +18,7 @@ from scheduler.io.interop import (
     SourceLink,
     SourceProject,
     SourceTask,
+    remaining_days,
     slug,
 )
 from scheduler.io.interop_errors import InteropError
@@ -455,10 +456,9 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
             fi_t = st_t if event else dt.time(17, 0)
             es, ef = (dt.date.fromordinal(int(x)) for x in (res.early_start[r], res.early_finish[r]))
             ls, lf = (dt.date.fromordinal(int(x)) for x in (res.late_start[r], res.late_finish[r]))
-            progress = res.data_date is not None
-            started = progress and m.actual_start is not None
-            finished = progress and m.actual_finish is not None
-            remaining = 0 if finished else (int(res.remaining[r]) if started else m.duration)
+            started = m.actual_start is not None
+            finished = m.actual_finish is not None
+            remaining = 0 if finished else (remaining_days(m) if started else m.duration)
             cons = [(k, d) for k, d in (("CS_MSOA", m.not_before), ("CS_MSOB", m.start_by), ("CS_MEOB", m.finish_by))
                     if d is not None]
             if len(cons) > 2:

@@ -239,12 +239,12 @@ def calendar_differences(src: SourceCalendar, cal: Calendar, a: dt.date, b: dt.d
 
 
 def _describe(days: list[dt.date], src: SourceCalendar, cal: Calendar) -> str:
-    def state(ok: bool) -> str:
-        return "worked" if ok else "off"
+    def state(d: dt.date) -> str:
+        if not cal.first <= d <= cal.last:
+            return f"outside the years of {cal.name}"
+        return ("worked" if cal.is_working(d) else "off") + f" in {cal.name}"
 
-    shown = [f"{d} ({state(src.is_working(d))} in the file, "
-             f"{state(cal.is_working(d)) if cal.first <= d <= cal.last else 'outside its years'})"
-             for d in days[:EXAMPLES]]
+    shown = [f"{d} ({'worked' if src.is_working(d) else 'off'} in the file, {state(d)})" for d in days[:EXAMPLES]]
     return f"{len(days)} days differ: " + "; ".join(shown) + (" …" if len(days) > EXAMPLES else "")
 
 
@@ -360,8 +360,8 @@ class _Mapper:
         if self.opts.write_calendar:
             name = own if own not in names else f"{own}-{slug(self.src.id_hint).lower() or 'imported'}"
             spec = calendar_spec(src, name, a.year, b.year + 2)
-            text = calendar_toml(spec, [f"Imported from {self.src.source} ({self.src.fmt}): calendar {src.name!r},",
-                                        f"{self.hpd:g} working hours a day; exception days listed per year."])
+            origin = f"Imported from {Path(self.src.source).name} ({self.src.fmt}): calendar {src.name!r},"
+            text = calendar_toml(spec, [origin, f"{self.hpd:g} working hours a day; exception days listed per year."])
             cal = build_calendar(spec)
             self.warn(f"calendar: no calendar under calendar/ works the same days as the file's {src.name!r} over "
                       f"{a}..{b}; it is written as calendar/{name}.toml and the project uses it")
@@ -419,8 +419,6 @@ class _Mapper:
             node = self.task_node(t, ids[t.key], rounded)
             nodes[t.key] = node
             order.append(node)
-        if rounded:
-            self.warn(f"rounding: durations and lags in hours rounded to whole working days: {some(rounded)}")
         leads: list[str] = []
         merged: list[str] = []
         expanded: list[str] = []
@@ -454,6 +452,8 @@ class _Mapper:
                                              "working days, beyond any calendar", task=t.code)
                         if not nodes[sk].add_link(nodes[pk].id, link.type, lag):
                             merged.append(f"{p.code}->{t.code} {link.type.value}")
+        if rounded:
+            self.warn(f"rounding: durations and lags in hours rounded to whole working days: {some(rounded)}")
         if leads:
             self.warn(f"leads: negative lags clamped to 0 (--leads clamp): {some(leads)}")
         if merged:
@@ -646,6 +646,7 @@ def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, 
         out.append(node)
     for gk, members in groups.items():
         node = new[gk]
+        carried: dict[tuple[str, LinkType], int] = {}
         for b in members:
             for (pred, ltype), lag in b.links.items():
                 ak = group_of[pred]
@@ -653,11 +654,12 @@ def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, 
                     continue
                 off_a = es[pred] - g_es[ak] if ltype in (LinkType.SS, LinkType.SF) else ef[pred] - g_ef[ak]
                 off_b = es[b.id] - g_es[gk] if ltype in (LinkType.FS, LinkType.SS) else ef[b.id] - g_ef[gk]
-                new_lag = off_a + lag - off_b
-                if new_lag < 0:
-                    clamped.append(f"{gid[ak]}->{node.id}")
-                    new_lag = 0
-                node.add_link(gid[ak], ltype, new_lag)
+                pair = (gid[ak], ltype)
+                carried[pair] = max(carried.get(pair, off_a + lag - off_b), off_a + lag - off_b)
+        for (pred_id, link_type), carried_lag in carried.items():
+            if carried_lag < 0:
+                clamped.append(f"{pred_id}->{node.id} {link_type.value} ({carried_lag})")
+            node.add_link(pred_id, link_type, max(carried_lag, 0))
     if not gid or all(k.startswith("task:") for k in groups):
         mapper.warn(f"roll-up: no WBS element at level {level}; nothing rolled up")
     else:
@@ -665,7 +667,8 @@ def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, 
                     "element's duration is its span in the imported plan, its links are its tasks' links carried to "
                     "its ends with the lag moved by where the linked task sits inside it, and its deadlines likewise")
     if clamped:
-        mapper.warn(f"roll-up: carried links whose lag came out negative were set to 0: {some(clamped)}")
+        mapper.warn(f"roll-up: carried links whose lag came out negative (a lead the spec has not) were set to 0, "
+                    f"which can delay the successor by that much: {some(clamped)}")
     _check_acyclic(mapper, out, f"the roll-up to level {level}")
     return out
 
@@ -767,7 +770,7 @@ def _milestones_only(mapper: _Mapper, nodes: list[_Node], keep: Sequence[str], c
             else:
                 by_id[j].add_link(o, LinkType.SS, max(b, 0))
             new_links += 1
-    start_links = {j: b for j, b in from_start.items() if b > 0}
+    start_links = _binding_start_links(out_nodes, from_start, cal, start_idx)
     if start_links:
         sid, suffix = "START", 2
         while sid in kept_ids:
@@ -786,6 +789,40 @@ def _milestones_only(mapper: _Mapper, nodes: list[_Node], keep: Sequence[str], c
         mapper.warn(f"milestones only: deadlines or progress of dropped tasks are not carried: {some(lost)}")
     _check_acyclic(mapper, out_nodes, "the milestones-only graph")
     return out_nodes
+
+
+def _binding_start_links(nodes: list[_Node], from_start: dict[str, int], cal: Calendar,
+                         start_idx: int) -> dict[str, int]:
+    """The links from the START event that bind in the plan: a forward pass over the kept graph
+    (start offsets from the project start) adds START -> j only where the dropped work before j
+    ends later than j's other bounds."""
+    by_id = {n.id: n for n in nodes}
+    indeg = {n.id: 0 for n in nodes}
+    succs: dict[str, list[str]] = {n.id: [] for n in nodes}
+    for n in nodes:
+        for p, _t in n.links:
+            succs[p].append(n.id)
+            indeg[n.id] += 1
+    ready = [n.id for n in nodes if indeg[n.id] == 0]
+    es: dict[str, int] = {}
+    out: dict[str, int] = {}
+    while ready:
+        j = ready.pop()
+        n = by_id[j]
+        bound = cal.index_on_or_after(n.not_before) - start_idx if n.not_before else 0
+        for (p, t), lag in n.links.items():
+            sp, fp = es[p], es[p] + by_id[p].duration
+            bound = max(bound, {LinkType.FS: fp + lag, LinkType.SS: sp + lag, LinkType.FF: fp + lag - n.duration,
+                                LinkType.SF: sp + lag - n.duration}[t])
+        if from_start.get(j, 0) > bound:
+            out[j] = from_start[j]
+            bound = from_start[j]
+        es[j] = bound
+        for y in succs[j]:
+            indeg[y] -= 1
+            if indeg[y] == 0:
+                ready.append(y)
+    return out
 
 
 def _topological(mapper: _Mapper, nodes: list[_Node]) -> list[str]:

@@ -22,6 +22,8 @@ from scheduler.schedule import schedule_projects
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NOT_BEFORE, START_BY, FINISH_BY, DROPPED = "not_before", "start_by", "finish_by", "dropped"
+RETYPE_ORDER = (LinkType.FS, LinkType.SS, LinkType.FF, LinkType.SF)
+"""Link types tried, in order, when a carried or bridged link would need a negative lag."""
 EXAMPLES = 5
 """How many ids or dates a warning names before it says `…`."""
 
@@ -630,7 +632,7 @@ def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, 
         gid[gk] = mid
     g_es = {gk: min(es[m.id] for m in ms) for gk, ms in groups.items()}
     g_ef = {gk: max(ef[m.id] for m in ms) for gk, ms in groups.items()}
-    clamped: list[str] = []
+    retyped: list[str] = []
     new: dict[str, _Node] = {}
     for gk, members in groups.items():
         if gk.startswith("task:"):
@@ -646,29 +648,36 @@ def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, 
         out.append(node)
     for gk, members in groups.items():
         node = new[gk]
-        carried: dict[tuple[str, LinkType], int] = {}
+        carried: dict[str, tuple[int, LinkType]] = {}
         for b in members:
             for (pred, ltype), lag in b.links.items():
                 ak = group_of[pred]
                 if ak == gk:
                     continue
-                off_a = es[pred] - g_es[ak] if ltype in (LinkType.SS, LinkType.SF) else ef[pred] - g_ef[ak]
-                off_b = es[b.id] - g_es[gk] if ltype in (LinkType.FS, LinkType.SS) else ef[b.id] - g_ef[gk]
-                pair = (gid[ak], ltype)
-                carried[pair] = max(carried.get(pair, off_a + lag - off_b), off_a + lag - off_b)
-        for (pred_id, link_type), carried_lag in carried.items():
-            if carried_lag < 0:
-                clamped.append(f"{pred_id}->{node.id} {link_type.value} ({carried_lag})")
-            node.add_link(pred_id, link_type, max(carried_lag, 0))
+                from_a = es[pred] if ltype in (LinkType.SS, LinkType.SF) else ef[pred]
+                to_b = es[b.id] if ltype in (LinkType.FS, LinkType.SS) else ef[b.id]
+                # with the groups rigid, every link between two groups bounds G's finish from A's
+                # start (an SF lag, never negative); the largest such bound is the one that counts
+                sf = from_a - g_es[ak] + lag + g_ef[gk] - to_b
+                if ak not in carried or sf > carried[ak][0]:
+                    carried[ak] = (sf, ltype)
+        for ak, (sf, ltype) in carried.items():
+            d_a, d_g = g_ef[ak] - g_es[ak], g_ef[gk] - g_es[gk]
+            lags = {LinkType.SF: sf, LinkType.SS: sf - d_g, LinkType.FF: sf - d_a, LinkType.FS: sf - d_a - d_g}
+            choice = ltype if lags[ltype] >= 0 else next(t for t in RETYPE_ORDER if lags[t] >= 0)
+            if choice is not ltype:
+                retyped.append(f"{gid[ak]}->{node.id} {ltype.value}->{choice.value}")
+            node.add_link(gid[ak], choice, lags[choice])
     if not gid or all(k.startswith("task:") for k in groups):
         mapper.warn(f"roll-up: no WBS element at level {level}; nothing rolled up")
     else:
         mapper.warn(f"roll-up: WBS level {level}: {len(nodes)} tasks became {len(out)} milestones; each WBS "
-                    "element's duration is its span in the imported plan, its links are its tasks' links carried to "
-                    "its ends with the lag moved by where the linked task sits inside it, and its deadlines likewise")
-    if clamped:
-        mapper.warn(f"roll-up: carried links whose lag came out negative (a lead the spec has not) were set to 0, "
-                    f"which can delay the successor by that much: {some(clamped)}")
+                    "element's duration is its span in the imported plan; of its tasks' links from another element the "
+                    "one that binds most is carried to the elements' ends, its lag moved by where the linked tasks sit "
+                    "inside them; deadlines likewise")
+    if retyped:
+        mapper.warn(f"roll-up: links whose carried lag would be negative (a lead) take the type that keeps it "
+                    f"non-negative with the same bound: {some(retyped)}")
     _check_acyclic(mapper, out, f"the roll-up to level {level}")
     return out
 
@@ -762,14 +771,20 @@ def _milestones_only(mapper: _Mapper, nodes: list[_Node], keep: Sequence[str], c
     new_links = 0
     for n in out_nodes:
         n.links = {(p, t): lag for (p, t), lag in n.links.items() if p in kept_ids}
+    leads: list[str] = []
     for o, bounds in bridged.items():
         d_o = by_id[o].duration
         for j, b in bounds.items():
-            if b - d_o >= 0:
-                by_id[j].add_link(o, LinkType.FS, b - d_o)
-            else:
-                by_id[j].add_link(o, LinkType.SS, max(b, 0))
+            d_j = by_id[j].duration
+            lags = {LinkType.FS: b - d_o, LinkType.SS: b, LinkType.FF: b + d_j - d_o, LinkType.SF: b + d_j}
+            choice = next((t for t in RETYPE_ORDER if lags[t] >= 0), None)
+            if choice is None:
+                leads.append(f"{o}->{j} ({b})")
+                choice, lags[LinkType.SS] = LinkType.SS, 0
+            by_id[j].add_link(o, choice, lags[choice])
             new_links += 1
+    if leads:
+        mapper.warn(f"milestones only: bridged paths shorter than nothing (leads) set to SS lag 0: {some(leads)}")
     start_links = _binding_start_links(out_nodes, from_start, cal, start_idx)
     if start_links:
         sid, suffix = "START", 2

@@ -65,15 +65,15 @@ def refuse_dtd(data: bytes, source: str) -> None:
 
 
 def _parse(data: bytes, source: str) -> ET.Element:
+    if not data.strip():
+        raise InteropError("truncated", "the file is empty", file=source)
     refuse_dtd(data, source)
     try:
         return ET.fromstring(data)
     except ET.ParseError as e:
         line, col = e.position
         msg = str(e).split(":")[0]
-        end = data.rstrip()
-        last_line = end.count(b"\n") + 1
-        truncated = msg in ("no element found", "unclosed token") or (line >= last_line and not end.endswith(b">"))
+        truncated = msg in ("no element found", "unclosed token") and data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
         kind, what = ("truncated", "the XML ends before its last element closes") if truncated else \
             ("not-xml", f"not well-formed XML ({msg}, column {col})")
         raise InteropError(kind, what, file=source, line=line) from None

@@ -442,14 +442,13 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
                           _stamp(max(fins) if fins else project.start, dt.time(17, 0)), "Y", "DT_FixedDUR2",
                           "CP_Phys"])
         wbs_rows.append([str(pi), str(pi), "1", "Y", "WS_Open", project.id, project.name, ""])
-        ids: dict[str, int] = {}
+        ids = {m.id: task_id + k + 1 for k, m in enumerate(project.milestones)}
         if project.lead_unit or any(m.unit for m in project.milestones):
             warnings.append(f"{project.id}: lead_unit and milestone units are not written to XER (P6 has no such "
                             "field)")
         for i, m in enumerate(project.milestones):
             r = base + i
             task_id += 1
-            ids[m.id] = task_id
             event = m.duration == 0
             fin = bool(res.cpm.fin_bound[r])
             st_t = dt.time(17, 0) if event and fin else dt.time(8, 0)

@@ -336,7 +336,7 @@ class _Mapper:
         b = max(dates).date() + dt.timedelta(days=366)
         return min(a, self.src.start.date()), b
 
-    def choose_calendar(self, county: CountyCalendars | None) -> tuple[Calendar, str | None]:
+    def choose_calendar(self, county: CountyCalendars | None, extent: int = 0) -> tuple[Calendar, str | None]:
         a, b = self.span()
         names = county.names() if county is not None else []
         src = self.pcal
@@ -361,7 +361,8 @@ class _Mapper:
                 return cal, None
         if self.opts.write_calendar:
             name = own if own not in names else f"{own}-{slug(self.src.id_hint).lower() or 'imported'}"
-            spec = calendar_spec(src, name, a.year, b.year + 2)
+            per_year = 48 * max(len(src.working_weekdays), 1)
+            spec = calendar_spec(src, name, a.year, max(b.year + 2, a.year + math.ceil(extent / per_year) + 2))
             origin = f"Imported from {Path(self.src.source).name} ({self.src.fmt}): calendar {src.name!r},"
             text = calendar_toml(spec, [origin, f"{self.hpd:g} working hours a day; exception days listed per year."])
             cal = build_calendar(spec)
@@ -840,6 +841,22 @@ def _binding_start_links(nodes: list[_Node], from_start: dict[str, int], cal: Ca
     return out
 
 
+def _extent(nodes: list[_Node], order: list[str], start: dt.date) -> int:
+    """An upper bound of the plan's length in working days (longest path; a not_before counts its
+    calendar days from the start), so an imported calendar is written for long enough."""
+    by_id = {n.id: n for n in nodes}
+    es: dict[str, int] = {}
+    for j in order:
+        n = by_id[j]
+        bound = max((n.not_before - start).days, 0) if n.not_before else 0
+        for (p, t), lag in n.links.items():
+            sp, fp = es[p], es[p] + by_id[p].duration
+            bound = max(bound, {LinkType.FS: fp + lag, LinkType.SS: sp + lag, LinkType.FF: fp + lag - n.duration,
+                                LinkType.SF: sp + lag - n.duration}[t])
+        es[j] = bound
+    return max((es[n.id] + n.duration for n in nodes), default=0)
+
+
 def _topological(mapper: _Mapper, nodes: list[_Node]) -> list[str]:
     indeg = {n.id: 0 for n in nodes}
     succs: dict[str, list[str]] = {n.id: [] for n in nodes}
@@ -872,11 +889,11 @@ def map_project(src: SourceProject, opts: ImportOptions, county: CountyCalendars
         raise mapper.error("bad-option", f"--level {opts.level}: WBS levels start at 1")
     if not any(not t.summary for t in src.tasks):
         raise mapper.error("no-tasks", "the project has no tasks")
-    cal, cal_text = mapper.choose_calendar(county)
-    mapper.compare_task_calendars(cal)
     ids = mapper.assign_ids()
     nodes = mapper.leaf_nodes(ids)
-    _topological(mapper, nodes)
+    order = _topological(mapper, nodes)
+    cal, cal_text = mapper.choose_calendar(county, _extent(nodes, order, start_date(src.start, mapper.pcal)))
+    mapper.compare_task_calendars(cal)
     project = _build(mapper, pid, cal, nodes)
     if opts.level is not None:
         nodes = _roll_up(mapper, nodes, opts.level, project, cal)

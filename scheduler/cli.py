@@ -777,6 +777,8 @@ def import_command(state: State, file: str, out: str, level: int | None, milesto
 
     if level is not None and milestones_only:
         raise click.UsageError("--level and --milestones-only exclude each other")
+    if keep and not milestones_only:
+        raise click.UsageError("--keep names key tasks to keep with --milestones-only")
     opts = ImportOptions(level=level, milestones_only=milestones_only, keep=keep, project_id=project_id,
                          clamp_leads=leads == "clamp", calendar=calendar_name, write_calendar=write_calendar,
                          default_calendar=state.config.default_calendar)
@@ -818,6 +820,8 @@ def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, 
             raise NotFound("unknown-project", f"{p} is neither a file nor a project id of {config.projects_dir}")
         paths.append(by_id[p])
     pfs = read_portfolio(paths, calendars=state.calendars, default_calendar=config.default_calendar)
+    if out.endswith(("/", "\\")):
+        Path(out).mkdir(parents=True, exist_ok=True)
     written, warnings = export_files([pf.project for pf in pfs], state.calendars, fmt, Path(out),
                                      parse_date(data_date, "--data-date"))
     for path in written:

@@ -923,6 +923,18 @@ def read_schedule_file(path: str, data: bytes, *, encoding: str | None = None) -
                        file=path)
 
 # -- whole files in and out -------------------------------------------------------------------
+def _write(path: Path, data: str | bytes) -> None:
+    """Write a file (and its folder), or say in one line why it cannot be written."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            path.write_bytes(data)
+        else:
+            path.write_text(data, encoding="utf-8")
+    except OSError as e:
+        raise InteropError("unwritable", f"cannot write the file: {e.strerror}", file=path) from None
+
+
 def import_file(path: Path, opts: ImportOptions, county: CountyCalendars | None, *,
                 encoding: str | None = None) -> list[ImportResult]:
     """Read an MS Project XML or P6 XER file and map each of its projects."""
@@ -978,15 +990,13 @@ def write_import(results: Sequence[ImportResult], out: Path, calendar_dir: Path,
         if cpath.exists() and cpath.read_text(encoding="utf-8") != text and not force:
             raise InteropError("exists", "a different calendar of that name exists; use --calendar or --force",
                                file=cpath)
-    calendar_dir.mkdir(parents=True, exist_ok=True)
     for name, text in new_calendars.items():
-        (calendar_dir / f"{name}.toml").write_text(text, encoding="utf-8")
+        _write(calendar_dir / f"{name}.toml", text)
     cals = CalendarSet(calendar_dir)
     written = []
     for target, text in plans:
         parse_project(text, target, calendars=cals)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        _write(target, text)
         written.append(target)
     return written
 
@@ -1016,15 +1026,13 @@ def export_files(projects: Sequence[Project], calendars: CountyCalendars, fmt: s
     if fmt == "xer":
         target = out / "portfolio.xer" if out.is_dir() else out
         text = write_xer([(p, result, b, needed[p.calendar]) for p, b in zip(projects, bases, strict=True)], warnings)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        _write(target, text)
         return [target], warnings
     if fmt != "mspdi":
         raise InteropError("bad-option", f"--format {fmt!r}: mspdi or xer")
     to_folder = out.is_dir() or len(projects) > 1
     for p, b in zip(projects, bases, strict=True):
         target = out / f"{p.id}.xml" if to_folder else out
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_bytes(write_mspdi(p, result, needed[p.calendar], b))
+        _write(target, write_mspdi(p, result, needed[p.calendar], b))
         written.append(target)
     return written, warnings

@@ -124,8 +124,8 @@ def _num(value: str | None, what: str, source: str) -> float | None:
         raise InteropError("bad-value", f"{what} {value!r} is not a number", file=source) from None
 
 
-def _calendars(root: ET.Element, source: str, hours_per_day: float,
-               day_start: dt.time) -> dict[str, SourceCalendar]:
+def _calendars(root: ET.Element, source: str, hours_per_day: float, day_start: dt.time,
+               warnings: list[str]) -> dict[str, SourceCalendar]:
     raw: dict[str, ET.Element] = {}
     for c in root.iterfind(f"{_q('Calendars')}/{_q('Calendar')}"):
         uid = _text(c, "UID")
@@ -156,6 +156,10 @@ def _calendars(root: ET.Element, source: str, hours_per_day: float,
                     starts.append(a)
                     ends.append(b)
         for ex in c.iterfind(f"{_q('Exceptions')}/{_q('Exception')}"):
+            if (_text(ex, "Type") or "1") != "1" or (_text(ex, "Period") or "1") != "1":
+                warnings.append(f"calendar {_text(c, 'Name')!r}: recurring exception {_text(ex, 'Name') or ''!r} "
+                                "(weekly, monthly or yearly) not read; list its days as single exceptions")
+                continue
             _exception(ex, _text(ex, "DayWorking") == "1", off, work, source)
         cal = SourceCalendar(key=uid, name=_text(c, "Name") or f"calendar {uid}", working_weekdays=frozenset(working),
                              off=frozenset(off), work=frozenset(work), hours_per_day=hours_per_day,
@@ -212,7 +216,7 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
                            f"({', '.join(map(str, sorted(KNOWN_SAVE_VERSIONS)))})", file=source)
     minutes = _num(_text(root, "MinutesPerDay"), "MinutesPerDay", source) or 480
     day_start = dt.time.fromisoformat(_text(root, "DefaultStartTime") or "08:00:00")
-    calendars = _calendars(root, source, minutes / 60, day_start)
+    calendars = _calendars(root, source, minutes / 60, day_start, warnings)
     aliases = {}
     for ea in root.iterfind(f"{_q('ExtendedAttributes')}/{_q('ExtendedAttribute')}"):
         fid, alias = _text(ea, "FieldID"), (_text(ea, "Alias") or "").lower()

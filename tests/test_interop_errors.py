@@ -105,6 +105,10 @@ def test_refused_options_and_existing_files(tmp_path: Path) -> None:
     assert_one_line(run(config, "import", str(xml), "--out", str(out), "--calendar", "lunar"), "unknown-calendar")
     assert_one_line(run(config, "import", str(xml), "--out", str(out), "--project-id", "bad id"), "bad-project-id")
     assert_one_line(run(config, "import", str(tmp_path / "none.xml"), "--out", str(out)), "unreadable")
+    old = tmp_path / "old.xml"
+    old.write_text(GOOD_XML.replace("2026-", "2006-"), encoding="utf-8")
+    line = assert_one_line(run(config, "import", str(old), "--out", str(out)), "date-out-of-range")
+    assert "--write-calendar" in line and not out.exists()
     assert run(config, "import", str(xml), "--out", str(out), "--write-calendar").exit_code == 0
     assert_one_line(run(config, "import", str(xml), "--out", str(out), "--write-calendar"), "exists")
     assert run(config, "import", str(xml), "--out", str(out), "--write-calendar", "--force").exit_code == 0

@@ -15,6 +15,7 @@ from typing import Protocol
 import networkx as nx
 
 from scheduler.calendars import Calendar, CalendarSpec, YearOverride, build_calendar
+from scheduler.errors import CalendarError
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.projectwriter import toml_string
 from scheduler.model import ID_RE, MAX_WORKING_DAYS, Link, LinkType, Milestone, ModelError, Project
@@ -946,7 +947,11 @@ def import_file(path: Path, opts: ImportOptions, county: CountyCalendars | None,
     if opts.project_id is not None and len(sources) > 1:
         raise InteropError("bad-option", f"the file holds {len(sources)} projects; --project-id names one (leave it "
                            "out and each project keeps its own id)", file=path)
-    results = [map_project(s, opts, county) for s in sources]
+    try:
+        results = [map_project(s, opts, county) for s in sources]
+    except CalendarError as e:
+        hint = "" if opts.write_calendar else " (--write-calendar keeps the file's own calendar)"
+        raise InteropError(e.kind, e.message + hint, file=path, project=e.project, milestone=e.milestone) from None
     seen: dict[str, str] = {}
     for r in results:
         if r.project.id in seen:
@@ -980,7 +985,7 @@ def write_import(results: Sequence[ImportResult], out: Path, calendar_dir: Path,
                             f"--data-date {r.data_date} to compare its dates.")
         comments += [f"warning: {w}" for w in r.warnings]
         text = project_toml(r.project, comments)
-        parse_project(text, target, calendars=None)
+        parse_project(text, target, calendars={c.calendar.name: c.calendar for c in results})
         if target.exists() and not force:
             raise InteropError("exists", "the file exists; use --force to overwrite it", file=target,
                                project=r.project.id)

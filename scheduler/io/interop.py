@@ -894,6 +894,10 @@ def map_project(src: SourceProject, opts: ImportOptions, county: CountyCalendars
     nodes = mapper.leaf_nodes(ids)
     order = _topological(mapper, nodes)
     cal, cal_text = mapper.choose_calendar(county, _extent(nodes, order, start_date(src.start, mapper.pcal)))
+    first_day = min([src.start, *(x for t in src.tasks for x in (t.actual_start, t.start) if x is not None)]).date()
+    if first_day < cal.first:
+        raise CalendarError("date-out-of-range", f"the file's dates begin {first_day}, before calendar {cal.name} "
+                            f"({cal.first}..{cal.last})", project=pid)
     mapper.compare_task_calendars(cal)
     project = _build(mapper, pid, cal, nodes)
     if opts.level is not None:

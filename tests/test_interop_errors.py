@@ -33,6 +33,8 @@ MALFORMED: dict[str, tuple[str, str | bytes, str]] = {
     "other xml": (".xml", '<?xml version="1.0"?><Schedule><Task/></Schedule>', "not-mspdi"),
     "missing predecessor": (".xml", GOOD_XML.replace("<PredecessorUID>7<", "<PredecessorUID>77<"),
                             "unknown-predecessor"),
+    "cycle": (".xml", GOOD_XML.replace("<PredecessorUID>2</PredecessorUID>", "<PredecessorUID>7</PredecessorUID>"),
+              "cycle"),
     "entity bomb": (".xml", BOMB, "xml-dtd"),
     "external entity": (".xml", XXE, "xml-dtd"),
     "bad duration": (".xml", GOOD_XML.replace("PT80H0M0S", "eighty hours"), "bad-value"),

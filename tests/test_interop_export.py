@@ -87,3 +87,14 @@ def test_recurring_mspdi_exception_is_warned_not_read() -> None:
     cal = src.calendars[src.calendar]
     assert cal.is_working(dt.date(2026, 10, 1))
     assert any("recurring exception '国庆'" in w for w in src.warnings)
+
+
+def test_names_xml_cannot_hold_are_cleaned(tmp_path: Path) -> None:
+    text = (CASES / "10_roundtrip.toml").read_text(encoding="utf-8").replace('name = "路基"', 'name = "路基\\u0001段"')
+    src = tmp_path / "ctl.toml"
+    src.write_text(text, encoding="utf-8")
+    config = make_config(tmp_path)
+    res = run(config, "export", str(src), "--format", "mspdi", "--out", str(tmp_path / "ctl.xml"))
+    assert res.exit_code == 0, res.stderr
+    names = [t.findtext(f"{Q}Name") for t in ET.parse(tmp_path / "ctl.xml").getroot().iter(f"{Q}Task")]
+    assert "路基 段" in names

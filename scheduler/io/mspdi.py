@@ -327,11 +327,14 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
 
 
 # -- writing ----------------------------------------------------------------------------------
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
 def _e(parent: ET.Element, tag: str, value: object | None) -> None:
     if value is None:
         return
     child = ET.SubElement(parent, tag)
-    child.text = str(value)
+    child.text = _NOT_XML.sub(" ", str(value))  # characters XML 1.0 cannot hold
 
 
 def _stamp(d: dt.date, t: dt.time) -> str:

@@ -296,12 +296,32 @@ def _wbs_path(wbs_id: str, wbs: dict[str, dict[str, str]]) -> tuple[tuple[str, s
     return tuple(out)
 
 
+UDF_LABELS = {"PROJECT": "lead_unit", "TASK": "unit"}
+"""User-defined fields (UDFTYPE/UDFVALUE) that carry the spec's lead unit and milestone units."""
+
+
+def _units(tables: dict[str, Table]) -> dict[tuple[str, str], str]:
+    """The text of our user-defined fields by (table, row id): the lead unit, each milestone's unit."""
+    types: dict[str, str] = {}
+    for _line, row in tables["UDFTYPE"].rows if "UDFTYPE" in tables else []:
+        name = row.get("table_name", "")
+        if UDF_LABELS.get(name) == row.get("udf_type_label", "").strip().lower():
+            types[row.get("udf_type_id", "")] = name
+    out: dict[tuple[str, str], str] = {}
+    for _line, row in tables["UDFVALUE"].rows if "UDFVALUE" in tables else []:
+        owner = types.get(row.get("udf_type_id", ""))
+        if owner is not None and row.get("udf_text"):
+            out[(owner, row.get("fk_id", ""))] = row["udf_text"]
+    return out
+
+
 def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Table],
              calendars: dict[str, SourceCalendar], default_cal: str | None, wbs: dict[str, dict[str, str]],
              tasks_by_id: dict[str, tuple[int, dict[str, str]]], preds: dict[str, list[tuple[int, dict[str, str]]]],
              common: list[str]) -> SourceProject:
     pid = prow.get("proj_id", "")
     warnings = list(common)
+    units = _units(tables)
     short = prow.get("proj_short_name", "") or f"P{pid}"
     root_name = next((w.get("wbs_name", "") for w in wbs.values()
                       if w.get("proj_id") == pid and w.get("proj_node_flag") == "Y"), "")
@@ -361,7 +381,7 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
             actual_start=when("act_start_date"), actual_finish=when("act_end_date"),
             physical_percent=physical if row.get("complete_pct_type") == "CP_Phys" else None,
             start=early_start or when("target_start_date"), finish=early_finish or when("target_end_date"),
-            early_start=early_start, early_finish=early_finish))
+            early_start=early_start, early_finish=early_finish, unit=units.get(("TASK", tid))))
     if skipped:
         warnings.append(f"WBS summary activities dropped (their dates follow their WBS): {', '.join(skipped[:5])}")
     if cross:
@@ -375,7 +395,7 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
         start = min(firsts)
     return SourceProject(
         key=pid, id_hint=slug(short), name=root_name or short, start=start, calendar=cal_key, calendars=calendars,
-        tasks=tasks, fmt="P6 XER", source=source,
+        tasks=tasks, fmt="P6 XER", source=source, lead_unit=units.get(("PROJECT", pid), ""),
         data_date=_when(prow.get("last_recalc_date", ""), "last_recalc_date", source, pline),
         finish=_when(prow.get("scd_end_date", ""), "scd_end_date", source, pline), warnings=warnings)
 
@@ -406,7 +426,8 @@ def calendar_data(cal: Calendar, a: dt.date, b: dt.date) -> str:
 
 
 def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], warnings: list[str]) -> str:
-    """An XER file holding each (project, schedule result, row offset in the result, calendar):
+    """An XER file holding each (project, schedule result, row offset in the result, calendar)
+    (the lead unit and milestone units as user-defined text fields `lead_unit` and `unit`):
     finish_by as Finish On or Before and start_by as Start On or Before (they only bound late
     dates in P6), not_before as Start On or After, events as start or finish milestones, progress
     with the remaining duration written out."""
@@ -430,7 +451,7 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
                          str(HOURS_PER_DAY * (7 - len(weekend_of(cal, a, b)))), "N", calendar_data(cal, a, b)])
     table("CALENDAR", ["clndr_id", "default_flag", "clndr_name", "proj_id", "base_clndr_id", "clndr_type",
                        "day_hr_cnt", "week_hr_cnt", "rsrc_private", "clndr_data"], cal_rows)
-    proj_rows, wbs_rows, task_rows, pred_rows = [], [], [], []
+    proj_rows, wbs_rows, task_rows, pred_rows, udf_rows = [], [], [], [], []
     task_id = 0
     pred_id = 0
     for pi, (project, result, base, cal) in enumerate(items, start=1):
@@ -443,9 +464,8 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
                           "CP_Phys"])
         wbs_rows.append([str(pi), str(pi), "1", "Y", "WS_Open", project.id, project.name, ""])
         ids = {m.id: task_id + k + 1 for k, m in enumerate(project.milestones)}
-        if project.lead_unit or any(m.unit for m in project.milestones):
-            warnings.append(f"{project.id}: lead_unit and milestone units are not written to XER (P6 has no such "
-                            "field)")
+        if project.lead_unit:
+            udf_rows.append(["1", str(pi), str(pi), project.lead_unit])
         for i, m in enumerate(project.milestones):
             r = base + i
             task_id += 1
@@ -466,6 +486,8 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
             cons_t = {"CS_MSOA": dt.time(8, 0), "CS_MSOB": dt.time(8, 0), "CS_MEOB": dt.time(17, 0)}
             c1 = cons[0] if cons else ("", None)
             c2 = cons[1] if len(cons) > 1 else ("", None)
+            if m.unit:
+                udf_rows.append(["2", str(task_id), str(pi), m.unit])
             task_rows.append([
                 str(task_id), str(pi), str(pi), str(cal_ids[cal.name]),
                 _num_text(100 if finished else (m.percent or 0) if started else 0),
@@ -492,6 +514,10 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
                    "act_end_date", "early_start_date", "early_end_date", "late_start_date", "late_end_date"], task_rows)
     table("TASKPRED", ["task_pred_id", "task_id", "pred_task_id", "proj_id", "pred_proj_id", "pred_type",
                        "lag_hr_cnt"], pred_rows)
+    table("UDFTYPE", ["udf_type_id", "table_name", "udf_type_name", "udf_type_label", "logical_data_type"],
+          [["1", "PROJECT", "user_field_dispatch_1", UDF_LABELS["PROJECT"], "FT_TEXT"],
+           ["2", "TASK", "user_field_dispatch_2", UDF_LABELS["TASK"], "FT_TEXT"]])
+    table("UDFVALUE", ["udf_type_id", "fk_id", "proj_id", "udf_text"], udf_rows)
     out.append("%E")
     return "\n".join(out) + "\n"
 

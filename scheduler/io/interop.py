@@ -291,6 +291,8 @@ class _Mapper:
         self.warnings: list[str] = list(src.warnings)
         self.pcal = src.calendars.get(src.calendar) or SourceCalendar("default", "default")
         self.hpd = self.pcal.hours_per_day or 8.0
+        self.extent = 0
+        """An upper bound of the plan's length in working days, once the tasks are read."""
 
     def warn(self, text: str) -> None:
         self.warnings.append(text)
@@ -335,9 +337,11 @@ class _Mapper:
             dates.append(self.src.data_date)
         a = min(dates).date()
         b = max(dates).date() + dt.timedelta(days=366)
+        per_week = max(len(self.pcal.working_weekdays), 1)
+        b = max(b, self.src.start.date() + dt.timedelta(days=math.ceil(self.extent * 7 / per_week * 1.1) + 366))
         return min(a, self.src.start.date()), b
 
-    def choose_calendar(self, county: CountyCalendars | None, extent: int = 0) -> tuple[Calendar, str | None]:
+    def choose_calendar(self, county: CountyCalendars | None) -> tuple[Calendar, str | None]:
         a, b = self.span()
         names = county.names() if county is not None else []
         src = self.pcal
@@ -353,17 +357,15 @@ class _Mapper:
             return cal, None
         own = slug(src.name).lower() or "imported"
         order = [n for n in dict.fromkeys([own, self.opts.default_calendar, *names]) if n in names]
-        assert county is not None or not order
         for n in order:
-            cal = county[n]  # type: ignore[index]
-            if not calendar_differences(src, cal, a, b):
+            known = county[n] if county is not None else None
+            if known is not None and not calendar_differences(src, known, a, b):
                 self.warn(f"calendar: the file's project calendar {src.name!r} works the same days as "
                           f"calendar/{n}.toml over {a}..{b}; the project uses {n}")
-                return cal, None
+                return known, None
         if self.opts.write_calendar:
             name = own if own not in names else f"{own}-{slug(self.src.id_hint).lower() or 'imported'}"
-            per_year = 48 * max(len(src.working_weekdays), 1)
-            spec = calendar_spec(src, name, a.year, max(b.year + 2, a.year + math.ceil(extent / per_year) + 2))
+            spec = calendar_spec(src, name, a.year, b.year + 2)
             origin = f"Imported from {Path(self.src.source).name} ({self.src.fmt}): calendar {src.name!r},"
             text = calendar_toml(spec, [origin, f"{self.hpd:g} working hours a day; exception days listed per year."])
             cal = build_calendar(spec)
@@ -893,7 +895,8 @@ def map_project(src: SourceProject, opts: ImportOptions, county: CountyCalendars
     ids = mapper.assign_ids()
     nodes = mapper.leaf_nodes(ids)
     order = _topological(mapper, nodes)
-    cal, cal_text = mapper.choose_calendar(county, _extent(nodes, order, start_date(src.start, mapper.pcal)))
+    mapper.extent = _extent(nodes, order, start_date(src.start, mapper.pcal))
+    cal, cal_text = mapper.choose_calendar(county)
     first_day = min([src.start, *(x for t in src.tasks for x in (t.actual_start, t.start) if x is not None)]).date()
     if first_day < cal.first:
         raise CalendarError("date-out-of-range", f"the file's dates begin {first_day}, before calendar {cal.name} "

@@ -94,3 +94,25 @@ def test_p6_calendar_exceptions_are_holidays() -> None:
     assert not cal.is_working(D(2019, 7, 4)) and not cal.is_working(D(2019, 12, 25))  # exceptions d|43650, d|43824
     assert cal.is_working(D(2019, 7, 3)) and not cal.is_working(D(2019, 7, 6))
     assert "[years.2019]" in (r.calendar_toml or "")
+
+
+@pytest.mark.parametrize("name", FILES)
+@pytest.mark.parametrize("fmt", ["mspdi", "xer"])
+def test_an_imported_programme_exports_and_imports_to_the_same_file(tmp_path: Path, name: str, fmt: str) -> None:
+    from tests.test_interop_cases import make_config, run
+
+    config = make_config(tmp_path)
+    first = tmp_path / "first.toml"
+    res = run(config, "import", str(SAMPLES / name), "--out", str(first), "--write-calendar")
+    assert res.exit_code == 0, res.stderr
+    exported = tmp_path / f"out.{fmt}"
+    res = run(config, "export", str(first), "--format", fmt, "--out", str(exported))
+    assert res.exit_code == 0, res.stderr
+    second = tmp_path / "second.toml"
+    res = run(config, "import", str(exported), "--out", str(second))
+    assert res.exit_code == 0, res.stderr
+
+    def body(p: Path) -> list[str]:
+        return [line for line in p.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+
+    assert body(second) == body(first)

@@ -35,6 +35,7 @@ CONSTRAINTS = {"CS_MSOA": (NOT_BEFORE, "Start On or After"), "CS_MSOB": (START_B
                "CS_ALAP": (DROPPED, "As Late As Possible"), "CS_MANDSTART": (DROPPED, "Mandatory Start"),
                "CS_MANDFIN": (DROPPED, "Mandatory Finish")}
 HOURS_PER_DAY = 8
+TABLE_ORDER = ("UDFTYPE", "PROJECT", "CALENDAR", "PROJWBS", "TASK", "TASKPRED", "UDFVALUE")
 
 
 @dataclass(slots=True)
@@ -434,10 +435,10 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
     today = dt.date.today().isoformat()
     out = [f"ERMHDR\t8.4\t{today}\tProject\tdispatch\tdispatch\tdbxDatabaseNoName\tProject Management\tCNY"]
 
+    written: dict[str, tuple[list[str], list[list[str]]]] = {}
+
     def table(name: str, fields: list[str], rows: list[list[str]]) -> None:
-        out.append(f"%T\t{name}")
-        out.append("%F\t" + "\t".join(fields))
-        out.extend("%R\t" + "\t".join(_clean(v) for v in r) for r in rows)
+        written[name] = (fields, rows)
 
     cal_ids: dict[str, int] = {}
     cal_rows = []
@@ -518,6 +519,11 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
           [["1", "PROJECT", "user_field_dispatch_1", UDF_LABELS["PROJECT"], "FT_TEXT"],
            ["2", "TASK", "user_field_dispatch_2", UDF_LABELS["TASK"], "FT_TEXT"]])
     table("UDFVALUE", ["udf_type_id", "fk_id", "proj_id", "udf_text"], udf_rows)
+    for name in TABLE_ORDER:  # the order P6 writes them: types before the rows that use them
+        fields, rows = written[name]
+        out.append(f"%T\t{name}")
+        out.append("%F\t" + "\t".join(fields))
+        out.extend("%R\t" + "\t".join(_clean(v) for v in r) for r in rows)
     out.append("%E")
     return "\n".join(out) + "\n"
 

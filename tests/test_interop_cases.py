@@ -90,3 +90,21 @@ def test_import_case(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str,
     assert sorted(got) == sorted(expected)
     for name, text in expected.items():
         assert got[name] == text, name
+
+
+def test_projects_of_one_xer_share_the_calendar_they_bring(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DISPATCH_CONFIG", raising=False)
+    config = make_config(tmp_path)
+    text = (CASES / "03_xer_two_projects.xer").read_text(encoding="utf-8").replace(
+        "%R\t20\tXJ-AVENUE\t2\t2026-10-08 08:00", "%R\t20\tXJ-AVENUE\t1\t2027-03-01 08:00")
+    src = tmp_path / "shared.xer"
+    src.write_text(text, encoding="utf-8")
+    before = {p.name for p in (tmp_path / "calendar").iterdir()}
+    res = run(config, "import", str(src), "--out", str(tmp_path / "one.toml"), "--write-calendar")
+    assert res.exit_code == 2 and "[bad-option]" in res.stderr  # two projects need a folder
+    res = run(config, "import", str(src), "--out", f"{tmp_path / 'out'}/", "--write-calendar")
+    assert res.exit_code == 0, res.stderr
+    assert {p.name for p in (tmp_path / "calendar").iterdir()} - before == {"site-6-day.toml"}
+    for pid in ("XJ-BRIDGE", "XJ-AVENUE"):
+        assert 'calendar = "site-6-day"' in (tmp_path / "out" / f"{pid}.toml").read_text(encoding="utf-8")
+    assert "works the same days as calendar/site-6-day.toml" in res.stderr

@@ -931,6 +931,27 @@ def read_schedule_file(path: str, data: bytes, *, encoding: str | None = None) -
                        file=path)
 
 # -- whole files in and out -------------------------------------------------------------------
+class _Overlay:
+    """The county's calendars plus those an import is about to write."""
+
+    def __init__(self, county: CountyCalendars | None) -> None:
+        self.county = county
+        self.new: dict[str, Calendar] = {}
+
+    def add(self, cal: Calendar) -> None:
+        self.new[cal.name] = cal
+
+    def names(self) -> list[str]:
+        return sorted({*(self.county.names() if self.county is not None else []), *self.new})
+
+    def __getitem__(self, name: str) -> Calendar:
+        if name in self.new:
+            return self.new[name]
+        if self.county is None:
+            raise KeyError(name)
+        return self.county[name]
+
+
 def _write(path: Path, data: str | bytes) -> None:
     """Write a file (and its folder), or say in one line why it cannot be written."""
     try:
@@ -954,8 +975,14 @@ def import_file(path: Path, opts: ImportOptions, county: CountyCalendars | None,
     if opts.project_id is not None and len(sources) > 1:
         raise InteropError("bad-option", f"the file holds {len(sources)} projects; --project-id names one (leave it "
                            "out and each project keeps its own id)", file=path)
+    made = _Overlay(county)
+    results = []
     try:
-        results = [map_project(s, opts, county) for s in sources]
+        for s in sources:
+            r = map_project(s, opts, made)
+            if r.calendar_toml is not None:  # later projects of the file may use it too
+                made.add(r.calendar)
+            results.append(r)
     except CalendarError as e:
         hint = "" if opts.write_calendar else " (--write-calendar keeps the file's own calendar)"
         raise InteropError(e.kind, e.message + hint, file=path, project=e.project, milestone=e.milestone) from None
@@ -978,6 +1005,9 @@ def write_import(results: Sequence[ImportResult], out: Path, calendar_dir: Path,
     from scheduler.projectfile import parse_project
 
     to_folder = out.is_dir() or len(results) > 1 or str(out).endswith(("/", "\\"))
+    if len(results) > 1 and out.suffix.lower() == ".toml":
+        raise InteropError("bad-option", f"the file holds {len(results)} projects: --out names a folder for their "
+                           "files", file=out)
     plans: list[tuple[Path, str]] = []
     new_calendars: dict[str, str] = {}
     for r in results:

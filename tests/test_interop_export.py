@@ -98,3 +98,13 @@ def test_names_xml_cannot_hold_are_cleaned(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.stderr
     names = [t.findtext(f"{Q}Name") for t in ET.parse(tmp_path / "ctl.xml").getroot().iter(f"{Q}Task")]
     assert "路基 段" in names
+
+
+def test_inactive_mspdi_tasks_and_their_links_are_dropped() -> None:
+    xml = (CASES / "01_mspdi_programme.xml").read_text(encoding="utf-8").replace(
+        "<Name>铺轨（按资源）</Name>", "<Name>铺轨（按资源）</Name><Active>0</Active>")
+    src = read_mspdi(xml.encode("utf-8"), "inactive.xml")
+    assert [t.code for t in src.tasks if t.code.startswith("2.")] == ["2.1", "2.2", "2.3"]
+    final = next(t for t in src.tasks if t.code == "3")
+    assert [x.pred for x in final.links] == ["7"]
+    assert any("inactive tasks and their links dropped" in w and "铺轨" in w for w in src.warnings)

@@ -86,6 +86,8 @@ def test_p6_progress_becomes_actual_dates_and_percent() -> None:
     assert any("physical percent 25" in w for w in r.warnings)
     done = _import("SuccessorCalendar.xer")[0].project.milestones[0]
     assert (done.actual_start, done.actual_finish, done.not_before) == (D(2019, 6, 10), D(2019, 6, 12), D(2019, 6, 10))
+    r = _import("SuccessorCalendar.xer")[0]
+    assert r.project.id == "TEST-PROJECT" and any("project id 'TEST PROJECT'" in w for w in r.warnings)
 
 
 def test_p6_calendar_exceptions_are_holidays() -> None:

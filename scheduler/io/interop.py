@@ -886,6 +886,9 @@ def map_project(src: SourceProject, opts: ImportOptions, county: CountyCalendars
     progress and calendar, then roll up or keep the milestones as asked."""
     mapper = _Mapper(src, opts)
     pid = opts.project_id or slug(src.id_hint)
+    if not opts.project_id and pid != src.id_hint:
+        mapper.warn(f"project id {src.id_hint!r} of the file is not of [A-Za-z0-9_.-]; the project is {pid!r} "
+                    "(--project-id names it otherwise)")
     if not pid or not ID_RE.match(pid):
         raise mapper.error("bad-project-id", f"project id {pid!r} must match [A-Za-z0-9_.-]+ (use --project-id)")
     if opts.level is not None and opts.level < 1:

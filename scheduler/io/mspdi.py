@@ -236,13 +236,18 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
         if uid in elements:
             raise InteropError("bad-task", f"task UID {uid} appears twice", file=source, ids=(uid,))
         elements[uid] = t
+    dropped = {uid for uid, t in elements.items() if _text(t, "Active") == "0" or _text(t, "IsNull") == "1"}
     by_outline: dict[str, tuple[str, str, str]] = {}
     tasks: list[SourceTask] = []
     external: list[str] = []
+    inactive: list[str] = []
     for t in raw_tasks:
         uid = _text(t, "UID") or ""
         level = int(_num(_text(t, "OutlineLevel"), "OutlineLevel", source) or 0)
-        if _text(t, "IsNull") == "1" or (level == 0 and uid == "0") or _text(t, "Active") == "0":
+        if _text(t, "IsNull") == "1" or (level == 0 and uid == "0"):
+            continue
+        if _text(t, "Active") == "0":
+            inactive.append(_text(t, "Name") or uid)
             continue
         ext = {_text(x, "FieldID") or "": _text(x, "Value") for x in t.iterfind(_q("ExtendedAttribute"))}
         ext = {aliases[k]: v for k, v in ext.items() if k in aliases and v}
@@ -263,6 +268,8 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
                                    file=source, milestone=code)
             if _text(pl, "CrossProject") == "1":
                 external.append(f"{pred}->{code}")
+                continue
+            if pred in dropped:
                 continue
             if pred not in elements:
                 raise InteropError("unknown-predecessor", f"task {code} (UID {uid}) names predecessor UID {pred}, "
@@ -306,6 +313,9 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
             physical_percent=physical if physical else percent,
             start=_when(_text(t, "Start"), "Start", source), finish=_when(_text(t, "Finish"), "Finish", source),
             early_start=early_start, early_finish=early_finish, unit=_text(t, "Contact") if ours else None))
+    if inactive:
+        warnings.append(f"inactive tasks and their links dropped (MS Project leaves them out of the schedule): "
+                        f"{', '.join(inactive[:5])}")
     if external:
         warnings.append(f"links to other projects (CrossProject) dropped: {', '.join(external[:5])}")
     if start is None:
@@ -319,7 +329,7 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
                                             day_start=day_start)
         warnings.append("calendar: the file names no project calendar; Monday to Friday assumed")
     return SourceProject(
-        key=stem or "project", id_hint=slug(stem) or slug(title), name=title, start=start, calendar=cal_uid,
+        key=stem or "project", id_hint=stem if slug(stem) else title, name=title, start=start, calendar=cal_uid,
         calendars=calendars, tasks=tasks, fmt="MS Project XML", source=source,
         lead_unit=(_text(root, "Company") or "") if ours else "",
         data_date=_when(_text(root, "StatusDate"), "StatusDate", source),

@@ -19,7 +19,6 @@ from scheduler.io.interop import (
     SourceProject,
     SourceTask,
     remaining_days,
-    slug,
 )
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.mspdi import exception_runs, export_span, weekend_of
@@ -395,7 +394,7 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
             raise InteropError("bad-project", f"project {short} has no plan_start_date", file=source, line=pline)
         start = min(firsts)
     return SourceProject(
-        key=pid, id_hint=slug(short), name=root_name or short, start=start, calendar=cal_key, calendars=calendars,
+        key=pid, id_hint=short, name=root_name or short, start=start, calendar=cal_key, calendars=calendars,
         tasks=tasks, fmt="P6 XER", source=source, lead_unit=units.get(("PROJECT", pid), ""),
         data_date=_when(prow.get("last_recalc_date", ""), "last_recalc_date", source, pline),
         finish=_when(prow.get("scd_end_date", ""), "scd_end_date", source, pline), warnings=warnings)

@@ -344,6 +344,9 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
         links = []
         for pl, link in preds.get(tid, []):
             pred = link.get("pred_task_id", "")
+            if tasks_by_id[pred][1].get("task_type") == "TT_WBS":
+                skipped.append(f"{tasks_by_id[pred][1].get('task_code', pred)}->{code}")
+                continue
             if tasks_by_id[pred][1].get("proj_id") != pid:
                 cross.append(f"{tasks_by_id[pred][1].get('task_code', pred)}->{code}")
                 continue
@@ -383,7 +386,8 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
             start=early_start or when("target_start_date"), finish=early_finish or when("target_end_date"),
             early_start=early_start, early_finish=early_finish, unit=units.get(("TASK", tid))))
     if skipped:
-        warnings.append(f"WBS summary activities dropped (their dates follow their WBS): {', '.join(skipped[:5])}")
+        warnings.append(f"WBS summary activities and their relationships dropped (their dates follow their WBS): "
+                        f"{', '.join(skipped[:5])}")
     if cross:
         warnings.append(f"relationships with activities of other projects dropped (one file a project): "
                         f"{', '.join(cross[:5])}")

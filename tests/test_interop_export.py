@@ -111,8 +111,9 @@ def test_inactive_mspdi_tasks_and_their_links_are_dropped() -> None:
 
 
 def test_relationships_of_p6_wbs_summary_activities_are_dropped() -> None:
+    last = "%R\t7\t2002\t2001\t20\t20\tPR_FS\t0"
     text = (CASES / "03_xer_two_projects.xer").read_text(encoding="utf-8").replace(
-        "%R\t7\t2002\t2001\t20\t20\tPR_FS\t0", "%R\t7\t2002\t2001\t20\t20\tPR_FS\t0\n%R\t8\t1005\t1007\t10\t10\tPR_FS\t0")
+        last, last + "\n%R\t8\t1005\t1007\t10\t10\tPR_FS\t0")
     bridge = read_xer(text.encode("utf-8"), "wbs.xer")[0]
     a200 = next(t for t in bridge.tasks if t.code == "A200")
     assert [x.pred for x in a200.links] == ["1004"]

@@ -20,11 +20,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
-from scheduler.calendarfiles import CalendarSet
-from scheduler.config import REPO_ROOT
+from scheduler.core.schedule import schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
+from scheduler.io.config import REPO_ROOT
 from scheduler.io.interop import ImportOptions, export_files, import_file, write_import
-from scheduler.projectfile import read_portfolio
-from scheduler.schedule import schedule_projects
+from scheduler.io.projectfile import read_portfolio
 
 T = TypeVar("T")
 START = dt.date(2026, 3, 2)

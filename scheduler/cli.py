@@ -802,8 +802,9 @@ def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, 
     """Export projects (project files, folders, or ids of the projects folder; no database) for MS Project or P6."""
     from pathlib import Path
 
+    from scheduler.io.projectfile import expand_paths
+
     from .io.interop import export_files
-    from .projectfile import expand_paths
 
     config = state.config
     paths: list[Path] = []
@@ -816,7 +817,7 @@ def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, 
             files = read_portfolio([config.projects_dir], default_calendar=config.default_calendar)
             by_id = {pf.project.id: pf.path for pf in files}
         if p not in by_id:
-            from .errors import NotFound
+            from scheduler.errors import NotFound
             raise NotFound("unknown-project", f"{p} is neither a file nor a project id of {config.projects_dir}")
         paths.append(by_id[p])
     pfs = read_portfolio(paths, calendars=state.calendars, default_calendar=config.default_calendar)

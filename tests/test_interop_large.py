@@ -16,9 +16,9 @@ from types import ModuleType
 import numpy as np
 import pytest
 
-from scheduler.calendarfiles import CalendarSet
+from scheduler.core.schedule import schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.interop import ImportOptions, ImportResult, import_file
-from scheduler.schedule import schedule_projects
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -11,7 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.calendarfiles import CalendarSet
+from scheduler.core.model import Milestone, Project
+from scheduler.core.schedule import schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.interop import (
     ImportOptions,
     export_files,
@@ -19,11 +21,9 @@ from scheduler.io.interop import (
     percent_for_remaining,
     remaining_days,
 )
+from scheduler.io.projectfile import parse_project, read_portfolio
 from scheduler.io.projectwriter import toml_string
 from scheduler.io.xer import parse_calendar_data
-from scheduler.model import Milestone, Project
-from scheduler.projectfile import parse_project, read_portfolio
-from scheduler.schedule import schedule_projects
 from tests.test_interop_cases import CASES, REPO, make_config, run
 
 CALENDARS = CalendarSet(REPO / "calendar")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.calendarfiles import CalendarSet
+from scheduler.core.schedule import schedule_projects
+from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.interop import ImportOptions, ImportResult, import_file
-from scheduler.schedule import schedule_projects
 
 SAMPLES = Path(os.environ.get("DISPATCH_INTEROP_SAMPLES")
                or Path(__file__).resolve().parents[1].parent / "shared" / "interop-samples")

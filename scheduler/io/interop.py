@@ -14,12 +14,12 @@ from typing import Protocol
 
 import networkx as nx
 
-from scheduler.calendars import Calendar, CalendarSpec, YearOverride, build_calendar
+from scheduler.core.calendars import Calendar, CalendarSpec, YearOverride, build_calendar
+from scheduler.core.model import ID_RE, MAX_WORKING_DAYS, Link, LinkType, Milestone, ModelError, Project
+from scheduler.core.schedule import schedule_projects
 from scheduler.errors import CalendarError
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.projectwriter import toml_string
-from scheduler.model import ID_RE, MAX_WORKING_DAYS, Link, LinkType, Milestone, ModelError, Project
-from scheduler.schedule import schedule_projects
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NOT_BEFORE, START_BY, FINISH_BY, DROPPED = "not_before", "start_by", "finish_by", "dropped"
@@ -1003,9 +1003,9 @@ def write_import(results: Sequence[ImportResult], out: Path, calendar_dir: Path,
     """Write each imported project as a project file (OUT itself for one project unless OUT is a
     folder, else OUT/ID.toml) and the calendar files the import made; each file is read back by
     the project-file loader before anything is written."""
-    from scheduler.calendarfiles import CalendarSet
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.projectfile import parse_project
     from scheduler.io.projectwriter import project_toml
-    from scheduler.projectfile import parse_project
 
     to_folder = out.is_dir() or len(results) > 1 or str(out).endswith(("/", "\\"))
     if len(results) > 1 and out.suffix.lower() == ".toml":

@@ -9,7 +9,9 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Iterator
 
-from scheduler.calendars import Calendar
+from scheduler.core.calendars import Calendar
+from scheduler.core.model import LinkType, Project
+from scheduler.core.schedule import ScheduleResult
 from scheduler.io.interop import (
     DROPPED,
     FINISH_BY,
@@ -23,8 +25,6 @@ from scheduler.io.interop import (
     slug,
 )
 from scheduler.io.interop_errors import InteropError
-from scheduler.model import LinkType, Project
-from scheduler.schedule import ScheduleResult
 
 NS = "http://schemas.microsoft.com/project"
 KNOWN_SAVE_VERSIONS = frozenset({9, 10, 11, 12, 14})

@@ -8,7 +8,9 @@ import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from scheduler.calendars import Calendar
+from scheduler.core.calendars import Calendar
+from scheduler.core.model import LinkType, Project
+from scheduler.core.schedule import ScheduleResult
 from scheduler.io.interop import (
     DROPPED,
     FINISH_BY,
@@ -22,8 +24,6 @@ from scheduler.io.interop import (
 )
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.mspdi import exception_runs, export_span, weekend_of
-from scheduler.model import LinkType, Project
-from scheduler.schedule import ScheduleResult
 
 EPOCH = dt.date(1899, 12, 30)
 """Day 0 of the day numbers in P6 calendar data (as spreadsheets count)."""

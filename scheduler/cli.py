@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 
 from scheduler.core.schedule import ScheduleResult, schedule_projects
-from scheduler.errors import DispatchError
+from scheduler.errors import DispatchError, StorageError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config, load_config
 from scheduler.io.projectfile import collect_errors, read_portfolio
@@ -336,23 +336,30 @@ def load_command(state: State, paths: tuple[str, ...]) -> None:
     transaction: an unchanged file (same SHA-256) is left untouched, a changed one replaces its
     project's milestones, links, factors and investment months, and a new project gets its plan
     stored as baseline version 1 (later loads keep the baseline: see `dispatch baseline`)."""
+    from scheduler.app.loading import load_files
     from scheduler.store.db import open_database
-    from scheduler.store.projects import load_projects
 
     config = state.config
-    cals = state.calendars
-    good, errors = collect_errors(paths, calendars=cals, default_calendar=config.default_calendar)
-    if errors:
+    try:
+        engine = open_database(config.database_url)
+    except StorageError:  # the files' own errors come first, as when they are read before the database
+        _good, errors = collect_errors(paths, calendars=state.calendars, default_calendar=config.default_calendar)
         for e in errors:
             click.echo(e.show(), err=True)
-        sys.exit(2)
-    engine = open_database(config.database_url)
+        if errors:
+            sys.exit(2)
+        raise
     try:
-        report = load_projects(engine, good, calendars=cals)
+        outcome = load_files(engine, paths, calendars=state.calendars, default_calendar=config.default_calendar)
     finally:
         engine.dispose()
+    if outcome.report is None:
+        for e in outcome.errors:
+            click.echo(e.show(), err=True)
+        sys.exit(2)
+    report = outcome.report
     lang = config.language
-    table = Table(title=t("load.title", lang, n=len(good)))
+    table = Table(title=t("load.title", lang, n=outcome.files))
     for key in ("col.status", "load.count", "load.projects"):
         table.add_column(t(key, lang))
     for key, ids, style in (("load.added", report.added, "green"), ("load.updated", report.updated, "yellow"),
@@ -425,15 +432,15 @@ def baseline_command(state: State, project: str, reason: str) -> None:
     """Re-baseline PROJECT on purpose: its current plan (as last loaded) becomes a new baseline
     version that variance is measured against from now on. Earlier versions are kept; the
     reason is recorded. Prints the new version."""
+    from scheduler.app.loading import new_baseline
     from scheduler.store.db import open_database
-    from scheduler.store.projects import rebaseline
 
     if not reason.strip():
         raise click.BadParameter("give the reason for the new baseline", param_hint="--reason")
     config = state.config
     engine = open_database(config.database_url)
     try:
-        version = rebaseline(engine, project, reason.strip(), calendars=state.calendars)
+        version = new_baseline(engine, project, reason.strip(), calendars=state.calendars)
     finally:
         engine.dispose()
     click.echo(t("baseline.new", config.language, id=project, version=version, reason=reason.strip()))

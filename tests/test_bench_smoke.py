@@ -27,3 +27,19 @@ def test_bench_runs_and_prints_the_summary_line() -> None:
         assert abs(float(m.group(6)) - nx_s / cpm_s) <= 0.1 * nx_s / cpm_s + 0.1
     # the engine and the naive networkx CPM agreed on the plan, or the bench would have stopped
     assert any("same ES/EF/LF on the plan" in ln for ln in lines)
+
+
+LOAD_LAST = re.compile(r"^load_files files=(\d+) milestones=(\d+) tomllib_s=(\d+\.\d+) validate_s=(\d+\.\d+) "
+                       r"fresh_s=(\d+\.\d+) unchanged_s=(\d+\.\d+) one_changed_s=(\d+\.\d+) fresh_ratio=(\d+\.\d+)$")
+
+
+def test_load_bench_runs_and_prints_the_summary_line() -> None:
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "bench" / "load_files.py"), "--files", "6",
+                           "--milestones", "12"], capture_output=True, text=True, timeout=240, check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    m = LOAD_LAST.match(lines[-1])
+    assert m, lines[-1]
+    assert (int(m.group(1)), int(m.group(2))) == (6, 6 * 12)
+    tomllib_s, fresh_s, ratio = float(m.group(3)), float(m.group(5)), float(m.group(8))
+    assert tomllib_s > 0 and abs(ratio - fresh_s / tomllib_s) <= 0.01 * ratio + 0.01

@@ -9,12 +9,13 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import re
-import tomllib
-from collections.abc import Container, Iterable, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import networkx as nx
+import tomli
 
 from scheduler.core.model import (
     FactorRequirement,
@@ -279,6 +280,11 @@ def _locate(e: ModelError, lines: _Lines, data: dict[str, Any]) -> int | None:
 
 
 def _check_graph(project: Project) -> None:
+    """No cycle among the links. Links that all point forward in file order (the usual way a plan
+    is written) cannot form one: one pass tells; otherwise networkx finds the cycle to name."""
+    order = {m.id: i for i, m in enumerate(project.milestones)}
+    if all(order[link.pred] < i for i, m in enumerate(project.milestones) for link in m.after):
+        return
     g = nx.DiGraph()
     g.add_nodes_from(m.id for m in project.milestones)
     g.add_edges_from((link.pred, m.id) for m in project.milestones for link in m.after)
@@ -295,41 +301,45 @@ def parse_project(text: str, source: str | Path, *, calendars: Container[str] | 
                   default_calendar: str = "construction") -> Project:
     """Parse and validate one project file's text; `source` names it in errors."""
     try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as e:
+        data = tomli.loads(text)
+    except tomli.TOMLDecodeError as e:
         msg = str(e)
         line = getattr(e, "lineno", None)
         if line is None:
             m = re.search(r"line (\d+)", msg)
             line = int(m.group(1)) if m else None
         raise ProjectFileError("toml-syntax", f"not valid TOML: {msg}", file=source, line=line) from None
-    except RecursionError:  # tomllib recurses once per nesting level of arrays and inline tables
+    except RecursionError:  # the parser recurses once per nesting level of arrays and inline tables
         raise ProjectFileError("toml-syntax", "not valid TOML: arrays or tables nested too deeply",
                                file=source) from None
-    lines = _Lines(text)
     try:
         project = _project(data, default_calendar)
     except ModelError as e:
-        raise ProjectFileError(e.kind, e.message, file=source, line=_locate(e, lines, data),
+        raise ProjectFileError(e.kind, e.message, file=source, line=_locate(e, _Lines(text), data),
                                project=e.project or _pid(data), milestone=e.milestone, factor=e.factor,
                                ids=e.ids) from None
     if calendars is not None and project.calendar not in calendars:
         raise ProjectFileError("unknown-calendar", f"calendar {project.calendar!r} is not defined under "
-                               "calendar/", file=source, line=lines.find("project", 0, "calendar"),
+                               "calendar/", file=source, line=_Lines(text).find("project", 0, "calendar"),
                                project=project.id)
     try:
         _check_graph(project)
     except CycleError as e:
         idx = next(i for i, m in enumerate(project.milestones) if m.id == e.milestone)
-        raise CycleError(e.message, cycle=e.cycle, file=source, line=lines.find("milestone", idx, "after"),
-                         project=project.id, milestone=e.milestone) from None
+        raise CycleError(e.message, cycle=e.cycle, file=source,
+                         line=_Lines(text).find("milestone", idx, "after"), project=project.id,
+                         milestone=e.milestone) from None
     if calendars is not None:
-        _check_dates_in_calendar(project, calendars, source, lines)
+        _check_dates_in_calendar(project, calendars, source, text)
     return project
 
 
+_MILESTONE_DATES = ("not_before", "start_by", "finish_by", "actual_start", "actual_finish")
+_FACTOR_DATES = ("expected", "approved", "needed_by")
+
+
 def _check_dates_in_calendar(project: Project, calendars: Container[str], source: str | Path,
-                             lines: _Lines) -> None:
+                             text: str) -> None:
     """Every date of the file lies inside its calendar's years (when `calendars` can give the
     Calendar, as a CalendarSet does): a date the calendar cannot count is refused here, naming the
     line, rather than stored and then failing every weekly run of the whole portfolio."""
@@ -340,19 +350,27 @@ def _check_dates_in_calendar(project: Project, calendars: Container[str], source
     first, last = getattr(cal, "first", None), getattr(cal, "last", None)
     if not isinstance(first, dt.date) or not isinstance(last, dt.date):
         return
-    checks: list[tuple[str, int, str, dt.date | None, dict[str, str]]] = [
-        ("project", 0, "start", project.start, {})]
+
+    def outside(d: dt.date | None) -> bool:
+        return d is not None and not first <= d <= last
+
+    def refuse(table: str, i: int, key: str, d: dt.date, **ids: str) -> None:
+        raise ProjectFileError("date-out-of-range", f"{key} {d} is outside calendar {project.calendar} "
+                               f"({first}..{last})", file=source, line=_Lines(text).find(table, i, key),
+                               project=project.id, **ids)
+
+    if outside(project.start):
+        refuse("project", 0, "start", project.start)
     for i, m in enumerate(project.milestones):
-        for key in ("not_before", "start_by", "finish_by", "actual_start", "actual_finish"):
-            checks.append(("milestone", i, key, getattr(m, key), {"milestone": m.id}))
+        if outside(m.not_before) or outside(m.start_by) or outside(m.finish_by) or outside(m.actual_start) \
+                or outside(m.actual_finish):
+            key = next(k for k in _MILESTONE_DATES if outside(getattr(m, k)))
+            refuse("milestone", i, key, getattr(m, key), milestone=m.id)
     for i, f in enumerate(project.factors):
-        for key in ("expected", "approved", "needed_by"):
-            checks.append(("factor", i, key, getattr(f, key), {"factor": f.id, "milestone": f.milestone}))
-    for table, i, key, d, ids in checks:
-        if d is not None and not first <= d <= last:
-            raise ProjectFileError("date-out-of-range", f"{key} {d} is outside calendar {project.calendar} "
-                                   f"({first}..{last})", file=source, line=lines.find(table, i, key),
-                                   project=project.id, **ids)
+        for key in _FACTOR_DATES:
+            d = getattr(f, key)
+            if outside(d):
+                refuse("factor", i, key, d, factor=f.id, milestone=f.milestone)
 
 
 def _pid(data: dict[str, Any]) -> str | None:
@@ -361,20 +379,34 @@ def _pid(data: dict[str, Any]) -> str | None:
     return pid if isinstance(pid, str) else None
 
 
-def read_project_file(path: Path, *, calendars: Container[str] | None = None,
-                      default_calendar: str = "construction") -> ProjectFile:
-    """Read, decode and validate one project file."""
+def _read_bytes(path: Path) -> bytes:
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except OSError as e:
         raise ProjectFileError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+
+
+def digest_of(raw: bytes) -> str:
+    """The SHA-256 of a file's bytes, as stored with its project (what tells an unchanged file)."""
+    return hashlib.sha256(raw).hexdigest()
+
+
+def _from_bytes(raw: bytes, path: Path, digest: str, *, calendars: Container[str] | None,
+                default_calendar: str) -> ProjectFile:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
         raise ProjectFileError("encoding", f"not UTF-8 text (byte {e.start})", file=path, line=line) from None
     project = parse_project(text, path, calendars=calendars, default_calendar=default_calendar)
-    return ProjectFile(project, path, hashlib.sha256(raw).hexdigest(), text)
+    return ProjectFile(project, path, digest, text)
+
+
+def read_project_file(path: Path, *, calendars: Container[str] | None = None,
+                      default_calendar: str = "construction") -> ProjectFile:
+    """Read, decode and validate one project file."""
+    raw = _read_bytes(path)
+    return _from_bytes(raw, path, digest_of(raw), calendars=calendars, default_calendar=default_calendar)
 
 
 def expand_paths(paths: Iterable[str | Path]) -> list[Path]:
@@ -406,19 +438,40 @@ def read_portfolio(paths: Sequence[str | Path], *, calendars: Container[str] | N
     return out
 
 
-def collect_errors(paths: Sequence[str | Path], *, calendars: Container[str] | None = None,
-                   default_calendar: str = "construction") -> tuple[list[ProjectFile], list[ProjectFileError]]:
-    """Validate every file and collect all errors (one per file) rather than stop at the first."""
+@dataclass(frozen=True, slots=True)
+class CheckedFiles:
+    """What check_files found: the files read and valid, the files not parsed because their bytes
+    are a stored project's (project id -> digest), and one error per refused file."""
+
+    files: list[ProjectFile]
+    unchanged: dict[str, str]
+    errors: list[ProjectFileError]
+
+
+def check_files(paths: Sequence[str | Path], *, known: Mapping[str, str] | None = None,
+                calendars: Container[str] | None = None, default_calendar: str = "construction") -> CheckedFiles:
+    """Validate every file and collect all errors (one per file) rather than stop at the first.
+    A file whose SHA-256 is in `known` (digest -> id of the stored project it was loaded as) costs
+    only its digest: it was validated when it was stored, and it is not parsed again."""
+    known = known or {}
     seen: dict[str, Path] = {}
     good: list[ProjectFile] = []
+    unchanged: dict[str, str] = {}
     errors: list[ProjectFileError] = []
     try:
         files = expand_paths(paths)
     except ProjectFileError as e:
-        return [], [e]
+        return CheckedFiles([], {}, [e])
     for path in files:
         try:
-            pf = read_project_file(path, calendars=calendars, default_calendar=default_calendar)
+            raw = _read_bytes(path)
+            digest = digest_of(raw)
+            pid = known.get(digest)
+            if pid is not None and pid not in seen:
+                seen[pid] = path
+                unchanged[pid] = digest
+                continue
+            pf = _from_bytes(raw, path, digest, calendars=calendars, default_calendar=default_calendar)
         except ProjectFileError as e:
             errors.append(e)
             continue
@@ -429,4 +482,11 @@ def collect_errors(paths: Sequence[str | Path], *, calendars: Container[str] | N
             continue
         seen[pf.project.id] = path
         good.append(pf)
-    return good, errors
+    return CheckedFiles(good, unchanged, errors)
+
+
+def collect_errors(paths: Sequence[str | Path], *, calendars: Container[str] | None = None,
+                   default_calendar: str = "construction") -> tuple[list[ProjectFile], list[ProjectFileError]]:
+    """Validate every file and collect all errors (one per file) rather than stop at the first."""
+    checked = check_files(paths, calendars=calendars, default_calendar=default_calendar)
+    return checked.files, checked.errors

@@ -5,16 +5,18 @@ as numpy columns, for the weekly run, is `scheduler.store.columns`."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import ColumnElement, Connection, Engine, Select, delete, func, insert, select, update
 
 from scheduler.core.calendars import Calendar
 from scheduler.core.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project, ProjectFile
 from scheduler.core.schedule import schedule_projects
-from scheduler.errors import CalendarError, NotFound, ProjectFileError
+from scheduler.errors import CalendarError, NotFound, ProjectFileError, StorageError
 from scheduler.store.columns import investment_plan, order_key
 from scheduler.store.db import (
     baseline_milestones,
@@ -31,6 +33,7 @@ from scheduler.store.db import (
 )
 
 INITIAL_REASON = "首次加载 initial load"
+_EPOCH = dt.date(1970, 1, 1).toordinal()
 
 
 class Calendars(Protocol):
@@ -157,48 +160,66 @@ def _store_baseline(conn: Connection, plist: Sequence[Project], calendars: Calen
                      .values(current=False))
     _insert(conn, baselines, [{"project_id": pid, "version": versions[pid], "created_at": now,
                                "reason": reason, "current": True} for pid in ids])
-    d = _dates_out(conn)
-    day = dt.date.fromordinal
-    rows: list[tuple[Any, ...]] = []
-    for p, sl in zip(plist, res.project_slices(), strict=True):
-        v = versions[p.id]
-        rows.extend((p.id, v, m.id, d(day(es)), d(day(ef)), m.duration)
-                    for m, es, ef in zip(p.milestones, res.early_start[sl].tolist(), res.early_finish[sl].tolist(),
-                                         strict=True))
+    fr = res.frame
+    row_pid = [fr.project_ids[i] for i in fr.m_project.tolist()]
+    rows = zip(row_pid, [versions[pid] for pid in row_pid], fr.m_ids, _dates_column(conn, res.early_start),
+               _dates_column(conn, res.early_finish), fr.duration.tolist(), strict=True)
     insert_rows(conn, baseline_milestones, rows, ready=True)
 
 
-def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Calendars) -> LoadReport:
+def _dates_column(conn: Connection, ordinals: npt.NDArray[np.int64]) -> list[Any]:
+    """Date ordinals as the driver stores dates (ISO text for SQLite, dates otherwise), converted
+    by numpy in one go."""
+    days = (ordinals - _EPOCH).astype("datetime64[D]")
+    if conn.dialect.name == "sqlite":
+        return list(np.datetime_as_string(days, unit="D").tolist())
+    return list(days.astype(object).tolist())
+
+
+def stored_digests(source: Engine | Connection) -> dict[str, str]:
+    """The SHA-256 of the file each stored project was loaded from, by project id."""
+    with reading(source) as conn:
+        return {r[0]: r[1] for r in conn.execute(select(projects.c.id, projects.c.digest))}
+
+
+def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Calendars,
+                  unchanged: Mapping[str, str] | None = None) -> LoadReport:
     """Store validated project files in ONE transaction: an unchanged file (same SHA-256) changes
     nothing, a changed one replaces its project's rows, a new one also gets baseline version 1
-    (its plan). Progress in the files is stored too; existing baselines are kept."""
+    (its plan). Progress in the files is stored too; existing baselines are kept. `unchanged`
+    names projects whose files were not even parsed (id -> the digest read): they are checked to be
+    still stored so (else StorageError, nothing written) and reported unchanged."""
     seen: dict[str, ProjectFile] = {}
+    kept = dict(unchanged or {})
     for pf in files:
-        if pf.project.id in seen:
+        if pf.project.id in seen or pf.project.id in kept:
+            first = seen[pf.project.id].path if pf.project.id in seen else "an unchanged file"
             raise ProjectFileError("duplicate-project", f"project id {pf.project.id} is already used by "
-                                   f"{seen[pf.project.id].path}", file=pf.path, project=pf.project.id)
+                                   f"{first}", file=pf.path, project=pf.project.id)
         seen[pf.project.id] = pf
     for pf in files:  # an unknown calendar refuses the load before anything is written
         _calendar(calendars, pf.project.calendar)
     now = utcnow()
     added: list[str] = []
     updated: list[str] = []
-    unchanged: list[str] = []
+    same: list[str] = []
     with transaction(engine) as conn:
-        digests: dict[str, str] = {}
-        based: set[str] = set()
-        for chunk in _chunks(sorted(seen)):
-            digests.update({r[0]: r[1] for r in conn.execute(select(projects.c.id, projects.c.digest)
-                                                             .where(projects.c.id.in_(chunk)))})
-            based.update(conn.scalars(select(baselines.c.project_id).distinct()
-                                      .where(baselines.c.project_id.in_(chunk))))
+        stored = {r[0]: (r[1], r[2]) for r in conn.execute(select(projects.c.id, projects.c.digest,
+                                                                  projects.c.calendar))}
+        based = set(conn.scalars(select(baselines.c.project_id).distinct()))
+        for pid, digest in kept.items():
+            if stored.get(pid, ("",))[0] != digest:
+                raise StorageError("changed-meanwhile", f"project {pid} changed in the database while the files "
+                                   "were read: run the load again", project=pid)
+            _calendar(calendars, stored[pid][1])
+            same.append(pid)
         for pid, pf in seen.items():
-            if pid not in digests:
+            if pid not in stored:
                 added.append(pid)
-            elif digests[pid] != pf.digest:
+            elif stored[pid][0] != pf.digest:
                 updated.append(pid)
             else:
-                unchanged.append(pid)
+                same.append(pid)
         for chunk in _chunks(updated):
             for table in (links, factors, investment_months, milestones):
                 conn.execute(delete(table).where(table.c.project_id.in_(chunk)))
@@ -216,7 +237,7 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
             insert_rows(conn, table, part, ready=True)
         fresh = [seen[pid].project for pid in (*added, *updated) if pid not in based]
         _store_baseline(conn, fresh, calendars, {p.id: 1 for p in fresh}, INITIAL_REASON, now)
-    return LoadReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(sorted(unchanged)))
+    return LoadReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(sorted(same)))
 
 
 def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calendars) -> int:

@@ -149,7 +149,7 @@ def print_schedule_table(result: ScheduleResult, lang: str) -> None:
 
 
 @cli.command("alerts")
-@click.option("--status", type=click.Choice(["pending", "delivered", "failed", "all"]), default="all",
+@click.option("--status", type=click.Choice(["pending", "written", "delivered", "failed", "all"]), default="all",
               show_default=True, help="Which alerts to list.")
 @click.option("--week", default=None, metavar="YYYY-Www", help="Only this week's alerts.")
 @click.option("--deliver", is_flag=True,

@@ -67,8 +67,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "alert.col.next": {"zh": "下次尝试", "en": "Next try"},
     "alert.col.error": {"zh": "最近错误", "en": "Last error"},
     "alert.col.subject": {"zh": "主题", "en": "Subject"},
+    "alert.col.attempts.value": {"zh": "（第{n}次）", "en": " (attempt {n})"},
     "alert.status.pending": {"zh": "待发送", "en": "pending"},
     "alert.status.delivered": {"zh": "已送达", "en": "delivered"},
+    "alert.status.written": {"zh": "已写入发件箱（未发送）", "en": "written to the outbox (not sent)"},
     "alert.status.failed": {"zh": "失败", "en": "failed"},
     "alert.channel.email": {"zh": "邮件", "en": "email"},
     "alert.channel.webhook": {"zh": "群机器人", "en": "webhook"},
@@ -426,6 +428,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "config.rule.host": {"zh": "须为主机名或 IP 地址", "en": "must be a host name or IP address"},
     "config.rule.sender": {"zh": "须为一个邮箱地址", "en": "must be an e-mail address"},
     "config.rule.email": {"zh": "须为邮箱地址或邮箱地址列表", "en": "must be an e-mail address or a list of them"},
+    "config.rule.secret": {"zh": "须为钉钉机器人加签密钥（SEC 开头的可见字符）",
+                           "en": "must be the DingTalk robot's signing secret (printable characters, SEC…)"},
+    "config.rule.mobiles": {"zh": "须为手机号码列表", "en": "must be a list of mobile numbers"},
     "config.rule.url": {"zh": "须为 http:// 或 https:// 开头的网址", "en": "must be a URL starting with http:// or https://"},
     "config.rule.unit_name": {"zh": "单位名称须为非空文本，不含控制字符",
                               "en": "a unit's name must be non-empty text without control characters"},
@@ -433,6 +438,36 @@ STRINGS: dict[str, dict[str, str]] = {
                           "en": "must not be less than {other} ({other_value})"},
 }
 
+
+# the weekly digest per unit (delivery/messages.py)
+STRINGS.update({
+    "digest.subject": {"zh": "【周调度提醒】截至{date} {unit}：红灯{red}项、黄灯{yellow}项",
+                       "en": "[Weekly dispatch] as of {date}, {unit}: {red} red, {yellow} yellow"},
+    "digest.intro": {"zh": "县发改局重大项目周调度（截至{date}）涉及贵单位的事项共{n}项："
+                           "红灯{red}项（本周新增{new}项），黄灯{yellow}项。按紧急程度排列如下。",
+                     "en": "The weekly project dispatch (as of {date}) lists {n} items of your unit: {red} red ({new} "
+                           "new this week), {yellow} yellow, most urgent first."},
+    "digest.first": {"zh": "请首先办理：{item}——{message}。{todo}", "en": "Act first on: {item}: {message}. {todo}"},
+    "digest.red": {"zh": "一、红灯事项（{n}项）", "en": "Red items ({n})"},
+    "digest.yellow": {"zh": "二、黄灯事项（{n}项）", "en": "Yellow items ({n})"},
+    "digest.escalation": {"zh": "【提请县政府专题研究】{project}：{n}项红灯事项已连续{weeks}周未解决，将提请县政府"
+                                "专题研究，请于会前准备情况说明（问题、原因、需协调事项）。",
+                          "en": "[Escalated] {project}: {n} red items unresolved for {weeks} weeks go to the county "
+                                "government's special meeting: prepare a note (problem, cause, what needs "
+                                "coordination)."},
+    "digest.mark.new": {"zh": "【新】", "en": "[new] "},
+    "digest.mark.weeks": {"zh": "【连续{weeks}周红灯】", "en": "[red {weeks} weeks] "},
+    "digest.tail": {"zh": "请于下次周调度会（{date}）前报送进展；本单位问题清单见附件（Excel）。",
+                    "en": "Please report progress before the next meeting ({date}); your part of the problem list "
+                          "is attached (Excel)."},
+    "digest.col.todo": {"zh": "办理要求", "en": "What to do"},
+    "digest.supervision": {"zh": "县政府督查室", "en": "County supervision office"},
+    "digest.copy": {"zh": "【抄送】", "en": "[Copy] "},
+    "digest.more": {"zh": "……另有{n}项未列出，详见邮件及问题清单{link}",
+                    "en": "… {n} more items: see the e-mail and the problem list{link}"},
+    "digest.more.link": {"zh": "：{link}", "en": ": {link}"},
+    "digest.part": {"zh": "（第{k}/{n}部分）", "en": " (part {k} of {n})"},
+})
 
 # the weekly brief (outputs/brief.py: 周调度通报)
 STRINGS.update({

@@ -3,10 +3,12 @@ real local HTTP robot endpoint, retries with backoff, the outbox of the demo, `d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email
 import json
 import os
+import re
 import threading
 import time
 import uuid
@@ -226,7 +228,7 @@ def test_enqueue_twice_for_the_same_week_gives_one_alert_per_address(db: Engine,
                          "https://oapi.dingtalk.com/robot/send?access_token=x"),
     })
     findings = [overdue(), overdue(first_seen="2026-W47"), overdue("县林业局")]
-    assert enqueue(db, findings, cfg) == 4          # 2 emails + 1 webhook + 1 no-contact row
+    assert enqueue(db, findings, cfg) == 4          # one digest: 2 emails + 1 webhook; 1 no-contact row
     assert enqueue(db, findings, cfg) == 0          # re-run of the same week: nothing new
     got = sorted((a.unit, a.channel, a.address, a.status) for a in rows(db))
     assert got == [
@@ -237,8 +239,8 @@ def test_enqueue_twice_for_the_same_week_gives_one_alert_per_address(db: Engine,
     ]
     lost = next(a for a in rows(db) if a.unit == "县林业局")
     assert lost.last_error == "no contact configured for unit 县林业局"
-    assert lost.finding_key == "finish-overdue/HY-WATER/M2"
-    # the next week alerts again for a finding new that week
+    assert lost.finding_key == "digest"
+    # the next week sends the next week's digest
     assert enqueue(db, [overdue(first_seen="2026-W49")], cfg, week="2026-W49") == 3
 
 
@@ -252,7 +254,8 @@ def test_enqueue_uses_the_loaded_portfolio_names(db: Engine, tmp_path: Path) -> 
                                                  duration=20))
     enqueue(db, [overdue()], make_config(tmp_path))
     (a,) = rows(db)
-    assert a.subject.startswith("【红灯预警】2026-W48 县城供水提升工程（HY-WATER） · 土地征收（M2）")
+    assert a.subject == "【周调度提醒】截至11月23日 县自然资源局：红灯1项、黄灯0项"
+    assert "县城供水提升工程（HY-WATER） · 土地征收（M2）：" in a.body
 
 
 # -- delivery ---------------------------------------------------------------------------------------
@@ -270,10 +273,17 @@ def test_email_reaches_a_real_smtp_server_in_chinese(db: Engine, tmp_path: Path,
     assert rcpts == ["zrzy@county.gov.cn"]
     assert msg["To"] == "zrzy@county.gov.cn"
     assert str(msg["Subject"]) == queued.subject
-    assert "红灯预警" in str(msg["Subject"]) and "HY-WATER" in str(msg["Subject"])
-    body = msg.get_content().replace("\r\n", "\n")      # text/plain travels in canonical CRLF form
+    assert "周调度提醒" in str(msg["Subject"]) and "县自然资源局" in str(msg["Subject"])
+    body = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")  # canonical CRLF form in transit
     assert body == queued.body
-    assert "办理要求：节点已过计划完成时间仍未完成" in body
+    assert "节点已过计划完成时间仍未完成" in body and "请首先办理：HY-WATER · M2" in body
+    (att,) = list(msg.iter_attachments())  # the unit's part of the problem list
+    assert att.get_filename() == "问题清单_县自然资源局_2026-W48.xlsx"
+    import io
+
+    import openpyxl
+    sheet = openpyxl.load_workbook(io.BytesIO(att.get_content())).active
+    assert sheet["A1"].value == "序号" and sheet["B2"].value == "HY-WATER" and sheet.max_row == 2
     (a,) = rows(db)
     assert (a.status, a.attempts, a.last_error) == ("delivered", 1, None)
     assert a.delivered_at is not None
@@ -289,7 +299,7 @@ def test_webhook_posts_robot_json(db: Engine, tmp_path: Path, robot: Robot) -> N
     assert ctype.startswith("application/json")
     assert doc["msgtype"] == "text"
     content = doc["text"]["content"]
-    assert content.startswith("【红灯预警】2026-W48 HY-WATER · M2：逾期未完成，滞后 15 个工作日\n\n县自然资源局：")
+    assert content.startswith("【周调度提醒】截至11月23日 县自然资源局：红灯1项、黄灯0项\n\n县自然资源局：")
     assert rows(db)[0].status == "delivered"
 
 
@@ -408,16 +418,16 @@ def test_demo_writes_the_outbox_instead_of_sending(db: Engine, tmp_path: Path) -
     assert all(f.startswith("2026-W48-") for f in files)
     msg = email.message_from_bytes((folder / files[0]).read_bytes(), policy=default_policy)
     assert msg["To"] == "zrzy@county.gov.cn"
-    assert str(msg["Subject"]).startswith("【红灯预警】2026-W48 HY-WATER")
-    assert "办理要求" in msg.get_content()
+    assert str(msg["Subject"]).startswith("【周调度提醒】截至11月23日 县自然资源局")
+    assert "请首先办理" in msg.get_body(("plain",)).get_content()
     doc = json.loads((folder / files[1]).read_text(encoding="utf-8"))
     assert doc["url"] == "https://qyapi.weixin.qq.com/x"
     assert doc["payload"]["msgtype"] == "text"
-    assert "逾期未完成" in doc["payload"]["text"]["content"]
+    assert "HY-WATER · M2" in doc["payload"]["text"]["content"]
     states = {(a.unit, a.channel): (a.status, a.last_error) for a in rows(db)}
-    assert states == {
-        ("县自然资源局", "email"): ("delivered", "written to outbox"),
-        ("县自然资源局", "webhook"): ("delivered", "written to outbox"),
+    assert states == {  # written to the outbox folder is not delivered
+        ("县自然资源局", "email"): ("written", "written to outbox"),
+        ("县自然资源局", "webhook"): ("written", "written to outbox"),
         ("县林业局", "email"): ("failed", "no contact configured for unit 县林业局"),
     }
     # a retried no-contact alert fails again at once instead of waiting through backoff
@@ -465,9 +475,11 @@ def test_dispatch_alerts_lists_retries_and_delivers(db: Engine, tmp_path: Path) 
     assert "2 条失败预警已重新排队" in res.output
     assert "写入发件箱 1" in res.output and "失败 1" in res.output
     assert len(list((tmp_path / "out" / "alerts").glob("*.eml"))) == 1
-    res = runner.invoke(cli, ["--config", str(cfg_file), "alerts", "--status", "delivered"], env=env)
-    assert "已送达" in res.output and "written to outbox" in res.output
+    res = runner.invoke(cli, ["--config", str(cfg_file), "alerts", "--status", "written"], env=env)
+    assert "已写入发件箱（未发送）" in res.output and "zrzy@county.gov.cn" in res.output
     assert "县林业局" not in res.output
+    res = runner.invoke(cli, ["--config", str(cfg_file), "alerts", "--status", "delivered"], env=env)
+    assert "zrzy@county.gov.cn" not in res.output  # written to the outbox folder is not delivered
 
 
 def test_factor_alert_names_the_approval() -> None:
@@ -481,3 +493,123 @@ def test_factor_alert_names_the_approval() -> None:
     assert subject.startswith("【红灯预警】2026-W48 HY-WATER · 城东水厂用地预审（F1）：")
     assert "要素：城东水厂用地预审（F1），用地" in body.splitlines()
     assert "办理要求：要素保障手续未按期批复，请加快办理，明确批复时间；确有困难的，请书面报告县发改局协调。" in body
+
+
+# -- digests, robot limits and signing ------------------------------------------------------------------
+
+
+def test_the_sample_weeks_w47_and_w48_write_at_most_one_message_per_unit_per_week(
+        db: Engine, tmp_path: Path) -> None:
+    import portfolio_week as pw
+
+    from scheduler.core.check import CheckThresholds, check_portfolio
+    from scheduler.core.schedule import schedule_projects
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.config import REPO_ROOT, load_config
+    from scheduler.store.runs import history_of
+
+    config = dataclasses.replace(load_config(REPO_ROOT / "config.toml"), database_url="")
+    ps = pw.projects()
+    cs = CalendarSet(REPO_ROOT / "calendar")
+    cals = {p.calendar: cs[p.calendar] for p in ps}
+    plan = schedule_projects(ps, cals)
+    import numpy as np
+
+    bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
+    w47 = check_portfolio(schedule_projects(ps, cals, pw.W47), bs, bf, CheckThresholds())
+    w48 = check_portfolio(schedule_projects(ps, cals, pw.W48), bs, bf, CheckThresholds(),
+                          history_of(w47.findings))
+    for week, chk in (("2026-W47", w47), ("2026-W48", w48)):
+        for _ in range(2):  # the week run twice
+            enqueue(db, list(chk.findings), config, week=week)
+        mine = [a for a in rows(db) if a.week == week]
+        per_unit = Counter((a.unit, a.channel, a.address) for a in mine)
+        assert mine and max(per_unit.values()) == 1
+        units = {f.unit for f in chk.findings if f.light in (Light.RED, Light.YELLOW)}
+        assert {a.unit for a in mine} == units  # every unit with a red or yellow item hears once
+    ysh = next(a for a in rows(db) if a.week == "2026-W48" and a.unit == "洋沙湖集团")
+    red = [f for f in w48.findings if f.unit == "洋沙湖集团" and f.light is Light.RED]
+    assert len(red) > 5 and ysh.body.count("\n1. ") == 1  # all of it in one message, numbered
+    assert ysh.body.index("请首先办理") < ysh.body.index("一、红灯事项")
+
+
+def _digest(n: int, url: str) -> core_alerts.Alert:
+    items = [overdue(first_seen="2026-W47") for _ in range(1)]
+    subject, body = messages.digest_text("县自然资源局", items, WEEK)
+    body += "".join(f"{k}. 虞公港铁路专用线 · 第{k}个节点：基线计划 2026-10-13 完成，至今未完成，已滞后 41 个工作日\n"
+                    for k in range(2, n + 2))
+    return core_alerts.Alert(WEEK, "digest", "县自然资源局", "webhook", url, subject, body,
+                             mobiles=("13800000000",))
+
+
+@pytest.mark.parametrize(("url", "limit"), [("https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k", 2048),
+                                            ("https://oapi.dingtalk.com/robot/send?access_token=t", 20000),
+                                            ("https://robot.example.org/hook", 2048)])
+@pytest.mark.parametrize("n", [1, 20, 400])
+def test_every_robot_body_fits_its_platforms_limit(url: str, limit: int, n: int) -> None:
+    from scheduler.delivery.webhook import webhook_payload
+
+    doc = webhook_payload(_digest(n, url), link="http://fgj.county/week")
+    content = doc["text"]["content"]
+    assert len(content.encode("utf-8")) <= limit
+    assert content.startswith("【周调度提醒】") and content.endswith("@13800000000")
+    if len(_digest(n, url).body.encode()) > limit:  # summarised: how many more, and where
+        assert re.search(r"另有\d+项未列出，详见邮件及问题清单：http://fgj.county/week", content)
+    mobiles = doc.get("at", {}).get("atMobiles") or doc["text"].get("mentioned_mobile_list")
+    assert mobiles == ["13800000000"]
+
+
+def test_a_dingtalk_signed_request_verifies_against_the_secret(db: Engine, tmp_path: Path) -> None:
+    import base64
+    import hashlib
+    import hmac
+    import urllib.parse
+
+    secret = "SEC0123456789abcdef0123456789abcdef"
+    got: list[tuple[bool, int]] = []
+
+    class Verifier(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
+            ts, sign = q["timestamp"][0], q["sign"][0]
+            want = base64.b64encode(hmac.new(secret.encode(), f"{ts}\n{secret}".encode(),
+                                             hashlib.sha256).digest()).decode()
+            fresh = abs(int(ts) - int(time.time() * 1000)) < 3_600_000  # DingTalk's one hour
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            got.append((hmac.compare_digest(sign, want) and fresh, len(body)))
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b'{"errcode": 0, "errmsg": "ok"}')
+
+        def log_message(self, *a: Any) -> None:
+            pass
+
+    port = free_port()
+    server = ThreadingHTTPServer(("127.0.0.1", port), Verifier)
+    th = threading.Thread(target=server.serve_forever, daemon=True)
+    th.start()
+    try:
+        url = f"http://127.0.0.1:{port}/robot/send?access_token=t0k"
+        cfg = make_config(tmp_path, units={"县自然资源局": Unit("县自然资源局", (), url, secret, ("13800000000",))})
+        enqueue(db, [overdue()], cfg)
+        report = loop.deliver_pending(db, cfg)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert report.delivered == 1 and got and all(ok for ok, _ in got)
+    assert rows(db)[0].status == "delivered"
+
+
+def test_escalations_are_copied_to_the_leader_and_the_supervision_office(db: Engine, tmp_path: Path) -> None:
+    esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "连续 2 周及以上红灯事项 1 项", "县水利局",
+                  first_seen="2026-W46", weeks_red=3,
+                  details={"max_weeks_red": 3, "keys": ["finish-overdue/HY-WATER/M2"], "leader": "常务副县长鲁民明"})
+    cfg = make_config(tmp_path, units={"县水利局": Unit("县水利局", ("slj@county.gov.cn",))})
+    cfg = dataclasses.replace(cfg, leaders={"鲁民明": Unit("鲁民明", ("lmm@county.gov.cn",))},
+                              alerts=cfg.alerts.model_copy(update={"supervision": ["dcs@county.gov.cn"]}))
+    enqueue(db, [esc, overdue("县水利局")], cfg)
+    by_address = {a.address: a for a in rows(db)}
+    assert set(by_address) == {"slj@county.gov.cn", "lmm@county.gov.cn", "dcs@county.gov.cn"}
+    assert by_address["lmm@county.gov.cn"].subject.startswith("【抄送】")
+    assert "提请县政府专题研究" in by_address["dcs@county.gov.cn"].body

@@ -10,7 +10,12 @@ from dataclasses import dataclass
 from scheduler.core.findings import Finding, FindingKind, Light
 
 CHANNELS = ("email", "webhook")
-STATUSES = ("pending", "delivered", "failed")
+STATUSES = ("pending", "written", "delivered", "failed")
+"""written = written to the outbox folder only (alerts.deliver = false), not delivered to anyone."""
+DIGEST = "digest"
+"""The finding_key of a unit's weekly digest: one message per unit, channel and address per week."""
+COPY = "escalation-copy"
+"""The finding_key of the copy of the week's escalations to a county leader or the 督查室."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,6 +37,12 @@ class Alert:
     delivered_at: dt.datetime | None = None
     run_id: int | None = None
     id: int | None = None
+    attachment: str | None = None
+    """JSON rows of the unit's part of the problem list (the e-mail attaches them as .xlsx)."""
+    mobiles: tuple[str, ...] = ()
+    """Mobile numbers a robot message @-mentions (from the unit's config, not stored)."""
+    secret: str | None = None
+    """The DingTalk 加签 secret of the unit's robot (from config at send time, not stored)."""
 
     def __post_init__(self) -> None:
         if self.channel not in CHANNELS:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -81,12 +81,18 @@ class CallTransport:
 def transports(config: Config, outbox: Path | None = None) -> dict[str, Transport]:
     """The transport of each channel: SMTP and webhook, or the outbox folder when deliver = false."""
     settings = config.alerts
+    lang, link = config.language, settings.link
+
+    def robot(a: Alert) -> Alert:  # the unit's 加签 secret and @mobiles come from config, not the queue
+        unit = config.unit(a.unit)
+        return replace(a, secret=unit.secret, mobiles=unit.mobiles)
+
     if not settings.deliver:
         folder = outbox or (config.outbox_dir / "alerts")
-        out = CallTransport(lambda a: write_outbox(a, folder, settings), written=True)
+        out = CallTransport(lambda a: write_outbox(robot(a), folder, settings, link=link, lang=lang), written=True)
         return {"email": out, "webhook": out}
     return {"email": CallTransport(lambda a: send_email(a, settings)),
-            "webhook": CallTransport(post_webhook)}
+            "webhook": CallTransport(lambda a: post_webhook(robot(a), link=link, lang=lang))}
 
 
 def deliver_pending(engine: Engine, config: Config, *, now: dt.datetime | None = None,
@@ -107,7 +113,8 @@ def deliver_pending(engine: Engine, config: Config, *, now: dt.datetime | None =
             continue
         got = via[alert.channel].send(alert)
         if got.outcome in (Outcome.DELIVERED, Outcome.WRITTEN):
-            finish(engine, alert, when, ok=True, note=got.note, give_up=False)
+            finish(engine, alert, when, ok=True, note=got.note, give_up=False,
+                   written=got.outcome is Outcome.WRITTEN)
             if got.outcome is Outcome.WRITTEN:
                 report.written += 1
             else:

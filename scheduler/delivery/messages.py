@@ -4,14 +4,15 @@ configured language; `enqueue_alerts` composes a run's alerts and queues them (s
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from sqlalchemy import Connection
 
-from scheduler.core.alerts import Alert, should_alert
-from scheduler.core.findings import Finding, FindingKind
-from scheduler.io.config import Config
+from scheduler.core.alerts import COPY, DIGEST, Alert, should_alert
+from scheduler.core.findings import Finding, FindingKind, Light, week_monday
+from scheduler.io.config import Config, Unit
 from scheduler.store.alerts import Names, insert_alerts, names_for, utc
 from scheduler.store.db import utcnow
 from scheduler.strings import t
@@ -124,17 +125,150 @@ def reminder_alerts(units: Iterable[str], *, week: str, deadline: dt.datetime, c
     return out
 
 
+def wants_digest(finding: Finding) -> bool:
+    """A red or yellow item (escalations included) goes into its unit's weekly digest."""
+    return finding.light in (Light.RED, Light.YELLOW)
+
+
+def urgency(finding: Finding) -> tuple[int, int, int, str, str]:
+    """Sort key, most urgent first: escalations, then red items (longest red, most days late
+    first), then yellow ones (most days first)."""
+    rank = 0 if finding.kind is FindingKind.ESCALATION else 1 if finding.light is Light.RED else 2
+    return (rank, -finding.weeks_red, -(finding.days or 0), finding.project, finding.key)
+
+
+def _item_label(f: Finding, names: Names) -> str:
+    project = _label(names.projects.get(f.project), f.project)
+    if f.factor:
+        return f"{project} · {_factor_label(f, names)}"
+    if f.milestone:
+        return f"{project} · {_label(names.milestones.get((f.project, f.milestone)), f.milestone)}"
+    return project
+
+
+def _cn_date(d: dt.date, lang: str) -> str:
+    return f"{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
+
+
+def digest_text(unit: str, items: Sequence[Finding], week: str, names: Names | None = None,
+                lang: str = "zh") -> tuple[str, str]:
+    """Subject and body of a unit's weekly digest: every red and yellow item of the unit, most urgent
+    first, led by the one line the unit must act on first."""
+    names = names or Names()
+    items = sorted(items, key=urgency)
+    monday = week_monday(week)
+    esc = [f for f in items if f.kind is FindingKind.ESCALATION]
+    red = [f for f in items if f.light is Light.RED and f.kind is not FindingKind.ESCALATION]
+    yellow = [f for f in items if f.light is Light.YELLOW]
+    new = sum(1 for f in red if f.first_seen in (None, week))
+    date = _cn_date(monday, lang)
+    subject = t("digest.subject", lang, date=date, unit=unit, red=len(red), yellow=len(yellow))
+    lines = [_t("alert.greeting", lang, unit=unit), "",
+             t("digest.intro", lang, date=date, n=len(red) + len(yellow), red=len(red), new=new,
+               yellow=len(yellow))]
+    for f in esc:
+        n = len(f.details.get("keys") or ()) or 1
+        weeks = f.details.get("max_weeks_red") or f.weeks_red
+        lines += ["", t("digest.escalation", lang, project=_label(names.projects.get(f.project), f.project),
+                        n=n, weeks=weeks)]
+    first = (red or yellow or esc)[0]
+    if first.kind is not FindingKind.ESCALATION:
+        lines += ["", t("digest.first", lang, item=_item_label(first, names), message=first.message,
+                        todo=_t(f"alert.todo.{first.kind.value}", lang, weeks=first.weeks_red))]
+    for key, group in (("digest.red", red), ("digest.yellow", yellow)):
+        if not group:
+            continue
+        lines += ["", t(key, lang, n=len(group))]
+        for k, f in enumerate(group, start=1):
+            marks = ""
+            if f.light is Light.RED and f.first_seen in (None, week):
+                marks = t("digest.mark.new", lang)
+            elif f.weeks_red > 1:
+                marks = t("digest.mark.weeks", lang, weeks=f.weeks_red)
+            lines.append(f"{k}. {marks}{_item_label(f, names)}：{f.message}")
+    lines += ["", t("digest.tail", lang, date=_cn_date(monday + dt.timedelta(days=7), lang)), "",
+              _t("alert.footer", lang, week=date)]
+    return subject, "\n".join(lines) + "\n"
+
+
+def digest_rows(items: Sequence[Finding], week: str, names: Names | None = None,
+                lang: str = "zh") -> list[list[str]]:
+    """The unit's part of the problem list as rows (heading first) for the e-mail's .xlsx."""
+    names = names or Names()
+    head = [t(k, lang) for k in ("brief.col.no", "col.project", "col.item", "col.light", "col.kind",
+                                 "brief.col.problem", "col.days", "col.weeks_red", "digest.col.todo")]
+    rows = [head]
+    for k, f in enumerate(sorted(items, key=urgency), start=1):
+        item = ""
+        if f.factor:
+            item = _factor_label(f, names)
+        elif f.milestone:
+            item = _label(names.milestones.get((f.project, f.milestone)), f.milestone)
+        rows.append([str(k), _label(names.projects.get(f.project), f.project), item,
+                     _t(f"light.{f.light.value}", lang), _t(f"kind.{f.kind.value}", lang), f.message,
+                     "" if f.days is None else str(f.days), str(f.weeks_red or ""),
+                     _t(f"alert.todo.{f.kind.value}", lang, weeks=f.details.get("max_weeks_red") or f.weeks_red)])
+    return rows
+
+
+def _targets(unit: Unit) -> list[tuple[str, str]]:
+    targets = [("email", a.strip()) for a in unit.email if a.strip()]
+    if unit.webhook and unit.webhook.strip():
+        targets.append(("webhook", unit.webhook.strip()))
+    return list(dict.fromkeys(targets))
+
+
+def digests_for(findings: Iterable[Finding], *, week: str, config: Config, run_id: int | None = None,
+                now: dt.datetime | None = None, names: Names | None = None) -> list[Alert]:
+    """One digest per unit (per contact address) for the week; a unit without contacts gets one
+    failed e-mail digest to '' so the gap is visible. Escalations are copied, as one message each,
+    to the county leaders named in [leaders] of the projects escalated and to the 督查室
+    ([alerts] supervision)."""
+    when = utc(now or utcnow())
+    lang = config.language
+    by_unit: dict[str, list[Finding]] = {}
+    for f in findings:
+        if wants_digest(f):
+            by_unit.setdefault(f.unit, []).append(f)
+    out: list[Alert] = []
+    for unit_name, items in by_unit.items():
+        subject, body = digest_text(unit_name, items, week, names, lang)
+        attachment = json.dumps(digest_rows(items, week, names, lang), ensure_ascii=False)
+        unit = config.unit(unit_name)
+        targets = _targets(unit)
+        if not targets:
+            out.append(Alert(week, DIGEST, unit_name, "email", "", subject, body, status="failed",
+                             last_error=NO_CONTACT.format(unit=unit_name), created_at=when, run_id=run_id))
+            continue
+        for channel, address in targets:
+            out.append(Alert(week, DIGEST, unit_name, channel, address, subject, body, next_attempt_at=when,
+                             created_at=when, run_id=run_id, attachment=attachment if channel == "email" else None))
+    esc = [f for f in findings if f.kind is FindingKind.ESCALATION]
+    if esc:
+        copies: list[tuple[Unit, list[Finding]]] = []
+        for name, leader in config.leaders.items():
+            mine = [f for f in esc if name and name in str(f.details.get("leader") or "")]
+            if mine:
+                copies.append((leader, mine))
+        if config.alerts.supervision:
+            copies.append((Unit(t("digest.supervision", lang), tuple(config.alerts.supervision)), esc))
+        for who, items in copies:
+            subject, body = digest_text(who.name, items, week, names, lang)
+            subject = t("digest.copy", lang) + subject
+            for channel, address in _targets(who):
+                out.append(Alert(week, COPY, who.name, channel, address, subject, body, next_attempt_at=when,
+                                 created_at=when, run_id=run_id))
+    return out
+
+
 def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequence[Finding],
                    config: Config, chunk: int = 2_000) -> int:
-    """Queue the alerts of this week's findings inside the caller's transaction; returns how many
-    new alert rows were added (0 when the week was already alerted)."""
-    wanted = [f for f in findings if should_alert(f, week)]
+    """Queue this week's digests (one per unit and address) and escalation copies inside the
+    caller's transaction; returns how many new alert rows were added (0 when the week was already
+    alerted: a re-run of the week never sends a second digest)."""
+    wanted = [f for f in findings if wants_digest(f)]
     if not wanted:
         return 0
     names = names_for(conn, wanted)
-    now = utcnow()
-    added = 0
-    for i in range(0, len(wanted), chunk):  # a chunk at a time: the texts of a large week stay small
-        added += insert_alerts(conn, alerts_for(wanted[i:i + chunk], week=week, config=config, run_id=run_id,
-                                                now=now, names=names))
-    return added
+    return insert_alerts(conn, digests_for(wanted, week=week, config=config, run_id=run_id, now=utcnow(),
+                                           names=names))

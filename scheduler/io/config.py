@@ -166,6 +166,18 @@ class AlertSettings(_Section):
     backoff_seconds: float = Field(default=30.0, ge=0, le=86400,
                                    json_schema_extra=_rule("config.rule.number"))
     deliver: bool = Field(default=False, json_schema_extra=_rule("config.rule.bool"))
+    supervision: list[Annotated[str, StringConstraints(max_length=254, pattern=_EMAIL.pattern)]] = Field(
+        default_factory=list, json_schema_extra=_rule("config.rule.email"))
+    """督查室: copied on every escalation (提请县政府专题研究)."""
+    link: str = Field(default="", max_length=2000, pattern=r"^(https?://[^\s\x00-\x1f\x7f]+)?$",
+                      json_schema_extra=_rule("config.rule.url"))
+    """Where the week's papers can be read (a share or intranet page): named in robot messages too
+    long for the platform, which are then summarised."""
+
+    @field_validator("supervision", mode="before")
+    @classmethod
+    def _one_supervisor(cls, v: object) -> object:
+        return [v] if isinstance(v, str) else v
 
 
 class UnitSection(_Section):
@@ -175,6 +187,12 @@ class UnitSection(_Section):
         default_factory=list, json_schema_extra=_rule("config.rule.email"))
     webhook: str | None = Field(default=None, max_length=2000, pattern=r"^https?://[^\s\x00-\x1f\x7f]+$",
                                 json_schema_extra=_rule("config.rule.url"))
+    secret: str | None = Field(default=None, max_length=200, pattern=r"^[\x21-\x7e]+$",
+                               json_schema_extra=_rule("config.rule.secret"))
+    """The DingTalk robot's 加签 secret (SEC…): requests are signed with it."""
+    mobiles: list[Annotated[str, StringConstraints(pattern=r"^\+?[0-9-]{5,20}$")]] = Field(
+        default_factory=list, json_schema_extra=_rule("config.rule.mobiles"))
+    """Mobile numbers the robot message @-mentions (atMobiles)."""
 
     @field_validator("email", mode="before")
     @classmethod
@@ -242,6 +260,10 @@ class ConfigFile(_Section):
     units: dict[UnitName, UnitSection] = Field(default_factory=dict,
                                                json_schema_extra=_rule("config.rule.table"))
     reporting: ReportingSection = ReportingSection()
+    leaders: dict[UnitName, UnitSection] = Field(default_factory=dict,
+                                                 json_schema_extra=_rule("config.rule.table"))
+    """[leaders."常务副县长鲁民明"] email = …: county leaders copied on the escalations of the
+    projects they 包联 (the project file's `leader` names them)."""
 
 
 _DEFAULT = ConfigFile()
@@ -254,6 +276,8 @@ class Unit:
     name: str
     email: tuple[str, ...] = ()
     webhook: str | None = None
+    secret: str | None = None
+    mobiles: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -276,6 +300,7 @@ class Config:
     units: dict[str, Unit] = field(default_factory=dict)
     language: str = _DEFAULT.language
     reporting: ReportingRules = field(default_factory=ReportingRules)
+    leaders: dict[str, Unit] = field(default_factory=dict)
 
     def unit(self, name: str) -> Unit:
         """The unit's channels (none when it is not configured)."""
@@ -423,7 +448,10 @@ def load_config(explicit: str | Path | None = None) -> Config:
         misfire_grace_seconds=cf.weekly.misfire_grace_seconds,
         check=cf.check.thresholds(),
         alerts=cf.alerts,
-        units={name: Unit(name, tuple(u.email), u.webhook) for name, u in cf.units.items()},
+        units={name: Unit(name, tuple(u.email), u.webhook, u.secret, tuple(u.mobiles))
+               for name, u in cf.units.items()},
+        leaders={name: Unit(name, tuple(u.email), u.webhook, u.secret, tuple(u.mobiles))
+                 for name, u in cf.leaders.items()},
         language=cf.language,
         reporting=cf.reporting.rules(),
     )

@@ -39,7 +39,7 @@ def alert_from_row(row: Any) -> Alert:
         address=m["address"], subject=m["subject"], body=m["body"], status=m["status"],
         attempts=m["attempts"], next_attempt_at=aware(m["next_attempt_at"]),
         last_error=m["last_error"], created_at=aware(m["created_at"]),
-        delivered_at=aware(m["delivered_at"]), run_id=m["run_id"], id=m["id"],
+        delivered_at=aware(m["delivered_at"]), run_id=m["run_id"], id=m["id"], attachment=m["attachment"],
     )
 
 
@@ -89,14 +89,14 @@ def names_for(conn: Connection, findings: Sequence[Finding]) -> Names:
 
 
 ALERT_COLUMNS = ("run_id", "week", "finding_key", "unit", "channel", "address", "subject", "body", "status",
-                 "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at")
+                 "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at", "attachment")
 """The columns of an `alerts` row written when it is queued (the id is the database's)."""
 
 
 def alert_values(a: Alert) -> tuple[Any, ...]:
     """The ALERT_COLUMNS of an Alert, in order."""
     return (a.run_id, a.week, a.finding_key, a.unit, a.channel, a.address, a.subject, a.body, a.status,
-            a.attempts, a.next_attempt_at, a.last_error, a.created_at, a.delivered_at)
+            a.attempts, a.next_attempt_at, a.last_error, a.created_at, a.delivered_at, a.attachment)
 
 
 def insert_alerts(conn: Connection, alerts: Iterable[Alert]) -> int:
@@ -121,12 +121,13 @@ def claim(engine: Engine, alert: Alert, now: dt.datetime, retry_at: dt.datetime)
 
 
 def finish(engine: Engine, alert: Alert, now: dt.datetime, *, ok: bool, note: str | None,
-            give_up: bool) -> None:
-    """Record the claimed attempt's outcome (delivered once, or the error and maybe failed)."""
+            give_up: bool, written: bool = False) -> None:
+    """Record the claimed attempt's outcome (delivered once, or `written` to the outbox folder only,
+    or the error and maybe failed)."""
     c = alerts_t.c
     values: dict[str, Any] = {"last_error": note}
     if ok:
-        values.update(status="delivered", delivered_at=now, next_attempt_at=None)
+        values.update(status="written" if written else "delivered", delivered_at=now, next_attempt_at=None)
     elif give_up:
         values.update(status="failed", next_attempt_at=None)
     with transaction(engine) as conn:

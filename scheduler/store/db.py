@@ -289,11 +289,12 @@ alerts = Table(
     Column("last_error", Text),
     _ts("created_at"),
     _ts("delivered_at", nullable=True),
+    Column("attachment", Text),
     PrimaryKeyConstraint("id", name="pk_alerts"),
     ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="SET NULL", name="fk_alerts_run"),
     UniqueConstraint("week", "finding_key", "channel", "address", name="uq_alerts_delivery"),
     CheckConstraint("channel IN ('email', 'webhook')", name="ck_alerts_channel"),
-    CheckConstraint("status IN ('pending', 'delivered', 'failed')", name="ck_alerts_status"),
+    CheckConstraint("status IN ('pending', 'written', 'delivered', 'failed')", name="ck_alerts_status"),
     Index("ix_alerts_status", "status"),
 )
 

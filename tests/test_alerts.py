@@ -569,7 +569,7 @@ def test_a_dingtalk_signed_request_verifies_against_the_secret(db: Engine, tmp_p
     got: list[tuple[bool, int]] = []
 
     class Verifier(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+        def do_POST(self) -> None:
             q = urllib.parse.parse_qs(urllib.parse.urlsplit(self.path).query)
             ts, sign = q["timestamp"][0], q["sign"][0]
             want = base64.b64encode(hmac.new(secret.encode(), f"{ts}\n{secret}".encode(),

@@ -167,7 +167,8 @@ def digest_text(unit: str, items: Sequence[Finding], week: str, names: Names | N
              t("digest.intro", lang, date=date, n=len(red) + len(yellow), red=len(red), new=new,
                yellow=len(yellow))]
     for f in esc:
-        n = len(f.details.get("keys") or ()) or 1
+        keys = f.details.get("keys")
+        n = len(keys) if isinstance(keys, list | tuple) and keys else 1
         weeks = f.details.get("max_weeks_red") or f.weeks_red
         lines += ["", t("digest.escalation", lang, project=_label(names.projects.get(f.project), f.project),
                         n=n, weeks=weeks)]

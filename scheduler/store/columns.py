@@ -14,7 +14,8 @@ from __future__ import annotations
 import datetime as dt
 import gc
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -27,7 +28,6 @@ from sqlalchemy import (
     Date,
     Engine,
     Integer,
-    Select,
     Text,
     and_,
     case,
@@ -128,7 +128,7 @@ def _parse(c: Col, parts: Sequence[str | None], n: int) -> Any:
         arr = np.fromstring(text, dtype=np.int64 if c.kind == INT else np.float64, sep=",") if n else \
             np.zeros(0, dtype=np.int64 if c.kind == INT else np.float64)
         return arr if arr.size == n else None
-    values: list[Any] = text.split(_SEP) if n else []
+    values: list[Any] = _interned(text.split(_SEP)) if n else []
     if len(values) != n:
         return None
     if c.kind == OPT_STR:
@@ -159,10 +159,19 @@ def _rowwise(conn: Connection, source: FromClause, cols: Sequence[Col], where: A
     return out
 
 
-def _one(conn: Connection, stmt: Select[Any]) -> tuple[Any, ...]:
-    """The one row of an aggregate query, its constants inlined: SQLite evaluates a bound
+def _aggregate_sql(conn: Connection, source: FromClause, cols: Sequence[Col], where: Any) -> str:
+    """The one aggregate query reading `cols`, its constants inlined: SQLite evaluates a bound
     separator per row, twice as slow as a literal one."""
-    sql = str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+    aggs: list[ColumnElement[Any]] = [func.count()]
+    for c in cols:
+        aggs.extend(_as_text(conn, c))
+    stmt = select(*aggs).select_from(source)
+    if where is not None:
+        stmt = stmt.where(where)
+    return str(stmt.compile(dialect=conn.dialect, compile_kwargs={"literal_binds": True}))
+
+
+def _fetch_one(conn: Connection, sql: str) -> tuple[Any, ...]:
     cur = conn.connection.cursor()
     try:
         cur.execute(sql)
@@ -173,16 +182,7 @@ def _one(conn: Connection, stmt: Select[Any]) -> tuple[Any, ...]:
     return row
 
 
-def read_columns(conn: Connection, source: FromClause, cols: Sequence[Col], where: Any = None) -> list[Any]:
-    """The rows of `source` (filtered by `where`) as one column each, every column in the same row
-    order: numpy int64/float64 arrays for numbers, lists for strings."""
-    aggs: list[ColumnElement[Any]] = [func.count()]
-    for c in cols:
-        aggs.extend(_as_text(conn, c))
-    stmt = select(*aggs).select_from(source)
-    if where is not None:
-        stmt = stmt.where(where)
-    row = _one(conn, stmt)
+def _parse_row(row: tuple[Any, ...], cols: Sequence[Col]) -> list[Any] | None:
     n = int(row[0])
     out: list[Any] = []
     at = 1
@@ -190,10 +190,50 @@ def read_columns(conn: Connection, source: FromClause, cols: Sequence[Col], wher
         k = 2 if c.kind == OPT_STR else 1
         got = _parse(c, row[at:at + k], n)
         if got is None:
-            return _rowwise(conn, source, cols, where)
+            return None
         out.append(got)
         at += k
     return out
+
+
+class _Pipeline:
+    """Tables read by their aggregate queries in a worker thread, one query ahead of the caller:
+    while the caller turns one table's texts into columns, the database runs the next table's
+    query (the drivers release the GIL while a query runs). The connection is used by one thread
+    at a time, and at most two tables' texts are held at once."""
+
+    def __init__(self, conn: Connection, specs: dict[str, tuple[FromClause, list[Col], Any]]) -> None:
+        self.conn, self.specs = conn, specs
+        self.sql = {name: _aggregate_sql(conn, *spec) for name, spec in specs.items()}
+        self.order = list(specs)
+        self.pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="load_frame")
+        self.futures: dict[str, Future[tuple[Any, ...]]] = {}
+        self._submit(0)
+
+    def _submit(self, i: int) -> None:
+        if i < len(self.order) and self.order[i] not in self.futures:
+            name = self.order[i]
+            self.futures[name] = self.pool.submit(_fetch_one, self.conn, self.sql[name])
+
+    def columns(self, name: str) -> list[Any]:
+        """The columns of one table, in the order given (the row-wise fallback when a string
+        holds the separator)."""
+        i = self.order.index(name)
+        self._submit(i)
+        row = self.futures.pop(name).result()
+        self._submit(i + 1)
+        source, cols, where = self.specs[name]
+        got = _parse_row(row, cols)
+        del row
+        if got is None:  # in the worker too, after the query already queued there
+            return self.pool.submit(_rowwise, self.conn, source, cols, where).result()
+        return got
+
+    def __enter__(self) -> _Pipeline:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _reorder(columns: list[Any], order: IntArray | None) -> list[Any]:
@@ -227,8 +267,9 @@ def _gc_paused() -> Iterator[None]:
 
 
 def _interned(values: list[Any]) -> list[Any]:
-    """One str object per distinct value: milestone ids, names and units repeat across projects
-    (M1, 开工 …), and half a million copies of the same few strings would cost tens of MB."""
+    """One str object per distinct value: ids, names and units repeat across rows and projects
+    (M1, 开工 …), and half a million copies of the same few strings would cost tens of MB (done
+    column by column as they are split, so only one column's copies exist at a time)."""
     seen: dict[Any, Any] = {}
     return list(map(seen.setdefault, values, values))
 
@@ -254,7 +295,7 @@ def load_frame(source: Engine | Connection,
     weekly check's columns included, read from the tables in one snapshot without building model
     objects (`frame.projects` stays empty; only the few InvestmentPlans are built), and the current
     baseline of each row."""
-    with reading(source) as conn, _gc_paused():
+    with reading(source) as conn, _gc_paused(), ExitStack() as stack:
         def o(col: ColumnElement[Any]) -> ColumnElement[int]:
             return ordinal(conn, col)
 
@@ -272,17 +313,42 @@ def load_frame(source: Engine | Connection,
         p_ids: list[str] = [r[0] for r in prow]
         pindex = {pid: i for i, pid in enumerate(p_ids)}
 
+        im = investment_months.c
+        stmt = select(im.project_id, im.month, im.planned, im.completed).order_by(
+            order_key(conn, im.project_id), im.month)
+        if ids is not None:
+            stmt = stmt.where(im.project_id.in_(list(ids)))
+        months: dict[str, list[tuple[Any, ...]]] = {}
+        for r in conn.execute(stmt):
+            months.setdefault(r[0], []).append(tuple(r[1:]))
+
         def pidx_of(pids: list[str]) -> IntArray:
             return np.fromiter(map(pindex.__getitem__, pids), dtype=np.int64, count=len(pids))
 
+        m, lc, f, b, cur = milestones.c, links.c, factors.c, baseline_milestones.c, baselines.c
+        pipe = stack.enter_context(_Pipeline(conn, {
+            "milestones": (milestones, [
+                Col(m.project_id, STR), Col(m.seq, INT), Col(m.id, STR), Col(m.name, STR), Col(m.unit, OPT_STR),
+                Col(m.duration, INT), Col(o(m.not_before), INT), Col(o(m.start_by), INT), Col(o(m.finish_by), INT),
+                Col(o(m.actual_start), INT), Col(o(m.actual_finish), INT), Col(m.percent, FLOAT),
+                Col(m.weight, FLOAT)], only(m.project_id)),
+            "links": (links, [
+                Col(lc.project_id, STR), Col(lc.seq, INT), Col(lc.pred_id, STR), Col(lc.succ_id, STR),
+                Col(case(dict(cpm.LINK_CODES), value=lc.type, else_=-1), INT), Col(lc.lag, INT)],
+                only(lc.project_id)),
+            "baselines": (baseline_milestones.join(baselines, and_(cur.project_id == b.project_id,
+                                                                   cur.version == b.version, cur.current)),
+                          [Col(b.project_id, STR), Col(b.milestone_id, STR), Col(o(b.start), INT),
+                           Col(o(b.finish), INT)], only(b.project_id)),
+            "factors": (factors, [
+                Col(f.project_id, STR), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, STR),
+                Col(f.status, STR), Col(f.unit, OPT_STR), Col(o(f.expected), INT), Col(o(f.needed_by), INT),
+                Col(f.blocker, OPT_STR), Col(f.name, OPT_STR)], only(f.project_id)),
+        }))
+
         # milestones
-        m = milestones.c
         (mp, mseq, m_ids, m_names, m_units, duration, not_before, start_by, finish_by, actual_start,
-         actual_finish, percent, weight) = read_columns(conn, milestones, [
-            Col(m.project_id, STR), Col(m.seq, INT), Col(m.id, STR), Col(m.name, STR), Col(m.unit, OPT_STR),
-            Col(m.duration, INT), Col(o(m.not_before), INT), Col(o(m.start_by), INT), Col(o(m.finish_by), INT),
-            Col(o(m.actual_start), INT), Col(o(m.actual_finish), INT), Col(m.percent, FLOAT),
-            Col(m.weight, FLOAT)], only(m.project_id))
+         actual_finish, percent, weight) = pipe.columns("milestones")
         m_project = pidx_of(mp)
         del mp
         order = _order(m_project, mseq)
@@ -290,7 +356,6 @@ def load_frame(source: Engine | Connection,
          actual_finish, percent, weight) = _reorder(
             [m_project, m_ids, m_names, m_units, duration, not_before, start_by, finish_by, actual_start,
              actual_finish, percent, weight], order)
-        m_ids, m_names, m_units = _interned(m_ids), _interned(m_names), _interned(m_units)
         n = len(m_ids)
 
         # (project, milestone id) -> frame row, vectorized: each distinct id string gets a code,
@@ -315,10 +380,7 @@ def load_frame(source: Engine | Connection,
             return out
 
         # links
-        lc = links.c
-        lp, lseq, lpred, lsucc, ltype, llag = read_columns(conn, links, [
-            Col(lc.project_id, STR), Col(lc.seq, INT), Col(lc.pred_id, STR), Col(lc.succ_id, STR),
-            Col(case(dict(cpm.LINK_CODES), value=lc.type, else_=-1), INT), Col(lc.lag, INT)], only(lc.project_id))
+        lp, lseq, lpred, lsucc, ltype, llag = pipe.columns("links")
         l_project = pidx_of(lp)
         del lp
         l_project, lpred, lsucc, ltype, llag = _reorder([l_project, lpred, lsucc, ltype, llag],
@@ -328,12 +390,7 @@ def load_frame(source: Engine | Connection,
         del lpred, lsucc
 
         # the current baseline of each row
-        b, cur = baseline_milestones.c, baselines.c
-        bp, bmid, bstart, bfinish = read_columns(
-            conn, baseline_milestones.join(baselines, and_(cur.project_id == b.project_id, cur.version == b.version,
-                                                            cur.current)),
-            [Col(b.project_id, STR), Col(b.milestone_id, STR), Col(o(b.start), INT), Col(o(b.finish), INT)],
-            only(b.project_id))
+        bp, bmid, bstart, bfinish = pipe.columns("baselines")
         brow = rows(pidx_of(bp), bmid)
         del bp, bmid
         has = brow >= 0
@@ -342,13 +399,9 @@ def load_frame(source: Engine | Connection,
         base_start[brow[has]] = bstart[has]
         base_finish[brow[has]] = bfinish[has]
 
-        # factor requirements (a tenth of the milestones or so) and the investment months
-        f = factors.c
+        # factor requirements (a tenth of the milestones or so)
         (fp, fseq, f_ids, f_kinds, f_mid, f_status, f_units, f_expected, f_needed_by, f_blockers,
-         f_names) = read_columns(conn, factors, [
-            Col(f.project_id, STR), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, STR),
-            Col(f.status, STR), Col(f.unit, OPT_STR), Col(o(f.expected), INT), Col(o(f.needed_by), INT),
-            Col(f.blocker, OPT_STR), Col(f.name, OPT_STR)], only(f.project_id))
+         f_names) = pipe.columns("factors")
         f_project = pidx_of(fp)
         del fp
         (f_project, f_ids, f_kinds, f_mid, f_status, f_units, f_expected, f_needed_by, f_blockers,
@@ -359,15 +412,6 @@ def load_frame(source: Engine | Connection,
         open_ = (np.array(f_status, dtype=object) != _APPROVED) & (f_expected > 0) & (f_row >= 0) \
             if f_ids else np.zeros(0, dtype=bool)
         np.maximum.at(hold, f_row[open_], f_expected[open_])
-        im = investment_months.c
-        stmt = select(im.project_id, im.month, im.planned, im.completed).order_by(
-            order_key(conn, im.project_id), im.month)
-        if ids is not None:
-            stmt = stmt.where(im.project_id.in_(list(ids)))
-        months: dict[str, list[tuple[Any, ...]]] = {}
-        for r in conn.execute(stmt):
-            months.setdefault(r[0], []).append(tuple(r[1:]))
-
         frame = PortfolioFrame(
             project_ids=p_ids,
             project_calendars=[r[1] for r in prow],

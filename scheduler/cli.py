@@ -221,6 +221,7 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
     from scheduler.io.reports import normalize_week, write_templates
     from scheduler.store.columns import load_frame
     from scheduler.store.db import open_database
+    from scheduler.store.problems import load_problems
     from scheduler.store.projects import read_projects
     from scheduler.store.reports import load_reports
 
@@ -230,13 +231,15 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
     try:
         projects = apply_reports(read_projects(engine), load_reports(engine, week_max=wk)).projects
         frame, base = load_frame(engine)
+        with engine.connect() as conn:
+            problems = list(load_problems(conn).values())
     finally:
         engine.dispose()
     plan = {(frame.project_ids[int(frame.m_project[r])], frame.m_ids[r]):
             (dt.date.fromordinal(int(base.start[r])), dt.date.fromordinal(int(base.finish[r])))
             for r in range(frame.n) if base.start[r] > 0}
     folder = Path(out_dir) if out_dir else config.outbox_dir / "templates" / wk
-    paths = write_templates(projects, wk, folder, units=units or None, plan=plan)
+    paths = write_templates(projects, wk, folder, units=units or None, plan=plan, problems=problems)
     click.echo(t("report.written", config.language, n=len(paths), week=wk))
     for p in paths:
         click.echo(f"  {p}")
@@ -247,7 +250,10 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
 @pass_state
 def ingest(state: State, files: tuple[str, ...]) -> None:
     """Validate and store filled weekly reports; each file is stored whole or not at all (a bad
-    cell is named by sheet and cell), a second file of the same unit and week is a new version."""
+    cell is named by sheet and cell), a second file of the same unit and week is a new version.
+    Prints a receipt per file: on time or late, what was read, what changed, which values were not
+    applied and why (元 typed for 万元, percent going backwards, a date after the report's week),
+    the answers recorded on the unit's problems and the problems it raised."""
     from pathlib import Path
 
     from scheduler.app.ingest import ingest_report
@@ -260,15 +266,16 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
     try:
         for f in files:
             try:
-                r = ingest_report(engine, Path(f), units=config.units or None)  # listed units only
+                r = ingest_report(engine, Path(f), units=config.units or None,  # listed units only
+                                  rules=config.reporting, timezone=config.timezone)
             except DispatchError as e:
                 if e.kind in ("database-unreachable", "write-refused"):
                     raise
                 refused += 1
                 click.echo(e.show(), err=True)
                 continue
-            key = "ingest.unchanged" if r.unchanged else "ingest.ok"
-            click.echo(t(key, lang, file=f, unit=r.unit, week=r.week, version=r.version, rows=r.rows))
+            for line in r.lines(lang):
+                click.echo(line)
     finally:
         engine.dispose()
     if refused:

@@ -806,9 +806,10 @@ def test_report_on_another_units_items_refused_and_nothing_stored(
 
 def test_report_from_a_unit_not_in_config_refused(db: Db) -> None:
     """县生态环境局 answers for ALPHA/F2 but is not listed in config.toml [units]: its report is refused
-    even though every row is its own."""
-    wb = workbook(db, "县生态环境局")
-    wb[FS]["I4"] = "已完成公示"
+    before any row is looked at. (F2 is approved, so the unit gets no template of its own any more:
+    templates list open items only; a base workbook relabelled as its report stands in.)"""
+    wb = workbook(db)
+    wb[META_SHEET]["B3"] = "县生态环境局"
     line = db.ingest_refuses(saved(wb), "unlisted unit")
     assert "县生态环境局" in line and "[unknown-unit]" in line, line
 

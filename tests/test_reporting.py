@@ -341,3 +341,165 @@ def test_sample_w49_without_reports_every_unit_missing_no_new_red(engine: Engine
     # the same week with the rule off reads silence as zero progress
     off = run(engine, make_config(tmp_path, engine, None), W49)
     assert off.check.summary.project_lights == {"green": 0, "yellow": 6, "red": 10}
+
+
+# -- the units' answers, plausibility and the receipt ------------------------------------------------
+
+ANS, RAISE = "问题整改", "新增问题"
+# 问题整改: A 问题编号, B 项目编号, C 项目名称, D 问题, E 灯色, F 完成时限, G 情况说明, H 整改措施, I 承诺完成时间
+# 新增问题: A 项目编号, B 节点编号, C 问题描述, D 整改措施, E 承诺完成时间, F 需县级协调, G 需协调事项
+# 要素保障 J: 实际批复日期
+
+
+def test_template_lists_open_items_only_and_the_problem_sheets(loaded: Engine, tmp_path: Path) -> None:
+    config = make_config(tmp_path, loaded)
+    run(loaded, config, W47)  # finds the problems
+    friday = utc(2026, 11, 20, 6, 0)
+    # 洋沙湖集团 reports 开工 (M2) done for W48: its W49 template no longer lists M2
+    ingest_filled(loaded, tmp_path, "洋沙湖集团", "2026-W48", {
+        ("节点进度", "G4"): dt.datetime(2026, 11, 13), ("节点进度", "H4"): dt.datetime(2026, 11, 13)}, friday)
+    from scheduler.core.reports import apply_reports
+    from scheduler.store.problems import load_problems
+    from scheduler.store.reports import load_reports
+
+    with loaded.connect() as conn:
+        problems = list(load_problems(conn).values())
+    projects = apply_reports(read_projects(loaded), load_reports(loaded, week_max="2026-W49")).projects
+    (path,) = write_templates(projects, "2026-W49", tmp_path / "t49", units=["洋沙湖集团"], problems=problems)
+    wb = load_workbook(path)
+    ms = wb["节点进度"]
+    assert [ms[f"C{r}"].value for r in (4, 5)] == ["M3", None]  # M2 finished: not listed
+    assert wb[ANS]["A4"].value is None  # its slips are symptoms of M1's problem: nothing of its own
+    # the lead unit answers M1's problem (with M2, M3 folded under it) and the investment one
+    (lead,) = write_templates(projects, "2026-W49", tmp_path / "t49", units=["县发改局"], problems=problems)
+    ans = load_workbook(lead)[ANS]
+    assert [ans[f"{c}3"].value for c in "ABGHI"] == ["问题编号", "项目编号", "情况说明", "整改措施", "承诺完成时间"]
+    listed = [ans[f"A{r}"].value for r in range(4, 8) if ans[f"A{r}"].value]
+    assert listed == ["P-ROAD/milestone/M1", "P-ROAD/investment"]
+    assert listed == [p.id for p in problems if p.unit == "县发改局" and p.is_open]
+    assert str(ans["D4"].value).startswith("【节点滞后】M1 施工准备")
+    assert ans["A4"].protection.locked and not ans["G4"].protection.locked
+    raise_ws = wb[RAISE]
+    assert raise_ws["C3"].value == "问题描述" and not raise_ws["A4"].protection.locked
+    # 县自然资源局: its approval F1 with the new 实际批复日期 column
+    (land,) = write_templates(projects, "2026-W49", tmp_path / "t49", units=["县自然资源局"], problems=problems)
+    fs = load_workbook(land)["要素保障"]
+    assert (fs["C4"].value, fs["J3"].value) == ("F1", "实际批复日期")
+
+
+def test_ingest_leaves_out_implausible_values_and_says_why(loaded: Engine, tmp_path: Path) -> None:
+    config = make_config(tmp_path, loaded)
+    friday = utc(2026, 11, 20, 6, 0)
+    ingest_filled(loaded, tmp_path, "洋沙湖集团", "2026-W48", {
+        ("节点进度", "G5"): dt.datetime(2026, 11, 14), ("节点进度", "I5"): 40}, friday)
+    # the W49 sheet: M3's percent typed as 4 (backwards from 40), 开工 finished "on" 12-09 (after
+    # W49's Sunday 12-06), and the lead unit's investment of 1,500,000 - the November plan is 600
+    # 万元, so 2,500 times the plan: 元 typed for 万元 (150 万元)
+    receipt = ingest_filled(loaded, tmp_path, "洋沙湖集团", "2026-W49", {
+        ("节点进度", "I5"): 4, ("节点进度", "G4"): dt.datetime(2026, 11, 13),
+        ("节点进度", "H4"): dt.datetime(2026, 12, 9)}, utc(2026, 11, 26, 1, 0))
+    lead = ingest_filled(loaded, tmp_path, "县发改局", "2026-W49", {("投资", "E4"): 1_500_000,
+                                                                   ("节点进度", "G4"): dt.datetime(2026, 11, 1)},
+                         utc(2026, 11, 27, 10, 0))
+    assert receipt.status == "on_time" and lead.status == "late"  # 18:00 in Shanghai, after 17:00
+    assert [(g.cell, g.reason) for g in receipt.ignored] == [("H4", "receipt.why.future"),
+                                                             ("I5", "receipt.why.backwards")]
+    assert [(c.item, c.field, c.old, c.new) for c in receipt.changes] == [("M2", "实际开始", "", "2026-11-13")]
+    assert [(g.cell, g.reason, dict(g.args)["ratio"], dict(g.args)["wan"]) for g in lead.ignored] == [
+        ("E4", "receipt.why.yuan", "2,500", "150")]
+    lines = "\n".join(lead.lines("zh"))
+    assert "已接收" in lines and "第 1 版（逾期报送）" in lines
+    assert ("投资!E4 P-ROAD 本周完成投资(万元) = 1,500,000：是当月计划 600 万元的 2,500 倍，"
+            "疑似按“元”填报（折合 150 万元）") in lines, lines
+    zh = "\n".join(receipt.lines("zh"))
+    assert "节点进度!I5 P-ROAD/M3 完成百分比(0-100) = 4：完成百分比倒退（已报 40%）" in zh, zh
+    assert "节点进度!H4 P-ROAD/M2 实际完成 = 2026-12-09：日期晚于报表周（2026-11-30 至 2026-12-06）" in zh
+    assert "P-ROAD/M2 实际开始：— → 2026-11-13" in zh
+    en = "\n".join(receipt.lines("en"))
+    assert "percent complete goes backwards (was 40%)" in en
+    # nothing of what was ignored is stored: M3 keeps 40 %, M2 is not finished, no investment
+    from scheduler.core.reports import apply_reports
+    from scheduler.store.reports import load_reports
+
+    (p,) = apply_reports(read_projects(loaded), load_reports(loaded, week_max="2026-W49")).projects
+    assert p.milestone("M3").percent == 40 and p.milestone("M2").actual_finish is None
+    assert p.milestone("M2").actual_start == dt.date(2026, 11, 13)
+    assert p.investment is not None and p.investment.completed.get("2026-11") == 100  # only the file's
+    assert config.reporting.investment_ratio_max == 100
+
+
+def test_cli_ingest_prints_the_receipt(loaded: Engine, config_file: Path, tmp_path: Path) -> None:
+    (src,) = write_templates(read_projects(loaded), "2026-W48", tmp_path / "tpl", units=["县发改局"])
+    wb = load_workbook(src)
+    wb["投资"]["E4"] = 2_000_000
+    wb["节点进度"]["G4"] = dt.datetime(2026, 11, 1)
+    wb.save(tmp_path / "lead.xlsx")
+    res = CliRunner().invoke(cli, ["--config", str(config_file), "ingest", str(tmp_path / "lead.xlsx")])
+    assert res.exit_code == 0, res.output
+    assert "received lead.xlsx: 县发改局 2026-W48 version 1" in res.output
+    assert "P-ROAD/M1 实际开始: — -> 2026-11-01" in res.output
+    assert "1 values not applied" in res.output and "looks like yuan typed for 10k yuan (200)" in res.output
+
+
+def test_weekly_cycle_template_answers_ingest_receipt_next_run(loaded: Engine, tmp_path: Path) -> None:
+    """W47's run finds P-ROAD's problems; 县自然资源局's W48 sheet lists its open problem (the land
+    approval F1), it answers it, gives F1's actual approval date and raises a new problem; ingest
+    stores it all and says so; W48's run applies it: F1 approved (its finding and problem gone),
+    the answer on the problem, the new problem on the list, the unit on time."""
+    from scheduler.core.problems import ProblemStatus
+    from scheduler.store.problems import load_problems, problems_of_week
+
+    config = make_config(tmp_path, loaded)
+    run(loaded, config, W47)
+    with loaded.connect() as conn:
+        problems = list(load_problems(conn).values())
+    f1 = next(p for p in problems if p.factor == "F1")
+    assert f1.id == "P-ROAD/factor/F1" and f1.unit == "县自然资源局" and f1.is_open
+    (path,) = write_templates(read_projects(loaded), "2026-W48", tmp_path / "tpl", units=["县自然资源局"],
+                              problems=problems)
+    wb = load_workbook(path)
+    assert wb[ANS]["A4"].value == f1.id and wb[ANS]["A5"].value is None
+    wb[ANS]["G4"] = "省厅已受理补划方案，11月18日通过审查"
+    wb[ANS]["H4"] = "专人跟踪省厅批文"
+    wb[ANS]["I4"] = dt.datetime(2026, 11, 20)
+    wb["要素保障"]["J4"] = dt.datetime(2026, 11, 19)   # 实际批复日期: F1 approved
+    wb["要素保障"]["I4"] = "无"                          # the blocker is cleared
+    wb[RAISE]["A4"] = "P-ROAD"
+    wb[RAISE]["B4"] = "M3"
+    wb[RAISE]["C4"] = "路基段村民阻工，需镇政府协调"
+    wb[RAISE]["E4"] = dt.datetime(2026, 12, 4)
+    wb[RAISE]["F4"] = "是"
+    wb[RAISE]["G4"] = "请县政府协调征拆补偿"
+    wb.save(tmp_path / "land.xlsx")
+    receipt = ingest_report(loaded, tmp_path / "land.xlsx", now=utc(2026, 11, 20, 8, 0),
+                            rules=config.reporting, timezone=config.timezone)
+    assert receipt.status == "on_time" and receipt.version == 1
+    assert receipt.read == {"milestone": 0, "factor": 1, "project": 0, "answer": 1, "raise": 1}
+    assert [(c.item, c.field, c.new) for c in receipt.changes] == [
+        ("F1", "堵点问题", "（已清除）"), ("F1", "实际批复日期", "2026-11-19")]
+    assert receipt.answered == (f1.id,) and receipt.raised == ("P-ROAD/manual/1",)
+    zh = receipt.lines("zh")
+    assert zh[0] == "已接收 land.xlsx：县自然资源局 2026-W48 第 1 版（按时报送）"
+    assert f"  问题 {f1.id}：已记录本周答复" in zh and "  新增问题 P-ROAD/manual/1" in zh
+    # the same file again stores nothing and says so
+    again = ingest_report(loaded, tmp_path / "land.xlsx", rules=config.reporting, timezone=config.timezone)
+    assert again.unchanged and again.lines("zh")[1] == "与已接收的第 1 版相同，未重复保存"
+
+    w48 = run(loaded, config, W48)
+    assert not any(f.factor == "F1" for f in w48.findings)  # approved: no finding, nothing carried
+    with loaded.connect() as conn:
+        _week, listed = problems_of_week(conn, "2026-W48")
+    by_id = {p.id: p for p in listed}
+    assert by_id[f1.id].status is ProblemStatus.DONE
+    ans = by_id[f1.id].answer
+    assert ans is not None and (ans.week, ans.situation, ans.measures, ans.promised) == (
+        "2026-W48", "省厅已受理补划方案，11月18日通过审查", "专人跟踪省厅批文", dt.date(2026, 11, 20))
+    new = by_id["P-ROAD/manual/1"]
+    assert (new.description, new.unit, new.milestone, new.needs_county, new.county_matters, new.due) == (
+        "路基段村民阻工，需镇政府协调", "县自然资源局", "M3", True, "请县政府协调征拆补偿", dt.date(2026, 12, 4))
+    assert new.is_open
+    status = {u["unit"]: u["status"] for u in w48_reporting(loaded, w48)}
+    assert status["县自然资源局"] == "on_time" and status["县林业局"] == "missing"
+    # 县林业局 did not report: its F2 is carried from W47, marked stale
+    f2 = {f.key: f for f in w48.findings}["factor/P-ROAD/M3/F2"]
+    assert f2.details["stale"] and f2.days == 5

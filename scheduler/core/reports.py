@@ -28,13 +28,65 @@ class ReportRow:
     factor_status: FactorStatus | None = None
     expected: dt.date | None = None
     blocker: str | None = None
+    approved: dt.date | None = None
+    """A factor's actual approval date (实际批复日期): the factor is 已批复 from then on."""
 
     @property
     def has_values(self) -> bool:
         """Reports anything at all."""
         return any(v is not None for v in (self.actual_start, self.actual_finish, self.percent,
                                            self.investment_week, self.factor_status, self.expected,
-                                           self.blocker))
+                                           self.blocker, self.approved))
+
+
+@dataclass(frozen=True, slots=True)
+class AnswerRow:
+    """A unit's answer to one of its problems in its weekly sheet (问题整改)."""
+
+    problem: str
+    situation: str = ""
+    measures: str = ""
+    promised: dt.date | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class RaiseRow:
+    """A new problem a unit raises in its weekly sheet (新增问题)."""
+
+    project: str
+    description: str
+    milestone: str | None = None
+    measures: str = ""
+    promised: dt.date | None = None
+    needs_county: bool = False
+    county_matters: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """One value a report changed: where (sheet, project, item), which field (strings key), from
+    what to what (as text)."""
+
+    sheet: str
+    project: str
+    item: str
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A value a report gave that ingest did not apply, and why (a strings key and its values)."""
+
+    sheet: str
+    cell: str
+    project: str
+    item: str
+    field: str
+    value: str
+    reason: str
+    args: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +121,9 @@ def overlay_milestone(m: Milestone, row: ReportRow) -> Milestone:
 
 
 def _overlay_factor(f: FactorRequirement, row: ReportRow) -> FactorRequirement:
+    if row.approved is not None:
+        return replace(f, status=FactorStatus.APPROVED, approved=row.approved,
+                       blocker=f.blocker if row.blocker is None else (row.blocker or None))
     return replace(f, status=row.factor_status or f.status,
                    expected=row.expected or f.expected,
                    blocker=f.blocker if row.blocker is None else (row.blocker or None))

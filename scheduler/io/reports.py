@@ -30,7 +30,7 @@ import math
 import re
 import warnings
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +43,15 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.findings import iso_week, week_monday
 from scheduler.core.model import FactorRequirement, FactorStatus, Milestone, ModelError, Project
-from scheduler.core.reports import ReportRow, overlay_milestone
+from scheduler.core.problems import Problem
+from scheduler.core.reports import AnswerRow, Ignored, RaiseRow, ReportRow, overlay_milestone
 from scheduler.errors import PermissionRefused, ReportError
 from scheduler.strings import t
 
 FORMAT = "dispatch-weekly-report"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+READ_VERSIONS = (1, 2)
+"""Version 1 (before the problem sheets and 实际批复日期) is still read: its three sheets as they were."""
 META_SHEET = "_meta"
 TITLE_ROW, HELP_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4
 CLEARED = ("无", "-", "—", "／", "/")
@@ -73,7 +76,7 @@ class Column:
     @property
     def fill(self) -> bool:
         """A cell the department fills in (unlocked)."""
-        return self.kind in ("date", "percent", "status", "money", "text")
+        return self.kind in ("date", "percent", "status", "money", "text", "yesno")
 
     @property
     def header(self) -> str:
@@ -102,6 +105,7 @@ FACTOR_COLUMNS = (
     Column("factor_status", "report.col.factor_status", "status", 12),
     Column("expected", "report.col.expected", "date", 14),
     Column("blocker", "report.col.blocker", "text", 40),
+    Column("approved", "report.col.approved", "date", 14),
 )
 INVESTMENT_COLUMNS = (
     Column("project", "report.col.project_id", "id", 14),
@@ -113,6 +117,31 @@ INVESTMENT_COLUMNS = (
 SHEETS = (("milestone", "report.sheet.milestones", MILESTONE_COLUMNS),
           ("factor", "report.sheet.factors", FACTOR_COLUMNS),
           ("project", "report.sheet.investment", INVESTMENT_COLUMNS))
+ANSWER_COLUMNS = (
+    Column("item", "report.col.problem_id", "id", 26),
+    Column("project", "report.col.project_id", "id", 14),
+    Column("project_name", "report.col.project_name", "info", 20),
+    Column("item_name", "report.col.problem", "info", 40),
+    Column("light", "report.col.light", "info", 8),
+    Column("due", "report.col.due", "info_date", 12),
+    Column("situation", "report.col.situation", "text", 36),
+    Column("measures", "report.col.measures", "text", 36),
+    Column("promised", "report.col.promised", "date", 14),
+)
+RAISE_COLUMNS = (
+    Column("project", "report.col.project_id", "text", 14),
+    Column("milestone", "report.col.milestone_id", "text", 10),
+    Column("description", "report.col.description", "text", 40),
+    Column("measures", "report.col.measures", "text", 30),
+    Column("promised", "report.col.promised", "date", 14),
+    Column("needs_county", "report.col.needs_county", "yesno", 12),
+    Column("county_matters", "report.col.county_matters", "text", 30),
+)
+PROBLEM_SHEETS = (("answer", "report.sheet.answers", ANSWER_COLUMNS),
+                  ("raise", "report.sheet.raise", RAISE_COLUMNS))
+RAISE_ROWS = 15
+"""Empty rows of the 新增问题 sheet."""
+YES, NO = "是", "否"
 
 
 def sheet_name(item_kind: str) -> str:
@@ -143,39 +172,55 @@ def factor_unit(p: Project, f: FactorRequirement) -> str:
 
 @dataclass(frozen=True, slots=True)
 class UnitItems:
-    """What one unit reports on: its milestones, factor requirements and projects it leads (with
-    an investment plan)."""
+    """What one unit reports on: its open milestones, open factor requirements, the projects it
+    leads (with an investment plan) and its open problems."""
 
     unit: str
     milestones: tuple[tuple[Project, Milestone], ...]
     factors: tuple[tuple[Project, FactorRequirement], ...]
     investment: tuple[Project, ...]
+    problems: tuple[Problem, ...] = ()
 
     @property
     def empty(self) -> bool:
         """Nothing to report."""
-        return not (self.milestones or self.factors or self.investment)
+        return not (self.milestones or self.factors or self.investment or self.problems)
 
 
-def unit_items(projects: Sequence[Project], unit: str) -> UnitItems:
-    """The items `unit` answers for, in portfolio and file order."""
+def _open_factor(p: Project, f: FactorRequirement) -> bool:
+    return not f.is_approved and p.milestone(f.milestone).actual_finish is None
+
+
+def unit_items(projects: Sequence[Project], unit: str, problems: Sequence[Problem] = ()) -> UnitItems:
+    """The OPEN items `unit` answers for, in portfolio and file order: milestones not finished,
+    factor requirements not approved (on an unfinished milestone), the investment of the projects
+    it leads, and its problems still 办理中."""
     return UnitItems(
         unit,
-        tuple((p, m) for p in projects for m in p.milestones if milestone_unit(p, m) == unit),
-        tuple((p, f) for p in projects for f in p.factors if factor_unit(p, f) == unit),
+        tuple((p, m) for p in projects for m in p.milestones
+              if m.actual_finish is None and milestone_unit(p, m) == unit),
+        tuple((p, f) for p in projects for f in p.factors if _open_factor(p, f) and factor_unit(p, f) == unit),
         tuple(p for p in projects if p.lead_unit == unit and p.investment is not None),
+        tuple(pr for pr in problems if pr.is_open and pr.unit == unit),
     )
 
 
-def report_units(projects: Sequence[Project]) -> list[str]:
-    """Every unit with something to report, sorted."""
+def report_units(projects: Sequence[Project], problems: Sequence[Problem] = ()) -> list[str]:
+    """Every unit with something open to report, sorted."""
     units: set[str] = set()
     for p in projects:
-        units.update(milestone_unit(p, m) for m in p.milestones)
-        units.update(factor_unit(p, f) for f in p.factors)
+        units.update(milestone_unit(p, m) for m in p.milestones if m.actual_finish is None)
+        units.update(factor_unit(p, f) for f in p.factors if _open_factor(p, f))
         if p.investment is not None:
             units.add(p.lead_unit)
+    units.update(pr.unit for pr in problems if pr.is_open)
     return sorted(u for u in units if u)
+
+
+def answers_for(projects: Sequence[Project], unit: str) -> set[str]:
+    """The projects `unit` may raise a problem on: those it leads or answers for anything of."""
+    return {p.id for p in projects if p.lead_unit == unit or any(milestone_unit(p, m) == unit for m in p.milestones)
+            or any(factor_unit(p, f) == unit for f in p.factors)}
 
 
 # -- the template ---------------------------------------------------------------------------------
@@ -208,6 +253,8 @@ def _write_sheet(ws: Worksheet, columns: Sequence[Column], rows: list[dict[str, 
                 c.number_format = "yyyy-mm-dd"
             elif col.kind == "percent":
                 c.number_format = "0.0"
+            elif col.kind == "text":
+                c.alignment = Alignment(wrap_text=True, vertical="top")
             elif col.kind in ("money", "info_num"):
                 c.number_format = "#,##0.00"
             if col.fill:
@@ -232,24 +279,27 @@ def _write_sheet(ws: Worksheet, columns: Sequence[Column], rows: list[dict[str, 
             elif col.kind == "money":
                 dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
                                     allow_blank=True)
+            elif col.kind == "yesno":
+                dv = DataValidation(type="list", formula1=f'"{YES},{NO}"', allow_blank=True)
             if dv is not None:
                 dv.error = t(f"report.invalid.{col.kind}", "zh")
                 dv.errorTitle = t("report.invalid.title", "zh")
                 dv.showErrorMessage = True
                 ws.add_data_validation(dv)
                 dv.add(rng)
-    ws.freeze_panes = ws.cell(FIRST_ROW, 3)
+    ws.freeze_panes = ws.cell(FIRST_ROW, 3 if columns[0].kind == "id" else 1)
     ws.protection.sheet = True
     ws.protection.formatColumns = False
     ws.protection.formatRows = False
 
 
 def build_template(projects: Sequence[Project], unit: str, week: str, *, plan: PlanDates | None = None,
-                   generated_at: dt.datetime | None = None) -> Workbook:
-    """The weekly report workbook of `unit` for ISO `week`, prefilled with the current values."""
+                   generated_at: dt.datetime | None = None, problems: Sequence[Problem] = ()) -> Workbook:
+    """The weekly report workbook of `unit` for ISO `week`, prefilled with the current values: its
+    open items only, its open problems to answer (问题整改) and empty rows to raise new ones (新增问题)."""
     week = normalize_week(week)
     monday = week_monday(week)
-    items = unit_items(projects, unit)
+    items = unit_items(projects, unit, problems)
     plan = plan or {}
     wb = Workbook()
     title = t("report.title", "zh", unit=unit, week=week, monday=monday.isoformat(),
@@ -280,6 +330,14 @@ def build_template(projects: Sequence[Project], unit: str, week: str, *, plan: P
         first = False
         ws.title = t(label, "zh")
         _write_sheet(ws, columns, rows, title)
+    names = {p.id: p.name for p in projects}
+    a_rows = [{"item": pr.id, "project": pr.project, "project_name": names.get(pr.project, pr.project),
+               "item_name": problem_label(pr, projects), "light": t(f"light.{pr.light.value}", "zh"),
+               "due": pr.due_date, "situation": None, "measures": pr.measures or None, "promised": None}
+              for pr in items.problems]
+    r_rows: list[dict[str, Any]] = [{} for _ in range(RAISE_ROWS)]
+    for (_kind, p_label, p_columns), p_rows in zip(PROBLEM_SHEETS, (a_rows, r_rows), strict=True):
+        _write_sheet(wb.create_sheet(t(p_label, "zh")), p_columns, p_rows, title)
     meta = wb.create_sheet(META_SHEET)
     stamp = (generated_at or dt.datetime.now()).replace(microsecond=0).isoformat()
     for r, (k, v) in enumerate((("format", FORMAT), ("version", FORMAT_VERSION), ("unit", unit),
@@ -292,6 +350,23 @@ def build_template(projects: Sequence[Project], unit: str, week: str, *, plan: P
     return wb
 
 
+def problem_label(pr: Problem, projects: Sequence[Project]) -> str:
+    """What a problem is about, for the 问题整改 sheet: its kind, item and what is wrong."""
+    p = next((x for x in projects if x.id == pr.project), None)
+    item = ""
+    if pr.factor:
+        f = next((x for x in p.factors if x.id == pr.factor), None) if p else None
+        item = f"{pr.factor} {(f.name or f.kind) if f else pr.factor_kind or ''}".strip()
+    elif pr.milestone:
+        m = next((x for x in p.milestones if x.id == pr.milestone), None) if p else None
+        item = f"{pr.milestone} {m.name if m else ''}".strip()
+    head = "【" + t(f"problem.kind.{pr.kind.value}", "zh") + "】"
+    text = "，".join(x for x in (item, pr.description) if x)
+    if pr.days:
+        text += t("report.problem_days", "zh", days=pr.days)
+    return head + text
+
+
 def template_filename(unit: str, week: str) -> str:
     """`2026-W48_县自然资源局.xlsx` (characters a file system refuses become _)."""
     safe = re.sub(r'[\\/:*?"<>|\s]+', "_", unit).strip("_") or "unit"
@@ -299,20 +374,21 @@ def template_filename(unit: str, week: str) -> str:
 
 
 def write_templates(projects: Sequence[Project], week: str, out_dir: Path, *,
-                    units: Iterable[str] | None = None, plan: PlanDates | None = None) -> list[Path]:
-    """Write one template per unit (all units with something to report, or those given) into
-    `out_dir`; a unit named that answers for nothing is refused (ReportError)."""
+                    units: Iterable[str] | None = None, plan: PlanDates | None = None,
+                    problems: Sequence[Problem] = ()) -> list[Path]:
+    """Write one template per unit (all units with something open to report, or those given) into
+    `out_dir`; a unit named that answers for nothing open is refused (ReportError)."""
     week = normalize_week(week)
-    chosen = list(units) if units is not None else report_units(projects)
+    chosen = list(units) if units is not None else report_units(projects, problems)
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = []
     for unit in chosen:
-        if unit_items(projects, unit).empty:
-            known = "、".join(report_units(projects)) or "none"
+        if unit_items(projects, unit, problems).empty:
+            known = "、".join(report_units(projects, problems)) or "none"
             raise ReportError("unknown-unit", f"unit {unit!r} answers for no milestone, factor or investment "
                               f"of the loaded projects (units: {known})")
         path = out_dir / template_filename(unit, week)
-        build_template(projects, unit, week, plan=plan).save(path)
+        build_template(projects, unit, week, plan=plan, problems=problems).save(path)
         paths.append(path)
     return paths
 
@@ -331,6 +407,11 @@ class ParsedReport:
     rows: tuple[ReportRow, ...]
     row_numbers: tuple[int, ...]
     """The sheet row of each of `rows` (their sheet follows from item_kind)."""
+    answers: tuple[AnswerRow, ...] = ()
+    answer_rows: tuple[int, ...] = ()
+    raised: tuple[RaiseRow, ...] = ()
+    raise_rows: tuple[int, ...] = ()
+    format_version: int = FORMAT_VERSION
 
     @property
     def monday(self) -> dt.date:
@@ -397,7 +478,7 @@ def _open(path: Path) -> Any:
                           file=path) from None
 
 
-def _meta(wb: Any, path: Path) -> tuple[str, str]:
+def _meta(wb: Any, path: Path) -> tuple[str, str, int]:
     if META_SHEET not in wb.sheetnames:
         raise ReportError("bad-layout", f"not a dispatch weekly report: the hidden sheet {META_SHEET} with "
                           "its unit and week is missing (use `dispatch report-template`)", file=path)
@@ -406,7 +487,8 @@ def _meta(wb: Any, path: Path) -> tuple[str, str]:
     if meta.get("format") != FORMAT:
         raise ReportError("bad-layout", f"sheet {META_SHEET} does not identify a {FORMAT}", file=path,
                           sheet=META_SHEET, cell="B1")
-    if str(meta.get("version")) != str(FORMAT_VERSION):
+    version = next((v for v in READ_VERSIONS if str(meta.get("version")) == str(v)), None)
+    if version is None:
         raise ReportError("bad-layout", f"report format version {meta.get('version')!r} is not "
                           f"{FORMAT_VERSION}: fill in a new template", file=path, sheet=META_SHEET, cell="B2")
     unit = _text(meta.get("unit"))
@@ -416,7 +498,7 @@ def _meta(wb: Any, path: Path) -> tuple[str, str]:
         week = normalize_week(str(meta.get("week")))
     except ReportError as e:
         raise ReportError("bad-layout", e.message, file=path, sheet=META_SHEET, cell="B4") from None
-    return unit, week
+    return unit, week, version
 
 
 def _rows_with_cells(ws: Worksheet) -> list[int]:
@@ -435,22 +517,15 @@ def parse_report(path: Path) -> ParsedReport:
     except OSError as e:
         raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
     wb = _open(path)
-    unit, week = _meta(wb, path)
+    unit, week, version = _meta(wb, path)
     rows: list[ReportRow] = []
     numbers: list[int] = []
     seen: dict[tuple[str, str, str], int] = {}
-    for kind, label, columns in SHEETS:
+    for kind, label, all_columns in SHEETS:
+        columns: Sequence[Column] = all_columns[:-1] if version == 1 and kind == "factor" else all_columns
+        # (version 1 had no 实际批复日期)
         name = t(label, "zh")
-        if name not in wb.sheetnames:
-            raise ReportError("bad-layout", f"sheet {name!r} is missing (sheets: {', '.join(wb.sheetnames)})",
-                              file=path)
-        ws = wb[name]
-        for j, col in enumerate(columns, start=1):
-            got = _text(ws.cell(HEADER_ROW, j).value)
-            if got != col.header:
-                raise ReportError("bad-layout", f"column {get_column_letter(j)} should be headed "
-                                  f"{col.header!r}, found {got!r}: the sheet layout was changed",
-                                  file=path, sheet=name, cell=f"{get_column_letter(j)}{HEADER_ROW}")
+        ws = _sheet(wb, path, name, columns)
         for r in _rows_with_cells(ws):
             cells = {col.field: ws.cell(r, j) for j, col in enumerate(columns, start=1)}
             pid = _text(cells["project"].value)
@@ -476,23 +551,94 @@ def parse_report(path: Path) -> ParsedReport:
                                                                         else "project", r),
                                   **ids)  # type: ignore[arg-type]
             seen[(kind, pid, iid)] = r
-            values: dict[str, Any] = {}
-            for col in columns:
-                if not col.fill:
-                    continue
-                c = cells[col.field]
-                v = c.value
-                if _text(v) is None:
-                    continue
-                ref = _cell_ref(columns, col.field, r)
-                try:
-                    values[col.field] = _cell_value(col, v, str(c.number_format or ""))
-                except ValueError as e:
-                    raise ReportError(f"bad-{col.kind}", f"{col.header}: {e}", file=path, sheet=name, cell=ref,
-                                      **ids) from None  # type: ignore[arg-type]
+            values = _values(ws, path, name, columns, r, ids)
             rows.append(ReportRow(pid, kind, iid, **values))
             numbers.append(r)
-    return ParsedReport(path, hashlib.sha256(raw).hexdigest(), unit, week, tuple(rows), tuple(numbers))
+    answers: list[tuple[int, AnswerRow]] = []
+    raised: list[tuple[int, RaiseRow]] = []
+    if version >= 2:
+        answers = _answers(wb, path)
+        raised = _raised(wb, path)
+    return ParsedReport(path, hashlib.sha256(raw).hexdigest(), unit, week, tuple(rows), tuple(numbers),
+                        tuple(a for _, a in answers), tuple(r for r, _ in answers),
+                        tuple(x for _, x in raised), tuple(r for r, _ in raised), version)
+
+
+def _sheet(wb: Any, path: Path, name: str, columns: Sequence[Column]) -> Worksheet:
+    """The sheet `name`, its header row checked against `columns`."""
+    if name not in wb.sheetnames:
+        raise ReportError("bad-layout", f"sheet {name!r} is missing (sheets: {', '.join(wb.sheetnames)})",
+                          file=path)
+    ws: Worksheet = wb[name]
+    for j, col in enumerate(columns, start=1):
+        got = _text(ws.cell(HEADER_ROW, j).value)
+        if got != col.header:
+            raise ReportError("bad-layout", f"column {get_column_letter(j)} should be headed "
+                              f"{col.header!r}, found {got!r}: the sheet layout was changed",
+                              file=path, sheet=name, cell=f"{get_column_letter(j)}{HEADER_ROW}")
+    return ws
+
+
+def _values(ws: Worksheet, path: Path, name: str, columns: Sequence[Column], r: int,
+            ids: Mapping[str, str | None]) -> dict[str, Any]:
+    """The typed fill-in values of row `r` (blank cells left out)."""
+    out: dict[str, Any] = {}
+    for j, col in enumerate(columns, start=1):
+        if not col.fill:
+            continue
+        c = ws.cell(r, j)
+        if _text(c.value) is None:
+            continue
+        try:
+            out[col.field] = _cell_value(col, c.value, str(c.number_format or ""))
+        except ValueError as e:
+            raise ReportError(f"bad-{col.kind}", f"{col.header}: {e}", file=path, sheet=name,
+                              cell=_cell_ref(columns, col.field, r), **ids) from None  # type: ignore[arg-type]
+    return out
+
+
+def _answers(wb: Any, path: Path) -> list[tuple[int, AnswerRow]]:
+    """问题整改: the unit's answer to each listed problem that it filled in."""
+    name = t("report.sheet.answers", "zh")
+    ws = _sheet(wb, path, name, ANSWER_COLUMNS)
+    out: list[tuple[int, AnswerRow]] = []
+    seen: dict[str, int] = {}
+    for r in _rows_with_cells(ws):
+        pid = _text(ws.cell(r, 1).value)
+        project = _text(ws.cell(r, 2).value)
+        values = _values(ws, path, name, ANSWER_COLUMNS, r, {"project": project})
+        if not values:
+            continue
+        if pid is None:
+            raise ReportError("missing-id", "an answer on a row without its problem id", file=path, sheet=name,
+                              cell=f"A{r}")
+        if pid in seen:
+            raise ReportError("duplicate-row", f"problem {pid} is already answered on row {seen[pid]}",
+                              file=path, sheet=name, cell=f"A{r}")
+        seen[pid] = r
+        out.append((r, AnswerRow(pid, values.get("situation") or "", values.get("measures") or "",
+                                 values.get("promised"))))
+    return out
+
+
+def _raised(wb: Any, path: Path) -> list[tuple[int, RaiseRow]]:
+    """新增问题: each filled row is a problem the unit raises (project and description required)."""
+    name = t("report.sheet.raise", "zh")
+    ws = _sheet(wb, path, name, RAISE_COLUMNS)
+    out: list[tuple[int, RaiseRow]] = []
+    for r in _rows_with_cells(ws):
+        values = _values(ws, path, name, RAISE_COLUMNS, r, {})
+        if not values:
+            continue
+        project, text = values.get("project"), values.get("description")
+        if not project or not text:
+            fld = "project" if not project else "description"
+            raise ReportError("missing-id", t("report.raise.incomplete", "zh"), file=path, sheet=name,
+                              cell=_cell_ref(RAISE_COLUMNS, fld, r), project=project)
+        out.append((r, RaiseRow(project, text, values.get("milestone") or None, values.get("measures") or "",
+                                values.get("promised"), bool(values.get("needs_county")),
+                                values.get("county_matters") or "")))
+    return out
 
 
 REPORT_DATES = (dt.date(2015, 1, 1), dt.date(2035, 12, 31))
@@ -516,6 +662,13 @@ def _cell_value(col: Column, v: Any, number_format: str) -> Any:
         if x < 0:
             raise ValueError(f"amount {x:g} is negative")
         return x
+    if col.kind == "yesno":
+        yn = (_text(v) or "").lower()
+        if yn in (YES, "yes", "y", "true", "1"):
+            return True
+        if yn in (NO, "no", "n", "false", "0"):
+            return False
+        raise ValueError(f"{v!r} is not {YES} or {NO}")
     if col.kind == "status":
         s = _text(v)
         try:
@@ -533,10 +686,12 @@ def _columns_of(kind: str) -> Sequence[Column]:
     return next(cols for k, _label, cols in SHEETS if k == kind)
 
 
-def validate_report(report: ParsedReport, projects: Sequence[Project]) -> None:
+def validate_report(report: ParsedReport, projects: Sequence[Project], problems: Sequence[Problem] = ()) -> None:
     """Check a parsed report against the projects as they stand (earlier reports applied): known
-    ids, the unit's permission (PermissionRefused naming every item it may not touch), and that
-    the reported values make a valid project (dates, percent, the investment plan)."""
+    ids, the unit's permission (PermissionRefused naming every item it may not touch), that the
+    reported values make a valid project (dates, percent, the investment plan), that each answer is
+    to a problem of the unit and each new problem is on a project it answers for."""
+    _validate_problems(report, projects, problems)
     pmap = {p.id: p for p in projects}
     path = report.path
     sunday = report.monday + dt.timedelta(days=6)
@@ -578,6 +733,88 @@ def validate_report(report: ParsedReport, projects: Sequence[Project]) -> None:
         _validate_values(report, pmap[row.project], row, r, sunday)
 
 
+def _validate_problems(report: ParsedReport, projects: Sequence[Project], problems: Sequence[Problem]) -> None:
+    known = {pr.id: pr for pr in problems}
+    sheet = t("report.sheet.answers", "zh")
+    for a, r in zip(report.answers, report.answer_rows, strict=True):
+        pr = known.get(a.problem)
+        if pr is None:
+            raise ReportError("unknown-problem", t("report.problem.unknown", "zh", id=a.problem), file=report.path,
+                              sheet=sheet, cell=f"A{r}")
+        if pr.unit != report.unit:
+            raise PermissionRefused("not-responsible", t("report.problem.not_yours", "zh", id=pr.id, unit=pr.unit),
+                                    file=report.path, sheet=sheet, cell=f"A{r}", project=pr.project)
+    sheet = t("report.sheet.raise", "zh")
+    mine = answers_for(projects, report.unit)
+    pmap = {p.id: p for p in projects}
+    for x, r in zip(report.raised, report.raise_rows, strict=True):
+        if x.project not in pmap:
+            raise ReportError("unknown-project", f"no project {x.project} is loaded", file=report.path, sheet=sheet,
+                              cell=_cell_ref(RAISE_COLUMNS, "project", r), project=x.project)
+        if x.project not in mine:
+            raise PermissionRefused("not-responsible", t("report.raise.not_yours", "zh", project=x.project,
+                                                         unit=report.unit),
+                                    file=report.path, sheet=sheet, cell=_cell_ref(RAISE_COLUMNS, "project", r),
+                                    project=x.project)
+        if x.milestone and all(m.id != x.milestone for m in pmap[x.project].milestones):
+            raise ReportError("unknown-milestone", f"project {x.project} has no milestone {x.milestone}",
+                              file=report.path, sheet=sheet, cell=_cell_ref(RAISE_COLUMNS, "milestone", r),
+                              project=x.project, milestone=x.milestone)
+
+
+# -- plausibility: values that look wrong are not applied, and the receipt says why ------------------
+
+
+def plausible(report: ParsedReport, projects: Sequence[Project], *, ratio_max: float = 100.0,
+              ) -> tuple[ParsedReport, list[Ignored]]:
+    """The report without the values that look wrong, and what was left out and why: an actual
+    date (start, finish, approval) after the report's week; a percent complete below what is
+    already reported (going backwards); an investment of `ratio_max` times the month's plan or more
+    (元 typed for 万元). Rows of unknown items are passed on untouched (validate_report refuses them)."""
+    pmap = {p.id: p for p in projects}
+    sunday = report.monday + dt.timedelta(days=6)
+    ignored: list[Ignored] = []
+    rows: list[ReportRow] = []
+    for row, r in zip(report.rows, report.row_numbers, strict=True):
+        cols = _columns_of(row.item_kind)
+        sheet = sheet_name(row.item_kind)
+        p = pmap.get(row.project)
+        bad: list[tuple[str, Any, str, dict[str, object]]] = []
+        for fld in ("actual_start", "actual_finish", "approved"):
+            v = getattr(row, fld)
+            if v is not None and v > sunday:
+                bad.append((fld, v, "receipt.why.future", {"monday": report.monday, "sunday": sunday}))
+        if p is not None and row.item_kind == "milestone" and row.percent is not None:
+            m = next((x for x in p.milestones if x.id == row.item_id), None)
+            if m is not None:
+                was = 100.0 if m.actual_finish else m.percent
+                if was is not None and row.percent < was and row.actual_finish is None:
+                    bad.append(("percent", row.percent, "receipt.why.backwards", {"old": f"{was:g}"}))
+        if p is not None and row.item_kind == "project" and row.investment_week and p.investment is not None:
+            inv = p.investment
+            plan = inv.month_plan(report.monday.month) if inv.year == report.monday.year else 0.0
+            ref = plan if plan > 0 else float(inv.annual_plan) / 12
+            if ref > 0 and row.investment_week >= ratio_max * ref:
+                bad.append(("investment_week", row.investment_week, "receipt.why.yuan", {
+                    "plan": ref, "ratio": f"{row.investment_week / ref:,.0f}",
+                    "wan": round(row.investment_week / 10_000, 2)}))
+        for fld, value, reason, args in bad:
+            label = t(next(c.label for c in cols if c.field == fld), "zh")
+            ignored.append(Ignored(sheet, _cell_ref(cols, fld, r), row.project, row.item_id, label, _show(value),
+                                   reason, tuple((k, _show(v)) for k, v in args.items())))
+        drop: dict[str, Any] = {fld: None for fld, *_ in bad}
+        rows.append(replace(row, **drop) if drop else row)
+    return replace(report, rows=tuple(rows)), ignored
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, float):
+        return f"{v:,.2f}".rstrip("0").rstrip(".") if not v.is_integer() else f"{v:,.0f}"
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    return str(v)
+
+
 def _ids(row: ReportRow) -> dict[str, str | None]:
     ids: dict[str, str | None] = {"project": row.project}
     if row.item_kind == "milestone":
@@ -597,11 +834,6 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
                            **ids)  # type: ignore[arg-type]
 
     if row.item_kind == "milestone":
-        for fld in ("actual_start", "actual_finish"):
-            v = getattr(row, fld)
-            if v is not None and v > sunday:
-                raise err("future-date", fld, f"{Column(fld, 'report.col.' + fld, 'date', 0).header} {v} is "
-                          f"after the report's week ({report.monday}..{sunday})")
         try:
             overlay_milestone(p.milestone(row.item_id), row)
         except ModelError as e:

@@ -226,6 +226,7 @@ report_rows = Table(
     Column("factor_status", String),
     Column("expected", Date),
     Column("blocker", Text),
+    Column("approved", Date),
     PrimaryKeyConstraint("report_id", "seq", name="pk_report_rows"),
     ForeignKeyConstraint(["report_id"], ["weekly_reports.id"], ondelete="CASCADE",
                          name="fk_report_rows_report"),

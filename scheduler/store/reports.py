@@ -52,7 +52,7 @@ def _row_dict(report_id: int, seq: int, row: ReportRow) -> dict[str, Any]:
             "item_id": row.item_id, "actual_start": row.actual_start, "actual_finish": row.actual_finish,
             "percent": row.percent, "investment_week": row.investment_week,
             "factor_status": row.factor_status.value if row.factor_status else None,
-            "expected": row.expected, "blocker": row.blocker}
+            "expected": row.expected, "blocker": row.blocker, "approved": row.approved}
 
 
 def _lock_unit_week(conn: Connection, unit: str, week: str) -> None:
@@ -115,7 +115,7 @@ def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, w
                     rows[x.report_id].append(ReportRow(
                         x.project_id, x.item_kind, x.item_id, x.actual_start, x.actual_finish, x.percent,
                         x.investment_week, FactorStatus(x.factor_status) if x.factor_status else None,
-                        x.expected, x.blocker))
+                        x.expected, x.blocker, x.approved))
     # weeks sort as text ('2026-W09' < '2026-W48'); units by code point
     heads.sort(key=lambda h: (h.week, h.unit))
     return [WeeklyReport(h.id, h.unit, h.week, h.version, h.filename, h.digest, h.received_at,

@@ -480,6 +480,10 @@ def test_weekly_cycle_template_answers_ingest_receipt_next_run(loaded: Engine, t
     assert receipt.answered == (f1.id,) and receipt.raised == ("P-ROAD/manual/1",)
     zh = receipt.lines("zh")
     assert zh[0] == "已接收 land.xlsx：县自然资源局 2026-W48 第 1 版（按时报送）"
+    doc = receipt.to_json()
+    assert doc["status"] == "on_time" and doc["raised"] == ["P-ROAD/manual/1"] and doc["ignored"] == []
+    assert doc["changes"][1] == {"sheet": "要素保障", "project": "P-ROAD", "item": "F1", "field": "实际批复日期",
+                                 "old": "", "new": "2026-11-19"}
     assert f"  问题 {f1.id}：已记录本周答复" in zh and "  新增问题 P-ROAD/manual/1" in zh
     # the same file again stores nothing and says so
     again = ingest_report(loaded, tmp_path / "land.xlsx", rules=config.reporting, timezone=config.timezone)

@@ -57,6 +57,19 @@ class Receipt:
         """The store's view of it (what `ingest_report` returned before receipts)."""
         return IngestResult(self.path, self.report_id, self.unit, self.week, self.version, self.rows, self.unchanged)
 
+    def to_json(self) -> dict[str, object]:
+        """Plain JSON (for the web workplace): the same facts as `lines`, reasons as strings keys
+        with their values (render them with strings.t in the reader's language)."""
+        return {"file": self.path.name, "unit": self.unit, "week": self.week, "version": self.version,
+                "report_id": self.report_id, "unchanged": self.unchanged, "status": self.status,
+                "read": dict(self.read),
+                "changes": [{"sheet": c.sheet, "project": c.project, "item": c.item, "field": c.field,
+                             "old": c.old, "new": c.new} for c in self.changes],
+                "ignored": [{"sheet": g.sheet, "cell": g.cell, "project": g.project, "item": g.item,
+                             "field": g.field, "value": g.value, "reason": g.reason, "args": dict(g.args)}
+                            for g in self.ignored],
+                "answered": list(self.answered), "raised": list(self.raised)}
+
     def lines(self, lang: str) -> list[str]:
         """The receipt as lines in `lang`."""
         head = t("receipt.head", lang, file=self.path.name, unit=self.unit, week=self.week, version=self.version,

@@ -50,13 +50,17 @@ def frame_with_reports(conn: Connection, reports: Sequence[WeeklyReport], *, mod
 
 
 def status_of_week(conn: Connection, config: Config, week: str, frame: PortfolioFrame | None = None,
-                   ) -> ReportingStatus:
+                   *, expected: bool = True) -> ReportingStatus:
     """Who reported `week` as things stand: the units answering for an open item (of `frame`, else
-    the stored portfolio with the reports up to `week`) and the reports stored for it."""
-    if frame is None:
-        frame = frame_with_reports(conn, load_reports(conn, week_max=week)).frame
-    return reporting_status(week, open_units(frame), received_for_week(conn, week), config.reporting,
-                            config.timezone)
+    the stored portfolio with the reports up to `week`) and the reports stored for it. Without
+    `expected` only the units that reported are listed (the weekly run of a week reports are not
+    required for skips walking the portfolio)."""
+    units: set[str] = set()
+    if expected:
+        if frame is None:
+            frame = frame_with_reports(conn, load_reports(conn, week_max=week)).frame
+        units = open_units(frame)
+    return reporting_status(week, units, received_for_week(conn, week), config.reporting, config.timezone)
 
 
 def reporting_of_week(engine: Engine, config: Config, week: str) -> ReportingStatus:

@@ -114,7 +114,8 @@ def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool,
         prev_findings = run_findings(conn, prev.id) if prev is not None else []
         stored_problems = load_problems(conn)
         problem_red = week_history(conn, week)
-        reporting = status_of_week(conn, config or Config(None, Path(), Path(), Path(), Path(), ""), week, rp.frame)
+        cfg = config or Config(None, Path(), Path(), Path(), Path(), "")
+        reporting = status_of_week(conn, cfg, week, rp.frame, expected=cfg.reporting.required(week))
     return _Inputs(rp.projects, rp.frame, digests, rp.report_ids, rp.warnings, rp.base.start, rp.base.finish,
                    prev, history_of(prev_findings), stored_problems, problem_red, prev_findings, reporting)
 

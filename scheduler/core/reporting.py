@@ -24,6 +24,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from itertools import compress
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -163,13 +164,18 @@ def open_units(frame: Any, status: Any | None = None) -> set[str]:
     milestone (`status`: the schedule's per-row status, else actual_finish == 0), a factor not
     approved on an unfinished milestone, the investment plan of a project they lead."""
     lead = frame.project_lead_units
-    done = (np.asarray(status) == cpm.FINISHED) if status is not None else (frame.actual_finish > 0)
-    units: set[str] = set()
-    for r in np.flatnonzero(~done).tolist():
-        units.add(frame.m_units[r] or lead[int(frame.m_project[r])])
-    for i, st in enumerate(frame.f_status):
-        r = int(frame.f_row[i])
-        if st != FactorStatus.APPROVED.value and r >= 0 and not done[r]:
+    done = (np.asarray(status) == cpm.FINISHED) if status is not None else (np.asarray(frame.actual_finish) > 0)
+    open_rows = ~done
+    units: set[str] = set(compress(frame.m_units, open_rows.tolist()))
+    units.discard(None)
+    none = np.fromiter((u is None for u in frame.m_units), dtype=np.bool_, count=len(frame.m_units))
+    units.update(lead[int(p)] for p in np.unique(np.asarray(frame.m_project)[open_rows & none]).tolist())
+    if len(frame.f_ids if hasattr(frame, "f_ids") else frame.f_status):
+        f_row = np.asarray(frame.f_row)
+        f_open = (np.asarray(frame.f_status, dtype=object) != FactorStatus.APPROVED.value) & (f_row >= 0)
+        f_open &= ~done[np.where(f_row >= 0, f_row, 0)]
+        for i in np.flatnonzero(f_open).tolist():
+            r = int(f_row[i])
             units.add(frame.f_units[i] or frame.m_units[r] or lead[int(frame.f_project[i])])
     for pi, inv in enumerate(frame.project_investment):
         if inv is not None:

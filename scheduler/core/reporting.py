@@ -23,7 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from itertools import compress
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -200,36 +200,55 @@ class Staleness:
     previous_week: str | None = None
 
 
-@dataclass(slots=True)
 class _Scope:
-    """Per project, per milestone and per factor: which missing units the current data depends on."""
+    """Which missing units the current data of a milestone, factor or project depends on. A
+    finding's row or factor is searched within its project's slice (no index over the portfolio)."""
 
-    missing: frozenset[str]
-    pindex: dict[str, int]
-    rows: dict[tuple[str, str], int]
-    factors: dict[tuple[str, str], int]
-    lead: list[str]
-    m_unit: list[str]
-    f_unit: list[str]
-    forecast: dict[int, tuple[str, ...]] = field(default_factory=dict)
-    """project index -> missing units answering for its open milestones."""
+    def __init__(self, frame: Any, status: Any, missing: frozenset[str]) -> None:
+        self.frame = frame
+        self.missing = missing
+        self.lead: list[str] = list(frame.project_lead_units)
+        self.pindex = {pid: i for i, pid in enumerate(frame.project_ids)}
+        nproj = len(frame.project_ids)
+        self.m_bounds = np.searchsorted(frame.m_project, np.arange(nproj + 1))
+        self.f_bounds = np.searchsorted(frame.f_project, np.arange(nproj + 1))
+        self.done = np.asarray(status) == cpm.FINISHED
+        self.m_project: list[int] = np.asarray(frame.m_project).tolist()
+        by_project: dict[int, set[str]] = {}
+        m_units, m_project, lead = frame.m_units, self.m_project, self.lead
+        for r in compress(range(len(m_units)), (~self.done).tolist()):
+            pi = m_project[r]
+            u = m_units[r] or lead[pi]
+            if u in missing:
+                by_project.setdefault(pi, set()).add(u)
+        self.forecast = {pi: tuple(sorted(us)) for pi, us in by_project.items()}
+        """project index -> missing units answering for its open milestones."""
+
+    def row(self, pi: int, mid: str) -> int | None:
+        """The frame row of milestone `mid` of project `pi` (searched in the project's slice)."""
+        try:
+            return int(self.frame.m_ids.index(mid, int(self.m_bounds[pi]), int(self.m_bounds[pi + 1])))
+        except ValueError:
+            return None
+
+    def factor(self, pi: int, fid: str) -> int | None:
+        """The index of factor requirement `fid` of project `pi`."""
+        try:
+            return int(self.frame.f_ids.index(fid, int(self.f_bounds[pi]), int(self.f_bounds[pi + 1])))
+        except ValueError:
+            return None
+
+    def m_unit(self, r: int) -> str:
+        """The unit answering for row `r` (its own, else the project's lead unit)."""
+        return str(self.frame.m_units[r] or self.lead[self.m_project[r]])
+
+    def f_unit(self, i: int) -> str:
+        """The unit answering for factor requirement `i` (its own, else as its milestone)."""
+        return str(self.frame.f_units[i] or self.m_unit(int(self.frame.f_row[i])))
 
 
 def _scope(frame: Any, status: Any, missing: frozenset[str]) -> _Scope:
-    lead = list(frame.project_lead_units)
-    m_unit = [u or lead[int(p)] for u, p in zip(frame.m_units, frame.m_project.tolist(), strict=True)]
-    f_unit = [frame.f_units[i] or m_unit[int(frame.f_row[i])] for i in range(len(frame.f_ids))]
-    rows = {(frame.project_ids[int(p)], mid): r for r, (p, mid) in enumerate(zip(frame.m_project.tolist(),
-                                                                              frame.m_ids, strict=True))}
-    factors = {(frame.project_ids[int(p)], fid): i for i, (p, fid) in enumerate(zip(frame.f_project.tolist(),
-                                                                                  frame.f_ids, strict=True))}
-    sc = _Scope(missing, {pid: i for i, pid in enumerate(frame.project_ids)}, rows, factors, lead, m_unit, f_unit)
-    done = np.asarray(status) == cpm.FINISHED
-    for r in np.flatnonzero(~done).tolist():
-        if m_unit[r] in missing:
-            pi = int(frame.m_project[r])
-            sc.forecast[pi] = tuple(sorted({*sc.forecast.get(pi, ()), m_unit[r]}))
-    return sc
+    return _Scope(frame, status, missing)
 
 
 def _depends(sc: _Scope, f: Finding) -> tuple[str, ...] | None:
@@ -243,15 +262,15 @@ def _depends(sc: _Scope, f: Finding) -> tuple[str, ...] | None:
     if f.kind is FindingKind.INVESTMENT:
         u = sc.lead[pi]
     elif f.kind is FindingKind.FACTOR:
-        i = sc.factors.get((f.project, f.factor or ""))
+        i = sc.factor(pi, f.factor or "")
         if i is None:
             return None
-        u = sc.f_unit[i]
+        u = sc.f_unit(i)
     elif f.kind in (FindingKind.FINISH_OVERDUE, FindingKind.START_OVERDUE):
-        r = sc.rows.get((f.project, f.milestone or ""))
+        r = sc.row(pi, f.milestone or "")
         if r is None:
             return None
-        u = sc.m_unit[r]
+        u = sc.m_unit(r)
     else:
         return ()
     return (u,) if u in sc.missing else ()
@@ -269,7 +288,6 @@ def apply_staleness(out: list[tuple[EmitKey, Finding]], frame: Any, status: Any,
         return out
     sc = _scope(frame, status, stale.missing)
     kept = [(k, f) for k, f in out if not _depends(sc, f)]
-    done = np.asarray(status) == cpm.FINISHED
     for p in stale.previous:
         if p.kind is FindingKind.ESCALATION:
             continue
@@ -278,15 +296,15 @@ def apply_staleness(out: list[tuple[EmitKey, Finding]], frame: Any, status: Any,
             continue
         pi = sc.pindex[p.project]
         if p.kind is FindingKind.FACTOR:
-            i = sc.factors[(p.project, p.factor or "")]
-            if not factor_open[i]:
+            i = sc.factor(pi, p.factor or "")
+            if i is None or not factor_open[i]:
                 continue
             key: EmitKey = (pi, 1, i, kind_order[p.kind])
         elif p.kind in (FindingKind.INVESTMENT, FindingKind.PHYSICAL):
             key = (pi, 2 if p.kind is FindingKind.INVESTMENT else 3, 0, kind_order[p.kind])
         else:
-            r = sc.rows.get((p.project, p.milestone or ""))
-            if r is None or done[r]:
+            r = sc.row(pi, p.milestone or "")
+            if r is None or sc.done[r]:
                 continue
             key = (pi, 0, r, kind_order[p.kind])
         details = dict(p.details, stale=True, stale_units=list(units),

@@ -34,15 +34,16 @@ class DispatchGroup(click.Group):
 class State:
     """What commands share: the configuration, loaded once."""
 
-    def __init__(self, config_path: str | None) -> None:
+    def __init__(self, config_path: str | None, portfolio: str | None = None) -> None:
         self.config_path = config_path
+        self.portfolio = portfolio
         self._config: Config | None = None
 
     @property
     def config(self) -> Config:
         """The configuration (config.toml and the environment)."""
         if self._config is None:
-            self._config = load_config(self.config_path)
+            self._config = load_config(self.config_path, portfolio=self.portfolio)
         return self._config
 
     @property
@@ -67,13 +68,16 @@ def parse_date(value: str | None, what: str = "date") -> dt.date | None:
 @click.group(cls=DispatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
               help="config.toml to use (default: $DISPATCH_CONFIG, ./config.toml, the repository's).")
+@click.option("--portfolio", default=None, metavar="KEY",
+              help="the portfolio (one county) to work on in the database (default: $DISPATCH_PORTFOLIO, "
+                   "the config's `portfolio`).")
 @click.pass_context
-def cli(ctx: click.Context, config_path: str | None) -> None:
+def cli(ctx: click.Context, config_path: str | None, portfolio: str | None) -> None:
     """Weekly project dispatch scheduler of the county development and reform bureau (重大项目周调度).
 
     Projects are milestone graphs in TOML files; the weekly check finds what is late, what approvals
     (用地/用林/用能/环评) block, and what must go up to the county government."""
-    ctx.obj = State(config_path)
+    ctx.obj = State(config_path, portfolio)
 
 
 @cli.command()
@@ -169,13 +173,14 @@ def alerts_command(state: State, status: str, week: str | None, deliver: bool, r
     engine = open_database(config.database_url)
     try:
         if retry:
-            click.echo(t("alert.retried", lang, n=retry_failed(engine, week=week)))
+            click.echo(t("alert.retried", lang, n=retry_failed(engine, week=week, portfolio=config.portfolio)))
         if deliver:
             report = deliver_pending(engine, config)
             click.echo(report.summary(lang))
             for alert_id, error in report.errors:
                 click.echo(f"  #{alert_id}: {error}", err=True)
-        items = list_alerts(engine, status=None if status == "all" else status, week=week)
+        items = list_alerts(engine, status=None if status == "all" else status, week=week,
+                            portfolio=config.portfolio)
     finally:
         engine.dispose()
     if not items:
@@ -229,10 +234,12 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
     wk = normalize_week(week) if week else _this_week(config)
     engine = open_database(config.database_url)
     try:
-        projects = apply_reports(read_projects(engine), load_reports(engine, week_max=wk)).projects
-        frame, base = load_frame(engine)
+        pf = config.portfolio
+        projects = apply_reports(read_projects(engine, portfolio=pf),
+                                 load_reports(engine, week_max=wk, portfolio=pf)).projects
+        frame, base = load_frame(engine, portfolio=pf)
         with engine.connect() as conn:
-            problems = list(load_problems(conn).values())
+            problems = list(load_problems(conn, portfolio=pf).values())
     finally:
         engine.dispose()
     plan = {(frame.project_ids[int(frame.m_project[r])], frame.m_ids[r]):
@@ -267,7 +274,7 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
         for f in files:
             try:
                 r = ingest_report(engine, Path(f), units=config.units or None,  # listed units only
-                                  rules=config.reporting, timezone=config.timezone)
+                                  rules=config.reporting, timezone=config.timezone, portfolio=config.portfolio)
             except DispatchError as e:
                 if e.kind in ("database-unreachable", "write-refused"):
                     raise
@@ -357,7 +364,8 @@ def load_command(state: State, paths: tuple[str, ...]) -> None:
             sys.exit(2)
         raise
     try:
-        outcome = load_files(engine, paths, calendars=state.calendars, default_calendar=config.default_calendar)
+        outcome = load_files(engine, paths, calendars=state.calendars, default_calendar=config.default_calendar,
+                             portfolio=config.portfolio)
     finally:
         engine.dispose()
     if outcome.report is None:
@@ -392,8 +400,8 @@ def projects_command(state: State, fmt: str) -> None:
     engine = open_database(config.database_url)
     try:
         with reading(engine) as conn:
-            items = project_summaries(conn)
-            frame, _ = load_frame(conn)
+            items = project_summaries(conn, portfolio=config.portfolio)
+            frame, _ = load_frame(conn, portfolio=config.portfolio)
     finally:
         engine.dispose()
     finish: dict[str, str | None] = {}
@@ -447,7 +455,8 @@ def baseline_command(state: State, project: str, reason: str) -> None:
     config = state.config
     engine = open_database(config.database_url)
     try:
-        version = new_baseline(engine, project, reason.strip(), calendars=state.calendars)
+        version = new_baseline(engine, project, reason.strip(), calendars=state.calendars,
+                               portfolio=config.portfolio)
     finally:
         engine.dispose()
     click.echo(t("baseline.new", config.language, id=project, version=version, reason=reason.strip()))
@@ -572,7 +581,7 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
     lang = config.language
     engine = open_database(config.database_url)
     try:
-        info, found = read_run(engine, normalize_week(week) if week else None)
+        info, found = read_run(engine, normalize_week(week) if week else None, portfolio=config.portfolio)
     finally:
         engine.dispose()
     if light != "all":
@@ -603,7 +612,7 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
     lang = config.language
     engine = open_database(config.database_url)
     try:
-        wk, found, names = week_problems(engine, normalize_week(week) if week else None, unit)
+        wk, found, names = week_problems(engine, normalize_week(week) if week else None, unit, config.portfolio)
     finally:
         engine.dispose()
     if fmt == "json":
@@ -702,7 +711,8 @@ def raise_problem_command(state: State, project: str, what: str, unit: str, pers
     engine = open_database(config.database_url)
     try:
         p = raise_problem(engine, project, what, unit=unit, week=wk, by=by, person=person, partners=partners,
-                          due=parse_date(due, "--due"), measures=measures, county=county, milestone=milestone)
+                          due=parse_date(due, "--due"), measures=measures, county=county, milestone=milestone,
+                          portfolio=config.portfolio)
     finally:
         engine.dispose()
     click.echo(t("problem.raised", config.language, id=p.id))

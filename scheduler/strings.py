@@ -125,6 +125,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "kind.investment": {"zh": "投资序时进度", "en": "Investment vs plan"},
     "kind.physical": {"zh": "形象序时进度", "en": "Physical progress vs plan"},
     "kind.escalation": {"zh": "提请县政府专题研究", "en": "Escalated to the county government"},
+    "kind.payment": {"zh": "资金支付序时进度", "en": "Fund payment vs plan"},
+    "kind.statistics": {"zh": "入库纳统", "en": "Statistics registration"},
+    "kind.quantity": {"zh": "实物量序时进度", "en": "Quantities vs plan"},
     "xun.upper": {"zh": "上旬", "en": "1st dekad"},
     "xun.middle": {"zh": "中旬", "en": "2nd dekad"},
     "xun.lower": {"zh": "下旬", "en": "3rd dekad"},
@@ -158,6 +161,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "finding.physical": {
         "zh": "形象进度 {actual}%，序时计划 {planned}%，落后 {points} 个百分点",
         "en": "physical progress {actual}% against {planned}% planned to date: {points} points behind"},
+    "finding.payment": {
+        "zh": "资金已下达 {issued} 万元、已支付 {paid} 万元，支付率 {rate}%，序时进度 {planned}%，"
+              "落后 {points} 个百分点",
+        "en": "funds issued {issued}, paid {paid} (10k CNY): payment rate {rate}% against {planned}% planned to date, "
+              "{points} points behind"},
+    "finding.statistics": {
+        "zh": "{commenced} 开工已满 {months} 个月，入库纳统状态：{status}，请抓紧纳统报数",
+        "en": "commenced {commenced}, {months} months ago, statistics status: {status}; register it"},
+    "statistics.none": {"zh": "未填报", "en": "not reported"},
+    "finding.quantity": {"zh": "实物量滞后：{items}", "en": "quantities behind: {items}"},
+    "finding.quantity_item": {
+        "zh": "{name} {done}/{target} {measure}（序时 {planned}，差 {gap}）",
+        "en": "{name} {done}/{target} {measure} (planned {planned}, {gap} short)"},
     "finding.escalation": {
         "zh": "连续 {weeks} 周及以上红灯事项 {n} 项，提请县政府专题研究：{items}",
         "en": "{n} items red for {weeks} or more weeks, for the county government's special meeting: {items}"},
@@ -474,6 +490,8 @@ STRINGS: dict[str, dict[str, str]] = {
                          "en": "must be an ISO week (e.g. \"2026-W49\") or empty"},
     "config.rule.deadline": {"zh": "须为星期几和时刻（如 \"fri 17:00\"）",
                              "en": "must be a weekday and a time (e.g. \"fri 17:00\")"},
+    "config.rule.portfolio": {"zh": "须为组合标识（1 到 64 个字母、数字、_ . -）",
+                              "en": "must be a portfolio key (1 to 64 letters, digits, _ . -)"},
     "config.rule.language": {"zh": "须为 \"zh\" 或 \"en\"", "en": "must be \"zh\" or \"en\""},
     "config.rule.host": {"zh": "须为主机名或 IP 地址", "en": "must be a host name or IP address"},
     "config.rule.sender": {"zh": "须为一个邮箱地址", "en": "must be an e-mail address"},
@@ -626,6 +644,9 @@ PROBLEM_STRINGS: dict[str, dict[str, str]] = {
     "problem.kind.investment": {"zh": "投资序时进度", "en": "Investment vs plan"},
     "problem.kind.physical": {"zh": "形象序时进度", "en": "Physical progress vs plan"},
     "problem.kind.manual": {"zh": "反映问题", "en": "Raised by hand"},
+    "problem.kind.payment": {"zh": "资金支付序时进度", "en": "Fund payment vs plan"},
+    "problem.kind.statistics": {"zh": "入库纳统", "en": "Statistics registration"},
+    "problem.kind.quantity": {"zh": "实物量序时进度", "en": "Quantities vs plan"},
     "problem.status.open": {"zh": "办理中", "en": "open"},
     "problem.status.done": {"zh": "已办结", "en": "done"},
     "problem.status.closed": {"zh": "销号", "en": "closed"},

@@ -1,6 +1,7 @@
-"""The sample portfolio (projects/) checked at W47 and then W48 in memory, as the demo runs it (the
-plan as baseline, W47's findings as W48's history): the WeeklyView of W48 for the brief and digest
-tests, optionally with the portfolio copied up to `n` projects (a county of 70)."""
+"""The sample portfolio (projects/, 湘阴县) checked at W47 and then W48 in memory, as the demo runs it
+(the plan as baseline, W47's findings as W48's history): the WeeklyView of W48 for the brief and
+digest tests, optionally a county of `n` projects copied from both sample counties (湘阴's and 花垣's
+example: a mix of late and on-time projects as a real county has)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,13 @@ W47, W48 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
 
 @cache
 def projects(n: int | None = None) -> tuple[Project, ...]:
-    """projects/ as read from disk; with `n`, copies of it (ids and names numbered) up to n projects."""
+    """projects/ as read from disk; with `n`, copies of both samples (ids and names numbered) up to n
+    projects."""
     cals = CalendarSet(REPO_ROOT / "calendar")
     base = [pf.project for pf in read_portfolio([REPO_ROOT / "projects"], calendars=cals)]
     if n is None:
         return tuple(base)
+    base += [pf.project for pf in read_portfolio([REPO_ROOT / "examples" / "huayuan" / "projects"], calendars=cals)]
     out = []
     for k in range(n):
         p = base[k % len(base)]

@@ -62,7 +62,7 @@ def test_w48_problem_list(w48: Path) -> None:
 
 
 def test_close_with_reason_survives_the_next_run_and_closing_without_text_is_refused(w48: Path) -> None:
-    pid = "HY-RESERVOIRS/milestone/M12"
+    pid = "COAL-STORE/milestone/M08"
     refused = dispatch(w48, "problem", pid, "--close")
     assert refused.exit_code == 2
     assert len(refused.output.strip().splitlines()) == 1 and "reason" in refused.output

@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from scheduler.cli import cli
 from scheduler.core.check import CheckThresholds
+from scheduler.errors import DispatchError
 from scheduler.io.config import REPO_ROOT, AlertSettings, load_config
 from scheduler.store import db as storage
 
@@ -196,7 +197,29 @@ def test_shipped_config_is_valid_and_states_the_defaults() -> None:
     assert config.check == CheckThresholds()
     assert config.alerts.model_dump() == AlertSettings(sender="dispatch@fgj.county.gov.cn").model_dump()
     assert (config.cron, config.timezone, config.misfire_grace_seconds) == ("30 8 * * mon", "Asia/Shanghai", 86400)
-    assert config.units["县发改局"].email == ("fgj@county.gov.cn",)
+    assert config.units["县发改局"].email == ("fgj@xiangyin.gov.cn",)
+    assert (config.portfolio, config.county) == ("xiangyin", "湘阴县")
+
+
+def test_the_huayuan_example_is_its_own_portfolio_in_the_same_database() -> None:
+    xy = load_config(REPO_ROOT / "config.toml")
+    hy = load_config(REPO_ROOT / "examples" / "huayuan" / "config.toml")
+    assert (hy.portfolio, hy.county) == ("huayuan", "花垣县")
+    assert hy.data_dir.resolve() == xy.data_dir.resolve()  # one SQLite file, two portfolios
+    assert hy.projects_dir == REPO_ROOT / "examples" / "huayuan" / "projects"
+    assert hy.calendar_dir.resolve() == xy.calendar_dir.resolve()
+    assert "县发展和改革局" in hy.units and "县发改局" not in hy.units
+    assert "县发改局" in xy.units and "县发展和改革局" not in xy.units
+
+
+def test_portfolio_from_the_command_line_or_the_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, 'portfolio = "xiangyin"\n')
+    assert load_config(path).portfolio == "xiangyin"
+    monkeypatch.setenv("DISPATCH_PORTFOLIO", "huayuan")
+    assert load_config(path).portfolio == "huayuan"
+    assert load_config(path, portfolio="other").portfolio == "other"
+    with pytest.raises(DispatchError, match="portfolio"):
+        load_config(path, portfolio="湘阴 县")
 
 
 def test_an_empty_config_gives_the_defaults(tmp_path: Path) -> None:

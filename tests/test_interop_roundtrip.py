@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from scheduler.core.model import Milestone, Project
+from scheduler.core.model import Milestone, Money, Project
 from scheduler.core.schedule import schedule_projects
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.interop import (
@@ -31,9 +31,10 @@ DATA_DATE = dt.date(2026, 11, 23)
 
 
 def _strip(p: Project, *, units: bool) -> Project:
-    """The project as a schedule exchange carries it (no factors, investment, weights, notes)."""
+    """The project as a schedule exchange carries it (no factors, investment, money, weights, notes)."""
     ms = tuple(dataclasses.replace(m, weight=None, note=None, unit=m.unit if units else None) for m in p.milestones)
-    return dataclasses.replace(p, milestones=ms, factors=(), investment=None, leader=None, category=None,
+    return dataclasses.replace(p, milestones=ms, factors=(), investment=None, money=Money(), leader=None,
+                               category=None,
                                location=None, seed=None, target=None,
                                units=(), lead_unit=p.lead_unit if units else "")
 

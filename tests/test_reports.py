@@ -351,6 +351,7 @@ def test_apply_skips_rows_that_no_longer_fit() -> None:
 
 def test_cli_template_and_ingest(loaded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPATCH_DATABASE_URL", str(loaded.url.render_as_string(hide_password=False)))
+    monkeypatch.setenv("DISPATCH_PORTFOLIO", "default")  # the repository's config.toml names 湘阴's
     runner = CliRunner()
     out = tmp_path / "tpl"
     res = runner.invoke(cli, ["report-template", "--week", WEEK, "--unit", "县林业局", "--out", str(out)])

@@ -248,6 +248,7 @@ def test_no_projects_refused(engine: Engine, config: Config) -> None:
 def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPATCH_DATABASE_URL", config.database_url)
+    monkeypatch.setenv("DISPATCH_PORTFOLIO", "default")  # the repository's config.toml names 湘阴's
     import scheduler.outputs.render as outmod
 
     monkeypatch.setattr(outmod, "write_outputs", lambda *a, **k: [])  # no printout: fast

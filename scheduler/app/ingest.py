@@ -13,7 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
-from scheduler.core.model import Project
+from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.problems import Problem
 from scheduler.core.reporting import ReportingRules, report_status
 from scheduler.core.reports import Change, Ignored, ReportRow, apply_reports
@@ -100,11 +100,12 @@ class Receipt:
 
 def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None,
                   units: Collection[str] | None = None, rules: ReportingRules | None = None,
-                  timezone: str = "Asia/Shanghai") -> Receipt:
+                  timezone: str = "Asia/Shanghai", portfolio: str = DEFAULT_PORTFOLIO) -> Receipt:
     """Validate one filled report against the stored projects (with the earlier reports applied)
     and store it as the next version, all in one transaction: a refused file stores nothing.
     Implausible values are left out and listed on the receipt. `units`: the units config.toml
-    lists; a report from any other unit is refused. `rules`/`timezone`: the reporting deadline."""
+    lists; a report from any other unit is refused. `rules`/`timezone`: the reporting deadline.
+    Only the portfolio's projects, reports and problems are read and written."""
     parsed = parse_report(Path(path))
     if units is not None and parsed.unit not in units:
         raise PermissionRefused("unknown-unit", f"unit {parsed.unit} is not listed in config.toml [units]: reports "
@@ -112,19 +113,19 @@ def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None,
     rules = rules or ReportingRules()
     when = now or utcnow()
     with transaction(engine) as conn:
-        projects = read_projects(conn)
-        earlier = load_reports(conn, week_max=parsed.week, exclude=(parsed.unit, parsed.week))
+        projects = read_projects(conn, portfolio=portfolio)
+        earlier = load_reports(conn, week_max=parsed.week, exclude=(parsed.unit, parsed.week), portfolio=portfolio)
         state = apply_reports(projects, earlier).projects
-        problems = list(load_problems(conn).values())
+        problems = list(load_problems(conn, portfolio=portfolio).values())
         kept, ignored = plausible(parsed, state, ratio_max=rules.investment_ratio_max)
         validate_report(kept, state, problems)
-        stored = store_report(conn, kept, now=when)
+        stored = store_report(conn, kept, now=when, portfolio=portfolio)
         answered: list[str] = []
         raised: list[str] = []
         if not stored.unchanged:
             answered, more = _answers(conn, kept, problems, when)
             ignored += more
-            raised = _raise(conn, kept, problems, when)
+            raised = _raise(conn, kept, problems, when, portfolio)
     status = report_status(when, rules.deadline(parsed.week, timezone))
     read = {k: sum(1 for r in kept.rows if r.item_kind == k and r.has_values) for k in ("milestone", "factor",
                                                                                          "project")}
@@ -152,7 +153,8 @@ def _answers(conn: Connection, report: ParsedReport, problems: Sequence[Problem]
     return done, ignored
 
 
-def _raise(conn: Connection, report: ParsedReport, problems: Sequence[Problem], when: dt.datetime) -> list[str]:
+def _raise(conn: Connection, report: ParsedReport, problems: Sequence[Problem], when: dt.datetime,
+           portfolio: str) -> list[str]:
     """Raise each new problem (a second version of the week raising the same text again does not
     raise it twice)."""
     open_manual = {(p.project, p.description.strip()) for p in problems if p.source == "manual" and p.is_open}
@@ -162,7 +164,7 @@ def _raise(conn: Connection, report: ParsedReport, problems: Sequence[Problem], 
             continue
         p = raise_problem(conn, x.project, x.description, unit=report.unit, week=report.week, by=report.unit,
                           due=x.promised, measures=x.measures, needs_county=x.needs_county,
-                          county_matters=x.county_matters, milestone=x.milestone, at=when)
+                          county_matters=x.county_matters, milestone=x.milestone, at=when, portfolio=portfolio)
         open_manual.add((x.project, x.description.strip()))
         out.append(p.id)
     return out

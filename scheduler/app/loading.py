@@ -13,6 +13,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.errors import ProjectFileError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.projectfile import check_files
@@ -30,19 +31,21 @@ class LoadOutcome:
 
 
 def load_files(engine: Engine, paths: Sequence[str | Path], *, calendars: CalendarSet,
-               default_calendar: str) -> LoadOutcome:
-    """Validate the project files (or folders of *.toml files) and store them in one transaction,
-    unless one is refused."""
-    known = {digest: pid for pid, digest in stored_digests(engine).items()}
+               default_calendar: str, portfolio: str = DEFAULT_PORTFOLIO) -> LoadOutcome:
+    """Validate the project files (or folders of *.toml files) and store them into `portfolio` in
+    one transaction, unless one is refused."""
+    known = {digest: pid for pid, digest in stored_digests(engine, portfolio).items()}
     checked = check_files(paths, known=known, calendars=calendars, default_calendar=default_calendar)
     n = len(checked.files) + len(checked.unchanged)
     if checked.errors:
         return LoadOutcome(n, None, tuple(checked.errors))
-    report = load_projects(engine, checked.files, calendars=calendars, unchanged=checked.unchanged)
+    report = load_projects(engine, checked.files, calendars=calendars, unchanged=checked.unchanged,
+                           portfolio=portfolio)
     return LoadOutcome(n, report)
 
 
-def new_baseline(engine: Engine, project: str, reason: str, *, calendars: CalendarSet) -> int:
+def new_baseline(engine: Engine, project: str, reason: str, *, calendars: CalendarSet,
+                 portfolio: str = DEFAULT_PORTFOLIO) -> int:
     """Make the project's current plan (as last loaded) its new baseline version, keeping the
     reason; returns the version."""
-    return rebaseline(engine, project, reason, calendars=calendars)
+    return rebaseline(engine, project, reason, calendars=calendars, portfolio=portfolio)

@@ -10,17 +10,19 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.core.problems import Action, Problem
 from scheduler.store import problems as store
 from scheduler.store.alerts import Names, names_for
 from scheduler.store.db import reading, transaction
 
 
-def week_problems(engine: Engine, week: str | None = None, unit: str | None = None
-                  ) -> tuple[str, list[Problem], Names]:
-    """A week's problem list (default: the latest), optionally one unit's, and the names it mentions."""
+def week_problems(engine: Engine, week: str | None = None, unit: str | None = None,
+                  portfolio: str = DEFAULT_PORTFOLIO) -> tuple[str, list[Problem], Names]:
+    """A week's problem list of the portfolio (default: the latest), optionally one unit's, and the
+    names it mentions."""
     with reading(engine) as conn:
-        wk, found = store.problems_of_week(conn, week, unit=unit)
+        wk, found = store.problems_of_week(conn, week, unit=unit, portfolio=portfolio)
         names = names_for(conn, _named(found))
     return wk, found, names
 
@@ -75,16 +77,17 @@ def decide_problem(engine: Engine, problem_id: str, action: Action, *, reason: s
 
 def raise_problem(engine: Engine, project: str, what: str, *, unit: str, week: str, by: str, person: str = "",
                   partners: Sequence[str] = (), due: dt.date | None = None, measures: str = "",
-                  county: str = "", milestone: str | None = None) -> Problem:
-    """Put a problem raised by hand on the list (需县级协调 when `county` says what)."""
+                  county: str = "", milestone: str | None = None, portfolio: str = DEFAULT_PORTFOLIO) -> Problem:
+    """Put a problem raised by hand on the portfolio's list (需县级协调 when `county` says what)."""
     from scheduler.errors import NotFound
     from scheduler.store.db import projects as projects_t
 
     with transaction(engine) as conn:
         from sqlalchemy import select
 
-        if conn.scalar(select(projects_t.c.id).where(projects_t.c.id == project)) is None:
+        if conn.scalar(select(projects_t.c.id).where(projects_t.c.id == project,
+                                                      projects_t.c.portfolio == portfolio)) is None:
             raise NotFound("no-project", f"no project {project!r} is loaded", project=project)
         return store.raise_problem(conn, project, what, unit=unit, week=week, by=by, person=person,
                                    partners=partners, due=due, measures=measures, needs_county=bool(county.strip()),
-                                   county_matters=county.strip(), milestone=milestone)
+                                   county_matters=county.strip(), milestone=milestone, portfolio=portfolio)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, Engine
 
-from scheduler.core.model import Project
+from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.reporting import ReportingStatus, collecting_week, open_units, reporting_status
 from scheduler.core.reports import WeeklyReport, apply_reports
 from scheduler.core.schedule import PortfolioFrame, overlay_projects
@@ -34,15 +34,16 @@ class ReportedPortfolio:
 
 
 def frame_with_reports(conn: Connection, reports: Sequence[WeeklyReport], *, models: bool = False,
-                       ) -> ReportedPortfolio:
+                       portfolio: str = DEFAULT_PORTFOLIO) -> ReportedPortfolio:
     """The stored portfolio as columns with `reports` overlaid: model Projects are built only for
     the projects the reports touch (to apply them, then put back into the columns), or for all of
     them when `models` (the printout and sheets need them). NotFound when nothing is loaded."""
-    frame, base = load_frame(conn)
+    frame, base = load_frame(conn, portfolio=portfolio)
     if not frame.project_ids:
         raise NotFound("no-projects", "no project is loaded: run `dispatch load projects/` first")
     touched = sorted({row.project for rep in reports for row in rep.rows})
-    stored = read_projects(conn) if models else (read_projects(conn, touched) if touched else [])
+    stored = (read_projects(conn, portfolio=portfolio) if models else
+              (read_projects(conn, touched, portfolio=portfolio) if touched else []))
     applied = apply_reports(stored, reports)
     frame = overlay_projects(frame, applied.projects)
     return ReportedPortfolio(frame, base, applied.projects if models else [], applied.report_ids,
@@ -55,12 +56,13 @@ def status_of_week(conn: Connection, config: Config, week: str, frame: Portfolio
     the stored portfolio with the reports up to `week`) and the reports stored for it. Without
     `expected` only the units that reported are listed (the weekly run of a week reports are not
     required for skips walking the portfolio)."""
+    pf = config.portfolio
     units: set[str] = set()
     if expected:
         if frame is None:
-            frame = frame_with_reports(conn, load_reports(conn, week_max=week)).frame
+            frame = frame_with_reports(conn, load_reports(conn, week_max=week, portfolio=pf), portfolio=pf).frame
         units = open_units(frame)
-    return reporting_status(week, units, received_for_week(conn, week), config.reporting, config.timezone)
+    return reporting_status(week, units, received_for_week(conn, week, pf), config.reporting, config.timezone)
 
 
 def reporting_of_week(engine: Engine, config: Config, week: str) -> ReportingStatus:
@@ -83,5 +85,6 @@ def remind_missing(engine: Engine, config: Config, *, now: dt.datetime | None = 
     with transaction(engine) as conn:
         status = status_of_week(conn, config, week)
         units = list(status.missing)
-        insert_alerts(conn, reminder_alerts(units, week=week, deadline=status.deadline, config=config, now=now))
+        insert_alerts(conn, reminder_alerts(units, week=week, deadline=status.deadline, config=config, now=now),
+                      config.portfolio)
     return week, units

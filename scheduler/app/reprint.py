@@ -37,11 +37,12 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
     `dispatch printout`: the run's findings and summary as stored; the projects as stored with the
     reports that run applied, scheduled again at its data date against the current baselines.
     NotFound when no run of that week is stored."""
-    info, found = read_run(engine, week)
+    pf = config.portfolio
+    info, found = read_run(engine, week, portfolio=pf)
     with reading(engine) as conn:
-        stored = read_projects(conn)
-        reports = load_reports(conn, up_to=info.data_date)
-        frame, base = load_frame(conn)
+        stored = read_projects(conn, portfolio=pf)
+        reports = load_reports(conn, up_to=info.data_date, portfolio=pf)
+        frame, base = load_frame(conn, portfolio=pf)
     used = info.inputs.get("reports")
     if isinstance(used, list):  # exactly the report versions that run applied
         reports = [r for r in reports if r.id in set(used)]
@@ -61,6 +62,6 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
             summary.setdefault(f"{k}_keys", summary[k])
     view = build_weekly_view(projects, result, bs, bf, found, lights, summary, info.week,
                              info.data_date, config.language, generated_at=generated_at,
-                             timezone=config.timezone, issue=issue_number(engine, info.week),
+                             timezone=config.timezone, issue=issue_number(engine, info.week, config.portfolio),
                              non_reporting=missing_of_run(info.inputs))
     return view, needed

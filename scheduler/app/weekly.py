@@ -30,7 +30,7 @@ from sqlalchemy import Engine, select
 from scheduler.app.reporting import frame_with_reports, status_of_week
 from scheduler.core.check import CheckResult, check_portfolio
 from scheduler.core.findings import Finding, iso_week
-from scheduler.core.model import Project
+from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
 from scheduler.core.reporting import ReportingStatus, Staleness
 from scheduler.core.schedule import PortfolioFrame, schedule_frame
@@ -39,7 +39,7 @@ from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import reading, transaction, utcnow
-from scheduler.store.lock import STALE_AFTER, held
+from scheduler.store.lock import STALE_AFTER, held, lock_name
 from scheduler.store.problems import load_problems, save_week, week_history
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import RunInfo, history_of, issue_number, previous_run, run_findings, store_run
@@ -107,13 +107,15 @@ def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool,
     into the columns), or for all of them when `models` (the printout and sheets need them). Who
     reported the week is judged in the same snapshot (app/reporting.py)."""
     with reading(engine) as conn:
-        rp = frame_with_reports(conn, load_reports(conn, up_to=data_date), models=models)
+        pf = config.portfolio if config is not None else DEFAULT_PORTFOLIO
+        rp = frame_with_reports(conn, load_reports(conn, up_to=data_date, portfolio=pf), models=models, portfolio=pf)
         digests = {r.id: {"digest": r.digest, "source": r.source_path} for r in
-                   conn.execute(select(projects_t.c.id, projects_t.c.digest, projects_t.c.source_path))}
-        prev = previous_run(conn, week)
+                   conn.execute(select(projects_t.c.id, projects_t.c.digest, projects_t.c.source_path)
+                                .where(projects_t.c.portfolio == pf))}
+        prev = previous_run(conn, week, pf)
         prev_findings = run_findings(conn, prev.id) if prev is not None else []
-        stored_problems = load_problems(conn)
-        problem_red = week_history(conn, week)
+        stored_problems = load_problems(conn, portfolio=pf)
+        problem_red = week_history(conn, week, pf)
         cfg = config or Config(None, Path(), Path(), Path(), Path(), "")
         reporting = status_of_week(conn, cfg, week, rp.frame, expected=cfg.reporting.required(week))
     return _Inputs(rp.projects, rp.frame, digests, rp.report_ids, rp.warnings, rp.base.start, rp.base.finish,
@@ -125,8 +127,8 @@ def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str,
     """ONE transaction: retire the week's earlier runs, insert the run, its findings, the week's
     problem list, its alerts."""
     with transaction(engine) as conn:
-        run_id, old = store_run(conn, check, inputs, started)
-        save_week(conn, check.week, run_id, problems)
+        run_id, old = store_run(conn, check, inputs, started, config.portfolio)
+        save_week(conn, check.week, run_id, problems, config.portfolio)
         queued = messages.enqueue_alerts(conn, run_id=run_id, week=check.week, findings=check.findings, config=config)
     return run_id, old, queued
 
@@ -143,7 +145,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
     week = iso_week(data_date)
     out = Path(out_dir) if out_dir is not None else config.outbox_dir / week
     started = utcnow()
-    with held(engine, wait=wait, stale_after=stale_after, tz=config.timezone):
+    with held(engine, name=lock_name(config.portfolio), wait=wait, stale_after=stale_after, tz=config.timezone):
         inp = _read_inputs(engine, data_date, week, models=outputs, config=config)
         cals = CalendarSet(config.calendar_dir)
         needed = {name: cals[name] for name in inp.frame.project_calendars}
@@ -171,7 +173,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
 
             view = build_weekly_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
                                      view_summary(check), week, data_date, config.language,
-                                     timezone=config.timezone, issue=issue_number(engine, week),
+                                     timezone=config.timezone, issue=issue_number(engine, week, config.portfolio),
                                      non_reporting=missing)
             produced = write_outputs(view, out, result.calendars, annex=annex)
     delivery = None

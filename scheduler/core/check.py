@@ -42,10 +42,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scheduler.core import cpm
+from scheduler.core import cpm, money
 from scheduler.core.calendars import Calendar
 from scheduler.core.findings import Finding, FindingKind, Light, iso_week
-from scheduler.core.model import FactorStatus, InvestmentPlan
+from scheduler.core.model import FactorStatus, InvestmentPlan, Money
 from scheduler.core.reporting import Staleness, apply_staleness
 from scheduler.core.schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
 from scheduler.strings import t
@@ -86,6 +86,14 @@ class CheckThresholds:
     approval_red_days: int = 10
     """An approval overdue by 1..this many working days is yellow, more is red (and red whenever it
     is expected after the milestone's late start: it will cost the schedule)."""
+    payment_yellow_points: float = 10.0
+    """三类资金支付: payment rate behind its 序时 by this many points or more = yellow ..."""
+    payment_red_points: float = 20.0
+    """... by more than this = red."""
+    statistics_yellow_months: int = 1
+    """入库纳统: commenced more than this many months ago and not 已纳统 = yellow ..."""
+    statistics_red_months: int = 2
+    """... more than this many months = red."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -291,6 +299,10 @@ class PortfolioSummary:
     resolved: tuple[str, ...]
     persisting: tuple[str, ...]
     escalated: tuple[str, ...]
+    money: dict[str, Any] = field(default_factory=dict)
+    """Per project: payment rate and 序时, 入库纳统, quantities, 累计 investment (core/money.py)."""
+    unit_targets: list[dict[str, Any]] = field(default_factory=list)
+    """以旬保月 per lead unit."""
 
     def to_json(self) -> dict[str, Any]:
         """Plain JSON, stored with the run."""
@@ -302,7 +314,7 @@ class PortfolioSummary:
                                "completed": round(self.investment_completed, 2),
                                "gap": round(self.investment_plan_to_date - self.investment_completed, 2)},
                 "new": list(self.new), "resolved": list(self.resolved), "persisting": list(self.persisting),
-                "escalated": list(self.escalated)}
+                "escalated": list(self.escalated), "money": dict(self.money), "unit_targets": list(self.unit_targets)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -316,6 +328,8 @@ class CheckResult:
     summary: PortfolioSummary
     investment: dict[str, InvestmentProgress] = field(default_factory=dict)
     physical: dict[str, PhysicalProgress] = field(default_factory=dict)
+    money: money.MoneyResult = field(default_factory=money.MoneyResult)
+    """Funds, 入库纳统, quantities and the 以旬保月 targets (core/money.py)."""
 
     def of_project(self, pid: str) -> list[Finding]:
         """The findings of one project, in check order."""
@@ -600,7 +614,8 @@ def _check_columns(result: ScheduleResult) -> PortfolioFrame:
                          "repository.load_frame) or its model Projects")
     full = frame_from_projects(fr.projects)
     return replace(fr, **{k: getattr(full, k) for k in (
-        "project_lead_units", "project_leaders", "project_investment", "m_names", "m_units", "weight",
+        "project_lead_units", "project_leaders", "project_investment", "project_money", "m_names", "m_units",
+        "weight",
         "f_project", "f_row", "f_ids", "f_kinds", "f_status", "f_units", "f_expected", "f_needed_by",
         "f_blockers", "f_names")})
 
@@ -652,6 +667,7 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
                     t("finding.physical", lang, actual=f"{pp.actual:.1f}", planned=f"{pp.planned:.1f}",
                       points=f"{pp.gap_points:.1f}"),
                     fr.project_lead_units[pi], details=pp.to_json())
+    mres = _money(ctx, fr, D, th, inv_progress, phys)
     if stale is not None and stale.missing:
         ctx.out = apply_staleness(ctx.out, fr, result.status, _factor_open(result, fr), stale, KIND_ORDER)
     ctx.out.sort(key=lambda kf: kf[0])  # the order the rules raise them: escalation lists them so
@@ -663,7 +679,59 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
         if f.light.rank > lights[f.project].rank:
             lights[f.project] = f.light
     summary = _summary(week, D, findings, lights, inv_progress, history)
-    return CheckResult(week, D, tuple(findings), lights, summary, inv_progress, phys)
+    summary = replace(summary, money={pid: pm.to_json() for pid, pm in mres.projects.items()},
+                      unit_targets=[u.to_json() for u in mres.unit_targets])
+    return CheckResult(week, D, tuple(findings), lights, summary, inv_progress, phys, mres)
+
+
+def _money(ctx: _Ctx, fr: PortfolioFrame, D: dt.date, th: CheckThresholds,
+           inv: Mapping[str, InvestmentProgress], phys: Mapping[str, PhysicalProgress]) -> money.MoneyResult:
+    """Payment 序时, 入库纳统 and quantity findings (one of each kind per project at most), for
+    the projects that carry money data or an investment plan (a per-project loop over those)."""
+    lang = ctx.lang
+    monies = fr.project_money if len(fr.project_money) == len(fr.project_ids) else [Money()] * len(fr.project_ids)
+    out: dict[str, money.ProjectMoney] = {}
+    for pi, (pid, m, plan) in enumerate(zip(fr.project_ids, monies, fr.project_investment, strict=True)):
+        if m.empty and plan is None:
+            continue
+        pp = phys.get(pid)
+
+        def share(mid: str, pp: PhysicalProgress | None = pp) -> float | None:
+            got = pp.per_milestone.get(mid) if pp is not None else None
+            return None if got is None else got[0] / 100.0
+
+        pm = money.project_money(m, plan, D, investment_progress, share, th.statistics_yellow_months,
+                                 th.statistics_red_months)
+        out[pid] = pm
+        lead = fr.project_lead_units[pi]
+        pay = pm.payment
+        if pay is not None and pay.rate is not None and pay.planned is not None:
+            g = pay.gap_points
+            light = (Light.RED if g > th.payment_red_points else Light.YELLOW if g >= th.payment_yellow_points
+                     else Light.GREEN)
+            if light is not Light.GREEN:
+                ctx.add(pi, 2, 1, pid, FindingKind.PAYMENT, light,
+                        t("finding.payment", lang, issued=f"{pay.issued:.0f}", paid=f"{pay.paid:.0f}",
+                          rate=f"{100 * pay.rate:.1f}", planned=f"{100 * pay.planned:.1f}", points=f"{g:.1f}"),
+                        lead, details=pay.to_json())
+        sc = pm.statistics
+        if sc.light is not Light.GREEN:
+            ctx.add(pi, 2, 2, pid, FindingKind.STATISTICS, sc.light,
+                    t("finding.statistics", lang, commenced=sc.commenced.isoformat() if sc.commenced else "",
+                      months=sc.months, status=sc.status or t("statistics.none", lang)),
+                    lead, details=sc.to_json())
+        behind = [(q, progress_light(q.gap_points, th)) for q in pm.quantities if q.planned is not None]
+        behind = [(q, lt) for q, lt in behind if lt is not Light.GREEN]
+        if behind:
+            worst = max((lt for _, lt in behind), key=lambda lt: lt.rank)
+            items = "；".join(t("finding.quantity_item", lang, name=q.name, done=f"{q.done:g}", target=f"{q.target:g}",
+                               measure=q.measure, planned=f"{q.planned or 0:.1f}", gap=f"{q.gap:.1f}")
+                             for q, _ in behind)
+            ctx.add(pi, 3, 1, pid, FindingKind.QUANTITY, worst, t("finding.quantity", lang, items=items), lead,
+                    details={"quantities": [q.to_json() for q, _ in behind]})
+    targets = money.unit_targets({pid: fr.project_lead_units[i] for i, pid in enumerate(fr.project_ids)
+                                  if pid in out or pid in inv}, inv, out)
+    return money.MoneyResult(out, tuple(targets))
 
 
 def _factor_open(res: ScheduleResult, fr: PortfolioFrame) -> list[bool]:

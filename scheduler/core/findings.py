@@ -32,6 +32,9 @@ class FindingKind(StrEnum):
     FACTOR = "factor"                        # approval not granted in time (要素保障)
     INVESTMENT = "investment"                # investment behind the 序时 plan
     PHYSICAL = "physical"                    # physical progress behind the 序时 plan
+    PAYMENT = "payment"                      # fund payment (三类资金支付) behind the 序时 plan
+    STATISTICS = "statistics"                # commenced, not yet 入库纳统
+    QUANTITY = "quantity"                    # physical quantities (实物量) behind the 序时 plan
     ESCALATION = "escalation"                # red for N weeks: 提请县政府专题研究
 
 

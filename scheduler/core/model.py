@@ -1,5 +1,5 @@
 """Plain validated value types of the domain: Project, Milestone, Link, FactorRequirement,
-InvestmentPlan. Each refuses bad values when built (ModelError naming the ids and the rule), so
+InvestmentPlan, FundSource, Quantity. Each refuses bad values when built (ModelError naming the ids and the rule), so
 the pure core never sees an invalid project; the file loader adds file and line to the error."""
 
 from __future__ import annotations
@@ -12,11 +12,14 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from types import MappingProxyType
+from typing import Any
 
 from scheduler.errors import ProjectFileError
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
+DEFAULT_PORTFOLIO = "default"
+"""The portfolio (one county's projects) of a database used by one county only."""
 MAX_WORKING_DAYS = 10_000
 """Longest duration or lag a file may state (~27 years of working days): more lies beyond every
 calendar's range (2015..2035 by default) and is a typo; refusing it keeps the CPM's int64 sound."""
@@ -45,6 +48,33 @@ class FactorStatus(StrEnum):
     NOT_STARTED = "未启动"
     IN_PROGRESS = "办理中"
     APPROVED = "已批复"
+
+
+class Stage(StrEnum):
+    """A project's stage (项目阶段) as the county's lists count it."""
+
+    SIGNED = "签约"
+    PREPARATION = "前期"
+    NEW_START = "新开工"
+    CONTINUING = "续建"
+    COMPLETED = "竣工"
+
+
+class StatsStatus(StrEnum):
+    """入库纳统: whether the project's investment is counted by the statistics bureau."""
+
+    NOT_ENTERED = "未入库"
+    ENTERED = "已入库"
+    COUNTED = "已纳统"
+
+
+class FundKind(StrEnum):
+    """The fund sources the county tracks (三类资金 and the rest)."""
+
+    CENTRAL_BUDGET = "中央预算内投资"
+    ULTRA_LONG_BONDS = "超长期特别国债"
+    SPECIAL_BONDS = "地方政府专项债券"
+    OTHER = "其他"
 
 
 FACTOR_KINDS = ("用地", "用林", "用能", "环评")
@@ -261,8 +291,14 @@ class InvestmentPlan:
     annual_plan: float
     plan: Mapping[str, float] = field(default_factory=dict)
     completed: Mapping[str, float] = field(default_factory=dict)
+    completed_before: float = 0.0
+    """累计完成 from the project's start to the end of the year before `year` (万元)."""
 
     def __post_init__(self) -> None:
+        if not _is_number(self.completed_before) or self.completed_before < 0:
+            raise ModelError("bad-investment",
+                             f"completed_before {self.completed_before!r} must be a non-negative number",
+                             key="completed_before")
         if not _is_number(self.total) or self.total <= 0:
             raise ModelError("bad-investment", f"investment total {self.total!r} must be a positive number",
                              key="total")
@@ -301,6 +337,153 @@ class InvestmentPlan:
         """Completed amount reported for month 1..12 of the plan year."""
         return float(self.completed.get(f"{self.year}-{month:02d}", 0.0))
 
+    @property
+    def cumulative(self) -> float:
+        """累计完成 since the project's start: before the plan year plus every month reported."""
+        return float(self.completed_before) + float(sum(self.completed.values()))
+
+
+def _months(months: Mapping[str, float], name: str, ids: dict[str, Any]) -> Mapping[str, float]:
+    """Validated `YYYY-MM` -> non-negative amount (any year), frozen and sorted."""
+    if not isinstance(months, Mapping):
+        raise ModelError("bad-fund", f"{name} must be a table of \"YYYY-MM\" = amount", key=name, **ids)
+    for k, v in months.items():
+        m = MONTH_RE.match(k) if isinstance(k, str) else None
+        if m is None or not 1 <= int(m.group(2)) <= 12:
+            raise ModelError("bad-fund", f"{name} month {k!r} is not YYYY-MM", key=name, **ids)
+        if not _is_number(v) or v < 0:
+            raise ModelError("bad-fund", f"{name}[{k}] = {v!r} must be a non-negative number", key=name, **ids)
+    return _frozen_months({k: float(v) for k, v in months.items()})
+
+
+def months_up_to(months: Mapping[str, float], month: str) -> float:
+    """Sum of the amounts of the months up to and including `month` (YYYY-MM)."""
+    return float(sum(v for k, v in months.items() if k <= month))
+
+
+@dataclass(frozen=True, slots=True)
+class FundSource:
+    """One source of a project's funds (中央预算内投资, 超长期特别国债, 地方政府专项债券, 其他)
+    with its amounts by month (万元): 下达 issued, 到位 received, 支付 paid. The 序时 of payment
+    runs from the first day of the first month with an amount issued to `pay_by` (default: the
+    end of that year)."""
+
+    id: str
+    kind: FundKind
+    name: str | None = None
+    amount: float | None = None
+    """The amount approved for the project from this source (万元), when known."""
+    issued: Mapping[str, float] = field(default_factory=dict)
+    received: Mapping[str, float] = field(default_factory=dict)
+    paid: Mapping[str, float] = field(default_factory=dict)
+    pay_by: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        ids: dict[str, Any] = {"ids": (str(self.id),)}
+        if not isinstance(self.id, str) or not ID_RE.match(self.id):
+            raise ModelError("bad-id", f"fund id {self.id!r} must match [A-Za-z0-9_.-]+", key="id", **ids)
+        if not isinstance(self.kind, FundKind):
+            raise ModelError("bad-fund-kind", f"fund kind {self.kind!r} is not one of "
+                             f"{', '.join(k.value for k in FundKind)}", key="kind", **ids)
+        if self.amount is not None and (not _is_number(self.amount) or self.amount < 0):
+            raise ModelError("bad-fund", f"fund amount {self.amount!r} must be a non-negative number",
+                             key="amount", **ids)
+        if self.pay_by is not None and (not isinstance(self.pay_by, dt.date) or isinstance(self.pay_by, dt.datetime)):
+            raise ModelError("bad-date", f"pay_by {self.pay_by!r} is not a date", key="pay_by", **ids)
+        for name in ("issued", "received", "paid"):
+            object.__setattr__(self, name, _months(getattr(self, name), name, ids))
+        issued, received, paid = (float(sum(getattr(self, n).values())) for n in ("issued", "received", "paid"))
+        if received > issued + 0.005:
+            raise ModelError("bad-fund", f"fund {self.id}: received {received:g} exceeds issued {issued:g} "
+                             "(到位不能超过下达)", key="received", **ids)
+        if paid > received + 0.005:
+            raise ModelError("bad-fund", f"fund {self.id}: paid {paid:g} exceeds received {received:g} "
+                             "(支付不能超过到位)", key="paid", **ids)
+
+    @property
+    def first_issued(self) -> dt.date | None:
+        """First day of the first month with an amount issued (the 序时 start)."""
+        months = [k for k, v in self.issued.items() if v > 0]
+        if not months:
+            return None
+        y, m = min(months).split("-")
+        return dt.date(int(y), int(m), 1)
+
+    @property
+    def deadline(self) -> dt.date | None:
+        """When the issued money should be paid in full: `pay_by`, else the end of the year of
+        the first issue."""
+        first = self.first_issued
+        if self.pay_by is not None:
+            return self.pay_by
+        return dt.date(first.year, 12, 31) if first is not None else None
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A physical quantity (实物量) of a project or one of its milestones: a target in a measure
+    (公里, 个, 座, 村) and what is done so far. Its 序时 follows the milestone's baseline when it
+    has one, else the days from `start` (default: 1 January of finish_by's year) to `finish_by`."""
+
+    id: str
+    name: str
+    measure: str
+    target: float
+    done: float = 0.0
+    milestone: str | None = None
+    unit: str | None = None
+    start: dt.date | None = None
+    finish_by: dt.date | None = None
+
+    def __post_init__(self) -> None:
+        ids: dict[str, Any] = {"ids": (str(self.id),)}
+        if not isinstance(self.id, str) or not ID_RE.match(self.id):
+            raise ModelError("bad-id", f"quantity id {self.id!r} must match [A-Za-z0-9_.-]+", key="id", **ids)
+        for key in ("name", "measure"):
+            v = getattr(self, key)
+            if not isinstance(v, str) or not v.strip():
+                raise ModelError("bad-quantity", f"quantity {self.id} needs a non-empty {key}", key=key, **ids)
+        if not _is_number(self.target) or self.target <= 0:
+            raise ModelError("bad-quantity", f"quantity target {self.target!r} must be a positive number",
+                             key="target", **ids)
+        if not _is_number(self.done) or self.done < 0:
+            raise ModelError("bad-quantity", f"quantity done {self.done!r} must be a non-negative number",
+                             key="done", **ids)
+        for key in ("start", "finish_by"):
+            v = getattr(self, key)
+            if v is not None and (not isinstance(v, dt.date) or isinstance(v, dt.datetime)):
+                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key, **ids)
+        if self.milestone is None and self.finish_by is None:
+            raise ModelError("bad-quantity", f"quantity {self.id} needs a milestone or a finish_by (its 序时)",
+                             key="finish_by", **ids)
+
+    @property
+    def window(self) -> tuple[dt.date, dt.date] | None:
+        """The days its 序时 runs over when not tied to a milestone."""
+        if self.finish_by is None:
+            return None
+        return (self.start or dt.date(self.finish_by.year, 1, 1), self.finish_by)
+
+
+@dataclass(frozen=True, slots=True)
+class Money:
+    """What a project carries besides its schedule for the money and statistics checks: stage,
+    入库纳统, the commencement date, fund sources and physical quantities (one value per project
+    in the portfolio's columns)."""
+
+    stage: Stage | None = None
+    statistics: StatsStatus | None = None
+    statistics_date: dt.date | None = None
+    commenced: dt.date | None = None
+    funds: tuple[FundSource, ...] = ()
+    quantities: tuple[Quantity, ...] = ()
+
+    @property
+    def empty(self) -> bool:
+        """Carries nothing."""
+        return (self.stage is None and self.statistics is None and self.commenced is None and not self.funds
+                and not self.quantities)
+
 
 @dataclass(frozen=True, slots=True)
 class Project:
@@ -321,6 +504,8 @@ class Project:
     location: str | None = None
     seed: str | None = None
     target: str | None = None
+    money: Money = field(default_factory=Money)
+    """Stage, 入库纳统, commencement, fund sources and quantities (project-file-extensions.md)."""
 
     def __post_init__(self) -> None:
         pid = {"project": str(self.id)}
@@ -357,6 +542,24 @@ class Project:
             if f.milestone not in seen:
                 raise ModelError("unknown-milestone", f"factor {f.id} is on unknown milestone {f.milestone}",
                                  key="milestone", factor=f.id, milestone=f.milestone, **pid)
+        for kind, items in (("fund", self.money.funds), ("quantity", self.money.quantities)):
+            qseen: set[str] = set()
+            for item in items:
+                if item.id in qseen:
+                    raise ModelError(f"duplicate-{kind}", f"{kind} id {item.id} is used twice", key="id",
+                                     ids=(item.id,), **pid)
+                qseen.add(item.id)
+        for q in self.money.quantities:
+            if q.milestone is not None and q.milestone not in seen:
+                raise ModelError("unknown-milestone", f"quantity {q.id} is on unknown milestone {q.milestone}",
+                                 key="milestone", milestone=q.milestone, ids=(q.id,), **pid)
+        st = self.money
+        if st.statistics is not None and not isinstance(st.statistics, StatsStatus):
+            raise ModelError("bad-statistics", f"statistics {st.statistics!r} is not one of 未入库, 已入库, 已纳统",
+                             key="statistics", **pid)
+        if st.stage is not None and not isinstance(st.stage, Stage):
+            raise ModelError("bad-stage", f"stage {st.stage!r} is not one of 签约, 前期, 新开工, 续建, 竣工",
+                             key="stage", **pid)
 
     def milestone(self, mid: str) -> Milestone:
         """The milestone with id `mid` (KeyError when absent)."""
@@ -375,6 +578,7 @@ class Project:
         out = [u for u in (self.lead_unit, *self.units) if u]
         out += [m.unit for m in self.milestones if m.unit]
         out += [f.unit for f in self.factors if f.unit]
+        out += [q.unit for q in self.money.quantities if q.unit]
         return tuple(dict.fromkeys(out))
 
 
@@ -387,3 +591,43 @@ class ProjectFile:
     path: Path
     digest: str
     text: str
+
+
+def _iso(d: dt.date | None) -> str | None:
+    return d.isoformat() if d is not None else None
+
+
+def _day(s: Any) -> dt.date | None:
+    return dt.date.fromisoformat(s) if s else None
+
+
+def money_to_json(m: Money) -> dict[str, Any] | None:
+    """Plain JSON of a project's Money (None when it carries nothing): how the database keeps it."""
+    if m.empty and m.statistics_date is None:
+        return None
+    return {"stage": m.stage.value if m.stage else None,
+            "statistics": m.statistics.value if m.statistics else None,
+            "statistics_date": _iso(m.statistics_date), "commenced": _iso(m.commenced),
+            "funds": [{"id": f.id, "kind": f.kind.value, "name": f.name, "amount": f.amount, "issued": dict(f.issued),
+                       "received": dict(f.received), "paid": dict(f.paid), "pay_by": _iso(f.pay_by)}
+                      for f in m.funds],
+            "quantities": [{"id": q.id, "name": q.name, "measure": q.measure, "target": q.target, "done": q.done,
+                            "milestone": q.milestone, "unit": q.unit, "start": _iso(q.start),
+                            "finish_by": _iso(q.finish_by)} for q in m.quantities]}
+
+
+def money_from_json(d: Mapping[str, Any] | None) -> Money:
+    """The Money that money_to_json wrote."""
+    if not d:
+        return Money()
+    return Money(
+        stage=Stage(d["stage"]) if d.get("stage") else None,
+        statistics=StatsStatus(d["statistics"]) if d.get("statistics") else None,
+        statistics_date=_day(d.get("statistics_date")), commenced=_day(d.get("commenced")),
+        funds=tuple(FundSource(id=f["id"], kind=FundKind(f["kind"]), name=f.get("name"), amount=f.get("amount"),
+                               issued=f.get("issued", {}), received=f.get("received", {}), paid=f.get("paid", {}),
+                               pay_by=_day(f.get("pay_by"))) for f in d.get("funds", ())),
+        quantities=tuple(Quantity(id=q["id"], name=q["name"], measure=q["measure"], target=q["target"],
+                                  done=q.get("done", 0.0), milestone=q.get("milestone"), unit=q.get("unit"),
+                                  start=_day(q.get("start")), finish_by=_day(q.get("finish_by")))
+                         for q in d.get("quantities", ())))

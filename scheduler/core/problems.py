@@ -40,6 +40,9 @@ class ProblemKind(StrEnum):
     DEADLINE = "deadline"        # a start_by / finish_by at risk, driven by nothing else
     INVESTMENT = "investment"    # investment behind the 序时 plan
     PHYSICAL = "physical"        # physical progress behind the 序时 plan (no milestone problem explains it)
+    PAYMENT = "payment"          # fund payment (三类资金支付) behind the 序时 plan
+    STATISTICS = "statistics"    # commenced and not yet 入库纳统
+    QUANTITY = "quantity"        # physical quantities (实物量) behind the 序时 plan
     MANUAL = "manual"            # raised by hand by a unit or the office
 
 
@@ -341,6 +344,7 @@ def project_lights(problems: Iterable[Problem], projects: Iterable[str]) -> dict
 
 # -- finding the problems: symptoms folded under their cause ---------------------------------------
 
+_MONEY_KINDS = frozenset({FindingKind.PAYMENT, FindingKind.STATISTICS, FindingKind.QUANTITY})
 _MILESTONE_KINDS = frozenset({FindingKind.FINISH_OVERDUE, FindingKind.START_OVERDUE, FindingKind.SLIP,
                               FindingKind.DEADLINE})
 
@@ -502,6 +506,12 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
                 a.points = _points(f)
             elif f.kind is FindingKind.PHYSICAL:
                 physical.append(f)
+            elif f.kind in _MONEY_KINDS:  # the project's own cause, described by the check's message
+                kind = ProblemKind(f.kind.value)
+                key = problem_id(pid, kind)
+                a = acc[key] = _Acc(key, pid, kind, f.unit, description=f.message)
+                a.own(sym, None)
+                a.points = _points(f)
     for f in physical:
         sym = Symptom(f.kind, f.light, None, None, f.days, f.key)
         schedule_problems = [a for a in acc.values() if a.project == f.project and a.kind in

@@ -257,9 +257,9 @@ def _depends(sc: _Scope, f: Finding) -> tuple[str, ...] | None:
     pi = sc.pindex.get(f.project)
     if pi is None:
         return None
-    if f.kind in FORECAST_KINDS:
+    if f.kind in FORECAST_KINDS or f.kind is FindingKind.QUANTITY:
         return sc.forecast.get(pi, ())
-    if f.kind is FindingKind.INVESTMENT:
+    if f.kind in (FindingKind.INVESTMENT, FindingKind.PAYMENT, FindingKind.STATISTICS):  # the lead unit reports
         u = sc.lead[pi]
     elif f.kind is FindingKind.FACTOR:
         i = sc.factor(pi, f.factor or "")
@@ -277,6 +277,9 @@ def _depends(sc: _Scope, f: Finding) -> tuple[str, ...] | None:
 
 
 EmitKey = tuple[int, int, int, int]
+
+
+_MONEY_KEYS = {FindingKind.PAYMENT: (2, 1), FindingKind.STATISTICS: (2, 2), FindingKind.QUANTITY: (3, 1)}
 
 
 def apply_staleness(out: list[tuple[EmitKey, Finding]], frame: Any, status: Any, factor_open: Sequence[bool],
@@ -302,6 +305,8 @@ def apply_staleness(out: list[tuple[EmitKey, Finding]], frame: Any, status: Any,
             key: EmitKey = (pi, 1, i, kind_order[p.kind])
         elif p.kind in (FindingKind.INVESTMENT, FindingKind.PHYSICAL):
             key = (pi, 2 if p.kind is FindingKind.INVESTMENT else 3, 0, kind_order[p.kind])
+        elif p.kind in _MONEY_KEYS:  # one per project, as core/check.py's _money emits them
+            key = (pi, *_MONEY_KEYS[p.kind], kind_order[p.kind])
         else:
             r = sc.row(pi, p.milestone or "")
             if r is None or sc.done[r]:

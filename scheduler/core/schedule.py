@@ -18,7 +18,7 @@ import numpy.typing as npt
 
 from scheduler.core import cpm
 from scheduler.core.calendars import Calendar, provisional_warning
-from scheduler.core.model import FactorRequirement, InvestmentPlan, Project
+from scheduler.core.model import FactorRequirement, InvestmentPlan, Money, Project
 from scheduler.errors import CalendarError
 
 IntArray = npt.NDArray[np.int64]
@@ -52,6 +52,7 @@ class PortfolioFrame:
     project_lead_units: list[str] = field(default_factory=list)
     project_leaders: list[str | None] = field(default_factory=list)
     project_investment: list[InvestmentPlan | None] = field(default_factory=list)
+    project_money: list[Money] = field(default_factory=list)
     # per milestone (weight: nan = not set):
     m_names: list[str] = field(default_factory=list)
     m_units: list[str | None] = field(default_factory=list)
@@ -153,6 +154,7 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
         project_lead_units=[p.lead_unit for p in projects],
         project_leaders=[p.leader for p in projects],
         project_investment=[p.investment for p in projects],
+        project_money=[p.money for p in projects],
         m_names=names, m_units=units, weight=np.asarray(weight, dtype=np.float64),
         **{k: arr(v) for k, v in cols.items()},
         f_project=arr(f_project), f_row=arr(f_row), f_expected=arr(f_expected), f_needed_by=arr(f_needed_by),
@@ -165,7 +167,8 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
 _M_COLUMNS = ("duration", "not_before", "start_by", "finish_by", "actual_start", "actual_finish", "percent", "hold",
               "weight", "m_names", "m_units")
 _F_COLUMNS = ("f_ids", "f_kinds", "f_status", "f_units", "f_expected", "f_needed_by", "f_blockers", "f_names")
-_P_COLUMNS = ("project_calendars", "project_start", "project_lead_units", "project_leaders", "project_investment")
+_P_COLUMNS = ("project_calendars", "project_start", "project_lead_units", "project_leaders", "project_investment",
+              "project_money")
 
 
 def overlay_projects(frame: PortfolioFrame, projects: Sequence[Project]) -> PortfolioFrame:
@@ -210,6 +213,8 @@ def overlay_projects(frame: PortfolioFrame, projects: Sequence[Project]) -> Port
         for name in _F_COLUMNS:
             put(name, fa, fz, sfa, sfz)
         for name in _P_COLUMNS:
+            if name == "project_money" and len(frame.project_money) != n_p:
+                continue  # a frame read without the money column: the check reads Money() for all
             put(name, pi, pi + 1, si, si + 1)
     return replace(frame, **changed) if changed else frame
 

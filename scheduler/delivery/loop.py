@@ -107,7 +107,7 @@ def deliver_pending(engine: Engine, config: Config, *, now: dt.datetime | None =
         via = transports(config, outbox) if sender is None else dict.fromkeys(("email", "webhook"),
                                                                               CallTransport(sender))
     report = DeliveryReport()
-    for alert in due_alerts(engine, when):
+    for alert in due_alerts(engine, when, config.portfolio):
         if not claim(engine, alert, when, when + backoff(settings, alert.attempts + 1)):
             report.skipped += 1
             continue

@@ -272,4 +272,4 @@ def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequen
         return 0
     names = names_for(conn, wanted)
     return insert_alerts(conn, digests_for(wanted, week=week, config=config, run_id=run_id, now=utcnow(),
-                                           names=names))
+                                           names=names), config.portfolio)

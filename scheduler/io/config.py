@@ -24,6 +24,7 @@ from pydantic_core import PydanticCustomError
 
 from scheduler.core.check import CheckThresholds
 from scheduler.core.findings import iso_week, week_monday
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.core.reporting import ReportingRules
 from scheduler.errors import ConfigError
 from scheduler.strings import t
@@ -31,6 +32,8 @@ from scheduler.strings import t
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ENV_DB = "DISPATCH_DATABASE_URL"
 ENV_CONFIG = "DISPATCH_CONFIG"
+ENV_PORTFOLIO = "DISPATCH_PORTFOLIO"
+PORTFOLIO_PATTERN = r"^[A-Za-z0-9_.-]{1,64}$"
 
 _NO_CONTROL = r"[^\x00-\x1f\x7f]"
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f<>,;\"]+@[^@\s\x00-\x1f\x7f<>,;\"]+$")
@@ -139,13 +142,24 @@ class CheckSection(_Section):
                                    json_schema_extra=_rule("config.rule.int"))
     approval_red_days: int = Field(default=_TH["approval_red_days"], ge=0, le=3650,
                                    json_schema_extra=_rule("config.rule.int"))
+    payment_yellow_points: float = Field(default=_TH["payment_yellow_points"], ge=0, le=100,
+                                         json_schema_extra=_rule("config.rule.number"))
+    payment_red_points: float = Field(default=_TH["payment_red_points"], ge=0, le=100,
+                                      json_schema_extra=_rule("config.rule.number"))
+    statistics_yellow_months: int = Field(default=_TH["statistics_yellow_months"], ge=0, le=120,
+                                          json_schema_extra=_rule("config.rule.int"))
+    statistics_red_months: int = Field(default=_TH["statistics_red_months"], ge=0, le=120,
+                                       json_schema_extra=_rule("config.rule.int"))
 
     @model_validator(mode="after")
     def _red_after_yellow(self) -> CheckSection:
-        if self.progress_red_points < self.progress_yellow_points:
-            raise PydanticCustomError("config_order", "red below yellow",
-                                      {"field": "progress_red_points", "value": self.progress_red_points,
-                                       "other": "progress_yellow_points", "other_value": self.progress_yellow_points})
+        for red, yellow in (("progress_red_points", "progress_yellow_points"),
+                            ("payment_red_points", "payment_yellow_points"),
+                            ("statistics_red_months", "statistics_yellow_months")):
+            if getattr(self, red) < getattr(self, yellow):
+                raise PydanticCustomError("config_order", "red below yellow",
+                                          {"field": red, "value": getattr(self, red), "other": yellow,
+                                           "other_value": getattr(self, yellow)})
         return self
 
     def thresholds(self) -> CheckThresholds:
@@ -251,6 +265,9 @@ class ConfigFile(_Section):
     """The whole of config.toml, as written."""
 
     language: Literal["zh", "en"] = Field(default="zh", json_schema_extra=_rule("config.rule.language"))
+    portfolio: str = Field(default=DEFAULT_PORTFOLIO, pattern=PORTFOLIO_PATTERN,
+                           json_schema_extra=_rule("config.rule.portfolio"))
+    county: Text | None = Field(default=None, json_schema_extra=_rule("config.rule.text"))
     paths: PathsSection = PathsSection()
     database: DatabaseSection = DatabaseSection()
     scheduling: SchedulingSection = SchedulingSection()
@@ -301,6 +318,10 @@ class Config:
     language: str = _DEFAULT.language
     reporting: ReportingRules = field(default_factory=ReportingRules)
     leaders: dict[str, Unit] = field(default_factory=dict)
+    portfolio: str = DEFAULT_PORTFOLIO
+    """The portfolio (one county) this configuration runs: its key in the database."""
+    county: str | None = None
+    """The county's name, shown on the printout."""
 
     def unit(self, name: str) -> Unit:
         """The unit's channels (none when it is not configured)."""
@@ -337,7 +358,7 @@ def _key(loc: tuple[int | str, ...], value: object) -> str:
     if parts[0] == "units" and len(parts) >= 2:
         head, rest = f'[units."{parts[1]}"]', parts[2:]
     elif len(parts) == 1:
-        section = parts[0] in ConfigFile.model_fields and parts[0] != "language"
+        section = parts[0] in ConfigFile.model_fields and parts[0] not in ("language", "portfolio", "county")
         return f"[{parts[0]}]" if section or isinstance(value, Mapping) else str(parts[0])
     else:
         head, rest = f"[{parts[0]}]", parts[1:]
@@ -415,8 +436,9 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> ConfigFil
         raise ConfigError("bad-config", _refusal(e.errors(include_url=False)[0], lang), file=path) from None
 
 
-def load_config(explicit: str | Path | None = None) -> Config:
-    """Read config.toml (or defaults), check every key, and apply $DISPATCH_DATABASE_URL."""
+def load_config(explicit: str | Path | None = None, *, portfolio: str | None = None) -> Config:
+    """Read config.toml (or defaults), check every key, and apply $DISPATCH_DATABASE_URL;
+    `portfolio` (the CLI's --portfolio), else $DISPATCH_PORTFOLIO, overrides the file's."""
     path = find_config(explicit)
     data: dict[str, Any] = {}
     base = REPO_ROOT
@@ -432,6 +454,9 @@ def load_config(explicit: str | Path | None = None) -> Config:
             raise ConfigError("encoding", f"not UTF-8 text (byte {e.start})", file=path) from None
         except OSError as e:
             raise ConfigError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+    pf = portfolio or os.environ.get(ENV_PORTFOLIO)
+    if pf:
+        data = {**data, "portfolio": pf}
     cf = parse_config(data, path)
     data_dir = base / cf.paths.data_dir
     url = os.environ.get(ENV_DB) or cf.database.url or f"sqlite:///{data_dir / 'dispatch.sqlite'}"
@@ -454,4 +479,6 @@ def load_config(explicit: str | Path | None = None) -> Config:
                  for name, u in cf.leaders.items()},
         language=cf.language,
         reporting=cf.reporting.rules(),
+        portfolio=cf.portfolio,
+        county=cf.county,
     )

@@ -20,13 +20,19 @@ import tomli
 from scheduler.core.model import (
     FactorRequirement,
     FactorStatus,
+    FundKind,
+    FundSource,
     InvestmentPlan,
     Link,
     LinkType,
     Milestone,
     ModelError,
+    Money,
     Project,
     ProjectFile,
+    Quantity,
+    Stage,
+    StatsStatus,
 )
 from scheduler.errors import CycleError, ProjectFileError
 
@@ -205,9 +211,76 @@ def _investment(raw: Any, pid: str) -> InvestmentPlan | None:
             annual_plan=raw.get("annual_plan", 0),
             plan=dict(raw.get("plan", {})),
             completed=dict(raw.get("completed", {})),
+            completed_before=raw.get("completed_before", 0.0),
         )
     except ModelError as e:
         raise ModelError(e.kind, e.message, key=e.key, project=pid) from None
+
+
+def _enum(value: Any, enum: Any, key: str, kind: str, ids: dict[str, Any]) -> Any:
+    if value is None:
+        return None
+    if value not in [e.value for e in enum]:
+        raise ModelError(kind, f"{key} = {value!r} is not one of {', '.join(e.value for e in enum)}", key=key, **ids)
+    return enum(value)
+
+
+def _fund(raw: Any, pid: str, idx: int) -> FundSource:
+    if not isinstance(raw, dict):
+        raise ModelError("bad-fund", "[[fund]] must be a table", project=pid)
+    fid = raw.get("id")
+    if not isinstance(fid, str) or not fid:
+        raise ModelError("missing-fund-id", f"fund #{idx + 1} has no id", key="id", project=pid)
+    ids: dict[str, Any] = {"project": pid, "ids": (fid,)}
+    for key in ("issued", "received", "paid"):
+        if key in raw and not isinstance(raw[key], dict):
+            raise ModelError("bad-fund", f"fund.{key} must be a table of \"YYYY-MM\" = amount", key=key, **ids)
+    return FundSource(
+        id=fid, kind=_enum(raw.get("kind"), FundKind, "kind", "bad-fund-kind", ids),
+        name=_str(raw.get("name"), "name", {"project": pid}), amount=raw.get("amount"),
+        issued=dict(raw.get("issued", {})), received=dict(raw.get("received", {})), paid=dict(raw.get("paid", {})),
+        pay_by=_date(raw.get("pay_by"), "pay_by", project=pid))
+
+
+def _quantity(raw: Any, pid: str, idx: int) -> Quantity:
+    if not isinstance(raw, dict):
+        raise ModelError("bad-quantity", "[[quantity]] must be a table", project=pid)
+    qid = raw.get("id")
+    if not isinstance(qid, str) or not qid:
+        raise ModelError("missing-quantity-id", f"quantity #{idx + 1} has no id", key="id", project=pid)
+    ids = {"project": pid}
+    return Quantity(
+        id=qid, name=_str(raw.get("name"), "name", ids) or "", measure=_str(raw.get("measure"), "measure", ids) or "",
+        target=raw.get("target", 0), done=raw.get("done", 0.0), milestone=_str(raw.get("milestone"), "milestone", ids),
+        unit=_str(raw.get("unit"), "unit", ids), start=_date(raw.get("start"), "start", project=pid),
+        finish_by=_date(raw.get("finish_by"), "finish_by", project=pid))
+
+
+def _items(data: dict[str, Any], table: str, parse: Any, pid: str) -> tuple[Any, ...]:
+    """The [[table]] entries parsed; an error remembers which entry (for its line)."""
+    raw = data.get(table, [])
+    if not isinstance(raw, list):
+        raise ModelError(f"bad-{table}", f"{table} entries must be [[{table}]] tables", project=pid)
+    out = []
+    for i, item in enumerate(raw):
+        try:
+            out.append(parse(item, pid, i))
+        except ModelError as e:
+            e.table = (table, i)  # type: ignore[attr-defined]
+            raise
+    return tuple(out)
+
+
+def _money(head: dict[str, Any], data: dict[str, Any], pid: str) -> Money:
+    ids: dict[str, Any] = {"project": pid}
+    return Money(
+        stage=_enum(head.get("stage"), Stage, "stage", "bad-stage", ids),
+        statistics=_enum(head.get("statistics"), StatsStatus, "statistics", "bad-statistics", ids),
+        statistics_date=_date(head.get("statistics_date"), "statistics_date", **ids),
+        commenced=_date(head.get("commenced"), "commenced", **ids),
+        funds=_items(data, "fund", _fund, pid),
+        quantities=_items(data, "quantity", _quantity, pid),
+    )
 
 
 def _project(data: dict[str, Any], default_calendar: str) -> Project:
@@ -256,11 +329,21 @@ def _project(data: dict[str, Any], default_calendar: str) -> Project:
         location=_str(head.get("location"), "location", ids),
         seed=_str(head.get("seed"), "seed", ids),
         target=_str(head.get("target"), "target", ids),
+        money=_money(head, data, pid),
     )
 
 
 def _locate(e: ModelError, lines: _Lines, data: dict[str, Any]) -> int | None:
     """The line of the key or table an error is about."""
+    where = getattr(e, "table", None)
+    if where is not None:
+        return lines.find(where[0], where[1], e.key)
+    if e.kind.startswith(("duplicate-fund", "duplicate-quantity")) or (
+            e.kind == "unknown-milestone" and e.factor is None and e.ids):
+        table = "fund" if "fund" in e.kind else "quantity"
+        rows = [i for i, t in enumerate(data.get(table, []) or []) if isinstance(t, dict) and t.get("id") == e.ids[0]]
+        if rows:
+            return lines.find(table, rows[-1], e.key)
     for table, kind in (("factor", "missing-factor-id"), ("milestone", "missing-milestone-id")):
         if e.kind == kind:  # no id to look for: the first table of that kind without a usable one
             for i, t in enumerate(data.get(table, []) or []):
@@ -361,6 +444,10 @@ def _check_dates_in_calendar(project: Project, calendars: Container[str], source
 
     if outside(project.start):
         refuse("project", 0, "start", project.start)
+    for i, q in enumerate(project.money.quantities):
+        for key in ("start", "finish_by"):
+            if outside(getattr(q, key)):
+                refuse("quantity", i, key, getattr(q, key))
     for i, m in enumerate(project.milestones):
         if outside(m.not_before) or outside(m.start_by) or outside(m.finish_by) or outside(m.actual_start) \
                 or outside(m.actual_finish):

@@ -14,6 +14,7 @@ from sqlalchemy import Connection, Engine, and_, or_, select, update
 
 from scheduler.core.alerts import Alert
 from scheduler.core.findings import Finding
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.store.db import alerts as alerts_t
 from scheduler.store.db import factors as factors_t
 from scheduler.store.db import insert_rows, reading, transaction, utcnow
@@ -89,22 +90,23 @@ def names_for(conn: Connection, findings: Sequence[Finding]) -> Names:
 
 
 ALERT_COLUMNS = ("run_id", "week", "finding_key", "unit", "channel", "address", "subject", "body", "status",
-                 "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at", "attachment")
+                 "attempts", "next_attempt_at", "last_error", "created_at", "delivered_at", "attachment",
+                 "portfolio")
 """The columns of an `alerts` row written when it is queued (the id is the database's)."""
 
 
-def alert_values(a: Alert) -> tuple[Any, ...]:
-    """The ALERT_COLUMNS of an Alert, in order."""
+def alert_values(a: Alert, portfolio: str = DEFAULT_PORTFOLIO) -> tuple[Any, ...]:
+    """The ALERT_COLUMNS of an Alert of `portfolio`, in order."""
     return (a.run_id, a.week, a.finding_key, a.unit, a.channel, a.address, a.subject, a.body, a.status,
-            a.attempts, a.next_attempt_at, a.last_error, a.created_at, a.delivered_at, a.attachment)
+            a.attempts, a.next_attempt_at, a.last_error, a.created_at, a.delivered_at, a.attachment, portfolio)
 
 
-def insert_alerts(conn: Connection, alerts: Iterable[Alert]) -> int:
-    """Queue alerts inside the caller's transaction, skipping any already queued (INSERT ... ON
-    CONFLICT DO NOTHING on the delivery key, one executemany of plain tuples); returns how many
-    rows were added (a re-run of the week adds none)."""
-    return insert_rows(conn, alerts_t, map(alert_values, alerts), columns=ALERT_COLUMNS,
-                       skip_duplicates_of=("week", "finding_key", "channel", "address"))
+def insert_alerts(conn: Connection, alerts: Iterable[Alert], portfolio: str = DEFAULT_PORTFOLIO) -> int:
+    """Queue the portfolio's alerts inside the caller's transaction, skipping any already queued
+    (INSERT ... ON CONFLICT DO NOTHING on the delivery key, one executemany of plain tuples);
+    returns how many rows were added (a re-run of the week adds none)."""
+    return insert_rows(conn, alerts_t, (alert_values(a, portfolio) for a in alerts), columns=ALERT_COLUMNS,
+                       skip_duplicates_of=("portfolio", "week", "finding_key", "channel", "address"))
 
 
 def claim(engine: Engine, alert: Alert, now: dt.datetime, retry_at: dt.datetime) -> bool:
@@ -135,20 +137,22 @@ def finish(engine: Engine, alert: Alert, now: dt.datetime, *, ok: bool, note: st
             c.id == alert.id, c.status == "pending", c.attempts == alert.attempts + 1)).values(values))
 
 
-def due_alerts(engine: Engine, now: dt.datetime) -> list[Alert]:
-    """Pending alerts whose next attempt is due, oldest first."""
+def due_alerts(engine: Engine, now: dt.datetime, portfolio: str = DEFAULT_PORTFOLIO) -> list[Alert]:
+    """The portfolio's pending alerts whose next attempt is due, oldest first."""
     c = alerts_t.c
     with reading(engine) as conn:
         rows = conn.execute(select(alerts_t).where(and_(
-            c.status == "pending", or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
+            c.status == "pending", c.portfolio == portfolio, or_(c.next_attempt_at.is_(None), c.next_attempt_at <= now),
         )).order_by(c.id))
         return [alert_from_row(r) for r in rows]
 
 
-def retry_failed(engine: Engine, *, now: dt.datetime | None = None, week: str | None = None) -> int:
-    """Put failed alerts back to pending with a fresh set of attempts, due now; returns how many."""
+def retry_failed(engine: Engine, *, now: dt.datetime | None = None, week: str | None = None,
+                 portfolio: str = DEFAULT_PORTFOLIO) -> int:
+    """Put the portfolio's failed alerts back to pending with a fresh set of attempts, due now;
+    returns how many."""
     c = alerts_t.c
-    cond = c.status == "failed"
+    cond = and_(c.status == "failed", c.portfolio == portfolio)
     if week:
         cond = and_(cond, c.week == week)
     with transaction(engine) as conn:
@@ -157,10 +161,11 @@ def retry_failed(engine: Engine, *, now: dt.datetime | None = None, week: str | 
         return res.rowcount or 0
 
 
-def list_alerts(engine: Engine, *, status: str | None = None, week: str | None = None) -> list[Alert]:
-    """Alerts in the queue, newest week first, optionally of one status and/or week."""
+def list_alerts(engine: Engine, *, status: str | None = None, week: str | None = None,
+                portfolio: str = DEFAULT_PORTFOLIO) -> list[Alert]:
+    """The portfolio's alerts in the queue, newest week first, optionally of one status and/or week."""
     c = alerts_t.c
-    q = select(alerts_t)
+    q = select(alerts_t).where(c.portfolio == portfolio)
     if status:
         q = q.where(c.status == status)
     if week:

@@ -39,7 +39,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import FromClause
 
 from scheduler.core import cpm
-from scheduler.core.model import FactorStatus, InvestmentPlan
+from scheduler.core.model import DEFAULT_PORTFOLIO, FactorStatus, InvestmentPlan, money_from_json
 from scheduler.core.schedule import PortfolioFrame
 from scheduler.store.db import (
     baseline_milestones,
@@ -275,21 +275,28 @@ def _interned(values: list[Any]) -> list[Any]:
 
 
 def investment_plan(total: float | None, year: int | None, annual: float | None,
-                months: Sequence[tuple[Any, ...]]) -> InvestmentPlan | None:
+                    months: Sequence[tuple[Any, ...]], completed_before: float | None = None) -> InvestmentPlan | None:
     """A project's InvestmentPlan from its `projects` columns and its (month, planned, completed)
     rows; None when it states none."""
     if total is None:
         return None
     return InvestmentPlan(total=total, year=year, annual_plan=annual,  # type: ignore[arg-type]
                           plan={r[0]: r[1] for r in months if r[1] is not None},
-                          completed={r[0]: r[2] for r in months if r[2] is not None})
+                          completed={r[0]: r[2] for r in months if r[2] is not None},
+                          completed_before=completed_before or 0.0)
+
+
+def in_portfolio(col: ColumnElement[Any], portfolio: str) -> ColumnElement[bool]:
+    """`col` (a project id column) names a project of `portfolio`: how every child table of
+    projects (milestones, links, factors, investment months, baselines) is scoped."""
+    return col.in_(select(projects.c.id).where(projects.c.portfolio == portfolio).scalar_subquery())
 
 
 # -- the portfolio --------------------------------------------------------------------------------
 
 
-def load_frame(source: Engine | Connection,
-               ids: Sequence[str] | None = None) -> tuple[PortfolioFrame, BaselineColumns]:
+def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
+               portfolio: str = DEFAULT_PORTFOLIO) -> tuple[PortfolioFrame, BaselineColumns]:
     """The portfolio (all projects, or those of `ids`) as the PortfolioFrame that
     schedule.frame_from_projects would build (projects by id, milestones in file order), the
     weekly check's columns included, read from the tables in one snapshot without building model
@@ -300,12 +307,14 @@ def load_frame(source: Engine | Connection,
             return ordinal(conn, col)
 
         def only(col: ColumnElement[Any]) -> Any:
-            return None if ids is None else col.in_(list(ids))
+            return in_portfolio(col, portfolio) if ids is None else col.in_(list(ids))
 
         pr = projects.c
         stmt = (select(pr.id, pr.calendar, o(pr.start), func.coalesce(baselines.c.version, 0), pr.lead_unit,
-                       pr.leader, pr.investment_total, pr.investment_year, pr.investment_annual_plan)
+                       pr.leader, pr.investment_total, pr.investment_year, pr.investment_annual_plan,
+                       pr.investment_completed_before, pr.money)
                 .outerjoin(baselines, and_(baselines.c.project_id == pr.id, baselines.c.current))
+                .where(pr.portfolio == portfolio)
                 .order_by(order_key(conn, pr.id)))
         if ids is not None:
             stmt = stmt.where(pr.id.in_(list(ids)))
@@ -315,9 +324,7 @@ def load_frame(source: Engine | Connection,
 
         im = investment_months.c
         stmt = select(im.project_id, im.month, im.planned, im.completed).order_by(
-            order_key(conn, im.project_id), im.month)
-        if ids is not None:
-            stmt = stmt.where(im.project_id.in_(list(ids)))
+            order_key(conn, im.project_id), im.month).where(only(im.project_id))
         months: dict[str, list[tuple[Any, ...]]] = {}
         for r in conn.execute(stmt):
             months.setdefault(r[0], []).append(tuple(r[1:]))
@@ -432,7 +439,8 @@ def load_frame(source: Engine | Connection,
             l_lag=llag,
             project_lead_units=[r[4] for r in prow],
             project_leaders=[r[5] for r in prow],
-            project_investment=[investment_plan(r[6], r[7], r[8], months.get(r[0], ())) for r in prow],
+            project_investment=[investment_plan(r[6], r[7], r[8], months.get(r[0], ()), r[9]) for r in prow],
+            project_money=[money_from_json(r[10]) for r in prow],
             m_names=m_names,
             m_units=m_units,
             weight=weight,

@@ -96,7 +96,11 @@ projects = Table(
     Column("investment_year", Integer),
     Column("investment_annual_plan", Float),
     _ts("loaded_at"),
+    Column("money", JSON),
+    Column("investment_completed_before", Float),
     PrimaryKeyConstraint("id", name="pk_projects"),
+    Column("portfolio", String, nullable=False, server_default="default"),
+    Index("ix_projects_portfolio", "portfolio"),
 )
 
 milestones = Table(
@@ -208,7 +212,9 @@ weekly_reports = Table(
     Column("digest", String(64), nullable=False),
     _ts("received_at"),
     PrimaryKeyConstraint("id", name="pk_weekly_reports"),
-    UniqueConstraint("unit", "week", "version", name="uq_weekly_reports_unit_week_version"),
+    Column("portfolio", String, nullable=False, server_default="default"),
+    UniqueConstraint("portfolio", "unit", "week", "version", name="uq_weekly_reports_unit_week_version"),
+    Index("ix_weekly_reports_portfolio", "portfolio"),
     Index("ix_weekly_reports_week", "week"),
 )
 
@@ -246,6 +252,8 @@ runs = Table(
     Column("current", Boolean, nullable=False),
     Column("summary", JSON),
     PrimaryKeyConstraint("id", name="pk_runs"),
+    Column("portfolio", String, nullable=False, server_default="default"),
+    Index("ix_runs_portfolio", "portfolio"),
     CheckConstraint("status IN ('running', 'complete', 'failed')", name="ck_runs_status"),
     Index("ix_runs_week", "week"),
 )
@@ -292,8 +300,10 @@ alerts = Table(
     _ts("delivered_at", nullable=True),
     Column("attachment", Text),
     PrimaryKeyConstraint("id", name="pk_alerts"),
+    Column("portfolio", String, nullable=False, server_default="default"),
+    Index("ix_alerts_portfolio", "portfolio"),
     ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="SET NULL", name="fk_alerts_run"),
-    UniqueConstraint("week", "finding_key", "channel", "address", name="uq_alerts_delivery"),
+    UniqueConstraint("portfolio", "week", "finding_key", "channel", "address", name="uq_alerts_delivery"),
     CheckConstraint("channel IN ('email', 'webhook')", name="ck_alerts_channel"),
     CheckConstraint("status IN ('pending', 'written', 'delivered', 'failed')", name="ck_alerts_status"),
     Index("ix_alerts_status", "status"),
@@ -338,6 +348,8 @@ problems = Table(
     _ts("created_at"),
     _ts("updated_at"),
     PrimaryKeyConstraint("id", name="pk_problems"),
+    Column("portfolio", String, nullable=False, server_default="default"),
+    Index("ix_problems_portfolio", "portfolio"),
     CheckConstraint("status IN ('open', 'done', 'closed')", name="ck_problems_status"),
     CheckConstraint("status <> 'closed' OR length(close_reason) > 0", name="ck_problems_close_reason"),
     Index("ix_problems_project", "project_id"),

@@ -32,11 +32,19 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Connection, Engine, delete, func, insert, select
 from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.errors import RunLocked, StorageError
 from scheduler.store.db import db_error_line, reading, run_lock, transaction, utcnow
 
 WEEKLY = "weekly-run"
 STALE_AFTER = dt.timedelta(hours=6)
+
+
+def lock_name(portfolio: str) -> str:
+    """The weekly-run lock of a portfolio: each county's run waits only for its own."""
+    return WEEKLY if portfolio == DEFAULT_PORTFOLIO else f"{WEEKLY}:{portfolio}"
+
+
 """A weekly run takes seconds to minutes; a lock this old belongs to a run that died (SQLite)."""
 DEAD_GRACE = 5.0
 """PostgreSQL: seconds to wait for the server to end the session of a holder of this host seen dead

@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from scheduler.core.findings import Light
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.core.problems import (
     Action,
     Answer,
@@ -87,11 +88,22 @@ def _answer(r: Any) -> Answer:
 # -- reading ---------------------------------------------------------------------------------------
 
 
-def load_problems(conn: Connection, ids: Iterable[str] | None = None, *, project: str | None = None
-                  ) -> dict[str, Problem]:
-    """The stored problems (state and decisions, no week), by id; all of them, or those of `ids` or
-    of one project. Each carries its latest answer."""
-    stmt = select(problems_t)
+def _mine(portfolio: str) -> Any:
+    """A problem of the portfolio (the portfolio whose run or office raised it)."""
+    return problems_t.c.portfolio == portfolio
+
+
+def _weeks_mine(portfolio: str) -> Any:
+    """A problem_weeks row of the portfolio's problems."""
+    return problem_weeks.c.problem_id.in_(select(problems_t.c.id).where(_mine(portfolio)).scalar_subquery())
+
+
+def load_problems(conn: Connection, ids: Iterable[str] | None = None, *, project: str | None = None,
+                  portfolio: str | None = DEFAULT_PORTFOLIO) -> dict[str, Problem]:
+    """The portfolio's stored problems (state and decisions, no week), by id; all of them, or those
+    of `ids` or of one project (portfolio None: by id in any portfolio; a problem's id holds its
+    project's, unique in the database). Each carries its latest answer."""
+    stmt = select(problems_t) if portfolio is None else select(problems_t).where(_mine(portfolio))
     wanted = None if ids is None else list(ids)
     if project is not None:
         stmt = stmt.where(problems_t.c.project_id == project)
@@ -120,19 +132,19 @@ def _latest_answers(conn: Connection, ids: Sequence[str]) -> dict[str, Answer]:
 
 def get_problem(conn: Connection, problem_id: str) -> Problem:
     """One stored problem; NotFound when there is none with that id."""
-    found = load_problems(conn, [problem_id])
+    found = load_problems(conn, [problem_id], portfolio=None)
     if problem_id not in found:
         raise NotFound("no-problem", f"no problem {problem_id!r} is stored (dispatch problems lists them)")
     return found[problem_id]
 
 
 def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | None = None,
-                     project: str | None = None) -> tuple[str, list[Problem]]:
+                     project: str | None = None, portfolio: str = DEFAULT_PORTFOLIO) -> tuple[str, list[Problem]]:
     """The problem list of a week as the run of that week saved it (default: the latest week with
     one), with today's decisions and answers; filtered by 责任单位 or project. NotFound when no
     week is stored."""
     if week is None:
-        week = conn.scalar(select(func.max(problem_weeks.c.week)))
+        week = conn.scalar(select(func.max(problem_weeks.c.week)).where(_weeks_mine(portfolio)))
         if week is None:
             raise NotFound("no-run", "no problem list is stored yet (dispatch run)")
     stmt = (select(problems_t, problem_weeks.c.light.label("w_light"), problem_weeks.c.status.label("w_status"),
@@ -142,7 +154,7 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
                    problem_weeks.c.symptoms.label("w_symptoms"), problem_weeks.c.deadlines.label("w_deadlines"),
                    problem_weeks.c.expected.label("w_expected"), problem_weeks.c.held_by.label("w_held_by"))
             .join(problem_weeks, problem_weeks.c.problem_id == problems_t.c.id)
-            .where(problem_weeks.c.week == week))
+            .where(problem_weeks.c.week == week, _mine(portfolio)))
     if unit is not None:
         stmt = stmt.where(problems_t.c.unit == unit)
     if project is not None:
@@ -162,14 +174,16 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
     return str(week), out
 
 
-def week_history(conn: Connection, week: str) -> dict[str, int]:
-    """Consecutive red weeks of each problem as the latest stored week before `week` left them
-    (the carry-over's input; re-running a week reads the week before, not itself)."""
-    prev = conn.scalar(select(func.max(problem_weeks.c.week)).where(problem_weeks.c.week < week))
+def week_history(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, int]:
+    """Consecutive red weeks of each of the portfolio's problems as its latest stored week before
+    `week` left them (the carry-over's input; re-running a week reads the week before, not itself)."""
+    prev = conn.scalar(select(func.max(problem_weeks.c.week)).where(problem_weeks.c.week < week,
+                                                                      _weeks_mine(portfolio)))
     if prev is None:
         return {}
     return {r.problem_id: int(r.weeks_red) for r in conn.execute(
-        select(problem_weeks.c.problem_id, problem_weeks.c.weeks_red).where(problem_weeks.c.week == prev))}
+        select(problem_weeks.c.problem_id, problem_weeks.c.weeks_red).where(problem_weeks.c.week == prev,
+                                                                            _weeks_mine(portfolio)))}
 
 
 def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Event], list[Answer]]:
@@ -188,16 +202,18 @@ def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Even
 # -- writing ---------------------------------------------------------------------------------------
 
 
-def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequence[Problem]) -> None:
+def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequence[Problem],
+              portfolio: str = DEFAULT_PORTFOLIO) -> None:
     """Inside the caller's transaction: the week's problems (as `core.problems.carry_over` gave
-    them) become the stored state, and their week rows replace any earlier run's of the same week."""
+    them) become the stored state, and their week rows replace any earlier run's of the same week
+    in the same portfolio."""
     now = utcnow()
     ids = [p.id for p in problems]
     existing: set[str] = set()
     for i in range(0, len(ids), CHUNK):
         existing.update(conn.scalars(select(problems_t.c.id).where(problems_t.c.id.in_(ids[i:i + CHUNK]))))
-    conn.execute(delete(problem_weeks).where(problem_weeks.c.week == week))
-    new = [dict(_state_row(p, now), created_at=now) for p in problems if p.id not in existing]
+    conn.execute(delete(problem_weeks).where(problem_weeks.c.week == week, _weeks_mine(portfolio)))
+    new = [dict(_state_row(p, now), created_at=now, portfolio=portfolio) for p in problems if p.id not in existing]
     old = [p for p in problems if p.id in existing]
     for i in range(0, len(new), CHUNK):
         conn.execute(insert(problems_t), new[i:i + CHUNK])
@@ -280,7 +296,8 @@ def decide(conn: Connection, problem_id: str, action: Action, *, by: str, text: 
 def raise_problem(conn: Connection, project: str, description: str, *, unit: str, week: str, by: str,
                   person: str = "", partners: Sequence[str] = (), due: dt.date | None = None, measures: str = "",
                   needs_county: bool = False, county_matters: str = "", milestone: str | None = None,
-                  light: Light = Light.YELLOW, at: dt.datetime | None = None) -> Problem:
+                  light: Light = Light.YELLOW, at: dt.datetime | None = None,
+                  portfolio: str = DEFAULT_PORTFOLIO) -> Problem:
     """A problem raised by hand (村民阻工, 资金未到位 …) by a unit or the office: id
     'PROJECT/manual/N'; it stays 办理中 until closed with a reason."""
     description = (description or "").strip()
@@ -296,7 +313,7 @@ def raise_problem(conn: Connection, project: str, description: str, *, unit: str
                 person=person, partners=tuple(partners), due=due, measures=measures, needs_county=needs_county,
                 county_matters=county_matters, description=description, milestone=milestone, own_light=light,
                 first_seen=week, last_seen=week, source="manual")
-    conn.execute(insert(problems_t).values(dict(_state_row(p, now), created_at=now)))
+    conn.execute(insert(problems_t).values(dict(_state_row(p, now), created_at=now, portfolio=portfolio)))
     _event(conn, p.id, Action.RAISE, by, description, week, now)
     return p
 

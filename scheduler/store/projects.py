@@ -14,10 +14,21 @@ import numpy.typing as npt
 from sqlalchemy import ColumnElement, Connection, Engine, Select, delete, func, insert, select, update
 
 from scheduler.core.calendars import Calendar
-from scheduler.core.model import FactorRequirement, FactorStatus, Link, LinkType, Milestone, Project, ProjectFile
+from scheduler.core.model import (
+    DEFAULT_PORTFOLIO,
+    FactorRequirement,
+    FactorStatus,
+    Link,
+    LinkType,
+    Milestone,
+    Project,
+    ProjectFile,
+    money_from_json,
+    money_to_json,
+)
 from scheduler.core.schedule import schedule_projects
 from scheduler.errors import CalendarError, NotFound, ProjectFileError, StorageError
-from scheduler.store.columns import investment_plan, order_key
+from scheduler.store.columns import in_portfolio, investment_plan, order_key
 from scheduler.store.db import (
     baseline_milestones,
     baselines,
@@ -67,17 +78,21 @@ class ProjectSummary:
     loaded_at: dt.datetime
 
 
-def _where_ids(stmt: Select[Any], col: ColumnElement[Any], ids: Sequence[str] | None) -> Select[Any]:
-    return stmt if ids is None else stmt.where(col.in_(list(ids)))
+def _where_ids(stmt: Select[Any], col: ColumnElement[Any], ids: Sequence[str] | None,
+               portfolio: str = DEFAULT_PORTFOLIO) -> Select[Any]:
+    """Rows of the projects `ids`, or of every project of the portfolio."""
+    return stmt.where(in_portfolio(col, portfolio)) if ids is None else stmt.where(col.in_(list(ids)))
 
 
 # -- writing --------------------------------------------------------------------------------------
 
 
-def _project_row(pf: ProjectFile, now: dt.datetime) -> dict[str, Any]:
+def _project_row(pf: ProjectFile, now: dt.datetime, portfolio: str) -> dict[str, Any]:
     p = pf.project
     inv = p.investment
     return {
+        "portfolio": portfolio, "money": money_to_json(p.money),
+        "investment_completed_before": float(inv.completed_before) if inv else None,
         "id": p.id, "name": p.name, "lead_unit": p.lead_unit, "calendar": p.calendar, "start": p.start,
         "leader": p.leader, "category": p.category, "location": p.location, "target": p.target,
         "seed": p.seed, "units": list(p.units), "source_path": str(pf.path), "digest": pf.digest,
@@ -176,19 +191,21 @@ def _dates_column(conn: Connection, ordinals: npt.NDArray[np.int64]) -> list[Any
     return list(days.astype(object).tolist())
 
 
-def stored_digests(source: Engine | Connection) -> dict[str, str]:
-    """The SHA-256 of the file each stored project was loaded from, by project id."""
+def stored_digests(source: Engine | Connection, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, str]:
+    """The SHA-256 of the file each of the portfolio's projects was loaded from, by project id."""
     with reading(source) as conn:
-        return {r[0]: r[1] for r in conn.execute(select(projects.c.id, projects.c.digest))}
+        return {r[0]: r[1] for r in conn.execute(select(projects.c.id, projects.c.digest)
+                                                 .where(projects.c.portfolio == portfolio))}
 
 
 def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Calendars,
-                  unchanged: Mapping[str, str] | None = None) -> LoadReport:
-    """Store validated project files in ONE transaction: an unchanged file (same SHA-256) changes
-    nothing, a changed one replaces its project's rows, a new one also gets baseline version 1
-    (its plan). Progress in the files is stored too; existing baselines are kept. `unchanged`
-    names projects whose files were not even parsed (id -> the digest read): they are checked to be
-    still stored so (else StorageError, nothing written) and reported unchanged."""
+                  unchanged: Mapping[str, str] | None = None, portfolio: str = DEFAULT_PORTFOLIO) -> LoadReport:
+    """Store validated project files into `portfolio` in ONE transaction: an unchanged file (same
+    SHA-256) changes nothing, a changed one replaces its project's rows, a new one also gets
+    baseline version 1 (its plan). Progress in the files is stored too; existing baselines are
+    kept. `unchanged` names projects whose files were not even parsed (id -> the digest read): they
+    are checked to be still stored so (else StorageError, nothing written) and reported unchanged.
+    A project id another portfolio of the database holds is refused (ids are unique in a database)."""
     seen: dict[str, ProjectFile] = {}
     kept = dict(unchanged or {})
     for pf in files:
@@ -204,8 +221,15 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
     updated: list[str] = []
     same: list[str] = []
     with transaction(engine) as conn:
-        stored = {r[0]: (r[1], r[2]) for r in conn.execute(select(projects.c.id, projects.c.digest,
-                                                                  projects.c.calendar))}
+        stored: dict[str, tuple[str, str]] = {}
+        for r in conn.execute(select(projects.c.id, projects.c.digest, projects.c.calendar, projects.c.portfolio)):
+            if r[3] == portfolio:
+                stored[r[0]] = (r[1], r[2])
+            elif r[0] in seen or r[0] in kept:
+                raise ProjectFileError("project-of-other-portfolio",
+                                       f"project id {r[0]} belongs to portfolio {r[3]!r} of this database, not "
+                                       f"{portfolio!r} (project ids are unique in a database)",
+                                       file=seen[r[0]].path if r[0] in seen else None, project=r[0])
         based = set(conn.scalars(select(baselines.c.project_id).distinct()))
         for pid, digest in kept.items():
             if stored.get(pid, ("",))[0] != digest:
@@ -224,10 +248,10 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
             for table in (links, factors, investment_months, milestones):
                 conn.execute(delete(table).where(table.c.project_id.in_(chunk)))
         for pid in updated:
-            row = _project_row(seen[pid], now)
+            row = _project_row(seen[pid], now, portfolio)
             del row["id"]
             conn.execute(update(projects).where(projects.c.id == pid).values(**row))
-        _insert(conn, projects, [_project_row(seen[pid], now) for pid in added])
+        _insert(conn, projects, [_project_row(seen[pid], now, portfolio) for pid in added])
         d = _dates_out(conn)
         rows: tuple[list[tuple[Any, ...]], ...] = ([], [], [], [])
         for pid in (*added, *updated):
@@ -240,11 +264,13 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
     return LoadReport(tuple(sorted(added)), tuple(sorted(updated)), tuple(sorted(same)))
 
 
-def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calendars) -> int:
+def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calendars,
+               portfolio: str = DEFAULT_PORTFOLIO) -> int:
     """Store the project's current plan as a new baseline version (the old one stays, no longer
-    current) with the reason why; returns the new version. NotFound for an unknown project."""
+    current) with the reason why; returns the new version. NotFound for a project the portfolio
+    does not hold."""
     with transaction(engine) as conn:
-        plist = _read_projects(conn, [project_id])
+        plist = _read_projects(conn, [project_id], portfolio)
         if not plist:
             raise NotFound("unknown-project", f"no project {project_id} is loaded (dispatch load)",
                            project=project_id)
@@ -258,28 +284,32 @@ def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calen
 # -- reading as model objects ---------------------------------------------------------------------
 
 
-def _grouped(conn: Connection, table: Any, ids: Sequence[str] | None) -> dict[str, list[Any]]:
+def _grouped(conn: Connection, table: Any, ids: Sequence[str] | None, portfolio: str) -> dict[str, list[Any]]:
     out: dict[str, list[Any]] = {}
     order = [order_key(conn, table.c.project_id)]
     if "seq" in table.c:
         order.append(table.c.seq)
     elif "month" in table.c:
         order.append(table.c.month)
-    for row in conn.execute(_where_ids(select(table), table.c.project_id, ids).order_by(*order)):
+    for row in conn.execute(_where_ids(select(table), table.c.project_id, ids, portfolio).order_by(*order)):
         out.setdefault(row.project_id, []).append(row)
     return out
 
 
-def _read_projects(conn: Connection, ids: Sequence[str] | None) -> list[Project]:
-    heads = conn.execute(_where_ids(select(projects), projects.c.id, ids).order_by(order_key(conn, projects.c.id)))
-    ms, ls, fs, im = (_grouped(conn, t, ids) for t in (milestones, links, factors, investment_months))
+def _read_projects(conn: Connection, ids: Sequence[str] | None, portfolio: str) -> list[Project]:
+    stmt = select(projects).where(projects.c.portfolio == portfolio)
+    if ids is not None:
+        stmt = stmt.where(projects.c.id.in_(list(ids)))
+    heads = conn.execute(stmt.order_by(order_key(conn, projects.c.id)))
+    ms, ls, fs, im = (_grouped(conn, t, ids, portfolio) for t in (milestones, links, factors, investment_months))
     out = []
     for h in heads:
         after: dict[str, list[Link]] = {}
         for r in ls.get(h.id, []):
             after.setdefault(r.succ_id, []).append(Link(r.pred_id, LinkType(r.type), r.lag))
         inv = investment_plan(h.investment_total, h.investment_year, h.investment_annual_plan,
-                          [(r.month, r.planned, r.completed) for r in im.get(h.id, [])])
+                              [(r.month, r.planned, r.completed) for r in im.get(h.id, [])],
+                              h.investment_completed_before)
         out.append(Project(
             id=h.id, name=h.name, lead_unit=h.lead_unit, start=h.start, calendar=h.calendar,
             milestones=tuple(
@@ -294,29 +324,34 @@ def _read_projects(conn: Connection, ids: Sequence[str] | None) -> list[Project]
                                   approved=r.approved, needed_by=r.needed_by)
                 for r in fs.get(h.id, [])),
             units=tuple(h.units or ()), investment=inv, leader=h.leader, category=h.category,
-            location=h.location, seed=h.seed, target=h.target,
+            location=h.location, seed=h.seed, target=h.target, money=money_from_json(h.money),
         ))
     return out
 
 
-def read_projects(source: Engine | Connection, ids: Sequence[str] | None = None) -> list[Project]:
-    """The stored projects (all, or those of `ids`) as model Projects ordered by id, investment
-    plan included; pass a Connection to read inside the caller's snapshot."""
+def read_projects(source: Engine | Connection, ids: Sequence[str] | None = None, *,
+                  portfolio: str = DEFAULT_PORTFOLIO) -> list[Project]:
+    """The portfolio's stored projects (all, or those of `ids`) as model Projects ordered by id,
+    investment plan and money included; pass a Connection to read inside the caller's snapshot."""
     with reading(source) as conn:
-        return _read_projects(conn, ids)
+        return _read_projects(conn, ids, portfolio)
 
 
-def project_summaries(source: Engine | Connection) -> list[ProjectSummary]:
-    """Every stored project with its milestone and factor counts and current baseline version."""
+def project_summaries(source: Engine | Connection, *, portfolio: str = DEFAULT_PORTFOLIO) -> list[ProjectSummary]:
+    """Every project of the portfolio with its milestone and factor counts and current baseline."""
     with reading(source) as conn:
         nm: dict[str, int] = {r[0]: r[1] for r in conn.execute(
-            select(milestones.c.project_id, func.count()).group_by(milestones.c.project_id))}
+            select(milestones.c.project_id, func.count()).where(in_portfolio(milestones.c.project_id, portfolio))
+            .group_by(milestones.c.project_id))}
         nf: dict[str, int] = {r[0]: r[1] for r in conn.execute(
-            select(factors.c.project_id, func.count()).group_by(factors.c.project_id))}
+            select(factors.c.project_id, func.count()).where(in_portfolio(factors.c.project_id, portfolio))
+            .group_by(factors.c.project_id))}
         bv: dict[str, int] = {r[0]: r[1] for r in conn.execute(
-            select(baselines.c.project_id, baselines.c.version).where(baselines.c.current))}
+            select(baselines.c.project_id, baselines.c.version).where(baselines.c.current)
+            .where(in_portfolio(baselines.c.project_id, portfolio)))}
         rows = conn.execute(select(projects.c.id, projects.c.name, projects.c.lead_unit, projects.c.calendar,
                                    projects.c.source_path, projects.c.digest, projects.c.loaded_at)
+                            .where(projects.c.portfolio == portfolio)
                             .order_by(order_key(conn, projects.c.id)))
         return [ProjectSummary(r.id, r.name, r.lead_unit, r.calendar, int(nm.get(r.id, 0)),
                                int(nf.get(r.id, 0)), int(bv.get(r.id, 0)), r.source_path, r.digest,

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, and_, func, insert, select
 
 from scheduler.core.findings import iso_week
-from scheduler.core.model import FactorStatus
+from scheduler.core.model import DEFAULT_PORTFOLIO, FactorStatus
 from scheduler.core.reporting import Received
 from scheduler.core.reports import ReportRow, WeeklyReport
 from scheduler.store.db import reading, report_rows, utcnow, weekly_reports
@@ -55,23 +55,24 @@ def _row_dict(report_id: int, seq: int, row: ReportRow) -> dict[str, Any]:
             "expected": row.expected, "blocker": row.blocker, "approved": row.approved}
 
 
-def _lock_unit_week(conn: Connection, unit: str, week: str) -> None:
+def _lock_unit_week(conn: Connection, unit: str, week: str, portfolio: str) -> None:
     """Serialize the versioning of one (unit, week) until the caller's transaction ends: two files
     of the same unit ingested at once would both read version n and one insert of n+1 would fail.
     PostgreSQL: a transaction-scoped advisory lock; SQLite's BEGIN IMMEDIATE already serializes."""
     if conn.dialect.name == "postgresql":
-        key = int.from_bytes(hashlib.sha256(f"weekly_reports:{unit}:{week}".encode()).digest()[:8], "big",
+        key = int.from_bytes(hashlib.sha256(f"weekly_reports:{portfolio}:{unit}:{week}".encode()).digest()[:8], "big",
                              signed=True)
         conn.execute(select(func.pg_advisory_xact_lock(key)))
 
 
-def store_report(conn: Connection, report: ReportFile, *, now: dt.datetime | None = None) -> IngestResult:
-    """Insert a validated report as the next version of its unit and week (inside the caller's
-    transaction); the same file as the latest version again stores nothing."""
-    _lock_unit_week(conn, report.unit, report.week)
+def store_report(conn: Connection, report: ReportFile, *, now: dt.datetime | None = None,
+                 portfolio: str = DEFAULT_PORTFOLIO) -> IngestResult:
+    """Insert a validated report as the next version of its unit and week in the portfolio (inside
+    the caller's transaction); the same file as the latest version again stores nothing."""
+    _lock_unit_week(conn, report.unit, report.week, portfolio)
     wr = weekly_reports.c
     latest = conn.execute(select(wr.id, wr.version, wr.digest)
-                          .where(wr.unit == report.unit, wr.week == report.week)
+                          .where(wr.unit == report.unit, wr.week == report.week, wr.portfolio == portfolio)
                           .order_by(wr.version.desc()).limit(1)).first()
     kept = [row for row in report.rows if row.has_values]
     if latest is not None and latest.digest == report.digest:
@@ -79,7 +80,7 @@ def store_report(conn: Connection, report: ReportFile, *, now: dt.datetime | Non
                             len(kept), unchanged=True)
     version = int(latest.version) + 1 if latest is not None else 1
     res = conn.execute(insert(weekly_reports).values(
-        unit=report.unit, week=report.week, version=version, filename=report.path.name,
+        portfolio=portfolio, unit=report.unit, week=report.week, version=version, filename=report.path.name,
         digest=report.digest, received_at=now or utcnow()))
     pk = res.inserted_primary_key
     assert pk is not None
@@ -90,18 +91,20 @@ def store_report(conn: Connection, report: ReportFile, *, now: dt.datetime | Non
 
 
 def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, week_max: str | None = None,
-                 exclude: tuple[str, str] | None = None) -> list[WeeklyReport]:
+                 exclude: tuple[str, str] | None = None, portfolio: str = DEFAULT_PORTFOLIO) -> list[WeeklyReport]:
     """The latest version of every unit's report for each week (weeks whose Monday is on or before
     `up_to`, or up to ISO `week_max`; `exclude` = (unit, week) left out), ordered by week and
     unit: the order they are applied in."""
     wr = weekly_reports.c
     limit = week_max if week_max is not None else (iso_week(up_to) if up_to is not None else None)
-    latest = select(wr.unit, wr.week, func.max(wr.version).label("version")).group_by(wr.unit, wr.week)
+    latest = (select(wr.unit, wr.week, func.max(wr.version).label("version")).where(wr.portfolio == portfolio)
+              .group_by(wr.unit, wr.week))
     if limit is not None:
         latest = latest.where(wr.week <= limit)
     sub = latest.subquery()
     stmt = (select(weekly_reports).join(sub, and_(wr.unit == sub.c.unit, wr.week == sub.c.week,
                                                   wr.version == sub.c.version))
+            .where(wr.portfolio == portfolio)
             .order_by(wr.week, wr.unit))
     with reading(source) as conn:
         heads = [h for h in conn.execute(stmt) if exclude is None or (h.unit, h.week) != tuple(exclude)]
@@ -124,13 +127,13 @@ def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, w
 
 
 
-def received_for_week(source: Engine | Connection, week: str) -> list[Received]:
-    """Each unit's report of `week` as stored: when its first version arrived (what on time or late
-    is judged by), its latest version and when that arrived."""
+def received_for_week(source: Engine | Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> list[Received]:
+    """Each unit's report of `week` in the portfolio as stored: when its first version arrived (what
+    on time or late is judged by), its latest version and when that arrived."""
     wr = weekly_reports.c
     stmt = (select(wr.unit, func.min(wr.received_at).label("first_at"), func.max(wr.version).label("version"),
                    func.max(wr.received_at).label("latest_at"))
-            .where(wr.week == week).group_by(wr.unit).order_by(wr.unit))
+            .where(wr.week == week, wr.portfolio == portfolio).group_by(wr.unit).order_by(wr.unit))
     with reading(source) as conn:
         return [Received(r.unit, _aware(r.first_at), int(r.version), _aware(r.latest_at))
                 for r in conn.execute(stmt)]

@@ -12,6 +12,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from scheduler.core.check import CheckResult
 from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.errors import NotFound
 from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, reading, utcnow
@@ -66,9 +67,9 @@ def run_findings(conn: Connection, run_id: int) -> list[Finding]:
     return [finding_from_row(r) for r in rows]
 
 
-def previous_run(conn: Connection, week: str) -> RunInfo | None:
-    """The latest current run of a week before `week` (whose findings are the history)."""
-    r = conn.execute(select(runs_t).where(runs_t.c.current, runs_t.c.week < week)
+def previous_run(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> RunInfo | None:
+    """The portfolio's latest current run of a week before `week` (its findings are the history)."""
+    r = conn.execute(select(runs_t).where(runs_t.c.current, runs_t.c.week < week, runs_t.c.portfolio == portfolio)
                      .order_by(runs_t.c.week.desc(), runs_t.c.id.desc()).limit(1)).first()
     return None if r is None else _run_info(r)
 
@@ -78,11 +79,12 @@ def history_of(findings: Sequence[Finding]) -> dict[str, tuple[str, int]]:
     return {f.key: (f.first_seen or "", f.weeks_red) for f in findings}
 
 
-def read_run(source: Engine | Connection, week: str | None = None) -> tuple[RunInfo, list[Finding]]:
-    """The current run of `week` (default: the latest week run) and its findings; NotFound when
-    there is none."""
+def read_run(source: Engine | Connection, week: str | None = None, *,
+             portfolio: str = DEFAULT_PORTFOLIO) -> tuple[RunInfo, list[Finding]]:
+    """The portfolio's current run of `week` (default: the latest week run) and its findings;
+    NotFound when there is none."""
     def go(conn: Connection) -> tuple[RunInfo, list[Finding]]:
-        stmt = select(runs_t).where(runs_t.c.current)
+        stmt = select(runs_t).where(runs_t.c.current, runs_t.c.portfolio == portfolio)
         if week is not None:
             stmt = stmt.where(runs_t.c.week == week)
         r = conn.execute(stmt.order_by(runs_t.c.week.desc(), runs_t.c.id.desc()).limit(1)).first()
@@ -98,9 +100,9 @@ def read_run(source: Engine | Connection, week: str | None = None) -> tuple[RunI
         return go(conn)
 
 
-def list_runs(source: Engine, week: str | None = None) -> list[RunInfo]:
-    """Every stored run (all weeks or one), oldest first: the history, current or not."""
-    stmt = select(runs_t).order_by(runs_t.c.week, runs_t.c.id)
+def list_runs(source: Engine, week: str | None = None, *, portfolio: str = DEFAULT_PORTFOLIO) -> list[RunInfo]:
+    """Every run of the portfolio (all weeks or one), oldest first: the history, current or not."""
+    stmt = select(runs_t).where(runs_t.c.portfolio == portfolio).order_by(runs_t.c.week, runs_t.c.id)
     if week is not None:
         stmt = stmt.where(runs_t.c.week == week)
     with reading(source) as conn:
@@ -110,15 +112,16 @@ def list_runs(source: Engine, week: str | None = None) -> list[RunInfo]:
 
 
 def store_run(conn: Connection, check: CheckResult, inputs: dict[str, Any], started: dt.datetime,
-              ) -> tuple[int, tuple[int, ...]]:
-    """Inside the caller's transaction: retire the week's earlier current runs, insert the run and
-    its findings. Returns the new run's id and the retired ones."""
+              portfolio: str = DEFAULT_PORTFOLIO) -> tuple[int, tuple[int, ...]]:
+    """Inside the caller's transaction: retire the portfolio's earlier current runs of the week,
+    insert the run and its findings. Returns the new run's id and the retired ones."""
     old = tuple(int(x) for x in conn.scalars(select(runs_t.c.id).where(runs_t.c.week == check.week,
-                                                                       runs_t.c.current)))
+                                                                       runs_t.c.current,
+                                                                       runs_t.c.portfolio == portfolio)))
     if old:
         conn.execute(update(runs_t).where(runs_t.c.id.in_(old)).values(current=False))
     res = conn.execute(insert(runs_t).values(
-        week=check.week, data_date=check.data_date, started_at=started, finished_at=utcnow(),
+        portfolio=portfolio, week=check.week, data_date=check.data_date, started_at=started, finished_at=utcnow(),
         status="complete", inputs=inputs, current=True, summary=check.summary.to_json()))
     pk = res.inserted_primary_key
     assert pk is not None
@@ -128,11 +131,12 @@ def store_run(conn: Connection, check: CheckResult, inputs: dict[str, Any], star
     return run_id, old
 
 
-def issue_number(source: Engine | Connection, week: str) -> int:
-    """The brief's number in its year (第N期): the weeks of that year with a current run, up to and
-    including `week` (a week run again keeps its number)."""
+def issue_number(source: Engine | Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> int:
+    """The brief's number in its year (第N期): the weeks of that year with a current run of the
+    portfolio, up to and including `week` (a week run again keeps its number)."""
     year = week[:4]
     with reading(source) as conn:
-        weeks = set(conn.scalars(select(runs_t.c.week).where(runs_t.c.current, runs_t.c.week <= week,
+        weeks = set(conn.scalars(select(runs_t.c.week).where(runs_t.c.current, runs_t.c.portfolio == portfolio,
+                                                             runs_t.c.week <= week,
                                                              runs_t.c.week >= f"{year}-W00")))
     return len(weeks | {week})

@@ -508,7 +508,8 @@ def test_the_sample_weeks_w47_and_w48_write_at_most_one_message_per_unit_per_wee
     from scheduler.io.config import REPO_ROOT, load_config
     from scheduler.store.runs import history_of
 
-    config = dataclasses.replace(load_config(REPO_ROOT / "config.toml"), database_url="")
+    config = dataclasses.replace(load_config(REPO_ROOT / "config.toml"), database_url="",
+                                 portfolio="default")  # rows() lists the default portfolio's queue
     ps = pw.projects()
     cs = CalendarSet(REPO_ROOT / "calendar")
     cals = {p.calendar: cs[p.calendar] for p in ps}

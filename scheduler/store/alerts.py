@@ -1,6 +1,6 @@
 """The alert queue (the `alerts` table): queued inside the weekly run's transaction and idempotent
-(UNIQUE(week, finding_key, channel, address) plus INSERT ... ON CONFLICT DO NOTHING, so re-running
-a week never alerts twice); an attempt is claimed by a compare-and-set UPDATE (status pending,
+(UNIQUE(portfolio, week, finding_key, channel, address) plus INSERT ... ON CONFLICT DO NOTHING, so
+re-running a week never alerts twice); an attempt is claimed by a compare-and-set UPDATE (status pending,
 same attempt count, due), so two processes never send the same attempt."""
 
 from __future__ import annotations

@@ -549,8 +549,10 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
         console.print(f"[yellow]warning:[/yellow] {w}")
 
 
-def findings_table(findings: Any, lang: str, title: str) -> Table:
-    """A rich table of findings: light, project, item, kind, unit, days, weeks red, message."""
+def findings_table(findings: Any, lang: str, title: str, names: Any = None) -> Table:
+    """A rich table of findings: light, project, item, kind, unit, days, weeks red, what it says."""
+    from scheduler.core.phrases import finding_text
+
     table = Table(title=title, show_lines=False)
     for key in ("col.light", "col.project", "col.item", "col.kind", "col.unit", "col.days", "col.first_seen",
                 "col.weeks_red", "col.message"):
@@ -560,7 +562,8 @@ def findings_table(findings: Any, lang: str, title: str) -> Table:
         table.add_row(t(f"light.{f.light.value}", lang), f.project, f.factor or f.milestone or "",
                       t(f"kind.{f.kind.value}", lang) + (f"·{f.factor_kind}" if f.factor_kind else ""),
                       f.unit, "" if f.days is None else str(f.days), f.first_seen or "",
-                      str(f.weeks_red) if f.weeks_red else "", f.message, style=style.get(f.light.value))
+                      str(f.weeks_red) if f.weeks_red else "", finding_text(f, names, lang),
+                      style=style.get(f.light.value))
     return table
 
 
@@ -574,7 +577,8 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
     """The findings of a week's current run: what is late, which approvals block, who is behind."""
     from scheduler.app.weekly import findings_json
     from scheduler.io.reports import normalize_week
-    from scheduler.store.db import open_database
+    from scheduler.store.alerts import names_for
+    from scheduler.store.db import open_database, reading
     from scheduler.store.runs import read_run
 
     config = state.config
@@ -582,18 +586,20 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
     engine = open_database(config.database_url)
     try:
         info, found = read_run(engine, normalize_week(week) if week else None, portfolio=config.portfolio)
+        if light != "all":
+            found = [f for f in found if f.light.value == light]
+        with reading(engine) as conn:
+            names = names_for(conn, found)
     finally:
         engine.dispose()
-    if light != "all":
-        found = [f for f in found if f.light.value == light]
     if fmt == "json":
-        click.echo(json.dumps(findings_json(info, found), ensure_ascii=False, indent=1))
+        click.echo(json.dumps(findings_json(info, found, names, lang), ensure_ascii=False, indent=1))
         return
     title = t("findings.title", lang, week=info.week, id=info.id, date=info.data_date.isoformat())
     if not found:
         click.echo(f"{title}: {t('findings.none', lang)}")
         return
-    Console().print(findings_table(found, lang, title))
+    Console().print(findings_table(found, lang, title, names))
 
 
 @cli.command("problems")
@@ -604,8 +610,8 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
 def problems_command(state: State, week: str | None, unit: str | None, fmt: str) -> None:
     """The problem list (问题清单) of a week: root causes, their symptoms counted under them."""
     from scheduler.app.problems import problems_json, week_problems
+    from scheduler.core.phrases import problem_drags, problem_what
     from scheduler.io.reports import normalize_week
-    from scheduler.outputs.phrases import problem_drags, problem_what
     from scheduler.store.db import open_database
 
     config = state.config
@@ -625,7 +631,7 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
         return
     table = Table(title=title, show_lines=True)
     for key in ("col.light", "problems.col.id", "col.kind", "problems.col.what", "col.unit", "problems.col.status",
-                "problems.col.due", "problems.col.symptoms", "problems.col.weeks_red", "problems.col.escalate"):
+                "problems.col.due", "problems.col.drags", "problems.col.weeks_red", "problems.col.escalate"):
         table.add_column(t(key, lang), overflow="fold")
     style = {"red": "bold red", "yellow": "yellow", "green": "green"}
     for p in found:

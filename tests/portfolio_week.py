@@ -49,9 +49,9 @@ def week(n: int | None = None, lang: str = "zh") -> tuple[WeeklyView, CheckResul
     cals = {p.calendar: cs[p.calendar] for p in ps}
     plan = schedule_projects(ps, cals)
     bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
-    first = check_portfolio(schedule_projects(ps, cals, W47), bs, bf, CheckThresholds(), lang=lang)
+    first = check_portfolio(schedule_projects(ps, cals, W47), bs, bf, CheckThresholds())
     result = schedule_projects(ps, cals, W48)
-    chk = check_portfolio(result, bs, bf, CheckThresholds(), history_of(first.findings), lang=lang)
+    chk = check_portfolio(result, bs, bf, CheckThresholds(), history_of(first.findings))
     view = build_weekly_view(ps, result, bs, bf, chk.findings, chk.project_lights, view_summary(chk),
                              iso_week(W48), W48, lang, generated_at=dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC),
                              issue=2)

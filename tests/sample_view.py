@@ -94,27 +94,22 @@ HOSPITAL = Project(
 
 PROJECTS = (RAIL, LINE, HOSPITAL)
 
-FINDINGS = (
-    Finding("YGG-RAIL", FindingKind.FINISH_OVERDUE, Light.RED,
-            "一期征地拆迁及交地（M03）基线计划 2026-07-09 完成，至今未完成，已滞后 137 个工作日", "县自然资源局",
-            milestone="M03", days=137, first_seen="2026-W46", weeks_red=3),
-    Finding("YGG-RAIL", FindingKind.FACTOR, Light.RED,
-            "用地：铁路专用线二期用地预审与选址意见书（F1）办理中，路基工程施工（M04）需于 2026-07-10 具备条件；"
-            "堵点：林地指标不足，需省厅调剂", "县自然资源局", milestone="M04", factor="F1", factor_kind="用地",
-            days=136, first_seen="2026-W45", weeks_red=4),
-    Finding("YGG-RAIL", FindingKind.INVESTMENT, Light.YELLOW,
-            "年度投资完成 45067 万元，序时计划 54147 万元，差 9080 万元，落后年度计划 14.6 个百分点", "县发改局",
-            first_seen="2026-W48"),
-    Finding("YGG-RAIL", FindingKind.ESCALATION, Light.RED,
-            "连续 2 周及以上红灯事项 2 项，提请县政府专题研究：一期征地拆迁及交地逾期；二期用地预审未批复", "县发改局",
-            first_seen="2026-W47", weeks_red=2,
-            details={"keys": ["finish-overdue/YGG-RAIL/M03", "factor/YGG-RAIL/M04/F1"]}),
-    Finding("WBF-110KV", FindingKind.SLIP, Light.YELLOW,
-            "线路铁塔组立及架线（M3）预计 2027-01-20 完成，较基线推迟 8 个工作日", "国网花垣县供电公司",
-            milestone="M3", days=8, first_seen="2026-W48"),
-    Finding("WBF-110KV", FindingKind.DEADLINE, Light.RED,
-            "投运（M5）要求 2027-02-28 前完成，按当前预测超出 5 个工作日", "县交通运输局", milestone="M5", days=5,
-            first_seen="2026-W48", weeks_red=1),
+FINDINGS = (  # data, as the check stores them; their sentences are written by the outputs
+    Finding("YGG-RAIL", FindingKind.FINISH_OVERDUE, Light.RED, "县自然资源局", milestone="M03", days=137,
+            first_seen="2026-W46", weeks_red=3, details={"baseline_finish": "2026-07-09"}),
+    Finding("YGG-RAIL", FindingKind.FACTOR, Light.RED, "县自然资源局", milestone="M04", factor="F1", factor_kind="用地",
+            days=136, first_seen="2026-W45", weeks_red=4,
+            details={"status": "办理中", "needed": "2026-07-10", "expected": "2026-12-15",
+                     "blocker": "林地指标不足，需省厅调剂"}),
+    Finding("YGG-RAIL", FindingKind.INVESTMENT, Light.YELLOW, "县发改局", first_seen="2026-W48",
+            details={"completed": 45067, "plan_to_date": 54147, "gap": 9080, "gap_points": 14.6}),
+    Finding("YGG-RAIL", FindingKind.ESCALATION, Light.RED, "县发改局", first_seen="2026-W47", weeks_red=2,
+            details={"keys": ["finish-overdue/YGG-RAIL/M03", "factor/YGG-RAIL/M04/F1"], "weeks": 2}),
+    Finding("WBF-110KV", FindingKind.SLIP, Light.YELLOW, "国网花垣县供电公司", milestone="M3", days=8,
+            first_seen="2026-W48", details={"baseline_finish": "2027-01-12", "forecast_finish": "2027-01-20"}),
+    Finding("WBF-110KV", FindingKind.DEADLINE, Light.RED, "县交通运输局", milestone="M5", days=5,
+            first_seen="2026-W48", weeks_red=1,
+            details={"finish_by": "2027-02-28", "forecast_start": "2027-03-01", "forecast_finish": "2027-03-05"}),
 )
 
 LIGHTS: Mapping[str, Light] = {"YGG-RAIL": Light.RED, "WBF-110KV": Light.RED, "HY-HOSPITAL": Light.GREEN}

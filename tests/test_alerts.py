@@ -167,9 +167,8 @@ def make_config(tmp_path: Path, *, port: int = 25, deliver: bool = True, max_att
 
 
 def overdue(unit: str = "县自然资源局", first_seen: str = WEEK, light: Light = Light.RED) -> Finding:
-    return Finding("HY-WATER", FindingKind.FINISH_OVERDUE, light,
-                   "土地征收（M2）基线计划 2026-11-02 完成，至今未完成，已滞后 15 个工作日",
-                   unit, milestone="M2", days=15, first_seen=first_seen, weeks_red=1)
+    return Finding("HY-WATER", FindingKind.FINISH_OVERDUE, light, unit, milestone="M2", days=15,
+                   first_seen=first_seen, weeks_red=1, details={"baseline_finish": "2026-11-02"})
 
 
 def new_run(engine: Engine, week: str = WEEK) -> int:
@@ -193,8 +192,8 @@ def rows(engine: Engine) -> list[core_alerts.Alert]:
 
 
 def test_only_new_reds_and_escalations_alert() -> None:
-    esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "连续 2 周及以上红灯事项 1 项", "县水利局",
-                  first_seen="2026-W46", weeks_red=3, details={"max_weeks_red": 3})
+    esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "县水利局", first_seen="2026-W46", weeks_red=3,
+                  details={"max_weeks_red": 3, "keys": ["finish-overdue/HY-WATER/M2"], "weeks": 2})
     assert core_alerts.should_alert(overdue(), WEEK)
     assert not core_alerts.should_alert(overdue(first_seen="2026-W47"), WEEK)     # persisting red
     assert not core_alerts.should_alert(overdue(light=Light.YELLOW), WEEK)        # new but yellow
@@ -483,8 +482,8 @@ def test_dispatch_alerts_lists_retries_and_delivers(db: Engine, tmp_path: Path) 
 
 
 def test_factor_alert_names_the_approval() -> None:
-    f = Finding("HY-WATER", FindingKind.FACTOR, Light.RED, "用地：城东水厂用地预审（F1）办理中", "县自然资源局",
-                milestone="M3", factor="F1", factor_kind="用地", days=9, first_seen=WEEK, weeks_red=1)
+    f = Finding("HY-WATER", FindingKind.FACTOR, Light.RED, "县自然资源局", milestone="M3", factor="F1",
+                factor_kind="用地", days=9, first_seen=WEEK, weeks_red=1, details={"status": "办理中"})
     subject, body = messages.alert_text(f, WEEK)
     assert subject == "【红灯预警】2026-W48 HY-WATER · 用地（F1）：要素保障，滞后 9 个工作日"
     assert "要素：用地（F1）" in body.splitlines()

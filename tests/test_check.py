@@ -34,6 +34,7 @@ from scheduler.core.model import (
     Milestone,
     Project,
 )
+from scheduler.core.phrases import finding_text, names_of_projects
 from scheduler.core.schedule import schedule_projects
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
@@ -71,6 +72,12 @@ def run(projects: list[Project], baseline: Mapping[tuple[str, str], tuple[str, s
                 bs[row], bf[row] = d(a).toordinal(), d(b).toordinal()
             row += 1
     return check_portfolio(result, bs, bf, th, history)
+
+
+def text(f: Finding) -> str:
+    """The finding's sentence as the outputs write it (findings store data, no sentence)."""
+    projects = [v for v in globals().values() if isinstance(v, Project)]
+    return finding_text(f, names_of_projects(projects))
 
 
 def find(res: CheckResult, kind: FindingKind, project: str, milestone: str | None = None,
@@ -117,7 +124,7 @@ def test_finish_overdue_red_days_since_baseline_finish() -> None:
     # baseline finish 11-10 < D 11-23, not finished: 23 - 10 = 13 working days late, always red
     assert (f.light, f.days) == (Light.RED, 13)
     assert f.unit == "县发改局"  # no milestone unit: the project's lead unit answers
-    assert "滞后 13 个工作日" in f.message and "2026-11-10" in f.message
+    assert "滞后 13 个工作日" in text(f) and "2026-11-10" in text(f)
     # FINISH_OVERDUE supersedes the slip of the same milestone (forecast 11-27 vs 11-10)
     assert find(res, FindingKind.SLIP, "P-SCHED", "M1") is None
 
@@ -199,7 +206,7 @@ def test_deadline_start_by_missed_red() -> None:
     assert f.details["total_float"] == -49
     assert f.details["forecast_start"] == "2026-12-19" and f.details["late_start"] == "2026-10-31"
     assert f.unit == "洋沙湖集团"
-    assert "2026-10-31 前开始" in f.message
+    assert "2026-10-31 前开始" in text(f)
     # a deadline that can be met is green (no finding)
     assert find(res, FindingKind.DEADLINE, "P-DL", "M3") is None
     # its baseline date 10-20 passed too: 34 days overdue (Oct 20 -> Nov 23 = 11 + 23)
@@ -251,7 +258,7 @@ def test_factor_yellow_within_lookahead() -> None:
     assert f.days == -14
     assert f.factor_kind == "环评" and f.unit == "市生态环境局湘阴分局"
     assert f.details["reasons"] == ["start-within-lookahead"]
-    assert "尚余 14 个工作日" in f.message
+    assert "尚余 14 个工作日" in text(f)
     # the approved F6 on the same milestone is no finding
     assert find(res, FindingKind.FACTOR, "P-FAC", factor="F6") is None
 
@@ -298,7 +305,7 @@ def test_factor_baseline_start_passed_graded(red_days: int, light: Light) -> Non
     assert (f.light, f.days) == (light, 7)
     assert f.details["needed"] == "2026-11-16"
     assert f.details["reasons"] == ["baseline-start-passed"]
-    assert "已逾期 7 个工作日" in f.message
+    assert "已逾期 7 个工作日" in text(f)
 
 
 def test_factor_red_started_without_approval() -> None:
@@ -325,7 +332,7 @@ def test_factor_blocker_and_kind_in_finding() -> None:
     # 开工 needed since its baseline 10-20 (34 days); expected 12-18 is after late start 10-31
     assert (f.light, f.days, f.factor_kind, f.unit) == (Light.RED, 34, "用地", "县自然资源局")
     assert set(f.details["reasons"]) == {"baseline-start-passed", "expected-after-late-start"}  # type: ignore[arg-type]
-    assert "堵点：占用永久基本农田" in f.message
+    assert "堵点：占用永久基本农田" in text(f)
 
 
 # -- 序时进度: investment ------------------------------------------------------------------------
@@ -393,7 +400,7 @@ def test_investment_findings_green_yellow_red() -> None:
     # yellow: done 9200, gap 3000 = 20 points of 15000
     y = find(res, FindingKind.INVESTMENT, "P-IY")
     assert y is not None and y.light is Light.YELLOW and y.details["gap_points"] == 20.0
-    assert "落后年度计划 20.0 个百分点" in y.message
+    assert "落后年度计划 20.0 个百分点" in text(y)
     # red: done 5000 + 1000 = 6000, gap 6200 = 41.33 points
     r = find(res, FindingKind.INVESTMENT, "P-IR")
     assert r is not None and r.light is Light.RED and r.details["gap_points"] == pytest.approx(41.33)
@@ -480,7 +487,7 @@ def test_history_first_seen_weeks_red_and_escalation() -> None:
     assert esc is not None and esc.light is Light.RED
     assert esc.details["keys"] == ["finish-overdue/P-SCHED/M1"]
     assert (esc.first_seen, esc.weeks_red) == ("2026-W47", 2)
-    assert "提请县政府专题研究" in esc.message
+    assert "提请县政府专题研究" in text(esc)
     s = res.summary
     assert s.resolved == ("finish-overdue/P-SCHED/M99",)
     assert set(s.persisting) == {"finish-overdue/P-SCHED/M1", "start-overdue/P-SCHED/M3", "slip/P-SCHED/M2",

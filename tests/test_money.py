@@ -22,6 +22,7 @@ from scheduler.core.model import (
     money_from_json,
     money_to_json,
 )
+from scheduler.core.phrases import finding_text
 from scheduler.core.schedule import schedule_projects
 from scheduler.errors import ProjectFileError
 from scheduler.io.calendarfiles import CalendarSet
@@ -222,7 +223,7 @@ def test_check_lights_payment_statistics_and_quantities() -> None:
     kinds = {f.kind: f for f in check.findings}
     # paid 6000 of 10000 against 87.25 % due: 27.25 points behind -> red
     assert kinds[FindingKind.PAYMENT].light is Light.RED
-    assert "支付率 60.0%" in kinds[FindingKind.PAYMENT].message
+    assert "支付率 60.0%" in finding_text(kinds[FindingKind.PAYMENT])  # the sentence the outputs write
     # commenced 08-10, 已入库: more than two months by 11-23 -> red
     assert kinds[FindingKind.STATISTICS].light is Light.RED
     # M1 runs 2026-01-05 + 300 days on the construction calendar; its planned share at 11-23 times 30 km

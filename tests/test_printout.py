@@ -16,6 +16,7 @@ import pytest
 import sample_view as sv
 
 from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.core.phrases import finding_text, names_of_projects
 from scheduler.outputs.printout import MissingGlyphWarning, render_printout
 from scheduler.outputs.render import pdf_name, sheet_name, write_annex
 
@@ -76,7 +77,8 @@ def test_pdf_text_holds_every_project_and_every_red_finding(written: tuple[list[
     reds = [f for f in sv.FINDINGS if f.light is Light.RED]
     assert len(reds) == 4
     for f in reds:
-        assert squash(f.message) in text, f.message
+        msg = finding_text(f, names_of_projects(sv.PROJECTS))
+        assert squash(msg) in text, msg
     for word in ("红灯清单", "要素保障堵点", "提请县政府专题研究", "林地指标不足，需省厅调剂", "数据日期2026-11-23"):
         assert word in text
 
@@ -99,7 +101,8 @@ def test_pages_rasterise_and_embed_the_cjk_font(written: tuple[list[Path], Path]
 
 
 def test_a_character_no_font_has_warns(tmp_path: Path) -> None:
-    bad = dataclasses.replace(sv.FINDINGS[0], message="施工围挡 \U0001F6A7 未拆除")
+    bad = dataclasses.replace(sv.FINDINGS[1],
+                              details={**sv.FINDINGS[1].details, "blocker": "施工围挡 \U0001F6A7 未拆除"})
     view = sv.build(findings=(bad,))
     with pytest.warns(MissingGlyphWarning, match="U\\+1F6A7"):
         render_printout(view, tmp_path / "bad.pdf", {})
@@ -108,8 +111,9 @@ def test_a_character_no_font_has_warns(tmp_path: Path) -> None:
 def test_long_tables_repeat_their_headings_and_long_cells_wrap(tmp_path: Path) -> None:
     big = sv.big_project(60)
     long_msg = "征地拆迁涉及" + "、".join(f"第{i}组农户" for i in range(1, 40)) + "，需县政府协调补偿标准"
-    finding = Finding("BIG", FindingKind.FINISH_OVERDUE, Light.RED, long_msg, "县自然资源局", milestone="S05",
-                      first_seen="2026-W48", weeks_red=1)
+    finding = Finding("BIG", FindingKind.FACTOR, Light.RED, "县自然资源局", milestone="S05", factor="F9",
+                      factor_kind="用地", days=3, first_seen="2026-W48", weeks_red=1,
+                      details={"status": "办理中", "needed": "2026-11-18", "blocker": long_msg})
     view = sv.build(projects=(*sv.PROJECTS, big), findings=(*sv.FINDINGS, finding))
     with warnings.catch_warnings():
         warnings.simplefilter("error")

@@ -84,8 +84,8 @@ def test_run_stores_run_and_findings_worked_by_hand(loaded: Engine, config: Conf
     # stored: one complete, current run with exactly these findings, in order
     info, stored = read_run(loaded, "2026-W48")
     assert (info.id, info.status, info.current, info.data_date) == (res.run_id, "complete", True, W48)
-    assert [(x.key, x.light, x.days, x.message) for x in stored] == \
-        [(x.key, x.light, x.days, x.message) for x in res.findings]
+    assert [(x.key, x.light, x.days, x.details) for x in stored] == \
+        [(x.key, x.light, x.days, x.details) for x in res.findings]
     assert info.inputs["projects"]["P-ROAD"]["digest"] and info.inputs["reports"] == []
     assert info.summary is not None and info.summary["project_lights"] == {"green": 0, "yellow": 0, "red": 1}
     assert all(x.first_seen == "2026-W48" for x in stored)

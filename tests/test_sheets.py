@@ -11,6 +11,7 @@ import pytest
 import sample_view as sv
 
 from scheduler.core.findings import Light
+from scheduler.core.phrases import finding_text, names_of_projects
 from scheduler.outputs.sheets import HEADER_ROW, LIGHT_FILL, write_findings_sheet
 
 
@@ -32,7 +33,8 @@ def test_sheets_in_the_printouts_order(book: openpyxl.Workbook) -> None:
 def test_all_findings_one_row_each(book: openpyxl.Workbook) -> None:
     all_rows = rows(book["全部问题"])
     assert len(all_rows) == len(sv.FINDINGS) == 6
-    assert sorted(r["问题"] for r in all_rows) == sorted(f.message for f in sv.FINDINGS)  # type: ignore[type-var]
+    texts = sorted(finding_text(f, names_of_projects(sv.PROJECTS)) for f in sv.FINDINGS)
+    assert sorted(r["问题"] for r in all_rows) == texts  # type: ignore[type-var]
     # red first
     assert [r["灯色"] for r in all_rows] == ["红", "红", "红", "红", "黄", "黄"]
     f1 = next(r for r in all_rows if r["要素编号"] == "F1")

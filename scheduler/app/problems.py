@@ -10,10 +10,12 @@ from typing import Any
 
 from sqlalchemy import Engine
 
+from scheduler.core.alerts import Names
 from scheduler.core.model import DEFAULT_PORTFOLIO
+from scheduler.core.phrases import mentioned
 from scheduler.core.problems import Action, Problem
 from scheduler.store import problems as store
-from scheduler.store.alerts import Names, names_for
+from scheduler.store.alerts import names_for
 from scheduler.store.db import reading, transaction
 
 
@@ -23,23 +25,8 @@ def week_problems(engine: Engine, week: str | None = None, unit: str | None = No
     names it mentions."""
     with reading(engine) as conn:
         wk, found = store.problems_of_week(conn, week, unit=unit, portfolio=portfolio)
-        names = names_for(conn, _named(found))
+        names = names_for(conn, mentioned(found))  # type: ignore[arg-type]
     return wk, found, names
-
-
-def _named(problems: Sequence[Problem]) -> list[Any]:
-    """The (project, milestone, factor) triples names_for looks up, symptoms' milestones included."""
-    from types import SimpleNamespace
-
-    out: list[Any] = []
-    for p in problems:
-        out.append(SimpleNamespace(project=p.project, milestone=p.milestone, factor=p.factor))
-        out += [SimpleNamespace(project=p.project, milestone=s.milestone, factor=None) for s in p.symptoms
-                if s.milestone]
-        out += [SimpleNamespace(project=p.project, milestone=d.milestone, factor=None) for d in p.deadlines]
-        if p.held_by:
-            out.append(SimpleNamespace(project=p.project, milestone=None, factor=p.held_by.rsplit("/", 1)[-1]))
-    return out
 
 
 def problems_json(week: str, problems: Sequence[Problem]) -> dict[str, Any]:

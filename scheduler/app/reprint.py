@@ -10,14 +10,17 @@ from typing import Any
 from sqlalchemy import Engine
 
 from scheduler.core.calendars import Calendar
-from scheduler.core.findings import Light
+from scheduler.core.findings import worst
+from scheduler.core.problems import project_lights
 from scheduler.core.reports import apply_reports
 from scheduler.core.schedule import align_baseline, schedule_projects
+from scheduler.errors import NotFound
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
 from scheduler.outputs.view import WeeklyView, build_weekly_view
 from scheduler.store.columns import load_frame
 from scheduler.store.db import reading
+from scheduler.store.problems import problems_of_week
 from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import issue_number, read_run
@@ -52,10 +55,15 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
     result = schedule_projects(projects, needed, info.data_date)
     ids = [(frame.project_ids[int(frame.m_project[r])], frame.m_ids[r]) for r in range(frame.n)]
     bs, bf = align_baseline(result, ids, base.start, base.finish)
-    lights: dict[str, Light] = {p.id: Light.GREEN for p in projects}
-    for f in found:  # as the check sets them: the worst light of the project's findings
-        if f.project in lights and f.light.rank > lights[f.project].rank:
-            lights[f.project] = f.light
+    with reading(engine) as conn:  # the week's problem list as that run saved it (none before problems)
+        try:
+            problems = problems_of_week(conn, info.week)[1]
+        except NotFound:
+            problems = []
+    if problems:  # a project's light from its problems, as the weekly run sets it
+        lights = project_lights(problems, [p.id for p in projects])
+    else:
+        lights = {p.id: worst(f.light for f in found if f.project == p.id) for p in projects}
     summary = dict(info.summary or {})
     for k in ("new", "resolved", "persisting"):  # stored as key lists: the view counts them
         if isinstance(summary.get(k), list):
@@ -63,5 +71,5 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
     view = build_weekly_view(projects, result, bs, bf, found, lights, summary, info.week,
                              info.data_date, config.language, generated_at=generated_at,
                              timezone=config.timezone, issue=issue_number(engine, info.week, config.portfolio),
-                             non_reporting=missing_of_run(info.inputs))
+                             non_reporting=missing_of_run(info.inputs), problems=problems)
     return view, needed

@@ -28,9 +28,11 @@ import numpy.typing as npt
 from sqlalchemy import Engine, select
 
 from scheduler.app.reporting import frame_with_reports, status_of_week
+from scheduler.core.alerts import Names
 from scheduler.core.check import CheckResult, check_portfolio
 from scheduler.core.findings import Finding, iso_week
 from scheduler.core.model import DEFAULT_PORTFOLIO, Project
+from scheduler.core.phrases import finding_text
 from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
 from scheduler.core.reporting import ReportingStatus, Staleness
 from scheduler.core.schedule import PortfolioFrame, schedule_frame
@@ -153,7 +155,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
         bs, bf = inp.baseline_start, inp.baseline_finish
         missing = frozenset(inp.reporting.missing) if inp.reporting.required else frozenset()
         stale = Staleness(missing, inp.previous_findings, inp.previous.week if inp.previous else None)
-        check = check_portfolio(result, bs, bf, config.check, inp.history, lang=config.language, stale=stale)
+        check = check_portfolio(result, bs, bf, config.check, inp.history, stale=stale)
         problems = carry_over(find_problems(result, check), inp.problems, inp.problem_red, week,
                               escalate_after_weeks=config.check.escalate_after_weeks, now=started)
         check = with_problem_lights(check, problems)
@@ -174,7 +176,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             view = build_weekly_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
                                      view_summary(check), week, data_date, config.language,
                                      timezone=config.timezone, issue=issue_number(engine, week, config.portfolio),
-                                     non_reporting=missing)
+                                     non_reporting=missing, problems=problems)
             produced = write_outputs(view, out, result.calendars, annex=annex)
     delivery = None
     if deliver:
@@ -186,14 +188,16 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
                      projects=inp.projects, problems=tuple(problems))
 
 
-def findings_json(info: RunInfo, findings: Sequence[Finding]) -> dict[str, Any]:
-    """`dispatch findings --format json`: the run and its findings as plain JSON."""
+def findings_json(info: RunInfo, findings: Sequence[Finding], names: Names | None = None, lang: str = "zh",
+                  ) -> dict[str, Any]:
+    """`dispatch findings --format json`: the run and its findings as plain JSON; each finding's
+    `message` is written now, in `lang` (findings store no sentence)."""
     return {"run": {"id": info.id, "week": info.week, "data_date": info.data_date.isoformat(),
                     "status": info.status, "current": info.current},
             "summary": info.summary,
             "findings": [{"key": f.key, "project": f.project, "milestone": f.milestone, "factor": f.factor,
                           "factor_kind": f.factor_kind, "kind": f.kind.value, "light": f.light.value,
                           "unit": f.unit, "days": f.days, "first_seen": f.first_seen, "weeks_red": f.weeks_red,
-                          "message": f.message, "details": f.details} for f in findings]}
+                          "message": finding_text(f, names, lang), "details": f.details} for f in findings]}
 
 

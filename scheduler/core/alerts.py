@@ -5,7 +5,7 @@ delivery loop delivery/."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from scheduler.core.findings import Finding, FindingKind, Light
 
@@ -56,3 +56,12 @@ def should_alert(finding: Finding, week: str) -> bool:
     if finding.kind is FindingKind.ESCALATION:
         return True
     return finding.light is Light.RED and finding.first_seen in (None, week)
+
+
+@dataclass(frozen=True, slots=True)
+class Names:
+    """Display names of projects, milestones and factors, by id (ids shown when unknown)."""
+
+    projects: dict[str, str] = field(default_factory=dict)
+    milestones: dict[tuple[str, str], str] = field(default_factory=dict)
+    factors: dict[tuple[str, str], str] = field(default_factory=dict)

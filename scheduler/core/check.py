@@ -44,11 +44,10 @@ import numpy.typing as npt
 
 from scheduler.core import cpm, money
 from scheduler.core.calendars import Calendar
-from scheduler.core.findings import Finding, FindingKind, Light, iso_week
+from scheduler.core.findings import Finding, FindingKind, Light, iso_week, worst
 from scheduler.core.model import FactorStatus, InvestmentPlan, Money
 from scheduler.core.reporting import Staleness, apply_staleness
 from scheduler.core.schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
-from scheduler.strings import t
 
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
@@ -381,21 +380,20 @@ class _PerMilestone(Mapping[str, tuple[float, float]]):
 
 @dataclass(slots=True)
 class _Ctx:
-    """What every finding of one check needs: the data date's week, the history, the language."""
+    """What every finding of one check needs: the data date's week and the history."""
 
     week: str
     history: History
-    lang: str
     out: list[tuple[tuple[int, int, int, int], Finding]] = field(default_factory=list)
     """(emission key: project index, group, row or factor index, kind order; finding)."""
 
-    def add(self, pidx: int, group: int, seq: int, project: str, kind: FindingKind, light: Light, message: str,
+    def add(self, pidx: int, group: int, seq: int, project: str, kind: FindingKind, light: Light,
             unit: str, *, milestone: str | None = None, factor: str | None = None, factor_kind: str | None = None,
             days: int | None = None, details: dict[str, object]) -> None:
         """A finding with its history (first seen, consecutive red weeks) filled in."""
         key = "/".join(x for x in (kind.value, project, milestone or "", factor or "") if x)
         first, red = self.history.get(key, (self.week, 0))
-        f = Finding(project, kind, light, message, unit, milestone=milestone, factor=factor,
+        f = Finding(project, kind, light, unit, milestone=milestone, factor=factor,
                     factor_kind=factor_kind, days=days, first_seen=first,
                     weeks_red=red + 1 if light is Light.RED else 0, details=details)
         self.out.append(((pidx, group, seq, KIND_ORDER[kind]), f))
@@ -437,7 +435,6 @@ RowCalendars = _Cals
 def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntArray,
                         bf_col: IntArray, variance: IntArray, D: dt.date, th: CheckThresholds) -> None:
     """Overdue, slip and deadline findings, chosen with column masks; a Finding only per hit."""
-    lang = ctx.lang
     d_ord = D.toordinal()
     st = res.status
     open_ = st != cpm.FINISHED
@@ -468,41 +465,29 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
                                    "forecast_start": _iso(es), "forecast_finish": _iso(ef),
                                    "late_start": _iso(int(res.late_start[r])),
                                    "late_finish": _iso(int(res.late_finish[r]))}
-        kw = {"name": fr.m_names[r], "mid": mid}
         if is_fo:
             ctx.add(pi, 0, r, pid, FindingKind.FINISH_OVERDUE, overdue_light(fo_d, th),
-                    t("finding.finish_overdue", lang, baseline=_iso(bf), days=fo_d, **kw),
                     unit, milestone=mid, days=fo_d, details=base)
         if is_so:
             ctx.add(pi, 0, r, pid, FindingKind.START_OVERDUE, overdue_light(so_d, th),
-                    t("finding.start_overdue", lang, baseline=_iso(bs), days=so_d, **kw),
                     unit, milestone=mid, days=so_d, details=base)
         if is_sl:
             v = int(variance[r])
             ctx.add(pi, 0, r, pid, FindingKind.SLIP, slip_light(v, th),
-                    t("finding.slip", lang, baseline=_iso(bf), forecast=_iso(ef), days=v, **kw),
                     unit, milestone=mid, days=v, details=base)
         if is_dl:
             days = -int(tf[r])
-            start_by = _iso(int(fr.start_by[r])) if int(st[r]) == cpm.NOT_STARTED else None
-            finish_by = _iso(int(fr.finish_by[r]))
-            parts = []
-            if start_by is not None:
-                parts.append(t("deadline.start_by", lang, date=start_by))
-            if finish_by is not None:
-                parts.append(t("deadline.finish_by", lang, date=finish_by))
-            det: dict[str, object] = dict(base, start_by=_iso(int(fr.start_by[r])), finish_by=finish_by,
-                                          total_float=-days)
+            # a started milestone's start_by is history: only a not started one's counts
+            det: dict[str, object] = dict(base, start_by=_iso(int(fr.start_by[r])),
+                                          finish_by=_iso(int(fr.finish_by[r])),
+                                          start_by_counts=int(st[r]) == cpm.NOT_STARTED, total_float=-days)
             ctx.add(pi, 0, r, pid, FindingKind.DEADLINE, deadline_light(days, th),
-                    t("finding.deadline", lang, deadline="、".join(parts), start=_iso(es), finish=_iso(ef),
-                      days=days, **kw),
                     unit, milestone=mid, days=days, details=det)
 
 
 def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntArray,
                      D: dt.date, th: CheckThresholds) -> None:
     """Factor findings: every requirement's reasons as column masks, a Finding only per hit."""
-    lang = ctx.lang
     nf = len(fr.f_ids)
     if nf == 0:
         return
@@ -550,16 +535,10 @@ def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _
         start_iso = _iso(int(start[i]))
         late_iso = _iso(int(late_start[i]))
         mid = fr.m_ids[r]
-        when = t("factor.overdue", lang, days=days) if days > 0 else t("factor.due_in", lang, days=-days)
-        msg = t("finding.factor", lang, kind=kind, fname=fname or kind, fid=fid, status=st_value,
-                name=fr.m_names[r], mid=mid, needed=need_iso, when=when,
-                expected=exp if exp else t("factor.no_expected", lang))
-        if blocker:
-            msg += t("factor.blocker", lang, blocker=blocker)
         details: dict[str, object] = {
             "status": st_value, "name": fname, "expected": exp, "needed": need_iso, "forecast_start": start_iso,
             "late_start": late_iso, "blocker": blocker, "reasons": reasons}
-        ctx.add(pi, 1, i, fr.project_ids[pi], FindingKind.FACTOR, Light.RED if is_red else Light.YELLOW, msg,
+        ctx.add(pi, 1, i, fr.project_ids[pi], FindingKind.FACTOR, Light.RED if is_red else Light.YELLOW,
                 fr.f_units[i] or fr.m_units[r] or fr.project_lead_units[pi], milestone=mid, factor=fid,
                 factor_kind=kind, days=days, details=details)
 
@@ -603,6 +582,19 @@ def _physical(res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntA
     return out
 
 
+def physical_by_project(result: ScheduleResult, baseline_start: IntArray, baseline_finish: IntArray
+                        ) -> dict[str, PhysicalProgress]:
+    """Physical progress (形象进度) of each project with a baselined milestone at the schedule's
+    data date — THE one definition, the check's, for every output's percent complete."""
+    if result.data_date is None:
+        return {}
+    fr = _check_columns(result)
+    res = replace(result, frame=fr) if fr is not result.frame else result
+    bs = np.asarray(baseline_start, dtype=np.int64)
+    bf = np.asarray(baseline_finish, dtype=np.int64)
+    return {fr.project_ids[pi]: pp for pi, pp in _physical(res, fr, _Cals(res), bs, bf, result.data_date).items()}
+
+
 def _check_columns(result: ScheduleResult) -> PortfolioFrame:
     """The frame with the check's columns: as given (frame_from_projects, load_frame), or built
     from the frame's model projects."""
@@ -622,7 +614,7 @@ def _check_columns(result: ScheduleResult) -> PortfolioFrame:
 
 def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_finish: IntArray,
                     thresholds: CheckThresholds, history: History | None = None, *,
-                    lang: str = "zh", stale: Staleness | None = None) -> CheckResult:
+                    stale: Staleness | None = None) -> CheckResult:
     """Run the weekly check on a schedule at its data date against the baseline columns (date
     ordinals per row of `result.frame`, 0 = no baseline) and the previous run's history. Works on
     the frame's columns (model Projects are not needed): per-milestone rules are numpy masks and
@@ -640,7 +632,7 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
     if bs_col.shape != (fr.n,) or bf_col.shape != (fr.n,):
         raise ValueError("baseline columns must have one entry per milestone row of the schedule")
     variance = variance_days(result, bf_col)
-    ctx = _Ctx(week, history, lang)
+    ctx = _Ctx(week, history)
     cals = _Cals(result)
     _milestone_findings(ctx, result, fr, cals, bs_col, bf_col, variance, D, th)
     _factor_findings(ctx, result, fr, cals, bs_col, D, th)
@@ -653,20 +645,14 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
             inv_progress[pid] = ip
             light = progress_light(ip.gap_points, th)
             if light is not Light.GREEN:
-                ctx.add(pi, 2, 0, pid, FindingKind.INVESTMENT, light,
-                        t("finding.investment", lang, done=f"{ip.completed:.0f}", plan=f"{ip.plan_to_date:.0f}",
-                          gap=f"{ip.gap:.0f}", points=f"{ip.gap_points:.1f}"),
-                        fr.project_lead_units[pi], details=ip.to_json())
+                ctx.add(pi, 2, 0, pid, FindingKind.INVESTMENT, light, fr.project_lead_units[pi], details=ip.to_json())
     phys: dict[str, PhysicalProgress] = {}
     for pi, pp in _physical(result, fr, cals, bs_col, bf_col, D).items():
         pid = fr.project_ids[pi]
         phys[pid] = pp
         light = progress_light(pp.gap_points, th)
         if light is not Light.GREEN:
-            ctx.add(pi, 3, 0, pid, FindingKind.PHYSICAL, light,
-                    t("finding.physical", lang, actual=f"{pp.actual:.1f}", planned=f"{pp.planned:.1f}",
-                      points=f"{pp.gap_points:.1f}"),
-                    fr.project_lead_units[pi], details=pp.to_json())
+            ctx.add(pi, 3, 0, pid, FindingKind.PHYSICAL, light, fr.project_lead_units[pi], details=pp.to_json())
     mres = _money(ctx, fr, D, th, inv_progress, phys)
     if stale is not None and stale.missing:
         ctx.out = apply_staleness(ctx.out, fr, result.status, _factor_open(result, fr), stale, KIND_ORDER)
@@ -674,10 +660,10 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
     _escalate(ctx, fr, th)
     ctx.out.sort(key=lambda kf: (kf[0][0], kf[0][3], kf[0][2]))  # by project, kind, row
     findings = [f for _, f in ctx.out]
-    lights: dict[str, Light] = dict.fromkeys(fr.project_ids, Light.GREEN)
+    by_project: dict[str, list[Light]] = {}
     for f in findings:
-        if f.light.rank > lights[f.project].rank:
-            lights[f.project] = f.light
+        by_project.setdefault(f.project, []).append(f.light)
+    lights = {pid: worst(by_project.get(pid, ())) for pid in fr.project_ids}
     summary = _summary(week, D, findings, lights, inv_progress, history)
     summary = replace(summary, money={pid: pm.to_json() for pid, pm in mres.projects.items()},
                       unit_targets=[u.to_json() for u in mres.unit_targets])
@@ -688,7 +674,6 @@ def _money(ctx: _Ctx, fr: PortfolioFrame, D: dt.date, th: CheckThresholds,
            inv: Mapping[str, InvestmentProgress], phys: Mapping[str, PhysicalProgress]) -> money.MoneyResult:
     """Payment 序时, 入库纳统 and quantity findings (one of each kind per project at most), for
     the projects that carry money data or an investment plan (a per-project loop over those)."""
-    lang = ctx.lang
     monies = fr.project_money if len(fr.project_money) == len(fr.project_ids) else [Money()] * len(fr.project_ids)
     out: dict[str, money.ProjectMoney] = {}
     for pi, (pid, m, plan) in enumerate(zip(fr.project_ids, monies, fr.project_investment, strict=True)):
@@ -710,24 +695,14 @@ def _money(ctx: _Ctx, fr: PortfolioFrame, D: dt.date, th: CheckThresholds,
             light = (Light.RED if g > th.payment_red_points else Light.YELLOW if g >= th.payment_yellow_points
                      else Light.GREEN)
             if light is not Light.GREEN:
-                ctx.add(pi, 2, 1, pid, FindingKind.PAYMENT, light,
-                        t("finding.payment", lang, issued=f"{pay.issued:.0f}", paid=f"{pay.paid:.0f}",
-                          rate=f"{100 * pay.rate:.1f}", planned=f"{100 * pay.planned:.1f}", points=f"{g:.1f}"),
-                        lead, details=pay.to_json())
+                ctx.add(pi, 2, 1, pid, FindingKind.PAYMENT, light, lead, details=pay.to_json())
         sc = pm.statistics
         if sc.light is not Light.GREEN:
-            ctx.add(pi, 2, 2, pid, FindingKind.STATISTICS, sc.light,
-                    t("finding.statistics", lang, commenced=sc.commenced.isoformat() if sc.commenced else "",
-                      months=sc.months, status=sc.status or t("statistics.none", lang)),
-                    lead, details=sc.to_json())
+            ctx.add(pi, 2, 2, pid, FindingKind.STATISTICS, sc.light, lead, details=sc.to_json())
         behind = [(q, progress_light(q.gap_points, th)) for q in pm.quantities if q.planned is not None]
         behind = [(q, lt) for q, lt in behind if lt is not Light.GREEN]
         if behind:
-            worst = max((lt for _, lt in behind), key=lambda lt: lt.rank)
-            items = "；".join(t("finding.quantity_item", lang, name=q.name, done=f"{q.done:g}", target=f"{q.target:g}",
-                               measure=q.measure, planned=f"{q.planned or 0:.1f}", gap=f"{q.gap:.1f}")
-                             for q, _ in behind)
-            ctx.add(pi, 3, 1, pid, FindingKind.QUANTITY, worst, t("finding.quantity", lang, items=items), lead,
+            ctx.add(pi, 3, 1, pid, FindingKind.QUANTITY, worst(lt for _, lt in behind), lead,
                     details={"quantities": [q.to_json() for q, _ in behind]})
     targets = money.unit_targets({pid: fr.project_lead_units[i] for i, pid in enumerate(fr.project_ids)
                                   if pid in out or pid in inv}, inv, out)
@@ -751,11 +726,9 @@ def _escalate(ctx: _Ctx, fr: PortfolioFrame, th: CheckThresholds) -> None:
         pid = fr.project_ids[pi]
         keys = [f.key for f in items]
         weeks = max(f.weeks_red for f in items)
-        ctx.add(pi, 4, 0, pid, FindingKind.ESCALATION, Light.RED,
-                t("finding.escalation", ctx.lang, weeks=th.escalate_after_weeks, n=len(keys),
-                  items="；".join(f.message for f in items)),
-                fr.project_lead_units[pi], days=None,
-                details={"keys": keys, "max_weeks_red": weeks, "leader": fr.project_leaders[pi]})
+        ctx.add(pi, 4, 0, pid, FindingKind.ESCALATION, Light.RED, fr.project_lead_units[pi], days=None,
+                details={"keys": keys, "max_weeks_red": weeks, "weeks": th.escalate_after_weeks,
+                         "leader": fr.project_leaders[pi]})
 
 
 def _summary(week: str, D: dt.date, findings: list[Finding], lights: Mapping[str, Light],

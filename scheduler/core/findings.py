@@ -5,6 +5,7 @@ Plain validated value types shared by the check (core), storage, printout, sheet
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
 
@@ -53,9 +54,21 @@ def week_monday(week: str) -> dt.date:
         raise ValueError(f"{week!r} is not an ISO week such as 2026-W48") from None
 
 
+def worst(lights: Iterable[Light], default: Light = Light.GREEN) -> Light:
+    """The worst of several lights (red over yellow over green; `default` with none): THE rule for
+    a project's light from its problems (or findings) and a problem's from its symptoms."""
+    out = default
+    for li in lights:
+        if li.rank > out.rank:
+            out = li
+    return out
+
+
 @dataclass(frozen=True, slots=True)
 class Finding:
-    """One thing the meeting must know: which project/milestone/factor, what, how bad, who.
+    """One thing the meeting must know: which project/milestone/factor, what, how bad, who — as
+    data (kind, ids, numbers, dates in `details`); its sentence is written by the outputs
+    (outputs/phrases.py) in the configured language.
 
     `key` is stable from week to week (kind + ids), so history can say new / persisting /
     resolved and count the weeks in red."""
@@ -63,7 +76,6 @@ class Finding:
     project: str
     kind: FindingKind
     light: Light
-    message: str
     unit: str
     milestone: str | None = None
     factor: str | None = None

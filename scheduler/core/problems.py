@@ -24,7 +24,7 @@ import numpy.typing as npt
 
 from scheduler.core import cpm
 from scheduler.core.check import CheckResult, RowCalendars
-from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.core.findings import Finding, FindingKind, Light, worst
 from scheduler.core.model import FactorStatus
 from scheduler.core.schedule import PortfolioFrame, ScheduleResult, schedule_frame
 
@@ -322,16 +322,6 @@ def carry_over(found: Sequence[Problem], stored: Mapping[str, Problem], prev_red
 _KIND_ORDER = {k: i for i, k in enumerate(ProblemKind)}
 
 
-def worst(lights: Iterable[Light], default: Light = Light.GREEN) -> Light:
-    """The worst of several lights (red over yellow over green): the one rule for a project's light
-    from its problems and a problem's from its symptoms."""
-    out = default
-    for li in lights:
-        if li.rank > out.rank:
-            out = li
-    return out
-
-
 def project_lights(problems: Iterable[Problem], projects: Iterable[str]) -> dict[str, Light]:
     """A project's light from its problems: the worst light of those that count (open, not merged,
     not exempt); green with none."""
@@ -506,10 +496,10 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
                 a.points = _points(f)
             elif f.kind is FindingKind.PHYSICAL:
                 physical.append(f)
-            elif f.kind in _MONEY_KINDS:  # the project's own cause, described by the check's message
+            elif f.kind in _MONEY_KINDS:  # the project's own cause (its sentence: core/phrases.py)
                 kind = ProblemKind(f.kind.value)
                 key = problem_id(pid, kind)
-                a = acc[key] = _Acc(key, pid, kind, f.unit, description=f.message)
+                a = acc[key] = _Acc(key, pid, kind, f.unit)
                 a.own(sym, None)
                 a.points = _points(f)
     for f in physical:

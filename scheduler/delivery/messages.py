@@ -10,10 +10,11 @@ from functools import lru_cache
 
 from sqlalchemy import Connection
 
-from scheduler.core.alerts import COPY, DIGEST, Alert, should_alert
+from scheduler.core.alerts import COPY, DIGEST, Alert, Names, should_alert
 from scheduler.core.findings import Finding, FindingKind, Light, week_monday
+from scheduler.core.phrases import finding_text
 from scheduler.io.config import Config, Unit
-from scheduler.store.alerts import Names, insert_alerts, names_for, utc
+from scheduler.store.alerts import insert_alerts, names_for, utc
 from scheduler.store.db import utcnow
 from scheduler.strings import t
 
@@ -65,7 +66,7 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
         fk = f"，{finding.factor_kind}" if finding.factor_kind and name and name != finding.factor_kind else ""
         lines.append(t("alert.factor", lang, factor=_factor_label(finding, names) + fk))
     lines.append(_t("alert.problem", lang, kind=kind, light=_t(f"light.{finding.light.value}", lang)))
-    lines.append(t("alert.situation", lang, message=finding.message))
+    lines.append(t("alert.situation", lang, message=finding_text(finding, names, lang)))
     if finding.days is not None and finding.days > 0:
         lines.append(t("alert.days", lang, days=finding.days))
     if finding.weeks_red > 1:
@@ -174,7 +175,7 @@ def digest_text(unit: str, items: Sequence[Finding], week: str, names: Names | N
                         n=n, weeks=weeks)]
     first = (red or yellow or esc)[0]
     if first.kind is not FindingKind.ESCALATION:
-        lines += ["", t("digest.first", lang, item=_item_label(first, names), message=first.message,
+        lines += ["", t("digest.first", lang, item=_item_label(first, names), message=finding_text(first, names, lang),
                         todo=_t(f"alert.todo.{first.kind.value}", lang, weeks=first.weeks_red))]
     for key, group in (("digest.red", red), ("digest.yellow", yellow)):
         if not group:
@@ -186,7 +187,7 @@ def digest_text(unit: str, items: Sequence[Finding], week: str, names: Names | N
                 marks = t("digest.mark.new", lang)
             elif f.weeks_red > 1:
                 marks = t("digest.mark.weeks", lang, weeks=f.weeks_red)
-            lines.append(f"{k}. {marks}{_item_label(f, names)}：{f.message}")
+            lines.append(f"{k}. {marks}{_item_label(f, names)}：{finding_text(f, names, lang)}")
     lines += ["", t("digest.tail", lang, date=_cn_date(monday + dt.timedelta(days=7), lang)), "",
               _t("alert.footer", lang, week=date)]
     return subject, "\n".join(lines) + "\n"
@@ -206,7 +207,8 @@ def digest_rows(items: Sequence[Finding], week: str, names: Names | None = None,
         elif f.milestone:
             item = _label(names.milestones.get((f.project, f.milestone)), f.milestone)
         rows.append([str(k), _label(names.projects.get(f.project), f.project), item,
-                     _t(f"light.{f.light.value}", lang), _t(f"kind.{f.kind.value}", lang), f.message,
+                     _t(f"light.{f.light.value}", lang), _t(f"kind.{f.kind.value}", lang),
+                     finding_text(f, names, lang),
                      "" if f.days is None else str(f.days), str(f.weeks_red or ""),
                      _t(f"alert.todo.{f.kind.value}", lang, weeks=f.details.get("max_weeks_red") or f.weeks_red)])
     return rows

@@ -225,6 +225,7 @@ def render_printout(view: WeeklyView, path: Path, gantt_images: Mapping[str, Seq
         pdf.heading(t("out.pdf.portfolio", lang), space=4)
         for img in portfolio_images:
             _image(pdf, img)
+    _problems(pdf, view)
     _red_list(pdf, view)
     _blockers(pdf, view)
     _escalations(pdf, view)
@@ -335,6 +336,27 @@ def _missing(pdf: _Doc, v: WeeklyView) -> None:
 def _none(pdf: _Doc) -> None:
     pdf.note(t("out.pdf.none", pdf.ui_lang), size=9)
     pdf.ln(2)
+
+
+def _problems(pdf: _Doc, v: WeeklyView) -> None:
+    """问题清单: the week's open problems (root causes), each with what it drags and how many
+    findings are counted under it; exempt ones with their 正当理由. Nothing when the run has none."""
+    rows_in = [r for r in v.problems if r.problem.is_open and r.problem.light is not Light.GREEN]
+    if not rows_in:
+        return
+    lang = v.lang
+    pdf.heading(t("out.pdf.problems", lang), space=4)
+    head = [t("out.col.light", lang), t("col.project", lang), t("problems.col.what", lang), t("col.unit", lang),
+            t("problems.col.symptoms", lang), t("problems.col.weeks_red", lang)]
+    rows = []
+    for r in rows_in:
+        p = r.problem
+        what = r.what + (f"\n{r.drags}" if r.drags else "")
+        if p.exemption is not None:
+            what += "\n" + t("problem.exempt", lang, by=p.exemption.by, reason=p.exemption.reason)
+        rows.append([light_cell(p.light, lang), r.project_name, what, p.unit or "—",
+                     t("problem.symptoms", lang, n=r.symptoms), str(p.weeks_red) if p.weeks_red else "—"])
+    pdf.grid(head, rows, (13, 30, 90, 26, 14, 13), align=("C", "L", "L", "L", "C", "C"))
 
 
 def _red_list(pdf: _Doc, v: WeeklyView) -> None:

@@ -17,7 +17,15 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.findings import Light
-from scheduler.outputs.view import Blocker, Escalation, FindingRow, WeeklyView, glance_rows, kind_label
+from scheduler.outputs.view import (
+    Blocker,
+    Escalation,
+    FindingRow,
+    ProblemRow,
+    WeeklyView,
+    glance_rows,
+    kind_label,
+)
 from scheduler.strings import t
 
 LIGHT_FILL = {Light.RED: "E04B45", Light.YELLOW: "F6C430", Light.GREEN: "4CA04C"}
@@ -53,6 +61,16 @@ def write_findings_sheet(view: WeeklyView, path: Path) -> Path:
     assert first is not None
     wb.remove(first)
 
+    if view.problems:  # 问题清单: one row per root cause, its symptoms counted under it
+        _table(wb, t("out.sheet.problems", lang), view, [
+            Column("out.col.light", 7), Column("problems.col.id", 24), Column("col.project", 22, True),
+            Column("out.col.kind", 12), Column("problems.col.what", 60, True), Column("col.unit", 16, True),
+            Column("problems.col.person", 10), Column("problems.col.partners", 16, True),
+            Column("problems.col.due", 12), Column("problems.col.measures", 30, True),
+            Column("problems.col.county", 24, True), Column("problems.col.status", 10),
+            Column("problems.col.symptoms", 30, True), Column("problems.col.weeks_red", 10),
+            Column("problems.col.escalate", 8)],
+            view.problems, lambda r: _problem_row(r, lang))
     red_rows = [r for g in view.red_list for r in g.items]
     _table(wb, t("out.sheet.red", lang), view, [
         Column("col.lead_unit", 16), Column("out.col.leader", 18, True), Column("col.project", 22, True),
@@ -87,6 +105,19 @@ def write_findings_sheet(view: WeeklyView, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     wb.save(path)
     return path
+
+
+def _problem_row(r: ProblemRow, lang: str) -> list[Cell]:
+    p = r.problem
+    status = t(p.status.label_key, lang)
+    if p.exemption is not None:
+        status += "；" + t("problem.exempt", lang, by=p.exemption.by, reason=p.exemption.reason)
+    if p.close_reason:
+        status += "；" + p.close_reason
+    drags = "；".join(x for x in (t("problem.symptoms", lang, n=r.symptoms), r.drags) if x)
+    return [p.light, p.id, r.project_name, t(f"problem.kind.{p.kind.value}", lang), r.what, p.unit or None,
+            p.person or None, "、".join(p.partners) or None, p.due_date, p.measures or None,
+            p.county_matters or None, status, drags, p.weeks_red or None, "✓" if p.escalate else None]
 
 
 def _ms(r: FindingRow) -> str:

@@ -15,9 +15,18 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from scheduler.core.check import CheckResult, investment_progress
-from scheduler.core.findings import Finding, FindingKind, Light, week_monday
+from scheduler.core.alerts import Names
+from scheduler.core.check import CheckResult, factor_needed_by, investment_progress, physical_by_project
+from scheduler.core.findings import Finding, FindingKind, Light, week_monday, worst
 from scheduler.core.model import FACTOR_KINDS, InvestmentPlan, Project
+from scheduler.core.phrases import (
+    escalation_parts,
+    finding_text,
+    names_of_projects,
+    problem_drags,
+    problem_what,
+)
+from scheduler.core.problems import Problem
 from scheduler.core.schedule import ScheduleResult
 from scheduler.strings import t
 
@@ -109,6 +118,9 @@ class Glance:
     red_findings: int
     escalations: int
     blockers: int
+    problems: int | None = None
+    """Open problems on the list (问题清单) and how many of them are red; None without a list."""
+    red_problems: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -189,6 +201,32 @@ class Escalation:
     weeks_red: int
     first_seen: str
     issues: tuple[str, ...]
+    problem_id: str = ""
+    """The problem going up (when the run has a problem list): 事由 = message, 需协调事项, 建议."""
+    matters: str = ""
+    proposal: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemRow:
+    """A problem of the list (问题清单) with what a reader needs beside it: the project's name, lead
+    unit and leader, what is wrong and what it drags in words, and when it goes up to the county
+    its 事由, 需协调事项 and 建议."""
+
+    problem: Problem
+    project_name: str
+    lead_unit: str
+    leader: str
+    what: str
+    drags: str
+    reason: str = ""
+    matters: str = ""
+    proposal: str = ""
+
+    @property
+    def symptoms(self) -> int:
+        """How many findings are counted under it (its own included)."""
+        return len(self.problem.symptoms)
 
 
 @dataclass(frozen=True, slots=True)
@@ -260,6 +298,8 @@ class WeeklyView:
     timezone: str = "Asia/Shanghai"
     non_reporting: tuple[str, ...] = ()
     """Units that did not report this week (未按时报送), when the run knows them."""
+    problems: tuple[ProblemRow, ...] = ()
+    """The week's problem list (问题清单): root causes with their symptoms counted under them."""
 
     @property
     def title(self) -> str:
@@ -323,6 +363,8 @@ def glance_rows(view: WeeklyView) -> list[tuple[str, str]]:
                                             pct=fmt_pct(inv.percent_of_plan), annual=fmt_pct(inv.percent_of_annual))),
         (t("out.glance.changes", lang), t("out.glance.changes.value", lang, new=fmt_int(g.new),
                                           resolved=fmt_int(g.resolved), persisting=fmt_int(g.persisting))),
+        (t("out.glance.problems", lang), t("out.glance.problems.value", lang, n=g.problems, red=g.red_problems,
+                                           findings=g.findings)) if g.problems is not None else
         (t("out.glance.findings", lang), t("out.glance.findings.value", lang, n=g.findings, red=g.red_findings)),
         (t("out.glance.blockers", lang), str(g.blockers)),
         (t("out.glance.escalations", lang), str(g.escalations)),
@@ -376,14 +418,11 @@ def investment_to_date(inv: InvestmentPlan, data_date: dt.date) -> Investment:
 
 
 def _count(v: object) -> int | None:
-    if v is None:
-        return None
-    if isinstance(v, bool):
-        return int(v)
+    """A summary count: a number, or the length of a list of keys; None when not known."""
     if isinstance(v, int | float):
         return int(v)
-    if isinstance(v, Iterable) and not isinstance(v, str | bytes):
-        return len(list(v))
+    if isinstance(v, list | tuple):
+        return len(v)
     return None
 
 
@@ -407,20 +446,6 @@ def _d(o: int | np.integer) -> dt.date | None:
     return dt.date.fromordinal(int(o)) if int(o) > 0 else None
 
 
-def _worst(lights: Iterable[Light], default: Light = Light.GREEN) -> Light:
-    out = default
-    for li in lights:
-        if li.rank > out.rank:
-            out = li
-    return out
-
-
-def _physical_percent(p: Project) -> float:
-    w = [m.progress_weight for m in p.milestones]
-    total = sum(w)
-    return sum(wi * m.percent_complete for wi, m in zip(w, p.milestones, strict=True)) / total if total else 0.0
-
-
 def _date_range(rows: Sequence[GanttRow], data_date: dt.date) -> tuple[dt.date, dt.date]:
     ds: list[dt.date] = [data_date]
     for r in rows:
@@ -436,7 +461,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
                       baseline_finish: IntArray, findings: Sequence[Finding], project_lights: Mapping[str, Light],
                       summary: Mapping[str, object], week: str, data_date: dt.date, lang: str,
                       *, generated_at: dt.datetime | None = None, timezone: str = "Asia/Shanghai",
-                      issue: int | None = None, non_reporting: Iterable[str] = ()) -> WeeklyView:
+                      issue: int | None = None, non_reporting: Iterable[str] = (),
+                      problems: Sequence[Problem] = ()) -> WeeklyView:
     """Assemble the week's WeeklyView from the run's results (plain data in, plain data out).
 
     `projects`: the portfolio (any order; each must be in `result.frame`, matched by id; the view
@@ -453,7 +479,9 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     keys; missing = not known, shown as —), 'resolved_keys' (last week's finding keys gone this week).
     `generated_at` defaults to now in `timezone` (the configured one, not the machine's UTC).
     `non_reporting`: the units that did not report this week (core/reporting.py); findings carried
-    because of them carry `details["stale"]`."""
+    because of them carry `details["stale"]`.
+    `problems`: the week's problem list (core/problems.py) when the run has one: the view's
+    problems, and its escalations (提请县政府专题研究) are theirs."""
     missing = tuple(sorted(set(non_reporting)))
     from zoneinfo import ZoneInfo
 
@@ -470,6 +498,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     for f in findings:
         by_project.setdefault(f.project, []).append(f)
     pmap = {p.id: p for p in projects}
+    names = names_of_projects(projects)
+    phys = physical_by_project(result, baseline_start, baseline_finish)
     inv_over = summary.get("invest_by_project")
     inv_over = inv_over if isinstance(inv_over, Mapping) else {}
 
@@ -481,13 +511,13 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
         pi = pindex[p.id]
         sl = slices[pi]
         pf = by_project.get(p.id, [])
-        frows = [_finding_row(f, p, week) for f in pf]
+        frows = [_finding_row(f, p, week, names, lang) for f in pf]
         rows_all += frows
         m_light: dict[str, Light] = {}
         for f in pf:
             if f.milestone:
-                m_light[f.milestone] = _worst([f.light], m_light.get(f.milestone, Light.GREEN))
-        light = project_lights.get(p.id) or _worst(f.light for f in pf)
+                m_light[f.milestone] = worst([f.light], m_light.get(f.milestone, Light.GREEN))
+        light = project_lights.get(p.id) or worst(f.light for f in pf)
         grows = []
         for k, m in enumerate(p.milestones):
             r = sl.start + k
@@ -533,7 +563,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
             calendar=p.calendar, calendar_title=cal.title if cal is not None else p.calendar,
             target=p.target or "", category=p.category or "", location=p.location or "", start=p.start,
             baseline_finish=base_finish, forecast_finish=fc, variance=pvar,
-            deadline=max(deadlines) if deadlines else None, light=light, percent=_physical_percent(p),
+            deadline=max(deadlines) if deadlines else None, light=light,
+            percent=phys[p.id].actual if p.id in phys else 0.0,
             investment=inv, findings=tuple(sorted(frows, key=_finding_order)), gantt=gantt,
             seven_day=_seven_day(cal, data_date),
             stale_units=tuple(u for u in missing if u in _units_of(p))))
@@ -543,17 +574,18 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     red_list = _red_list([r for r in rows_all if r.light is Light.RED and r.kind is not FindingKind.ESCALATION],
                          pmap, order)
     blockers = _blockers(projects, pviews, findings, week)
-    escalations = _escalations(rows_all, findings, order)
+    problem_rows = _problem_rows(problems, pmap, order, names, lang)
+    escalations = (_problem_escalations(problem_rows) if problems else _escalations(rows_all, findings, order))
     closed = _closed(summary.get("resolved_keys"), findings, pmap)
     if "resolved_keys" in summary:  # an item that got worse changed its key: not resolved
         summary = {**summary, "resolved": len(closed)}
-    glance = _glance(pviews, rows_all, blockers, escalations, summary)
+    glance = _glance(pviews, rows_all, blockers, escalations, summary, problem_rows if problems else None)
     portfolio = _portfolio_gantt(pviews, data_date, lang)
     return WeeklyView(week=week, data_date=data_date, generated_at=generated_at, lang=lang, glance=glance,
                       red_list=red_list, blockers=blockers, escalations=escalations, findings=tuple(rows_all),
                       projects=tuple(pviews), portfolio_gantt=portfolio,
                       notes=_notes(pviews, result, lang), issue=issue, closed=closed, timezone=timezone,
-                      non_reporting=missing)
+                      non_reporting=missing, problems=problem_rows)
 
 
 def _closed(keys: object, findings: Sequence[Finding], pmap: Mapping[str, Project]) -> tuple[Closed, ...]:
@@ -634,20 +666,13 @@ def _finding_order(r: FindingRow) -> tuple[int, str, str, str, str]:
     return (-r.light.rank, r.project_id, r.milestone_id, r.kind.value, r.factor_id)
 
 
-def _finding_row(f: Finding, p: Project, week: str) -> FindingRow:
-    mname = ""
-    if f.milestone:
-        try:
-            mname = p.milestone(f.milestone).name
-        except KeyError:
-            mname = f.milestone
-    fkind = f.factor_kind or ""
-    if f.factor and not fkind:
-        fkind = next((x.kind for x in p.factors if x.id == f.factor), "")
+def _finding_row(f: Finding, p: Project, week: str, names: Names, lang: str) -> FindingRow:
+    mname = names.milestones.get((p.id, f.milestone), f.milestone) if f.milestone else ""
     return FindingRow(
         project_id=p.id, project_name=p.name, lead_unit=p.lead_unit, leader=p.leader or "", kind=f.kind,
-        light=f.light, message=f.message, unit=f.unit, milestone_id=f.milestone or "", milestone_name=mname,
-        factor_id=f.factor or "", factor_kind=fkind, days=f.days, first_seen=f.first_seen or week,
+        light=f.light, message=finding_text(f, names, lang), unit=f.unit, milestone_id=f.milestone or "",
+        milestone_name=mname,
+        factor_id=f.factor or "", factor_kind=f.factor_kind or "", days=f.days, first_seen=f.first_seen or week,
         weeks_open=_weeks_between(f.first_seen or week, week), weeks_red=f.weeks_red,
         new=(f.first_seen is None or f.first_seen == week), key=f.key,
         stale_from=str(f.details.get("carried_from") or "") if f.details.get("stale") else "")
@@ -682,8 +707,7 @@ def _blockers(projects: Sequence[Project], pviews: Sequence[ProjectView], findin
             if row is not None and row.finished:
                 continue
             mname = p.milestone(fac.milestone).name
-            needed = fac.needed_by or (row.baseline_start if row is not None and row.baseline_start else None) \
-                or (row.forecast_start if row is not None else None)
+            needed = _needed_by(fac.needed_by, row)
             fs = fx.get((p.id, fac.id), [])
             firsts = sorted(f.first_seen for f in fs if f.first_seen)
             groups.setdefault(fac.kind, []).append(Blocker(
@@ -691,13 +715,53 @@ def _blockers(projects: Sequence[Project], pviews: Sequence[ProjectView], findin
                 project_name=p.name, milestone_id=fac.milestone, milestone_name=mname, needed_by=needed,
                 expected=fac.expected, status=fac.status.value, blocker=fac.blocker or "",
                 unit=fac.unit or p.lead_unit, weeks_open=_weeks_between(firsts[0], week) if firsts else
-                (1 if fs else None), light=_worst(f.light for f in fs) if fs else None))
+                (1 if fs else None), light=worst(f.light for f in fs) if fs else None))
     kinds = [k for k in FACTOR_KINDS if k in groups] + sorted(k for k in groups if k not in FACTOR_KINDS)
     far = dt.date.max
     return tuple(BlockerGroup(k, tuple(sorted(groups[k], key=lambda b: (-(b.light.rank if b.light else -1),
                                                                           b.needed_by or far,
                                                                           b.project_id, b.factor_id))))
                  for k in kinds)
+
+
+def _needed_by(own: dt.date | None, row: GanttRow | None) -> dt.date | None:
+    """When the approval is needed: core.check.factor_needed_by, the check's own rule."""
+    if row is None:
+        return own
+    o = factor_needed_by(np.array([own.toordinal() if own else 0]),
+                         np.array([row.baseline_start.toordinal() if row.baseline_start else 0]),
+                         np.array([row.forecast_start.toordinal()]))
+    return _d(o[0])
+
+
+def _problem_rows(problems: Sequence[Problem], pmap: Mapping[str, Project], order: Mapping[str, int],
+                  names: Names, lang: str) -> tuple[ProblemRow, ...]:
+    """The problems of the view's projects, those that count first (red, then yellow), then the
+    exempt, merged and closed ones; by project order within a light."""
+    out = []
+    for p in problems:
+        prj = pmap.get(p.project)
+        if prj is None:
+            continue
+        parts = escalation_parts(p, names, lang) if p.escalate else ("", "", "")
+        out.append(ProblemRow(
+            problem=p, project_name=prj.name, lead_unit=prj.lead_unit, leader=prj.leader or "",
+            what=problem_what(p, names, lang), drags=problem_drags(p, names, lang),
+            reason=parts[0], matters=parts[1], proposal=parts[2]))
+    out.sort(key=lambda r: (not r.problem.counts, -r.problem.light.rank, order.get(r.problem.project, 0),
+                            r.problem.id))
+    return tuple(out)
+
+
+def _problem_escalations(rows: Sequence[ProblemRow]) -> tuple[Escalation, ...]:
+    """提请县政府专题研究: the problems that go up this week (red for N weeks or 需县级协调), each
+    with its 事由 (message), 需协调事项 and 建议 (issues)."""
+    out = [Escalation(project_id=r.problem.project, project_name=r.project_name, lead_unit=r.lead_unit,
+                      leader=r.leader, message=r.reason, unit=r.problem.unit, weeks_red=r.problem.weeks_red,
+                      first_seen=r.problem.first_seen, issues=(r.matters, r.proposal), problem_id=r.problem.id,
+                      matters=r.matters, proposal=r.proposal)
+           for r in rows if r.problem.escalate]
+    return tuple(sorted(out, key=lambda e: -e.weeks_red))
 
 
 def _escalations(rows: Sequence[FindingRow], findings: Sequence[Finding],
@@ -723,7 +787,8 @@ def _escalations(rows: Sequence[FindingRow], findings: Sequence[Finding],
 
 
 def _glance(pviews: Sequence[ProjectView], rows: Sequence[FindingRow], blockers: Sequence[BlockerGroup],
-            escalations: Sequence[Escalation], summary: Mapping[str, object]) -> Glance:
+            escalations: Sequence[Escalation], summary: Mapping[str, object],
+            problems: Sequence[ProblemRow] | None = None) -> Glance:
     lights = [p.light for p in pviews]
     invs = [p.investment for p in pviews if p.investment is not None]
     nested = summary.get("investment")
@@ -747,7 +812,10 @@ def _glance(pviews: Sequence[ProjectView], rows: Sequence[FindingRow], blockers:
         resolved=_count(summary.get("resolved")), persisting=_count(summary.get("persisting")),
         findings=len(rows), red_findings=sum(r.light is Light.RED and r.kind is not FindingKind.ESCALATION
                                              for r in rows), escalations=len(escalations),
-        blockers=sum(len(g.items) for g in blockers))
+        blockers=sum(len(g.items) for g in blockers),
+        problems=None if problems is None else sum(r.problem.counts for r in problems),
+        red_problems=None if problems is None else sum(r.problem.counts and r.problem.light is Light.RED
+                                                       for r in problems))
 
 
 def _portfolio_gantt(pviews: Sequence[ProjectView], data_date: dt.date, lang: str) -> GanttModel:
@@ -842,8 +910,9 @@ def for_leader(view: WeeklyView, name: str) -> WeeklyView:
     closed = tuple(c for c in view.closed if c.project_id in keep)
     if view.glance.resolved is not None:
         summary["resolved"] = len(closed)
-    glance = _glance(projects, rows, blockers, esc, summary)
+    probs = tuple(r for r in view.problems if r.problem.project in keep)
+    glance = _glance(projects, rows, blockers, esc, summary, probs if view.glance.problems is not None else None)
     pg = view.portfolio_gantt
     return replace(view, glance=glance, red_list=red, blockers=blockers, escalations=esc, findings=rows,
-                   projects=projects, closed=closed,
+                   projects=projects, closed=closed, problems=probs,
                    portfolio_gantt=replace(pg, rows=tuple(r for r in pg.rows if r.key in keep)))

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, or_, select, update
 
-from scheduler.core.alerts import Alert
+from scheduler.core.alerts import Alert, Names
 from scheduler.core.findings import Finding
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.store.db import alerts as alerts_t
@@ -42,15 +41,6 @@ def alert_from_row(row: Any) -> Alert:
         last_error=m["last_error"], created_at=aware(m["created_at"]),
         delivered_at=aware(m["delivered_at"]), run_id=m["run_id"], id=m["id"], attachment=m["attachment"],
     )
-
-
-@dataclass(frozen=True, slots=True)
-class Names:
-    """Display names of projects, milestones and factors, by id (ids shown when unknown)."""
-
-    projects: dict[str, str] = field(default_factory=dict)
-    milestones: dict[tuple[str, str], str] = field(default_factory=dict)
-    factors: dict[tuple[str, str], str] = field(default_factory=dict)
 
 
 def _pairs_in(conn: Connection, table: Any, cols: tuple[str, ...], pairs: set[tuple[str, str]],

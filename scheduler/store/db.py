@@ -273,7 +273,6 @@ findings = Table(
     Column("days", Integer),
     Column("first_seen", String, nullable=False),
     Column("weeks_red", Integer, nullable=False),
-    Column("message", Text, nullable=False),
     Column("details", JSON, nullable=False),
     PrimaryKeyConstraint("run_id", "seq", name="pk_findings"),
     ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE", name="fk_findings_run"),

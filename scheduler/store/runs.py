@@ -38,20 +38,20 @@ class RunInfo:
 
 
 FINDING_COLUMNS = ("key", "project_id", "milestone_id", "factor_id", "factor_kind", "kind", "light", "unit",
-                   "days", "first_seen", "weeks_red", "message", "details")
+                   "days", "first_seen", "weeks_red", "details")
 """The columns of a `findings` row that come from the Finding (run_id and seq come from the run)."""
 
 
 def finding_values(f: Finding) -> tuple[Any, ...]:
     """The FINDING_COLUMNS of a Finding, in order."""
     return (f.key, f.project, f.milestone, f.factor, f.factor_kind, f.kind.value, f.light.value, f.unit, f.days,
-            f.first_seen or "", f.weeks_red, f.message, dict(f.details))
+            f.first_seen or "", f.weeks_red, dict(f.details))
 
 
 def finding_from_row(r: Any) -> Finding:
     """A Finding back from a `findings` row."""
-    return Finding(project=r.project_id, kind=FindingKind(r.kind), light=Light(r.light), message=r.message,
-                   unit=r.unit, milestone=r.milestone_id, factor=r.factor_id, factor_kind=r.factor_kind,
+    return Finding(project=r.project_id, kind=FindingKind(r.kind), light=Light(r.light), unit=r.unit,
+                   milestone=r.milestone_id, factor=r.factor_id, factor_kind=r.factor_kind,
                    days=r.days, first_seen=r.first_seen or None, weeks_red=int(r.weeks_red),
                    details=dict(r.details or {}))
 

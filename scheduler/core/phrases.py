@@ -1,0 +1,183 @@
+"""Sentences about findings and problems, written from their data in the configured language
+(strings.py): what a finding says; what a problem is, what it drags, and the three parts of an
+escalation (事由, 需协调事项, 建议). Findings and problems store ids, numbers and dates only, so
+switching `language` changes nothing stored."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from types import SimpleNamespace
+
+from scheduler.core.alerts import Names
+from scheduler.core.findings import Finding, FindingKind
+from scheduler.core.model import Project
+from scheduler.core.problems import Problem, ProblemKind
+from scheduler.strings import t
+
+
+def _m(names: Names, project: str, mid: str | None) -> str:
+    return names.milestones.get((project, mid or ""), mid or "")
+
+
+def _iso(d: object) -> str:
+    return d.isoformat() if hasattr(d, "isoformat") else "—"
+
+
+def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> str:
+    """What is wrong, in one sentence (a hand-raised problem: its own words)."""
+    names = names or Names()
+    mname = _m(names, p.project, p.milestone)
+    if p.kind is ProblemKind.FACTOR:
+        days = p.days or 0
+        when = (t("problem.what.factor.overdue", lang, days=days) if days > 0 else
+                t("problem.what.factor.due_in", lang, days=-days))
+        text = t("problem.what.factor", lang, kind=p.factor_kind or "", fid=p.factor or "",
+                 fname=names.factors.get((p.project, p.factor or ""), p.factor_kind or p.factor or ""),
+                 mname=mname, mid=p.milestone or "", when=when,
+                 expected=_iso(p.expected) if p.expected else t("factor.no_expected", lang))
+        if p.held_by:
+            other = p.held_by.rsplit("/", 1)[-1]
+            text += t("problem.held_by", lang, other=names.factors.get((p.project, other), other))
+    elif p.kind is ProblemKind.MILESTONE:
+        text = t("problem.what.milestone", lang, mname=mname, mid=p.milestone or "", days=p.days or 0)
+    elif p.kind is ProblemKind.DEADLINE:
+        text = t("problem.what.deadline", lang, mname=mname, mid=p.milestone or "")
+    elif p.kind in (ProblemKind.INVESTMENT, ProblemKind.PHYSICAL, ProblemKind.PAYMENT):
+        text = t(f"problem.what.{p.kind.value}", lang, points=f"{p.points or 0:.1f}")
+    elif p.kind in (ProblemKind.STATISTICS, ProblemKind.QUANTITY):
+        text = t(f"problem.what.{p.kind.value}", lang)
+    else:
+        return p.description
+    if p.description and p.kind is ProblemKind.FACTOR:
+        text += t("problem.blocker", lang, text=p.description)
+    return text
+
+
+def problem_drags(p: Problem, names: Names | None = None, lang: str = "zh") -> str:
+    """What the problem drags: how many milestones, and which deadlines by how many working days."""
+    names = names or Names()
+    parts = []
+    n = p.milestones_dragged
+    if n:
+        parts.append(t("problem.drags", lang, n=n))
+    if p.deadlines:
+        items = "；".join(t("problem.drags.deadline", lang, mname=_m(names, p.project, d.milestone), mid=d.milestone,
+                            date=d.deadline.isoformat(), what=t("problem.start" if d.start else "problem.finish", lang),
+                            days=d.days) for d in p.deadlines)
+        parts.append(t("problem.drags.deadlines", lang, items=items))
+    return "；".join(parts)
+
+
+def escalation_parts(p: Problem, names: Names | None = None, lang: str = "zh") -> tuple[str, str, str]:
+    """事由, 需协调事项 and 建议 of a problem going up to the county: the office's own words when it
+    escalated it, else written from the problem (what is wrong and for how long; the unit and its
+    partners to press; its 整改措施 or the standard proposal)."""
+    es = p.escalation
+    what = problem_what(p, names, lang)
+    why = t("problems.escalate.weeks", lang, n=p.weeks_red) if p.weeks_red else t("problems.escalate.county", lang)
+    reason = es.reason if es is not None and es.reason else t("problems.escalate.reason", lang, what=what, weeks=why)
+    partners = ("、" + "、".join(p.partners)) if p.partners else ""
+    matters = (es.matters if es is not None and es.matters else p.county_matters or
+               t("problems.escalate.matters", lang, unit=p.unit, partners=partners))
+    proposal = (es.proposal if es is not None and es.proposal else p.measures or t("problems.escalate.proposal", lang))
+    return reason, matters, proposal
+
+
+# -- findings ----------------------------------------------------------------------------------------
+
+
+def _detail(f: Finding, key: str) -> str:
+    v = f.details.get(key)
+    return "" if v is None else str(v)
+
+
+def _num(f: Finding, key: str) -> float:
+    v = f.details.get(key)
+    return float(v) if isinstance(v, int | float) else 0.0
+
+
+def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> str:
+    """What a finding says, in one sentence, from its kind, ids, numbers and dates (a finding
+    stores no sentence: switching `language` changes nothing stored)."""
+    names = names or Names()
+    mid = f.milestone or ""
+    kw: dict[str, object] = {"name": _m(names, f.project, mid), "mid": mid}
+    days = f.days if f.days is not None else 0
+    if f.kind is FindingKind.FINISH_OVERDUE:
+        return t("finding.finish_overdue", lang, baseline=_detail(f, "baseline_finish"), days=days, **kw)
+    if f.kind is FindingKind.START_OVERDUE:
+        return t("finding.start_overdue", lang, baseline=_detail(f, "baseline_start"), days=days, **kw)
+    if f.kind is FindingKind.SLIP:
+        return t("finding.slip", lang, baseline=_detail(f, "baseline_finish"), forecast=_detail(f, "forecast_finish"),
+                 days=days, **kw)
+    if f.kind is FindingKind.DEADLINE:
+        parts = []
+        if f.details.get("start_by_counts", True) and f.details.get("start_by"):
+            parts.append(t("deadline.start_by", lang, date=_detail(f, "start_by")))
+        if f.details.get("finish_by"):
+            parts.append(t("deadline.finish_by", lang, date=_detail(f, "finish_by")))
+        return t("finding.deadline", lang, deadline="、".join(parts), start=_detail(f, "forecast_start"),
+                 finish=_detail(f, "forecast_finish"), days=days, **kw)
+    if f.kind is FindingKind.FACTOR:
+        fid = f.factor or ""
+        fname = names.factors.get((f.project, fid)) or _detail(f, "name") or f.factor_kind or fid
+        when = t("factor.overdue", lang, days=days) if days > 0 else t("factor.due_in", lang, days=-days)
+        text = t("finding.factor", lang, kind=f.factor_kind or "", fname=fname, fid=fid, status=_detail(f, "status"),
+                 needed=_detail(f, "needed"), when=when,
+                 expected=_detail(f, "expected") or t("factor.no_expected", lang), **kw)
+        blocker = _detail(f, "blocker")
+        return text + (t("factor.blocker", lang, blocker=blocker) if blocker else "")
+    if f.kind is FindingKind.INVESTMENT:
+        return t("finding.investment", lang, done=f"{_num(f, 'completed'):.0f}", plan=f"{_num(f, 'plan_to_date'):.0f}",
+                 gap=f"{_num(f, 'gap'):.0f}", points=f"{_num(f, 'gap_points'):.1f}")
+    if f.kind is FindingKind.PHYSICAL:
+        return t("finding.physical", lang, actual=f"{_num(f, 'actual'):.1f}", planned=f"{_num(f, 'planned'):.1f}",
+                 points=f"{_num(f, 'gap_points'):.1f}")
+    if f.kind is FindingKind.PAYMENT:
+        return t("finding.payment", lang, issued=f"{_num(f, 'issued'):.0f}", paid=f"{_num(f, 'paid'):.0f}",
+                 rate=f"{_num(f, 'rate'):.1f}", planned=f"{_num(f, 'planned_rate'):.1f}",
+                 points=f"{_num(f, 'gap_points'):.1f}")
+    if f.kind is FindingKind.STATISTICS:
+        return t("finding.statistics", lang, commenced=_detail(f, "commenced"),
+                 months=f.details.get("months_since_commenced"),
+                 status=_detail(f, "status") or t("statistics.none", lang))
+    if f.kind is FindingKind.QUANTITY:
+        qs = f.details.get("quantities")
+        items = "；".join(
+            t("finding.quantity_item", lang, name=q.get("name"), done=f"{float(q.get('done') or 0):g}",
+              target=f"{float(q.get('target') or 0):g}", measure=q.get("measure"),
+              planned=f"{float(q.get('planned') or 0):.1f}", gap=f"{float(q.get('gap') or 0):.1f}")
+            for q in (qs if isinstance(qs, list) else []) if isinstance(q, dict))
+        return t("finding.quantity", lang, items=items)
+    keys = f.details.get("keys")
+    n = len(keys) if isinstance(keys, list | tuple) else 0
+    return t("finding.escalation.short", lang, weeks=f.details.get("weeks") or f.weeks_red, n=n)
+
+
+def names_of_projects(projects: Iterable[Project]) -> Names:
+    """Names of every project, milestone and factor of model projects (the view has them all)."""
+    pr: dict[str, str] = {}
+    ms: dict[tuple[str, str], str] = {}
+    fs: dict[tuple[str, str], str] = {}
+    for p in projects:
+        pr[p.id] = p.name
+        for m in p.milestones:
+            ms[(p.id, m.id)] = m.name
+        for x in p.factors:
+            fs[(p.id, x.id)] = x.name or x.kind
+    return Names(pr, ms, fs)
+
+
+def mentioned(problems: Iterable[Problem]) -> list[SimpleNamespace]:
+    """The (project, milestone, factor) items problems mention — their own, their symptoms' and
+    deadlines' milestones, a co-requisite's holding factor — for looking their names up
+    (store.alerts.names_for)."""
+    out: list[SimpleNamespace] = []
+    for p in problems:
+        out.append(SimpleNamespace(project=p.project, milestone=p.milestone, factor=p.factor))
+        out += [SimpleNamespace(project=p.project, milestone=s.milestone, factor=None) for s in p.symptoms
+                if s.milestone]
+        out += [SimpleNamespace(project=p.project, milestone=d.milestone, factor=None) for d in p.deadlines]
+        if p.held_by:
+            out.append(SimpleNamespace(project=p.project, milestone=None, factor=p.held_by.rsplit("/", 1)[-1]))
+    return out

@@ -602,9 +602,9 @@ def test_a_dingtalk_signed_request_verifies_against_the_secret(db: Engine, tmp_p
 
 
 def test_escalations_are_copied_to_the_leader_and_the_supervision_office(db: Engine, tmp_path: Path) -> None:
-    esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "连续 2 周及以上红灯事项 1 项", "县水利局",
-                  first_seen="2026-W46", weeks_red=3,
-                  details={"max_weeks_red": 3, "keys": ["finish-overdue/HY-WATER/M2"], "leader": "常务副县长鲁民明"})
+    esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "县水利局", first_seen="2026-W46", weeks_red=3,
+                  details={"max_weeks_red": 3, "weeks": 2, "keys": ["finish-overdue/HY-WATER/M2"],
+                           "leader": "常务副县长鲁民明"})
     cfg = make_config(tmp_path, units={"县水利局": Unit("县水利局", ("slj@county.gov.cn",))})
     cfg = dataclasses.replace(cfg, leaders={"鲁民明": Unit("鲁民明", ("lmm@county.gov.cn",))},
                               alerts=cfg.alerts.model_copy(update={"supervision": ["dcs@county.gov.cn"]}))

@@ -172,6 +172,7 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
     from scheduler.core import cpm
     from scheduler.core.check import check_portfolio
     from scheduler.core.findings import iso_week
+    from scheduler.core.problems import carry_over, find_problems, with_problem_lights
     from scheduler.core.schedule import build_network, schedule_frame
     from scheduler.io.calendarfiles import CalendarSet
     from scheduler.store.db import open_database, utcnow
@@ -211,7 +212,16 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
 
     t = time.perf_counter()
     c = time.process_time()
-    runner._store(engine, config, check, {"bench": True}, started)
+    problems = carry_over(find_problems(result, check), inp.problems, inp.problem_red, week,
+                          escalate_after_weeks=config.check.escalate_after_weeks, now=started)
+    check = with_problem_lights(check, problems)
+    stages["problems"] = time.perf_counter() - t
+    cpu["problems"] = time.process_time() - c
+    rss["problems"] = rss_mb()
+
+    t = time.perf_counter()
+    c = time.process_time()
+    runner._store(engine, config, check, {"bench": True}, started, problems)
     stages["store_findings"] = time.perf_counter() - t
     cpu["store_findings"] = time.process_time() - c
     peak, hwm = rss_mb(), hwm_mb()
@@ -221,7 +231,7 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
     return {"stages": stages, "cpu": cpu, "total_s": sum(stages.values()), "peak_mb": peak,
             "rss_after_imports_mb": rss0,
             "vmhwm_mb": hwm, "rss": rss, "milestones": frame.n, "links": int(frame.l_pred.size),
-            "findings": len(check.findings), "levels": int(cpm.compute(net).level.max()) + 1}
+            "findings": len(check.findings), "problems": len(problems), "levels": int(cpm.compute(net).level.max()) + 1}
 
 
 def child_runner(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
@@ -409,9 +419,10 @@ def main(argv: list[str] | None = None) -> None:
 
     st = core["stages"]
     print(f"\nweekly run at {data_date}: {core['milestones']} milestones, {core['links']} links, "
-          f"{core['levels']} topological levels among unfinished milestones, {core['findings']} findings")
+          f"{core['levels']} topological levels among unfinished milestones, {core['findings']} findings, "
+          f"{core['problems']} problems")
     print("stage (child process)             seconds  (CPU s)")
-    for k in ("read_inputs", "schedule_frame", "check", "store_findings"):
+    for k in ("read_inputs", "schedule_frame", "check", "problems", "store_findings"):
         print(f"  {k:<32}{st[k]:8.3f}  ({core['cpu'][k]:6.3f})   peak RSS after it {core['rss'][k]:6.0f} MB")
     print(f"  {'total':<32}{core['total_s']:8.3f}  ({sum(core['cpu'].values()):6.3f})")
     grown = core["peak_mb"] - core["rss_after_imports_mb"]

@@ -28,7 +28,7 @@ from scheduler.core.problems import (
     Symptom,
 )
 from scheduler.errors import NotFound, ProblemError
-from scheduler.store.db import problem_answers, problem_events, problem_weeks, utcnow
+from scheduler.store.db import insert_rows, problem_answers, problem_events, problem_weeks, utcnow
 from scheduler.store.db import problems as problems_t
 
 CHUNK = 2_000
@@ -213,10 +213,11 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
     for i in range(0, len(ids), CHUNK):
         existing.update(conn.scalars(select(problems_t.c.id).where(problems_t.c.id.in_(ids[i:i + CHUNK]))))
     conn.execute(delete(problem_weeks).where(problem_weeks.c.week == week, _weeks_mine(portfolio)))
-    new = [dict(_state_row(p, now), created_at=now, portfolio=portfolio) for p in problems if p.id not in existing]
+    cols = [c.name for c in problems_t.columns]
+    new = (tuple(dict(_state_row(p, now), created_at=now, portfolio=portfolio)[c] for c in cols)
+           for p in problems if p.id not in existing)
+    insert_rows(conn, problems_t, new, columns=cols)
     old = [p for p in problems if p.id in existing]
-    for i in range(0, len(new), CHUNK):
-        conn.execute(insert(problems_t), new[i:i + CHUNK])
     if old:
         # only what the run decides; the office's decisions are carried in `problems` already
         keys = ("light", "status", "first_seen", "last_seen", "weeks_red", "unit", "description", "factor_kind",
@@ -227,14 +228,12 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
             rows = [{f"b_{k}": v for k, v in _state_row(p, now).items() if k in keys} | {"b_id": p.id}
                     for p in old[i:i + CHUNK]]
             conn.execute(stmt, rows)
-    wrows = [{"problem_id": p.id, "week": week, "run_id": run_id, "light": p.light.value, "status": p.status.value,
-              "days": p.days, "points": p.points, "own_light": p.own_light.value, "weeks_red": p.weeks_red,
-              "escalate": p.escalate,
-              "symptoms": [s.to_json() for s in p.symptoms], "deadlines": [d.to_json() for d in p.deadlines],
-              "expected": p.expected, "held_by": p.held_by}
-             for p in problems]
-    for i in range(0, len(wrows), CHUNK):
-        conn.execute(insert(problem_weeks), wrows[i:i + CHUNK])
+    wcols = ("problem_id", "week", "run_id", "light", "status", "days", "points", "own_light", "weeks_red",
+             "escalate", "symptoms", "deadlines", "expected", "held_by")
+    insert_rows(conn, problem_weeks, ((p.id, week, run_id, p.light.value, p.status.value, p.days, p.points,
+                                       p.own_light.value, p.weeks_red, p.escalate, [s.to_json() for s in p.symptoms],
+                                       [d.to_json() for d in p.deadlines], p.expected, p.held_by)
+                                      for p in problems), columns=wcols)
     events = [{"problem_id": p.id, "at": now, "week": week, "action": Action.CLOSE.value if p.status is
                ProblemStatus.DONE else Action.REOPEN.value, "by": "check", "text": p.close_reason}
               for p in problems if p.id in existing and p.closed_by == "check" and p.closed_at == now]

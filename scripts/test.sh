@@ -5,6 +5,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
+# poppler-utils (pdftoppm, pdftotext, pdfinfo): the printout and brief tests rasterise and read back
+# the PDFs; the tests only need it, not the tool (installed here, as root, when missing)
+command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y poppler-utils)
 .venv/bin/ruff check scheduler tests bench
 .venv/bin/mypy --strict -p scheduler
 .venv/bin/lint-imports --no-cache  # the layers contract in pyproject.toml

@@ -17,7 +17,7 @@ from scheduler.errors import DispatchError, StorageError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config, load_config
 from scheduler.io.projectfile import collect_errors, read_portfolio
-from scheduler.strings import t
+from scheduler.strings import error_text, t
 
 
 class DispatchGroup(click.Group):
@@ -27,8 +27,38 @@ class DispatchGroup(click.Group):
         try:
             return super().invoke(ctx)
         except DispatchError as e:
-            click.echo(e.show(), err=True)
+            click.echo(error_text(e, _lang(ctx)), err=True)
             ctx.exit(e.exit_code)
+
+
+def _lang(ctx: click.Context) -> str:
+    """The configured language for an error line: the config's when it loaded, else $DISPATCH_LANG,
+    else Chinese (the county's)."""
+    import os
+
+    state = ctx.find_object(State)
+    return _state_lang(state) if state is not None else os.environ.get("DISPATCH_LANG", "zh")
+
+
+def _state_lang(state: State) -> str:
+    """The language errors are shown in: the loaded config's, else the config file's `language` line
+    read as plain TOML (the file may be the broken one), else Chinese."""
+    import os
+    import tomllib
+
+    if state._config is not None:
+        return str(state._config.language)
+    try:
+        from scheduler.io.config import find_config
+
+        path = find_config(state.config_path)
+        if path is not None:
+            lang = tomllib.loads(path.read_text(encoding="utf-8")).get("language")
+            if lang in ("zh", "en"):
+                return str(lang)
+    except Exception:  # a broken file: its own error says what; the line is shown in Chinese
+        pass
+    return os.environ.get("DISPATCH_LANG", "zh")
 
 
 class State:
@@ -91,7 +121,7 @@ def validate(state: State, paths: tuple[str, ...]) -> None:
     cals = state.calendars
     good, errors = collect_errors(paths, calendars=cals, default_calendar=state.config.default_calendar)
     for e in errors:
-        click.echo(e.show(), err=True)
+        click.echo(error_text(e, _state_lang(state)), err=True)
     lang = state.config.language
     if errors:
         click.echo(t("validate.bad", lang, n=len(errors)), err=True)
@@ -279,7 +309,7 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
                 if e.kind in ("database-unreachable", "write-refused"):
                     raise
                 refused += 1
-                click.echo(e.show(), err=True)
+                click.echo(error_text(e, _state_lang(state)), err=True)
                 continue
             for line in r.lines(lang):
                 click.echo(line)
@@ -359,7 +389,7 @@ def load_command(state: State, paths: tuple[str, ...]) -> None:
     except StorageError:  # the files' own errors come first, as when they are read before the database
         _good, errors = collect_errors(paths, calendars=state.calendars, default_calendar=config.default_calendar)
         for e in errors:
-            click.echo(e.show(), err=True)
+            click.echo(error_text(e, _state_lang(state)), err=True)
         if errors:
             sys.exit(2)
         raise
@@ -370,7 +400,7 @@ def load_command(state: State, paths: tuple[str, ...]) -> None:
         engine.dispose()
     if outcome.report is None:
         for e in outcome.errors:
-            click.echo(e.show(), err=True)
+            click.echo(error_text(e, _state_lang(state)), err=True)
         sys.exit(2)
     report = outcome.report
     lang = config.language

@@ -3,6 +3,8 @@ county, English one switch away (`language = "en"` in config.toml)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 STRINGS: dict[str, dict[str, str]] = {
     # alerts (scheduler/alerts.py): subject, body lines, what to do per finding kind, `dispatch alerts`
     "alert.subject": {"zh": "【{light}预警】{week} {project}{item}：{kind}{days}",
@@ -722,6 +724,97 @@ PROBLEM_STRINGS: dict[str, dict[str, str]] = {
 STRINGS.update(PROBLEM_STRINGS)
 
 
+# errors as the CLI and the service log print them (error_text below): a Chinese name per kind,
+# else per class, so every line under zh says in Chinese what went wrong
+ERROR_KINDS: dict[str, str] = {
+    "bad-calendar": "日历文件有误",
+    "database-unreachable": "数据库无法连接",
+    "date-out-of-range": "日期超出日历范围",
+    "bad-value": "取值有误",
+    "bad-layout": "表格格式有误",
+    "bad-investment": "投资数据有误",
+    "bad-xer": "XER 文件有误",
+    "unreadable": "文件无法读取",
+    "unknown-calendar": "未知的日历",
+    "toml-syntax": "TOML 语法错误",
+    "bad-link": "搭接关系有误",
+    "no-project": "没有该项目",
+    "duplicate-project": "项目编号重复",
+    "bad-date": "日期有误",
+    "unknown-project": "未知的项目",
+    "unknown-predecessor": "未知的前置节点",
+    "missing-name": "缺少名称",
+    "encoding": "文件编码不是 UTF-8",
+    "bad-relation-type": "搭接类型有误",
+    "bad-option": "参数有误",
+    "bad-database-url": "数据库地址有误",
+    "write-refused": "数据库拒绝写入",
+    "unknown-version": "未知的版本",
+    "unknown-unit": "未登记的单位",
+    "unknown-milestone": "未知的节点",
+    "truncated": "文件不完整",
+    "no-run": "没有该周的调度运行",
+    "missing-id": "缺少编号",
+    "exists": "已存在",
+    "bad-task": "任务有误",
+    "bad-project": "项目有误",
+    "bad-percent": "完成百分比有误",
+    "bad-milestone": "节点有误",
+    "bad-id": "编号有误",
+    "bad-factor": "要素有误",
+    "xml-dtd": "XML 含 DTD（拒绝处理）",
+    "unwritable": "无法写入",
+    "unknown-format": "未知的文件格式",
+    "unknown-factor": "未知的要素",
+    "unit-required": "须指定单位",
+    "run-locked": "另一个周调度正在运行",
+    "reason-required": "须说明原因",
+    "read-failed": "读取失败",
+    "percent-without-start": "有完成百分比却没有实际开始日期",
+    "not-xml": "不是 XML 文件",
+    "not-xlsx": "不是 Excel（.xlsx）文件",
+    "not-xer": "不是 XER 文件",
+    "not-mspdi": "不是 MS Project XML 文件",
+    "no-such-file": "文件不存在",
+    "no-projects": "尚未导入项目",
+    "no-problem": "没有该问题",
+    "no-leader": "没有该县领导包联的项目",
+    "no-fallback-font": "缺少后备字体",
+    "no-config": "找不到配置文件",
+    "no-cjk-font": "缺少中文字体",
+    "missing-start": "缺少开始日期",
+    "missing-project-id": "缺少项目编号",
+    "missing-project": "缺少项目",
+    "missing-milestone-id": "缺少节点编号",
+    "missing-milestone": "缺少节点",
+    "missing-kind": "缺少类别",
+    "missing-factor-id": "缺少要素编号",
+    "migration-failed": "数据库升级失败",
+    "finish-without-start": "有实际完成日期却没有实际开始日期",
+    "duplicate-row": "行重复",
+    "duplicate-milestone": "节点编号重复",
+    "duplicate-link": "搭接关系重复",
+    "duplicate-factor": "要素编号重复",
+    "description-required": "须填写问题描述",
+    "cycle": "节点网络有循环",
+    "bad-config": "配置有误",
+    "permission": "无权填报",
+}
+ERROR_CLASSES: dict[str, str] = {
+    "ProjectFileError": "项目文件有误",
+    "CycleError": "节点网络有循环",
+    "CalendarError": "日历文件有误",
+    "ConfigError": "配置有误",
+    "ReportError": "报表有误",
+    "PermissionRefused": "无权填报该事项",
+    "StorageError": "数据库错误",
+    "RunLocked": "周调度正在运行",
+    "NotFound": "未找到",
+    "DispatchError": "出错",
+    "FontError": "字体缺失",
+}
+
+
 def t(key: str, lang: str = "zh", **kw: object) -> str:
     """The label `key` in `lang` (falls back to Chinese, then to the key itself), formatted."""
     entry = STRINGS.get(key)
@@ -730,3 +823,20 @@ def t(key: str, lang: str = "zh", **kw: object) -> str:
     else:
         text = entry.get(lang) or entry.get("zh") or key
     return text.format(**kw) if kw else text
+
+
+def error_text(e: Any, lang: str = "zh") -> str:
+    """The one line a DispatchError is shown as (CLI stderr, service log): under zh its kind named in
+    Chinese (by kind, else by its class), where (file:line / file[sheet!cell]) and which project,
+    milestone and factor in Chinese words; under en the error's own line."""
+    if lang != "zh":
+        return f"error: {e.format()}"
+    label = ERROR_KINDS.get(e.kind) or next((ERROR_CLASSES[c.__name__] for c in type(e).__mro__
+                                            if c.__name__ in ERROR_CLASSES), "出错")
+    parts = [p for p in (e.where(),) if p]
+    ids = [f"{w}{v}" for w, v in (("项目 ", e.project), ("节点 ", e.milestone), ("要素 ", e.factor)) if v]
+    if ids:
+        parts.append("，".join(ids))
+    head = "：".join(parts)
+    body = f"{label}［{e.kind}］：{e.message}"
+    return f"错误：{head}：{body}" if head else f"错误：{body}"

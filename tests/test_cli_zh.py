@@ -67,5 +67,6 @@ def test_a_missing_week_is_refused_in_chinese_and_english_stays_english(tmp_path
     assert res.exit_code != 0 and res.output.startswith("错误：") and "2026-W40" in res.output
     e = ProjectFileError("cycle", "milestones A -> B -> A form a cycle", file="c.toml", line=7, project="C",
                          milestone="A")
-    assert error_text(e, "zh") == "错误：c.toml:7：项目 C，节点 A：节点网络有循环［cycle］：milestones A -> B -> A form a cycle"
+    assert error_text(e, "zh") == ("错误：c.toml:7：项目 C，节点 A：节点网络有循环［cycle］："
+                                   "milestones A -> B -> A form a cycle")
     assert error_text(e, "en") == "error: c.toml:7: project C, milestone A: [cycle] milestones A -> B -> A form a cycle"

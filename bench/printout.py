@@ -1,7 +1,10 @@
-"""Benchmark (not a test): render a whole sample-size week — the printout PDF with every Gantt page,
-the charts (PNG + SVG) and the findings sheet — and print the seconds. Target: <= 15 s on 2 cores.
+"""Benchmark (not a test): a county-size week (projects/ copied to 300 projects) — the run without
+outputs (schedule + check, the baseline measured in the same run), then with the weekly run's
+default outputs (the brief, a brief per county leader, the problem list sheet; target: the whole
+under 20 s on 2 cores), then the annex (a page and a Gantt chart per project; target: under 60 s,
+or one project on demand) — and print the seconds.
 
-    .venv/bin/python bench/printout.py [--synthetic] [--keep DIR]
+    .venv/bin/python bench/printout.py [--projects 300] [--annex-projects N] [--synthetic] [--keep DIR]
 
 Uses projects/ (scheduled as the plan for the baseline, then at the demo data date 2026-11-23, and
 checked) when it loads; else, or with --synthetic, 14 made-up projects of 15 milestones.
@@ -31,8 +34,8 @@ from scheduler.errors import DispatchError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
 from scheduler.io.projectfile import read_portfolio
-from scheduler.outputs.render import write_outputs
-from scheduler.outputs.view import build_weekly_view
+from scheduler.outputs.render import write_annex, write_outputs
+from scheduler.outputs.view import build_weekly_view, narrow
 
 D = dt.date(2026, 11, 23)
 
@@ -77,11 +80,26 @@ def _pages(pdf: Path) -> int | None:
     return None
 
 
+def copies(projects: list[Project], n: int) -> list[Project]:
+    """The portfolio copied (ids and names numbered) up to `n` projects: a county's size."""
+    import dataclasses
+
+    out = []
+    for k in range(n):
+        p = projects[k % len(projects)]
+        c = k // len(projects)
+        out.append(p if c == 0 else dataclasses.replace(p, id=f"{p.id}-{c}", name=f"{p.name}（{c + 1}）"))
+    return out
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--synthetic", action="store_true", help="made-up projects instead of projects/")
+    ap.add_argument("--projects", type=int, default=300, help="copy the portfolio up to this many projects")
+    ap.add_argument("--annex-projects", type=int, default=None,
+                    help="render the annex for this many projects (default: all)")
     ap.add_argument("--keep", type=Path, default=None, help="write the outputs here (default: a temp dir)")
-    ap.add_argument("--workers", type=int, default=None, help="chart processes (default: write_outputs decides)")
+    ap.add_argument("--workers", type=int, default=None, help="chart processes (default: write_annex decides)")
     args = ap.parse_args()
     cals = CalendarSet(REPO_ROOT / "calendar")
     projects: list[Project] = []
@@ -89,13 +107,15 @@ def main() -> int:
     if not args.synthetic:
         try:
             projects = [pf.project for pf in read_portfolio([REPO_ROOT / "projects"], calendars=cals)]
-            source = f"projects/ ({len(projects)} projects)"
+            source = "projects/"
         except DispatchError as e:
             print(f"projects/ does not load ({e.format()}); using synthetic projects", file=sys.stderr)
     if not projects:
         projects = synthetic()
+    projects = copies(projects, args.projects)
     needed = {p.calendar: cals[p.calendar] for p in projects}
-    t0 = time.perf_counter()
+    # the run without outputs (the baseline, measured in the same run): schedule and check
+    cpu0, t0 = _cpu(), time.perf_counter()
     plan = schedule_projects(projects, needed)
     result = schedule_projects(projects, needed, D)
     bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
@@ -105,34 +125,37 @@ def main() -> int:
         findings.append(Finding(projects[0].id, FindingKind.SLIP, Light.RED, "示例红灯", projects[0].lead_unit))
     summary = chk.summary.to_json()
     summary["invest_by_project"] = {pid: ip.to_json() for pid, ip in chk.investment.items()}
-    t1 = time.perf_counter()
+    run_s, run_cpu = time.perf_counter() - t0, _cpu() - cpu0
+    cpu0, t1 = _cpu(), time.perf_counter()
     view = build_weekly_view(projects, result, bs, bf, findings, chk.project_lights, summary, iso_week(D), D, "zh")
-    t2 = time.perf_counter()
+    view_s = time.perf_counter() - t1
     rows = sum(len(p.milestones) for p in projects)
-    print(f"{source}: {rows} milestones, {len(findings)} findings")
-    print(f"schedule + check {t1 - t0:6.2f} s")
-    print(f"build view       {t2 - t1:6.2f} s")
-    # The default (charts in worker processes beside the PDF layout) against a baseline measured in
-    # the same run: everything rendered in this one process.
-    modes = [("default", args.workers), ("baseline: one process", 1)] if args.workers is None \
-        else [(f"workers={args.workers}", args.workers)]
-    figures: dict[str, float] = {}
-    files: list[Path] = []
-    for label, workers in modes:
-        with tempfile.TemporaryDirectory() as tmp:
-            out = args.keep or Path(tmp)
-            cpu0, w0 = _cpu(), time.perf_counter()
-            files = write_outputs(view, out, needed, workers=workers)
-            wall, cpu = time.perf_counter() - w0, _cpu() - cpu0
-            pages = _pages(files[0])
-        figures[label] = wall
-        print(f"write outputs    {wall:6.2f} s  {label:<22} (PDF of {pages} pages + {len(files) - 2} charts + xlsx; "
-              f"CPU incl. workers {cpu:.2f} s; load average {os.getloadavg()[0]:.1f})")
-    first = next(iter(figures.values()))
-    base = figures.get("baseline: one process", first)
-    print(f"printout projects={len(projects)} milestones={rows} findings={len(findings)} pages={pages} "
-          f"files={len(files)} write_s={first:.2f} baseline_one_process_s={base:.2f} "
-          f"speedup={base / first:.2f} load={os.getloadavg()[0]:.1f}")
+    print(f"{source} copied to {len(projects)} projects: {rows} milestones, {len(findings)} findings")
+    print(f"run without outputs (schedule + check) {run_s:7.2f} s  CPU {run_cpu:6.2f} s")
+    print(f"build view                             {view_s:7.2f} s")
+    with tempfile.TemporaryDirectory() as tmp:
+        out = args.keep or Path(tmp)
+        cpu0, w0 = _cpu(), time.perf_counter()
+        files = write_outputs(view, out, needed)  # the weekly run's default: brief, leader briefs, sheet
+        brief_s, brief_cpu = time.perf_counter() - w0, _cpu() - cpu0
+        brief_pages = _pages(files[0])
+        print(f"brief + leader briefs + sheet          {brief_s:7.2f} s  CPU {brief_cpu:6.2f} s  "
+              f"({brief_pages} pages, {len(files)} files; load average {os.getloadavg()[0]:.1f})")
+        annex_view = view if args.annex_projects is None else narrow(
+            view, {p.id for p in view.projects[:args.annex_projects]})
+        cpu0, w0 = _cpu(), time.perf_counter()
+        annex = write_annex(annex_view, out, needed, workers=args.workers)
+        annex_s, annex_cpu = time.perf_counter() - w0, _cpu() - cpu0
+        print(f"annex ({len(annex_view.projects)} projects, charts)          {annex_s:7.2f} s  CPU incl. workers "
+              f"{annex_cpu:6.2f} s  ({_pages(annex[0])} pages)")
+        one = narrow(view, {view.projects[0].id})
+        w0 = time.perf_counter()
+        write_annex(one, out / "one", needed, workers=1)
+        one_s = time.perf_counter() - w0
+        print(f"annex of one project on demand         {one_s:7.2f} s")
+    print(f"printout projects={len(projects)} run_no_outputs_s={run_s:.2f} with_brief_s={run_s + view_s + brief_s:.2f} "
+          f"brief_pages={brief_pages} annex_s={annex_s:.2f} annex_one_project_s={one_s:.2f} "
+          f"load={os.getloadavg()[0]:.1f}")
     return 0
 
 

@@ -769,14 +769,13 @@ def raise_problem_command(state: State, project: str, what: str, unit: str, pers
 def printout_command(state: State, week: str | None, out_file: str | None, brief: bool, annex: bool,
                      leader: str | None, project_ids: tuple[str, ...]) -> None:
     """Write the weekly brief (PDF and .docx) of a stored run, and on demand the annex."""
-    import dataclasses
     from pathlib import Path
 
     from scheduler.app.reprint import view_of_run
     from scheduler.errors import NotFound
     from scheduler.io.reports import normalize_week
     from scheduler.outputs.render import write_annex, write_outputs
-    from scheduler.outputs.view import for_leader
+    from scheduler.outputs.view import for_leader, narrow
     from scheduler.store.db import open_database
 
     config = state.config
@@ -800,7 +799,7 @@ def printout_command(state: State, week: str | None, out_file: str | None, brief
             unknown = sorted(set(project_ids) - {p.id for p in v.projects})
             if unknown:
                 raise NotFound("no-project", t("printout.no_project", lang, ids="、".join(unknown)))
-            v = dataclasses.replace(v, projects=tuple(p for p in v.projects if p.id in project_ids))
+            v = narrow(v, set(project_ids))
         files += write_annex(v, out_dir, cals)
     for p in files:
         click.echo(str(p))

@@ -868,6 +868,7 @@ __all__ = [
     "kind_label",
     "leaders",
     "light_word",
+    "narrow",
     "project_facts",
 ]
 
@@ -896,9 +897,14 @@ def leaders(view: WeeklyView) -> list[str]:
 
 def for_leader(view: WeeklyView, name: str) -> WeeklyView:
     """The view narrowed to the projects county leader `name` 包联 (the leader field contains the
-    name, so '鲁民明' finds '常务副县长鲁民明'): findings, red list, blockers, escalations and
-    closed items of those projects only; the glance counted again over them."""
-    keep = {p.id for p in view.projects if name and name in p.leader}
+    name, so '鲁民明' finds '常务副县长鲁民明'): see `narrow`."""
+    return narrow(view, {p.id for p in view.projects if name and name in p.leader})
+
+
+def narrow(view: WeeklyView, keep: set[str]) -> WeeklyView:
+    """The view narrowed to the projects `keep` (ids): findings, red list, blockers, escalations and
+    closed items of those projects only; the glance counted again over them (an annex page on
+    demand, a leader's brief)."""
     projects = tuple(p for p in view.projects if p.id in keep)
     rows = tuple(r for r in view.findings if r.project_id in keep)
     red = tuple(rg for g in view.red_list

@@ -432,6 +432,7 @@ def projects_command(state: State, fmt: str) -> None:
         with reading(engine) as conn:
             items = project_summaries(conn, portfolio=config.portfolio)
             frame, _ = load_frame(conn, portfolio=config.portfolio)
+        status = _project_status(engine, lang, config.portfolio)
     finally:
         engine.dispose()
     finish: dict[str, str | None] = {}
@@ -446,6 +447,8 @@ def projects_command(state: State, fmt: str) -> None:
         doc = {"projects": [{"id": p.id, "name": p.name, "lead_unit": p.lead_unit, "calendar": p.calendar,
                              "milestones": p.milestones, "factors": p.factors,
                              "baseline_version": p.baseline_version or None, "plan_finish": finish.get(p.id),
+                             "light": status[p.id][0] if status else None,
+                             "status": status[p.id][1] if status else "",
                              "source_path": p.source_path, "digest": p.digest,
                              "loaded_at": p.loaded_at.isoformat()} for p in items],
                "warnings": warnings}
@@ -456,16 +459,46 @@ def projects_command(state: State, fmt: str) -> None:
         console.print(t("projects.none", lang))
         return
     table = Table(title=t("projects.title", lang, n=len(items)))
-    for key in ("col.id", "col.name", "col.lead_unit", "col.calendar", "col.milestones", "col.factors",
-                "col.baseline", "col.plan_finish"):
-        table.add_column(t(key, lang), no_wrap=key in ("col.id", "col.plan_finish"),
-                         justify="right" if key in ("col.milestones", "col.factors") else "left")
+    # ids, lights and dates never wrap or shorten; names wrap instead (readable at 80 columns)
+    for key in ("col.id", "col.name", "col.lead_unit", "col.light", "col.status", "col.baseline", "col.plan_finish"):
+        fixed = key in ("col.id", "col.light", "col.baseline", "col.plan_finish")
+        table.add_column(t(key, lang), no_wrap=fixed, overflow="fold", min_width=None if fixed else 6)
+    styles = {"red": "bold red", "yellow": "yellow", "green": "green"}
     for p in items:
-        table.add_row(p.id, p.name, p.lead_unit, p.calendar, str(p.milestones), str(p.factors),
-                      f"v{p.baseline_version}" if p.baseline_version else "", finish.get(p.id) or "")
+        light, text = status[p.id] if status else (None, t("projects.not_run", lang))
+        table.add_row(p.id, p.name, p.lead_unit, t(f"out.light.{light}", lang) if light else "—", text,
+                      f"v{p.baseline_version}" if p.baseline_version else "", finish.get(p.id) or "",
+                      style=styles.get(light or ""))
     console.print(table)
     for w in warnings:
         console.print(f"[yellow]warning:[/yellow] {w}")
+
+
+def _project_status(engine: Any, lang: str, portfolio: str) -> dict[str, tuple[str, str]]:
+    """Each project's light and status in the latest weekly run: (light, '红灯 2 项、黄灯 1 项 · 提请专题研究');
+    a project the run found nothing wrong with is green (正常); empty before the first run."""
+    from collections import defaultdict
+
+    from scheduler.errors import NotFound
+    from scheduler.store.runs import read_run
+
+    try:
+        _, found = read_run(engine, portfolio=portfolio)
+    except NotFound:
+        return {}
+    out: dict[str, tuple[str, str]] = defaultdict(lambda: ("green", t("projects.ok", lang)))
+    per: dict[str, list[Any]] = {}
+    for f in found:
+        per.setdefault(f.project, []).append(f)
+    for pid, fs in per.items():
+        red = sum(f.light.value == "red" and f.kind.value != "escalation" for f in fs)
+        yellow = sum(f.light.value == "yellow" for f in fs)
+        light = "red" if red else "yellow" if yellow else "green"
+        text = t("projects.status", lang, red=red, yellow=yellow)
+        if any(f.kind.value == "escalation" for f in fs):
+            text += t("projects.status.escalated", lang)
+        out[pid] = (light, text)
+    return out
 
 
 @cli.command("baseline")

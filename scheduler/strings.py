@@ -544,6 +544,10 @@ STRINGS.update({
 
 # the weekly brief (outputs/brief.py: 周调度通报)
 STRINGS.update({
+    "projects.status": {"zh": "红灯 {red} 项、黄灯 {yellow} 项", "en": "{red} red, {yellow} yellow"},
+    "projects.status.escalated": {"zh": " · 提请专题研究", "en": " · escalated"},
+    "projects.ok": {"zh": "正常", "en": "on track"},
+    "projects.not_run": {"zh": "尚未调度", "en": "not run yet"},
     "printout.no_leader": {"zh": "没有由“{leader}”包联的项目", "en": "no project names the county leader {leader!r}"},
     "printout.no_project": {"zh": "本周调度中没有项目 {ids}", "en": "no project {ids} in this week's run"},
     "brief.title": {"zh": "重大项目周调度通报", "en": "Major projects: weekly brief"},

@@ -354,6 +354,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "out.fact.forecast_finish": {"zh": "预计完成", "en": "Forecast finish"},
     "out.fact.variance": {"zh": "完成偏差", "en": "Variance"},
     "out.fact.variance.value": {"zh": "{n} 个工作日", "en": "{n} working days"},
+    "out.fact.variance.days": {"zh": "{n} 天（施工日历，按日历天计）", "en": "{n} days (construction calendar)"},
     "out.fact.deadline": {"zh": "时限要求", "en": "Deadline"},
     "out.fact.light": {"zh": "本周灯色", "en": "Light"},
     "out.fact.percent": {"zh": "形象进度", "en": "Physical progress"},
@@ -417,6 +418,7 @@ STRINGS: dict[str, dict[str, str]] = {
                          "en": "2. Factor-guarantee blockers (land, forest, energy, EIA)"},
     "out.pdf.blocker_group": {"zh": "{kind}（{n} 项）", "en": "{kind} ({n})"},
     "out.pdf.escalations": {"zh": "三、提请县政府专题研究事项", "en": "3. For the county government's special meeting"},
+    "out.pdf.expected_unknown": {"zh": "未明确", "en": "not known"},
     "out.pdf.none": {"zh": "本周无。", "en": "None this week."},
     "out.pdf.new_mark": {"zh": "【新】", "en": "[new] "},
     "out.pdf.project_findings": {"zh": "本周问题（{n} 项）", "en": "Findings this week ({n})"},
@@ -830,17 +832,12 @@ def t(key: str, lang: str = "zh", **kw: object) -> str:
 
 
 def error_text(e: Any, lang: str = "zh") -> str:
-    """The one line a DispatchError is shown as (CLI stderr, service log): under zh its kind named in
-    Chinese (by kind, else by its class), where (file:line / file[sheet!cell]) and which project,
-    milestone and factor in Chinese words; under en the error's own line."""
-    if lang != "zh":
-        return f"error: {e.format()}"
+    """The one line a DispatchError is shown as (CLI stderr): its own line (`error: where: ids:
+    [kind] message`, the stable shape scripts and tests read), and under zh the kind named in
+    Chinese at the end (by kind, else by its class), so every line says in Chinese what is wrong."""
+    line = f"error: {e.format()}"
+    if lang != "zh" or any("\u4e00" <= ch <= "\u9fff" for ch in e.message):
+        return line  # English, or a message already in Chinese
     label = ERROR_KINDS.get(e.kind) or next((ERROR_CLASSES[c.__name__] for c in type(e).__mro__
                                             if c.__name__ in ERROR_CLASSES), "出错")
-    parts = [p for p in (e.where(),) if p]
-    ids = [f"{w}{v}" for w, v in (("项目 ", e.project), ("节点 ", e.milestone), ("要素 ", e.factor)) if v]
-    if ids:
-        parts.append("，".join(ids))
-    head = "：".join(parts)
-    body = f"{label}［{e.kind}］：{e.message}"
-    return f"错误：{head}：{body}" if head else f"错误：{body}"
+    return f"{line}（{label}）"

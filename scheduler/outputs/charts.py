@@ -125,7 +125,7 @@ def build_figure(model: GanttModel, cal: Calendar | None, lang: str, width_in: f
                         ha="center", va="center", fontsize=6.5, color="#555555", zorder=6)
 
     for i, r in enumerate(rows):
-        _draw_row(ax, i, r)
+        _draw_row(ax, i, r, model.data_date)
 
     dd = _x(model.data_date)
     ax.axvline(dd, color=DATA_DATE, ls="--", lw=1.2, zorder=5)
@@ -173,7 +173,7 @@ def build_figure(model: GanttModel, cal: Calendar | None, lang: str, width_in: f
     return fig
 
 
-def _draw_row(ax: object, i: int, r: GanttRow) -> None:
+def _draw_row(ax: object, i: int, r: GanttRow, data_date: dt.date | None = None) -> None:
     from matplotlib.axes import Axes
 
     assert isinstance(ax, Axes)
@@ -193,8 +193,11 @@ def _draw_row(ax: object, i: int, r: GanttRow) -> None:
         width = _x(r.forecast_finish) + 1 - left
         ax.barh(i - 0.04, width, left=left, height=0.44, color=face,
                 edgecolor=CRITICAL if r.critical else LIGHT_EDGE[r.light], lw=1.8 if r.critical else 0.6, zorder=3)
-        if r.percent > 0:
-            ax.barh(i - 0.04, width * min(r.percent, 100.0) / 100.0, left=left, height=0.44, fill=False,
+        done = width * min(r.percent, 100.0) / 100.0
+        if data_date is not None and not r.finished:  # work done lies before the data date: a late
+            done = min(done, max(0.0, _x(data_date) - left))  # bar is never hatched past it
+        if done > 0:
+            ax.barh(i - 0.04, done, left=left, height=0.44, fill=False,
                     hatch="////", edgecolor="#1e1e1e", lw=0, zorder=4)
         if 0 < r.percent < 100:
             ax.text(left + width, i - 0.04, f" {r.percent:.0f}%", va="center", ha="left", fontsize=6.5,

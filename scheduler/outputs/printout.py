@@ -389,15 +389,17 @@ def _blockers(pdf: _Doc, v: WeeklyView) -> None:
     if not v.blockers:
         _none(pdf)
     head = [t("out.col.requirement", lang), t("out.col.project_milestone", lang), t("out.col.needed_by", lang),
-            t("col.status", lang), t("out.col.blocker", lang), t("col.unit", lang), t("out.col.weeks_open", lang),
-            t("out.col.light", lang)]
+            t("out.col.expected", lang), t("col.status", lang), t("out.col.blocker", lang), t("col.unit", lang),
+            t("out.col.weeks_open", lang), t("out.col.light", lang)]
     for grp in v.blockers:
         pdf.heading(t("out.pdf.blocker_group", lang, kind=grp.kind, n=len(grp.items)), size=10, space=1)
         rows = [[b.requirement, f"{b.project_name}\n{b.milestone_id} {b.milestone_name}", fmt_date(b.needed_by),
-                 b.status, b.blocker or "—", b.unit, fmt_int(b.weeks_open),
+                 fmt_date(b.expected) if b.expected else t("out.pdf.expected_unknown", lang), b.status,
+                 b.blocker or "—", b.unit, fmt_int(b.weeks_open),
                  light_cell(b.light, lang) if b.light is not None else "—"]
                 for b in grp.items]
-        pdf.grid(head, rows, (32, 37, 19, 14, 36, 21, 14, 13), align=("L", "L", "C", "C", "L", "L", "C", "C"))
+        pdf.grid(head, rows, (28, 33, 19, 19, 13, 31, 18, 12, 13),
+                 align=("L", "L", "C", "C", "C", "L", "L", "C", "C"))
 
 
 def _escalations(pdf: _Doc, v: WeeklyView) -> None:

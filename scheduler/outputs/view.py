@@ -383,7 +383,8 @@ def project_facts(p: ProjectView, lang: str) -> list[tuple[str, str]]:
         (t("out.fact.start", lang), fmt_date(p.start)),
         (t("out.fact.baseline_finish", lang), fmt_date(p.baseline_finish)),
         (t("out.fact.forecast_finish", lang), fmt_date(p.forecast_finish)),
-        (t("out.fact.variance", lang), t("out.fact.variance.value", lang, n=fmt_int(p.variance, signed=True))
+        (t("out.fact.variance", lang), t("out.fact.variance.days" if p.seven_day else "out.fact.variance.value",
+                                         lang, n=fmt_int(p.variance, signed=True))
          if p.variance is not None else "—"),
         (t("out.fact.deadline", lang), fmt_date(p.deadline)),
         (t("out.fact.light", lang), t(f"light.{p.light.value}", lang)),
@@ -553,7 +554,7 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
                 inv = Investment(inv.total, inv.annual_plan if o_annual is None else o_annual,
                                  inv.plan_to_date if o_plan is None else o_plan,
                                  inv.completed if o_done is None else o_done)
-        deadlines = [m.finish_by for m in p.milestones if m.finish_by]
+        deadlines = [d for m in p.milestones for d in (m.finish_by, m.start_by) if d]  # 10月底前开工 counts
         g_rows = tuple(grows)
         lo, hi = _date_range(g_rows, data_date)
         gantt = GanttModel(title=t("out.gantt.title", lang, name=p.name, date=data_date.isoformat()), rows=g_rows,
@@ -921,4 +922,6 @@ def narrow(view: WeeklyView, keep: set[str]) -> WeeklyView:
     pg = view.portfolio_gantt
     return replace(view, glance=glance, red_list=red, blockers=blockers, escalations=esc, findings=rows,
                    projects=projects, closed=closed, problems=probs,
-                   portfolio_gantt=replace(pg, rows=tuple(r for r in pg.rows if r.key in keep)))
+                   portfolio_gantt=replace(pg, rows=(prow := tuple(r for r in pg.rows if r.key in keep)),
+                                           title=t("out.gantt.portfolio_title", view.lang, n=len(prow),
+                                                   date=view.data_date.isoformat())))

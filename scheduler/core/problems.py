@@ -90,9 +90,17 @@ class Symptom:
         return {"kind": self.kind.value, "light": self.light.value, "milestone": self.milestone,
                 "factor": self.factor, "days": self.days, "key": self.key}
 
+    def to_row(self) -> list[object]:
+        """Compact stored form: [kind, light, milestone, factor, days, key]."""
+        return [self.kind.value, self.light.value, self.milestone, self.factor, self.days, self.key]
+
     @staticmethod
-    def from_json(d: dict[str, object]) -> Symptom:
-        """Back from `to_json`."""
+    def from_json(d: dict[str, object] | list[object]) -> Symptom:
+        """Back from `to_json` or `to_row`."""
+        if isinstance(d, list):
+            k, lt, m, f, n, key = d
+            return Symptom(FindingKind(str(k)), Light(str(lt)), _opt_str(m), _opt_str(f),
+                           n if isinstance(n, int) else None, str(key or ""))
         days = d.get("days")
         return Symptom(FindingKind(str(d["kind"])), Light(str(d["light"])),
                        _opt_str(d.get("milestone")), _opt_str(d.get("factor")),
@@ -218,9 +226,9 @@ class Problem:
     def __post_init__(self) -> None:
         if not self.id or not self.project:
             raise ValueError("a problem needs its id and project")
-        if not isinstance(self.kind, ProblemKind):
+        if type(self.kind) is not ProblemKind:
             raise ValueError(f"problem kind {self.kind!r} is not a ProblemKind")
-        if self.status is ProblemStatus.CLOSED and not self.close_reason.strip():
+        if self.status is _CLOSED and not self.close_reason.strip():
             raise ValueError(f"problem {self.id}: closing needs a reason")
 
     @property
@@ -273,53 +281,62 @@ def carry_over(found: Sequence[Problem], stored: Mapping[str, Problem], prev_red
     marked 需县级协调, was escalated by the office, or has been red `escalate_after_weeks` weeks
     running — until the meeting's decision is recorded. Symptoms of a problem merged into another
     are listed under that one."""
-    out: dict[str, Problem] = {}
+    # each problem as (its base value, the fields this week changes): ONE replace() per problem
+    out: dict[str, tuple[Problem, dict[str, Any]]] = {}
     for f in found:
         s = stored.get(f.id)
         if s is None:
-            p = replace(f, first_seen=week, last_seen=week)
-        else:
-            status = s.status
-            closed_by, closed_at, reason = s.closed_by, s.closed_at, s.close_reason
-            if status is ProblemStatus.DONE:
-                status, closed_by, closed_at, reason = ProblemStatus.OPEN, "", None, ""
-            p = replace(f, status=status, person=s.person, partners=s.partners, due=s.due,
-                        measures=s.measures, needs_county=s.needs_county, county_matters=s.county_matters,
-                        exemption=s.exemption, escalation=s.escalation, closed_by=closed_by, closed_at=closed_at,
-                        close_reason=reason, merged_into=s.merged_into, answer=s.answer,
-                        first_seen=s.first_seen or week, last_seen=week,
-                        description=f.description or s.description, unit=f.unit or s.unit)
-        out[p.id] = p
+            out[f.id] = (f, {"first_seen": week, "last_seen": week})
+            continue
+        status = s.status
+        closed_by, closed_at, reason = s.closed_by, s.closed_at, s.close_reason
+        if status is _DONE:
+            status, closed_by, closed_at, reason = _OPEN, "", None, ""
+        out[f.id] = (f, {"status": status, "person": s.person, "partners": s.partners, "due": s.due,
+                         "measures": s.measures, "needs_county": s.needs_county, "county_matters": s.county_matters,
+                         "exemption": s.exemption, "escalation": s.escalation, "closed_by": closed_by,
+                         "closed_at": closed_at, "close_reason": reason, "merged_into": s.merged_into,
+                         "answer": s.answer, "first_seen": s.first_seen or week, "last_seen": week,
+                         "description": f.description or s.description, "unit": f.unit or s.unit})
     for s in stored.values():
         if s.id in out:
             continue
-        if s.source == "manual" and s.status is ProblemStatus.OPEN:
-            out[s.id] = replace(s, last_seen=week, light=s.own_light if s.own_light is not Light.GREEN else s.light,
-                                symptoms=(), deadlines=())
-        elif s.source == "check" and s.status is ProblemStatus.OPEN and s.merged_into is None:
-            out[s.id] = replace(s, status=ProblemStatus.DONE, light=Light.GREEN, own_light=Light.GREEN,
-                                symptoms=(), deadlines=(), closed_by="check", closed_at=now, close_reason="",
-                                last_seen=week, days=None, points=None)
+        if s.source == "manual" and s.status is _OPEN:
+            out[s.id] = (s, {"last_seen": week, "light": s.own_light if s.own_light is not _GREEN else s.light,
+                             "symptoms": (), "deadlines": ()})
+        elif s.source == "check" and s.status is _OPEN and s.merged_into is None:
+            out[s.id] = (s, {"status": _DONE, "light": _GREEN, "own_light": _GREEN, "symptoms": (), "deadlines": (),
+                             "closed_by": "check", "closed_at": now, "close_reason": "", "last_seen": week,
+                             "days": None, "points": None})
+
+    def get(item: tuple[Problem, dict[str, Any]], name: str) -> Any:
+        return item[1][name] if name in item[1] else getattr(item[0], name)
+
     # symptoms of merged problems go under their target
-    for p in list(out.values()):
-        target = out.get(p.merged_into) if p.merged_into else None
-        if target is not None and target.id != p.id and p.symptoms:
-            out[target.id] = replace(target, symptoms=target.symptoms + p.symptoms,
-                                     light=worst((target.light, p.light)))
+    for pid, item in list(out.items()):
+        into = get(item, "merged_into")
+        target = out.get(into) if into and into != pid else None
+        if target is not None and get(item, "symptoms"):
+            target[1]["symptoms"] = get(target, "symptoms") + get(item, "symptoms")
+            target[1]["light"] = worst((get(target, "light"), get(item, "light")))
     result = []
-    for p in out.values():
-        counts = p.is_open and p.exemption is None
-        red = counts and p.light is Light.RED
-        weeks = prev_red.get(p.id, 0) + 1 if red else 0
-        decided = p.escalation is not None and bool(p.escalation.decision)
-        escalate = counts and not decided and (p.needs_county or p.escalation is not None
+    for pid, item in out.items():
+        counts = (get(item, "status") is _OPEN and get(item, "merged_into") is None
+                  and get(item, "exemption") is None)
+        red = counts and get(item, "light") is _RED
+        weeks = prev_red.get(pid, 0) + 1 if red else 0
+        esc = get(item, "escalation")
+        decided = esc is not None and bool(esc.decision)
+        escalate = counts and not decided and (get(item, "needs_county") or esc is not None
                                                or weeks >= escalate_after_weeks)
-        result.append(replace(p, weeks_red=weeks, escalate=escalate))
+        result.append(replace(item[0], **item[1], weeks_red=weeks, escalate=escalate))
     result.sort(key=lambda p: (p.project, _KIND_ORDER[p.kind], p.id))
     return result
 
 
 _KIND_ORDER = {k: i for i, k in enumerate(ProblemKind)}
+_OPEN, _DONE, _CLOSED = ProblemStatus.OPEN, ProblemStatus.DONE, ProblemStatus.CLOSED
+_RED, _GREEN = Light.RED, Light.GREEN
 
 
 def project_lights(problems: Iterable[Problem], projects: Iterable[str]) -> dict[str, Light]:

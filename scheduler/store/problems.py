@@ -209,29 +209,41 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
     in the same portfolio."""
     now = utcnow()
     ids = [p.id for p in problems]
-    existing: set[str] = set()
+    existing: dict[str, str | None] = {}  # id -> closed_by as stored
     for i in range(0, len(ids), CHUNK):
-        existing.update(conn.scalars(select(problems_t.c.id).where(problems_t.c.id.in_(ids[i:i + CHUNK]))))
+        existing.update((r[0], r[1]) for r in conn.execute(select(problems_t.c.id, problems_t.c.closed_by)
+                                                           .where(problems_t.c.id.in_(ids[i:i + CHUNK]))))
     conn.execute(delete(problem_weeks).where(problem_weeks.c.week == week, _weeks_mine(portfolio)))
     cols = [c.name for c in problems_t.columns]
-    new = (tuple(dict(_state_row(p, now), created_at=now, portfolio=portfolio)[c] for c in cols)
-           for p in problems if p.id not in existing)
+    def state(p: Problem) -> tuple[Any, ...]:
+        row = _state_row(p, now)
+        row["created_at"], row["portfolio"] = now, portfolio
+        return tuple(row[c] for c in cols)
+
+    new = (state(p) for p in problems if p.id not in existing)
     insert_rows(conn, problems_t, new, columns=cols)
     old = [p for p in problems if p.id in existing]
     if old:
-        # only what the run decides; the office's decisions are carried in `problems` already
-        keys = ("light", "status", "first_seen", "last_seen", "weeks_red", "unit", "description", "factor_kind",
-                "closed_by", "closed_at", "updated_at")
-        stmt = update(problems_t).where(problems_t.c.id == _bind("b_id")).values(
-            {k: _bind(f"b_{k}") for k in keys})
+        # only what the run decides (the office's decisions are carried in `problems` already),
+        # plain values straight through the driver; the timestamps in statements of their own (one
+        # value per chunk; closing only where it changed), so none is converted row by row
+        keys = ("light", "status", "first_seen", "last_seen", "weeks_red", "unit", "description", "factor_kind")
+        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+        sql = f"UPDATE problems SET {', '.join(f'{k} = {mark}' for k in keys)} WHERE id = {mark}"
         for i in range(0, len(old), CHUNK):
-            rows = [{f"b_{k}": v for k, v in _state_row(p, now).items() if k in keys} | {"b_id": p.id}
-                    for p in old[i:i + CHUNK]]
-            conn.execute(stmt, rows)
+            part = old[i:i + CHUNK]
+            conn.exec_driver_sql(sql, [(p.light.value, p.status.value, p.first_seen, p.last_seen, p.weeks_red, p.unit,
+                                        p.description, p.factor_kind, p.id) for p in part])
+            conn.execute(update(problems_t).where(problems_t.c.id.in_([p.id for p in part])).values(updated_at=now))
+        moved = [p for p in old if (p.closed_by or None) != existing[p.id]]
+        for i in range(0, len(moved), CHUNK):
+            conn.execute(update(problems_t).where(problems_t.c.id == _bind("b_id")).values(
+                closed_by=_bind("b_by"), closed_at=_bind("b_at")),
+                [{"b_id": p.id, "b_by": p.closed_by or None, "b_at": p.closed_at} for p in moved[i:i + CHUNK]])
     wcols = ("problem_id", "week", "run_id", "light", "status", "days", "points", "own_light", "weeks_red",
              "escalate", "symptoms", "deadlines", "expected", "held_by")
     insert_rows(conn, problem_weeks, ((p.id, week, run_id, p.light.value, p.status.value, p.days, p.points,
-                                       p.own_light.value, p.weeks_red, p.escalate, [s.to_json() for s in p.symptoms],
+                                       p.own_light.value, p.weeks_red, p.escalate, [s.to_row() for s in p.symptoms],
                                        [d.to_json() for d in p.deadlines], p.expected, p.held_by)
                                       for p in problems), columns=wcols)
     events = [{"problem_id": p.id, "at": now, "week": week, "action": Action.CLOSE.value if p.status is

@@ -4,6 +4,7 @@ target, quantities (实物量), and the project-file keys that carry them (core/
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -278,3 +279,40 @@ def test_samples_cover_every_fund_kind_stage_and_statistics_state() -> None:
         assert named <= set(cfg.units), named - set(cfg.units)
     assert "县发展和改革局" not in {u for p in xy for u in p.all_units}
     assert "县发改局" not in {u for p in hy for u in p.all_units}
+
+
+# -- the view and the printout ------------------------------------------------------------------
+
+
+def test_the_sample_weeks_money_tables_and_their_printout(tmp_path: Path) -> None:
+    import dataclasses
+    import subprocess
+
+    import portfolio_week as pw
+
+    from scheduler.outputs.printout import render_printout
+
+    view, chk = pw.week()
+    m = view.money
+    # 以旬保月: the 旬 row asks for the month's plan through 11-30 (the lower 旬: the whole month)
+    inv = {r.level: r for r in m.levels if r.what == "investment"}
+    assert [r.level for r in m.levels] == ["xun", "month", "quarter", "year"] * 2
+    assert inv["xun"].plan == pytest.approx(inv["month"].plan) and inv["xun"].end == dt.date(2026, 11, 30)
+    assert inv["year"].plan == pytest.approx(sum(p.investment.annual_plan for p in pw.projects() if p.investment))
+    lead = {u.unit: u for u in m.unit_targets}
+    assert lead["县发改局"].investment == pytest.approx(sum(
+        money.xun_remaining(chk.investment[p]) for p in ("COAL-STORE", "YG-RESERVE", "YGG-RAIL")))
+    coal = [r for r in m.funds if r.project_id == "COAL-STORE"]
+    assert [r.kind for r in coal] == ["中央预算内投资", "其他", ""] and coal[-1].light is Light.RED
+    assert {r.kind for r in m.funds} >= {"中央预算内投资", "超长期特别国债", "地方政府专项债券"}
+    assert {r.stage for r in m.statistics} == {s.value for s in Stage}
+    assert {r.project_id: r.light for r in m.statistics if r.light is not Light.GREEN} == {
+        "SHIP-BASE": Light.RED, "YGG-PORT": Light.YELLOW}
+    track = next(q for q in m.quantities if q.name == "正线铺轨")
+    assert track.progress == "10.4/11.85 公里"
+    out = render_printout(dataclasses.replace(view, projects=()), tmp_path / "p.pdf", {})
+    text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(out), "-"], check=True, capture_output=True,
+                          text=True).stdout
+    for head in ("以旬保月、以月保季、以季保年", "三类资金项目资金支付", "项目阶段与入库纳统", "实物量进度",
+                 "10.4/11.85 公里", "9/15 家", "本旬末前需完成投资"):
+        assert head in text, head

@@ -71,5 +71,6 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
     view = build_weekly_view(projects, result, bs, bf, found, lights, summary, info.week,
                              info.data_date, config.language, generated_at=generated_at,
                              timezone=config.timezone, issue=issue_number(engine, info.week, config.portfolio),
-                             non_reporting=missing_of_run(info.inputs), problems=problems)
+                             non_reporting=missing_of_run(info.inputs), problems=problems,
+                             office=config.office or "")
     return view, needed

@@ -176,7 +176,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             view = build_weekly_view(inp.projects, result, bs, bf, check.findings, check.project_lights,
                                      view_summary(check), week, data_date, config.language,
                                      timezone=config.timezone, issue=issue_number(engine, week, config.portfolio),
-                                     non_reporting=missing, problems=problems)
+                                     non_reporting=missing, problems=problems, office=config.office or "")
             produced = write_outputs(view, out, result.calendars, annex=annex)
     delivery = None
     if deliver:

@@ -665,7 +665,9 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
         by_project.setdefault(f.project, []).append(f.light)
     lights = {pid: worst(by_project.get(pid, ())) for pid in fr.project_ids}
     summary = _summary(week, D, findings, lights, inv_progress, history)
-    summary = replace(summary, money={pid: pm.to_json() for pid, pm in mres.projects.items()},
+    summary = replace(summary, money={pid: {**pm.to_json(), "investment_levels": inv_progress[pid].to_json()
+                                            if pid in inv_progress else None}
+                                      for pid, pm in mres.projects.items()},
                       unit_targets=[u.to_json() for u in mres.unit_targets])
     return CheckResult(week, D, tuple(findings), lights, summary, inv_progress, phys, mres)
 

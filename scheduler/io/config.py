@@ -268,6 +268,7 @@ class ConfigFile(_Section):
     portfolio: str = Field(default=DEFAULT_PORTFOLIO, pattern=PORTFOLIO_PATTERN,
                            json_schema_extra=_rule("config.rule.portfolio"))
     county: Text | None = Field(default=None, json_schema_extra=_rule("config.rule.text"))
+    office: Text | None = Field(default=None, json_schema_extra=_rule("config.rule.text"))
     paths: PathsSection = PathsSection()
     database: DatabaseSection = DatabaseSection()
     scheduling: SchedulingSection = SchedulingSection()
@@ -322,6 +323,8 @@ class Config:
     """The portfolio (one county) this configuration runs: its key in the database."""
     county: str | None = None
     """The county's name, shown on the printout."""
+    office: str | None = None
+    """Who issues the papers (the brief's byline), in the county's own spelling."""
 
     def unit(self, name: str) -> Unit:
         """The unit's channels (none when it is not configured)."""
@@ -358,7 +361,7 @@ def _key(loc: tuple[int | str, ...], value: object) -> str:
     if parts[0] == "units" and len(parts) >= 2:
         head, rest = f'[units."{parts[1]}"]', parts[2:]
     elif len(parts) == 1:
-        section = parts[0] in ConfigFile.model_fields and parts[0] not in ("language", "portfolio", "county")
+        section = parts[0] in ConfigFile.model_fields and parts[0] not in ("language", "portfolio", "county", "office")
         return f"[{parts[0]}]" if section or isinstance(value, Mapping) else str(parts[0])
     else:
         head, rest = f"[{parts[0]}]", parts[1:]
@@ -481,4 +484,5 @@ def load_config(explicit: str | Path | None = None, *, portfolio: str | None = N
         reporting=cf.reporting.rules(),
         portfolio=cf.portfolio,
         county=cf.county,
+        office=cf.office,
     )

@@ -404,7 +404,7 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
     if leader:
         title += t("brief.title.leader", lang, leader=leader)
     issue = t("brief.issue", lang, year=D.year, n=view.issue) if view.issue else ""
-    byline = t("brief.byline", lang, date=fmt_cn_date(D))
+    byline = t("brief.byline", lang, office=view.office or t("brief.office", lang), date=fmt_cn_date(D))
     return Brief(title=title, issue=issue, byline=byline, lang=lang, blocks=tuple(blocks),
                  covered=frozenset(r.key for i in red_items for r in i.rows),
                  running_head=t("brief.running_head", lang, title=title, date=fmt_cn_date(D)))

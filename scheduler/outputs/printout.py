@@ -25,6 +25,7 @@ from scheduler.outputs.view import (
     fmt_date,
     fmt_int,
     fmt_pct,
+    fmt_wan,
     glance_rows,
     kind_label,
     project_facts,
@@ -229,6 +230,7 @@ def render_printout(view: WeeklyView, path: Path, gantt_images: Mapping[str, Seq
     _red_list(pdf, view)
     _blockers(pdf, view)
     _escalations(pdf, view)
+    money_sections(pdf, view)
     for p in by_light(view.projects):
         _project(pdf, view, p, gantt_images.get(p.id, ()))
     pdf.current_project = ""
@@ -413,6 +415,68 @@ def _escalations(pdf: _Doc, v: WeeklyView) -> None:
     rows = [[e.project_name, e.lead_unit, e.leader or "—", _matter(e, lang), str(e.weeks_red) if e.weeks_red else "—"]
             for e in v.escalations]
     pdf.grid(head, rows, (34, 26, 28, 82, 16), align=("L", "L", "L", "L", "C"))
+
+
+def money_sections(pdf: _Doc, v: WeeklyView) -> None:
+    """以旬保月/以月保季/以季保年 with each lead unit's 旬 target, 三类资金项目资金支付, 入库纳统 and
+    实物量: the WeeklyView's money tables (outputs/money_view.py)."""
+    m = v.money
+    if m.empty:
+        return
+    lang = pdf.ui_lang
+    w = pdf.epw
+    if m.levels:
+        pdf.heading(t("out.pdf.levels", lang), space=6)
+        head = [t("out.col.what", lang), t("out.col.level", lang), t("out.col.period", lang), t("out.col.plan", lang),
+                t("out.col.plan_to_date", lang), t("out.col.done", lang), t("out.col.gap", lang),
+                t("out.col.rate", lang)]
+        rows: list[list[Any]] = [[t(f"out.what.{r.what}", lang), t(f"out.level.{r.level}", lang),
+                 f"{r.start.month}.{r.start.day}–{r.end.month}.{r.end.day}", fmt_wan(r.plan),
+                 "—" if r.level == "xun" else fmt_wan(r.plan_to_date), fmt_wan(r.done), fmt_wan(r.gap),
+                 fmt_pct(r.percent)] for r in m.levels]
+        pdf.grid(head, rows, (w * 0.1, w * 0.18, w * 0.12, w * 0.14, w * 0.12, w * 0.11, w * 0.11, w * 0.12),
+                 align=("L", "L", "C", "R", "R", "R", "R", "R"))
+        if m.unit_targets:
+            pdf.heading(t("out.pdf.unit_targets", lang, end=fmt_date(m.unit_targets[0].xun_end)), size=10, space=1)
+            pdf.note("\n".join(t("out.pdf.unit_target_line", lang, unit=u.unit, inv=fmt_wan(u.investment),
+                                  pay=fmt_wan(u.payment), projects="、".join(u.projects))
+                               for u in m.unit_targets), size=9)
+    if m.funds:
+        pdf.heading(t("out.pdf.funds", lang), space=6)
+        head = [t("col.project", lang), t("out.col.fund_kind", lang), t("out.col.issued", lang),
+                t("out.col.received", lang), t("out.col.paid", lang), t("out.col.pay_rate", lang),
+                t("out.col.pay_plan", lang), t("out.col.light", lang)]
+        rows = [[r.project_name if not r.kind or i == 0 or m.funds[i - 1].project_id != r.project_id else "",
+                 r.kind or t("out.col.all_funds", lang), fmt_wan(r.issued), fmt_wan(r.received), fmt_wan(r.paid),
+                 fmt_pct(r.rate), fmt_pct(r.planned_rate), light_cell(r.light, lang)]
+                for i, r in enumerate(m.funds)]
+        pdf.grid(head, rows, (w * 0.26, w * 0.17, w * 0.1, w * 0.1, w * 0.1, w * 0.09, w * 0.09, w * 0.09),
+                 align=("L", "L", "R", "R", "R", "R", "R", "C"))
+        pdf.note(t("out.pdf.funds_note", lang), size=7)
+    if m.statistics:
+        pdf.heading(t("out.pdf.statistics", lang), space=6)
+        head = [t("col.project", lang), t("col.lead_unit", lang), t("out.col.stage", lang),
+                t("out.col.commenced", lang), t("out.col.stats_status", lang), t("out.col.stats_date", lang),
+                t("out.col.months", lang), t("out.col.light", lang)]
+        rows = [[r.project_name, r.lead_unit, r.stage or "—", fmt_date(r.commenced), r.status or "—",
+                 fmt_date(r.date), str(r.months) if r.commenced else "—", light_cell(r.light, lang)]
+                for r in m.statistics]
+        pdf.grid(head, rows, (w * 0.27, w * 0.17, w * 0.08, w * 0.12, w * 0.09, w * 0.12, w * 0.06, w * 0.09),
+                 align=("L", "L", "C", "C", "C", "C", "R", "C"))
+        pdf.note(t("out.pdf.statistics_note", lang), size=7)
+    if m.quantities:
+        pdf.heading(t("out.pdf.quantities", lang), space=6)
+        head = [t("col.project", lang), t("out.col.quantity", lang), t("out.col.progress", lang),
+                t("out.col.quantity_plan", lang), t("out.col.gap", lang), t("out.col.light", lang)]
+        rows = [[r.project_name, r.name, r.progress, "—" if r.planned is None else f"{r.planned:.1f} {r.measure}",
+                 "—" if r.gap is None else f"{r.gap:+.1f}", light_cell(r.light, lang)] for r in m.quantities]
+        pdf.grid(head, rows, (w * 0.3, w * 0.22, w * 0.15, w * 0.14, w * 0.1, w * 0.09),
+                 align=("L", "L", "R", "R", "R", "C"))
+    if m.cumulative:
+        pdf.heading(t("out.pdf.cumulative", lang), size=10, space=1)
+        pdf.grid([t("col.project", lang), t("out.col.done", lang), t("out.col.rate", lang)],
+                 [[c.project_name, fmt_wan(c.cumulative) + " / " + fmt_wan(c.total), fmt_pct(c.share)]
+                  for c in m.cumulative], (w * 0.5, w * 0.3, w * 0.2), align=("L", "R", "R"))
 
 
 def _matter(e: Escalation, lang: str) -> str:

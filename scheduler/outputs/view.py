@@ -9,7 +9,7 @@ from __future__ import annotations
 import calendar as _stdcal
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -28,6 +28,7 @@ from scheduler.core.phrases import (
 )
 from scheduler.core.problems import Problem
 from scheduler.core.schedule import ScheduleResult
+from scheduler.outputs.money_view import MoneyView, TableModel, build_money_view, ten_day_table
 from scheduler.strings import t
 
 IntArray = npt.NDArray[np.int64]
@@ -300,11 +301,21 @@ class WeeklyView:
     """Units that did not report this week (未按时报送), when the run knows them."""
     problems: tuple[ProblemRow, ...] = ()
     """The week's problem list (问题清单): root causes with their symptoms counted under them."""
+    office: str = ""
+    """Who issues the papers (config.toml `office`, e.g. 县发改局（重大项目工作专班办公室）); empty: the
+    generic bureau."""
+    money: MoneyView = field(default_factory=MoneyView)
+    """以旬保月 table, unit 旬 targets, 三类资金支付, 入库纳统, 实物量 (outputs/money_view.py)."""
 
     @property
     def title(self) -> str:
         """Title of the printout and the sheet."""
         return t("out.title", self.lang, week=self.week)
+
+    @property
+    def ten_day(self) -> TableModel | None:
+        """以旬保月、以月保季、以季保年 with the lead units' 旬 targets, as a table (None: no plans)."""
+        return ten_day_table(self.money, self.lang) if self.money.levels else None
 
 
 # -- formatting shared by every output ------------------------------------------------------------
@@ -463,7 +474,7 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
                       summary: Mapping[str, object], week: str, data_date: dt.date, lang: str,
                       *, generated_at: dt.datetime | None = None, timezone: str = "Asia/Shanghai",
                       issue: int | None = None, non_reporting: Iterable[str] = (),
-                      problems: Sequence[Problem] = ()) -> WeeklyView:
+                      problems: Sequence[Problem] = (), office: str = "") -> WeeklyView:
     """Assemble the week's WeeklyView from the run's results (plain data in, plain data out).
 
     `projects`: the portfolio (any order; each must be in `result.frame`, matched by id; the view
@@ -586,7 +597,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
                       red_list=red_list, blockers=blockers, escalations=escalations, findings=tuple(rows_all),
                       projects=tuple(pviews), portfolio_gantt=portfolio,
                       notes=_notes(pviews, result, lang), issue=issue, closed=closed, timezone=timezone,
-                      non_reporting=missing, problems=problem_rows)
+                      non_reporting=missing, problems=problem_rows, office=office,
+                      money=build_money_view(summary, {p.id: (p.name, p.lead_unit) for p in pviews}, findings))
 
 
 def _closed(keys: object, findings: Sequence[Finding], pmap: Mapping[str, Project]) -> tuple[Closed, ...]:
@@ -924,4 +936,14 @@ def narrow(view: WeeklyView, keep: set[str]) -> WeeklyView:
                    projects=projects, closed=closed, problems=probs,
                    portfolio_gantt=replace(pg, rows=(prow := tuple(r for r in pg.rows if r.key in keep)),
                                            title=t("out.gantt.portfolio_title", view.lang, n=len(prow),
-                                                   date=view.data_date.isoformat())))
+                                                   date=view.data_date.isoformat())),
+                   money=_money_of(view.money, keep))
+
+
+def _money_of(m: MoneyView, keep: set[str]) -> MoneyView:
+    """The money tables of the kept projects (the 旬/月/季/年 totals stay the portfolio's)."""
+    return replace(m, funds=tuple(r for r in m.funds if r.project_id in keep),
+                   statistics=tuple(r for r in m.statistics if r.project_id in keep),
+                   quantities=tuple(r for r in m.quantities if r.project_id in keep),
+                   cumulative=tuple(r for r in m.cumulative if r.project_id in keep),
+                   unit_targets=tuple(u for u in m.unit_targets if set(u.projects) & keep))

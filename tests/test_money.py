@@ -264,7 +264,7 @@ def test_samples_cover_every_fund_kind_stage_and_statistics_state() -> None:
     assert {p.money.stage for p in xy} == set(Stage)
     assert {p.money.statistics for p in xy} == set(StatsStatus)
     lights = {money.statistics_check(p.money, D, 1, 2).light for p in xy}
-    assert lights == set(Light)  # 纳统 green, yellow (YGG-PORT) and red (SHIP-BASE)
+    assert lights == set(Light)  # 纳统 green, yellow (YGG-PORT) and red (COAL-STORE)
     qs = {(p.id, q.name): (q.done, q.target, q.measure) for p in xy + hy for q in p.money.quantities}
     assert qs[("YGG-RAIL", "正线铺轨")][2] == "公里"
     assert qs[("HY-RURAL-ROAD", "农村公路路面铺装")] == (128, 141, "公里")
@@ -307,7 +307,7 @@ def test_the_sample_weeks_money_tables_and_their_printout(tmp_path: Path) -> Non
     assert {r.kind for r in m.funds} >= {"中央预算内投资", "超长期特别国债", "地方政府专项债券"}
     assert {r.stage for r in m.statistics} == {s.value for s in Stage}
     assert {r.project_id: r.light for r in m.statistics if r.light is not Light.GREEN} == {
-        "SHIP-BASE": Light.RED, "YGG-PORT": Light.YELLOW}
+        "COAL-STORE": Light.RED, "YGG-PORT": Light.YELLOW}
     track = next(q for q in m.quantities if q.name == "正线铺轨")
     assert track.progress == "10.4/11.85 公里"
     out = render_printout(dataclasses.replace(view, projects=()), tmp_path / "p.pdf", {})

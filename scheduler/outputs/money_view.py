@@ -144,18 +144,27 @@ def _wan(x: float) -> str:
 
 
 def ten_day_table(m: MoneyView, lang: str) -> TableModel:
-    """以旬保月、以月保季、以季保年 as a table (investment and payment, portfolio totals, 万元), with
-    each lead unit's 旬 target as rows below it."""
+    """以旬保月、以月保季、以季保年 as a compact table for the brief: 旬, month and quarter, investment and
+    payment side by side (portfolio totals, 万元; the 旬 row's plan is what the month asks for by the
+    end of this 旬; the year is in the brief's overview). The printout has every row and each lead
+    unit's 旬 target."""
     from scheduler.strings import t
 
-    head = tuple(t(k, lang) for k in ("out.col.what", "out.col.level", "out.col.plan", "out.col.plan_to_date",
-                                      "out.col.done", "out.col.gap", "out.col.rate"))
-    rows = [(t(f"out.what.{r.what}", lang), t(f"out.level.{r.level}", lang), _wan(r.plan),
-             "—" if r.level == "xun" else _wan(r.plan_to_date), _wan(r.done), _wan(r.gap),
-             "—" if r.percent is None else f"{r.percent:.1f}%") for r in m.levels]
-    rows += [(t("out.col.unit_target", lang), u.unit, _wan(u.investment), "—", _wan(u.payment), "—", "—")
-             for u in m.unit_targets]
-    return TableModel(head, tuple(rows), (12, 24, 20, 18, 18, 16, 12))
+    head = (t("out.col.level", lang), t("out.col.inv_plan", lang), t("out.col.inv_done", lang),
+            t("out.col.inv_rate", lang), t("out.col.pay_plan_amt", lang), t("out.col.pay_done", lang),
+            t("out.col.pay_rate_lv", lang))
+    by = {(r.what, r.level): r for r in m.levels}
+
+    def cells(r: LevelRow | None) -> tuple[str, str, str]:
+        if r is None:
+            return ("—", "—", "—")
+        base = r.plan if r.level == "xun" else r.plan_to_date
+        return (_wan(base), _wan(r.done), "—" if r.percent is None else f"{r.percent:.1f}%")
+
+    rows = tuple((t(f"out.level_short.{lv}", lang), *cells(by.get(("investment", lv))),
+                  *cells(by.get(("payment", lv)))) for lv in LEVELS[:-1]
+                 if ("investment", lv) in by or ("payment", lv) in by)
+    return TableModel(head, rows, (14, 16, 16, 12, 16, 16, 12))
 
 
 @dataclass(frozen=True, slots=True)

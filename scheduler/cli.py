@@ -923,6 +923,119 @@ def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, 
         click.echo(f"warning: {w}", err=True)
 
 
+# -- the web workplace ------------------------------------------------------------------------------
+
+
+@cli.command("web")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every one).")
+@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--secure-cookies/--no-secure-cookies", default=False, show_default=True,
+              help="Send the session cookie over HTTPS only (set it behind a TLS reverse proxy).")
+@pass_state
+def web_command(state: State, host: str, port: int, secure_cookies: bool) -> None:
+    """Serve the web workplace (工作台): units report and answer problems, the office runs the
+    week, leaders read their projects; a JSON API under /api (OpenAPI at /openapi.json)."""
+    import uvicorn
+
+    from scheduler.store.db import open_database
+    from scheduler.web.app import create_app
+
+    config = state.config
+    engine = open_database(config.database_url)
+    try:
+        uvicorn.run(create_app(config, engine, secure_cookies=secure_cookies), host=host, port=port,
+                    log_level="info", proxy_headers=False)
+    finally:
+        engine.dispose()
+
+
+@cli.group("user")
+def user_group() -> None:
+    """Accounts of the web workplace: office (办公室), unit (单位), leader (县领导), viewer."""
+
+
+def _password(password: str | None) -> str:
+    """--password, else $DISPATCH_PASSWORD, else asked twice without echo."""
+    import os
+
+    got = password or os.environ.get("DISPATCH_PASSWORD")
+    return got if got else str(click.prompt("password", hide_input=True, confirmation_prompt=True))
+
+
+@user_group.command("add")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["office", "unit", "leader", "viewer"]), required=True)
+@click.option("--unit", default=None, help="The unit of a unit account (as the project files name it).")
+@click.option("--leader", default=None, help="A leader account: the name the projects' leader field holds.")
+@click.option("--project", "projects", multiple=True, metavar="ID", help="A leader's project (repeatable).")
+@click.option("--name", "display_name", default="", help="The person's name as shown.")
+@click.option("--password", default=None, help="Default: $DISPATCH_PASSWORD, else asked.")
+@pass_state
+def user_add(state: State, username: str, role: str, unit: str | None, leader: str | None,
+             projects: tuple[str, ...], display_name: str, password: str | None) -> None:
+    """Create an account (the first office account is created this way at setup)."""
+    from scheduler.app.accounts import add_user
+    from scheduler.store.db import open_database
+
+    engine = open_database(state.config.database_url)
+    try:
+        a = add_user(engine, username, _password(password), role, by="cli", display_name=display_name, unit=unit,
+                     leader=leader, projects=projects)
+    finally:
+        engine.dispose()
+    click.echo(f"{a.username} ({a.role.value})")
+
+
+@user_group.command("passwd")
+@click.argument("username")
+@click.option("--password", default=None, help="Default: $DISPATCH_PASSWORD, else asked.")
+@pass_state
+def user_passwd(state: State, username: str, password: str | None) -> None:
+    """Set an account's password (its browser sessions end)."""
+    from scheduler.app.accounts import set_password
+    from scheduler.store.db import open_database
+
+    engine = open_database(state.config.database_url)
+    try:
+        set_password(engine, username, _password(password), by="cli")
+    finally:
+        engine.dispose()
+    click.echo(username)
+
+
+@user_group.command("disable")
+@click.argument("username")
+@click.option("--enable", is_flag=True, help="Enable it again.")
+@pass_state
+def user_disable(state: State, username: str, enable: bool) -> None:
+    """Disable an account: its sessions end and its API tokens are revoked."""
+    from scheduler.app.accounts import set_disabled
+    from scheduler.store.db import open_database
+
+    engine = open_database(state.config.database_url)
+    try:
+        set_disabled(engine, username, not enable, by="cli")
+    finally:
+        engine.dispose()
+    click.echo(username)
+
+
+@user_group.command("token")
+@click.argument("username")
+@click.option("--name", default="api", show_default=True, help="What the token is for (provincial platform …).")
+@pass_state
+def user_token(state: State, username: str, name: str) -> None:
+    """Print a new API token acting as the account (for machine clients: Authorization: Bearer TOKEN)."""
+    from scheduler.app.accounts import new_token
+    from scheduler.store.db import open_database
+
+    engine = open_database(state.config.database_url)
+    try:
+        click.echo(new_token(engine, username, name, by="cli"))
+    finally:
+        engine.dispose()
+
+
 def main() -> None:
     """Console-script entry point."""
     cli(prog_name="dispatch")

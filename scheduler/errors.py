@@ -131,3 +131,9 @@ class ProblemError(DispatchError):
     """A decision on a problem is refused (closing without a reason, an unknown problem to merge into)."""
 
     exit_code = 2
+
+
+class AccountError(DispatchError):
+    """An account cannot be created or changed (a name taken, a weak password, an unknown role)."""
+
+    exit_code = 2

@@ -8,6 +8,9 @@ bash scripts/setup.sh
 # poppler-utils (pdftoppm, pdftotext, pdfinfo): the printout and brief tests rasterise and read back
 # the PDFs; the tests only need it, not the tool (installed here, as root, when missing)
 command -v pdftoppm >/dev/null || (apt-get update && apt-get install -y poppler-utils)
+# Debian's Chromium: the web workplace's browser test drives it (Playwright, executable_path; never
+# `playwright install`, which downloads a browser build of its own)
+command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 .venv/bin/ruff check scheduler tests bench
 .venv/bin/mypy --strict -p scheduler
 .venv/bin/lint-imports --no-cache  # the layers contract in pyproject.toml

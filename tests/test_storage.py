@@ -62,7 +62,8 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
         "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock",
-        "problems", "problem_weeks", "problem_answers", "problem_events"}
+        "problems", "problem_weeks", "problem_answers", "problem_events",
+        "users", "web_sessions", "api_tokens", "login_failures", "audit_log"}
 
 
 def test_open_database_again_changes_nothing(engine: Engine, database_url: str, portfolio_dir: Path) -> None:

@@ -1,13 +1,14 @@
-"""Ingesting a unit's filled weekly report: read and type-check the file (io), check it against
-the stored projects with the earlier reports applied (core), leave out what looks implausible,
-store it as the next version (store), record the answers to its problems and the problems it
-raises (store/problems.py), all in one transaction, and answer with a Receipt: what was read, what
-changed, what was ignored and why."""
+"""Ingesting a unit's weekly report, through either door: a filled sheet (`ingest_report`, the CLI
+and the web upload) or the web form (`ingest_form`). Both end in `store_parsed`: read and
+type-checked (io), checked against the stored projects with the earlier reports applied (core),
+implausible values left out, stored as the next version (store), the answers to its problems and
+the problems it raises recorded (store/problems.py), all in one transaction, answered with a
+Receipt: what was read, what changed, what was ignored and why."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,16 @@ from scheduler.core.problems import Problem
 from scheduler.core.reporting import ReportingRules, report_status
 from scheduler.core.reports import Change, Ignored, ReportRow, apply_reports
 from scheduler.errors import PermissionRefused
-from scheduler.io.reports import META_SHEET, ParsedReport, parse_report, plausible, sheet_name, validate_report
+from scheduler.io.reports import (
+    META_SHEET,
+    FormEntry,
+    ParsedReport,
+    parse_report,
+    plausible,
+    report_from_values,
+    sheet_name,
+    validate_report,
+)
 from scheduler.store.db import transaction, utcnow
 from scheduler.store.problems import load_problems, raise_problem, record_answer
 from scheduler.store.projects import read_projects
@@ -106,7 +116,28 @@ def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None,
     Implausible values are left out and listed on the receipt. `units`: the units config.toml
     lists; a report from any other unit is refused. `rules`/`timezone`: the reporting deadline.
     Only the portfolio's projects, reports and problems are read and written."""
-    parsed = parse_report(Path(path))
+    return store_parsed(engine, parse_report(Path(path)), now=now, units=units, rules=rules, timezone=timezone,
+                        portfolio=portfolio)
+
+
+def ingest_form(engine: Engine, unit: str, week: str, entries: Sequence[FormEntry], *, source: str,
+                now: dt.datetime | None = None, units: Collection[str] | None = None,
+                rules: ReportingRules | None = None, timezone: str = "Asia/Shanghai",
+                portfolio: str = DEFAULT_PORTFOLIO,
+                after: Callable[[Connection, IngestResult], None] | None = None) -> Receipt:
+    """A report typed into the web form: read as a sheet's cells are, then stored as `ingest_report` does."""
+    return store_parsed(engine, report_from_values(unit, week, entries, source=source), now=now, units=units,
+                        rules=rules, timezone=timezone, portfolio=portfolio, after=after)
+
+
+def store_parsed(engine: Engine, parsed: ParsedReport, *, now: dt.datetime | None = None,
+                 units: Collection[str] | None = None, rules: ReportingRules | None = None,
+                 timezone: str = "Asia/Shanghai", portfolio: str = DEFAULT_PORTFOLIO,
+                 after: Callable[[Connection, IngestResult], None] | None = None) -> Receipt:
+    """The one path every report takes once read (the sheet's and the web form's): the unit listed,
+    the rows valid against the projects they name (earlier reports applied), implausible values
+    left out, stored as the next version with its answers and raised problems — or nothing stored.
+    `after` runs inside the same transaction (the web workplace's audit line)."""
     if units is not None and parsed.unit not in units:
         raise PermissionRefused("unknown-unit", f"unit {parsed.unit} is not listed in config.toml [units]: reports "
                                 "are accepted from listed units only", file=parsed.path, sheet=META_SHEET, cell="B3")
@@ -126,6 +157,8 @@ def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None,
             answered, more = _answers(conn, kept, problems, when)
             ignored += more
             raised = _raise(conn, kept, problems, when, portfolio)
+        if after is not None:
+            after(conn, stored)
     status = report_status(when, rules.deadline(parsed.week, timezone))
     read = {k: sum(1 for r in kept.rows if r.item_kind == k and r.has_values) for k in ("milestone", "factor",
                                                                                          "project")}

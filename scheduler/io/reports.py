@@ -848,3 +848,52 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
                           f"investment plan year {p.investment.year}")
 
 
+
+
+# -- a report typed into the web form --------------------------------------------------------------
+
+FormEntry = tuple[str, str, str, int, Mapping[str, Any]]
+"""(item kind, project id, item id, the sheet row it stands for, {field: value typed}) of one form row."""
+
+
+def report_from_values(unit: str, week: str, entries: Sequence[FormEntry], *, source: str) -> ParsedReport:
+    """A report typed into the web workplace's form, read exactly as a filled sheet's cells are
+    (the same conversions, ranges and errors, each naming the sheet and cell the value would have in
+    the unit's template): the form's rows in the template's order. `source` names it in errors and
+    is stored as its file name; the digest is over the values, so the same values again store nothing."""
+    import json
+
+    week = normalize_week(week)
+    path = Path(source)
+    rows: list[ReportRow] = []
+    numbers: list[int] = []
+    seen: set[tuple[str, str, str]] = set()
+    canon: list[Any] = []
+    for kind, pid, iid, r, raw in entries:
+        columns = _columns_of(kind)
+        name = sheet_name(kind)
+        ids: dict[str, str | None] = {"project": pid}
+        if kind == "milestone":
+            ids["milestone"] = iid
+        elif kind == "factor":
+            ids["factor"] = iid
+        if (kind, pid, iid) in seen:
+            raise ReportError("duplicate-row", f"{pid}/{iid} is reported twice", file=path, sheet=name,
+                              cell=_cell_ref(columns, "item" if kind != "project" else "project", r),
+                              **ids)  # type: ignore[arg-type]
+        seen.add((kind, pid, iid))
+        values: dict[str, Any] = {}
+        for col in columns:
+            v = raw.get(col.field)
+            if not col.fill or _text(v) is None:
+                continue
+            try:
+                values[col.field] = _cell_value(col, v, "")
+            except ValueError as e:
+                raise ReportError(f"bad-{col.kind}", f"{col.header}: {e}", file=path, sheet=name,
+                                  cell=_cell_ref(columns, col.field, r), **ids) from None  # type: ignore[arg-type]
+        rows.append(ReportRow(pid, kind, iid, **values))
+        numbers.append(r)
+        canon.append([kind, pid, iid, {k: str(v) for k, v in sorted(values.items())}])
+    digest = hashlib.sha256(json.dumps([unit, week, canon], ensure_ascii=False).encode()).hexdigest()
+    return ParsedReport(path, digest, unit, week, tuple(rows), tuple(numbers))

@@ -408,6 +408,80 @@ problem_events = Table(
 )
 """Who did what to a problem, when and why (raise, close, exempt, escalate, decide, answer …)."""
 
+users = Table(
+    "users", metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("username", String, nullable=False),
+    Column("display_name", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("unit", String),
+    Column("leader", String),
+    Column("projects", JSON, nullable=False),
+    Column("password_hash", String, nullable=False),
+    Column("disabled", Boolean, nullable=False),
+    _ts("created_at"),
+    _ts("updated_at"),
+    PrimaryKeyConstraint("id", name="pk_users"),
+    UniqueConstraint("username", name="uq_users_username"),
+    CheckConstraint("role IN ('office', 'unit', 'leader', 'viewer')", name="ck_users_role"),
+    CheckConstraint("role <> 'unit' OR unit IS NOT NULL", name="ck_users_unit"),
+)
+"""Accounts of the web workplace: 办公室 (office), 单位 (unit: its `unit`), 县领导 (leader: the
+projects whose leader field contains `leader`, plus `projects`), viewer. Passwords as argon2 hashes."""
+
+web_sessions = Table(
+    "web_sessions", metadata,
+    Column("id", String(64), nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("csrf", String(64), nullable=False),
+    _ts("created_at"),
+    _ts("expires_at"),
+    PrimaryKeyConstraint("id", name="pk_web_sessions"),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE", name="fk_web_sessions_user"),
+    Index("ix_web_sessions_user", "user_id"),
+)
+"""Signed-in browsers: the SHA-256 of the session cookie's random token (the token itself is never
+stored), its CSRF token and when it expires."""
+
+api_tokens = Table(
+    "api_tokens", metadata,
+    Column("id", String(64), nullable=False),
+    Column("user_id", Integer, nullable=False),
+    Column("name", String, nullable=False),
+    _ts("created_at"),
+    Column("revoked", Boolean, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_api_tokens"),
+    ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE", name="fk_api_tokens_user"),
+)
+"""Tokens of machine clients (the provincial platform): the SHA-256 of the bearer token, acting as its user."""
+
+login_failures = Table(
+    "login_failures", metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    Column("username", String, nullable=False),
+    Column("address", String, nullable=False),
+    _ts("at"),
+    PrimaryKeyConstraint("id", name="pk_login_failures"),
+    Index("ix_login_failures_username", "username", "at"),
+    Index("ix_login_failures_address", "address", "at"),
+)
+"""Failed sign-ins, for throttling (shared by every server process on the database)."""
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, autoincrement=True, nullable=False),
+    _ts("at"),
+    Column("username", String, nullable=False),
+    Column("role", String, nullable=False),
+    Column("action", String, nullable=False),
+    Column("target", String, nullable=False),
+    Column("detail", JSON, nullable=False),
+    Column("address", String, nullable=False),
+    PrimaryKeyConstraint("id", name="pk_audit_log"),
+    Index("ix_audit_log_at", "at"),
+)
+"""Who changed what and when, through the web workplace or the account commands."""
+
 run_lock = Table(
     "run_lock", metadata,
     Column("name", String, nullable=False),

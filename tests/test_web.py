@@ -1,0 +1,418 @@
+"""The web workplace in-process (Starlette's TestClient): authorization over every route and role,
+CSRF, sign-in throttling, the report form and upload through the ingest's one path, answering and
+closing a problem, the JSON API with a token, the audit log, the `dispatch user` commands."""
+
+from __future__ import annotations
+
+import html
+import io
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from openpyxl import load_workbook
+from sqlalchemy import func, select
+from starlette.routing import Route
+from web_world import OTHER_UNIT, PASSWORD, UNIT, World, build_world, database
+
+from scheduler.app import accounts, workplace
+from scheduler.store.db import audit_log, dump, report_rows, weekly_reports
+from scheduler.web.app import create_app
+
+FOREIGN_PROJECT = "YGG-RAIL"  # neither the unit's (县水利局) nor the leader's (鲁民明)
+OWN_PROJECT = "HY-WATER"      # both the unit's and the leader's
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    tmp = tmp_path_factory.mktemp("web")
+    with database(tmp) as url:
+        w = build_world(tmp, url)
+        try:
+            yield w
+        finally:
+            w.engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def app(world: World) -> Any:
+    return create_app(world.config, world.engine)
+
+
+def client(app: Any) -> TestClient:
+    return TestClient(app, follow_redirects=False)
+
+
+def sign_in(app: Any, username: str, password: str = PASSWORD) -> tuple[TestClient, str]:
+    """A client signed in as `username` and its session's CSRF token."""
+    c = client(app)
+    token = _login_token(c)
+    r = c.post("/login", data={"username": username, "password": password, "csrf": token})
+    assert r.status_code == 303, r.text
+    page = c.get("/")
+    m = re.search(r'name="csrf" value="([^"]+)"', page.text)
+    assert m is not None
+    return c, m.group(1)
+
+
+def _login_token(c: TestClient) -> str:
+    r = c.get("/login")
+    m = re.search(r'name="csrf" value="([^"]+)"', r.text)
+    assert m is not None
+    return m.group(1)
+
+
+def _problem_of(world: World, unit: str) -> str:
+    from scheduler.store.db import reading
+    from scheduler.store.problems import problems_of_week
+
+    with reading(world.engine) as conn:
+        _wk, found = problems_of_week(conn, unit=unit)
+    assert found, unit
+    return found[0].id
+
+
+# -- authorization over every route and role ---------------------------------------------------------
+
+PUBLIC = {"/login", "/static/style.css", "/static/cjk.otf", "/healthz", "/openapi.json"}
+READ_ALL = {"office", "unit", "leader", "viewer"}
+OFFICE = {"office"}
+# route path -> roles that may use it ON ANOTHER UNIT'S / ANOTHER LEADER'S object (the URL edited)
+EXPECT: dict[tuple[str, str], set[str]] = {
+    ("GET", "/"): READ_ALL,
+    ("GET", "/gantt.svg"): READ_ALL,
+    ("GET", "/projects/{pid}"): {"office", "viewer"},
+    ("GET", "/projects/{pid}/gantt.svg"): {"office", "viewer"},
+    ("GET", "/problems"): READ_ALL,
+    ("GET", "/problem/{problem_id:path}"): {"office", "viewer"},
+    ("POST", "/answer/{problem_id:path}"): OFFICE,
+    ("POST", "/decide/{problem_id:path}"): OFFICE,
+    ("GET", "/report"): OFFICE,
+    ("POST", "/report"): OFFICE,
+    ("POST", "/report/upload"): OFFICE,
+    ("GET", "/report/template"): OFFICE,
+    ("GET", "/reports"): {"office", "unit", "viewer"},
+    ("POST", "/week/run"): OFFICE,
+    ("GET", "/download/{what}"): {"office", "viewer"},
+    ("GET", "/users"): OFFICE,
+    ("POST", "/users"): OFFICE,
+    ("POST", "/users/{username}/disable"): OFFICE,
+    ("POST", "/users/{username}/passwd"): OFFICE,
+    ("GET", "/audit"): OFFICE,
+    ("POST", "/logout"): READ_ALL,
+    ("GET", "/api/week"): READ_ALL,
+    ("GET", "/api/problems"): READ_ALL,
+    ("GET", "/api/projects/{pid}"): {"office", "viewer"},
+}
+
+
+def _routes(app: Any) -> list[tuple[str, str]]:
+    out = []
+    for r in app.routes:
+        if isinstance(r, Route):
+            out += [(m, r.path) for m in sorted(r.methods or ()) if m != "HEAD"]
+    return out
+
+
+def test_every_route_is_in_the_authorization_table(app: Any) -> None:
+    routes = set(_routes(app))
+    listed = set(EXPECT) | {("GET", p) for p in PUBLIC} | {("POST", "/login")}
+    assert routes == listed, f"routes not in the table: {sorted(routes - listed)}; gone: {sorted(listed - routes)}"
+
+
+def _request(c: TestClient, method: str, path: str, world: World, csrf: str) -> Any:
+    """One request on the route with another unit's / another leader's objects in the URL and form."""
+    foreign_problem = _problem_of(world, OTHER_UNIT)
+    url = (path.replace("{pid}", FOREIGN_PROJECT).replace("{problem_id:path}", foreign_problem)
+           .replace("{what}", "findings").replace("{username}", "victim"))
+    params = {"unit": OTHER_UNIT} if path in ("/report", "/report/template") else {}
+    if method == "GET":
+        return c.get(url, params=params)
+    data = {"csrf": csrf, "unit": OTHER_UNIT, "situation": "改了别人的", "measures": "x", "reason": "越权",
+            "action": "close", "username": "intruder", "password": "long enough 1", "role": "office",
+            "data_date": "2026-11-23", "p|YGG-RAIL||investment_week": "5"}
+    files = None
+    if path == "/report/upload":
+        files = {"file": ("x.xlsx", _template_for(world, OTHER_UNIT), "application/octet-stream")}
+    return c.post(url, data=data, files=files)
+
+
+def _template_for(world: World, unit: str) -> bytes:
+    return workplace.template_bytes(world.engine, unit, workplace.this_week(world.config))[1]
+
+
+@pytest.mark.parametrize("role", ["unit", "leader", "viewer", "office"])
+def test_every_route_with_every_role(app: Any, world: World, role: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each role walks every route with the URL pointing at objects that are not its own: refused
+    routes answer 403 or 404 and change nothing stored; allowed ones answer. (Charts and documents
+    are stood in for here: their drawing is tested on its own; this test is about who gets them.)"""
+    monkeypatch.setattr(workplace, "gantt_svg", lambda *a, **k: b"<svg/>")
+    monkeypatch.setattr(workplace, "portfolio_svg", lambda *a, **k: b"<svg/>")
+    monkeypatch.setattr(workplace, "download", lambda *a, **k: ("x.pdf", b"%PDF"))
+    if role == "office":
+        accounts.add_user(world.engine, "victim", PASSWORD, "viewer")
+    c, csrf = sign_in(app, world.users[role])
+    for method, path in _routes(app):
+        if path in PUBLIC or path == "/login" or path == "/logout":
+            continue
+        allowed = role in EXPECT[(method, path)]
+        before = dump(world.engine) if method == "POST" and not allowed else None
+        r = _request(c, method, path, world, csrf)
+        if allowed:
+            # the office may post another unit's report; the ingest's own check may still refuse it
+            assert r.status_code < 400 or (path.startswith("/report") and r.status_code == 400), \
+                (role, method, path, r.status_code, r.text[:300])
+        else:
+            assert r.status_code in (403, 404), (role, method, path, r.status_code, r.text[:300])
+            if before is not None:
+                assert dump(world.engine) == before, (role, method, path)
+    r = c.post("/logout", data={"csrf": csrf})
+    assert r.status_code == 303
+    assert c.get("/").status_code == 303  # signed out
+
+
+def test_signed_out_gets_nothing(app: Any, world: World) -> None:
+    c = client(app)
+    before = dump(world.engine)
+    for method, path in _routes(app):
+        if path in PUBLIC or path == "/login":
+            continue
+        r = _request(c, method, path, world, "")
+        want = 401 if path.startswith("/api/") else (303 if method == "GET" else (303, 403))
+        assert r.status_code == want or (isinstance(want, tuple) and r.status_code in want), (method, path)
+        if r.status_code == 303:
+            assert r.headers["location"] == "/login"
+    assert dump(world.engine) == before
+
+
+def test_unit_and_leader_see_only_their_own(app: Any, world: World) -> None:
+    c, _ = sign_in(app, world.users["unit"])
+    assert c.get(f"/projects/{OWN_PROJECT}").status_code == 200
+    problems = c.get("/api/problems").json()["problems"]
+    assert problems and {p["unit"] for p in problems} == {UNIT}
+    ids = {p["id"] for p in c.get("/api/week").json()["projects"]}
+    assert OWN_PROJECT in ids and FOREIGN_PROJECT not in ids
+    lc, _ = sign_in(app, world.users["leader"])
+    week = lc.get("/api/week").json()
+    assert {p["id"] for p in week["projects"]} == {"BC-35KV", "HY-RESERVOIRS", "HY-WATER", "SBD-PUMPED", "WBF-110KV"}
+    assert all("鲁民明" in p["leader"] for p in week["projects"])
+    page = lc.get("/").text
+    assert "/week/run" not in page and "运行周调度" not in page
+
+
+# -- CSRF and throttling -------------------------------------------------------------------------------
+
+
+def test_forms_without_the_csrf_token_change_nothing(app: Any, world: World) -> None:
+    c, csrf = sign_in(app, world.users["office"])
+    problem = _problem_of(world, UNIT)
+    before = dump(world.engine)
+    for data in ({}, {"csrf": "forged"}, {"csrf": csrf[:-1]}):
+        r = c.post(f"/decide/{problem}", data={**data, "action": "close", "reason": "跨站请求"})
+        assert r.status_code == 403
+        r = c.post("/users", data={**data, "username": "evil", "password": "long enough 1", "role": "office"})
+        assert r.status_code == 403
+    assert dump(world.engine) == before
+    # the sign-in form: its token must match its cookie
+    fresh = client(app)
+    _login_token(fresh)
+    r = fresh.post("/login", data={"username": "office", "password": PASSWORD, "csrf": "guessed"})
+    assert r.status_code == 403
+
+
+def test_sign_in_is_throttled_after_five_failures(app: Any, world: World) -> None:
+    accounts.add_user(world.engine, "target", PASSWORD, "viewer")
+    c = client(app)
+    token = _login_token(c)
+    for _ in range(accounts.MAX_FAILURES_PER_NAME):
+        r = c.post("/login", data={"username": "target", "password": "wrong password", "csrf": token})
+        assert r.status_code == 401
+    r = c.post("/login", data={"username": "target", "password": PASSWORD, "csrf": token})
+    assert r.status_code == 429 and "15" in r.text  # even the right password waits
+    assert "dispatch_session" not in r.cookies
+    other, _ = sign_in(app, world.users["viewer"])  # another account is not locked out
+    assert other.get("/").status_code == 200
+
+
+def test_session_cookie_flags(app: Any, world: World) -> None:
+    c = client(app)
+    token = _login_token(c)
+    r = c.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf": token})
+    cookie = r.headers["set-cookie"]
+    assert "dispatch_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    secure = create_app(world.config, world.engine, secure_cookies=True)
+    c2 = TestClient(secure, follow_redirects=False, base_url="https://testserver")
+    token = _login_token(c2)
+    r = c2.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf": token})
+    assert "Secure" in r.headers["set-cookie"]
+
+
+# -- the report: one core, two doors ------------------------------------------------------------------
+
+
+def _stored(world: World, unit: str, week: str) -> list[tuple[Any, ...]]:
+    from scheduler.store.db import reading
+
+    wr, rr = weekly_reports.c, report_rows.c
+    rt = report_rows
+    with reading(world.engine) as conn:
+        return [tuple(r) for r in conn.execute(
+            select(wr.version, rr.project_id, rr.item_kind, rr.item_id, rr.actual_start, rr.actual_finish,
+                   rr.percent, rr.investment_week, rr.factor_status, rr.expected, rr.blocker)
+            .join(rt, rr.report_id == wr.id).where(wr.unit == unit, wr.week == week)
+            .order_by(wr.version, rr.seq))]
+
+
+def _form_fields(page: str) -> dict[str, str]:
+    """What a browser posts from the report page: every input's and select's current value."""
+    out = {html.unescape(n): html.unescape(v) for n, v in re.findall(r'<input [^>]*name="([^"]+)" value="([^"]*)"',
+                                                                      page)}
+    for name, body in re.findall(r'<select name="([^"]+)">(.*?)</select>', page, re.S):
+        m = re.search(r"<option selected>([^<]*)</option>", body)
+        out[html.unescape(name)] = html.unescape(m.group(1)) if m else ""
+    return out
+
+
+def test_report_form_and_upload_take_the_same_path(app: Any, world: World) -> None:
+    c, csrf = sign_in(app, world.users["unit"])
+    week = "2026-W48"
+    page = c.get("/report", params={"week": week}).text
+    names = re.findall(r'name="(m\|[^"]+\|percent)"', page)
+    assert names, "the form lists the unit's milestones"
+    posted = {**_form_fields(page), "csrf": csrf}
+    field = next(n for n in names if posted[n.replace("percent", "actual_start")]  # started, not finished
+             and not posted[n.replace("percent", "actual_finish")])
+    _, pid, mid, _ = field.split("|")
+    assert posted["week"] == week
+    r = c.post("/report", data={**posted, field: "120"})
+    assert r.status_code == 400
+    assert "节点进度" in r.text and "120" in r.text  # the cell the sheet would name, the rule
+    assert _stored(world, UNIT, week) == []
+    r = c.post("/report", data={**posted, field: "35"})
+    assert r.status_code == 303 and "stored=1" in r.headers["location"], re.findall(r'role="alert">([^<]*)', r.text)
+    rows = _stored(world, UNIT, week)
+    assert next(x for x in rows if x[3] == mid)[6] == 35.0
+    r = c.post("/report", data={**posted, field: "35"})
+    assert "stored=1" in r.headers["location"]  # the same values again: no new version
+    # the same values through the filled template: the same rows, as version 2 (another digest)
+    wb = load_workbook(io.BytesIO(workplace.template_bytes(world.engine, UNIT, week)[1]))
+    ws = wb["节点进度"]
+    for row in range(4, ws.max_row + 1):
+        if ws.cell(row, 1).value == pid and ws.cell(row, 3).value == mid:
+            ws.cell(row, 9).value = 35
+    buf = io.BytesIO()
+    wb.save(buf)
+    r = c.post("/report/upload", data={"csrf": csrf}, files={"file": ("水利局.xlsx", buf.getvalue())})
+    assert r.status_code == 303 and "stored=2" in r.headers["location"], r.text[:500]
+    rows = _stored(world, UNIT, week)
+    v1 = [x[1:] for x in rows if x[0] == 1]
+    v2 = [x[1:] for x in rows if x[0] == 2]
+    assert v1 == v2
+    # another unit's item typed into the form (a tampered page) is refused by the ingest's own check
+    r = c.post("/report", data={"csrf": csrf, "week": week, f"p|{FOREIGN_PROJECT}||investment_week": "9"})
+    assert r.status_code == 400 and "not-responsible" in r.text
+    # another unit's sheet uploaded: 403, nothing stored
+    theirs = _stored(world, OTHER_UNIT, workplace.this_week(world.config))
+    r = c.post("/report/upload", data={"csrf": csrf},
+               files={"file": ("t.xlsx", _template_for(world, OTHER_UNIT))})
+    assert r.status_code == 403
+    assert _stored(world, OTHER_UNIT, workplace.this_week(world.config)) == theirs
+    with world.engine.connect() as conn:
+        n = conn.scalar(select(func.count()).select_from(audit_log).where(audit_log.c.action == "report.store"))
+    assert n and n >= 3
+
+
+def test_upload_is_bounded(app: Any, world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    import scheduler.web.app as web_app
+
+    monkeypatch.setattr(web_app, "MAX_UPLOAD", 1000)
+    c, csrf = sign_in(app, world.users["unit"])
+    r = c.post("/report/upload", data={"csrf": csrf}, files={"file": ("big.xlsx", b"x" * 5000)})
+    assert r.status_code == 413
+
+
+# -- answering, deciding, the API ----------------------------------------------------------------------
+
+
+def test_unit_answers_and_office_closes(app: Any, world: World) -> None:
+    problem = _problem_of(world, UNIT)
+    c, csrf = sign_in(app, world.users["unit"])
+    r = c.post(f"/answer/{problem}", data={"csrf": csrf, "situation": "已上报省厅", "measures": "每周对接",
+                                          "promised": "2026-12-20"})
+    assert r.status_code == 303
+    page = c.get(f"/problem/{problem}").text
+    assert "已上报省厅" in page and "2026-12-20" in page
+    r = c.post(f"/decide/{problem}", data={"csrf": csrf, "action": "close", "reason": "自己销号"})
+    assert r.status_code == 403
+    o, ocsrf = sign_in(app, world.users["office"])
+    r = o.post(f"/decide/{problem}", data={"csrf": ocsrf, "action": "close", "reason": ""})
+    assert r.status_code == 400  # a decision needs its reason
+    r = o.post(f"/decide/{problem}", data={"csrf": ocsrf, "action": "close", "reason": "已批复"})
+    assert r.status_code == 303
+    got = next(p for p in o.get("/api/problems").json()["problems"] if p["id"] == problem)
+    assert got["status"] == "closed" and got["closed"]["reason"] == "已批复"
+    audit = o.get("/audit").text
+    assert "problem.answer" in audit and "problem.close" in audit
+
+
+def test_api_token_for_a_machine_client(app: Any, world: World) -> None:
+    token = accounts.new_token(world.engine, "viewer", "省平台")
+    c = client(app)
+    r = c.get("/api/week", headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200
+    body = r.json()
+    assert body["week"] == "2026-W48" and len(body["projects"]) == 16
+    assert {p["light"] for p in body["projects"]} <= {"red", "yellow", "green"}
+    assert c.get("/api/week", headers={"Authorization": "Bearer dsp_wrong"}).status_code == 401
+    spec = c.get("/openapi.json").json()
+    assert {"/api/week", "/api/problems", "/api/projects/{pid}"} <= set(spec["paths"])
+    accounts.set_disabled(world.engine, "viewer", True)
+    try:
+        assert c.get("/api/week", headers={"Authorization": f"Bearer {token}"}).status_code == 401
+    finally:
+        accounts.set_disabled(world.engine, "viewer", False)
+
+
+def test_office_runs_the_week_and_downloads(app: Any, world: World) -> None:
+    c, csrf = sign_in(app, world.users["office"])
+    r = c.post("/week/run", data={"csrf": csrf, "data_date": "2026-11-23"})
+    assert r.status_code == 303 and "ran=2026-W48" in r.headers["location"]
+    r = c.get("/download/findings")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    r = c.get("/download/brief")
+    assert r.status_code == 200 and r.content[:4] == b"%PDF"
+    lc, _ = sign_in(app, world.users["leader"])
+    assert lc.get("/download/findings").status_code == 403
+    uc, _ = sign_in(app, world.users["unit"])
+    r = uc.get("/report/template")
+    assert r.status_code == 200 and r.content[:2] == b"PK"
+    assert uc.get("/report/template", params={"unit": OTHER_UNIT}).status_code == 403
+
+
+def test_user_commands(tmp_path: Path, world: World) -> None:
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    cfg = world.config.path
+    assert cfg is not None
+    run = CliRunner().invoke
+    r = run(cli, ["--config", str(cfg), "user", "add", "clerk2", "--role", "unit", "--unit", UNIT,
+                  "--password", "a good password"])
+    assert r.exit_code == 0, r.output
+    r = run(cli, ["--config", str(cfg), "user", "add", "clerk3", "--role", "unit", "--password", "a good password"])
+    assert r.exit_code == 2 and "unit-required" in r.output
+    r = run(cli, ["--config", str(cfg), "user", "add", "short", "--role", "viewer", "--password", "short"])
+    assert r.exit_code == 2 and "weak-password" in r.output
+    assert accounts.sign_in(world.engine, "clerk2", "a good password").account.unit == UNIT
+    r = run(cli, ["--config", str(cfg), "user", "passwd", "clerk2", "--password", "another password"])
+    assert r.exit_code == 0
+    with pytest.raises(Exception, match="bad-login"):
+        accounts.sign_in(world.engine, "clerk2", "a good password")
+    r = run(cli, ["--config", str(cfg), "user", "disable", "clerk2"])
+    assert r.exit_code == 0
+    with pytest.raises(Exception, match="bad-login"):
+        accounts.sign_in(world.engine, "clerk2", "another password")

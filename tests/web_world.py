@@ -1,0 +1,100 @@
+"""Shared by the web workplace's tests (tests/test_web*.py): the sample portfolio loaded into a
+fresh database (SQLite, or PostgreSQL with $DISPATCH_TEST_POSTGRES_URL), the week run, and one
+account of every role, served by the app in-process."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import os
+import secrets
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine
+from sqlalchemy.engine import make_url
+
+from scheduler.io.config import REPO_ROOT, Config, load_config
+
+DATA_DATE = dt.date(2026, 11, 23)
+PASSWORD = "correct horse 1"
+UNIT = "县水利局"
+OTHER_UNIT = "虞公港铁路公司"
+LEADER = "鲁民明"
+ROLES = ("office", "unit", "leader", "viewer")
+
+
+@dataclasses.dataclass
+class World:
+    """The database, its configuration and the accounts (username by role)."""
+
+    engine: Engine
+    config: Config
+    users: dict[str, str]
+
+
+@contextmanager
+def database(tmp: Path) -> Iterator[str]:
+    """A fresh database URL for a module: SQLite under `tmp`, or a PostgreSQL database dropped after."""
+    server = os.environ.get("DISPATCH_TEST_POSTGRES_URL")
+    if not server:
+        yield f"sqlite:///{tmp / 'web.sqlite'}"
+        return
+    name = f"dispatch_w_{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()
+
+
+def config_for(tmp: Path, url: str) -> Config:
+    """A Chinese config.toml on `url`, folders under `tmp`, alerts to the outbox only."""
+    path = tmp / "config.toml"
+    path.write_text(
+        f'language = "zh"\n[paths]\ndata_dir = "{(tmp / "var").as_posix()}"\n'
+        f'calendar_dir = "{(REPO_ROOT / "calendar").as_posix()}"\n'
+        f'projects_dir = "{(REPO_ROOT / "projects").as_posix()}"\n'
+        f'outbox_dir = "{(tmp / "outbox").as_posix()}"\n[database]\nurl = "{url}"\n', encoding="utf-8")
+    return load_config(path)
+
+
+def cheap_hashing() -> None:
+    """argon2 with test-sized costs (the hash carries its parameters, so checking stays correct)."""
+    from argon2 import PasswordHasher
+
+    from scheduler.app import accounts
+
+    accounts.HASHER = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
+
+def build_world(tmp: Path, url: str, *, run: bool = True) -> World:
+    """Load the sample portfolio, run the week at DATA_DATE, create an account of every role."""
+    from scheduler.app import accounts
+
+    cheap_hashing()
+    from scheduler.app.weekly import run_weekly
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.projectfile import read_portfolio
+    from scheduler.store.db import open_database
+    from scheduler.store.projects import load_projects
+
+    config = config_for(tmp, url)
+    engine = open_database(url)
+    cals = CalendarSet(config.calendar_dir)
+    files = read_portfolio([str(REPO_ROOT / "projects")], calendars=cals, default_calendar=config.default_calendar)
+    load_projects(engine, files, calendars=cals)
+    if run:
+        run_weekly(engine, config, DATA_DATE, outputs=False, deliver=False)
+    users = {"office": "office", "unit": "shuili", "other_unit": "railway", "leader": "lu", "viewer": "viewer"}
+    accounts.add_user(engine, "office", PASSWORD, "office", display_name="专班办公室")
+    accounts.add_user(engine, "shuili", PASSWORD, "unit", unit=UNIT, display_name="水利局填报员")
+    accounts.add_user(engine, "railway", PASSWORD, "unit", unit=OTHER_UNIT, display_name="铁路公司填报员")
+    accounts.add_user(engine, "lu", PASSWORD, "leader", leader=LEADER, display_name="鲁民明")
+    accounts.add_user(engine, "viewer", PASSWORD, "viewer", display_name="查看")
+    return World(engine, config, users)

@@ -243,6 +243,11 @@ def test_session_cookie_flags(app: Any, world: World) -> None:
     r = c.post("/login", data={"username": "viewer", "password": PASSWORD, "csrf": token})
     cookie = r.headers["set-cookie"]
     assert "dispatch_session=" in cookie and "HttpOnly" in cookie and "SameSite=lax" in cookie
+    page = c.get("/")
+    assert "script-src 'none'" in page.headers["content-security-policy"]
+    assert page.headers["x-frame-options"] == "DENY" and page.headers["cache-control"] == "no-store"
+    missing = c.get("/projects/NO-SUCH")
+    assert missing.status_code == 404 and "<html" in missing.text  # a person gets a page, not JSON
     secure = create_app(world.config, world.engine, secure_cookies=True)
     c2 = TestClient(secure, follow_redirects=False, base_url="https://testserver")
     token = _login_token(c2)

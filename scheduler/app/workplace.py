@@ -9,6 +9,7 @@ import dataclasses
 import datetime as dt
 import tempfile
 import threading
+import weakref
 from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -32,38 +33,49 @@ from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
 
 _LOCK = threading.Lock()
+_RENDER = threading.Lock()
+"""matplotlib draws one chart at a time."""
 
 
 class _Cache:
-    """A few values derived from one stored state, dropped as soon as the state key changes."""
+    """A few values derived from one stored state, dropped as soon as the state key changes; each
+    value is built by one thread while the others asking for it wait (no stampede after a run)."""
 
     def __init__(self, size: int = 64) -> None:
         self.key: Any = None
         self.items: OrderedDict[Any, Any] = OrderedDict()
+        self.building: dict[Any, threading.Lock] = {}
         self.size = size
         self.lock = threading.Lock()
 
     def get(self, state: Any, name: Any, make: Callable[[], Any]) -> Any:
         with self.lock:
             if state != self.key:
-                self.key, self.items = state, OrderedDict()
+                self.key, self.items, self.building = state, OrderedDict(), {}
             if name in self.items:
                 return self.items[name]
-        value = make()
-        with self.lock:
-            if state == self.key:
-                self.items[name] = value
-                while len(self.items) > self.size:
-                    self.items.popitem(last=False)
+            gate = self.building.setdefault(name, threading.Lock())
+        with gate:
+            with self.lock:
+                if state == self.key and name in self.items:
+                    return self.items[name]
+            value = make()
+            with self.lock:
+                if state == self.key:
+                    self.items[name] = value
+                    while len(self.items) > self.size:
+                        self.items.popitem(last=False)
         return value
 
 
-_CACHES: dict[int, _Cache] = {}
+_CACHES: weakref.WeakKeyDictionary[Engine, _Cache] = weakref.WeakKeyDictionary()
 
 
 def _cache(engine: Engine) -> _Cache:
     with _LOCK:
-        return _CACHES.setdefault(id(engine), _Cache())
+        if engine not in _CACHES:
+            _CACHES[engine] = _Cache()
+        return _CACHES[engine]
 
 
 def state_key(engine: Engine) -> tuple[Any, ...]:
@@ -109,7 +121,7 @@ def gantt_svg(engine: Engine, config: Config, project_id: str) -> bytes | None:
         if not found:
             return None
         model = found[0].gantt
-        with tempfile.TemporaryDirectory(prefix="dispatch-web-") as tmp, _LOCK:  # matplotlib: one at a time
+        with tempfile.TemporaryDirectory(prefix="dispatch-web-") as tmp, _RENDER:
             path = Path(tmp) / "gantt.svg"
             render_gantt(model, cals.get(model.calendar), view.lang, [path])
             return path.read_bytes()
@@ -274,7 +286,7 @@ def portfolio_svg(engine: Engine, config: Config, keep: frozenset[str] | None) -
             model = dataclasses.replace(model, rows=tuple(r for r in model.rows if r.key in keep))
             if not model.rows:
                 return None
-        with tempfile.TemporaryDirectory(prefix="dispatch-web-") as tmp, _LOCK:
+        with tempfile.TemporaryDirectory(prefix="dispatch-web-") as tmp, _RENDER:
             path = Path(tmp) / "gantt.svg"
             render_gantt(model, cals.get(model.calendar), view.lang, [path])
             return path.read_bytes()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,6 +18,7 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from scheduler.app import accounts, workplace
 from scheduler.core.access import (
@@ -55,6 +56,9 @@ DECISIONS = {a.value: a for a in (Action.CLOSE, Action.EXEMPT, Action.ESCALATE, 
                                   Action.DECIDE)}
 KIND_PREFIX = {"milestone": "m", "factor": "f", "project": "p"}
 PREFIX_KIND = {v: k for k, v in KIND_PREFIX.items()}
+CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; "
+       "base-uri 'none'")
+"""Pages run no script: a script injected into a page would not run either."""
 _FIELD = re.compile(r"^([mfp])\|([^|]+)\|([^|]*)\|([a-z_]+)$")
 
 CallerDep = Annotated[Caller, Depends(caller)]
@@ -80,7 +84,27 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
                    this_week=workplace.this_week(config))
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
-    # -- errors ------------------------------------------------------------------------------------
+    # -- errors and headers ----------------------------------------------------------------------------
+
+    @app.middleware("http")
+    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        resp = await call_next(request)
+        resp.headers.setdefault("Content-Security-Policy", CSP)
+        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
+        resp.headers.setdefault("X-Frame-Options", "DENY")
+        resp.headers.setdefault("Referrer-Policy", "same-origin")
+        if request.url.path not in ("/static/style.css", "/static/cjk.otf"):
+            resp.headers.setdefault("Cache-Control", "no-store")
+        return resp
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http_error(request: Request, e: StarletteHTTPException) -> Response:
+        if request.url.path.startswith("/api/"):
+            return JSONResponse({"error": e.status_code, "message": e.detail}, e.status_code,
+                                headers=getattr(e, "headers", None))
+        return templates.TemplateResponse(request, "error.html", {"request": request, "me": None, "csrf": "",
+                                                                  "message": f"{e.status_code}: {e.detail}"},
+                                          status_code=e.status_code, headers=getattr(e, "headers", None))
 
     @app.exception_handler(SignInRequired)
     async def _sign_in(request: Request, _e: SignInRequired) -> Response:

@@ -53,7 +53,7 @@ READERS = 20
 def p95(xs: list[float]) -> float:
     """The 95th percentile (nearest rank), in ms."""
     s = sorted(xs)
-    return 1000 * s[min(len(s) - 1, max(0, int(round(0.95 * len(s))) - 1))] if s else float("nan")
+    return 1000 * s[min(len(s) - 1, max(0, round(0.95 * len(s)) - 1))] if s else float("nan")
 
 
 def p50(xs: list[float]) -> float:

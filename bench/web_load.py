@@ -147,9 +147,10 @@ def baseline(cfg: Path, rounds: int) -> dict[str, list[float]]:
         page = c.get("/report").text
         fields = {**form_fields(page), "csrf": _CSRF.findall(page)[-1]}
         field = in_progress(fields)[0]
+        cur = float(fields[field] or 0)
         for i in range(rounds * 2):
             t = time.perf_counter()
-            r = c.post("/report", data={**fields, field: str(1 + i)})
+            r = c.post("/report", data={**fields, field: str(round(cur + (99 - cur) * (i + 1) / (2 * rounds + 1), 2))})
             out["submit"].append(time.perf_counter() - t)
             assert r.status_code == 303, r.text[:300]
     engine.dispose()
@@ -185,7 +186,8 @@ async def clerk(base: str, n: int, rounds: int, times: dict[str, list[float]], s
             page = r.text
             fields = {**form_fields(page), "csrf": _CSRF.findall(page)[-1], "week": WEEK}
             field = in_progress(fields)[0]
-            value = 10 + i * 8 + (n // UNITS) * 3  # the unit's two clerks never send the same values
+            cur = float(fields[field] or 0)  # forward (a percent going back is left out), and the unit's
+            value = round(cur + (99 - cur) * (2 * i + 1 + n // UNITS) / (2 * rounds + 2), 2)  # two clerks differ
             t = time.perf_counter()
             r = await c.post("/report", data={**fields, field: str(value)})
             times["submit"].append(time.perf_counter() - t)

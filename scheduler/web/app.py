@@ -368,7 +368,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         entries = _entries(rows, w.form)
         try:
             r = ingest_form(engine, u, wk, entries, source=t("web.form_source", lang), units=config.units or None,
-                            after=_audit_report(a, w.caller.address))
+                            rules=config.reporting, timezone=config.timezone, after=_audit_report(a, w.caller.address))
         except DispatchError as e:
             values = {k: v for k, v in w.form.items() if isinstance(v, str)}
             return page(request, "report.html", w.caller, 400, unit=u, week=wk, rows=rows, values=values,
@@ -397,7 +397,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
                 parsed = parse_report(path)
                 if not can_report_for(a, parsed.unit):
                     raise HTTPException(403, "a unit reports for itself only")
-                r = store_parsed(engine, parsed, units=config.units or None, after=_audit_report(a, w.caller.address))
+                r = store_parsed(engine, parsed, units=config.units or None, rules=config.reporting,
+                                 timezone=config.timezone, after=_audit_report(a, w.caller.address))
             except DispatchError as e:
                 return page(request, "error.html", w.caller, 400, message=e.format())
         return RedirectResponse(f"/report?unit={_q(r.unit)}&week={r.week}&stored={r.version}", 303)

@@ -141,7 +141,7 @@ def _request(c: TestClient, method: str, path: str, world: World, csrf: str) -> 
 
 
 def _template_for(world: World, unit: str) -> bytes:
-    return workplace.template_bytes(world.engine, unit, workplace.this_week(world.config))[1]
+    return workplace.template_bytes(world.engine, unit, workplace.report_week(world.config))[1]
 
 
 @pytest.mark.parametrize("role", ["unit", "leader", "viewer", "office"])
@@ -321,11 +321,11 @@ def test_report_form_and_upload_take_the_same_path(app: Any, world: World) -> No
     r = c.post("/report", data={"csrf": csrf, "week": week, f"p|{FOREIGN_PROJECT}||investment_week": "9"})
     assert r.status_code == 400 and "not-responsible" in r.text
     # another unit's sheet uploaded: 403, nothing stored
-    theirs = _stored(world, OTHER_UNIT, workplace.this_week(world.config))
+    theirs = _stored(world, OTHER_UNIT, workplace.report_week(world.config))
     r = c.post("/report/upload", data={"csrf": csrf},
                files={"file": ("t.xlsx", _template_for(world, OTHER_UNIT))})
     assert r.status_code == 403
-    assert _stored(world, OTHER_UNIT, workplace.this_week(world.config)) == theirs
+    assert _stored(world, OTHER_UNIT, workplace.report_week(world.config)) == theirs
     with world.engine.connect() as conn:
         n = conn.scalar(select(func.count()).select_from(audit_log).where(audit_log.c.action == "report.store"))
     assert n and n >= 3

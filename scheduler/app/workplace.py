@@ -20,7 +20,6 @@ from sqlalchemy import Engine, func, select
 
 from scheduler.core.access import ProjectAccess
 from scheduler.core.calendars import Calendar
-from scheduler.core.findings import iso_week
 from scheduler.core.model import Project
 from scheduler.core.reports import apply_reports
 from scheduler.io.config import Config
@@ -80,13 +79,16 @@ def _cache(engine: Engine) -> _Cache:
 
 def state_key(engine: Engine) -> tuple[Any, ...]:
     """What the derived views depend on: the current runs, the projects as loaded and the baselines
-    (one cheap query each); any change to them makes every cached view stale."""
+    (one cheap query); any change to them makes every cached view stale."""
+    cur = baselines.c.current
+    stmt = select(select(func.max(runs.c.id)).where(runs.c.current).scalar_subquery(),
+                  select(func.count()).select_from(runs).where(runs.c.current).scalar_subquery(),
+                  select(func.count()).select_from(projects_t).scalar_subquery(),
+                  select(func.max(projects_t.c.loaded_at)).scalar_subquery(),
+                  select(func.count()).select_from(baselines).where(cur).scalar_subquery(),
+                  select(func.max(baselines.c.created_at)).where(cur).scalar_subquery())
     with reading(engine) as conn:
-        run = conn.execute(select(func.max(runs.c.id), func.count()).where(runs.c.current)).one()
-        proj = conn.execute(select(func.count(), func.max(projects_t.c.loaded_at))).one()
-        base = conn.execute(select(func.count(), func.max(baselines.c.created_at))
-                            .where(baselines.c.current)).one()
-    return tuple(run) + tuple(proj) + tuple(base)
+        return tuple(conn.execute(stmt).one())
 
 
 def week_view(engine: Engine, config: Config) -> tuple[WeeklyView, Mapping[str, Calendar]] | None:
@@ -186,13 +188,6 @@ def report_versions(engine: Engine, unit: str | None = None, limit: int = 100) -
                 conn.execute(stmt)]
 
 
-def this_week(config: Config) -> str:
-    """The ISO week of today in the configured timezone."""
-    from scheduler.app.weekly import today
-
-    return iso_week(today(config))
-
-
 def unit_projects(engine: Engine, unit: str, week: str) -> list[Project]:
     """The projects a unit works on, with every report up to `week` applied (the values a form or
     template starts from)."""
@@ -260,16 +255,35 @@ def download(engine: Engine, config: Config, what: str, *, leader: str | None = 
         return pick[0].name, pick[0].read_bytes()
 
 
-def expected_units(engine: Engine) -> list[str]:
-    """Every unit with something to report on the loaded projects (io.reports.report_units)."""
-    from scheduler.io.reports import report_units
+def report_week(config: Config) -> str:
+    """The week whose reports are being collected now (core/reporting.collecting_week): the form's
+    and the template's default, and the week the "not reported" list is about."""
+    from scheduler.core.reporting import collecting_week
+    from scheduler.store.db import utcnow
 
-    def make() -> list[str]:
-        with reading(engine) as conn:
-            return report_units(read_projects(conn))
+    return collecting_week(utcnow(), config.timezone)
 
-    result: list[str] = _cache(engine).get(state_key(engine), "units", make)
-    return result
+
+def reporting(engine: Engine, config: Config, week: str) -> Any:
+    """Who reported `week` (on time, late, missing), as `dispatch reporting` says: the units
+    answering for an open item (app/reporting: the stored portfolio with the reports up to `week`;
+    kept while the stored state lasts: a later report of the week only closes items of the unit
+    that sent it, which has then reported) against the reports received, read fresh."""
+    from scheduler.app.reporting import frame_with_reports
+    from scheduler.core.reporting import open_units, reporting_status
+    from scheduler.store.reports import received_for_week
+
+    def expected() -> set[str]:
+        from scheduler.errors import NotFound
+
+        try:
+            with reading(engine) as conn:
+                return open_units(frame_with_reports(conn, load_reports(conn, week_max=week)).frame)
+        except NotFound:  # nothing loaded yet
+            return set()
+
+    units: set[str] = _cache(engine).get(state_key(engine), ("open-units", week), expected)
+    return reporting_status(week, units, received_for_week(engine, week), config.reporting, config.timezone)
 
 
 def portfolio_svg(engine: Engine, config: Config, keep: frozenset[str] | None) -> bytes | None:

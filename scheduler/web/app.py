@@ -80,8 +80,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     templates.env.filters["light"] = lambda x: t(f"light.{Light(x).value}", lang) if x else ""
 
     def page(request: Request, name: str, c: Caller | None, status: int = 200, **ctx: Any) -> HTMLResponse:
-        ctx.update(request=request, me=c.account if c else None, csrf=c.csrf if c else "",
-                   this_week=workplace.this_week(config))
+        ctx.update(request=request, me=c.account if c else None, csrf=c.csrf if c else "")
         return templates.TemplateResponse(request, name, ctx, status_code=status)
 
     # -- errors and headers ----------------------------------------------------------------------------
@@ -244,19 +243,19 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
             row = by_unit.setdefault(p.unit, {"red": 0, "yellow": 0, "green": 0, "total": 0})
             row[p.light.value] = row.get(p.light.value, 0) + 1
             row["total"] += 1
-        report_week = workplace.this_week(config)
-        done = workplace.reported(engine, report_week)
-        units = workplace.expected_units(engine)
+        wk_report = workplace.report_week(config)
+        status = workplace.reporting(engine, config, wk_report)
+        units = list(status.units)
         if a.role is Role.UNIT:
-            units = [u for u in units if u == a.unit]
+            units = [u for u in units if u.unit == a.unit]
         elif not a.sees_all:
             keep = visible(a) or frozenset()
             acc = access()
-            units = [u for u in units if any(u in acc[pid].units for pid in keep if pid in acc)]
-        missing = [u for u in units if u not in done]
+            units = [u for u in units if any(u.unit in acc[pid].units for pid in keep if pid in acc)]
         return page(request, "week.html", c, view=view, problem_week=wk, by_unit=sorted(by_unit.items()),
-                    report_week=report_week, missing=missing, reported=[done[u] for u in units if u in done],
-                    problems=problems)
+                    report_week=wk_report, missing=[u.unit for u in units if u.status == "missing" and u.expected],
+                    late=[u.unit for u in units if u.status == "late"],
+                    reported=[u for u in units if u.status != "missing"], problems=problems)
 
     @app.get("/gantt.svg", include_in_schema=False)
     def portfolio_gantt(c: CallerDep) -> Response:
@@ -271,7 +270,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         project_or_404(a, pid)
         view = narrowed(a)
         pv = next((p for p in view.projects if p.id == pid), None) if view is not None else None
-        factors = workplace.project_factors(engine, pid, workplace.this_week(config))
+        factors = workplace.project_factors(engine, pid, workplace.report_week(config))
         if a.role is Role.UNIT:
             factors = [f for f in factors if f[1] == a.unit]
         _wk, problems = week_problems(a, project=pid)
@@ -345,15 +344,16 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     def report_week(week: str | None) -> str:
         from scheduler.io.reports import normalize_week
 
-        return normalize_week(week) if week else workplace.this_week(config)
+        return normalize_week(week) if week else workplace.report_week(config)
 
     @app.get("/report", response_class=HTMLResponse, include_in_schema=False)
     def report_page(request: Request, c: CallerDep, unit: str | None = None, week: str | None = None,
                     stored: int | None = None) -> Response:
         a = c.account
         if a.office and not unit:
-            return page(request, "report_units.html", c, units=workplace.expected_units(engine),
-                        week=report_week(week))
+            wk = report_week(week)
+            status = workplace.reporting(engine, config, wk)
+            return page(request, "report_units.html", c, units=[u.unit for u in status.units], week=wk)
         u, wk = report_unit(a, unit), report_week(week)
         return page(request, "report.html", c, unit=u, week=wk, rows=_form_rows(engine, u, wk), values={},
                     stored=stored, done=workplace.reported(engine, wk).get(u))

@@ -980,7 +980,7 @@ def user_add(state: State, username: str, role: str, unit: str | None, leader: s
     engine = open_database(state.config.database_url)
     try:
         a = add_user(engine, username, _password(password), role, by="cli", display_name=display_name, unit=unit,
-                     leader=leader, projects=projects)
+                     leader=leader, projects=projects, portfolio=state.config.portfolio)
     finally:
         engine.dispose()
     click.echo(f"{a.username} ({a.role.value})")

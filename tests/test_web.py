@@ -4,6 +4,7 @@ closing a problem, the JSON API with a token, the audit log, the `dispatch user`
 
 from __future__ import annotations
 
+import datetime as dt
 import html
 import io
 import re
@@ -16,14 +17,14 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from starlette.routing import Route
-from web_world import OTHER_UNIT, PASSWORD, UNIT, World, build_world, database
+from web_world import LEADER, OTHER_UNIT, PASSWORD, UNIT, World, build_world, database
 
 from scheduler.app import accounts, workplace
 from scheduler.store.db import audit_log, dump, report_rows, weekly_reports
 from scheduler.web.app import create_app
 
-FOREIGN_PROJECT = "YGG-RAIL"  # neither the unit's (县水利局) nor the leader's (鲁民明)
-OWN_PROJECT = "HY-WATER"      # both the unit's and the leader's
+FOREIGN_PROJECT = "YGG-RAIL"  # neither the unit's (县交通运输局) nor the leader's (分管交通的副县长)
+OWN_PROJECT = "XG-BRIDGE"     # both the unit's and the leader's
 
 
 @pytest.fixture(scope="module")
@@ -197,8 +198,8 @@ def test_unit_and_leader_see_only_their_own(app: Any, world: World) -> None:
     assert OWN_PROJECT in ids and FOREIGN_PROJECT not in ids
     lc, _ = sign_in(app, world.users["leader"])
     week = lc.get("/api/week").json()
-    assert {p["id"] for p in week["projects"]} == {"BC-35KV", "HY-RESERVOIRS", "HY-WATER", "SBD-PUMPED", "WBF-110KV"}
-    assert all("鲁民明" in p["leader"] for p in week["projects"])
+    assert {p["id"] for p in week["projects"]} == {"XG-BRIDGE"}
+    assert all(LEADER in p["leader"] for p in week["projects"])
     page = lc.get("/").text
     assert "/week/run" not in page and "运行周调度" not in page
 
@@ -235,6 +236,15 @@ def test_sign_in_is_throttled_after_five_failures(app: Any, world: World) -> Non
     assert "dispatch_session" not in r.cookies
     other, _ = sign_in(app, world.users["viewer"])  # another account is not locked out
     assert other.get("/").status_code == 200
+
+
+def test_an_account_of_another_portfolio_cannot_sign_in(app: Any, world: World) -> None:
+    accounts.add_user(world.engine, "other-county", PASSWORD, "office", portfolio="county2")
+    c = client(app)
+    r = c.post("/login", data={"username": "other-county", "password": PASSWORD, "csrf": _login_token(c)})
+    assert r.status_code == 401 and "dispatch_session" not in r.cookies
+    token = accounts.new_token(world.engine, "other-county", "x")
+    assert c.get("/api/week", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
 def test_session_cookie_flags(app: Any, world: World) -> None:
@@ -288,8 +298,10 @@ def test_report_form_and_upload_take_the_same_path(app: Any, world: World) -> No
     names = re.findall(r'name="(m\|[^"]+\|percent)"', page)
     assert names, "the form lists the unit's milestones"
     posted = {**_form_fields(page), "csrf": csrf}
-    field = next(n for n in names if posted[n.replace("percent", "actual_start")]  # started, not finished
-             and not posted[n.replace("percent", "actual_finish")])
+    field = next(n for n in names if not posted[n.replace("percent", "actual_finish")])  # not finished
+    start_field = field.replace("percent", "actual_start")
+    start = posted[start_field] or "2026-11-23"  # started this week if it had not
+    posted[start_field] = start
     _, pid, mid, _ = field.split("|")
     new = round((float(posted[field] or 0) + 100) / 2, 1)  # forward: a percent going back is left out
     assert posted["week"] == week
@@ -308,10 +320,11 @@ def test_report_form_and_upload_take_the_same_path(app: Any, world: World) -> No
     ws = wb["节点进度"]
     for row in range(4, ws.max_row + 1):
         if ws.cell(row, 1).value == pid and ws.cell(row, 3).value == mid:
+            ws.cell(row, 7).value = dt.date.fromisoformat(start)
             ws.cell(row, 9).value = new
     buf = io.BytesIO()
     wb.save(buf)
-    r = c.post("/report/upload", data={"csrf": csrf}, files={"file": ("水利局.xlsx", buf.getvalue())})
+    r = c.post("/report/upload", data={"csrf": csrf}, files={"file": ("交通运输局.xlsx", buf.getvalue())})
     assert r.status_code == 303 and "stored=2" in r.headers["location"], r.text[:500]
     rows = _stored(world, UNIT, week)
     v1 = [x[1:] for x in rows if x[0] == 1]
@@ -370,7 +383,7 @@ def test_api_token_for_a_machine_client(app: Any, world: World) -> None:
     r = c.get("/api/week", headers={"Authorization": f"Bearer {token}"})
     assert r.status_code == 200
     body = r.json()
-    assert body["week"] == "2026-W48" and len(body["projects"]) == 16
+    assert body["week"] == "2026-W48" and len(body["projects"]) == 10
     assert {p["light"] for p in body["projects"]} <= {"red", "yellow", "green"}
     assert c.get("/api/week", headers={"Authorization": "Bearer dsp_wrong"}).status_code == 401
     spec = c.get("/openapi.json").json()

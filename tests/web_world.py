@@ -19,9 +19,9 @@ from scheduler.io.config import REPO_ROOT, Config, load_config
 
 DATA_DATE = dt.date(2026, 11, 23)
 PASSWORD = "correct horse 1"
-UNIT = "县水利局"
+UNIT = "县交通运输局"
 OTHER_UNIT = "虞公港铁路公司"
-LEADER = "鲁民明"
+LEADER = "分管副县长（交通）"
 ROLES = ("office", "unit", "leader", "viewer")
 
 
@@ -91,10 +91,10 @@ def build_world(tmp: Path, url: str, *, run: bool = True) -> World:
     load_projects(engine, files, calendars=cals)
     if run:
         run_weekly(engine, config, DATA_DATE, outputs=False, deliver=False)
-    users = {"office": "office", "unit": "shuili", "other_unit": "railway", "leader": "lu", "viewer": "viewer"}
+    users = {"office": "office", "unit": "jiaotong", "other_unit": "railway", "leader": "lu", "viewer": "viewer"}
     accounts.add_user(engine, "office", PASSWORD, "office", display_name="专班办公室")
-    accounts.add_user(engine, "shuili", PASSWORD, "unit", unit=UNIT, display_name="水利局填报员")
+    accounts.add_user(engine, "jiaotong", PASSWORD, "unit", unit=UNIT, display_name="交通运输局填报员")
     accounts.add_user(engine, "railway", PASSWORD, "unit", unit=OTHER_UNIT, display_name="铁路公司填报员")
-    accounts.add_user(engine, "lu", PASSWORD, "leader", leader=LEADER, display_name="鲁民明")
+    accounts.add_user(engine, "lu", PASSWORD, "leader", leader=LEADER, display_name="交通副县长")
     accounts.add_user(engine, "viewer", PASSWORD, "viewer", display_name="查看")
     return World(engine, config, users)

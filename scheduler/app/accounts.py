@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import Engine
 
 from scheduler.core.access import Account, Role
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.errors import AccountError, NotFound
 from scheduler.store import users as store
 from scheduler.store.db import reading, transaction, utcnow
@@ -40,7 +41,7 @@ def _check_password(password: str) -> None:
 
 def add_user(engine: Engine, username: str, password: str, role: Role | str, *, by: Account | str = "setup",
              display_name: str = "", unit: str | None = None, leader: str | None = None,
-             projects: Sequence[str] = (), address: str = "") -> Account:
+             projects: Sequence[str] = (), address: str = "", portfolio: str = DEFAULT_PORTFOLIO) -> Account:
     """Create an account (audited); AccountError for a taken name, a weak password or a unit account
     without its unit."""
     username = username.strip()
@@ -53,9 +54,9 @@ def add_user(engine: Engine, username: str, password: str, role: Role | str, *, 
     _check_password(password)
     with transaction(engine) as conn:
         a = store.add_user(conn, username, HASHER.hash(password), r, display_name=display_name, unit=unit,
-                           leader=leader, projects=projects)
+                           leader=leader, projects=projects, portfolio=portfolio)
         store.audit(conn, by, "user.add", username, {"role": r.value, "unit": unit, "leader": leader,
-                                                      "projects": list(projects)}, address)
+                                                      "projects": list(projects), "portfolio": portfolio}, address)
     return a
 
 
@@ -91,11 +92,12 @@ class SignedIn:
 
 
 def sign_in(engine: Engine, username: str, password: str, address: str = "",
-            now: dt.datetime | None = None) -> SignedIn:
+            now: dt.datetime | None = None, portfolio: str | None = None) -> SignedIn:
     """Check a name and password and open a session. Throttled (nothing checked) after
     MAX_FAILURES_PER_NAME failures of the name or MAX_FAILURES_PER_ADDRESS of the address within
     THROTTLE_WINDOW; AccountError("bad-login") for a wrong name or password or a disabled account
-    (the same message, and the same argon2 work, for all three)."""
+    (the same message, and the same argon2 work, for all three), or an account of another
+    `portfolio` than the workplace's."""
     now = now or utcnow()
     since = now - THROTTLE_WINDOW
     with reading(engine) as conn:
@@ -111,7 +113,8 @@ def sign_in(engine: Engine, username: str, password: str, address: str = "",
         ok = HASHER.verify(hashed, password)
     except (VerificationError, InvalidHashError):
         ok = False
-    if not ok or account is None or account.disabled:
+    if (not ok or account is None or account.disabled
+            or (portfolio is not None and account.portfolio != portfolio)):
         with transaction(engine) as conn:
             store.record_failure(conn, username, address, now)
         raise AccountError("bad-login", "wrong name or password")

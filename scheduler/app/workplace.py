@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 
 from scheduler.core.access import ProjectAccess
 from scheduler.core.calendars import Calendar
-from scheduler.core.model import Project
+from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.reports import apply_reports
 from scheduler.io.config import Config
 from scheduler.io.reports import UnitItems, build_template, template_filename, unit_items
@@ -77,18 +77,21 @@ def _cache(engine: Engine) -> _Cache:
         return _CACHES[engine]
 
 
-def state_key(engine: Engine) -> tuple[Any, ...]:
-    """What the derived views depend on: the current runs, the projects as loaded and the baselines
-    (one cheap query); any change to them makes every cached view stale."""
+def state_key(engine: Engine, portfolio: str = DEFAULT_PORTFOLIO) -> tuple[Any, ...]:
+    """What the derived views of a portfolio depend on: its current runs, its projects as loaded and
+    the baselines (one cheap query); any change to them makes every cached view stale."""
     cur = baselines.c.current
-    stmt = select(select(func.max(runs.c.id)).where(runs.c.current).scalar_subquery(),
-                  select(func.count()).select_from(runs).where(runs.c.current).scalar_subquery(),
-                  select(func.count()).select_from(projects_t).scalar_subquery(),
-                  select(func.max(projects_t.c.loaded_at)).scalar_subquery(),
+    mine = runs.c.current & (runs.c.portfolio == portfolio)
+    stmt = select(select(func.max(runs.c.id)).where(mine).scalar_subquery(),
+                  select(func.count()).select_from(runs).where(mine).scalar_subquery(),
+                  select(func.count()).select_from(projects_t).where(projects_t.c.portfolio == portfolio)
+                  .scalar_subquery(),
+                  select(func.max(projects_t.c.loaded_at)).where(projects_t.c.portfolio == portfolio)
+                  .scalar_subquery(),
                   select(func.count()).select_from(baselines).where(cur).scalar_subquery(),
                   select(func.max(baselines.c.created_at)).where(cur).scalar_subquery())
     with reading(engine) as conn:
-        return tuple(conn.execute(stmt).one())
+        return (portfolio, *conn.execute(stmt).one())
 
 
 def week_view(engine: Engine, config: Config) -> tuple[WeeklyView, Mapping[str, Calendar]] | None:
@@ -103,7 +106,8 @@ def week_view(engine: Engine, config: Config) -> tuple[WeeklyView, Mapping[str, 
         except NotFound:
             return None
 
-    result: tuple[WeeklyView, Mapping[str, Calendar]] | None = _cache(engine).get(state_key(engine), "view", make)
+    result: tuple[WeeklyView, Mapping[str, Calendar]] | None = _cache(engine).get(
+        state_key(engine, config.portfolio), "view", make)
     return result
 
 
@@ -112,7 +116,7 @@ def gantt_svg(engine: Engine, config: Config, project_id: str) -> bytes | None:
     the view's GanttModel, the chart the printout prints; None without a run or such a project."""
     from scheduler.outputs.charts import render_gantt
 
-    state = state_key(engine)
+    state = state_key(engine, config.portfolio)
 
     def make() -> bytes | None:
         got = week_view(engine, config)
@@ -132,13 +136,14 @@ def gantt_svg(engine: Engine, config: Config, project_id: str) -> bytes | None:
     return data
 
 
-def project_access(engine: Engine) -> dict[str, ProjectAccess]:
-    """Every loaded project with its leader field and every unit it names (lead, responsible,
-    milestone and factor units), for authorization; kept while the stored state is the same."""
+def project_access(engine: Engine, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, ProjectAccess]:
+    """Every project loaded in the portfolio with its leader field and every unit it names (lead,
+    responsible, milestone and factor units), for authorization (a project of another portfolio is
+    not there: 404); kept while the stored state is the same."""
     def make() -> dict[str, ProjectAccess]:
         with reading(engine) as conn:
             rows = list(conn.execute(select(projects_t.c.id, projects_t.c.leader, projects_t.c.lead_unit,
-                                            projects_t.c.units)))
+                                            projects_t.c.units).where(projects_t.c.portfolio == portfolio)))
             extra: dict[str, set[str]] = {}
             for pid, unit in conn.execute(select(milestones.c.project_id, milestones.c.unit)
                                           .where(milestones.c.unit.is_not(None)).distinct()):
@@ -152,7 +157,7 @@ def project_access(engine: Engine) -> dict[str, ProjectAccess]:
             out[r.id] = ProjectAccess(r.id, r.leader or "", tuple(dict.fromkeys(u for u in units if u)))
         return out
 
-    result: dict[str, ProjectAccess] = _cache(engine).get(state_key(engine), "access", make)
+    result: dict[str, ProjectAccess] = _cache(engine).get(state_key(engine, portfolio), "access", make)
     return result
 
 
@@ -166,21 +171,24 @@ class Reported:
     filename: str
 
 
-def reported(engine: Engine, week: str) -> dict[str, Reported]:
-    """The units that reported for `week`, each with its latest version."""
+def reported(engine: Engine, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, Reported]:
+    """The units of the portfolio that reported for `week`, each with its latest version."""
     wr = weekly_reports.c
     out: dict[str, Reported] = {}
     with reading(engine) as conn:
-        for r in conn.execute(select(wr.unit, wr.version, wr.received_at, wr.filename).where(wr.week == week)
+        for r in conn.execute(select(wr.unit, wr.version, wr.received_at, wr.filename)
+                              .where(wr.week == week, wr.portfolio == portfolio)
                               .order_by(wr.unit, wr.version)):
             out[r.unit] = Reported(r.unit, int(r.version), r.received_at, r.filename)
     return out
 
 
-def report_versions(engine: Engine, unit: str | None = None, limit: int = 100) -> list[Reported]:
+def report_versions(engine: Engine, unit: str | None = None, limit: int = 100,
+                    portfolio: str = DEFAULT_PORTFOLIO) -> list[Reported]:
     """The latest report versions received (one unit's, or all), newest first, with their week in `filename`'s place."""
     wr = weekly_reports.c
-    stmt = select(wr.unit, wr.week, wr.version, wr.received_at, wr.filename).order_by(wr.id.desc()).limit(limit)
+    stmt = (select(wr.unit, wr.week, wr.version, wr.received_at, wr.filename).where(wr.portfolio == portfolio)
+            .order_by(wr.id.desc()).limit(limit))
     if unit is not None:
         stmt = stmt.where(wr.unit == unit)
     with reading(engine) as conn:
@@ -188,32 +196,32 @@ def report_versions(engine: Engine, unit: str | None = None, limit: int = 100) -
                 conn.execute(stmt)]
 
 
-def unit_projects(engine: Engine, unit: str, week: str) -> list[Project]:
-    """The projects a unit works on, with every report up to `week` applied (the values a form or
-    template starts from)."""
-    ids = sorted(pid for pid, a in project_access(engine).items() if unit in a.units)
+def unit_projects(engine: Engine, unit: str, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> list[Project]:
+    """The portfolio's projects a unit works on, with every report up to `week` applied (the values
+    a form or template starts from)."""
+    ids = sorted(pid for pid, a in project_access(engine, portfolio).items() if unit in a.units)
     with reading(engine) as conn:
-        projects = read_projects(conn, ids) if ids else []
-        reports = load_reports(conn, week_max=week)
+        projects = read_projects(conn, ids, portfolio=portfolio) if ids else []
+        reports = load_reports(conn, week_max=week, portfolio=portfolio)
     return apply_reports(projects, reports).projects
 
 
-def form_items(engine: Engine, unit: str, week: str) -> UnitItems:
+def form_items(engine: Engine, unit: str, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> UnitItems:
     """What the unit's form for `week` lists, in the template's order (so row i of a kind is sheet row 4+i)."""
-    return unit_items(unit_projects(engine, unit, week), unit)
+    return unit_items(unit_projects(engine, unit, week, portfolio), unit)
 
 
-def template_bytes(engine: Engine, unit: str, week: str) -> tuple[str, bytes]:
+def template_bytes(engine: Engine, unit: str, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> tuple[str, bytes]:
     """The unit's weekly report workbook for `week` (as `dispatch report-template` writes it)."""
     import io
 
-    projects = unit_projects(engine, unit, week)
+    from scheduler.store.problems import load_problems
+
+    projects = unit_projects(engine, unit, week, portfolio)
     ids = {p.id for p in projects}
     with reading(engine) as conn:
-        frame, base = load_frame(conn)
-        from scheduler.store.problems import load_problems
-
-        problems = [p for p in load_problems(conn).values() if p.unit == unit]
+        frame, base = load_frame(conn, portfolio=portfolio)
+        problems = [p for p in load_problems(conn, portfolio=portfolio).values() if p.unit == unit]
     plan = {(frame.project_ids[int(frame.m_project[r])], frame.m_ids[r]):
             (dt.date.fromordinal(int(base.start[r])), dt.date.fromordinal(int(base.finish[r])))
             for r in range(frame.n) if base.start[r] > 0 and frame.project_ids[int(frame.m_project[r])] in ids}
@@ -273,17 +281,20 @@ def reporting(engine: Engine, config: Config, week: str) -> Any:
     from scheduler.core.reporting import open_units, reporting_status
     from scheduler.store.reports import received_for_week
 
+    pf = config.portfolio
+
     def expected() -> set[str]:
         from scheduler.errors import NotFound
 
         try:
             with reading(engine) as conn:
-                return open_units(frame_with_reports(conn, load_reports(conn, week_max=week)).frame)
+                reports = load_reports(conn, week_max=week, portfolio=pf)
+                return open_units(frame_with_reports(conn, reports, portfolio=pf).frame)
         except NotFound:  # nothing loaded yet
             return set()
 
-    units: set[str] = _cache(engine).get(state_key(engine), ("open-units", week), expected)
-    return reporting_status(week, units, received_for_week(engine, week), config.reporting, config.timezone)
+    units: set[str] = _cache(engine).get(state_key(engine, pf), ("open-units", week), expected)
+    return reporting_status(week, units, received_for_week(engine, week, pf), config.reporting, config.timezone)
 
 
 def portfolio_svg(engine: Engine, config: Config, keep: frozenset[str] | None) -> bytes | None:
@@ -305,7 +316,7 @@ def portfolio_svg(engine: Engine, config: Config, keep: frozenset[str] | None) -
             render_gantt(model, cals.get(model.calendar), view.lang, [path])
             return path.read_bytes()
 
-    data: bytes | None = _cache(engine).get(state_key(engine), ("portfolio", keep), make)
+    data: bytes | None = _cache(engine).get(state_key(engine, config.portfolio), ("portfolio", keep), make)
     return data
 
 
@@ -372,13 +383,14 @@ def audited(engine: Engine, who: Any, action: str, target: str, detail: dict[str
         audit(conn, who, action, target, detail, address)
 
 
-def project_factors(engine: Engine, pid: str, week: str) -> list[tuple[Any, str, Any]]:
+def project_factors(engine: Engine, pid: str, week: str, portfolio: str = DEFAULT_PORTFOLIO
+                    ) -> list[tuple[Any, str, Any]]:
     """A project's factor requirements as reported up to `week`: (requirement, responsible unit, milestone)."""
     from scheduler.io.reports import factor_unit
 
     with reading(engine) as conn:
-        projects = read_projects(conn, [pid])
-        reports = load_reports(conn, week_max=week)
+        projects = read_projects(conn, [pid], portfolio=portfolio)
+        reports = load_reports(conn, week_max=week, portfolio=portfolio)
     applied = apply_reports(projects, reports).projects
     if not applied:
         return []
@@ -386,14 +398,16 @@ def project_factors(engine: Engine, pid: str, week: str) -> list[tuple[Any, str,
     return [(f, factor_unit(p, f), p.milestone(f.milestone)) for f in p.factors]
 
 
-def project_events(engine: Engine, pid: str, only: set[str] | None = None, limit: int = 50) -> list[Any]:
+def project_events(engine: Engine, pid: str, only: set[str] | None = None, limit: int = 50,
+                   portfolio: str = DEFAULT_PORTFOLIO) -> list[Any]:
     """Who did what to a project's problems (decisions, answers), newest first; `only` some problems."""
     from scheduler.store.db import problem_events
     from scheduler.store.db import problems as problems_t
 
     pe = problem_events.c
     stmt = (select(pe.problem_id, pe.at, pe.week, pe.action, pe.by, pe.text)
-            .join(problems_t, problems_t.c.id == pe.problem_id).where(problems_t.c.project_id == pid)
+            .join(problems_t, problems_t.c.id == pe.problem_id)
+            .where(problems_t.c.project_id == pid, problems_t.c.portfolio == portfolio)
             .order_by(pe.id.desc()).limit(limit))
     with reading(engine) as conn:
         return [r for r in conn.execute(stmt) if only is None or r.problem_id in only]

@@ -34,6 +34,8 @@ class Account:
     leader: str | None = None
     projects: tuple[str, ...] = ()
     disabled: bool = False
+    portfolio: str = "default"
+    """The portfolio (county) the account belongs to: it signs in only to that portfolio's workplace."""
 
     @property
     def office(self) -> bool:

@@ -411,6 +411,7 @@ problem_events = Table(
 users = Table(
     "users", metadata,
     Column("id", Integer, autoincrement=True, nullable=False),
+    Column("portfolio", String, nullable=False, server_default="default"),
     Column("username", String, nullable=False),
     Column("display_name", String, nullable=False),
     Column("role", String, nullable=False),
@@ -426,8 +427,9 @@ users = Table(
     CheckConstraint("role IN ('office', 'unit', 'leader', 'viewer')", name="ck_users_role"),
     CheckConstraint("role <> 'unit' OR unit IS NOT NULL", name="ck_users_unit"),
 )
-"""Accounts of the web workplace: 办公室 (office), 单位 (unit: its `unit`), 县领导 (leader: the
-projects whose leader field contains `leader`, plus `projects`), viewer. Passwords as argon2 hashes."""
+"""Accounts of the web workplace, each of one portfolio (county; names are unique across them):
+办公室 (office), 单位 (unit: its `unit`), 县领导 (leader: the projects whose leader field contains
+`leader`, plus `projects`), viewer. Passwords as argon2 hashes."""
 
 web_sessions = Table(
     "web_sessions", metadata,

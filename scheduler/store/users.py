@@ -11,29 +11,33 @@ from typing import Any
 from sqlalchemy import Connection, delete, func, insert, select, update
 
 from scheduler.core.access import Account, Role
+from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.errors import AccountError, NotFound
 from scheduler.store.db import api_tokens, audit_log, login_failures, users, utcnow, web_sessions
 
 
 def _account(r: Any) -> Account:
     return Account(int(r.id), r.username, r.display_name, Role(r.role), r.unit, r.leader,
-                   tuple(r.projects or ()), bool(r.disabled))
+                   tuple(r.projects or ()), bool(r.disabled), r.portfolio)
 
 
 def add_user(conn: Connection, username: str, password_hash: str, role: Role, *, display_name: str = "",
-             unit: str | None = None, leader: str | None = None, projects: Sequence[str] = ()) -> Account:
-    """A new account; AccountError when the name is taken or a unit account names no unit."""
+             unit: str | None = None, leader: str | None = None, projects: Sequence[str] = (),
+             portfolio: str = DEFAULT_PORTFOLIO) -> Account:
+    """A new account of `portfolio`; AccountError when the name is taken or a unit account names no unit."""
     if conn.scalar(select(users.c.id).where(users.c.username == username)) is not None:
         raise AccountError("user-exists", f"an account {username!r} already exists")
     if role is Role.UNIT and not unit:
         raise AccountError("unit-required", "a unit account needs its unit (--unit)")
     now = utcnow()
     res = conn.execute(insert(users).values(
-        username=username, display_name=display_name or username, role=role.value, unit=unit, leader=leader,
-        projects=list(projects), password_hash=password_hash, disabled=False, created_at=now, updated_at=now))
+        portfolio=portfolio, username=username, display_name=display_name or username, role=role.value, unit=unit,
+        leader=leader, projects=list(projects), password_hash=password_hash, disabled=False, created_at=now,
+        updated_at=now))
     pk = res.inserted_primary_key
     assert pk is not None
-    return Account(int(pk[0]), username, display_name or username, role, unit, leader, tuple(projects))
+    return Account(int(pk[0]), username, display_name or username, role, unit, leader, tuple(projects),
+                   portfolio=portfolio)
 
 
 def get_user(conn: Connection, username: str) -> tuple[Account, str]:
@@ -44,9 +48,10 @@ def get_user(conn: Connection, username: str) -> tuple[Account, str]:
     return _account(r), str(r.password_hash)
 
 
-def list_users(conn: Connection) -> list[Account]:
-    """Every account, by name."""
-    return [_account(r) for r in conn.execute(select(users).order_by(users.c.username))]
+def list_users(conn: Connection, portfolio: str = DEFAULT_PORTFOLIO) -> list[Account]:
+    """Every account of the portfolio, by name."""
+    return [_account(r) for r in conn.execute(select(users).where(users.c.portfolio == portfolio)
+                                              .order_by(users.c.username))]
 
 
 def count_users(conn: Connection) -> int:

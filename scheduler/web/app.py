@@ -122,8 +122,10 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
 
     # -- helpers -----------------------------------------------------------------------------------
 
+    pf = config.portfolio  # the one portfolio (county) this server serves
+
     def access() -> dict[str, ProjectAccess]:
-        return workplace.project_access(engine)
+        return workplace.project_access(engine, pf)
 
     def visible(a: Account) -> frozenset[str] | None:
         """The project ids `a` reads (None: all of them)."""
@@ -144,7 +146,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
                 p = get_problem(conn, problem_id)
         except NotFound:
             raise HTTPException(404, "no such problem") from None
-        if not can_read_problem(a, p.unit, access().get(p.project)):
+        project = access().get(p.project)  # None: another portfolio's
+        if project is None or not can_read_problem(a, p.unit, project):
             raise HTTPException(404, "no such problem")
         return p
 
@@ -159,7 +162,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         try:
             with reading(engine) as conn:
                 wk, found = problems_of_week(conn, week, unit=a.unit if a.role is Role.UNIT else None,
-                                             project=project)
+                                             project=project, portfolio=pf)
         except NotFound:
             return week or "", []
         acc = access()
@@ -192,7 +195,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         from starlette.concurrency import run_in_threadpool
 
         try:
-            signed = await run_in_threadpool(accounts.sign_in, engine, name, password, address_of(request))
+            signed = await run_in_threadpool(accounts.sign_in, engine, name, password, address_of(request), None,
+                                             pf)
         except accounts.Throttled as e:
             return page(request, "login.html", None, 429, login_token=login_csrf(request), error=e.message)
         except DispatchError as e:
@@ -270,11 +274,12 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         project_or_404(a, pid)
         view = narrowed(a)
         pv = next((p for p in view.projects if p.id == pid), None) if view is not None else None
-        factors = workplace.project_factors(engine, pid, workplace.report_week(config))
+        factors = workplace.project_factors(engine, pid, workplace.report_week(config), pf)
         if a.role is Role.UNIT:
             factors = [f for f in factors if f[1] == a.unit]
         _wk, problems = week_problems(a, project=pid)
-        history = workplace.project_events(engine, pid, {p.id for p in problems} if a.role is Role.UNIT else None)
+        history = workplace.project_events(engine, pid, {p.id for p in problems} if a.role is Role.UNIT else None,
+                                           portfolio=pf)
         return page(request, "project.html", c, pid=pid, p=pv, factors=factors, problems=problems, history=history)
 
     @app.get("/projects/{pid}/gantt.svg", include_in_schema=False)
@@ -355,8 +360,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
             status = workplace.reporting(engine, config, wk)
             return page(request, "report_units.html", c, units=[u.unit for u in status.units], week=wk)
         u, wk = report_unit(a, unit), report_week(week)
-        return page(request, "report.html", c, unit=u, week=wk, rows=_form_rows(engine, u, wk), values={},
-                    stored=stored, done=workplace.reported(engine, wk).get(u))
+        return page(request, "report.html", c, unit=u, week=wk, rows=_form_rows(engine, u, wk, pf), values={},
+                    stored=stored, done=workplace.reported(engine, wk, pf).get(u))
 
     @app.post("/report", response_class=HTMLResponse, include_in_schema=False)
     def submit_report(request: Request, w: WriterDep) -> Response:
@@ -364,15 +369,16 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
 
         a = w.account
         u, wk = report_unit(a, w.get("unit") or None), report_week(w.get("week") or None)
-        rows = _form_rows(engine, u, wk)
+        rows = _form_rows(engine, u, wk, pf)
         entries = _entries(rows, w.form)
         try:
             r = ingest_form(engine, u, wk, entries, source=t("web.form_source", lang), units=config.units or None,
-                            rules=config.reporting, timezone=config.timezone, after=_audit_report(a, w.caller.address))
+                            rules=config.reporting, timezone=config.timezone, portfolio=pf,
+                            after=_audit_report(a, w.caller.address))
         except DispatchError as e:
             values = {k: v for k, v in w.form.items() if isinstance(v, str)}
             return page(request, "report.html", w.caller, 400, unit=u, week=wk, rows=rows, values=values,
-                        error=e.format(), done=workplace.reported(engine, wk).get(u))
+                        error=e.format(), done=workplace.reported(engine, wk, pf).get(u))
         return RedirectResponse(f"/report?unit={_q(u)}&week={wk}&stored={r.version}", 303)
 
     @app.post("/report/upload", response_class=HTMLResponse, include_in_schema=False)
@@ -398,7 +404,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
                 if not can_report_for(a, parsed.unit):
                     raise HTTPException(403, "a unit reports for itself only")
                 r = store_parsed(engine, parsed, units=config.units or None, rules=config.reporting,
-                                 timezone=config.timezone, after=_audit_report(a, w.caller.address))
+                                 timezone=config.timezone, portfolio=pf, after=_audit_report(a, w.caller.address))
             except DispatchError as e:
                 return page(request, "error.html", w.caller, 400, message=e.format())
         return RedirectResponse(f"/report?unit={_q(r.unit)}&week={r.week}&stored={r.version}", 303)
@@ -406,7 +412,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     @app.get("/report/template", include_in_schema=False)
     def template(c: CallerDep, unit: str | None = None, week: str | None = None) -> Response:
         u, wk = report_unit(c.account, unit), report_week(week)
-        name, data = workplace.template_bytes(engine, u, wk)
+        name, data = workplace.template_bytes(engine, u, wk, pf)
         return _attachment(data, name, "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
 
     @app.get("/reports", response_class=HTMLResponse, include_in_schema=False)
@@ -414,7 +420,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         a = c.account
         if not (a.office or a.role in (Role.UNIT, Role.VIEWER)):
             raise HTTPException(403, "reports are the units' and the office's")
-        versions = workplace.report_versions(engine, a.unit if a.role is Role.UNIT else None)
+        versions = workplace.report_versions(engine, a.unit if a.role is Role.UNIT else None, portfolio=pf)
         return page(request, "reports.html", c, versions=versions)
 
     # -- the office ----------------------------------------------------------------------------------
@@ -453,7 +459,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
 
         office_only(c.account)
         with reading(engine) as conn:
-            found = list_users(conn)
+            found = list_users(conn, pf)
         return page(request, "users.html", c, users=found, roles=[r.value for r in Role])
 
     @app.post("/users", include_in_schema=False)
@@ -462,7 +468,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         projects = [x for x in re.split(r"[\s,，、]+", w.get("projects")) if x]
         accounts.add_user(engine, w.get("username"), str(w.form.get("password") or ""), w.get("role"),
                           by=w.account, display_name=w.get("display_name"), unit=w.get("unit") or None,
-                          leader=w.get("leader") or None, projects=projects, address=w.caller.address)
+                          leader=w.get("leader") or None, projects=projects, address=w.caller.address,
+                          portfolio=pf)
         return RedirectResponse("/users", 303)
 
     @app.post("/users/{username}/disable", include_in_schema=False)
@@ -562,12 +569,12 @@ def _project_json(p: Any) -> dict[str, Any]:
             "variance": p.variance}
 
 
-def _form_rows(engine: Engine, unit: str, week: str) -> list[dict[str, Any]]:
+def _form_rows(engine: Engine, unit: str, week: str, portfolio: str) -> list[dict[str, Any]]:
     """The form's rows in the template's order: kind, ids, names, the sheet row each stands for,
     and the current values (what the template prefills)."""
     from scheduler.io.reports import FIRST_ROW
 
-    items = workplace.form_items(engine, unit, week)
+    items = workplace.form_items(engine, unit, week, portfolio)
     rows: list[dict[str, Any]] = []
     for i, (p, m) in enumerate(items.milestones):
         rows.append({"kind": "milestone", "project": p.id, "project_name": p.name, "item": m.id,

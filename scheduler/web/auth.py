@@ -48,12 +48,12 @@ def caller(request: Request) -> Caller:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         account = accounts.token_account(engine, auth[7:].strip())
-        if account is None:
+        if account is None or account.portfolio != request.app.state.config.portfolio:
             raise HTTPException(401, "invalid or revoked token", headers={"WWW-Authenticate": "Bearer"})
         return Caller(account, None, address_of(request))
     token = request.cookies.get(COOKIE)
     session = accounts.session_of(engine, token) if token else None
-    if session is None:
+    if session is None or session.account.portfolio != request.app.state.config.portfolio:
         raise SignInRequired()
     return Caller(session.account, session.csrf, address_of(request), token)
 

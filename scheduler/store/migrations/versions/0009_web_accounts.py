@@ -1,7 +1,8 @@
-"""The web workplace: accounts, browser sessions, API tokens, failed sign-ins, the audit log.
+"""The web workplace: accounts (each of one portfolio), browser sessions, API tokens, failed
+sign-ins, the audit log.
 
-Revision ID: 0008
-Revises: 0007
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-30
 """
 
@@ -12,8 +13,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0008"
-down_revision: str | None = "0007"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -26,6 +27,7 @@ def upgrade() -> None:
     op.create_table(
         "users",
         sa.Column("id", sa.Integer, autoincrement=True, nullable=False),
+        sa.Column("portfolio", sa.String, nullable=False, server_default="default"),
         sa.Column("username", sa.String, nullable=False),
         sa.Column("display_name", sa.String, nullable=False),
         sa.Column("role", sa.String, nullable=False),

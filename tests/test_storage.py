@@ -58,7 +58,7 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0009"
+        assert ctx.get_current_revision() == "0010"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
         "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock",

@@ -734,6 +734,7 @@ def problem_command(state: State, problem_id: str, action: str | None, into: str
     from scheduler.core.problems import Action
     from scheduler.store.db import open_database, reading
     from scheduler.store.problems import get_problem
+    from scheduler.store.problems import history as problem_history
 
     config = state.config
     engine = open_database(config.database_url)
@@ -743,7 +744,16 @@ def problem_command(state: State, problem_id: str, action: str | None, into: str
         if action is None:
             with reading(engine) as conn:
                 p = get_problem(conn, problem_id)
-            click.echo(json.dumps(problems_json(p.last_seen, [p])["problems"][0], ensure_ascii=False, indent=1))
+                weeks, events, answers = problem_history(conn, problem_id)
+            doc = problems_json(p.last_seen, [p])["problems"][0]
+            doc["history"] = [{"week": w.last_seen, "light": w.light.value, "status": w.status.value, "days": w.days,
+                               "weeks_red": w.weeks_red, "symptoms": len(w.symptoms), "escalate": w.escalate}
+                              for w in weeks]
+            doc["events"] = [{"at": e.at.isoformat(), "week": e.week, "action": e.action.value, "by": e.by,
+                              "text": e.text} for e in events]
+            doc["answers"] = [{"week": a.week, "unit": a.unit, "situation": a.situation, "measures": a.measures,
+                               "promised": a.promised.isoformat() if a.promised else None} for a in answers]
+            click.echo(json.dumps(doc, ensure_ascii=False, indent=1))
             return
         p = decide_problem(engine, problem_id, Action(action), reason=reason, by=by, matters=matters,
                            proposal=proposal, into=into)

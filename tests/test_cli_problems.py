@@ -73,6 +73,10 @@ def test_close_with_reason_survives_the_next_run_and_closing_without_text_is_ref
     p = {x["id"]: x for x in problems(w48)["problems"]}[pid]
     assert p["status"] == "closed" and p["closed"]["reason"] == "主体已完工，转入竣工验收跟踪"
     assert not p["counts"] and not p["escalate"]
+    shown = dispatch(w48, "problem", pid)  # its history week by week and who decided what
+    doc = json.loads(shown.output)
+    assert [(h["week"], h["status"]) for h in doc["history"]] == [("2026-W47", "open"), ("2026-W48", "closed")]
+    assert [(e["action"], e["by"]) for e in doc["events"]] == [("close", "专班办公室")]
 
 
 def test_exempt_escalate_decide_and_raise(w48: Path) -> None:

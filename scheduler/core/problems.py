@@ -449,13 +449,18 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
     row_of: dict[tuple[str, str], int] = {}
     has_finding = np.zeros(fr.n, dtype=np.bool_)
     for pid, fs in by_project.items():
+        wanted = {f.milestone for f in fs if f.kind in _MILESTONE_KINDS and f.milestone}
+        if not wanted:
+            continue
         lo = int(bounds[pindex[pid]])
-        ids = {m: lo + k for k, m in enumerate(fr.m_ids[lo:int(bounds[pindex[pid] + 1])])}
-        for f in fs:
-            if f.kind in _MILESTONE_KINDS and f.milestone in ids:
-                r = ids[f.milestone]
-                row_of[(pid, f.milestone)] = r
-                has_finding[r] = True
+        ids = fr.m_ids[lo:int(bounds[pindex[pid] + 1])]
+        for mid in wanted:  # list.index in C: cheaper than a dict of every milestone of the project
+            try:
+                r = lo + ids.index(mid)
+            except ValueError:
+                continue
+            row_of[(pid, mid)] = r
+            has_finding[r] = True
     top = topmost(drivers.parent, has_finding | drivers.hold)
     binding = _binding_factors(fr, drivers.hold)
     f_index: dict[tuple[str, str], int] = {}

@@ -187,10 +187,11 @@ def week_history(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO
 
 
 def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Event], list[Answer]]:
-    """A problem week by week (as each run found it), its decisions and its answers, oldest first."""
+    """A problem week by week (as each run found it; `last_seen` = that week), its decisions and its
+    answers, oldest first."""
     get_problem(conn, problem_id)
     row = conn.execute(select(problems_t).where(problems_t.c.id == problem_id)).one()
-    weeks = [_problem(row, w) for w in conn.execute(select(problem_weeks).where(
+    weeks = [replace(_problem(row, w), last_seen=w.week) for w in conn.execute(select(problem_weeks).where(
         problem_weeks.c.problem_id == problem_id).order_by(problem_weeks.c.week))]
     events = [Event(r.at, Action(r.action), r.by, r.text, r.week) for r in conn.execute(
         select(problem_events).where(problem_events.c.problem_id == problem_id).order_by(problem_events.c.id))]

@@ -43,6 +43,8 @@ for p in (REPO, REPO / "bench"):
         sys.path.insert(0, str(p))
 
 DATA_DATE = dt.date(2026, 11, 23)
+PROGRESS_DATE = dt.date(2026, 5, 1)
+"""The generated progress is as of this date, so that every unit has unfinished milestones to report on."""
 WEEK = "2026-W48"
 PASSWORD = "load test password"
 UNITS = 25
@@ -74,7 +76,7 @@ def setup(url: str, folder: Path, n_projects: int, n_milestones: int) -> Path:
     from scheduler.store.projects import load_projects
 
     t = time.perf_counter()
-    files = generate(n_projects, n_milestones, 7, DATA_DATE)
+    files = generate(n_projects, n_milestones, 7, PROGRESS_DATE)
     files = [dataclasses.replace(pf, project=dataclasses.replace(
         pf.project, lead_unit=f"单位{i % UNITS + 1:02d}", leader="副县长")) for i, pf in enumerate(files)]
     cfg = folder / "config.toml"
@@ -111,9 +113,13 @@ def form_fields(page: str) -> dict[str, str]:
 
 
 def in_progress(fields: dict[str, str]) -> list[str]:
-    """The percent fields of milestones started and not finished (a new percent is valid there)."""
-    return [k for k in fields if k.endswith("|percent") and fields[k.replace("percent", "actual_start")]
-            and not fields[k.replace("percent", "actual_finish")]]
+    """The percent fields of unfinished milestones, started first; one not started yet is given the
+    week's Monday as its actual start in `fields` (a percent needs a start)."""
+    open_ = [k for k in fields if k.endswith("|percent") and not fields[k.replace("percent", "actual_finish")]]
+    open_.sort(key=lambda k: not fields[k.replace("percent", "actual_start")])
+    for k in open_[:1]:
+        fields[k.replace("percent", "actual_start")] = fields[k.replace("percent", "actual_start")] or "2026-11-23"
+    return open_
 
 
 def baseline(cfg: Path, rounds: int) -> dict[str, list[float]]:
@@ -144,7 +150,7 @@ def baseline(cfg: Path, rounds: int) -> dict[str, list[float]]:
             t = time.perf_counter()
             c.get(f"/projects/{pid}")
             out["project"].append(time.perf_counter() - t)
-        page = c.get("/report").text
+        page = c.get("/report", params={"week": WEEK}).text
         fields = {**form_fields(page), "csrf": _CSRF.findall(page)[-1]}
         field = in_progress(fields)[0]
         cur = float(fields[field] or 0)
@@ -186,10 +192,9 @@ async def clerk(base: str, n: int, rounds: int, times: dict[str, list[float]], s
             page = r.text
             fields = {**form_fields(page), "csrf": _CSRF.findall(page)[-1], "week": WEEK}
             field = in_progress(fields)[0]
-            cur = float(fields[field] or 0)  # forward (a percent going back is left out), and the unit's
-            value = round(cur + (99 - cur) * (2 * i + 1 + n // UNITS) / (2 * rounds + 2), 2)  # two clerks differ
+            value = 5 + i * 90 / max(1, rounds) + (n // UNITS) * 2  # unique per unit and submission
             t = time.perf_counter()
-            r = await c.post("/report", data={**fields, field: str(value)})
+            r = await c.post("/report", data={**fields, field: f"{value:.2f}"})
             times["submit"].append(time.perf_counter() - t)
             m = re.search(r"stored=(\d+)", r.headers.get("location", ""))
             if r.status_code != 303 or m is None:
@@ -274,6 +279,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--milestones", type=int, default=20)
     ap.add_argument("--rounds", type=int, default=4, help="submissions per clerk")
     ap.add_argument("--limit", type=float, default=300.0, help="seconds the load may take at most")
+    ap.add_argument("--workers", type=int, default=2, help="server processes (`dispatch web --workers`)")
     a = ap.parse_args(argv)
     if not a.pg:
         sys.exit("give --pg URL or set DISPATCH_TEST_POSTGRES_URL (eval \"$(bash scripts/postgres.sh start)\")")
@@ -294,7 +300,8 @@ def main(argv: list[str] | None = None) -> None:
             env = {**os.environ, "PYTHONPATH": str(REPO)}
             env.pop("DISPATCH_DATABASE_URL", None)
             server = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "--config", str(cfg), "web", "--port",
-                                       str(port)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+                                       str(port), "--workers", str(a.workers)], env=env, stdout=subprocess.DEVNULL,
+                                      stderr=subprocess.DEVNULL)
             base = f"http://127.0.0.1:{port}"
             for _ in range(200):
                 try:
@@ -304,8 +311,9 @@ def main(argv: list[str] | None = None) -> None:
                     time.sleep(0.1)
             import httpx2 as httpx
 
-            with httpx.Client(base_url=base) as c:  # warm the server's view like the baseline's
-                asyncio.run(_warm(base))
+            with httpx.Client(base_url=base) as c:  # warm each server process's view like the baseline's
+                for _ in range(4 * a.workers):
+                    asyncio.run(_warm(base))
                 c.get("/healthz")
             times, stored, errors, wall = asyncio.run(load(base, a.rounds, a.limit))
             bad = errors + check_store(cfg, stored, len(base_times["submit"]))

@@ -939,18 +939,30 @@ def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, 
 @cli.command("web")
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every one).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (one per core on a shared server).")
 @click.option("--secure-cookies/--no-secure-cookies", default=False, show_default=True,
               help="Send the session cookie over HTTPS only (set it behind a TLS reverse proxy).")
 @pass_state
-def web_command(state: State, host: str, port: int, secure_cookies: bool) -> None:
+def web_command(state: State, host: str, port: int, workers: int, secure_cookies: bool) -> None:
     """Serve the web workplace (工作台): units report and answer problems, the office runs the
     week, leaders read their projects; a JSON API under /api (OpenAPI at /openapi.json)."""
+    import os
+
     import uvicorn
 
     from scheduler.store.db import open_database
     from scheduler.web.app import create_app
 
     config = state.config
+    if workers > 1:  # each process opens the database itself
+        if config.path is not None:
+            os.environ["DISPATCH_CONFIG"] = str(config.path.resolve())
+        os.environ["DISPATCH_PORTFOLIO"] = config.portfolio
+        os.environ["DISPATCH_SECURE_COOKIES"] = "1" if secure_cookies else "0"
+        uvicorn.run("scheduler.web.app:app_from_env", factory=True, host=host, port=port, workers=workers,
+                    log_level="info", proxy_headers=False)
+        return
     engine = open_database(config.database_url)
     try:
         uvicorn.run(create_app(config, engine, secure_cookies=secure_cookies), host=host, port=port,

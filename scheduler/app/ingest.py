@@ -144,10 +144,15 @@ def store_parsed(engine: Engine, parsed: ParsedReport, *, now: dt.datetime | Non
     rules = rules or ReportingRules()
     when = now or utcnow()
     with transaction(engine) as conn:
-        projects = read_projects(conn, portfolio=portfolio)
+        # only what the report names: the projects of its rows and of the problems it raises, the
+        # problems it answers (all of them only when it raises one: a repeat is not raised twice)
+        touched = sorted({row.project for row in parsed.rows} | {x.project for x in parsed.raised})
+        projects = read_projects(conn, touched, portfolio=portfolio) if touched else []
         earlier = load_reports(conn, week_max=parsed.week, exclude=(parsed.unit, parsed.week), portfolio=portfolio)
         state = apply_reports(projects, earlier).projects
-        problems = list(load_problems(conn, portfolio=portfolio).values())
+        answered_ids = sorted({a.problem for a in parsed.answers})
+        problems = (list(load_problems(conn, portfolio=portfolio).values()) if parsed.raised else
+                    list(load_problems(conn, answered_ids, portfolio=portfolio).values()) if answered_ids else [])
         kept, ignored = plausible(parsed, state, ratio_max=rules.investment_ratio_max)
         validate_report(kept, state, problems)
         stored = store_report(conn, kept, now=when, portfolio=portfolio)

@@ -537,6 +537,19 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     return app
 
 
+def app_from_env() -> FastAPI:
+    """The app of one server process among several (`dispatch web --workers N`): the configuration
+    named by $DISPATCH_CONFIG and $DISPATCH_PORTFOLIO, as the CLI passed them on."""
+    import os
+
+    from scheduler.io.config import load_config
+    from scheduler.store.db import open_database
+
+    config = load_config(os.environ.get("DISPATCH_CONFIG"), portfolio=os.environ.get("DISPATCH_PORTFOLIO"))
+    return create_app(config, open_database(config.database_url),
+                      secure_cookies=os.environ.get("DISPATCH_SECURE_COOKIES") == "1")
+
+
 # -- module helpers ------------------------------------------------------------------------------------
 
 

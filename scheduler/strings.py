@@ -794,6 +794,10 @@ STRINGS.update(PROBLEM_STRINGS)
 # errors as the CLI and the service log print them (error_text below): a Chinese name per kind,
 # else per class, so every line under zh says in Chinese what went wrong
 ERROR_KINDS: dict[str, str] = {
+    "user-exists": "账号已存在",
+    "weak-password": "密码过短",
+    "bad-login": "账号或密码错误",
+    "throttled": "登录失败次数过多",
     "bad-calendar": "日历文件有误",
     "database-unreachable": "数据库无法连接",
     "date-out-of-range": "日期超出日历范围",
@@ -877,6 +881,7 @@ ERROR_CLASSES: dict[str, str] = {
     "StorageError": "数据库错误",
     "RunLocked": "周调度正在运行",
     "NotFound": "未找到",
+    "AccountError": "账号有误",
     "DispatchError": "出错",
     "FontError": "字体缺失",
 }

@@ -148,3 +148,47 @@ def test_every_page_of_the_brief_and_the_annex_keeps_its_text_in_the_frame(sampl
         warnings.simplefilter("error")  # a missing glyph in the PDF or a chart fails here
         files = write_annex(small, tmp_path, {p.calendar: cs[p.calendar] for p in small.projects}, workers=1)
     assert _words_outside_frame(files[0]) == []
+
+
+def test_the_weekly_runs_problem_list_is_the_briefs(tmp_path: Path) -> None:
+    """W47 then W48 of projects/ through the weekly run (problems folded by the check): every red
+    problem of the run is a row of the brief, read back from the PDF; no ISO week; at most 4 pages."""
+    import datetime as dt
+
+    from scheduler.app.loading import load_files
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.app.reprint import view_of_run
+    from scheduler.app.weekly import run_weekly
+    from scheduler.io.config import REPO_ROOT, load_config
+    from scheduler.outputs.brief import cn_dates
+    from scheduler.store.db import open_database
+
+    cfg = tmp_path / "config.toml"
+    cfg.write_text((REPO_ROOT / "config.toml").read_text(encoding="utf-8").replace(
+        'data_dir = "var"', f'data_dir = "{tmp_path.as_posix()}"').replace(
+        'calendar_dir = "calendar"', f'calendar_dir = "{(REPO_ROOT / "calendar").as_posix()}"').replace(
+        'projects_dir = "projects"', f'projects_dir = "{(REPO_ROOT / "projects").as_posix()}"').replace(
+        'outbox_dir = "var/outbox"', f'outbox_dir = "{(tmp_path / "out").as_posix()}"'), encoding="utf-8")
+    config = load_config(cfg)
+    engine = open_database(config.database_url)
+    try:
+        got = load_files(engine, [REPO_ROOT / "projects"], calendars=CalendarSet(config.calendar_dir),
+                         default_calendar=config.default_calendar, portfolio=config.portfolio)
+        assert not got.errors
+        for d in (pw.W47, pw.W48):
+            run_weekly(engine, config, d, outputs=False, deliver=False)
+        view, _ = view_of_run(engine, config, "2026-W48")
+    finally:
+        engine.dispose()
+    assert view.problems
+    brief = build_brief(view)
+    pdf = render_brief_pdf(brief, view, tmp_path / "brief.pdf")
+    assert pages(pdf) <= 4
+    text = text_of(pdf)
+    assert not ISO_WEEK.search(text)
+    flat = squash(text)
+    red = [pr for pr in view.problems if pr.problem.status.value == "open" and pr.problem.light is Light.RED]
+    assert red
+    for pr in red:
+        assert squash(cn_dates(pr.what, dt.date(2026, 11, 23))) in flat, pr.what
+    assert squash(brief.text()) == squash(docx_text(render_brief_docx(brief, tmp_path / "brief.docx")))

@@ -57,7 +57,7 @@ def view_of_run(engine: Engine, config: Config, week: str | None = None,
     bs, bf = align_baseline(result, ids, base.start, base.finish)
     with reading(engine) as conn:  # the week's problem list as that run saved it (none before problems)
         try:
-            problems = problems_of_week(conn, info.week)[1]
+            problems = problems_of_week(conn, info.week, portfolio=pf)[1]
         except NotFound:
             problems = []
     if problems:  # a project's light from its problems, as the weekly run sets it

@@ -9,6 +9,7 @@ hold the same text. Sections appear when the view holds their data: 总体情况
 from __future__ import annotations
 
 import datetime as dt
+import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -102,6 +103,24 @@ class Brief:
 def _d(d: dt.date | None, ref: dt.date) -> str:
     """A date in Chinese, without the year when it is the reference date's year."""
     return fmt_cn_date(d, year=d is None or d.year != ref.year)
+
+
+_ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+
+
+def cn_dates(text: str, ref: dt.date, lang: str = "zh") -> str:
+    """ISO dates inside a sentence written the Chinese way (2026年12月22日; without the year in the
+    reference date's year), as a 通报 writes them."""
+    if lang != "zh":
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        try:
+            return _d(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), ref)
+        except ValueError:
+            return m.group(0)
+
+    return _ISO.sub(one, text)
 
 
 def _days(n: int, p: ProjectView, lang: str) -> str:
@@ -309,8 +328,14 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
         text += t("brief.overview.investment", lang, annual=fmt_wan(inv.annual_plan), date=_d(D, D),
                   plan=fmt_wan(inv.plan_to_date), done=fmt_wan(inv.completed), pct=fmt_pct(inv.percent_of_plan),
                   pa=fmt_pct(inv.percent_of_annual))
-    text += t("brief.overview.items", lang, n=len(all_items), red=len(red_items), yellow=len(yellow_items),
-              projects=len({i.project.id for i in red_items}))
+    if view.problems:
+        open_probs = [pr for pr in view.problems if pr.problem.status.value == "open"]
+        reds = [pr for pr in open_probs if pr.problem.light is Light.RED]
+        text += t("brief.overview.items", lang, n=len(open_probs), red=len(reds), yellow=len(open_probs) - len(reds),
+                  projects=len({pr.problem.project for pr in reds}))
+    else:
+        text += t("brief.overview.items", lang, n=len(all_items), red=len(red_items), yellow=len(yellow_items),
+                  projects=len({i.project.id for i in red_items}))
     if g.resolved is not None or view.closed:
         text += t("brief.overview.changes", lang, new=new, closed=len(view.closed),
                   persisting=len(all_items) - new)
@@ -326,10 +351,35 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
               for lt, ps in by.items()),
         (16, 14, 156), ("C", "C", "L")))
 
-    # 二、问题清单
+    # 二、问题清单: the run's problem list (root causes, symptoms folded under them) when it has one
     head("brief.problems")
     numbers: dict[str, list[int]] = {}
-    if red_items:
+    covered: set[str] = set()
+    red_probs = [pr for pr in view.problems if pr.problem.status.value == "open"
+                 and (pr.problem.light is Light.RED or any(x.light is Light.RED for x in pr.problem.symptoms))]
+    if view.problems:
+        qrows: list[tuple[Cell, ...]] = []
+        for k, pr in enumerate(red_probs, start=1):
+            pb = pr.problem
+            numbers.setdefault(pb.project, []).append(k)
+            covered.update(x.key for x in pb.symptoms if x.key)
+            text = cn_dates("；".join(x for x in (pr.what, pr.drags) if x), D, lang)
+            due = _d(pb.due, D) if pb.due else t("brief.due.report", lang, date=_d(D + dt.timedelta(days=7), D))
+            coord = pr.matters or pb.county_matters or (
+                t("brief.coord.escalated", lang) if pb.needs_county else "—")
+            qrows.append((str(k), pr.project_name, text, pb.unit or pr.lead_unit, due, cn_dates(coord, D, lang)))
+        if qrows:
+            blocks.append(Table(
+                (t("brief.col.no", lang), t("col.project", lang), t("brief.col.problem", lang),
+                 t("brief.col.unit", lang), t("brief.col.due", lang), t("brief.col.coord", lang)),
+                tuple(qrows), (8, 26, 82, 22, 19, 29), ("C", "L", "L", "L", "C", "L"), size=7.5))
+        else:
+            blocks.append(Para(t("brief.none.red", lang)))
+        others = [pr for pr in view.problems if pr.problem.status.value == "open" and pr not in red_probs]
+        if others:
+            blocks.append(Para(t("brief.yellow", lang, n=len(others),
+                                 projects=len({pr.problem.project for pr in others})), note=True))
+    elif red_items:
         rows = []
         for k, it in enumerate(red_items, start=1):
             numbers.setdefault(it.project.id, []).append(k)
@@ -344,7 +394,7 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
         blocks.append(Para(t("brief.none.red", lang)))
     if any(i.project.seven_day for i in red_items):
         blocks.append(Para(t("brief.days.note", lang), note=True))
-    if yellow_items:
+    if yellow_items and not view.problems:
         blocks.append(Para(t("brief.yellow", lang, n=len(yellow_items),
                              projects=len({i.project.id for i in yellow_items})), note=True))
 
@@ -378,7 +428,8 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
             first = max(mine, key=lambda i: (i.more == 0, bool(i.milestone or i.factor),
                                              max((r.days or 0) for r in i.rows)),
                         default=None)
-            main = problem_text(view, first)[0] if first is not None else _short(e.message)
+            main = (cn_dates(_short(e.message, 80), D, lang) if view.problems or first is None
+                    else problem_text(view, first)[0])
             refs = t("brief.escalation.refs", lang, a=nums[0], b=nums[-1]) if len(nums) > 1 else (
                 t("brief.escalation.ref", lang, a=nums[0]) if nums else "")
             blocks.append(Para(t("brief.escalation", lang, k=k, project=e.project_name, unit=e.lead_unit,
@@ -406,7 +457,7 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
     issue = t("brief.issue", lang, year=D.year, n=view.issue) if view.issue else ""
     byline = t("brief.byline", lang, office=view.office or t("brief.office", lang), date=fmt_cn_date(D))
     return Brief(title=title, issue=issue, byline=byline, lang=lang, blocks=tuple(blocks),
-                 covered=frozenset(r.key for i in red_items for r in i.rows),
+                 covered=frozenset(covered) if view.problems else frozenset(r.key for i in red_items for r in i.rows),
                  running_head=t("brief.running_head", lang, title=title, date=fmt_cn_date(D)))
 
 

@@ -156,9 +156,9 @@ def test_the_weekly_runs_problem_list_is_the_briefs(tmp_path: Path) -> None:
     import datetime as dt
 
     from scheduler.app.loading import load_files
-    from scheduler.io.calendarfiles import CalendarSet
     from scheduler.app.reprint import view_of_run
     from scheduler.app.weekly import run_weekly
+    from scheduler.io.calendarfiles import CalendarSet
     from scheduler.io.config import REPO_ROOT, load_config
     from scheduler.outputs.brief import cn_dates
     from scheduler.store.db import open_database

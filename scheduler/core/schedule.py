@@ -377,7 +377,8 @@ def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
     event = (frame.duration == 0) & (net.status == cpm.NOT_STARTED)
     fb = res.fin_bound.astype(np.int64)
     warnings: list[str] = []
-    for name, (_projects, rows) in _by_calendar(frame).items():
+    groups = _by_calendar(frame)
+    for name, (_projects, rows) in groups.items():
         cal = calendars[name]
         es, ef, ls, lf = res.es[rows], res.ef[rows], res.ls[rows], res.lf[rows]
         ev = event[rows]
@@ -392,13 +393,6 @@ def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
         ls_o[rows] = cal.days(l_start)
         lf_o[rows] = cal.days(l_finish)
         finish_idx[rows] = e_finish
-        years: set[int] = set()
-        if cal.provisional_years and rows.size:
-            lo = dt.date.fromordinal(int(min(es_o[rows].min(), ls_o[rows].min())))
-            hi = dt.date.fromordinal(int(max(ef_o[rows].max(), lf_o[rows].max())))
-            years.update(cal.provisional_between(lo, hi))
-        if years:
-            warnings.append(provisional_warning(cal, years))
     if data_date is not None:
         st = net.status
         fin = st == cpm.FINISHED
@@ -407,6 +401,15 @@ def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
         ls_o = np.where(sta, frame.actual_start, ls_o)
         ef_o = np.where(fin, frame.actual_finish, ef_o)
         lf_o = np.where(fin, frame.actual_finish, lf_o)
+    for name, (_projects, rows) in groups.items():
+        # over the dates as printed (actual dates included), the reader's dates
+        cal = calendars[name]
+        if cal.provisional_years and rows.size:
+            lo = dt.date.fromordinal(int(min(es_o[rows].min(), ls_o[rows].min())))
+            hi = dt.date.fromordinal(int(max(ef_o[rows].max(), lf_o[rows].max())))
+            years = cal.provisional_between(lo, hi)
+            if years:
+                warnings.append(provisional_warning(cal, years))
     return ScheduleResult(frame=frame, data_date=data_date, cpm=res, early_start=es_o, early_finish=ef_o,
                           late_start=ls_o, late_finish=lf_o, finish_index=finish_idx, status=net.status,
                           remaining=net.remaining, warnings=warnings, calendars=dict(calendars))

@@ -9,7 +9,6 @@ import sys
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.table import Table
 
 from scheduler.core.schedule import ScheduleResult, schedule_projects
@@ -17,6 +16,7 @@ from scheduler.errors import DispatchError, StorageError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config, load_config
 from scheduler.io.projectfile import collect_errors, read_portfolio
+from scheduler.outputs.terminal import console as Console
 from scheduler.strings import error_text, t
 
 
@@ -176,7 +176,7 @@ def print_schedule_table(result: ScheduleResult, lang: str) -> None:
         if pi < len(doc["projects"]) - 1:
             console.print()
     for w in doc["warnings"]:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"warning: {w}", style="yellow")
 
 
 # -- commands added by the other adapters register below (storage, check, reports, outputs) ---
@@ -284,10 +284,14 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--unit", "sender", required=True, metavar="UNIT",
+              help="The unit that sent these files (whose mail or login they came from): a file whose "
+                   "own unit differs is refused, so no unit can report for another.")
 @pass_state
-def ingest(state: State, files: tuple[str, ...]) -> None:
-    """Validate and store filled weekly reports; each file is stored whole or not at all (a bad
-    cell is named by sheet and cell), a second file of the same unit and week is a new version.
+def ingest(state: State, files: tuple[str, ...], sender: str) -> None:
+    """Validate and store filled weekly reports of one unit; each file is stored whole or not at all
+    (a bad cell is named by sheet and cell), a second file of the same unit and week is a new
+    version. The operator names the sending unit (--unit): the file cannot vouch for itself.
     Prints a receipt per file: on time or late, what was read, what changed, which values were not
     applied and why (元 typed for 万元, percent going backwards, a date after the report's week),
     the answers recorded on the unit's problems and the problems it raised."""
@@ -304,7 +308,8 @@ def ingest(state: State, files: tuple[str, ...]) -> None:
         for f in files:
             try:
                 r = ingest_report(engine, Path(f), units=config.units or None,  # listed units only
-                                  rules=config.reporting, timezone=config.timezone, portfolio=config.portfolio)
+                                  rules=config.reporting, timezone=config.timezone, portfolio=config.portfolio,
+                                  sender=sender, limits=config.ingest)
             except DispatchError as e:
                 if e.kind in ("database-unreachable", "write-refused"):
                     raise
@@ -471,7 +476,7 @@ def projects_command(state: State, fmt: str) -> None:
                       style=styles.get(light or ""))
     console.print(table)
     for w in warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"warning: {w}", style="yellow")
 
 
 def _project_status(engine: Any, lang: str, portfolio: str) -> dict[str, tuple[str, str]]:
@@ -579,7 +584,7 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
     line = t("run.done", lang, week=result.week, date=result.data_date.isoformat(), id=result.run_id)
     if result.replaced:
         line += t("run.replaced", lang, ids=", ".join(f"#{i}" for i in result.replaced))
-    console.print(f"[bold]{line}[/bold]")
+    console.print(line, style="bold")
     paths = _output_paths(result.outputs)
     console.print(t("run.outputs", lang, path=result.out_dir))
     for p in paths:
@@ -599,8 +604,8 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
                         pct=pct))
     if s.escalated:
         names = {p.id: p.name for p in result.projects}
-        console.print("[bold red]" + t("run.escalated", lang, names="、".join(
-            f"{names.get(pid, pid)}（{pid}）" for pid in s.escalated)) + "[/bold red]")
+        console.print(t("run.escalated", lang, names="、".join(
+            f"{names.get(pid, pid)}（{pid}）" for pid in s.escalated)), style="bold red")
     if result.alerts_queued is not None:
         console.print(t("run.alerts", lang, n=result.alerts_queued))
     if result.delivery is not None and hasattr(result.delivery, "summary"):
@@ -609,7 +614,7 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
     if red and details:
         console.print(findings_table(red, lang, t("run.red_title", lang)))
     for w in result.warnings:
-        console.print(f"[yellow]warning:[/yellow] {w}")
+        console.print(f"warning: {w}", style="yellow")
 
 
 def findings_table(findings: Any, lang: str, title: str, names: Any = None) -> Table:

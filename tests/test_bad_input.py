@@ -197,11 +197,12 @@ class Db:
             assert self.counts() == before, what
         return line
 
-    def ingest_refuses(self, data: bytes, what: str = "") -> str:
-        """The report file is refused by `dispatch ingest`; the tables keep their row counts."""
+    def ingest_refuses(self, data: bytes, what: str = "", unit: str = "县发改局") -> str:
+        """The report file, received from `unit`, is refused by `dispatch ingest`; the tables keep
+        their row counts."""
         path = write_file(self.folder, data, ".xlsx")
         before = self.counts()
-        line = assert_clean_refusal(run_cli(["ingest", str(path)], self.config), what)
+        line = assert_clean_refusal(run_cli(["ingest", "--unit", unit, str(path)], self.config), what)
         assert self.counts() == before, what
         return line
 
@@ -220,7 +221,7 @@ def db(engine: Engine, config_file: Path, portfolio_dir: Path, tmp_path: Path) -
     good = load_workbook(io.BytesIO(templates["虞公港铁路公司"]))
     good[MS]["I4"] = 70
     good.save(tmp_path / "good.xlsx")
-    res = run_cli(["ingest", str(tmp_path / "good.xlsx")], config_file)
+    res = run_cli(["ingest", "--unit", "虞公港铁路公司", str(tmp_path / "good.xlsx")], config_file)
     assert res.exit_code == 0, res.stderr
     run_weekly(engine, load_config(config_file), dt.date(2026, 11, 23), outputs=False, deliver=False)
     folder = tmp_path / "cases"
@@ -629,7 +630,7 @@ def test_base_report_is_valid_and_stored_once(db: Db, engine: Engine, tmp_path: 
     the database is put back so the fixture's dump check still holds)."""
     path = write_file(tmp_path, db.templates[BASE_UNIT], ".xlsx")
     before = db.counts()
-    res = run_cli(["ingest", str(path)], db.config)
+    res = run_cli(["ingest", "--unit", BASE_UNIT, str(path)], db.config)
     assert res.exit_code == 0, res.stderr
     assert db.counts()["weekly_reports"] == before["weekly_reports"] + 1
     with storage.transaction(engine) as c:
@@ -810,7 +811,7 @@ def test_report_from_a_unit_not_in_config_refused(db: Db) -> None:
     templates list open items only; a base workbook relabelled as its report stands in.)"""
     wb = workbook(db)
     wb[META_SHEET]["B3"] = "县生态环境局"
-    line = db.ingest_refuses(saved(wb), "unlisted unit")
+    line = db.ingest_refuses(saved(wb), "unlisted unit", unit="县生态环境局")
     assert "县生态环境局" in line and "[unknown-unit]" in line, line
 
 

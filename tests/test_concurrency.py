@@ -130,8 +130,9 @@ def test_concurrent_cli_ingests_in_separate_processes(loaded: Engine, config_fil
     env = {k: v for k, v in os.environ.items() if k not in ("DISPATCH_DATABASE_URL", "DISPATCH_CONFIG")}
     env["PYTHONPATH"] = str(Path(__file__).resolve().parent.parent) + os.pathsep + env.get("PYTHONPATH", "")
     procs = [subprocess.Popen([sys.executable, "-m", "scheduler.cli", "--config", str(config_file), "ingest",
-                               str(path)], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-             for path in files.values()]
+                               "--unit", key[0], str(path)], env=env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True)
+             for key, path in files.items()]
     for p in procs:
         _out, err = p.communicate(timeout=120)
         assert p.returncode == 0 and not err, err

@@ -435,7 +435,8 @@ def test_cli_ingest_prints_the_receipt(loaded: Engine, config_file: Path, tmp_pa
     wb["投资"]["E4"] = 2_000_000
     wb["节点进度"]["G4"] = dt.datetime(2026, 11, 1)
     wb.save(tmp_path / "lead.xlsx")
-    res = CliRunner().invoke(cli, ["--config", str(config_file), "ingest", str(tmp_path / "lead.xlsx")])
+    res = CliRunner().invoke(cli, ["--config", str(config_file), "ingest", "--unit", "县发改局",
+                                   str(tmp_path / "lead.xlsx")])
     assert res.exit_code == 0, res.output
     assert "received lead.xlsx: 县发改局 2026-W48 version 1" in res.output
     assert "P-ROAD/M1 实际开始: — -> 2026-11-01" in res.output

@@ -360,7 +360,7 @@ def test_cli_template_and_ingest(loaded: Engine, tmp_path: Path, monkeypatch: py
     assert path.is_file() and str(path) in res.output
     good = fill(path, tmp_path / "good.xlsx", {(FS, "G4"): "办理中", (FS, "H4"): dt.datetime(2026, 12, 20)})
     bad = fill(path, tmp_path / "bad.xlsx", {(FS, "H4"): "尽快"})
-    res = runner.invoke(cli, ["ingest", str(good), str(bad)])
+    res = runner.invoke(cli, ["ingest", "--unit", "县林业局", str(good), str(bad)])
     assert res.exit_code == 2
     assert "县林业局" in res.output and "第 1 版" in res.output
     assert "bad.xlsx[要素保障!H4]" in res.output and "factor F2" in res.output

@@ -19,6 +19,7 @@ from scheduler.core.problems import Problem
 from scheduler.core.reporting import ReportingRules, report_status
 from scheduler.core.reports import Change, Ignored, ReportRow, apply_reports
 from scheduler.errors import PermissionRefused
+from scheduler.io.limits import ReadLimits
 from scheduler.io.reports import (
     META_SHEET,
     FormEntry,
@@ -110,13 +111,22 @@ class Receipt:
 
 def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None,
                   units: Collection[str] | None = None, rules: ReportingRules | None = None,
-                  timezone: str = "Asia/Shanghai", portfolio: str = DEFAULT_PORTFOLIO) -> Receipt:
+                  timezone: str = "Asia/Shanghai", portfolio: str = DEFAULT_PORTFOLIO,
+                  sender: str | None = None, limits: ReadLimits | None = None) -> Receipt:
     """Validate one filled report against the stored projects (with the earlier reports applied)
     and store it as the next version, all in one transaction: a refused file stores nothing.
     Implausible values are left out and listed on the receipt. `units`: the units config.toml
     lists; a report from any other unit is refused. `rules`/`timezone`: the reporting deadline.
-    Only the portfolio's projects, reports and problems are read and written."""
-    return store_parsed(engine, parse_report(Path(path)), now=now, units=units, rules=rules, timezone=timezone,
+    Only the portfolio's projects, reports and problems are read and written.
+    `sender`: the unit the operator says sent the file (`dispatch ingest --unit`): the file's own
+    `_meta` unit can be typed by anyone holding any template, so a file naming another unit is
+    refused. `limits`: what reading the file may cost (config [ingest])."""
+    parsed = parse_report(Path(path), limits)
+    if sender is not None and parsed.unit != sender.strip():
+        raise PermissionRefused("not-sender", f"the file is a report of {parsed.unit}, but it was received "
+                                f"from {sender.strip()} (--unit): a unit reports only for itself",
+                                file=parsed.path, sheet=META_SHEET, cell="B3")
+    return store_parsed(engine, parsed, now=now, units=units, rules=rules, timezone=timezone,
                         portfolio=portfolio)
 
 

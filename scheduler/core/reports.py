@@ -6,6 +6,7 @@ Reading the sheets is io/reports.py, storing them store/reports.py."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 
@@ -140,7 +141,11 @@ def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) 
     extra: dict[str, dict[str, float]] = {}
     notes: list[str] = []
     for rep in reports:
-        month = week_monday(rep.week).strftime("%Y-%m")
+        try:
+            month = week_monday(rep.week).strftime("%Y-%m")
+        except (ValueError, OverflowError):
+            notes.append(f"report {rep.id} ({rep.unit} {rep.week} v{rep.version}): week not applied")
+            continue
         for row in rep.rows:
             where = f"report {rep.id} ({rep.unit} {rep.week} v{rep.version}) {row.project}/{row.item_id}"
             key = (row.project, row.item_id)
@@ -156,11 +161,19 @@ def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) 
                             notes.append(f"{where}: investment outside the project's plan year, not applied")
                             continue
                         acc = extra.setdefault(row.project, {})
-                        acc[month] = acc.get(month, 0.0) + float(row.investment_week)
+                        amount = float(row.investment_week)
+                        so_far = sum(inv.completed.values()) + sum(acc.values())
+                        if not (math.isfinite(amount) and 0 <= amount and so_far + amount <= inv.total):
+                            notes.append(f"{where}: {amount:g} 万元 would exceed the project's total "
+                                         f"investment {inv.total:g}, not applied")
+                            continue
+                        acc[month] = acc.get(month, 0.0) + amount
                 else:
                     notes.append(f"{where}: no such {row.item_kind} any more, not applied")
-            except ModelError as e:
-                notes.append(f"{where}: {e.message}, not applied")
+            except (ModelError, ValueError, TypeError, OverflowError) as e:
+                # a stored row that no longer fits (rules tightened, project changed) is skipped:
+                # one unit's report never stops the week of every other unit
+                notes.append(f"{where}: {getattr(e, 'message', e)}, not applied")
     out = []
     for p in projects:
         inv = p.investment
@@ -168,7 +181,10 @@ def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) 
             done = dict(inv.completed)
             for month, amount in extra[p.id].items():
                 done[month] = float(done.get(month, 0.0)) + amount
-            inv = _with_completed(inv, done)
+            try:
+                inv = _with_completed(inv, done)
+            except ModelError as e:
+                notes.append(f"project {p.id}: reported investment not applied ({e.message})")
         out.append(replace(p, milestones=tuple(ms[(p.id, m.id)] for m in p.milestones),
                            factors=tuple(fs[(p.id, f.id)] for f in p.factors), investment=inv))
     return AppliedReports(out, tuple(r.id for r in reports), tuple(notes))

@@ -27,6 +27,7 @@ from scheduler.core.findings import iso_week, week_monday
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.core.reporting import ReportingRules
 from scheduler.errors import ConfigError
+from scheduler.io.limits import ReadLimits, read_limits
 from scheduler.strings import t
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -188,10 +189,30 @@ class AlertSettings(_Section):
     """Where the week's papers can be read (a share or intranet page): named in robot messages too
     long for the platform, which are then summarised."""
 
+    send_timeout_seconds: float = Field(default=20.0, gt=0, le=600, json_schema_extra=_rule("config.rule.number"))
+    """Wall-clock deadline of one message (connect, every byte, the server's answer): a server that
+    drips a byte every few seconds is cut off at it (delivery/deadline.py)."""
+    pass_deadline_seconds: float = Field(default=300.0, gt=0, le=86400,
+                                         json_schema_extra=_rule("config.rule.number"))
+    """Wall-clock deadline of one delivery pass: alerts not reached by then wait for the next pass."""
+
+
     @field_validator("supervision", mode="before")
     @classmethod
     def _one_supervisor(cls, v: object) -> object:
         return [v] if isinstance(v, str) else v
+
+class IngestSection(_Section):
+    """[ingest]: what reading a unit's report file may cost (io/limits.py), checked before parsing."""
+
+    max_file_mb: float = Field(default=20, gt=0, le=1024, json_schema_extra=_rule("config.rule.number"))
+    max_unpacked_mb: float = Field(default=100, gt=0, le=1024, json_schema_extra=_rule("config.rule.number"))
+    max_ratio: float = Field(default=200, ge=1, le=100_000, json_schema_extra=_rule("config.rule.number"))
+    max_members: int = Field(default=1_000, ge=1, le=100_000, json_schema_extra=_rule("config.rule.int"))
+
+    def limits(self) -> ReadLimits:
+        """The reader's value type."""
+        return read_limits(**self.model_dump())
 
 
 class UnitSection(_Section):
@@ -275,6 +296,7 @@ class ConfigFile(_Section):
     weekly: WeeklySection = WeeklySection()
     check: CheckSection = CheckSection()
     alerts: AlertSettings = AlertSettings()
+    ingest: IngestSection = IngestSection()
     units: dict[UnitName, UnitSection] = Field(default_factory=dict,
                                                json_schema_extra=_rule("config.rule.table"))
     reporting: ReportingSection = ReportingSection()
@@ -325,6 +347,7 @@ class Config:
     """The county's name, shown on the printout."""
     office: str | None = None
     """Who issues the papers (the brief's byline), in the county's own spelling."""
+    ingest: ReadLimits = field(default_factory=_DEFAULT.ingest.limits)
 
     def unit(self, name: str) -> Unit:
         """The unit's channels (none when it is not configured)."""
@@ -485,4 +508,5 @@ def load_config(explicit: str | Path | None = None, *, portfolio: str | None = N
         portfolio=cf.portfolio,
         county=cf.county,
         office=cf.office,
+        ingest=cf.ingest.limits(),
     )

@@ -34,6 +34,7 @@ from scheduler.core.model import (
     Stage,
     StatsStatus,
 )
+from scheduler.core.text import control_char
 from scheduler.errors import CycleError, ProjectFileError
 
 _ARRAY_HDR = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
@@ -99,7 +100,21 @@ def _str(value: Any, key: str, ids: dict[str, str], *, required: bool = False,
         return None
     if not isinstance(value, str):
         raise ModelError(kind, f"{key} = {value!r} must be a string", key=key, **ids)
+    _check_text(value, key, ids)
     return value
+
+
+MULTILINE_KEYS = frozenset({"note", "blocker", "target"})
+"""Free-text keys that may hold line breaks; every other text (names, units) is one line."""
+
+
+def _check_text(value: str, key: str, ids: dict[str, str]) -> None:
+    """Refuse control characters (NUL, escape, ...; line breaks outside free text): they break the
+    sheets, mail headers and terminal tables made from the name (core.text is the rule)."""
+    bad = control_char(value, multiline=key in MULTILINE_KEYS)
+    if bad is not None:
+        raise ModelError("control-character", f"{key} holds a control character ({bad}): names and texts "
+                         "must be printable", key=key, **ids)
 
 
 def _links(value: Any, **ids: str) -> tuple[Link, ...]:
@@ -294,6 +309,7 @@ def _project(data: dict[str, Any], default_calendar: str) -> Project:
     name = head.get("name")
     if not isinstance(name, str) or not name.strip():
         raise ModelError("missing-name", f"[project] name {name!r} is missing or empty", key="name", **ids)
+    _check_text(name, "name", ids)
     if head.get("start") is None:
         raise ModelError("missing-start", "[project] start is missing (the earliest start date)",
                          key="start", **ids)
@@ -301,6 +317,8 @@ def _project(data: dict[str, Any], default_calendar: str) -> Project:
     units = head.get("units", [])
     if not isinstance(units, list) or not all(isinstance(u, str) for u in units):
         raise ModelError("bad-units", f"units = {units!r} must be a list of unit names", key="units", **ids)
+    for u in units:
+        _check_text(u, "units", ids)
     raw_ms = data.get("milestone", [])
     raw_fs = data.get("factor", [])
     if not isinstance(raw_ms, list):

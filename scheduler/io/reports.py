@@ -26,10 +26,14 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import io
 import math
+import os
 import re
+import stat
 import warnings
-from collections.abc import Iterable, Mapping, Sequence
+import zipfile
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -45,7 +49,10 @@ from scheduler.core.findings import iso_week, week_monday
 from scheduler.core.model import FactorRequirement, FactorStatus, Milestone, ModelError, Project
 from scheduler.core.problems import Problem
 from scheduler.core.reports import AnswerRow, Ignored, RaiseRow, ReportRow, overlay_milestone
-from scheduler.errors import PermissionRefused, ReportError
+from scheduler.core.text import control_char, file_stem
+from scheduler.errors import DispatchError, PermissionRefused, ReportError
+from scheduler.io.limits import ReadLimits
+from scheduler.io.xlsx import put
 from scheduler.strings import t
 
 FORMAT = "dispatch-weekly-report"
@@ -150,11 +157,16 @@ def sheet_name(item_kind: str) -> str:
 
 
 def normalize_week(week: str) -> str:
-    """'2026-W48' (also accepts '2026-w48', '2026-W8'); ReportError for anything else."""
+    """'2026-W48' (also accepts '2026-w48', '2026-W8') of a week within REPORT_DATES' years;
+    ReportError for anything else (the one place a week given by a person or a sheet is read)."""
     try:
-        return iso_week(week_monday(str(week).strip().upper()))
+        monday = week_monday(str(week).strip().upper())
     except ValueError:
-        raise ReportError("bad-week", f"{week!r} is not an ISO week such as 2026-W48") from None
+        raise ReportError("bad-week", f"{str(week)[:40]!r} is not an ISO week such as 2026-W48") from None
+    if not REPORT_DATES[0] <= monday <= REPORT_DATES[1] - dt.timedelta(days=6):
+        raise ReportError("bad-week", f"week {str(week)[:40]!r} lies outside the calendars' years "
+                          f"({REPORT_DATES[0].year}..{REPORT_DATES[1].year})")
+    return iso_week(monday)
 
 
 # -- who reports what -----------------------------------------------------------------------------
@@ -234,13 +246,13 @@ def _write_sheet(ws: Worksheet, columns: Sequence[Column], rows: list[dict[str, 
     last_col = get_column_letter(n)
     ws.merge_cells(f"A{TITLE_ROW}:{last_col}{TITLE_ROW}")
     ws.merge_cells(f"A{HELP_ROW}:{last_col}{HELP_ROW}")
-    ws.cell(TITLE_ROW, 1, title).font = Font(bold=True, size=13)
-    help_cell = ws.cell(HELP_ROW, 1, t("report.help", "zh"))
+    put(ws, TITLE_ROW, 1, title).font = Font(bold=True, size=13)
+    help_cell = put(ws, HELP_ROW, 1, t("report.help", "zh"))
     help_cell.alignment = Alignment(wrap_text=True, vertical="top")
     help_cell.font = Font(size=9, color="595959")
     ws.row_dimensions[HELP_ROW].height = 30
     for j, col in enumerate(columns, start=1):
-        c = ws.cell(HEADER_ROW, j, col.header)
+        c = put(ws, HEADER_ROW, j, col.header)
         c.font = Font(bold=True)
         c.fill = _HEAD
         c.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
@@ -248,7 +260,7 @@ def _write_sheet(ws: Worksheet, columns: Sequence[Column], rows: list[dict[str, 
     for i, values in enumerate(rows):
         r = FIRST_ROW + i
         for j, col in enumerate(columns, start=1):
-            c = ws.cell(r, j, values.get(col.field))
+            c = put(ws, r, j, values.get(col.field))
             if col.kind in ("date", "info_date"):
                 c.number_format = "yyyy-mm-dd"
             elif col.kind == "percent":
@@ -342,8 +354,8 @@ def build_template(projects: Sequence[Project], unit: str, week: str, *, plan: P
     stamp = (generated_at or dt.datetime.now()).replace(microsecond=0).isoformat()
     for r, (k, v) in enumerate((("format", FORMAT), ("version", FORMAT_VERSION), ("unit", unit),
                                 ("week", week), ("generated", stamp)), start=1):
-        meta.cell(r, 1, k)
-        meta.cell(r, 2, v)
+        put(meta, r, 1, k)
+        put(meta, r, 2, v)
     meta.sheet_state = "veryHidden"
     meta.protection.sheet = True
     wb.security = WorkbookProtection(lockStructure=True)
@@ -368,9 +380,8 @@ def problem_label(pr: Problem, projects: Sequence[Project]) -> str:
 
 
 def template_filename(unit: str, week: str) -> str:
-    """`2026-W48_县自然资源局.xlsx` (characters a file system refuses become _)."""
-    safe = re.sub(r'[\\/:*?"<>|\s]+', "_", unit).strip("_") or "unit"
-    return f"{normalize_week(week)}_{safe}.xlsx"
+    """`2026-W48_县自然资源局.xlsx` (the unit made a safe file name: core.text.file_stem)."""
+    return f"{normalize_week(week)}_{file_stem(unit)}.xlsx"
 
 
 def write_templates(projects: Sequence[Project], week: str, out_dir: Path, *,
@@ -452,9 +463,15 @@ def _as_number(v: Any, percent_format: bool = False) -> float:
             raise ValueError(f"{v!r} is not a number") from None
     else:
         raise ValueError(f"{v!r} is not a number")
-    if not math.isfinite(x):
-        raise ValueError(f"{v!r} is not a finite number")
+    if not math.isfinite(x) or abs(x) > MAX_NUMBER:
+        raise ValueError(f"{_text(v)!r} is not a number within ±{MAX_NUMBER:g}")
     return x
+
+
+MAX_NUMBER = 1e9
+"""No number a report holds is larger (万元: a hundred trillion yuan; percent 0..100): beyond it
+every sum stays finite whatever a unit types. Amounts are also held to the project's total
+investment (validate_report)."""
 
 
 def _text(v: Any) -> str | None:
@@ -466,16 +483,85 @@ def _text(v: Any) -> str | None:
     return s or None
 
 
-def _open(path: Path) -> Any:
+_RATIO_FROM = 2**20
+
+
+def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
+    """The file's bytes, if it is a regular file of at most limits.max_file_bytes: a FIFO, a
+    device (/dev/zero), a folder or a socket is refused without reading (and without blocking:
+    opened non-blocking)."""
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except FileNotFoundError:
+        raise ReportError("unreadable", "file not found", file=path) from None
+    except OSError as e:
+        raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise ReportError("not-a-file", "not a regular file (a device, pipe, socket or folder): give the "
+                              ".xlsx file itself", file=path)
+        if st.st_size > limits.max_file_bytes:
+            raise ReportError("too-large", f"the file is {st.st_size:,} bytes; a report may have at most "
+                              f"{limits.max_file_bytes:,} ([ingest] max_file_mb)", file=path)
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            raw = fh.read(limits.max_file_bytes + 1)
+    except OSError as e:
+        raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+    finally:
+        os.close(fd)
+    if len(raw) > limits.max_file_bytes:  # grew while being read
+        raise ReportError("too-large", f"a report may have at most {limits.max_file_bytes:,} bytes", file=path)
+    return raw
+
+
+def _check_archive(raw: bytes, path: Path, limits: ReadLimits) -> None:
+    """Refuse a workbook whose zip directory declares too much (a zip bomb) before parsing it."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            members = zf.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError) as e:
+        raise ReportError("not-xlsx", f"not a readable .xlsx workbook ({type(e).__name__}: {e})",
+                          file=path) from None
+    if len(members) > limits.max_members:
+        raise ReportError("zip-bomb", f"the workbook holds {len(members):,} parts (at most "
+                          f"{limits.max_members:,}): refused unread", file=path)
+    total = sum(m.file_size for m in members)
+    if total > limits.max_unpacked_bytes:
+        raise ReportError("zip-bomb", f"the workbook unpacks to {total:,} bytes (at most "
+                          f"{limits.max_unpacked_bytes:,}, [ingest] max_unpacked_mb): refused unread", file=path)
+    for m in members:
+        if m.file_size >= _RATIO_FROM and m.file_size > limits.max_ratio * max(m.compress_size, 1):
+            raise ReportError("zip-bomb", f"part {m.filename} unpacks {m.file_size / max(m.compress_size, 1):,.0f} "
+                              f"times its packed size (at most {limits.max_ratio:g}, [ingest] max_ratio): "
+                              "refused unread", file=path)
+
+
+def _open(raw: bytes, path: Path) -> Any:
+    """The workbook in read-only mode (rows streamed, formulas kept as formulas: see _value)."""
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # extensions Excel/WPS add that openpyxl does not keep
-            return load_workbook(path, data_only=True)
-    except FileNotFoundError:
-        raise ReportError("unreadable", "file not found", file=path) from None
+            return load_workbook(io.BytesIO(raw), read_only=True, data_only=False)
     except Exception as e:  # zipfile.BadZipFile, KeyError, InvalidFileException ...
         raise ReportError("not-xlsx", f"not a readable .xlsx workbook ({type(e).__name__}: {e})",
                           file=path) from None
+
+
+def _value(cell: Any, path: Path, sheet: str, ref: str) -> Any:
+    """A cell's value; a formula is refused with the cell named (its cached value may be stale or
+    absent, and a formula read as blank would silently report nothing)."""
+    if cell is None:
+        return None
+    if getattr(cell, "data_type", None) == "f" or not isinstance(
+            cell.value, str | int | float | dt.date | dt.datetime | dt.time | type(None)):
+        raise ReportError("formula", f"the cell holds a formula ({_text(cell.value) or '?'}): type the "
+                          "value itself", file=path, sheet=sheet, cell=ref)
+    return cell.value
+
+
+Row = tuple[Any, ...]
+"""A sheet row's cells (read-only cells; None past the row's end)."""
 
 
 def _meta(wb: Any, path: Path) -> tuple[str, str, int]:
@@ -483,7 +569,10 @@ def _meta(wb: Any, path: Path) -> tuple[str, str, int]:
         raise ReportError("bad-layout", f"not a dispatch weekly report: the hidden sheet {META_SHEET} with "
                           "its unit and week is missing (use `dispatch report-template`)", file=path)
     ws = wb[META_SHEET]
-    meta = {_text(ws.cell(r, 1).value): ws.cell(r, 2).value for r in range(1, 10)}
+    meta: dict[str | None, Any] = {}
+    for r, row in enumerate(ws.iter_rows(min_row=1, max_row=9, max_col=2), start=1):
+        if len(row) == 2:
+            meta[_text(_value(row[0], path, META_SHEET, f"A{r}"))] = _value(row[1], path, META_SHEET, f"B{r}")
     if meta.get("format") != FORMAT:
         raise ReportError("bad-layout", f"sheet {META_SHEET} does not identify a {FORMAT}", file=path,
                           sheet=META_SHEET, cell="B1")
@@ -494,6 +583,10 @@ def _meta(wb: Any, path: Path) -> tuple[str, str, int]:
     unit = _text(meta.get("unit"))
     if not unit:
         raise ReportError("bad-layout", "the report names no unit", file=path, sheet=META_SHEET, cell="B3")
+    bad = control_char(unit)
+    if bad is not None:
+        raise ReportError("control-character", f"the unit holds a control character ({bad})", file=path,
+                          sheet=META_SHEET, cell="B3")
     try:
         week = normalize_week(str(meta.get("week")))
     except ReportError as e:
@@ -501,22 +594,30 @@ def _meta(wb: Any, path: Path) -> tuple[str, str, int]:
     return unit, week, version
 
 
-def _rows_with_cells(ws: Worksheet) -> list[int]:
-    """The rows from FIRST_ROW on that hold any cell, in order (rows without cells report nothing).
-    Walking range(FIRST_ROW, max_row) instead would create every cell of every row up to a value
-    typed far below the items (row 1048576: half a minute and 2 GB for one file)."""
-    return sorted({r for r, _c in ws._cells if r >= FIRST_ROW})
-
-
-def parse_report(path: Path) -> ParsedReport:
+def parse_report(path: Path, limits: ReadLimits | None = None) -> ParsedReport:
     """Read a filled report and check its layout and every cell's type and range; ReportError
-    naming the file, sheet, cell, project and milestone/factor at the first bad one."""
+    naming the file, sheet, cell, project and milestone/factor at the first bad one. The file is
+    checked against `limits` (size, kind, its zip directory: config [ingest]) before any of it is
+    parsed, and its sheets are streamed (openpyxl read-only mode)."""
     path = Path(path)
+    limits = limits or ReadLimits()
+    raw = _read_bounded(path, limits)
+    _check_archive(raw, path, limits)
+    wb = _open(raw, path)
     try:
-        raw = path.read_bytes()
-    except OSError as e:
-        raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
-    wb = _open(path)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. a date cell holding 20261120: read as an error value
+            return _parse(wb, path, hashlib.sha256(raw).hexdigest())
+    except DispatchError:
+        raise
+    except Exception as e:  # malformed sheet XML met while streaming the rows
+        raise ReportError("not-xlsx", f"not a readable .xlsx workbook ({type(e).__name__}: {e})",
+                          file=path) from None
+    finally:
+        wb.close()
+
+
+def _parse(wb: Any, path: Path, digest: str) -> ParsedReport:
     unit, week, version = _meta(wb, path)
     rows: list[ReportRow] = []
     numbers: list[int] = []
@@ -525,12 +626,12 @@ def parse_report(path: Path) -> ParsedReport:
         columns: Sequence[Column] = all_columns[:-1] if version == 1 and kind == "factor" else all_columns
         # (version 1 had no 实际批复日期)
         name = t(label, "zh")
-        ws = _sheet(wb, path, name, columns)
-        for r in _rows_with_cells(ws):
-            cells = {col.field: ws.cell(r, j) for j, col in enumerate(columns, start=1)}
-            pid = _text(cells["project"].value)
-            iid = pid if kind == "project" else _text(cells["item"].value)
-            filled = [c.field for c in columns if c.fill and _text(cells[c.field].value) is not None]
+        for r, row in _sheet_rows(wb, path, name, columns):
+            pid = _text(_value(row[0], path, name, _cell_ref(columns, "project", r)))
+            iid = pid if kind == "project" else _text(_value(row[_index(columns, "item")], path, name,
+                                                             _cell_ref(columns, "item", r)))
+            filled = [c.field for j, c in enumerate(columns) if c.fill
+                      and _text(_value(row[j], path, name, _cell_ref(columns, c.field, r))) is not None]
             if pid is None and (kind == "project" or iid is None):
                 if filled:
                     raise ReportError("missing-id", "values on a row without project and item ids",
@@ -551,7 +652,7 @@ def parse_report(path: Path) -> ParsedReport:
                                                                         else "project", r),
                                   **ids)  # type: ignore[arg-type]
             seen[(kind, pid, iid)] = r
-            values = _values(ws, path, name, columns, r, ids)
+            values = _values(row, path, name, columns, r, ids)
             rows.append(ReportRow(pid, kind, iid, **values))
             numbers.append(r)
     answers: list[tuple[int, AnswerRow]] = []
@@ -559,54 +660,76 @@ def parse_report(path: Path) -> ParsedReport:
     if version >= 2:
         answers = _answers(wb, path)
         raised = _raised(wb, path)
-    return ParsedReport(path, hashlib.sha256(raw).hexdigest(), unit, week, tuple(rows), tuple(numbers),
+    return ParsedReport(path, digest, unit, week, tuple(rows), tuple(numbers),
                         tuple(a for _, a in answers), tuple(r for r, _ in answers),
                         tuple(x for _, x in raised), tuple(r for r, _ in raised), version)
 
 
-def _sheet(wb: Any, path: Path, name: str, columns: Sequence[Column]) -> Worksheet:
-    """The sheet `name`, its header row checked against `columns`."""
+def _index(columns: Sequence[Column], fld: str) -> int:
+    return next(j for j, c in enumerate(columns) if c.field == fld)
+
+
+def _sheet_rows(wb: Any, path: Path, name: str, columns: Sequence[Column]) -> Iterator[tuple[int, Row]]:
+    """The rows from FIRST_ROW on of sheet `name` that hold any value, as (row number, the first
+    len(columns) cells), after its header row is checked against `columns`. Streamed: a value
+    typed in row 1,048,576 costs one row, not a million."""
     if name not in wb.sheetnames:
         raise ReportError("bad-layout", f"sheet {name!r} is missing (sheets: {', '.join(wb.sheetnames)})",
                           file=path)
-    ws: Worksheet = wb[name]
+    width = len(columns)
+    header: Row | None = None
+    for r, row in enumerate(wb[name].iter_rows(min_row=HEADER_ROW, max_col=width), start=HEADER_ROW):
+        if r == HEADER_ROW:
+            header = row
+            _check_header(columns, row, path, name)
+            continue
+        if header is None:
+            _check_header(columns, (), path, name)
+        if any(c is not None and c.value is not None for c in row):
+            yield r, tuple(row) + (None,) * (width - len(row))
+    if header is None:
+        _check_header(columns, (), path, name)
+
+
+def _check_header(columns: Sequence[Column], row: Row, path: Path, sheet: str) -> None:
     for j, col in enumerate(columns, start=1):
-        got = _text(ws.cell(HEADER_ROW, j).value)
+        ref = f"{get_column_letter(j)}{HEADER_ROW}"
+        got = _text(_value(row[j - 1], path, sheet, ref)) if j <= len(row) else None
         if got != col.header:
             raise ReportError("bad-layout", f"column {get_column_letter(j)} should be headed "
                               f"{col.header!r}, found {got!r}: the sheet layout was changed",
-                              file=path, sheet=name, cell=f"{get_column_letter(j)}{HEADER_ROW}")
-    return ws
+                              file=path, sheet=sheet, cell=ref)
 
 
-def _values(ws: Worksheet, path: Path, name: str, columns: Sequence[Column], r: int,
+def _values(row: Row, path: Path, name: str, columns: Sequence[Column], r: int,
             ids: Mapping[str, str | None]) -> dict[str, Any]:
     """The typed fill-in values of row `r` (blank cells left out)."""
     out: dict[str, Any] = {}
-    for j, col in enumerate(columns, start=1):
+    for j, col in enumerate(columns):
         if not col.fill:
             continue
-        c = ws.cell(r, j)
-        if _text(c.value) is None:
+        ref = _cell_ref(columns, col.field, r)
+        c = row[j]
+        v = _value(c, path, name, ref)
+        if _text(v) is None:
             continue
         try:
-            out[col.field] = _cell_value(col, c.value, str(c.number_format or ""))
+            out[col.field] = _cell_value(col, v, str(getattr(c, "number_format", "") or ""))
         except ValueError as e:
             raise ReportError(f"bad-{col.kind}", f"{col.header}: {e}", file=path, sheet=name,
-                              cell=_cell_ref(columns, col.field, r), **ids) from None  # type: ignore[arg-type]
+                              cell=ref, **ids) from None  # type: ignore[arg-type]
     return out
 
 
 def _answers(wb: Any, path: Path) -> list[tuple[int, AnswerRow]]:
     """问题整改: the unit's answer to each listed problem that it filled in."""
     name = t("report.sheet.answers", "zh")
-    ws = _sheet(wb, path, name, ANSWER_COLUMNS)
     out: list[tuple[int, AnswerRow]] = []
     seen: dict[str, int] = {}
-    for r in _rows_with_cells(ws):
-        pid = _text(ws.cell(r, 1).value)
-        project = _text(ws.cell(r, 2).value)
-        values = _values(ws, path, name, ANSWER_COLUMNS, r, {"project": project})
+    for r, row in _sheet_rows(wb, path, name, ANSWER_COLUMNS):
+        pid = _text(_value(row[0], path, name, f"A{r}"))
+        project = _text(_value(row[1], path, name, f"B{r}"))
+        values = _values(row, path, name, ANSWER_COLUMNS, r, {"project": project})
         if not values:
             continue
         if pid is None:
@@ -624,10 +747,9 @@ def _answers(wb: Any, path: Path) -> list[tuple[int, AnswerRow]]:
 def _raised(wb: Any, path: Path) -> list[tuple[int, RaiseRow]]:
     """新增问题: each filled row is a problem the unit raises (project and description required)."""
     name = t("report.sheet.raise", "zh")
-    ws = _sheet(wb, path, name, RAISE_COLUMNS)
     out: list[tuple[int, RaiseRow]] = []
-    for r in _rows_with_cells(ws):
-        values = _values(ws, path, name, RAISE_COLUMNS, r, {})
+    for r, row in _sheet_rows(wb, path, name, RAISE_COLUMNS):
+        values = _values(row, path, name, RAISE_COLUMNS, r, {})
         if not values:
             continue
         project, text = values.get("project"), values.get("description")
@@ -676,7 +798,16 @@ def _cell_value(col: Column, v: Any, number_format: str) -> Any:
         except ValueError:
             raise ValueError(f"status {s!r} is not one of {', '.join(x.value for x in FactorStatus)}") from None
     s = _text(v) or ""
+    bad = control_char(s, multiline=True)
+    if bad is not None:
+        raise ValueError(f"the text holds a control character ({bad})")
+    if len(s) > MAX_TEXT:
+        raise ValueError(f"the text has {len(s):,} characters (at most {MAX_TEXT:,})")
     return "" if s in CLEARED else s
+
+
+MAX_TEXT = 2_000
+"""Longest text a report cell may hold (a 堵点 is a few sentences; outputs wrap or cut it)."""
 
 
 # -- checking a report against the projects --------------------------------------------------------
@@ -846,6 +977,11 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
             if report.monday.year != p.investment.year:
                 raise err("bad-investment", "investment_week", f"week {report.week} lies outside the "
                           f"investment plan year {p.investment.year}")
+            done = sum(p.investment.completed.values())
+            if done + row.investment_week > p.investment.total:
+                raise err("bad-investment", "investment_week", f"{row.investment_week:,.2f} 万元 this week on "
+                          f"top of {done:,.2f} completed exceeds the project's total investment "
+                          f"{p.investment.total:,.2f} 万元")
 
 
 

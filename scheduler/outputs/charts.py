@@ -20,6 +20,7 @@ from matplotlib.patches import Patch
 
 from scheduler.core.calendars import Calendar
 from scheduler.core.findings import Light
+from scheduler.core.text import clip, one_line
 from scheduler.outputs.fonts import matplotlib_rc
 from scheduler.outputs.view import GanttModel, GanttRow
 from scheduler.strings import t
@@ -36,6 +37,8 @@ ROW_IN = 0.34
 """Height of one row in inches (two lines of 8-point label fit)."""
 LABEL_CHARS = 19
 """Characters per label line (CJK); longer names wrap onto a second line, then get an ellipsis."""
+TITLE_CHARS = 90
+"""A chart's title (the project's name) is cut with "…" beyond this: the image grows with it."""
 TOP_STRIP = 0.55
 """Rows of blank space above the first bar (holiday names) and below the last (data-date label)."""
 
@@ -148,7 +151,7 @@ def build_figure(model: GanttModel, cal: Calendar | None, lang: str, width_in: f
             lab.set_color(CRITICAL)
     for y in range(len(rows) + 1):
         ax.axhline(y - 0.5, color="#ececec", lw=0.5, zorder=1)
-    ax.set_title(model.title, fontsize=11, pad=22)
+    ax.set_title(clip(one_line(model.title), TITLE_CHARS), fontsize=11, pad=22)  # a 10,000-character name
 
     handles = [
         Patch(facecolor=BASELINE, label=t("out.gantt.legend.baseline", lang)),

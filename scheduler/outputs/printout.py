@@ -15,6 +15,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from scheduler.core.findings import Light
+from scheduler.core.text import ELLIPSIS, clip, one_line
 from scheduler.outputs.fonts import cjk_font_path, fallback_font_path
 from scheduler.outputs.view import (
     Escalation,
@@ -42,6 +43,8 @@ MARGIN = 12.0
 BODY_PT = 8.5
 PAD = 1.2
 """Left and right padding of a table cell, mm."""
+HEADING_LINES = 3
+"""A heading or a project's title longer than this many lines is cut with "…"."""
 GANTT_ROWS_PER_PAGE = 40
 """A project chart with more milestones is printed over several images of this many rows."""
 
@@ -130,7 +133,7 @@ class _Doc(FPDF):
         head = t("out.pdf.running_head", self.ui_lang, title=self.view.title, date=self.view.data_date.isoformat())
         if self.current_project:
             head += " · " + self.current_project
-        self.cell(0, 5, head, align="L")
+        self.cell(0, 5, self.fit(one_line(head), self.epw - 1, 1), align="L")
         self.set_draw_color(200, 200, 200)
         self.line(MARGIN, 12.5, self.w - MARGIN, 12.5)
         self.set_text_color(0, 0, 0)
@@ -144,8 +147,11 @@ class _Doc(FPDF):
         self.set_text_color(0, 0, 0)
 
     # -- building blocks -----------------------------------------------------------------------
-    def fit(self, text: str, width: float) -> str:
-        """`text` broken into lines of at most `width` mm in the current font (see `break_lines`)."""
+    def fit(self, text: str, width: float, max_lines: int | None = None) -> str:
+        """`text` broken into lines of at most `width` mm in the current font (see `break_lines`),
+        and cut with "…" after `max_lines` lines: no text a project file or a unit typed (a 堵点 of
+        thousands of characters, a 10,000-character name) can make a table row or a heading taller
+        than a page."""
         key = (self.font_family, self.font_size_pt)
         widths = self._widths.setdefault(key, {})
 
@@ -154,7 +160,20 @@ class _Doc(FPDF):
                 widths[ch] = self.get_string_width(ch)
             return widths[ch]
 
-        return "\n".join(break_lines(text, width, w))
+        if max_lines is not None:
+            text = clip(text, max_lines * max(int(width / max(w("i"), 0.1)), 1) + 1)  # never break a novel
+        lines = break_lines(text, width, w)
+        if max_lines is not None and len(lines) > max_lines:
+            lines = lines[:max_lines]
+            last = lines[-1]
+            while last and sum(w(ch) for ch in last) + w(ELLIPSIS) > width:
+                last = last[:-1]
+            lines[-1] = last + ELLIPSIS
+        return "\n".join(lines)
+
+    def lines_per_page(self, line_height: float, reserve: float = 30.0) -> int:
+        """How many lines of `line_height` mm fit on a page below a repeated table heading."""
+        return max(1, int((self.h - 16 - 16 - reserve) / line_height))
 
     def heading(self, text: str, size: float = 13, space: float = 3) -> None:
         """A section heading; starts a new page when fewer than 45 mm are left (no orphan heading)."""
@@ -164,7 +183,7 @@ class _Doc(FPDF):
         self.set_font("cjk", size=size)
         self.set_text_color(20, 45, 95)
         width = self.epw - 2 * self.c_margin - 0.5
-        self.multi_cell(0, size * 0.5, self.fit(text, width), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.5, self.fit(text, width, HEADING_LINES), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
         self.ln(1.5)
 
@@ -173,7 +192,8 @@ class _Doc(FPDF):
         self.set_font("cjk", size=size)
         self.set_text_color(*MUTED)
         width = self.epw - 2 * self.c_margin - 0.5
-        self.multi_cell(0, size * 0.48, self.fit(text, width), align="L", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        self.multi_cell(0, size * 0.48, self.fit(text, width, self.lines_per_page(size * 0.48)), align="L",
+                        new_x=XPos.LMARGIN, new_y=YPos.NEXT)
         self.set_text_color(0, 0, 0)
 
     def grid(self, head: Sequence[str], rows: Sequence[Sequence[Any]], widths: Sequence[float],
@@ -186,19 +206,20 @@ class _Doc(FPDF):
         self.set_text_color(0, 0, 0)
         style = FontFace(family="cjk", emphasis="", size_pt=size, fill_color=HEAD_FILL)
         aligns = list(align) if align else ["L"] * len(head)
+        most = self.lines_per_page(size * 0.48)  # a row never taller than a page (fpdf2 refuses it)
         with self.table(col_widths=tuple(widths), width=sum(widths), align="L", text_align=tuple(aligns),
                            headings_style=style, repeat_headings=1, line_height=size * 0.48,
                            wrapmode=WrapMode.WORD, padding=(0.9, PAD), v_align="M") as tab:
             hr = tab.row()
             for h, wd in zip(head, widths, strict=True):
-                hr.cell(self.fit(h, wd - 2 * PAD - 0.6), align="C")
+                hr.cell(self.fit(h, wd - 2 * PAD - 0.6, 3), align="C")
             for r in rows:
                 row = tab.row()
                 for c, wd in zip(r, widths, strict=True):
                     if isinstance(c, tuple):
-                        row.cell(c[0], style=c[1], align="C")
+                        row.cell(self.fit(c[0], wd - 2 * PAD - 0.6, 2), style=c[1], align="C")
                     else:
-                        row.cell(self.fit(str(c), wd - 2 * PAD - 0.6))
+                        row.cell(self.fit(str(c), wd - 2 * PAD - 0.6, most))
         self.ln(2)
 
 
@@ -496,8 +517,8 @@ def _project(pdf: _Doc, v: WeeklyView, p: ProjectView, images: Sequence[Path]) -
     y = pdf.get_y()
     pdf.set_font("cjk", size=14)
     pdf.set_text_color(20, 45, 95)
-    pdf.multi_cell(pdf.epw - 24, 7, pdf.fit(pdf.current_project, pdf.epw - 25), new_x=XPos.LMARGIN,
-                   new_y=YPos.NEXT)
+    pdf.multi_cell(pdf.epw - 24, 7, pdf.fit(pdf.current_project, pdf.epw - 25, HEADING_LINES),
+                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     after = pdf.get_y()
     pdf.set_text_color(*LIGHT_TEXT[p.light])
     pdf.set_fill_color(*LIGHT_FILL[p.light])

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import re
 import tempfile
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
@@ -21,6 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from scheduler.core.calendars import Calendar
+from scheduler.core.text import file_stem
 from scheduler.outputs.charts import render_gantt
 from scheduler.outputs.printout import GANTT_ROWS_PER_PAGE, render_printout
 from scheduler.outputs.sheets import write_findings_sheet
@@ -30,7 +30,6 @@ if TYPE_CHECKING:
 
     pass
 
-_SAFE = re.compile(r"[^A-Za-z0-9_.-]")
 PARALLEL_FROM = 6
 """Charts below this many render in-process (starting workers costs about a second)."""
 
@@ -46,8 +45,9 @@ def sheet_name(week: str) -> str:
 
 
 def gantt_stem(project_id: str) -> str:
-    """File stem of a project's Gantt chart ('gantt_portfolio' is the whole portfolio's)."""
-    return f"gantt_{_SAFE.sub('_', project_id)}"
+    """File stem of a project's Gantt chart ('gantt_portfolio' is the whole portfolio's): the id
+    made a safe file name (core.text.file_stem: length, characters, a hash when changed)."""
+    return f"gantt_{file_stem(project_id)}"
 
 
 Rendered = tuple[list[Path], list[tuple[type[Warning], str]]]

@@ -17,6 +17,7 @@ from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.findings import Light
+from scheduler.io.xlsx import put, set_value
 from scheduler.outputs.view import (
     Blocker,
     Escalation,
@@ -141,11 +142,11 @@ def _table(wb: Workbook, name: str, view: WeeklyView, cols: Sequence[Column], it
               row_of: Callable[[T], list[Cell]]) -> Worksheet:
     lang = view.lang
     ws = wb.create_sheet(name[:31])
-    ws.cell(1, 1, t("out.sheet.title", lang, title=view.title, section=name, date=view.data_date.isoformat(),
+    put(ws, 1, 1, t("out.sheet.title", lang, title=view.title, section=name, date=view.data_date.isoformat(),
                     n=len(items))).font = Font(size=13, bold=True, color="14305F")
     ws.row_dimensions[1].height = 24
     for j, c in enumerate(cols, start=1):
-        cell = ws.cell(HEADER_ROW, j, t(c.key, lang))
+        cell = put(ws, HEADER_ROW, j, t(c.key, lang))
         cell.font = Font(bold=True)
         cell.fill = HEAD_FILL
         cell.border = BORDER
@@ -158,12 +159,12 @@ def _table(wb: Workbook, name: str, view: WeeklyView, cols: Sequence[Column], it
             cell = ws.cell(i, j)
             cell.border = BORDER
             if isinstance(v, Light):
-                cell.value = _light(v, lang)
+                set_value(cell, _light(v, lang))
                 cell.fill = PatternFill("solid", fgColor=LIGHT_FILL[v])
                 cell.font = Font(color=LIGHT_FONT[v], bold=True)
                 cell.alignment = Alignment(horizontal="center", vertical="center")
                 continue
-            cell.value = v
+            set_value(cell, v)
             if isinstance(v, dt.date):
                 cell.number_format = "yyyy-mm-dd"
             cell.alignment = Alignment(vertical="center", wrap_text=c.wrap,
@@ -194,7 +195,7 @@ def _lines(text: str, width: float) -> int:
 def _about(wb: Workbook, view: WeeklyView) -> None:
     lang = view.lang
     ws = wb.create_sheet(t("out.sheet.about", lang))
-    ws.cell(1, 1, view.title).font = Font(size=13, bold=True, color="14305F")
+    put(ws, 1, 1, view.title).font = Font(size=13, bold=True, color="14305F")
     rows: list[tuple[str, Cell]] = [
         (t("out.sheet.week", lang), view.week),
         (t("out.sheet.data_date", lang), view.data_date),
@@ -203,8 +204,8 @@ def _about(wb: Workbook, view: WeeklyView) -> None:
     ]
     rows += [(t("out.pdf.notes", lang), n) for n in view.notes]
     for i, (k, v) in enumerate(rows, start=3):
-        ws.cell(i, 1, k).font = Font(bold=True)
-        c = ws.cell(i, 2, v)
+        put(ws, i, 1, k).font = Font(bold=True)
+        c = put(ws, i, 2, v)
         c.alignment = Alignment(wrap_text=True, vertical="top")
         if isinstance(v, dt.date):
             c.number_format = "yyyy-mm-dd"

@@ -1,15 +1,29 @@
-"""Terminal tables (rich) for the CLI's listings."""
+"""Terminal output (rich) for the CLI: `console()`, the one way to print to the terminal, and the
+listings' tables.
+
+User text (names, 堵点, ids, file paths) is never console markup: `[/附件]` or `:warning:` in a
+name is printed as typed. So the console has markup, emoji and highlighting off, and styling is
+given as `style=` arguments, never as `[bold]...[/bold]` inside a string. (ruff's banned-api rule
+keeps `rich.console.Console` out of every other module.)"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from scheduler.core.alerts import Alert
 from scheduler.strings import t
 
 if TYPE_CHECKING:
+    from rich.console import Console  # noqa: TID251 (the one place)
     from rich.table import Table
+
+
+def console(**kw: Any) -> Console:
+    """A rich console on which no text is read as markup or emoji code (user text stays text)."""
+    from rich.console import Console  # noqa: TID251 (the one place)
+
+    return Console(markup=False, emoji=False, highlight=False, **kw)
 
 
 def alerts_table(items: Sequence[Alert], lang: str = "zh", timezone: str = "Asia/Shanghai") -> Table:

@@ -55,6 +55,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "prepare a note (problem, cause, what needs coordination)."},
     "alert.footer": {"zh": "（本消息由重大项目周调度系统于 {week} 自动发送，请勿直接回复。）",
                      "en": "(Sent automatically by the weekly project dispatch for {week}; do not reply.)"},
+    "alert.deferred": {"zh": "，本轮未尝试（服务器故障、超过本轮时限或正在停止）{n}",
+                       "en": ", {n} left for the next pass (server down, pass deadline or shutdown)"},
     "alert.report": {"zh": "预警：送达 {delivered}，写入发件箱 {written}，待重试 {retrying}，失败 {failed}，"
                            "他处已处理 {skipped}",
                      "en": "alerts: {delivered} delivered, {written} written to the outbox, {retrying} to "

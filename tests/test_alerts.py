@@ -313,7 +313,7 @@ def test_webhook_refusals_are_retried(db: Engine, tmp_path: Path, robot: Robot) 
     robot.answer, robot.status = {}, 500
     r2 = loop.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31))
     assert r2.retrying == 1
-    assert "HTTP Error 500" in (rows(db)[0].last_error or "")
+    assert "HTTP 500" in (rows(db)[0].last_error or "")
     robot.answer, robot.status = {"errcode": 0, "errmsg": "ok"}, 200
     r3 = loop.deliver_pending(db, cfg, now=t0 + dt.timedelta(seconds=31 + 61))
     assert r3.delivered == 1

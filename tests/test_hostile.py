@@ -167,15 +167,16 @@ def test_long_names_markup_formulas_and_a_300_character_id_go_through_the_whole_
     out = tmp_path / "week"
     run = dispatch(config, "run", "--data-date", DATA_DATE, "--out", str(out))
     run.ok()
-    pdf = out / f"周调度_{WEEK}.pdf"
+    pdf = out / f"周调度通报_{WEEK}.pdf"
     assert pdf.is_file() and pdf.stat().st_size > 10_000
+    dispatch(config, "printout", "--week", WEEK, "--annex", "--out", str(out / "p.pdf")).ok()
     names = [p.name for p in out.iterdir()]
     assert all(len(n.encode()) <= 255 for n in names), names
     assert sum(n.startswith("gantt_L") for n in names) == 2, names  # png + svg of the long id
+    assert any(n.startswith("周调度附件_") for n in names), names
     for args in (["findings", "--week", WEEK], ["projects"], ["alerts"]):
         dispatch(config, *args).ok()  # rich read `[/附件]` as a closing tag and crashed these
     assert MARKUP in dispatch(config, "schedule", str(folder / "L.toml"), "--format", "table").ok()
-    dispatch(config, "printout", "--week", WEEK, "--out", str(tmp_path / "again" / "p.pdf")).ok()
     # every text cell of the findings workbook and of the templates is a string cell
     tpl = tmp_path / "tpl"
     dispatch(config, "report-template", "--week", "2026-W49", "--out", str(tpl)).ok()

@@ -30,6 +30,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
 
 from scheduler.app import jobs
+from scheduler.delivery.deadline import abort_all
 from scheduler.errors import StorageError
 from scheduler.io.config import Config
 
@@ -39,8 +40,6 @@ WEEKLY_JOB_ID = "weekly-run"
 RETRY_JOB_ID = "alerts-retry"
 REMINDER_JOB_ID = "report-reminder"
 JOBS_TABLE = "apscheduler_jobs"
-RETRY_SECONDS = 120.0
-"""How often pending alerts are retried (each alert still waits for its own backoff)."""
 
 JobFunc = Callable[[str | None], None]
 
@@ -116,7 +115,7 @@ class ServiceBackgroundScheduler(_SurvivesJobStoreErrors, BackgroundScheduler):
 
 
 def build_scheduler(config: Config, config_path: str | None, *, blocking: bool = False,
-                    retry_seconds: float = RETRY_SECONDS, weekly_func: JobFunc = jobs.weekly_run_job,
+                    retry_seconds: float | None = None, weekly_func: JobFunc = jobs.weekly_run_job,
                     retry_func: JobFunc = jobs.deliver_alerts_job,
                     reminder_func: JobFunc = jobs.reminder_job) -> BaseScheduler:
     """A scheduler (not started) holding the weekly run and the alert retry, jobs stored in the
@@ -145,7 +144,8 @@ def build_scheduler(config: Config, config_path: str | None, *, blocking: bool =
                      kept.astimezone(zone).isoformat(timespec="minutes"), config.misfire_grace_seconds)
     scheduler.add_job(weekly_func, trigger, args=[config_path], id=WEEKLY_JOB_ID, name="weekly run",
                       replace_existing=True, **extra)
-    scheduler.add_job(retry_func, IntervalTrigger(seconds=retry_seconds, timezone=zone), args=[config_path],
+    every = retry_seconds if retry_seconds is not None else config.alerts.retry_every_seconds
+    scheduler.add_job(retry_func, IntervalTrigger(seconds=every, timezone=zone), args=[config_path],
                       id=RETRY_JOB_ID, name="alert retry", replace_existing=True)
     # the reminder to units that have not reported (it does nothing for a week not required)
     scheduler.add_job(reminder_func, reminder_trigger(config), args=[config_path], id=REMINDER_JOB_ID,
@@ -180,14 +180,16 @@ def serve(config: Config, config_path: str | None, *, scheduler: BaseScheduler |
         when = next_weekly_run(config, sched)
         log.info("scheduler started: weekly run on cron %r (%s), next at %s; pending alerts retried "
                  "every %g s", config.cron, config.timezone,
-                 when.isoformat(timespec="minutes") if when else "never", RETRY_SECONDS)
+                 when.isoformat(timespec="minutes") if when else "never", config.alerts.retry_every_seconds)
 
     sched.add_listener(started, EVENT_SCHEDULER_STARTED)
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         sched.start()
     except _Stop as e:
-        log.info("signal %s received: stopping (a running job is allowed to finish)", e.args[0])
+        log.info("signal %s received: stopping (a running weekly run is allowed to finish; alerts being "
+                 "sent are cut off and stay pending for the next start)", e.args[0])
+        abort_all()  # a server dripping bytes must not hold the shutdown (delivery/deadline.py)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from scheduler.core.alerts import Alert
+from scheduler.delivery.deadline import Deadline
 
 
 class Outcome(enum.Enum):
@@ -30,10 +31,22 @@ class Attempt:
 class Transport(Protocol):
     """Sends alerts of one channel."""
 
-    def send(self, alert: Alert) -> Attempt:
-        """Try to deliver one alert; report the outcome (never raise for the other side's failure)."""
+    def send(self, alert: Alert, deadline: Deadline) -> Attempt:
+        """Try to deliver one alert within `deadline` (not yet entered); report the outcome (never
+        raise for the other side's failure)."""
+        ...
+
+    def server(self, alert: Alert) -> str:
+        """The server this alert goes to (after one failure in a pass, its other alerts wait)."""
         ...
 
 
 class PermanentDeliveryError(Exception):
     """Raised inside a transport for a failure retrying cannot fix: the attempt is FAILED at once."""
+
+
+def alert_key(alert: Alert) -> str:
+    """The alert's idempotency key: the same on every attempt of the same alert (the Message-ID
+    of its e-mail, the `Idempotency-Key` header and last line of its webhook post), so a receiver
+    that got it twice can keep one."""
+    return f"dispatch-alert-{alert.id}-{alert.week}"

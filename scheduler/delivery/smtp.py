@@ -1,15 +1,18 @@
-"""E-mail alerts over SMTP: a UTF-8 MIME message per alert."""
+"""E-mail alerts over SMTP: a UTF-8 MIME message per alert, sent within a wall-clock deadline."""
 
 from __future__ import annotations
 
 import json
 import smtplib
+import socket
 from email.message import EmailMessage
 from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime, make_msgid
 
 from scheduler.core.alerts import Alert
-from scheduler.delivery.abc import PermanentDeliveryError
+from scheduler.core.text import file_stem, one_line
+from scheduler.delivery.abc import PermanentDeliveryError, alert_key
+from scheduler.delivery.deadline import Deadline
 from scheduler.io.config import AlertSettings
 from scheduler.store.alerts import utc
 from scheduler.store.db import utcnow
@@ -19,14 +22,16 @@ NO_CONTACT = "no contact configured for unit {unit}"
 
 
 def build_email(alert: Alert, settings: AlertSettings) -> EmailMessage:
-    """The alert as a UTF-8 MIME message (RFC 2047 Chinese subject, base64 body)."""
+    """The alert as a UTF-8 MIME message (RFC 2047 Chinese subject, base64 body). Its Message-ID
+    is the alert's idempotency key (the same on every attempt: a receiver can drop a repeat);
+    the subject is made one line (a CR/LF in a name can never break the header)."""
     msg = EmailMessage(policy=SMTP_POLICY)
     msg["From"] = settings.sender
-    msg["To"] = alert.address
-    msg["Subject"] = alert.subject
+    msg["To"] = one_line(alert.address)
+    msg["Subject"] = one_line(alert.subject)
     msg["Date"] = format_datetime(utc(alert.created_at or utcnow()))
     domain = settings.sender.rpartition("@")[2] or "localhost"
-    msg["Message-ID"] = (f"<dispatch-alert-{alert.id}-{alert.week}@{domain}>" if alert.id is not None
+    msg["Message-ID"] = (f"<{alert_key(alert)}@{domain}>" if alert.id is not None
                          else make_msgid("dispatch-alert", domain))
     msg.set_content(alert.body, charset="utf-8", cte="base64")
     if alert.attachment:
@@ -38,7 +43,7 @@ def build_email(alert: Alert, settings: AlertSettings) -> EmailMessage:
 
 def attachment_name(alert: Alert) -> str:
     """File name of the digest's attachment: the unit's part of the week's problem list."""
-    return f"问题清单_{alert.unit}_{alert.week}.xlsx"
+    return f"问题清单_{file_stem(alert.unit)}_{alert.week}.xlsx"
 
 
 def rows_xlsx(rows: list[list[str]]) -> bytes:
@@ -48,12 +53,15 @@ def rows_xlsx(rows: list[list[str]]) -> bytes:
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font
 
+    from scheduler.io.xlsx import put
+
     wb = Workbook()
     ws = wb.active
     assert ws is not None
     ws.title = "问题清单"
-    for r in rows:
-        ws.append(r)
+    for i, r in enumerate(rows, start=1):
+        for j, v in enumerate(r, start=1):
+            put(ws, i, j, v)  # text is text: a 堵点 typed as "=..." never becomes a formula
     for c in ws[1]:
         c.font = Font(bold=True)
     for col, width in zip("ABCDEFGHI", (6, 24, 24, 6, 12, 60, 8, 8, 40), strict=False):
@@ -69,12 +77,38 @@ def rows_xlsx(rows: list[list[str]]) -> bytes:
     return buf.getvalue()
 
 
-def send_email(alert: Alert, settings: AlertSettings) -> None:
-    """Send one email alert through settings.smtp_host:smtp_port; raises on any failure."""
+class _SMTP(smtplib.SMTP):
+    """smtplib.SMTP whose socket is opened and watched by a Deadline."""
+
+    def __init__(self, deadline: Deadline) -> None:
+        self._deadline = deadline
+        super().__init__(timeout=deadline.left())
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        return self._deadline.connect((host, port), timeout, self.source_address)
+
+
+def send_email(alert: Alert, settings: AlertSettings, deadline: Deadline | None = None) -> None:
+    """Send one email alert through settings.smtp_host:smtp_port within `deadline` (default: the
+    configured send_timeout_seconds); raises on any failure."""
     if not alert.address:
         raise PermanentDeliveryError(NO_CONTACT.format(unit=alert.unit))
     msg = build_email(alert, settings)
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=SMTP_TIMEOUT) as smtp:
-        refused = smtp.send_message(msg, from_addr=settings.sender, to_addrs=[alert.address])
+    with deadline or Deadline(settings.send_timeout_seconds) as d:
+        smtp = _SMTP(d)
+        try:
+            smtp.connect(settings.smtp_host, settings.smtp_port)
+            refused = smtp.send_message(msg, from_addr=settings.sender, to_addrs=[msg["To"]])
+            try:
+                smtp.quit()
+            except (smtplib.SMTPException, OSError):
+                pass  # the message was accepted (250 after DATA); a lost goodbye changes nothing
+        except smtplib.SMTPRecipientsRefused as e:
+            raise PermanentDeliveryError(f"recipient refused: {e.recipients}") from None
+        finally:
+            try:
+                smtp.close()
+            except OSError:
+                pass
     if refused:
-        raise RuntimeError(f"recipient refused: {refused}")
+        raise PermanentDeliveryError(f"recipient refused: {refused}")

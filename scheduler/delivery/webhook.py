@@ -1,13 +1,16 @@
 """Group-robot alerts (DingTalk / WeCom): the alert as robot JSON POSTed to the unit's webhook,
 within the platform's size limit (a longer digest is summarised: its first items, then how many
 more and where to read them), DingTalk requests signed (加签) when the unit has a secret, and the
-unit's mobiles @-mentioned."""
+unit's mobiles @-mentioned; sent within a wall-clock deadline, redirects never followed (a 3xx is
+a failure: following a 302 as a bodiless GET once marked alerts delivered that nobody received),
+each post carrying the alert's idempotency key (header and last line)."""
 
 from __future__ import annotations
 
 import base64
 import hashlib
 import hmac
+import http.client
 import json
 import time
 import urllib.error
@@ -16,7 +19,8 @@ import urllib.request
 from typing import Any
 
 from scheduler.core.alerts import Alert
-from scheduler.delivery.abc import PermanentDeliveryError
+from scheduler.delivery.abc import PermanentDeliveryError, alert_key
+from scheduler.delivery.deadline import Deadline
 from scheduler.strings import t
 
 WEBHOOK_TIMEOUT = 20.0
@@ -66,8 +70,9 @@ def webhook_payload(alert: Alert, *, link: str = "", lang: str = "zh") -> dict[s
     @-mentioning the alert's mobiles."""
     mobiles = list(alert.mobiles)
     mention = ("\n" + " ".join(f"@{m}" for m in mobiles)) if mobiles else ""
-    limit = limit_of(alert.address) - len(mention.encode("utf-8"))
-    content = fit_text(f"{alert.subject}\n\n{alert.body}".rstrip(), limit, link=link, lang=lang) + mention
+    key = f"\n\n[{alert_key(alert)}]" if alert.id is not None else ""  # the idempotency key, last
+    limit = limit_of(alert.address) - len(mention.encode("utf-8")) - len(key.encode("utf-8"))
+    content = fit_text(f"{alert.subject}\n\n{alert.body}".rstrip(), limit, link=link, lang=lang) + key + mention
     doc: dict[str, Any] = {"msgtype": "text", "text": {"content": content}}
     if mobiles:
         if platform(alert.address) == "wecom":
@@ -92,19 +97,60 @@ def signed_url(url: str, secret: str | None, timestamp_ms: int | None = None) ->
     return f"{url}{sep}timestamp={ts}&sign={dingtalk_sign(secret, ts)}"
 
 
-def post_webhook(alert: Alert, *, link: str = "", lang: str = "zh") -> None:
-    """POST the alert as robot JSON to its webhook URL (signed when the alert carries a secret);
-    delivered on 2xx (and errcode 0 when the robot answers with one, as DingTalk and WeCom do);
-    raises otherwise."""
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    """A 3xx answer is an HTTPError, never followed."""
+
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def _handlers(deadline: Deadline) -> list[urllib.request.BaseHandler]:
+    """HTTP(S) handlers whose connections are opened and watched by `deadline` (proxies from the
+    environment still apply: urllib's ProxyHandler stays)."""
+
+    def watched(cls: type[http.client.HTTPConnection]) -> Any:
+        def make(host: str, **kw: Any) -> http.client.HTTPConnection:
+            kw["timeout"] = deadline.left()
+            conn = cls(host, **kw)
+            conn._create_connection = deadline.connect  # type: ignore[attr-defined]
+            return conn
+        return make
+
+    class Http(urllib.request.HTTPHandler):
+        def http_open(self, req: urllib.request.Request) -> Any:
+            return self.do_open(watched(http.client.HTTPConnection), req)
+
+    class Https(urllib.request.HTTPSHandler):
+        def https_open(self, req: urllib.request.Request) -> Any:
+            return self.do_open(watched(http.client.HTTPSConnection), req,
+                                context=self._context)  # type: ignore[attr-defined]
+
+    return [_NoRedirect(), Http(), Https()]
+
+
+def post_webhook(alert: Alert, deadline: Deadline | None = None, *, link: str = "", lang: str = "zh") -> None:
+    """POST the alert as robot JSON to its webhook URL (signed when the alert carries a secret)
+    within `deadline`; delivered on 2xx (and errcode 0 when the robot answers with one, as
+    DingTalk and WeCom do); raises otherwise (a 3xx included)."""
     url = alert.address
     if urllib.parse.urlsplit(url).scheme not in ("http", "https"):
         raise PermanentDeliveryError(f"webhook {url!r} is not an http(s) URL")
     data = json.dumps(webhook_payload(alert, link=link, lang=lang), ensure_ascii=False).encode("utf-8")
-    req = urllib.request.Request(signed_url(url, alert.secret), data=data, method="POST",
-                                 headers={"Content-Type": "application/json; charset=utf-8"})
-    with urllib.request.urlopen(req, timeout=WEBHOOK_TIMEOUT) as resp:
-        status = resp.status
-        answer = resp.read(65536)
+    headers = {"Content-Type": "application/json; charset=utf-8"}
+    if alert.id is not None:
+        headers["Idempotency-Key"] = alert_key(alert)
+    req = urllib.request.Request(signed_url(url, alert.secret), data=data, method="POST", headers=headers)
+    with deadline or Deadline(WEBHOOK_TIMEOUT) as d:
+        opener = urllib.request.build_opener(*_handlers(d))
+        try:
+            with opener.open(req, timeout=d.left()) as resp:
+                status = resp.status
+                answer = resp.read(65536)
+        except urllib.error.HTTPError as e:
+            e.close()
+            if 300 <= e.code < 400:
+                raise RuntimeError(f"HTTP {e.code}: redirects are not followed (give the robot's own URL)") from None
+            raise RuntimeError(f"HTTP {e.code}") from None
     if not 200 <= status < 300:
         raise RuntimeError(f"HTTP {status}")
     try:

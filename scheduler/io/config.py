@@ -195,6 +195,8 @@ class AlertSettings(_Section):
     pass_deadline_seconds: float = Field(default=300.0, gt=0, le=86400,
                                          json_schema_extra=_rule("config.rule.number"))
     """Wall-clock deadline of one delivery pass: alerts not reached by then wait for the next pass."""
+    retry_every_seconds: float = Field(default=120.0, ge=1, le=86400, json_schema_extra=_rule("config.rule.number"))
+    """How often `dispatch serve` delivers pending alerts (each still waits for its own backoff)."""
 
 
     @field_validator("supervision", mode="before")

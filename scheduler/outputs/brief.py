@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from scheduler.core.findings import FindingKind, Light
+from scheduler.core.text import file_stem
 from scheduler.outputs.view import (
     Blocker,
     FindingRow,
@@ -665,8 +666,8 @@ def brief_names(week: str, leader: str | None = None) -> tuple[str, str]:
     import re
 
     stem = f"周调度通报_{week}"
-    if leader:
-        stem += "_" + re.sub(r"[\\/:*?\"<>|\s（）()]+", "", leader)
+    if leader:  # brackets dropped for reading, then made a safe file name (core.text.file_stem)
+        stem += "_" + file_stem(re.sub(r"[\\/:*?\"<>|\s（）()]+", "", leader) or leader)
     return f"{stem}.pdf", f"{stem}.docx"
 
 

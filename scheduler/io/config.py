@@ -204,6 +204,7 @@ class AlertSettings(_Section):
     def _one_supervisor(cls, v: object) -> object:
         return [v] if isinstance(v, str) else v
 
+
 class IngestSection(_Section):
     """[ingest]: what reading a unit's report file may cost (io/limits.py), checked before parsing."""
 

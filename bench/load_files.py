@@ -128,7 +128,7 @@ def main(argv: list[str] | None = None) -> None:
         print(f"setup: {a.files} files x {a.milestones} milestones written in {time.perf_counter() - t:.1f} s",
               flush=True)
         cals = CalendarSet(REPO / "calendar")
-        engine = open_database(f"sqlite:///{tmp / 'bench.sqlite'}")
+        engine = open_database(f"sqlite:///{tmp / 'bench.sqlite'}", create=True)
 
         def load() -> Any:
             out = load_files(engine, [folder], calendars=cals, default_calendar="construction")

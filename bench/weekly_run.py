@@ -145,7 +145,7 @@ def setup_database(folder: Path, n_projects: int, n_milestones: int, seed: int, 
     t_gen = time.perf_counter() - t
     url = f"sqlite:///{folder / 'bench.sqlite'}"
     t = time.perf_counter()
-    engine = open_database(url)
+    engine = open_database(url, create=True)
     load_projects(engine, files, calendars=CalendarSet(REPO / "calendar"))
     engine.dispose()
     t_load = time.perf_counter() - t
@@ -178,7 +178,7 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
     from scheduler.store.db import open_database, utcnow
 
     rss0 = rss_mb()
-    engine = open_database(url)
+    engine = open_database(url, create=True)
     config = _bench_config(url, folder)
     cals = CalendarSet(REPO / "calendar")
     stages: dict[str, float] = {}
@@ -240,7 +240,7 @@ def child_runner(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
     from scheduler.store.db import open_database
 
     rss0 = rss_mb()
-    engine = open_database(url)
+    engine = open_database(url, create=True)
     config = _bench_config(url, folder)
     t = time.perf_counter()
     res = run_weekly(engine, config, data_date, outputs=False, deliver=False)
@@ -347,7 +347,7 @@ def compare_cpm(url: str, data_date: dt.date, rounds: int = 3) -> dict[str, Any]
     from scheduler.store.columns import load_frame
     from scheduler.store.db import open_database
 
-    engine = open_database(url)
+    engine = open_database(url, create=True)
     frame, _ = load_frame(engine)
     cals = CalendarSet(REPO / "calendar")
     needed = {name: cals[name] for name in set(frame.project_calendars)}

@@ -374,6 +374,25 @@ def reporting_command(state: State, week: str | None, fmt: str) -> None:
 # -- storage: load, projects, baseline -------------------------------------------------------------
 
 
+@cli.command("init")
+@pass_state
+def init_command(state: State) -> None:
+    """Create the database (SQLite file or an empty PostgreSQL database) with its tables, once.
+
+    Every other command refuses to run where no database is, rather than silently starting an
+    empty one (a deleted or unmounted data folder must not look like a new installation).
+    Running it again on an existing database only brings its tables up to date."""
+    from scheduler.store.db import open_database
+
+    config = state.config
+    engine = open_database(config.database_url, create=True)
+    try:
+        shown = engine.url.render_as_string(hide_password=True)
+    finally:
+        engine.dispose()
+    click.echo(t("init.done", config.language, url=shown))
+
+
 @cli.command("load")
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @pass_state
@@ -560,6 +579,9 @@ def run_command(state: State, data_date: str | None, out_dir: str | None, wait: 
     finally:
         engine.dispose()
     print_run_summary(result, config.language, details)
+    if result.output_error is not None:  # stored and alerted, but the files could not be written
+        click.echo(result.output_error.show(), err=True)
+        sys.exit(result.output_error.exit_code)
 
 
 def _output_paths(produced: Any) -> list[str]:

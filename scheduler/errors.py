@@ -115,6 +115,13 @@ class StorageError(DispatchError):
     exit_code = 3
 
 
+class OutputError(DispatchError):
+    """An output file (printout, sheet, chart, outbox) could not be written (a full or read-only
+    disk); what is stored in the database is complete and unchanged."""
+
+    exit_code = 5
+
+
 class RunLocked(DispatchError):
     """Another weekly run holds the lock; this one refuses rather than write twice."""
 

@@ -111,6 +111,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "load.unchanged": {"zh": "未变", "en": "Unchanged"},
     "load.count": {"zh": "个数", "en": "Count"},
     "load.projects": {"zh": "项目", "en": "Projects"},
+    "init.done": {"zh": "数据库已就绪：{url}", "en": "database ready: {url}"},
     "projects.title": {"zh": "在库项目（{n} 个）", "en": "Projects in the database ({n})"},
     "projects.none": {"zh": "库中还没有项目，请先运行 dispatch load", "en": "no projects yet: run dispatch load"},
     "col.plan_finish": {"zh": "计划完成", "en": "Plan finish"},

@@ -11,6 +11,7 @@ LOG=var/demo.log
 mkdir -p var
 : > "$LOG"
 $D validate projects/ >> "$LOG"
+$D init >> "$LOG"                         # the database, once (no command creates one silently)
 $D load projects/ >> "$LOG"
 # The previous week's run first, so that week-over-week changes and the escalation of items red
 # for two weeks running (提请县政府专题研究) show, then this week's run (data date Monday 2026-11-23).

@@ -53,7 +53,7 @@ def engine(database_url: str) -> Iterator[Engine]:
     """An engine on the fresh database, schema migrated (storage.open_database)."""
     from scheduler.store.db import open_database
 
-    eng = open_database(database_url)
+    eng = open_database(database_url, create=True)
     try:
         yield eng
     finally:
@@ -64,8 +64,11 @@ def engine(database_url: str) -> Iterator[Engine]:
 def config_file(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A config.toml for CLI tests: the test database, the repository's calendars, folders under
     tmp_path (and no $DISPATCH_DATABASE_URL to override it). Pass it as `dispatch --config PATH`."""
+    from scheduler.store.db import open_database
+
     monkeypatch.delenv("DISPATCH_DATABASE_URL", raising=False)
     monkeypatch.delenv("DISPATCH_CONFIG", raising=False)
+    open_database(database_url, create=True).dispose()  # `dispatch init`: no command creates one silently
     path = tmp_path / "config.toml"
     path.write_text(
         f'language = "en"\n[paths]\ndata_dir = "{(tmp_path / "var").as_posix()}"\n'

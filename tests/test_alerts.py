@@ -56,7 +56,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
         pass
     pg = os.environ.get("DISPATCH_TEST_POSTGRES_URL")
     if not pg:
-        engine = open_database(f"sqlite:///{tmp_path / 'alerts.sqlite'}")
+        engine = open_database(f"sqlite:///{tmp_path / 'alerts.sqlite'}", create=True)
         yield engine
         engine.dispose()
         return
@@ -64,7 +64,7 @@ def db(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
     admin = create_engine(pg, isolation_level="AUTOCOMMIT")
     with admin.connect() as c:
         c.execute(text(f'CREATE DATABASE "{name}"'))
-    engine = open_database(pg.rsplit("/", 1)[0] + "/" + name)
+    engine = open_database(pg.rsplit("/", 1)[0] + "/" + name, create=True)
     yield engine
     engine.dispose()
     with admin.connect() as c:

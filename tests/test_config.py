@@ -92,6 +92,13 @@ BAD = [
     ("email-not-address", '[units."县水利局"]\nemail = ["slj@county.gov.cn", "slj"]\n', '[units."县水利局"] email[2]'),
     ("email-crlf", '[units."县水利局"]\nemail = "a@b.cn\\nBcc: c@d.cn"\n', '[units."县水利局"] email[1]'),
     ("webhook-scheme", '[units."县水利局"]\nwebhook = "ftp://robot"\n', '[units."县水利局"] webhook'),
+    # hostile-input limits (issue 14): delivery deadlines and report-file bounds
+    ("send-timeout-zero", "[alerts]\nsend_timeout_seconds = 0\n", "[alerts] send_timeout_seconds"),
+    ("pass-deadline-text", '[alerts]\npass_deadline_seconds = "300"\n', "[alerts] pass_deadline_seconds"),
+    ("retry-every-zero", "[alerts]\nretry_every_seconds = 0\n", "[alerts] retry_every_seconds"),
+    ("ingest-ratio-text", '[ingest]\nmax_ratio = "200"\n', "[ingest] max_ratio"),
+    ("ingest-size-negative", "[ingest]\nmax_file_mb = -1\n", "[ingest] max_file_mb"),
+    ("unknown-ingest", "[ingest]\nmax_file_size = 20\n", "[ingest] max_file_size"),
     ("unit-name-control", '[units."县\\u0007水利局"]\nemail = "a@b.cn"\n', '[units."县\\x07水利局"]'),
 ]
 

@@ -306,6 +306,7 @@ def test_unreachable_database_then_back_the_next_tick_runs(
     store = tmp_path / "store"
     store.mkdir()
     (store / "config.toml").write_text(f'[database]\nurl = "sqlite:///{store / "jobs.sqlite"}"\n', encoding="utf-8")
+    storage.open_database(f"sqlite:///{store / 'jobs.sqlite'}", create=True).dispose()  # `dispatch init`
     sched = service.build_scheduler(load_config(store / "config.toml"), str(job_cfg), retry_seconds=0.3,
                                     retry_func=jobs.weekly_run_job)
     runs_before = len(list_runs(engine))

@@ -12,6 +12,7 @@ import subprocess
 import sys
 import time
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -360,3 +361,133 @@ def test_a_unit_cannot_report_for_another(world: tuple[Path, Engine], tmp_path: 
     assert res.code == 2 and "--unit" in res.err and "Traceback" not in res.err
     assert storage.dump(engine) == before
     dispatch(config, "ingest", "--unit", "县发改局", str(src)).ok()
+
+
+# -- faults after the commit --------------------------------------------------------------------------
+
+
+def test_no_command_creates_a_database_silently(world: tuple[Path, Engine], tmp_path: Path) -> None:
+    """The data folder deleted (or a fresh machine): every command refuses in one line and
+    creates nothing; `dispatch init` creates it on purpose."""
+    config, _engine = world
+    other = tmp_path / "elsewhere.toml"
+    data = tmp_path / "gone" / "var"
+    other.write_text(config.read_text(encoding="utf-8").replace(
+        config.read_text(encoding="utf-8").split('url = "', 1)[1].split('"', 1)[0],
+        f"sqlite:///{data / 'dispatch.sqlite'}"), encoding="utf-8")
+    for args in (["projects"], ["run", "--data-date", DATA_DATE], ["alerts"]):
+        line = dispatch(other, *args).refused(3)
+        assert "[no-database]" in line and "dispatch init" in line, line
+    assert not data.exists()
+    assert "dispatch.sqlite" in dispatch(other, "init").ok()
+    dispatch(other, "projects").ok()
+    dispatch(other, "init").ok()  # again: nothing changes
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    """A 64 KB tmpfs (root only; skipped elsewhere): the outbox disk that fills up."""
+    mnt = tmp_path / "disk"
+    mnt.mkdir()
+    if subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(mnt)], capture_output=True).returncode:
+        pytest.skip("cannot mount a small tmpfs here (needs root)")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], check=False)
+
+
+def test_a_full_outbox_disk_is_one_line_and_the_alerts_still_go(world: tuple[Path, Engine], small_disk: Path,
+                                                                   tmp_path: Path) -> None:
+    from aiosmtpd.controller import Controller
+
+    from tests.helpers import free_port
+    from tests.test_delivery import Inbox
+
+    config, engine = world
+    inbox = Inbox()
+    ctl = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    ctl.start()
+    try:
+        with config.open("a", encoding="utf-8") as fh:
+            fh.write(f'[alerts]\nsmtp_host = "127.0.0.1"\nsmtp_port = {ctl.port}\ndeliver = true\n'
+                     'send_timeout_seconds = 5.0\n')
+        (small_disk / "filler").write_bytes(b"x" * 60_000)
+        res = dispatch(config, "run", "--data-date", DATA_DATE, "--out", str(small_disk / "w48"))
+        line = res.refused(5)
+        assert "[outputs-unwritten]" in line and str(small_disk) in line, line
+        runs = [ln for ln in storage.dump(engine).splitlines() if '"week": "2026-W48"' in ln and '"current"' in ln]
+        assert runs, "the run was not stored"
+        alerts = [ln for ln in storage.dump(engine).splitlines() if ln.startswith('{"address"')]
+        assert alerts and all('"status": "delivered"' in ln for ln in alerts), alerts[:2]
+        assert len(inbox.messages) == len(alerts)
+        line = dispatch(config, "printout", "--week", WEEK, "--out", str(small_disk / "again" / "b.pdf")).refused(5)
+        assert "[outputs-unwritten]" in line, line
+    finally:
+        ctl.stop()
+
+
+EXTRA = """[project]
+id = "{pid}"
+name = "附加项目 {pid}"
+lead_unit = "县交通运输局"
+start = 2026-01-05
+
+[[milestone]]
+id = "A"
+name = "施工"
+duration = 200
+actual_start = 2026-01-05
+percent = 10
+"""
+
+
+def _session(sid: int) -> list[int]:
+    """Live (not zombie) processes of session `sid`."""
+    out = []
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            stat = (d / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()
+        if fields[0] != "Z" and int(fields[3]) == sid:
+            out.append(int(d.name))
+    return out
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc")
+def test_kill_9_of_run_while_charts_render_leaves_no_process(world: tuple[Path, Engine], portfolio_dir: Path,
+                                                             tmp_path: Path) -> None:
+    """KILLS times (30 with DISPATCH_TEST_KILLS=30; 6 in the suite, to keep it fast):
+    `dispatch run --annex` (6 charts: rendered by worker processes of a fork server) killed with
+    SIGKILL at a random moment after its fork server started; then no process of any of those
+    runs is left (fork server, resource tracker, workers), and the next run completes."""
+    import random
+    import signal
+
+    from tests.helpers import wait_until
+
+    config, _engine = world
+    for pid in ("X1", "X2", "X3"):
+        (portfolio_dir / f"{pid}.toml").write_text(EXTRA.format(pid=pid), encoding="utf-8")
+    dispatch(config, "load", str(portfolio_dir)).ok()
+    rnd = random.Random(14)
+    sessions = []
+    for k in range(int(os.environ.get("DISPATCH_TEST_KILLS", "6"))):
+        proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "--config", str(config), "run",
+                                 "--data-date", DATA_DATE, "--annex", "--out", str(tmp_path / f"k{k}")],
+                                env=child_env(), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                start_new_session=True)
+        sessions.append(proc.pid)
+        started = wait_until(lambda p=proc: len(_session(p.pid)) >= 3 or p.poll() is not None, timeout=60,
+                             step=0.01)
+        assert started
+        time.sleep(rnd.uniform(0, 0.8))
+        proc.send_signal(signal.SIGKILL)
+        proc.wait(10)
+    assert wait_until(lambda: not any(_session(s) for s in sessions), timeout=15), \
+        {s: _session(s) for s in sessions if _session(s)}
+    dispatch(config, "run", "--data-date", DATA_DATE, "--annex", "--out", str(tmp_path / "after")).ok()

@@ -47,6 +47,10 @@ def write_config(folder: Path, *, cron: str = "30 8 * * mon", grace: int = 86400
     path.write_text(f'[paths]\ndata_dir = "."\noutbox_dir = "outbox"\n[database]\nurl = "{db}"\n'
                     f'[weekly]\ncron = "{cron}"\ntimezone = "Asia/Shanghai"\nmisfire_grace_seconds = {grace}\n',
                     encoding="utf-8")
+    if not url:
+        from scheduler.store.db import open_database
+
+        open_database(db, create=True).dispose()  # `dispatch init`
     return path
 
 

@@ -85,7 +85,7 @@ def test_sqlite_pragmas(engine: Engine) -> None:
 
 
 def test_sqlite_folder_is_created(tmp_path: Path) -> None:
-    eng = storage.open_database(f"sqlite:///{tmp_path / 'a' / 'b' / 'd.sqlite'}")
+    eng = storage.open_database(f"sqlite:///{tmp_path / 'a' / 'b' / 'd.sqlite'}", create=True)
     eng.dispose()
     assert (tmp_path / "a" / "b" / "d.sqlite").is_file()
 
@@ -98,7 +98,7 @@ def test_unreachable_database_is_one_readable_error(tmp_path: Path) -> None:
     blocker = tmp_path / "file"
     blocker.write_text("x")
     with pytest.raises(StorageError, match="database unreachable"):
-        storage.open_database(f"sqlite:///{blocker / 'sub' / 'd.sqlite'}")
+        storage.open_database(f"sqlite:///{blocker / 'sub' / 'd.sqlite'}", create=True)
     with pytest.raises(StorageError, match="not a database URL"):
         storage.open_database("no such thing")
 

@@ -37,6 +37,7 @@ from scheduler.core.problems import Problem, carry_over, find_problems, with_pro
 from scheduler.core.reporting import ReportingStatus, Staleness
 from scheduler.core.schedule import PortfolioFrame, schedule_frame
 from scheduler.delivery import loop, messages
+from scheduler.errors import OutputError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
 from scheduler.store.db import projects as projects_t
@@ -70,6 +71,8 @@ class RunResult:
     outputs: Any = None
     delivery: Any = None
     warnings: tuple[str, ...] = ()
+    output_error: OutputError | None = None
+    """The outputs could not be written (a full disk) though the run is stored and its alerts sent."""
     projects: list[Project] = field(default_factory=list)
     """The model projects (reports applied) when the outputs were built; empty otherwise (the
     run itself works on columns)."""
@@ -169,6 +172,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
         }
         run_id, replaced, queued = _store(engine, config, check, inputs, started, problems)
         produced = None
+        output_error: OutputError | None = None
         if outputs:  # the printout, Gantt charts and sheets; imported here: matplotlib is heavy
             from scheduler.outputs.render import write_outputs
             from scheduler.outputs.view import build_weekly_view, view_summary
@@ -177,7 +181,10 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
                                      view_summary(check), week, data_date, config.language,
                                      timezone=config.timezone, issue=issue_number(engine, week, config.portfolio),
                                      non_reporting=missing, problems=problems, office=config.office or "")
-            produced = write_outputs(view, out, result.calendars, annex=annex)
+            try:
+                produced = write_outputs(view, out, result.calendars, annex=annex)
+            except OutputError as e:  # the run is stored: say so in one line, still deliver the alerts
+                output_error = e
     delivery = None
     if deliver:
         # alert delivery, after the commit and the lock
@@ -185,7 +192,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
     return RunResult(run_id=run_id, week=week, data_date=data_date, check=check, out_dir=out, replaced=replaced,
                      previous_run=inp.previous.id if inp.previous else None, report_ids=inp.report_ids,
                      alerts_queued=queued, outputs=produced, delivery=delivery, warnings=tuple(warnings),
-                     projects=inp.projects, problems=tuple(problems))
+                     projects=inp.projects, problems=tuple(problems), output_error=output_error)
 
 
 def findings_json(info: RunInfo, findings: Sequence[Finding], names: Names | None = None, lang: str = "zh",

@@ -10,9 +10,13 @@ process lays out the PDF."""
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
+import signal
 import tempfile
+import threading
+import time
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
@@ -21,6 +25,7 @@ from typing import TYPE_CHECKING
 
 from scheduler.core.calendars import Calendar
 from scheduler.core.text import file_stem
+from scheduler.errors import OutputError
 from scheduler.outputs.charts import render_gantt
 from scheduler.outputs.printout import GANTT_ROWS_PER_PAGE, render_printout
 from scheduler.outputs.sheets import write_findings_sheet
@@ -81,6 +86,33 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
+def die_with_parent(parent: int) -> None:
+    """Chart worker initializer: the worker ends when the run that started it ends, kill -9
+    included. Workers are children of the fork server, which exits when the run dies; Linux's
+    PR_SET_PDEATHSIG then kills the worker, and a watchdog thread polling the run's pid covers the
+    rest (another OS, or the run gone before prctl took effect). With the workers gone, the fork
+    server and the resource tracker have nobody left and exit too."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL, 0, 0, 0)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+    def watch() -> None:
+        while True:
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+            except PermissionError:
+                pass
+            time.sleep(0.5)
+
+    threading.Thread(target=watch, name="die-with-parent", daemon=True).start()
+
+
 class _Inline(Executor):
     """Runs each job at once in this process (small weeks, or workers=1)."""
 
@@ -110,6 +142,18 @@ class _Charts(Mapping[str, Sequence[Path]]):
         return len(self._jobs)
 
 
+@contextlib.contextmanager
+def _writing(out_dir: Path) -> Iterator[None]:
+    """A file that cannot be written (a full or read-only disk) is one OutputError line naming the
+    folder, not a traceback: the one rule for every output this module writes."""
+    try:
+        yield
+    except OSError as e:
+        raise OutputError("outputs-unwritten", f"cannot write the outputs into {out_dir}: "
+                          f"{e.strerror or e} (the run itself is stored; free space, then `dispatch printout`)",
+                          file=getattr(e, "filename", None) or out_dir) from None
+
+
 def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calendar], *, annex: bool = False,
                   leaders: bool = True, leader: str | None = None, workers: int | None = None) -> list[Path]:
     """Write into `out_dir` the brief (`周调度通报_{week}.pdf` and `.docx`), with `leaders` one per
@@ -121,12 +165,13 @@ def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calen
     from scheduler.outputs.view import leaders as leaders_of
 
     out_dir = Path(out_dir)
-    files = write_brief(view, out_dir, leader=leader)
-    if leader is None:
-        if leaders:
-            for name in leaders_of(view):
-                files += write_brief(view, out_dir, leader=name)
-        files.append(write_findings_sheet(view, out_dir / sheet_name(view.week)))
+    with _writing(out_dir):
+        files = write_brief(view, out_dir, leader=leader)
+        if leader is None:
+            if leaders:
+                for name in leaders_of(view):
+                    files += write_brief(view, out_dir, leader=name)
+            files.append(write_findings_sheet(view, out_dir / sheet_name(view.week)))
     if annex:
         files += write_annex(for_leader(view, leader) if leader else view, out_dir, calendars, workers=workers)
     return files
@@ -141,6 +186,12 @@ def write_annex(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calenda
 
     `calendars` by name shade each chart's holiday breaks (a missing calendar: no shading).
     `workers`: chart processes (default: up to 2 cores when there are 6 charts or more; 1 = none)."""
+    with _writing(Path(out_dir)):
+        return _write_annex(view, Path(out_dir), calendars, workers=workers, sheet=sheet)
+
+
+def _write_annex(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calendar], *,
+                 workers: int | None, sheet: bool) -> list[Path]:
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     lang = view.lang
@@ -155,7 +206,8 @@ def write_annex(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calenda
                 charts += [(key, pm, [Path(tmp) / f"{stem}_p{k}.png"], False) for k, pm in enumerate(pages, 1)]
         n = workers if workers is not None else (min(2, os.cpu_count() or 1) if len(charts) >= PARALLEL_FROM
                                                  else 1)
-        pool: Executor = ProcessPoolExecutor(n, mp_context=_context()) if n > 1 else _Inline()
+        pool: Executor = (ProcessPoolExecutor(n, mp_context=_context(), initializer=die_with_parent,
+                                              initargs=(os.getpid(),)) if n > 1 else _Inline())
         seen: set[str] = set()
         with pool:
             jobs: dict[str, list[Future[Rendered]]] = {}

@@ -539,8 +539,9 @@ def _alembic_config(connection: Connection) -> Any:
     return cfg
 
 
-def _upgrade(engine: Engine) -> None:
-    """`alembic upgrade head` inside one write transaction (skipped when already at head)."""
+def _upgrade(engine: Engine, *, create: bool) -> None:
+    """`alembic upgrade head` inside one write transaction (skipped when already at head); an empty
+    database is refused (NoDatabase) unless `create`."""
     from alembic import command
     from alembic.runtime.migration import MigrationContext
     from alembic.script import ScriptDirectory
@@ -548,14 +549,28 @@ def _upgrade(engine: Engine) -> None:
     with engine.connect().execution_options(dispatch_write=True) as conn, conn.begin():
         cfg = _alembic_config(conn)
         head = ScriptDirectory.from_config(cfg).get_current_head()
-        if MigrationContext.configure(conn).get_current_revision() == head:
+        current = MigrationContext.configure(conn).get_current_revision()
+        if current == head:
             return
+        if current is None and not create:
+            raise NoDatabase(engine.url.render_as_string(hide_password=True))
         command.upgrade(cfg, "head")
 
 
-def open_database(url: str) -> Engine:
+class NoDatabase(StorageError):
+    """No dispatch database where the configuration says one is: refused, never created silently
+    (a deleted or unmounted data folder would otherwise come back as an empty database)."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__("no-database", f"no dispatch database at {shown}: if this is a new installation, "
+                         "create it with `dispatch init`; if one was there, restore it (nothing was created)")
+
+
+def open_database(url: str, *, create: bool = False) -> Engine:
     """An engine on `url` (SQLite file or `postgresql+psycopg://`) with the schema migrated to the
-    latest version; StorageError when the database cannot be reached."""
+    latest version; StorageError when the database cannot be reached. Where there is no dispatch
+    database yet (no SQLite file, or an empty PostgreSQL database) it is created only with
+    `create` (`dispatch init`), else NoDatabase: the one rule for every command and job."""
     shown = _safe_url(url)
     try:
         u = make_url(url)
@@ -563,6 +578,8 @@ def open_database(url: str) -> Engine:
         raise StorageError("bad-database-url", f"database url {url!r} is not a database URL") from None
     sqlite = u.get_backend_name() == "sqlite"
     if sqlite and u.database not in (None, "", ":memory:") and not u.database.startswith("file:"):
+        if not create and not Path(u.database).expanduser().is_file():
+            raise NoDatabase(shown)
         try:
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
@@ -575,7 +592,10 @@ def open_database(url: str) -> Engine:
     if sqlite:
         _sqlite_setup(engine)
     try:
-        _upgrade(engine)
+        _upgrade(engine, create=create)
+    except NoDatabase:
+        engine.dispose()
+        raise
     except OperationalError as e:
         engine.dispose()
         raise StorageError("database-unreachable", f"database unreachable: {shown}: {db_error_line(e)}") from None

@@ -52,7 +52,7 @@ def test_every_error_line_for_a_bad_project_file_is_chinese_under_zh(tmp_path: P
 def test_a_bad_sheet_and_a_bad_config_are_refused_in_chinese(tmp_path: Path) -> None:
     sheet = tmp_path / "县自然资源局_2026-W48.xlsx"
     sheet.write_text("not a workbook", encoding="utf-8")
-    res = CliRunner().invoke(cli, ["--config", str(_config(tmp_path)), "ingest", str(sheet)])
+    res = CliRunner().invoke(cli, ["--config", str(_config(tmp_path)), "ingest", "--unit", "县自然资源局", str(sheet)])
     assert res.exit_code != 0 and "Traceback" not in res.output
     bad = [ln for ln in res.output.splitlines() if ln.strip()]
     assert bad and all(CJK.search(ln) for ln in bad), bad
@@ -63,6 +63,7 @@ def test_a_bad_sheet_and_a_bad_config_are_refused_in_chinese(tmp_path: Path) -> 
 
 
 def test_a_missing_week_is_refused_in_chinese_and_english_stays_english(tmp_path: Path) -> None:
+    assert CliRunner().invoke(cli, ["--config", str(_config(tmp_path)), "init"]).exit_code == 0
     res = CliRunner().invoke(cli, ["--config", str(_config(tmp_path)), "printout", "--week", "2026-W40"])
     assert res.exit_code != 0 and "2026-W40" in res.output and CJK.search(res.output)
     e = ProjectFileError("cycle", "milestones A -> B -> A form a cycle", file="c.toml", line=7, project="C",

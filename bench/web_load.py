@@ -84,7 +84,7 @@ def setup(url: str, folder: Path, n_projects: int, n_milestones: int) -> Path:
                    f'calendar_dir = "{(REPO / "calendar").as_posix()}"\n'
                    f'outbox_dir = "{(folder / "outbox").as_posix()}"\n[database]\nurl = "{url}"\n', encoding="utf-8")
     config = load_config(cfg)
-    engine = open_database(url)
+    engine = open_database(url, create=True)
     load_projects(engine, files, calendars=CalendarSet(REPO / "calendar"))
     run_weekly(engine, config, DATA_DATE, outputs=False, deliver=False)
     accounts.add_user(engine, "office", PASSWORD, "office")

@@ -85,7 +85,7 @@ def build_world(tmp: Path, url: str, *, run: bool = True) -> World:
     from scheduler.store.projects import load_projects
 
     config = config_for(tmp, url)
-    engine = open_database(url)
+    engine = open_database(url, create=True)
     cals = CalendarSet(config.calendar_dir)
     files = read_portfolio([str(REPO_ROOT / "projects")], calendars=cals, default_calendar=config.default_calendar)
     load_projects(engine, files, calendars=cals)

@@ -170,7 +170,7 @@ def test_the_weekly_runs_problem_list_is_the_briefs(tmp_path: Path) -> None:
         'projects_dir = "projects"', f'projects_dir = "{(REPO_ROOT / "projects").as_posix()}"').replace(
         'outbox_dir = "var/outbox"', f'outbox_dir = "{(tmp_path / "out").as_posix()}"'), encoding="utf-8")
     config = load_config(cfg)
-    engine = open_database(config.database_url)
+    engine = open_database(config.database_url, create=True)
     try:
         got = load_files(engine, [REPO_ROOT / "projects"], calendars=CalendarSet(config.calendar_dir),
                          default_calendar=config.default_calendar, portfolio=config.portfolio)

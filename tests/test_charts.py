@@ -92,3 +92,19 @@ def test_sixty_milestones_stay_readable() -> None:
         # critical bars are outlined in dark red
         crit = [p for p in ax.patches if p.get_edgecolor()[:3] == pytest.approx((0x9B / 255, 0, 0), abs=1e-3)]
         assert len(crit) >= 50 and CRITICAL == "#9b0000"
+
+
+@pytest.mark.parametrize(("label", "lines"), [
+    ("沿江大道改造工程一期（长14.1公里）道路及配套工程", ["沿江大道改造工程一期（长14.1公里）", "道路及配套工程"]),
+    ("城北片区污水管网K0+000至K3+500段改造工程项目", ["城北片区污水管网K0+000至", "K3+500段改造工程项目"]),
+    ("城北片区污水管网改造工K0+000至K3+500段改造工程项目", ["城北片区污水管网改造工K0+000至", "K3+500段改造工程项目"]),
+    ("ABCDEFGHIJKLMNOPQRSTUVWXYZABCDEFG", ["ABCDEFGHIJKLMNOPQR…"]),
+    ("老城区 雨污分流改造工程 K0+000 段 三期建设项目工程", ["老城区 雨污分流改造工程 K0+000", "段 三期建设项目工程"]),
+    ("城北片区污水管网改造工程项目一期二期三期K0+000至K3+500段改造工程项目",
+     ["城北片区污水管网改造工程项目一期二期三", "期K0+000至K3+500段改造工…"]),
+    ("城北片区污水管网改造工程一期K0+000至K3+500段改造", ["城北片区污水管网改造工程一期", "K0+000至K3+500段改造"]),
+])
+def test_chart_labels_break_at_a_cjk_character_or_space_never_inside_a_number(label: str, lines: list[str]) -> None:
+    from scheduler.outputs.charts import LABEL_CHARS, _wrap
+    assert _wrap(label).split("\n") == lines
+    assert all(len(line) <= LABEL_CHARS for line in lines)

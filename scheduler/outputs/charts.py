@@ -77,15 +77,38 @@ def _holiday_spans(cal: Calendar, start: dt.date, end: dt.date) -> tuple[tuple[d
     return tuple(out)
 
 
+def _cut(text: str, width: int) -> int:
+    """Where to break `text` within `width` characters: after a CJK character or at a space, never
+    inside a run of digits/latin ("14公里", "K0+000"); 0 when no such place exists."""
+    for i in range(min(width, len(text) - 1), 0, -1):
+        if not (_word(text[i - 1]) and _word(text[i])):
+            return i
+    return 0
+
+
+def _word(c: str) -> bool:
+    return c.isascii() and c != " "
+
+
+def _shorten(text: str, width: int) -> str:
+    """`text` in at most `width` characters, cut at a break place (see _cut) with an ellipsis."""
+    if len(text) <= width:
+        return text
+    at = _cut(text, width - 1) or width - 1
+    return text[:at].rstrip() + "…"
+
+
 def _wrap(label: str) -> str:
-    """One line when it nearly fits, else two lines of LABEL_CHARS characters (CJK has no spaces to
-    break at), the rest cut with an ellipsis (the printout's table carries the full name)."""
+    """One line when it nearly fits, else two lines of at most LABEL_CHARS characters broken at a CJK
+    character or a space (never inside "14公里" or "K0+000"), the rest cut with an ellipsis (the
+    printout's table carries the full name)."""
     if len(label) <= LABEL_CHARS + 3:
         return label
-    first, rest = label[:LABEL_CHARS], label[LABEL_CHARS:].lstrip()
-    if len(rest) > LABEL_CHARS:
-        rest = rest[:LABEL_CHARS - 1] + "…"
-    return f"{first}\n{rest}"
+    at = _cut(label, LABEL_CHARS)
+    if at == 0:
+        return _shorten(label, LABEL_CHARS)
+    first, rest = label[:at].rstrip(), label[at:].lstrip()
+    return f"{first}\n{_shorten(rest, LABEL_CHARS)}"
 
 
 def _x(d: dt.date) -> float:

@@ -152,7 +152,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "deadline.finish_by": {"zh": " {date} 前完成", "en": "finish by {date}"},
     "finding.factor": {
         "zh": "{kind}：{fname}（{fid}）{status}，{name}（{mid}）需于 {needed} 具备条件（{when}），"
-              "预计批复 {expected}",
+              "预计批复：{expected}",
         "en": "{kind}: {fname} ({fid}) {status}; {name} ({mid}) needs it on {needed} ({when}), "
               "expected approval {expected}"},
     "factor.overdue": {"zh": "已逾期 {days} 个工作日", "en": "{days} working days overdue"},
@@ -725,7 +725,7 @@ PROBLEM_STRINGS: dict[str, dict[str, str]] = {
     "problem.status.open": {"zh": "办理中", "en": "open"},
     "problem.status.done": {"zh": "已办结", "en": "done"},
     "problem.status.closed": {"zh": "销号", "en": "closed"},
-    "problem.what.factor": {"zh": "{kind}：{fname}（{fid}）未批复，{mname}（{mid}）所需，{when}；预计批复 {expected}",
+    "problem.what.factor": {"zh": "{kind}：{fname}（{fid}）未批复，{mname}（{mid}）所需，{when}；预计批复：{expected}",
                             "en": "{kind}: {fname} ({fid}) not approved; {mname} ({mid}) {when}; expected {expected}"},
     "problem.what.factor.overdue": {"zh": "已逾期 {days} 个工作日", "en": "needed it {days} working days ago"},
     "problem.what.factor.due_in": {"zh": "尚余 {days} 个工作日", "en": "needs it in {days} working days"},

@@ -597,6 +597,7 @@ STRINGS.update({
     "digest.tail": {"zh": "请于下次周调度会（{date}）前报送进展；本单位问题清单见附件（Excel）。",
                     "en": "Please report progress before the next meeting ({date}); your part of the problem list "
                           "is attached (Excel)."},
+    "digest.symptoms": {"zh": "（连带 {n} 项）", "en": " ({n} knock-on items)"},
     "digest.col.todo": {"zh": "办理要求", "en": "What to do"},
     "digest.supervision": {"zh": "县政府督查室", "en": "County supervision office"},
     "digest.copy": {"zh": "【抄送】", "en": "[Copy] "},

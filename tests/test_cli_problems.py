@@ -99,3 +99,32 @@ def test_exempt_escalate_decide_and_raise(w48: Path) -> None:
     assert dispatch(w48, "run", "--data-date", "2026-11-23", "--no-outputs").exit_code == 0
     f1 = {x["id"]: x for x in problems(w48)["problems"]}["YJ-AVENUE/factor/F1"]
     assert f1["decision"] == "由分管副县长牵头，12月18日前报批" and not f1["escalate"]
+
+
+
+def test_a_units_digest_lists_its_open_problems_with_their_symptoms_counted(w48: Path, engine: Any) -> None:
+    import dataclasses
+
+    from scheduler.delivery.messages import digests_for, knock_on
+    from scheduler.io.config import load_config
+    from scheduler.store.problems import problems_of_week
+
+    with engine.connect() as conn:
+        _, week = problems_of_week(conn, "2026-W48")
+    land = next(p for p in week if p.id == "YJ-AVENUE/factor/F1")
+    # 14 symptoms by hand: F1 itself; M07 finish-overdue and deadline; start-overdue M08, M10, M12; slips M08,
+    # M10-M15; the project's physical lag: 13 knock-on items besides F1
+    assert len(land.symptoms) == 14 and knock_on(land) == 13
+    config = dataclasses.replace(load_config(w48), language="zh")
+    mine = [a for a in digests_for([], week="2026-W48", config=config, problems=week) if a.unit == "县自然资源局"]
+    assert len(mine) == 1  # one message (no contact configured: one failed row shows the gap)
+    body = mine[0].body
+    lines = body.splitlines()
+    # the 用地 blocker is listed once, with its knock-on count, not as one line per symptom
+    listed = [x for x in lines if "YJ-AVENUE/factor/F1" in x and x[:1].isdigit()]
+    assert len(listed) == 1
+    assert "（连带 13 项）" in listed[0] and "带动 7 个节点滞后" in listed[0]
+    assert not any("YJ-AVENUE" in x and "/milestone/M1" in x for x in lines)
+    assert body.index("请首先办理") < body.index("一、红灯事项")
+    wanted = {p.id for p in week if p.unit == "县自然资源局" and p.counts and p.light.value in ("red", "yellow")}
+    assert sum(1 for x in lines if x[:1].isdigit()) == len(wanted) > 0

@@ -134,7 +134,8 @@ def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str,
     with transaction(engine) as conn:
         run_id, old = store_run(conn, check, inputs, started, config.portfolio)
         save_week(conn, check.week, run_id, problems, config.portfolio)
-        queued = messages.enqueue_alerts(conn, run_id=run_id, week=check.week, findings=check.findings, config=config)
+        queued = messages.enqueue_alerts(conn, run_id=run_id, week=check.week, findings=check.findings, config=config,
+                                          problems=problems)
     return run_id, old, queued
 
 

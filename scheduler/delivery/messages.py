@@ -12,7 +12,8 @@ from sqlalchemy import Connection
 
 from scheduler.core.alerts import COPY, DIGEST, Alert, Names, should_alert
 from scheduler.core.findings import Finding, FindingKind, Light, week_monday
-from scheduler.core.phrases import finding_text
+from scheduler.core.phrases import finding_text, problem_drags, problem_what
+from scheduler.core.problems import Problem, ProblemKind
 from scheduler.io.config import Config, Unit
 from scheduler.store.alerts import insert_alerts, names_for, utc
 from scheduler.store.db import utcnow
@@ -214,6 +215,101 @@ def digest_rows(items: Sequence[Finding], week: str, names: Names | None = None,
     return rows
 
 
+def wants_problem(p: Problem) -> bool:
+    """An open, not exempted red or yellow problem goes into its unit's weekly digest."""
+    return p.counts and p.light in (Light.RED, Light.YELLOW)
+
+
+def problem_urgency(p: Problem) -> tuple[int, int, int, int, str]:
+    """Sort key, most urgent first: problems going up to the county, then red ones (longest red,
+    most days late first), then yellow ones; more knock-on symptoms first on a tie."""
+    rank = 0 if p.escalate and p.light is Light.RED else 1 if p.light is Light.RED else 2
+    return (rank, -p.weeks_red, -(p.days or 0), -len(p.symptoms), p.id)
+
+
+_TODO = {ProblemKind.FACTOR: "factor", ProblemKind.DEADLINE: "deadline", ProblemKind.INVESTMENT: "investment",
+         ProblemKind.PHYSICAL: "physical"}
+
+
+def _problem_todo(p: Problem, lang: str) -> str:
+    kind = "escalation" if p.escalate else _TODO.get(p.kind, "finish-overdue")
+    return _t(f"alert.todo.{kind}", lang, weeks=p.weeks_red)
+
+
+def knock_on(p: Problem) -> int:
+    """How many symptom findings are folded under the problem besides its own item."""
+    return sum(1 for s in p.symptoms if not (s.factor == p.factor if p.factor else
+                                             (s.milestone == p.milestone and not s.factor)))
+
+
+def _problem_line(p: Problem, names: Names, lang: str) -> str:
+    """What the problem is, what it drags (拖累 N 个节点，影响 …期限 X 天) and how many symptoms it folds."""
+    text = problem_what(p, names, lang)
+    drags = problem_drags(p, names, lang)
+    if drags:
+        text += "；" + drags if lang == "zh" else "; " + drags
+    n = knock_on(p)
+    if n:
+        text += t("digest.symptoms", lang, n=n)
+    return text
+
+
+def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names: Names | None = None,
+                        lang: str = "zh") -> tuple[str, str]:
+    """Subject and body of a unit's weekly digest from its open problems (问题清单): each root
+    cause once, most urgent first, its symptoms counted under it, led by the one to act on first."""
+    names = names or Names()
+    items = sorted(problems, key=problem_urgency)
+    monday = week_monday(week)
+    red = [p for p in items if p.light is Light.RED]
+    yellow = [p for p in items if p.light is Light.YELLOW]
+    new = sum(1 for p in red if p.first_seen in ("", week))
+    date = _cn_date(monday, lang)
+    subject = t("digest.subject", lang, date=date, unit=unit, red=len(red), yellow=len(yellow))
+    lines = [_t("alert.greeting", lang, unit=unit), "",
+             t("digest.intro", lang, date=date, n=len(red) + len(yellow), red=len(red), new=new,
+               yellow=len(yellow))]
+    escalated: dict[str, list[Problem]] = {}
+    for p in red:
+        if p.escalate:
+            escalated.setdefault(p.project, []).append(p)
+    for project, plist in escalated.items():
+        lines += ["", t("digest.escalation", lang, project=_label(names.projects.get(project), project),
+                        n=len(plist), weeks=max(p.weeks_red for p in plist))]
+    first = (red or yellow)[0]
+    lines += ["", t("digest.first", lang, item=f"{_label(names.projects.get(first.project), first.project)} · {first.id}",
+                    message=_problem_line(first, names, lang), todo=_problem_todo(first, lang))]
+    for key, group in (("digest.red", red), ("digest.yellow", yellow)):
+        if not group:
+            continue
+        lines += ["", t(key, lang, n=len(group))]
+        for k, p in enumerate(group, start=1):
+            marks = ""
+            if p.light is Light.RED and p.first_seen in ("", week):
+                marks = t("digest.mark.new", lang)
+            elif p.weeks_red > 1:
+                marks = t("digest.mark.weeks", lang, weeks=p.weeks_red)
+            project = _label(names.projects.get(p.project), p.project)
+            lines.append(f"{k}. {marks}{project} · {p.id}：{_problem_line(p, names, lang)}")
+    lines += ["", t("digest.tail", lang, date=_cn_date(monday + dt.timedelta(days=7), lang)), "",
+              _t("alert.footer", lang, week=date)]
+    return subject, "\n".join(lines) + "\n"
+
+
+def problem_digest_rows(problems: Sequence[Problem], names: Names | None = None,
+                        lang: str = "zh") -> list[list[str]]:
+    """The unit's part of the 问题清单 as rows (heading first) for the e-mail's .xlsx."""
+    names = names or Names()
+    head = [t(k, lang) for k in ("brief.col.no", "col.project", "col.item", "col.light", "col.kind",
+                                 "brief.col.problem", "col.days", "col.weeks_red", "digest.col.todo")]
+    rows = [head]
+    for k, p in enumerate(sorted(problems, key=problem_urgency), start=1):
+        rows.append([str(k), _label(names.projects.get(p.project), p.project), p.id,
+                     _t(f"light.{p.light.value}", lang), p.kind.value, _problem_line(p, names, lang),
+                     "" if p.days is None else str(p.days), str(p.weeks_red or ""), _problem_todo(p, lang)])
+    return rows
+
+
 def _targets(unit: Unit) -> list[tuple[str, str]]:
     targets = [("email", a.strip()) for a in unit.email if a.strip()]
     if unit.webhook and unit.webhook.strip():
@@ -222,21 +318,36 @@ def _targets(unit: Unit) -> list[tuple[str, str]]:
 
 
 def digests_for(findings: Iterable[Finding], *, week: str, config: Config, run_id: int | None = None,
-                now: dt.datetime | None = None, names: Names | None = None) -> list[Alert]:
+                now: dt.datetime | None = None, names: Names | None = None,
+                problems: Sequence[Problem] | None = None) -> list[Alert]:
     """One digest per unit (per contact address) for the week; a unit without contacts gets one
     failed e-mail digest to '' so the gap is visible. Escalations are copied, as one message each,
     to the county leaders named in [leaders] of the projects escalated and to the 督查室
     ([alerts] supervision)."""
     when = utc(now or utcnow())
     lang = config.language
-    by_unit: dict[str, list[Finding]] = {}
-    for f in findings:
-        if wants_digest(f):
-            by_unit.setdefault(f.unit, []).append(f)
+    findings = list(findings)
+    texts: dict[str, tuple[str, str, str]] = {}
+    if problems is not None:  # the week's problem list: each unit's open problems, symptoms folded
+        by_problem: dict[str, list[Problem]] = {}
+        for p in problems:
+            if wants_problem(p):
+                by_problem.setdefault(p.unit, []).append(p)
+        for unit_name, plist in by_problem.items():
+            subject, body = problem_digest_text(unit_name, plist, week, names, lang)
+            texts[unit_name] = (subject, body,
+                                json.dumps(problem_digest_rows(plist, names, lang), ensure_ascii=False))
+    else:
+        by_unit: dict[str, list[Finding]] = {}
+        for f in findings:
+            if wants_digest(f):
+                by_unit.setdefault(f.unit, []).append(f)
+        for unit_name, items in by_unit.items():
+            subject, body = digest_text(unit_name, items, week, names, lang)
+            texts[unit_name] = (subject, body,
+                                json.dumps(digest_rows(items, week, names, lang), ensure_ascii=False))
     out: list[Alert] = []
-    for unit_name, items in by_unit.items():
-        subject, body = digest_text(unit_name, items, week, names, lang)
-        attachment = json.dumps(digest_rows(items, week, names, lang), ensure_ascii=False)
+    for unit_name, (subject, body, attachment) in texts.items():
         unit = config.unit(unit_name)
         targets = _targets(unit)
         if not targets:
@@ -265,13 +376,15 @@ def digests_for(findings: Iterable[Finding], *, week: str, config: Config, run_i
 
 
 def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequence[Finding],
-                   config: Config, chunk: int = 2_000) -> int:
+                   config: Config, chunk: int = 2_000, problems: Sequence[Problem] | None = None) -> int:
     """Queue this week's digests (one per unit and address) and escalation copies inside the
     caller's transaction; returns how many new alert rows were added (0 when the week was already
-    alerted: a re-run of the week never sends a second digest)."""
+    alerted: a re-run of the week never sends a second digest). Given the week's `problems`, each
+    unit's digest lists its open problems (symptoms folded under them) instead of raw findings."""
     wanted = [f for f in findings if wants_digest(f)]
-    if not wanted:
+    open_problems = None if problems is None else [p for p in problems if wants_problem(p)]
+    if not wanted and not open_problems:
         return 0
     names = names_for(conn, wanted)
     return insert_alerts(conn, digests_for(wanted, week=week, config=config, run_id=run_id, now=utcnow(),
-                                           names=names), config.portfolio)
+                                           names=names, problems=open_problems), config.portfolio)

@@ -277,7 +277,8 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
         lines += ["", t("digest.escalation", lang, project=_label(names.projects.get(project), project),
                         n=len(plist), weeks=max(p.weeks_red for p in plist))]
     first = (red or yellow)[0]
-    lines += ["", t("digest.first", lang, item=f"{_label(names.projects.get(first.project), first.project)} · {first.id}",
+    item = f"{_label(names.projects.get(first.project), first.project)} · {first.id}"
+    lines += ["", t("digest.first", lang, item=item,
                     message=_problem_line(first, names, lang), todo=_problem_todo(first, lang))]
     for key, group in (("digest.red", red), ("digest.yellow", yellow)):
         if not group:

@@ -5,13 +5,13 @@ valid project files. Other suites add their fixtures below with small edits."""
 from __future__ import annotations
 
 import os
-import secrets
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
+
+from tests.helpers import fresh_database
 
 REPO = Path(__file__).resolve().parent.parent
 CALENDAR_DIR = REPO / "calendar"
@@ -32,20 +32,8 @@ def database_url(tmp_path: Path) -> Iterator[str]:
     """URL of a fresh, empty database: an SQLite file under tmp_path, or with
     $DISPATCH_TEST_POSTGRES_URL a database `dispatch_t_<random>` created for this test and
     dropped after it."""
-    server = os.environ.get(ENV_PG)
-    if not server:
-        yield f"sqlite:///{tmp_path / 'dispatch.sqlite'}"
-        return
-    name = f"dispatch_t_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    with fresh_database(tmp_path) as url:
+        yield url
 
 
 @pytest.fixture

@@ -1,12 +1,19 @@
-"""Small helpers shared by the tests: bounded polling, a free loopback port, frame equality."""
+"""Small helpers shared by the tests: bounded polling, a free loopback port, frame equality, a fresh
+database on SQLite or the test PostgreSQL server."""
 
 from __future__ import annotations
 
+import os
+import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
 
 import numpy as np
+from sqlalchemy import create_engine
+from sqlalchemy.engine import make_url
 
 from scheduler.core.schedule import PortfolioFrame
 
@@ -38,3 +45,23 @@ def assert_same_frame(a: PortfolioFrame, b: PortfolioFrame) -> None:
             assert x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True), name
         else:
             assert x == y, name
+
+
+@contextmanager
+def fresh_database(tmp: Path, *, prefix: str = "dispatch_t_", sqlite_name: str = "dispatch.sqlite") -> Iterator[str]:
+    """URL of a fresh, empty database: an SQLite file under `tmp`, or with
+    $DISPATCH_TEST_POSTGRES_URL a database `<prefix><random>` created for it and dropped after."""
+    server = os.environ.get("DISPATCH_TEST_POSTGRES_URL")
+    if not server:
+        yield f"sqlite:///{tmp / sqlite_name}"
+        return
+    name = f"{prefix}{secrets.token_hex(6)}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.dispose()

@@ -6,16 +6,14 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import os
-import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine
-from sqlalchemy.engine import make_url
+from sqlalchemy import Engine
 
 from scheduler.io.config import REPO_ROOT, Config, load_config
+from tests.helpers import fresh_database
 
 DATA_DATE = dt.date(2026, 11, 23)
 PASSWORD = "correct horse 1"
@@ -36,21 +34,9 @@ class World:
 
 @contextmanager
 def database(tmp: Path) -> Iterator[str]:
-    """A fresh database URL for a module: SQLite under `tmp`, or a PostgreSQL database dropped after."""
-    server = os.environ.get("DISPATCH_TEST_POSTGRES_URL")
-    if not server:
-        yield f"sqlite:///{tmp / 'web.sqlite'}"
-        return
-    name = f"dispatch_w_{secrets.token_hex(6)}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    try:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.dispose()
+    """A fresh database URL for a module (tests.helpers.fresh_database)."""
+    with fresh_database(tmp, prefix="dispatch_w_", sqlite_name="web.sqlite") as url:
+        yield url
 
 
 def config_for(tmp: Path, url: str) -> Config:

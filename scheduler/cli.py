@@ -708,11 +708,12 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
     lang = config.language
     engine = open_database(config.database_url)
     try:
-        wk, found, names = week_problems(engine, normalize_week(week) if week else None, unit, config.portfolio)
+        wk, found, names, stale = week_problems(engine, normalize_week(week) if week else None, unit,
+                                                config.portfolio)
     finally:
         engine.dispose()
     if fmt == "json":
-        click.echo(json.dumps(problems_json(wk, found), ensure_ascii=False, indent=1))
+        click.echo(json.dumps(problems_json(wk, found, stale), ensure_ascii=False, indent=1))
         return
     title = t("problems.title", lang, week=wk, n=len(found), red=sum(p.counts and p.light.value == "red"
                                                                       for p in found))
@@ -729,8 +730,12 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
         status = t(p.status.label_key, lang)
         if p.exemption is not None:
             status += "\n" + t("problem.exempt", lang, by=p.exemption.by, reason=p.exemption.reason)
+        mark = stale.get(p.id)
+        what = problem_what(p, names, lang)
+        if mark is not None:  # the printout's mark: its light is last week's, its unit did not report
+            what = t("out.pdf.stale_mark", lang, week=mark.carried_from) + what
         table.add_row(t(f"light.{p.light.value}", lang), p.id, t(f"problem.kind.{p.kind.value}", lang),
-                      problem_what(p, names, lang), p.unit, status, due.isoformat() if due else "",
+                      what, p.unit, status, due.isoformat() if due else "",
                       problem_drags(p, names, lang), str(p.weeks_red or ""), "✓" if p.escalate else "",
                       style=style.get(p.light.value) if p.counts else "dim")
     Console().print(table)
@@ -757,7 +762,7 @@ def problem_command(state: State, problem_id: str, action: str | None, into: str
                     proposal: str, by: str) -> None:
     """Record the office's decision on one problem: close, exempt, escalate, the meeting's decision,
     reopen or merge. Every decision needs --reason; without an action, show the problem."""
-    from scheduler.app.problems import decide_problem, problems_json
+    from scheduler.app.problems import decide_problem, problems_json, stale_marks
     from scheduler.core.problems import Action
     from scheduler.store.db import open_database, reading
     from scheduler.store.problems import get_problem
@@ -772,7 +777,8 @@ def problem_command(state: State, problem_id: str, action: str | None, into: str
             with reading(engine) as conn:
                 p = get_problem(conn, problem_id)
                 weeks, events, answers = problem_history(conn, problem_id)
-            doc = problems_json(p.last_seen, [p])["problems"][0]
+                stale = stale_marks(conn, weeks[-1].last_seen, weeks[-1:], config.portfolio) if weeks else {}
+            doc = problems_json(p.last_seen, [p], stale)["problems"][0]
             doc["history"] = [{"week": w.last_seen, "light": w.light.value, "status": w.status.value, "days": w.days,
                                "weeks_red": w.weeks_red, "symptoms": len(w.symptoms), "escalate": w.escalate}
                               for w in weeks]

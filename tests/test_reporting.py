@@ -30,6 +30,7 @@ from scheduler.core.findings import Light
 from scheduler.core.reporting import (
     Received,
     ReportingRules,
+    StaleMark,
     collecting_week,
     report_status,
     reporting_status,
@@ -283,6 +284,41 @@ def test_only_the_missing_units_items_are_carried(loaded: Engine, tmp_path: Path
     assert all(not stale for k, (_l, _d, _r, stale) in got.items() if not k.startswith("factor"))
 
 
+def test_problems_command_marks_the_problems_carried_for_units_that_did_not_report(
+        loaded: Engine, config_file: Path, tmp_path: Path) -> None:
+    """`dispatch problems` (JSON and table) marks a problem 【未报送·沿用W】 by the printout's rule
+    (core.reporting.stale_mark): in W48 县发改局 and 洋沙湖集团 report, 县自然资源局 and 县林业局 do
+    not, so the approval problems F1 and F2 rest on W47's findings; the milestone problems are fresh."""
+    with config_file.open("a", encoding="utf-8") as fh:
+        fh.write('[reporting]\nfirst_week = "2026-W48"\n')
+    dispatch = CliRunner(env={"COLUMNS": "400"}).invoke
+    assert dispatch(cli, ["--config", str(config_file), "run", "--data-date", "2026-11-16", "--no-outputs"]
+                    ).exit_code == 0
+    friday = utc(2026, 11, 20, 6, 0)
+    ingest_filled(loaded, tmp_path, "县发改局", "2026-W48", {
+        ("节点进度", "G4"): dt.datetime(2026, 11, 1), ("节点进度", "H4"): dt.datetime(2026, 11, 12),
+        ("投资", "E4"): 500}, friday)
+    ingest_filled(loaded, tmp_path, "洋沙湖集团", "2026-W48", {
+        ("节点进度", "G4"): dt.datetime(2026, 11, 13), ("节点进度", "H4"): dt.datetime(2026, 11, 13),
+        ("节点进度", "G5"): dt.datetime(2026, 11, 14), ("节点进度", "I5"): 20}, friday)
+    assert dispatch(cli, ["--config", str(config_file), "run", "--data-date", "2026-11-23", "--no-outputs"]
+                    ).exit_code == 0
+    res = dispatch(cli, ["--config", str(config_file), "problems", "--week", "2026-W48", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    got = {p["id"]: p for p in json.loads(res.output)["problems"]}
+    assert got["P-ROAD/factor/F1"]["stale"] == {"carried_from": "2026-W47", "units": ["县自然资源局"], "findings": 1}
+    assert got["P-ROAD/factor/F2"]["stale"] == {"carried_from": "2026-W47", "units": ["县林业局"], "findings": 1}
+    assert (got["P-ROAD/factor/F1"]["light"], got["P-ROAD/factor/F1"]["days"]) == ("yellow", 5)  # W47's
+    fresh = {pid for pid, p in got.items() if p["stale"] is None}
+    assert fresh == set(got) - {"P-ROAD/factor/F1", "P-ROAD/factor/F2"} and "P-ROAD/milestone/M1" in fresh
+    table = dispatch(cli, ["--config", str(config_file), "problems", "--week", "2026-W48"])
+    assert table.exit_code == 0, table.output
+    marked = [line for line in table.output.splitlines() if "[not reported · as of 2026-W47]" in line]
+    assert len(marked) == 2 and "P-ROAD/factor/F1" in marked[0] and "P-ROAD/factor/F2" in marked[1]
+    one = dispatch(cli, ["--config", str(config_file), "problem", "P-ROAD/factor/F2"])
+    assert json.loads(one.output)["stale"]["units"] == ["县林业局"]
+
+
 def w48_reporting(engine: Engine, result: Any) -> list[dict[str, Any]]:
     from scheduler.store.runs import read_run
 
@@ -305,6 +341,9 @@ def test_printout_names_the_units_that_did_not_report(loaded: Engine, tmp_path: 
     rows = {r.key: r for r in view.findings}
     assert rows["factor/P-ROAD/M3/F1"].stale_from == "2026-W47"
     assert rows["factor/P-ROAD/M3/F2"].stale_from == ""  # 县林业局 reported: fresh
+    marks = {r.problem.id: r.stale for r in view.problems}  # the problem list: the same rule
+    assert marks["P-ROAD/factor/F1"] == StaleMark("2026-W47", ("县自然资源局",), 1)
+    assert marks["P-ROAD/factor/F2"] is None
     pdf = render_printout(view, tmp_path / "out.pdf", {})
     if not shutil.which("pdftotext"):
         pytest.fail("poppler-utils (pdftotext) missing: run scripts/setup.sh")

@@ -5,36 +5,55 @@ problem by hand. The weekly run finds and carries problems (app/weekly.py)."""
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from scheduler.core.alerts import Names
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.core.phrases import mentioned
 from scheduler.core.problems import Action, Problem
+from scheduler.core.reporting import StaleMark, carried_findings, stale_mark
 from scheduler.store import problems as store
 from scheduler.store.alerts import names_for
 from scheduler.store.db import reading, transaction
+from scheduler.store.runs import carried_of_week
+
+
+def stale_marks(conn: Connection, week: str, problems: Sequence[Problem],
+                portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, StaleMark]:
+    """The stale mark (未报送·沿用W) of each problem of `week` whose findings that week's run carried
+    because their units did not report: core.reporting.stale_mark, the printout's rule."""
+    carried = carried_findings(carried_of_week(conn, week, portfolio))
+    if not carried:
+        return {}
+    marks = {p.id: stale_mark((s.key for s in p.symptoms), carried) for p in problems}
+    return {pid: m for pid, m in marks.items() if m is not None}
 
 
 def week_problems(engine: Engine, week: str | None = None, unit: str | None = None,
-                  portfolio: str = DEFAULT_PORTFOLIO) -> tuple[str, list[Problem], Names]:
-    """A week's problem list of the portfolio (default: the latest), optionally one unit's, and the
-    names it mentions."""
+                  portfolio: str = DEFAULT_PORTFOLIO) -> tuple[str, list[Problem], Names, dict[str, StaleMark]]:
+    """A week's problem list of the portfolio (default: the latest), optionally one unit's, the
+    names it mentions and the stale marks of its problems (`stale_marks`)."""
     with reading(engine) as conn:
         wk, found = store.problems_of_week(conn, week, unit=unit, portfolio=portfolio)
         names = names_for(conn, mentioned(found))  # type: ignore[arg-type]
-    return wk, found, names
+        stale = stale_marks(conn, wk, found, portfolio)
+    return wk, found, names, stale
 
 
-def problems_json(week: str, problems: Sequence[Problem]) -> dict[str, Any]:
+def problems_json(week: str, problems: Sequence[Problem],
+                  stale: Mapping[str, StaleMark] | None = None) -> dict[str, Any]:
     """`dispatch problems --format json` (stable): {"week", "problems": [{"id", "project", "kind",
-    "light", "status", "unit", "due", "symptoms": [...], "escalate", ...}]}."""
+    "light", "status", "unit", "due", "symptoms": [...], "escalate", "stale", ...}]}; "stale" is
+    null, or {"carried_from", "units", "findings"} when its light rests on findings carried because
+    their units did not report (`stale_marks`)."""
+    stale = stale or {}
     out = []
     for p in problems:
         due = p.due_date
+        mark = stale.get(p.id)
         out.append({
             "id": p.id, "project": p.project, "kind": p.kind.value, "light": p.light.value, "status": p.status.value,
             "unit": p.unit, "due": due.isoformat() if due else None,
@@ -49,7 +68,7 @@ def problems_json(week: str, problems: Sequence[Problem]) -> dict[str, Any]:
             "closed": None if not p.close_reason else {"by": p.closed_by, "reason": p.close_reason,
                                                        "at": p.closed_at.isoformat() if p.closed_at else None},
             "decision": p.escalation.decision if p.escalation is not None and p.escalation.decision else None,
-            "merged_into": p.merged_into,
+            "merged_into": p.merged_into, "stale": None if mark is None else mark.to_json(),
         })
     return {"week": week, "problems": out}
 

@@ -321,3 +321,43 @@ def apply_staleness(out: list[tuple[EmitKey, Finding]], frame: Any, status: Any,
 def is_stale(f: Finding) -> bool:
     """Whether a finding was carried from an earlier run because its unit did not report."""
     return bool(f.details.get("stale"))
+
+
+def carried_from(f: Finding) -> str:
+    """The week whose evidence a carried finding shows (the printout's 【未报送·沿用W】), "" when
+    the finding is fresh: THE definition of the stale mark, for findings and the problems over them."""
+    return str(f.details.get("carried_from") or "") if is_stale(f) else ""
+
+
+@dataclass(frozen=True, slots=True)
+class StaleMark:
+    """Why an item's light is last week's (未报送): the earliest week whose evidence it shows, the
+    units that did not report, and how many of its findings are carried."""
+
+    carried_from: str
+    units: tuple[str, ...]
+    findings: int
+
+    def to_json(self) -> dict[str, Any]:
+        """`{"carried_from", "units", "findings"}`."""
+        return {"carried_from": self.carried_from, "units": list(self.units), "findings": self.findings}
+
+
+def _strings(v: object) -> list[str]:
+    return [str(x) for x in v] if isinstance(v, list | tuple) else []
+
+
+def carried_findings(findings: Iterable[Finding]) -> dict[str, Finding]:
+    """The carried (stale) ones of a week's findings, by key: `stale_mark`'s second argument."""
+    return {f.key: f for f in findings if is_stale(f)}
+
+
+def stale_mark(keys: Iterable[str], carried: Mapping[str, Finding]) -> StaleMark | None:
+    """The stale mark of an item made of the findings `keys` (a problem's symptoms), given this
+    week's carried findings by key: None when none of them is carried."""
+    hits = [carried[k] for k in keys if k in carried]
+    weeks = [w for f in hits if (w := carried_from(f))]
+    if not weeks:
+        return None
+    units = sorted({str(u) for f in hits for u in _strings(f.details.get("stale_units"))})
+    return StaleMark(min(weeks), tuple(units), len(weeks))

@@ -375,6 +375,8 @@ def _problems(pdf: _Doc, v: WeeklyView) -> None:
     for r in rows_in:
         p = r.problem
         what = r.what + (f"\n{r.drags}" if r.drags else "")
+        if r.stale is not None:
+            what = t("out.pdf.stale_mark", lang, week=r.stale.carried_from) + what
         if p.exemption is not None:
             what += "\n" + t("problem.exempt", lang, by=p.exemption.by, reason=p.exemption.reason)
         rows.append([light_cell(p.light, lang), r.project_name, what, p.unit or "—",

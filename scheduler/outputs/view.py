@@ -27,6 +27,7 @@ from scheduler.core.phrases import (
     problem_what,
 )
 from scheduler.core.problems import Problem
+from scheduler.core.reporting import StaleMark, carried_findings, carried_from, stale_mark
 from scheduler.core.schedule import ScheduleResult
 from scheduler.outputs.money_view import MoneyView, TableModel, build_money_view, ten_day_table
 from scheduler.strings import t
@@ -223,6 +224,8 @@ class ProblemRow:
     reason: str = ""
     matters: str = ""
     proposal: str = ""
+    stale: StaleMark | None = None
+    """Its findings carried because their units did not report (未报送·沿用W); None = fresh."""
 
     @property
     def symptoms(self) -> int:
@@ -586,7 +589,7 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     red_list = _red_list([r for r in rows_all if r.light is Light.RED and r.kind is not FindingKind.ESCALATION],
                          pmap, order)
     blockers = _blockers(projects, pviews, findings, week)
-    problem_rows = _problem_rows(problems, pmap, order, names, lang)
+    problem_rows = _problem_rows(problems, pmap, order, names, lang, findings)
     escalations = (_problem_escalations(problem_rows) if problems else _escalations(rows_all, findings, order))
     closed = _closed(summary.get("resolved_keys"), findings, pmap)
     if "resolved_keys" in summary:  # an item that got worse changed its key: not resolved
@@ -688,7 +691,7 @@ def _finding_row(f: Finding, p: Project, week: str, names: Names, lang: str) -> 
         factor_id=f.factor or "", factor_kind=f.factor_kind or "", days=f.days, first_seen=f.first_seen or week,
         weeks_open=_weeks_between(f.first_seen or week, week), weeks_red=f.weeks_red,
         new=(f.first_seen is None or f.first_seen == week), key=f.key,
-        stale_from=str(f.details.get("carried_from") or "") if f.details.get("stale") else "")
+        stale_from=carried_from(f))
 
 
 def _red_list(rows: list[FindingRow], pmap: Mapping[str, Project], order: Mapping[str, int]) -> tuple[RedGroup, ...]:
@@ -748,9 +751,11 @@ def _needed_by(own: dt.date | None, row: GanttRow | None) -> dt.date | None:
 
 
 def _problem_rows(problems: Sequence[Problem], pmap: Mapping[str, Project], order: Mapping[str, int],
-                  names: Names, lang: str) -> tuple[ProblemRow, ...]:
+                  names: Names, lang: str, findings: Sequence[Finding] = ()) -> tuple[ProblemRow, ...]:
     """The problems of the view's projects, those that count first (red, then yellow), then the
-    exempt, merged and closed ones; by project order within a light."""
+    exempt, merged and closed ones; by project order within a light. Each carries its stale mark
+    (未报送) from this week's carried `findings`."""
+    carried = carried_findings(findings)
     out = []
     for p in problems:
         prj = pmap.get(p.project)
@@ -760,7 +765,8 @@ def _problem_rows(problems: Sequence[Problem], pmap: Mapping[str, Project], orde
         out.append(ProblemRow(
             problem=p, project_name=prj.name, lead_unit=prj.lead_unit, leader=prj.leader or "",
             what=problem_what(p, names, lang), drags=problem_drags(p, names, lang),
-            reason=parts[0], matters=parts[1], proposal=parts[2]))
+            reason=parts[0], matters=parts[1], proposal=parts[2],
+            stale=stale_mark((sym.key for sym in p.symptoms), carried) if carried else None))
     out.sort(key=lambda r: (not r.problem.counts, -r.problem.light.rank, order.get(r.problem.project, 0),
                             r.problem.id))
     return tuple(out)

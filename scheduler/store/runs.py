@@ -67,6 +67,16 @@ def run_findings(conn: Connection, run_id: int) -> list[Finding]:
     return [finding_from_row(r) for r in rows]
 
 
+def carried_of_week(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> list[Finding]:
+    """The findings of the portfolio's current run of `week` that were carried because their unit
+    did not report (details.stale, core/reporting.py), in their order; only those rows are read."""
+    run = select(runs_t.c.id).where(runs_t.c.current, runs_t.c.week == week, runs_t.c.portfolio == portfolio)
+    rows = conn.execute(select(findings_t).where(findings_t.c.run_id.in_(run.scalar_subquery()),
+                                                 findings_t.c.details["stale"].as_boolean())
+                        .order_by(findings_t.c.seq))
+    return [finding_from_row(r) for r in rows]
+
+
 def previous_run(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> RunInfo | None:
     """The portfolio's latest current run of a week before `week` (its findings are the history)."""
     r = conn.execute(select(runs_t).where(runs_t.c.current, runs_t.c.week < week, runs_t.c.portfolio == portfolio)

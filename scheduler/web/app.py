@@ -168,6 +168,15 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         acc = access()
         return wk, [p for p in found if can_read_problem(a, p.unit, acc.get(p.project))]
 
+    def problems_doc(week: str, problems: list[Problem]) -> dict[str, Any]:
+        """The stable JSON of a problem list (app/problems.problems_json), stale marks included."""
+        from scheduler.app.problems import problems_json, stale_marks
+        from scheduler.store.db import reading
+
+        with reading(engine) as conn:
+            stale = stale_marks(conn, week, problems, pf) if week and problems else {}
+        return problems_json(week, problems, stale)
+
     def narrowed(a: Account) -> Any:
         from scheduler.outputs.view import narrow
 
@@ -512,15 +521,11 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     @app.get("/api/problems", tags=["api"], summary="A week's problem list (default: the latest)")
     def api_problems(c: CallerDep, week: Annotated[str | None, Query(pattern=r"^\d{4}-W\d{1,2}$")] = None
                      ) -> dict[str, Any]:
-        from scheduler.app.problems import problems_json
-
         wk, problems = week_problems(c.account, week)
-        return problems_json(wk, problems)
+        return problems_doc(wk, problems)
 
     @app.get("/api/projects/{pid}", tags=["api"], summary="One project: light, milestones, problems")
     def api_project(pid: str, c: CallerDep) -> dict[str, Any]:
-        from scheduler.app.problems import problems_json
-
         project_or_404(c.account, pid)
         view = narrowed(c.account)
         pv = next((p for p in view.projects if p.id == pid), None) if view is not None else None
@@ -532,7 +537,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
              "forecast_finish": r.forecast_finish.isoformat(), "percent": r.percent, "light": r.light.value,
              "critical": r.critical, "unit": r.unit,
              "baseline_finish": r.baseline_finish.isoformat() if r.baseline_finish else None}
-            for r in pv.gantt.rows], "problems": problems_json(wk, problems)["problems"]}
+            for r in pv.gantt.rows], "problems": problems_doc(wk, problems)["problems"]}
 
     return app
 

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import re
 import sys
+import unicodedata
 from typing import Any
 
 import click
@@ -17,11 +19,179 @@ from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config, load_config
 from scheduler.io.projectfile import collect_errors, read_portfolio
 from scheduler.outputs.terminal import console as Console
-from scheduler.strings import error_text, t
+from scheduler.strings import STRINGS, error_text, t
+
+_CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
+_TOKEN = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")
+_CLOSING = set("，。；：、）》」』”’！？,.;:)]")
+_OPENING = set("（《「『“‘([")
 
 
-class DispatchGroup(click.Group):
-    """A click group that shows the project's own errors as one line, never a traceback."""
+def _cells(text: str) -> int:
+    """The columns `text` takes in a terminal (a CJK character takes two)."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def wrap_cells(text: str, width: int) -> list[str]:
+    """`text` broken into lines of at most `width` terminal columns, at a space or between two CJK
+    characters (never before closing or after opening punctuation); click's wrapper breaks at spaces
+    only, so Chinese help ran past 80 columns."""
+    tokens: list[str] = []
+    for tok in _TOKEN.findall(" ".join(text.split())):
+        if tokens and (tok in _CLOSING or tokens[-1] in _OPENING or tokens[-1][-1] in _OPENING):
+            tokens[-1] += tok
+        else:
+            tokens.append(tok)
+    lines: list[str] = []
+    cur = ""
+    for tok in tokens:
+        if tok.isspace():
+            cur += " " if cur else ""
+        elif cur.strip() and _cells(cur + tok) > width:
+            lines.append(cur.rstrip())
+            cur = tok
+        else:
+            cur += tok
+    if cur.strip():
+        lines.append(cur.rstrip())
+    return lines
+
+
+class CellFormatter(click.HelpFormatter):
+    """click's help formatter, wrapping by terminal columns (Chinese help stays within 80)."""
+
+    def write_text(self, text: str) -> None:
+        """A paragraph at the current indentation."""
+        indent = " " * self.current_indent
+        for line in wrap_cells(text, max(self.width - self.current_indent, 20)):
+            self.write(f"{indent}{line}\n")
+
+    def write_dl(self, rows: Any, col_max: int = 30, col_spacing: int = 2) -> None:
+        """Terms and their texts in two columns, the text wrapped by terminal columns."""
+        rows = list(rows)
+        first_col = min(max((_cells(r[0]) for r in rows), default=0), col_max) + col_spacing
+        for first, second in rows:
+            self.write(f"{'':>{self.current_indent}}{first}")
+            if not second:
+                self.write("\n")
+                continue
+            if _cells(first) <= first_col - col_spacing:
+                self.write(" " * (first_col - _cells(first)))
+            else:
+                self.write("\n" + " " * (first_col + self.current_indent))
+            lines = wrap_cells(second, max(self.width - first_col - self.current_indent, 10)) or [""]
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(f"{'':>{first_col + self.current_indent}}{line}\n")
+
+
+class LocalisedContext(click.Context):
+    """A context whose help is wrapped by terminal columns."""
+
+    formatter_class = CellFormatter
+
+
+def _help_key(ctx: click.Context) -> str:
+    """The strings.py key of a command's help: help.<subcommand path>, help.cli for `dispatch`."""
+    names: list[str] = []
+    c = ctx
+    while c.parent is not None:
+        names.append(c.info_name or "")
+        c = c.parent
+    return "help." + (".".join(reversed(names)) or "cli")
+
+
+def _help_lang(ctx: click.Context) -> str:
+    """The language of --help: the config the command line names (--config, $DISPATCH_CONFIG, the
+    default config.toml) read for its `language` only; unreadable: $DISPATCH_LANG, else Chinese."""
+    root = ctx.find_root()
+    state = root.obj if isinstance(root.obj, State) else State(root.params.get("config_path"))
+    return _state_lang(state)
+
+
+def _option_name(param: click.Parameter) -> str:
+    """An option's key in strings.py: its longest name without dashes (--data-date: data-date)."""
+    return max(param.opts, key=len).lstrip("-")
+
+
+def _first_sentence(text: str) -> str:
+    """The first sentence of a help text, without its full stop (the line in a list of commands)."""
+    m = re.match(r"(.+?)(?:[。：；]|[.:;](?:\s|$))", text.split("\n\n")[0], re.S)
+    return (m.group(1) if m else text.split("\n\n")[0]).replace("\n", " ")
+
+
+class LocalisedCommand(click.Command):
+    """A command whose help (its text, the one line in its group's list, every option's help and
+    click's own headings) comes from strings.py in the configured language when the help is shown:
+    click fixes the texts at import, before any config is read. The commands' docstrings are for
+    developers; what users read is in strings.py (help.*)."""
+
+    context_class = LocalisedContext
+
+    def format_usage(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The usage line, its prefix in the configured language."""
+        formatter.write_usage(ctx.command_path, " ".join(self.collect_usage_pieces(ctx)),
+                              prefix=t("help.usage", _help_lang(ctx)))
+
+    def format_help_text(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The command's own help (help.<path>)."""
+        formatter.write_paragraph()
+        with formatter.indentation():
+            for i, para in enumerate(t(_help_key(ctx), _help_lang(ctx)).split("\n\n")):
+                if i:
+                    formatter.write_paragraph()
+                formatter.write_text(para)
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The options, each with help.<path>.<option> and its default or `required` in the configured
+        language."""
+        lang, key = _help_lang(ctx), _help_key(ctx)
+        rows: list[tuple[str, str]] = []
+        for param in self.get_params(ctx):
+            if not isinstance(param, click.Option) or param.hidden:
+                continue
+            name = _option_name(param)
+            text = t("help.help" if name == "help" and param is self.get_help_option(ctx) else f"{key}.{name}", lang)
+            extra = param.get_help_extra(ctx)
+            notes = [t("help.default", lang, value=extra["default"])] if "default" in extra else []
+            notes += [extra["range"]] if "range" in extra else []
+            notes += [t("help.required", lang)] if "required" in extra else []
+            rows.append((param.get_help_spec(ctx), f"{text}  [{'; '.join(notes)}]" if notes else text))
+        if rows:
+            with formatter.section(t("help.options", lang)):
+                formatter.write_dl(rows)
+
+
+class LocalisedGroup(LocalisedCommand, click.Group):
+    """A group of localised commands; its list of commands shows each one's short help."""
+
+    command_class = LocalisedCommand
+    group_class = type  # subgroups are of the same class
+
+    def format_options(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The group's options, then its commands."""
+        LocalisedCommand.format_options(self, ctx, formatter)
+        self.format_commands(ctx, formatter)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command with help.<path>.short, else the first sentence of help.<path>."""
+        lang, key = _help_lang(ctx), _help_key(ctx)
+        prefix = "help." if key == "help.cli" else key + "."
+        names = [n for n in self.list_commands(ctx) if not getattr(self.get_command(ctx, n), "hidden", True)]
+        if not names:
+            return
+        rows = []
+        for name in names:
+            short = STRINGS.get(f"{prefix}{name}.short")
+            rows.append((name, t(f"{prefix}{name}.short", lang) if short else
+                         _first_sentence(t(f"{prefix}{name}", lang))))
+        with formatter.section(t("help.commands", lang)):
+            formatter.write_dl(rows)
+
+
+class DispatchGroup(LocalisedGroup):
+    """A click group that shows the project's own errors as one line, never a traceback, and its
+    help in the configured language."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -96,17 +266,11 @@ def parse_date(value: str | None, what: str = "date") -> dt.date | None:
 
 
 @click.group(cls=DispatchGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None,
-              help="config.toml to use (default: $DISPATCH_CONFIG, ./config.toml, the repository's).")
-@click.option("--portfolio", default=None, metavar="KEY",
-              help="the portfolio (one county) to work on in the database (default: $DISPATCH_PORTFOLIO, "
-                   "the config's `portfolio`).")
+@click.option("--config", "config_path", type=click.Path(dir_okay=False), default=None, is_eager=True)
+@click.option("--portfolio", default=None, metavar="KEY")
 @click.pass_context
 def cli(ctx: click.Context, config_path: str | None, portfolio: str | None) -> None:
-    """Weekly project dispatch scheduler of the county development and reform bureau (重大项目周调度).
-
-    Projects are milestone graphs in TOML files; the weekly check finds what is late, what approvals
-    (用地/用林/用能/环评) block, and what must go up to the county government."""
+    """Weekly project dispatch scheduler of the county development and reform bureau (重大项目周调度)."""
     ctx.obj = State(config_path, portfolio)
 
 
@@ -114,10 +278,7 @@ def cli(ctx: click.Context, config_path: str | None, portfolio: str | None) -> N
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @pass_state
 def validate(state: State, paths: tuple[str, ...]) -> None:
-    """Check project files (or folders of them) against every rule of the file format.
-
-    Prints one line per refused file naming the file, line, project, milestone and the rule;
-    exits 0 when all are valid, 2 otherwise."""
+    """Check project files (or folders of them) against every rule of the file format."""
     cals = state.calendars
     good, errors = collect_errors(paths, calendars=cals, default_calendar=state.config.default_calendar)
     for e in errors:
@@ -131,11 +292,8 @@ def validate(state: State, paths: tuple[str, ...]) -> None:
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path())
-@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD",
-              help="Status date: schedule the remaining work from here using reported progress. "
-                   "Without it, the plan (progress and factors ignored).")
-@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True,
-              help="json: the fixed contract of shared/spec/project-files.md; table: for people.")
+@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD")
+@click.option("--format", "fmt", type=click.Choice(["json", "table"]), default="table", show_default=True)
 @pass_state
 def schedule(state: State, files: tuple[str, ...], data_date: str | None, fmt: str) -> None:
     """Compute early and late dates, floats and the critical path of project files (CPM)."""
@@ -184,11 +342,10 @@ def print_schedule_table(result: ScheduleResult, lang: str) -> None:
 
 @cli.command("alerts")
 @click.option("--status", type=click.Choice(["pending", "written", "delivered", "failed", "all"]), default="all",
-              show_default=True, help="Which alerts to list.")
-@click.option("--week", default=None, metavar="YYYY-Www", help="Only this week's alerts.")
-@click.option("--deliver", is_flag=True,
-              help="Deliver due pending alerts now (alerts.deliver = false: write them to the outbox).")
-@click.option("--retry", is_flag=True, help="Put failed alerts back to pending (before --deliver).")
+              show_default=True)
+@click.option("--week", default=None, metavar="YYYY-Www")
+@click.option("--deliver", is_flag=True)
+@click.option("--retry", is_flag=True)
 @pass_state
 def alerts_command(state: State, status: str, week: str | None, deliver: bool, retry: bool) -> None:
     """The alert outbox: who is told about which red finding, by email or robot webhook, and
@@ -240,12 +397,9 @@ def _this_week(config: Config) -> str:
 
 
 @cli.command("report-template")
-@click.option("--week", default=None, metavar="YYYY-Www",
-              help="ISO week of the report, e.g. 2026-W48 (default: this week).")
-@click.option("--unit", "units", multiple=True, metavar="UNIT",
-              help="Only this unit (repeatable; default: every unit with something to report).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the .xlsx files (default: <outbox>/templates/<week>).")
+@click.option("--week", default=None, metavar="YYYY-Www")
+@click.option("--unit", "units", multiple=True, metavar="UNIT")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None)
 @pass_state
 def report_template(state: State, week: str | None, units: tuple[str, ...], out_dir: str | None) -> None:
     """Write each responsible unit's weekly report workbook (节点进度, 要素保障, 投资), prefilled with
@@ -284,9 +438,7 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
 
 @cli.command()
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-@click.option("--unit", "sender", required=True, metavar="UNIT",
-              help="The unit that sent these files (whose mail or login they came from): a file whose "
-                   "own unit differs is refused, so no unit can report for another.")
+@click.option("--unit", "sender", required=True, metavar="UNIT")
 @pass_state
 def ingest(state: State, files: tuple[str, ...], sender: str) -> None:
     """Validate and store filled weekly reports of one unit; each file is stored whole or not at all
@@ -326,11 +478,8 @@ def ingest(state: State, files: tuple[str, ...], sender: str) -> None:
 
 
 @cli.command("reporting")
-@click.option("--week", default=None, metavar="YYYY-Www",
-              help="ISO week of the reports (default: the week being collected, i.e. next week).")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help='json: {"week", "deadline", "required", "units": [{"unit", "status", "received_at", '
-                   '"version"}]}, status on_time | late | missing.')
+@click.option("--week", default=None, metavar="YYYY-Www")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_state
 def reporting_command(state: State, week: str | None, fmt: str) -> None:
     """Who reported a week (报送情况): each unit answering for an open item is on time (first version
@@ -377,11 +526,7 @@ def reporting_command(state: State, week: str | None, fmt: str) -> None:
 @cli.command("init")
 @pass_state
 def init_command(state: State) -> None:
-    """Create the database (SQLite file or an empty PostgreSQL database) with its tables, once.
-
-    Every other command refuses to run where no database is, rather than silently starting an
-    empty one (a deleted or unmounted data folder must not look like a new installation).
-    Running it again on an existing database only brings its tables up to date."""
+    """Create the database (SQLite file or an empty PostgreSQL database) with its tables, once."""
     from scheduler.store.db import open_database
 
     config = state.config
@@ -397,13 +542,7 @@ def init_command(state: State) -> None:
 @click.argument("paths", nargs=-1, required=True, type=click.Path())
 @pass_state
 def load_command(state: State, paths: tuple[str, ...]) -> None:
-    """Load project files (or folders of *.toml files) into the database.
-
-    Every file is validated first: one refused file stops the load (one line per refused file
-    naming the file, line and rule; exit 2) and nothing is written. The rest happens in one
-    transaction: an unchanged file (same SHA-256) is left untouched, a changed one replaces its
-    project's milestones, links, factors and investment months, and a new project gets its plan
-    stored as baseline version 1 (later loads keep the baseline: see `dispatch baseline`)."""
+    """Load project files (or folders of *.toml files) into the database."""
     from scheduler.app.loading import load_files
     from scheduler.store.db import open_database
 
@@ -438,8 +577,7 @@ def load_command(state: State, paths: tuple[str, ...]) -> None:
 
 
 @cli.command("projects")
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: for people; json: one object with a `projects` list and `warnings`.")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_state
 def projects_command(state: State, fmt: str) -> None:
     """List the projects in the database: lead unit, calendar, number of milestones and factor
@@ -527,8 +665,7 @@ def _project_status(engine: Any, lang: str, portfolio: str) -> dict[str, tuple[s
 
 @cli.command("baseline")
 @click.argument("project")
-@click.option("--reason", required=True, metavar="TEXT",
-              help="Why the plan is re-baselined, kept with the new version (e.g. 县政府专题会议同意调整工期).")
+@click.option("--reason", required=True, metavar="TEXT")
 @pass_state
 def baseline_command(state: State, project: str, reason: str) -> None:
     """Re-baseline PROJECT on purpose: its current plan (as last loaded) becomes a new baseline
@@ -550,16 +687,12 @@ def baseline_command(state: State, project: str, reason: str) -> None:
 
 
 @cli.command("run")
-@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD",
-              help="Status date of the run (default: today in the configured timezone).")
-@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None,
-              help="Folder for the brief, sheets and alert outbox (default: <outbox>/<week>).")
-@click.option("--wait", type=float, default=0.0, show_default=True, metavar="SECONDS",
-              help="Wait this long for another running weekly run instead of refusing at once.")
-@click.option("--annex", is_flag=True, help="Also the annex: a page per project with its Gantt chart.")
-@click.option("--details", is_flag=True, help="Also print every red finding as a table.")
-@click.option("--outputs/--no-outputs", default=True, show_default=True,
-              help="Write the brief, charts and sheets (--no-outputs: store the run and queue the alerts only).")
+@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None)
+@click.option("--wait", type=float, default=0.0, show_default=True, metavar="SECONDS")
+@click.option("--annex", is_flag=True)
+@click.option("--details", is_flag=True)
+@click.option("--outputs/--no-outputs", default=True, show_default=True)
 @pass_state
 def run_command(state: State, data_date: str | None, out_dir: str | None, wait: float, annex: bool,
                 details: bool, outputs: bool) -> None:
@@ -658,10 +791,9 @@ def findings_table(findings: Any, lang: str, title: str, names: Any = None) -> T
 
 
 @cli.command("findings")
-@click.option("--week", default=None, metavar="YYYY-Www", help="Week of the run (default: the latest run).")
+@click.option("--week", default=None, metavar="YYYY-Www")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
-@click.option("--light", type=click.Choice(["all", "red", "yellow"]), default="all", show_default=True,
-              help="Only findings of this light.")
+@click.option("--light", type=click.Choice(["all", "red", "yellow"]), default="all", show_default=True)
 @pass_state
 def findings_command(state: State, week: str | None, fmt: str, light: str) -> None:
     """The findings of a week's current run: what is late, which approvals block, who is behind."""
@@ -693,8 +825,8 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
 
 
 @cli.command("problems")
-@click.option("--week", default=None, metavar="YYYY-Www", help="Week of the list (default: the latest run).")
-@click.option("--unit", default=None, metavar="UNIT", help="Only the problems of this 责任单位.")
+@click.option("--week", default=None, metavar="YYYY-Www")
+@click.option("--unit", default=None, metavar="UNIT")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
 @pass_state
 def problems_command(state: State, week: str | None, unit: str | None, fmt: str) -> None:
@@ -743,20 +875,17 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
 
 @cli.command("problem")
 @click.argument("problem_id")
-@click.option("--close", "action", flag_value="close", help="销号: close it (needs --reason).")
-@click.option("--exempt", "action", flag_value="exempt",
-              help="正当理由: it stays listed but does not colour its project (needs --reason).")
-@click.option("--unexempt", "action", flag_value="unexempt", help="Withdraw the exemption.")
-@click.option("--escalate", "action", flag_value="escalate",
-              help="提请县政府专题研究 (--reason = 事由, --matters = 需协调事项, --proposal = 建议).")
-@click.option("--decision", "action", flag_value="decide", help="Record the county meeting's decision (--reason).")
-@click.option("--reopen", "action", flag_value="reopen", help="Open a closed problem again.")
-@click.option("--merge-into", "into", default=None, metavar="PROBLEM_ID",
-              help="List its symptoms under another problem from now on.")
-@click.option("--reason", default="", help="Why (required for every decision).")
-@click.option("--matters", default="", help="需协调事项 (with --escalate).")
-@click.option("--proposal", default="", help="建议 (with --escalate).")
-@click.option("--by", "by", default="专班办公室", show_default=True, help="Who decides.")
+@click.option("--close", "action", flag_value="close")
+@click.option("--exempt", "action", flag_value="exempt")
+@click.option("--unexempt", "action", flag_value="unexempt")
+@click.option("--escalate", "action", flag_value="escalate")
+@click.option("--decision", "action", flag_value="decide")
+@click.option("--reopen", "action", flag_value="reopen")
+@click.option("--merge-into", "into", default=None, metavar="PROBLEM_ID")
+@click.option("--reason", default="")
+@click.option("--matters", default="")
+@click.option("--proposal", default="")
+@click.option("--by", "by", default="专班办公室", show_default=True)
 @pass_state
 def problem_command(state: State, problem_id: str, action: str | None, into: str | None, reason: str, matters: str,
                     proposal: str, by: str) -> None:
@@ -797,16 +926,16 @@ def problem_command(state: State, problem_id: str, action: str | None, into: str
 
 @cli.command("raise-problem")
 @click.argument("project")
-@click.option("--what", required=True, help="What is wrong (村民阻工, 资金未到位 …).")
-@click.option("--unit", required=True, help="责任单位.")
-@click.option("--person", default="", help="责任人.")
-@click.option("--partner", "partners", multiple=True, help="配合单位 (repeat).")
-@click.option("--due", default=None, metavar="YYYY-MM-DD", help="完成时限.")
-@click.option("--measures", default="", help="整改措施.")
-@click.option("--county", default="", help="需县级协调: what the county must coordinate.")
-@click.option("--milestone", default=None, help="The milestone it holds, if any.")
-@click.option("--week", default=None, metavar="YYYY-Www", help="Week it is raised in (default: this week).")
-@click.option("--by", "by", default="专班办公室", show_default=True, help="Who raises it.")
+@click.option("--what", required=True)
+@click.option("--unit", required=True)
+@click.option("--person", default="")
+@click.option("--partner", "partners", multiple=True)
+@click.option("--due", default=None, metavar="YYYY-MM-DD")
+@click.option("--measures", default="")
+@click.option("--county", default="")
+@click.option("--milestone", default=None)
+@click.option("--week", default=None, metavar="YYYY-Www")
+@click.option("--by", "by", default="专班办公室", show_default=True)
 @pass_state
 def raise_problem_command(state: State, project: str, what: str, unit: str, person: str, partners: tuple[str, ...],
                           due: str | None, measures: str, county: str, milestone: str | None, week: str | None,
@@ -831,16 +960,12 @@ def raise_problem_command(state: State, project: str, what: str, unit: str, pers
 
 
 @cli.command("printout")
-@click.option("--week", default=None, metavar="YYYY-Www", help="Week of the stored run (default: the latest run).")
-@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None, metavar="FILE",
-              help="Where to write the brief's PDF (default: <outbox>/<week>/周调度通报_<week>.pdf).")
-@click.option("--brief/--no-brief", default=True, show_default=True,
-              help="The brief (周调度通报: PDF and .docx) and the findings workbook.")
-@click.option("--annex", is_flag=True, help="Also the annex: a page per project with its Gantt chart.")
-@click.option("--leader", default=None, metavar="NAME",
-              help="Only the projects this county leader 包联 (a part of the name is enough).")
-@click.option("--project", "project_ids", multiple=True, metavar="ID",
-              help="The annex of these projects only (implies --annex).")
+@click.option("--week", default=None, metavar="YYYY-Www")
+@click.option("--out", "out_file", type=click.Path(dir_okay=False), default=None, metavar="FILE")
+@click.option("--brief/--no-brief", default=True, show_default=True)
+@click.option("--annex", is_flag=True)
+@click.option("--leader", default=None, metavar="NAME")
+@click.option("--project", "project_ids", multiple=True, metavar="ID")
 @pass_state
 def printout_command(state: State, week: str | None, out_file: str | None, brief: bool, annex: bool,
                      leader: str | None, project_ids: tuple[str, ...]) -> None:
@@ -884,23 +1009,16 @@ def printout_command(state: State, week: str | None, out_file: str | None, brief
 # -- schedule exchange with MS Project and Primavera P6 (docs/interop.md) ----------------------
 @cli.command("import")
 @click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--out", required=True, type=click.Path(), metavar="PATH",
-              help="The project file to write (projects/ID.toml), or a folder: ID.toml for each project of the file.")
-@click.option("--level", type=int, default=None, metavar="N",
-              help="Roll up to WBS level N: each WBS element at that level becomes one milestone.")
-@click.option("--milestones-only", is_flag=True,
-              help="Keep only the file's milestones (and --keep tasks); links are bridged through the rest.")
-@click.option("--keep", multiple=True, metavar="ID", help="With --milestones-only: a key task to keep (id or code).")
-@click.option("--project-id", default=None, metavar="ID", help="The project id to give (default: the file's).")
-@click.option("--leads", type=click.Choice(["refuse", "clamp"]), default="refuse", show_default=True,
-              help="Negative lags (leads): refuse the file, or import them as 0 with a warning each.")
-@click.option("--calendar", "calendar_name", default=None, metavar="NAME",
-              help="Schedule on this calendar of calendar/ (its differences from the file's are reported).")
-@click.option("--write-calendar", is_flag=True,
-              help="If no calendar of calendar/ works the file's days, write it as calendar/NAME.toml and use it.")
-@click.option("--encoding", default=None, metavar="CODEC",
-              help="Text encoding of an XER file (default: UTF-8, else GB18030, else cp1252).")
-@click.option("--force", is_flag=True, help="Overwrite files that exist.")
+@click.option("--out", required=True, type=click.Path(), metavar="PATH")
+@click.option("--level", type=int, default=None, metavar="N")
+@click.option("--milestones-only", is_flag=True)
+@click.option("--keep", multiple=True, metavar="ID")
+@click.option("--project-id", default=None, metavar="ID")
+@click.option("--leads", type=click.Choice(["refuse", "clamp"]), default="refuse", show_default=True)
+@click.option("--calendar", "calendar_name", default=None, metavar="NAME")
+@click.option("--write-calendar", is_flag=True)
+@click.option("--encoding", default=None, metavar="CODEC")
+@click.option("--force", is_flag=True)
 @pass_state
 def import_command(state: State, file: str, out: str, level: int | None, milestones_only: bool,
                    keep: tuple[str, ...], project_id: str | None, leads: str, calendar_name: str | None,
@@ -927,11 +1045,9 @@ def import_command(state: State, file: str, out: str, level: int | None, milesto
 
 @cli.command("export")
 @click.argument("projects", nargs=-1, required=True)
-@click.option("--format", "fmt", type=click.Choice(["mspdi", "xer"]), required=True,
-              help="mspdi: MS Project XML (one file a project); xer: Primavera P6 (one file for all).")
-@click.option("--out", required=True, type=click.Path(), metavar="FILE", help="The file (or folder) to write.")
-@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD",
-              help="Status date: export progress and the forecast from here (default: the plan).")
+@click.option("--format", "fmt", type=click.Choice(["mspdi", "xer"]), required=True)
+@click.option("--out", required=True, type=click.Path(), metavar="FILE")
+@click.option("--data-date", "data_date", default=None, metavar="YYYY-MM-DD")
 @pass_state
 def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, data_date: str | None) -> None:
     """Export projects (project files, folders, or ids of the projects folder; no database) for MS Project or P6."""
@@ -970,12 +1086,10 @@ def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, 
 
 
 @cli.command("web")
-@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on (0.0.0.0: every one).")
+@click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
-              help="Server processes (one per core on a shared server).")
-@click.option("--secure-cookies/--no-secure-cookies", default=False, show_default=True,
-              help="Send the session cookie over HTTPS only (set it behind a TLS reverse proxy).")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64))
+@click.option("--secure-cookies/--no-secure-cookies", default=False, show_default=True)
 @pass_state
 def web_command(state: State, host: str, port: int, workers: int, secure_cookies: bool) -> None:
     """Serve the web workplace (工作台): units report and answer problems, the office runs the
@@ -1020,11 +1134,11 @@ def _password(password: str | None) -> str:
 @user_group.command("add")
 @click.argument("username")
 @click.option("--role", type=click.Choice(["office", "unit", "leader", "viewer"]), required=True)
-@click.option("--unit", default=None, help="The unit of a unit account (as the project files name it).")
-@click.option("--leader", default=None, help="A leader account: the name the projects' leader field holds.")
-@click.option("--project", "projects", multiple=True, metavar="ID", help="A leader's project (repeatable).")
-@click.option("--name", "display_name", default="", help="The person's name as shown.")
-@click.option("--password", default=None, help="Default: $DISPATCH_PASSWORD, else asked.")
+@click.option("--unit", default=None)
+@click.option("--leader", default=None)
+@click.option("--project", "projects", multiple=True, metavar="ID")
+@click.option("--name", "display_name", default="")
+@click.option("--password", default=None)
 @pass_state
 def user_add(state: State, username: str, role: str, unit: str | None, leader: str | None,
              projects: tuple[str, ...], display_name: str, password: str | None) -> None:
@@ -1043,7 +1157,7 @@ def user_add(state: State, username: str, role: str, unit: str | None, leader: s
 
 @user_group.command("passwd")
 @click.argument("username")
-@click.option("--password", default=None, help="Default: $DISPATCH_PASSWORD, else asked.")
+@click.option("--password", default=None)
 @pass_state
 def user_passwd(state: State, username: str, password: str | None) -> None:
     """Set an account's password (its browser sessions end)."""
@@ -1060,7 +1174,7 @@ def user_passwd(state: State, username: str, password: str | None) -> None:
 
 @user_group.command("disable")
 @click.argument("username")
-@click.option("--enable", is_flag=True, help="Enable it again.")
+@click.option("--enable", is_flag=True)
 @pass_state
 def user_disable(state: State, username: str, enable: bool) -> None:
     """Disable an account: its sessions end and its API tokens are revoked."""
@@ -1077,7 +1191,7 @@ def user_disable(state: State, username: str, enable: bool) -> None:
 
 @user_group.command("token")
 @click.argument("username")
-@click.option("--name", default="api", show_default=True, help="What the token is for (provincial platform …).")
+@click.option("--name", default="api", show_default=True)
 @pass_state
 def user_token(state: State, username: str, name: str) -> None:
     """Print a new API token acting as the account (for machine clients: Authorization: Bearer TOKEN)."""

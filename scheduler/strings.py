@@ -1031,3 +1031,287 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "web.ran": {"zh": "已完成 {week} 周调度。", "en": "The week {week} has been run."},
 }
 STRINGS.update(WEB_STRINGS)
+
+
+HELP_STRINGS: dict[str, dict[str, str]] = {
+    # `dispatch --help` and every subcommand's (scheduler/cli.py: LocalisedCommand resolves them when the
+    # help is formatted). Keys: help.<command path>, help.<command path>.short (the one line in the
+    # list of commands; default: the first sentence), help.<command path>.<longest option name>.
+    "help.usage": {"zh": "用法：", "en": "Usage: "},
+    "help.options": {"zh": "选项", "en": "Options"},
+    "help.commands": {"zh": "命令", "en": "Commands"},
+    "help.default": {"zh": "默认：{value}", "en": "default: {value}"},
+    "help.required": {"zh": "必填", "en": "required"},
+    "help.help": {"zh": "显示本帮助并退出。", "en": "Show this message and exit."},
+    "help.cli": {
+        "zh": "县发改局重大项目周调度系统。\n\n项目是 TOML 文件中的节点网络；每周检查找出滞后的节点、卡住的要素保障手续"
+              "（用地/用林/用能/环评）以及需提请县政府研究的事项。",
+        "en": "Weekly project dispatch scheduler of the county development and reform bureau (重大项目周调度).\n\n"
+              "Projects are milestone graphs in TOML files; the weekly check finds what is late, what approvals "
+              "(用地/用林/用能/环评) block, and what must go up to the county government."},
+    "help.cli.short": {"zh": "县发改局重大项目周调度系统。", "en": "Weekly project dispatch scheduler."},
+    "help.cli.config": {
+        "zh": "使用的配置文件（默认：环境变量 $DISPATCH_CONFIG，当前目录的 config.toml，程序目录的 config.toml）。",
+        "en": "config.toml to use (default: $DISPATCH_CONFIG, ./config.toml, the repository's)."},
+    "help.cli.portfolio": {
+        "zh": "数据库中要处理的项目库（一个县）（默认：环境变量 $DISPATCH_PORTFOLIO，配置中的 portfolio）。",
+        "en": "the portfolio (one county) to work on in the database (default: $DISPATCH_PORTFOLIO, the config's "
+              "`portfolio`)."},
+    "help.validate": {
+        "zh": "按文件格式的全部规则检查项目文件（或文件夹）。\n\n"
+              "每个不合格的文件输出一行，写明文件、行号、项目、节点和规则；全部合格时退出码为 0，否则为 2。",
+        "en": "Check project files (or folders of them) against every rule of the file format.\n\nPrints one line per "
+              "refused file naming the file, line, project, milestone and the rule; exits 0 when all are valid, "
+              "2 otherwise."},
+    "help.export.short": {"zh": "把项目导出给 MS Project 或 P6", "en": "Export projects for MS Project or P6"},
+    "help.serve.short": {"zh": "按配置的时间自动运行周调度，并重试待发预警",
+                         "en": "Run the weekly check on its schedule and retry pending alerts"},
+    "help.report-template.short": {"zh": "生成各单位的周报填报表", "en": "Write each unit's weekly report workbook"},
+    "help.schedule": {"zh": "计算项目文件各节点的最早、最迟时间、时差和关键线路（CPM）。",
+                      "en": "Compute early and late dates, floats and the critical path of project files (CPM)."},
+    "help.schedule.data-date": {
+        "zh": "数据日期：按已报进度从该日起排剩余工作。不给则排计划（不计进度和要素）。",
+        "en": "Status date: schedule the remaining work from here using reported progress. Without it, the plan "
+              "(progress and factors ignored)."},
+    "help.schedule.format": {"zh": "json：shared/spec/project-files.md 规定的固定格式；table：供人阅读的表格。",
+                             "en": "json: the fixed contract of shared/spec/project-files.md; table: for people."},
+    "help.alerts": {
+        "zh": "预警发件箱：哪条红灯事项通过邮件或群机器人通知了谁、是否已送达（失败的一直列出，直到 --retry）。",
+        "en": "The alert outbox: who is told about which red finding, by email or robot webhook, and whether it was "
+              "delivered (failed ones stay listed until --retry)."},
+    "help.alerts.status": {"zh": "列出哪种状态的预警。", "en": "Which alerts to list."},
+    "help.alerts.week": {"zh": "只列该周的预警。", "en": "Only this week's alerts."},
+    "help.alerts.deliver": {"zh": "立即发送到期的待发预警（alerts.deliver = false 时写入发件箱）。",
+                            "en": "Deliver due pending alerts now (alerts.deliver = false: write them to the outbox)."},
+    "help.alerts.retry": {"zh": "把失败的预警重新排队（在 --deliver 之前）。",
+                          "en": "Put failed alerts back to pending (before --deliver)."},
+    "help.serve": {
+        "zh": "按配置 [weekly] cron 自动运行周调度（APScheduler，任务保存在数据库中），并每隔几分钟重试待发预警，"
+              "直到收到 SIGTERM 或按 Ctrl-C。",
+        "en": "Run the weekly check by itself on config's [weekly] cron (APScheduler, jobs kept in the database) "
+              "and retry pending alerts every few minutes, until SIGTERM or Ctrl-C."},
+    "help.report-template": {
+        "zh": "为每个责任单位生成周报填报表（节点进度、要素保障、投资），预填当前值和计划日期；"
+              "各单位填写黄色单元格后报回。",
+        "en": "Write each responsible unit's weekly report workbook (节点进度, 要素保障, 投资), prefilled with the "
+              "current values and the baseline dates; departments fill the yellow cells and send it back."},
+    "help.report-template.week": {"zh": "周报所属的 ISO 周，如 2026-W48（默认：本周）。",
+                                  "en": "ISO week of the report, e.g. 2026-W48 (default: this week)."},
+    "help.report-template.unit": {"zh": "只生成该单位的（可重复；默认：所有需报送的单位）。",
+                                  "en": "Only this unit (repeatable; default: every unit with something to report)."},
+    "help.report-template.out": {"zh": ".xlsx 文件的存放文件夹（默认：<发件箱>/templates/<周>）。",
+                                 "en": "Folder for the .xlsx files (default: <outbox>/templates/<week>)."},
+    "help.ingest": {
+        "zh": "校验并保存一个单位填好的周报；每个文件要么整体保存，要么整体不保存（错误写明工作表和单元格），"
+              "同一单位同一周的第二个文件为新版本。由操作人指明报送单位（--unit），文件本身不能自证来源。\n\n"
+              "每个文件输出一张回执：按时或逾期、读到了什么、改变了什么、哪些值未采用及原因（把万元填成元、"
+              "进度倒退、日期晚于周报所属周）、对本单位问题的反馈以及新提出的问题。",
+        "en": "Validate and store filled weekly reports of one unit; each file is stored whole or not at all (a bad "
+              "cell is named by sheet and cell), a second file of the same unit and week is a new version. The "
+              "operator names the sending unit (--unit): the file cannot vouch for itself.\n\nPrints a receipt per "
+              "file: on time or late, what was read, what changed, which values were not applied and why (元 typed "
+              "for 万元, percent going backwards, a date after the report's week), the answers recorded on the "
+              "unit's problems and the problems it raised."},
+    "help.ingest.unit": {
+        "zh": "报送这些文件的单位（来自其邮件或登录）：文件所写单位与之不同的，一律拒收，任何单位不能替其他单位报送。",
+        "en": "The unit that sent these files (whose mail or login they came from): a file whose own unit differs "
+              "is refused, so no unit can report for another."},
+    "help.reporting": {
+        "zh": "某周的报送情况：每个有在办事项的单位为按时（截止前收到第一版，截止时间为 [reporting] 规定的上周某时）、"
+              "逾期或未报送。",
+        "en": "Who reported a week (报送情况): each unit answering for an open item is on time (first version by the "
+              "deadline, [reporting] deadline of the week before), late, or missing."},
+    "help.reporting.week": {"zh": "周报所属的 ISO 周（默认：正在收集的一周，即下周）。",
+                            "en": "ISO week of the reports (default: the week being collected, i.e. next week)."},
+    "help.reporting.format": {
+        "zh": 'json：{"week", "deadline", "required", "units": [{"unit", "status", "received_at", "version"}]}，'
+              "status 为 on_time | late | missing。",
+        "en": 'json: {"week", "deadline", "required", "units": [{"unit", "status", "received_at", "version"}]}, '
+              "status on_time | late | missing."},
+    "help.init": {
+        "zh": "创建数据库（SQLite 文件或空的 PostgreSQL 数据库）及其数据表，只需一次。\n\n"
+              "没有数据库时其他命令一律拒绝运行，而不是悄悄新建一个空库"
+              "（数据文件夹被删除或未挂载时不能看起来像新安装）。"
+              "对已有数据库再次运行，只把数据表升级到最新。",
+        "en": "Create the database (SQLite file or an empty PostgreSQL database) with its tables, once.\n\nEvery other "
+              "command refuses to run where no database is, rather than silently starting an empty one (a deleted "
+              "or unmounted data folder must not look like a new installation). Running it again on an existing "
+              "database only brings its tables up to date."},
+    "help.load": {
+        "zh": "把项目文件（或 *.toml 文件夹）载入数据库。\n\n"
+              "先校验每个文件：有一个不合格就停止载入（每个不合格文件一行，写明文件、行号和规则；退出码 2），"
+              "不写入任何内容。其余在一个事务中完成：未改动的文件（SHA-256 相同）不动，"
+              "改动的文件替换其项目的节点、关系、要素和月度投资，新项目的计划保存为第 1 版基准计划"
+              "（以后载入不改基准，见 dispatch baseline）。",
+        "en": "Load project files (or folders of *.toml files) into the database.\n\nEvery file is validated first: "
+              "one refused file stops the load (one line per refused file naming the file, line and rule; exit 2) "
+              "and nothing is written. The rest happens in one transaction: an unchanged file (same SHA-256) is left "
+              "untouched, a changed one replaces its project's milestones, links, factors and investment months, and "
+              "a new project gets its plan stored as baseline version 1 (later loads keep the baseline: see "
+              "`dispatch baseline`)."},
+    "help.projects": {
+        "zh": "列出数据库中的项目：牵头单位、亮灯和状态、基准计划版本、计划完成日期（不计进度）。",
+        "en": "List the projects in the database: lead unit, light and status, current baseline version, and the "
+              "finish date of the plan (progress ignored)."},
+    "help.projects.format": {"zh": "table：供人阅读；json：一个对象，含 projects 列表和 warnings。",
+                             "en": "table: for people; json: one object with a `projects` list and `warnings`."},
+    "help.baseline": {
+        "zh": "有意调整 PROJECT 的基准计划：其当前计划（最近一次载入的）成为新的基准版本，此后的偏差按它计算。"
+              "旧版本保留，调整理由一并记录。输出新版本号。",
+        "en": "Re-baseline PROJECT on purpose: its current plan (as last loaded) becomes a new baseline version that "
+              "variance is measured against from now on. Earlier versions are kept; the reason is recorded. Prints "
+              "the new version."},
+    "help.baseline.reason": {"zh": "调整基准的理由，随新版本保存（如：县政府专题会议同意调整工期）。",
+                             "en": "Why the plan is re-baselined, kept with the new version (e.g. "
+                                   "县政府专题会议同意调整工期)."},
+    "help.run": {
+        "zh": "运行一次周调度：采用各单位周报、排进度、检查、保存本次运行（替换同一周的旧运行）、生成通报并发送预警。",
+        "en": "Run the weekly check once (周调度): apply the weekly reports, schedule, check, store the run (replacing "
+              "an earlier run of the same week), write the outputs and send the alerts."},
+    "help.run.data-date": {"zh": "本次运行的数据日期（默认：按配置时区的今天）。",
+                           "en": "Status date of the run (default: today in the configured timezone)."},
+    "help.run.out": {"zh": "通报、表格和预警发件箱的存放文件夹（默认：<发件箱>/<周>）。",
+                     "en": "Folder for the brief, sheets and alert outbox (default: <outbox>/<week>)."},
+    "help.run.wait": {"zh": "另一次周调度正在运行时，最多等待这么多秒，而不是立即拒绝。",
+                      "en": "Wait this long for another running weekly run instead of refusing at once."},
+    "help.run.annex": {"zh": "同时生成附件：每个项目一页，含甘特图。",
+                       "en": "Also the annex: a page per project with its Gantt chart."},
+    "help.run.details": {"zh": "同时以表格列出每条红灯事项。", "en": "Also print every red finding as a table."},
+    "help.run.outputs": {"zh": "生成通报、图表和表格（--no-outputs：只保存运行结果并排队预警）。",
+                         "en": "Write the brief, charts and sheets (--no-outputs: store the run and queue the "
+                               "alerts only)."},
+    "help.findings": {"zh": "某周当前运行的检查结果：哪些滞后、哪些要素手续卡住、哪个单位落后。",
+                      "en": "The findings of a week's current run: what is late, which approvals "
+                            "block, who is behind."},
+    "help.findings.week": {"zh": "运行所属的周（默认：最近一次运行）。",
+                           "en": "Week of the run (default: the latest run)."},
+    "help.findings.format": {"zh": "table：供人阅读；json：供程序读取。",
+                             "en": "table: for people; json: for programs."},
+    "help.findings.light": {"zh": "只列该颜色的事项。", "en": "Only findings of this light."},
+    "help.problems": {"zh": "某周的问题清单：根本问题，其表现（连带事项）计在其下。",
+                      "en": "The problem list (问题清单) of a week: root causes, their symptoms counted under them."},
+    "help.problems.week": {"zh": "清单所属的周（默认：最近一次运行）。",
+                           "en": "Week of the list (default: the latest run)."},
+    "help.problems.unit": {"zh": "只列该责任单位的问题。", "en": "Only the problems of this 责任单位."},
+    "help.problems.format": {"zh": "table：供人阅读；json：供程序读取。",
+                             "en": "table: for people; json: for programs."},
+    "help.problem": {
+        "zh": "记录办公室对一个问题的处理：销号、豁免、提请县政府专题研究、记录研究意见、重新打开或合并。"
+              "每项处理都须写 --reason；不给处理动作时显示该问题。",
+        "en": "Record the office's decision on one problem: close, exempt, escalate, the meeting's decision, reopen "
+              "or merge. Every decision needs --reason; without an action, show the problem."},
+    "help.problem.close": {"zh": "销号（须写 --reason）。", "en": "销号: close it (needs --reason)."},
+    "help.problem.exempt": {"zh": "有正当理由：仍列出，但不影响项目亮灯（须写 --reason）。",
+                            "en": "正当理由: it stays listed but does not colour its project (needs --reason)."},
+    "help.problem.unexempt": {"zh": "取消豁免。", "en": "Withdraw the exemption."},
+    "help.problem.escalate": {"zh": "提请县政府专题研究（--reason 为事由，--matters 为需协调事项，"
+    "--proposal 为建议）。",
+                              "en": "提请县政府专题研究 (--reason = 事由, --matters = 需协调事项, --proposal = 建议)."},
+    "help.problem.decision": {"zh": "记录县政府专题会议的研究意见（--reason）。",
+                              "en": "Record the county meeting's decision (--reason)."},
+    "help.problem.reopen": {"zh": "重新打开已销号的问题。", "en": "Open a closed problem again."},
+    "help.problem.merge-into": {"zh": "此后把其表现列在另一个问题之下。",
+                                "en": "List its symptoms under another problem from now on."},
+    "help.problem.reason": {"zh": "理由（每项处理都须填写）。", "en": "Why (required for every decision)."},
+    "help.problem.matters": {"zh": "需协调事项（与 --escalate 同用）。", "en": "需协调事项 (with --escalate)."},
+    "help.problem.proposal": {"zh": "建议（与 --escalate 同用）。", "en": "建议 (with --escalate)."},
+    "help.problem.by": {"zh": "处理人。", "en": "Who decides."},
+    "help.raise-problem": {"zh": "把人工提出的问题列入问题清单。",
+                           "en": "Put a problem raised by hand on the problem list (问题清单)."},
+    "help.raise-problem.what": {"zh": "问题是什么（村民阻工、资金未到位……）。",
+                                "en": "What is wrong (村民阻工, 资金未到位 …)."},
+    "help.raise-problem.unit": {"zh": "责任单位。", "en": "The responsible unit (责任单位)."},
+    "help.raise-problem.person": {"zh": "责任人。", "en": "The person responsible (责任人)."},
+    "help.raise-problem.partner": {"zh": "配合单位（可重复）。", "en": "A partner unit (配合单位; repeat)."},
+    "help.raise-problem.due": {"zh": "完成时限。", "en": "Due date (完成时限)."},
+    "help.raise-problem.measures": {"zh": "整改措施。", "en": "Measures (整改措施)."},
+    "help.raise-problem.county": {"zh": "需县级协调的事项。", "en": "需县级协调: what the county must coordinate."},
+    "help.raise-problem.milestone": {"zh": "它卡住的节点（如有）。", "en": "The milestone it holds, if any."},
+    "help.raise-problem.week": {"zh": "提出问题的周（默认：本周）。",
+                                "en": "Week it is raised in (default: this week)."},
+    "help.raise-problem.by": {"zh": "提出人。", "en": "Who raises it."},
+    "help.printout": {"zh": "生成已保存运行的周调度通报（PDF 和 .docx），按需生成附件。",
+                      "en": "Write the weekly brief (PDF and .docx) of a stored run, and on demand the annex."},
+    "help.printout.week": {"zh": "已保存运行所属的周（默认：最近一次运行）。",
+                           "en": "Week of the stored run (default: the latest run)."},
+    "help.printout.out": {"zh": "通报 PDF 的存放位置（默认：<发件箱>/<周>/周调度通报_<周>.pdf）。",
+                          "en": "Where to write the brief's PDF (default: <outbox>/<week>/周调度通报_<week>.pdf)."},
+    "help.printout.brief": {"zh": "周调度通报（PDF 和 .docx）及问题清单表格。",
+                            "en": "The brief (周调度通报: PDF and .docx) and the findings workbook."},
+    "help.printout.annex": {"zh": "同时生成附件：每个项目一页，含甘特图。",
+                            "en": "Also the annex: a page per project with its Gantt chart."},
+    "help.printout.leader": {"zh": "只含该县领导包联的项目（写出姓名的一部分即可）。",
+                             "en": "Only the projects this county leader 包联 (a part of the name is enough)."},
+    "help.printout.project": {"zh": "只生成这些项目的附件（隐含 --annex）。",
+                              "en": "The annex of these projects only (implies --annex)."},
+    "help.import": {"zh": "把施工单位的进度计划（MS Project XML 或 P6 XER）导入为规范格式的项目文件。",
+                    "en": "Import a contractor's programme (MS Project XML or P6 XER) as project files of the spec."},
+    "help.import.out": {"zh": "要写的项目文件（projects/编号.toml），或一个文件夹：文件中每个项目一个 编号.toml。",
+                        "en": "The project file to write (projects/ID.toml), or a folder: ID.toml for each project "
+                              "of the file."},
+    "help.import.level": {"zh": "汇总到第 N 级 WBS：该级每个 WBS 元素成为一个节点。",
+                          "en": "Roll up to WBS level N: each WBS element at that level becomes one milestone."},
+    "help.import.milestones-only": {"zh": "只保留文件中的里程碑（及 --keep 的任务）；经过其余任务的关系予以接通。",
+                                    "en": "Keep only the file's milestones (and --keep tasks); links are bridged "
+                                          "through the rest."},
+    "help.import.keep": {"zh": "与 --milestones-only 同用：要保留的关键任务（编号或代码）。",
+                         "en": "With --milestones-only: a key task to keep (id or code)."},
+    "help.import.project-id": {"zh": "给定的项目编号（默认：文件中的）。",
+                               "en": "The project id to give (default: the file's)."},
+    "help.import.leads": {"zh": "负延隔（提前量）：拒收该文件，或按 0 导入并逐条警告。",
+                          "en": "Negative lags (leads): refuse the file, or import them as 0 with a warning each."},
+    "help.import.calendar": {"zh": "按 calendar/ 中的该日历排程（报告它与文件日历的差异）。",
+                             "en": "Schedule on this calendar of calendar/ (its differences from the file's are "
+                                   "reported)."},
+    "help.import.write-calendar": {
+        "zh": "calendar/ 中没有与文件工作日一致的日历时，写出 calendar/NAME.toml 并使用它。",
+        "en": "If no calendar of calendar/ works the file's days, write it as calendar/NAME.toml and use it."},
+    "help.import.encoding": {"zh": "XER 文件的文字编码（默认：UTF-8，其次 GB18030，再次 cp1252）。",
+                             "en": "Text encoding of an XER file (default: UTF-8, else GB18030, else cp1252)."},
+    "help.import.force": {"zh": "覆盖已有文件。", "en": "Overwrite files that exist."},
+    "help.export": {"zh": "把项目（项目文件、文件夹或项目文件夹中的项目编号；不用数据库）导出给 MS Project 或 P6。",
+                    "en": "Export projects (project files, folders, or ids of the projects folder; no database) for "
+                          "MS Project or P6."},
+    "help.export.format": {"zh": "mspdi：MS Project XML（每个项目一个文件）；xer：Primavera P6（所有项目一个文件）。",
+                           "en": "mspdi: MS Project XML (one file a project); xer: Primavera P6 (one file for all)."},
+    "help.export.out": {"zh": "要写的文件（或文件夹）。", "en": "The file (or folder) to write."},
+    "help.export.data-date": {"zh": "数据日期：导出该日的进度和预测（默认：计划）。",
+                              "en": "Status date: export progress and the forecast from here (default: the plan)."},
+    "help.web": {
+        "zh": "启动网页工作台：各单位填报周报、反馈问题，办公室运行周调度，县领导查看包联项目；"
+              "/api 下有 JSON 接口（OpenAPI 见 /openapi.json）。",
+        "en": "Serve the web workplace (工作台): units report and answer problems, the office runs the week, leaders "
+              "read their projects; a JSON API under /api (OpenAPI at /openapi.json)."},
+    "help.web.host": {"zh": "监听地址（0.0.0.0：所有地址）。", "en": "Address to listen on (0.0.0.0: every one)."},
+    "help.web.port": {"zh": "监听端口。", "en": "Port to listen on."},
+    "help.web.workers": {"zh": "服务进程数（共用服务器上每核一个）。",
+                         "en": "Server processes (one per core on a shared server)."},
+    "help.web.secure-cookies": {"zh": "会话 Cookie 只经 HTTPS 发送（在 TLS 反向代理之后时打开）。",
+                                "en": "Send the session cookie over HTTPS only (set it behind a TLS reverse proxy)."},
+    "help.user": {"zh": "网页工作台的账号：办公室、单位、县领导、查看。",
+                  "en": "Accounts of the web workplace: office (办公室), unit (单位), leader (县领导), viewer."},
+    "help.user.add": {"zh": "新建账号（安装时用它建第一个办公室账号）。",
+                      "en": "Create an account (the first office account is created this way at setup)."},
+    "help.user.add.role": {"zh": "角色：office 办公室，unit 单位，leader 县领导，viewer 查看。",
+                           "en": "The role: office (办公室), unit (单位), leader (县领导), viewer."},
+    "help.user.add.unit": {"zh": "单位账号所属的单位（与项目文件中的写法一致）。",
+                           "en": "The unit of a unit account (as the project files name it)."},
+    "help.user.add.leader": {"zh": "县领导账号：项目 leader 字段中的姓名。",
+                             "en": "A leader account: the name the projects' leader field holds."},
+    "help.user.add.project": {"zh": "县领导包联的项目（可重复）。", "en": "A leader's project (repeatable)."},
+    "help.user.add.name": {"zh": "显示的姓名。", "en": "The person's name as shown."},
+    "help.user.add.password": {"zh": "默认：环境变量 $DISPATCH_PASSWORD，否则提示输入。",
+                               "en": "Default: $DISPATCH_PASSWORD, else asked."},
+    "help.user.passwd": {"zh": "设置账号密码（其浏览器会话随即失效）。",
+                         "en": "Set an account's password (its browser sessions end)."},
+    "help.user.passwd.password": {"zh": "默认：环境变量 $DISPATCH_PASSWORD，否则提示输入。",
+                                  "en": "Default: $DISPATCH_PASSWORD, else asked."},
+    "help.user.disable": {"zh": "停用账号：其会话失效，API 令牌作废。",
+                          "en": "Disable an account: its sessions end and its API tokens are revoked."},
+    "help.user.disable.enable": {"zh": "重新启用。", "en": "Enable it again."},
+    "help.user.token": {"zh": "生成一个代表该账号的 API 令牌并输出（供程序调用：Authorization: Bearer 令牌）。",
+                        "en": "Print a new API token acting as the account (for machine clients: Authorization: "
+                              "Bearer TOKEN)."},
+    "help.user.token.name": {"zh": "令牌用途（省级平台……）。", "en": "What the token is for (provincial platform …)."},
+}
+STRINGS.update(HELP_STRINGS)

@@ -40,11 +40,17 @@ REPO = Path(__file__).resolve().parent.parent
 pytestmark = pytest.mark.sqlite_only  # the job store and its downtime are simulated on a SQLite file
 
 
-def write_config(folder: Path, *, cron: str = "30 8 * * mon", grace: int = 86400, url: str = "") -> Path:
+WEEKLY = service.job_id(service.WEEKLY_JOB_ID, "default")
+"""The weekly job's id in the store (write_config's portfolio is the default one)."""
+
+
+def write_config(folder: Path, *, cron: str = "30 8 * * mon", grace: int = 86400, url: str = "",
+                 portfolio: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
     db = url or f"sqlite:///{folder / 'dispatch.sqlite'}"
-    path.write_text(f'[paths]\ndata_dir = "."\noutbox_dir = "outbox"\n[database]\nurl = "{db}"\n'
+    head = f'portfolio = "{portfolio}"\n' if portfolio else ""
+    path.write_text(head + f'[paths]\ndata_dir = "."\noutbox_dir = "outbox"\n[database]\nurl = "{db}"\n'
                     f'[weekly]\ncron = "{cron}"\ntimezone = "Asia/Shanghai"\nmisfire_grace_seconds = {grace}\n',
                     encoding="utf-8")
     if not url:
@@ -128,22 +134,22 @@ def test_missed_runs_happen_once_on_restart(tmp_path: Path, started: list[BaseSc
     first = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
     started.append(first)
     first.start()
-    job = first.get_job(service.WEEKLY_JOB_ID)
+    job = first.get_job(WEEKLY)
     assert job.next_run_time == fire + dt.timedelta(days=7)
     first.shutdown(wait=True)
 
     # the machine was off for three weeks and an hour: four Monday runs were missed
-    set_stored_next_run(config.database_url, service.WEEKLY_JOB_ID, fire - dt.timedelta(weeks=3))
+    set_stored_next_run(config.database_url, WEEKLY, fire - dt.timedelta(weeks=3))
 
     again = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
     started.append(again)
     done = events_of(again, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
     again.start()
     ev = done.get(timeout=10)
-    assert ev.code == EVENT_JOB_EXECUTED and ev.job_id == service.WEEKLY_JOB_ID
+    assert ev.code == EVENT_JOB_EXECUTED and ev.job_id == WEEKLY
     assert ev.scheduled_run_time == fire                       # coalesced into the latest missed run
     assert len(calls(tmp_path)) == 1
-    assert again.get_job(service.WEEKLY_JOB_ID).next_run_time == fire + dt.timedelta(days=7)
+    assert again.get_job(WEEKLY).next_run_time == fire + dt.timedelta(days=7)
     time.sleep(0.3)                                            # nothing else is due: still one call
     assert done.empty() and len(calls(tmp_path)) == 1
     again.shutdown(wait=True)
@@ -152,7 +158,7 @@ def test_missed_runs_happen_once_on_restart(tmp_path: Path, started: list[BaseSc
     third = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
     started.append(third)
     third.start()
-    assert third.get_job(service.WEEKLY_JOB_ID).next_run_time == fire + dt.timedelta(days=7)
+    assert third.get_job(WEEKLY).next_run_time == fire + dt.timedelta(days=7)
     time.sleep(0.2)
     assert len(calls(tmp_path)) == 1
 
@@ -165,7 +171,7 @@ def test_missed_beyond_the_grace_time_is_skipped(tmp_path: Path, started: list[B
     started.append(s1)
     s1.start()
     s1.shutdown(wait=True)
-    set_stored_next_run(config.database_url, service.WEEKLY_JOB_ID, fire)
+    set_stored_next_run(config.database_url, WEEKLY, fire)
     s2 = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
     started.append(s2)
     done = events_of(s2, EVENT_JOB_EXECUTED | EVENT_JOB_MISSED)
@@ -182,16 +188,87 @@ def test_a_changed_cron_does_not_replay_the_old_schedule(tmp_path: Path, started
     started.append(s1)
     s1.start()
     s1.shutdown(wait=True)
-    set_stored_next_run(config.database_url, service.WEEKLY_JOB_ID, fire - dt.timedelta(weeks=1))
+    set_stored_next_run(config.database_url, WEEKLY, fire - dt.timedelta(weeks=1))
     other = (fire + dt.timedelta(minutes=1))
     cfg2 = write_config(tmp_path, cron=f"{other.minute} {other.hour} * * {DAYS[other.weekday()]}")
     s2 = service.build_scheduler(load_config(cfg2), str(cfg2), weekly_func=service_jobs.record_weekly_run)
     started.append(s2)
     submitted = events_of(s2, EVENT_JOB_SUBMITTED)
     s2.start()
-    assert s2.get_job(service.WEEKLY_JOB_ID).next_run_time == other + dt.timedelta(days=7)
+    assert s2.get_job(WEEKLY).next_run_time == other + dt.timedelta(days=7)
     time.sleep(0.3)
     assert submitted.empty() and calls(tmp_path) == []
+
+
+# -- several portfolios on one job store -------------------------------------------------------------
+
+
+def stored_jobs(url: str) -> dict[str, list[str]]:
+    """Job id -> the config path its job runs with, as the store holds them."""
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        out = {jid: list(pickle.loads(blob)["args"]) for jid, blob in
+               conn.execute(text("SELECT id, job_state FROM apscheduler_jobs"))}
+    engine.dispose()
+    return out
+
+
+def test_two_portfolios_on_one_job_store_keep_both_sets_of_jobs(tmp_path: Path,
+                                                                 started: list[BaseScheduler]) -> None:
+    """Two counties served from one database: each service's jobs carry its portfolio, so the
+    second start replaces nothing of the first's (before: both wrote `weekly-run`, the last won)."""
+    url = f"sqlite:///{tmp_path / 'shared.sqlite'}"
+    from scheduler.store.db import open_database
+
+    open_database(url, create=True).dispose()
+    paths = {pf: write_config(tmp_path / pf, url=url, portfolio=pf) for pf in ("xiangyin", "huayuan")}
+    for cfg in paths.values():
+        s = service.build_scheduler(load_config(cfg), str(cfg), weekly_func=service_jobs.record_weekly_run)
+        started.append(s)
+        s.start()
+        assert service.next_weekly_run(load_config(cfg), s) is not None
+    jobs_ = stored_jobs(url)
+    assert jobs_ == {service.job_id(j, pf): [str(cfg)] for pf, cfg in paths.items()
+                     for j in (service.WEEKLY_JOB_ID, service.RETRY_JOB_ID, service.REMINDER_JOB_ID)}
+    assert len(jobs_) == 6
+    # one service restarted: still six jobs, the other's untouched
+    started[0].shutdown(wait=True)
+    again = service.build_scheduler(load_config(paths["xiangyin"]), str(paths["xiangyin"]),
+                                    weekly_func=service_jobs.record_weekly_run)
+    started.append(again)
+    again.start()
+    assert stored_jobs(url) == jobs_
+
+
+def test_jobs_stored_under_the_old_ids_are_taken_over_by_their_own_config(tmp_path: Path) -> None:
+    """A store from before per-portfolio ids: the jobs of this config move to the new ids (the
+    weekly run's next run time kept, so a missed run still happens once); another config's stay."""
+    cron, fire = an_hour_ago_cron()
+    cfg = write_config(tmp_path, cron=cron)
+    config = load_config(cfg)
+    old = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
+    old.start(paused=True)
+    old.shutdown(wait=True)
+    engine = create_engine(config.database_url)
+    with engine.begin() as conn:   # rename to the old ids; one more old job of another config
+        for j in (service.WEEKLY_JOB_ID, service.RETRY_JOB_ID, service.REMINDER_JOB_ID):
+            conn.execute(text("UPDATE apscheduler_jobs SET id = :old WHERE id = :new"),
+                         {"old": j, "new": service.job_id(j, "default")})
+        (blob,) = conn.execute(text("SELECT job_state FROM apscheduler_jobs WHERE id = 'alerts-retry'")).one()
+        state = pickle.loads(blob)
+        state["id"], state["args"] = "other", ("/elsewhere/config.toml",)
+        conn.execute(text("INSERT INTO apscheduler_jobs (id, next_run_time, job_state) VALUES ('other', NULL, :st)"),
+                     {"st": pickle.dumps(state)})
+    engine.dispose()
+    set_stored_next_run(config.database_url, service.WEEKLY_JOB_ID, fire)
+    new = service.build_scheduler(config, str(cfg), weekly_func=service_jobs.record_weekly_run)
+    new.start(paused=True)
+    try:
+        assert new.get_job(WEEKLY).next_run_time == fire           # the missed run is kept
+    finally:
+        new.shutdown(wait=False)
+    assert set(stored_jobs(config.database_url)) == {"other", WEEKLY, service.job_id(service.RETRY_JOB_ID, "default"),
+                                                     service.job_id(service.REMINDER_JOB_ID, "default")}
 
 
 # -- an unreachable database ------------------------------------------------------------------------
@@ -279,4 +356,5 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM apscheduler_jobs"))}
     engine.dispose()
-    assert ids == {service.WEEKLY_JOB_ID, service.RETRY_JOB_ID, service.REMINDER_JOB_ID}
+    assert ids == {service.job_id(j, "default") for j in (service.WEEKLY_JOB_ID, service.RETRY_JOB_ID,
+                                                          service.REMINDER_JOB_ID)}

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import pickle
 import signal
 from collections.abc import Callable
 from types import FrameType
@@ -39,6 +40,7 @@ log = logging.getLogger("dispatch.service")
 WEEKLY_JOB_ID = "weekly-run"
 RETRY_JOB_ID = "alerts-retry"
 REMINDER_JOB_ID = "report-reminder"
+"""The service's jobs; their ids in the job store carry the portfolio (job_id)."""
 JOBS_TABLE = "apscheduler_jobs"
 
 JobFunc = Callable[[str | None], None]
@@ -69,6 +71,35 @@ def make_jobstore(url: str) -> SQLAlchemyJobStore:
         raise StorageError("bad-database-url", f"database url {url!r} is not a database URL") from None
     options: dict[str, Any] = {"connect_args": {"timeout": 60}} if sqlite else {"pool_pre_ping": True}
     return SQLAlchemyJobStore(url=url, tablename=JOBS_TABLE, engine_options=options)
+
+
+def job_id(job: str, portfolio: str) -> str:
+    """The job store id of one of the service's jobs for a portfolio (`weekly-run@xiangyin`): the
+    services of several portfolios sharing one database keep their own jobs side by side."""
+    return f"{job}@{portfolio}"
+
+
+def _claim_legacy(store: SQLAlchemyJobStore, config_path: str | None) -> dict[str, dt.datetime | None]:
+    """Jobs stored under the ids used before they carried the portfolio (`weekly-run`) that run
+    this same config: removed (the per-portfolio ids replace them), with the next run time each
+    held, so a run missed across the upgrade still happens once. Another config's are left alone."""
+    found: dict[str, dt.datetime | None] = {}
+    legacy = (WEEKLY_JOB_ID, RETRY_JOB_ID, REMINDER_JOB_ID)
+    try:
+        store.jobs_t.create(store.engine, checkfirst=True)
+        with store.engine.begin() as conn:
+            c = store.jobs_t.c
+            for jid, ts, blob in conn.execute(select(c.id, c.next_run_time, c.job_state).where(c.id.in_(legacy))):
+                try:
+                    args = list(pickle.loads(blob).get("args", ()))
+                except Exception:  # a state this version cannot read: it is not claimed
+                    continue
+                if args == [config_path]:
+                    found[jid] = None if ts is None else utc_timestamp_to_datetime(ts)
+                    conn.execute(store.jobs_t.delete().where(c.id == jid))
+    except SQLAlchemyError as e:
+        raise StorageError("database-unreachable", f"job store unreachable: {str(e).splitlines()[0]}") from None
+    return found
 
 
 def stored_next_run(store: SQLAlchemyJobStore, job_id: str) -> dt.datetime | None:
@@ -135,21 +166,24 @@ def build_scheduler(config: Config, config_path: str | None, *, blocking: bool =
                       "misfire_grace_time": config.misfire_grace_seconds},
         timezone=zone,
     )
+    pf = config.portfolio
+    legacy = _claim_legacy(store, config_path)
     extra: dict[str, Any] = {}
-    kept = stored_next_run(store, WEEKLY_JOB_ID)
+    kept = stored_next_run(store, job_id(WEEKLY_JOB_ID, pf)) or legacy.get(WEEKLY_JOB_ID)
     if kept is not None and is_fire_time(trigger, kept):
         extra["next_run_time"] = kept
         if kept <= dt.datetime.now(dt.UTC):
             log.info("weekly run of %s was missed; it runs once now (if within %d s)",
                      kept.astimezone(zone).isoformat(timespec="minutes"), config.misfire_grace_seconds)
-    scheduler.add_job(weekly_func, trigger, args=[config_path], id=WEEKLY_JOB_ID, name="weekly run",
+    scheduler.add_job(weekly_func, trigger, args=[config_path], id=job_id(WEEKLY_JOB_ID, pf),
+                      name=f"weekly run ({pf})",
                       replace_existing=True, **extra)
     every = retry_seconds if retry_seconds is not None else config.alerts.retry_every_seconds
     scheduler.add_job(retry_func, IntervalTrigger(seconds=every, timezone=zone), args=[config_path],
-                      id=RETRY_JOB_ID, name="alert retry", replace_existing=True)
+                      id=job_id(RETRY_JOB_ID, pf), name=f"alert retry ({pf})", replace_existing=True)
     # the reminder to units that have not reported (it does nothing for a week not required)
-    scheduler.add_job(reminder_func, reminder_trigger(config), args=[config_path], id=REMINDER_JOB_ID,
-                      name="report reminder", replace_existing=True)
+    scheduler.add_job(reminder_func, reminder_trigger(config), args=[config_path],
+                      id=job_id(REMINDER_JOB_ID, pf), name=f"report reminder ({pf})", replace_existing=True)
     store.engine.dispose()  # the peek's connection: the scheduler opens its own when it starts
     return scheduler
 
@@ -164,7 +198,7 @@ def _on_signal(signum: int, _frame: FrameType | None) -> None:
 
 def next_weekly_run(config: Config, scheduler: BaseScheduler) -> dt.datetime | None:
     """When the weekly run fires next (after start), in the configured timezone."""
-    job = scheduler.get_job(WEEKLY_JOB_ID)
+    job = scheduler.get_job(job_id(WEEKLY_JOB_ID, config.portfolio))
     when = getattr(job, "next_run_time", None) if job is not None else None
     return None if when is None else when.astimezone(_zone(config))
 

@@ -251,7 +251,7 @@ def bomb(dest: Path, src: Path, member_mb: int) -> Path:
     with zipfile.ZipFile(src) as zin, zipfile.ZipFile(dest, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as zout:
         for item in zin.infolist():
             zout.writestr(item, zin.read(item.filename))
-        with zout.open("xl/worksheets/sheet9.xml", "w") as fh:
+        with zout.open("xl/worksheets/sheet99.xml", "w") as fh:  # a part no sheet names
             block = b"0" * 2**20
             for _ in range(member_mb):
                 fh.write(block)

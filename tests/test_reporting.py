@@ -515,7 +515,8 @@ def test_weekly_cycle_template_answers_ingest_receipt_next_run(loaded: Engine, t
     receipt = ingest_report(loaded, tmp_path / "land.xlsx", now=utc(2026, 11, 20, 8, 0),
                             rules=config.reporting, timezone=config.timezone)
     assert receipt.status == "on_time" and receipt.version == 1
-    assert receipt.read == {"milestone": 0, "factor": 1, "project": 0, "answer": 1, "raise": 1}
+    assert receipt.read == {"milestone": 0, "factor": 1, "project": 0, "fund": 0, "quantity": 0, "statistics": 0,
+                            "answer": 1, "raise": 1}
     assert [(c.item, c.field, c.new) for c in receipt.changes] == [
         ("F1", "堵点问题", "（已清除）"), ("F1", "实际批复日期", "2026-11-19")]
     assert receipt.answered == (f1.id,) and receipt.raised == ("P-ROAD/manual/1",)

@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from click.testing import CliRunner, Result
 from sqlalchemy import Engine, select
+from sqlalchemy import inspect as sa_inspect
 
 from scheduler.cli import cli
 from scheduler.core.model import Project, ProjectFile
@@ -58,12 +60,63 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0010"
+        assert ctx.get_current_revision() == "0011"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
         "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock",
         "problems", "problem_weeks", "problem_answers", "problem_events",
         "users", "web_sessions", "api_tokens", "login_failures", "audit_log"}
+
+
+def _migrate(engine: Engine, target: str) -> None:
+    """`alembic upgrade/downgrade target` as open_database runs it (one write transaction)."""
+    from alembic import command
+
+    with engine.connect().execution_options(dispatch_write=True) as conn, conn.begin():
+        cfg = storage._alembic_config(conn)
+        if target == "head":
+            command.upgrade(cfg, target)
+        else:
+            command.downgrade(cfg, target)
+
+
+def _report_row(conn: Any, seq: int, kind: str, **values: object) -> None:
+    conn.execute(storage.report_rows.insert().values(report_id=1, seq=seq, project_id="P", item_kind=kind,
+                                                     item_id="X", **values))
+
+
+def test_migration_0011_report_rows_carry_money_both_ways(engine: Engine) -> None:
+    """0011 adds the fund / quantity / statistics report rows (their columns and item kinds);
+    downgrading drops them (and only them); upgrading again takes them."""
+    from sqlalchemy.exc import IntegrityError
+
+    with engine.begin() as conn:
+        conn.execute(storage.weekly_reports.insert().values(
+            id=1, unit="县交通运输局", week="2026-W48", version=1, filename="a.xlsx", digest="d",
+            received_at=dt.datetime(2026, 11, 20, tzinfo=dt.UTC)))
+        _report_row(conn, 0, "milestone", percent=40.0)
+        _report_row(conn, 1, "fund", paid_week=2500.0)
+        _report_row(conn, 2, "statistics", stage="续建", statistics="已纳统", statistics_date=D(2026, 11, 20))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        _report_row(conn, 3, "money")  # not an item kind
+    _migrate(engine, "0010")
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql("SELECT seq, item_kind, percent FROM report_rows ORDER BY seq").all()
+        assert [tuple(r) for r in rows] == [(0, "milestone", 40.0)]
+        cols = {c["name"] for c in sa_inspect(conn).get_columns("report_rows")}
+        assert "paid_week" not in cols and "approved" in cols
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.exec_driver_sql("INSERT INTO report_rows (report_id, seq, project_id, item_kind, item_id) "
+                             "VALUES (1, 5, 'P', 'fund', 'X')")
+    _migrate(engine, "head")
+    with engine.begin() as conn:
+        _report_row(conn, 4, "quantity", quantity_done=128.0)
+        got = conn.execute(select(storage.report_rows.c.item_kind, storage.report_rows.c.quantity_done)
+                           .order_by(storage.report_rows.c.seq)).all()
+    assert [tuple(r) for r in got] == [("milestone", None), ("quantity", 128.0)]
+    with engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(ctx, storage.metadata) == []
 
 
 def test_open_database_again_changes_nothing(engine: Engine, database_url: str, portfolio_dir: Path) -> None:

@@ -435,3 +435,32 @@ def test_user_commands(tmp_path: Path, world: World) -> None:
     assert r.exit_code == 0
     with pytest.raises(Exception, match="bad-login"):
         accounts.sign_in(world.engine, "clerk2", "another password")
+
+
+def test_report_form_takes_funds_and_statistics_through_the_sheets_path(app: Any, world: World) -> None:
+    """The form lists the unit's fund sources and its projects' stage and 纳统, as its sheet does;
+    what is typed is read as those cells are: a bad amount or paid past received is refused naming
+    the sheet, cell and rule (nothing stored), good values are stored as the sheet's rows."""
+    from scheduler.store.reports import load_reports
+
+    c, csrf = sign_in(app, world.users["unit"])
+    week = "2026-W50"  # a week no other test reports
+    page = c.get("/report", params={"week": week}).text
+    posted = {**_form_fields(page), "csrf": csrf}
+    paid, stage, date = "z|XG-BRIDGE|F-SPECIAL|paid_week", "s|XG-BRIDGE||stage", "s|XG-BRIDGE||statistics_date"
+    assert posted[paid] == "" and posted[stage] == "续建" and posted[date] == "2025-09-25"
+    assert "资金支付" in page and "项目阶段与纳统" in page
+    for value, rule in (("-5", "amount -5 is negative"),
+                        ("5000", "fund F-SPECIAL: paid 22000 exceeds received 20000 (支付不能超过到位)")):
+        r = c.post("/report", data={**posted, paid: value})
+        assert r.status_code == 400
+        shown = html.unescape(re.findall(r'role="alert">([^<]*)', r.text)[0])
+        assert "[资金支付!K" in shown and "project XG-BRIDGE" in shown and rule in shown, shown
+        assert _stored(world, UNIT, week) == []
+    r = c.post("/report", data={**posted, paid: "800", stage: "竣工"})
+    assert r.status_code == 303 and "stored=1" in r.headers["location"], re.findall(r'role="alert">([^<]*)', r.text)
+    (rep,) = [x for x in load_reports(world.engine, week_max=week, portfolio=world.config.portfolio)
+              if x.unit == UNIT and x.week == week]
+    rows = {(x.item_kind, x.item_id): x for x in rep.rows}
+    assert rows[("fund", "F-SPECIAL")].paid_week == 800
+    assert str(rows[("statistics", "XG-BRIDGE")].stage) == "竣工"

@@ -17,7 +17,7 @@ from sqlalchemy import Connection, Engine
 from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.problems import Problem
 from scheduler.core.reporting import ReportingRules, report_status
-from scheduler.core.reports import Change, Ignored, ReportRow, apply_reports
+from scheduler.core.reports import FUND_FIELDS, ITEM_KINDS, Change, Ignored, ReportRow, apply_reports
 from scheduler.errors import PermissionRefused
 from scheduler.io.limits import ReadLimits
 from scheduler.io.reports import (
@@ -53,7 +53,8 @@ class Receipt:
     status: str
     """on_time / late against the week's deadline (core/reporting.py)."""
     read: dict[str, int] = field(default_factory=dict)
-    """Rows with values per sheet kind: milestone, factor, project, answer, raise."""
+    """Rows with values per sheet kind: milestone, factor, project, fund, quantity, statistics,
+    answer, raise."""
     changes: tuple[Change, ...] = ()
     ignored: tuple[Ignored, ...] = ()
     answered: tuple[str, ...] = ()
@@ -61,8 +62,8 @@ class Receipt:
 
     @property
     def rows(self) -> int:
-        """Report rows stored (milestones, factors, investment)."""
-        return sum(self.read.get(k, 0) for k in ("milestone", "factor", "project"))
+        """Report rows stored (milestones, factors, investment, funds, quantities, stage and 纳统)."""
+        return sum(self.read.get(k, 0) for k in ITEM_KINDS)
 
     def result(self) -> IngestResult:
         """The store's view of it (what `ingest_report` returned before receipts)."""
@@ -92,6 +93,9 @@ class Receipt:
         r = self.read
         out.append(t("receipt.read", lang, milestones=r.get("milestone", 0), factors=r.get("factor", 0),
                      projects=r.get("project", 0), answers=r.get("answer", 0), raised=r.get("raise", 0)))
+        if any(r.get(k, 0) for k in ("fund", "quantity", "statistics")):
+            out.append(t("receipt.read_money", lang, funds=r.get("fund", 0), quantities=r.get("quantity", 0),
+                         statistics=r.get("statistics", 0)))
         out.append(t("receipt.changed", lang, n=len(self.changes)))
         for c in self.changes:
             out.append(t("receipt.change", lang, item=f"{c.project}/{c.item}" if c.item != c.project else c.project,
@@ -163,7 +167,8 @@ def store_parsed(engine: Engine, parsed: ParsedReport, *, now: dt.datetime | Non
         answered_ids = sorted({a.problem for a in parsed.answers})
         problems = (list(load_problems(conn, portfolio=portfolio).values()) if parsed.raised else
                     list(load_problems(conn, answered_ids, portfolio=portfolio).values()) if answered_ids else [])
-        kept, ignored = plausible(parsed, state, ratio_max=rules.investment_ratio_max)
+        kept, ignored = plausible(parsed, state, ratio_max=rules.investment_ratio_max,
+                                  quantity_ratio_max=rules.quantity_ratio_max)
         validate_report(kept, state, problems)
         stored = store_report(conn, kept, now=when, portfolio=portfolio)
         answered: list[str] = []
@@ -175,8 +180,7 @@ def store_parsed(engine: Engine, parsed: ParsedReport, *, now: dt.datetime | Non
         if after is not None:
             after(conn, stored)
     status = report_status(when, rules.deadline(parsed.week, timezone))
-    read = {k: sum(1 for r in kept.rows if r.item_kind == k and r.has_values) for k in ("milestone", "factor",
-                                                                                         "project")}
+    read = {k: sum(1 for r in kept.rows if r.item_kind == k and r.has_values) for k in ITEM_KINDS}
     read["answer"], read["raise"] = len(kept.answers), len(kept.raised)
     return Receipt(parsed.path, parsed.unit, parsed.week, stored.version, stored.report_id, stored.unchanged, status,
                    read, tuple(changes(kept.rows, state)), tuple(ignored), tuple(answered), tuple(raised))
@@ -230,32 +234,42 @@ def _fmt(v: object) -> str:
 
 def changes(rows: Sequence[ReportRow], state: Sequence[Project]) -> list[Change]:
     """What the rows change against the projects as they stood (earlier reports applied): each
-    field given whose value differs, old and new as text; an investment amount is always a change."""
+    field given whose value differs, old and new as text; an amount of this week (investment, a
+    fund's 下达/到位/支付) is always a change."""
     pmap = {p.id: p for p in state}
     out: list[Change] = []
     fields = {"milestone": ("actual_start", "actual_finish", "percent"),
-              "factor": ("factor_status", "expected", "blocker", "approved")}
+              "factor": ("factor_status", "expected", "blocker", "approved"),
+              "quantity": ("quantity_done",),
+              "statistics": ("stage", "commenced", "statistics", "statistics_date")}
+    current = {"factor_status": "status", "quantity_done": "done"}
     for row in rows:
         p = pmap.get(row.project)
         if p is None:
             continue
         sheet = sheet_name(row.item_kind)
-        if row.item_kind == "project":
-            if row.investment_week:
-                out.append(Change(sheet, p.id, p.id, t("report.col.investment_week", "zh"), "",
-                                  f"+{_fmt(row.investment_week)}"))
+        if row.item_kind in ("project", "fund"):
+            for fld in ("investment_week",) if row.item_kind == "project" else FUND_FIELDS:
+                if getattr(row, fld):
+                    out.append(Change(sheet, p.id, row.item_id, t(f"report.col.{fld}", "zh"), "",
+                                      f"+{_fmt(getattr(row, fld))}"))
             continue
+        cur: object
         if row.item_kind == "milestone":
-            cur: object = next((m for m in p.milestones if m.id == row.item_id), None)
-        else:
+            cur = next((m for m in p.milestones if m.id == row.item_id), None)
+        elif row.item_kind == "factor":
             cur = next((f for f in p.factors if f.id == row.item_id), None)
+        elif row.item_kind == "quantity":
+            cur = next((q for q in p.money.quantities if q.id == row.item_id), None)
+        else:
+            cur = p.money
         if cur is None:
             continue
         for fld in fields[row.item_kind]:
             new = getattr(row, fld)
             if new is None:
                 continue
-            old = getattr(cur, "status" if fld == "factor_status" else fld)
+            old = getattr(cur, current.get(fld, fld))
             if fld == "blocker" and new == "" and not old:
                 continue
             if _fmt(old) != _fmt(new):

@@ -138,13 +138,18 @@ def gantt_svg(engine: Engine, config: Config, project_id: str) -> bytes | None:
 
 def project_access(engine: Engine, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, ProjectAccess]:
     """Every project loaded in the portfolio with its leader field and every unit it names (lead,
-    responsible, milestone and factor units), for authorization (a project of another portfolio is
-    not there: 404); kept while the stored state is the same."""
+    responsible, milestone, factor and quantity units), for authorization (a project of another
+    portfolio is not there: 404); kept while the stored state is the same."""
     def make() -> dict[str, ProjectAccess]:
         with reading(engine) as conn:
             rows = list(conn.execute(select(projects_t.c.id, projects_t.c.leader, projects_t.c.lead_unit,
-                                            projects_t.c.units).where(projects_t.c.portfolio == portfolio)))
+                                            projects_t.c.units, projects_t.c.money)
+                                     .where(projects_t.c.portfolio == portfolio)))
             extra: dict[str, set[str]] = {}
+            for r in rows:  # a quantity's reporting unit (project-file-extensions.md [[quantity]] unit)
+                for q in (r.money or {}).get("quantities", ()):
+                    if q.get("unit"):
+                        extra.setdefault(r.id, set()).add(q["unit"])
             for pid, unit in conn.execute(select(milestones.c.project_id, milestones.c.unit)
                                           .where(milestones.c.unit.is_not(None)).distinct()):
                 extra.setdefault(pid, set()).add(unit)

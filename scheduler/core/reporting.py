@@ -53,6 +53,8 @@ class ReportingRules:
     """When the reminder goes to the units that have not reported yet (crontab, configured zone)."""
     investment_ratio_max: float = 100.0
     """An investment this many times the month's plan (or more) looks like 元 typed for 万元."""
+    quantity_ratio_max: float = 1.5
+    """A quantity's cumulative done above this many times its target looks wrong (left out)."""
 
     @staticmethod
     def parse_deadline(text: str) -> tuple[int, dt.time]:

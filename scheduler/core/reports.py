@@ -1,5 +1,6 @@
 """Weekly reports as values and their overlay on the projects (pure): a unit's report of a week
-is a set of rows (a milestone's progress, a factor's status, a project's investment this week);
+is a set of rows (a milestone's progress, a factor's status, a project's investment this week, a
+fund's 下达/到位/支付 this week, a quantity's cumulative done, a project's stage and 入库纳统);
 the latest version of each unit and week is applied in week order, later values over earlier ones.
 Reading the sheets is io/reports.py, storing them store/reports.py."""
 
@@ -9,9 +10,31 @@ import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from typing import Any
 
 from scheduler.core.findings import week_monday
-from scheduler.core.model import FactorRequirement, FactorStatus, InvestmentPlan, Milestone, ModelError, Project
+from scheduler.core.model import (
+    FactorRequirement,
+    FactorStatus,
+    FundSource,
+    InvestmentPlan,
+    Milestone,
+    ModelError,
+    Money,
+    Project,
+    Quantity,
+    Stage,
+    StatsStatus,
+)
+
+ITEM_KINDS = ("milestone", "factor", "project", "fund", "quantity", "statistics")
+"""What a report row is about; `project` (investment) and `statistics` (stage, 入库纳统) rows are
+about the project itself (item id = project id), `fund` and `quantity` rows about one of its
+fund sources or quantities (item id = its id)."""
+PROJECT_LEVEL = ("project", "statistics")
+FUND_FIELDS = ("issued_week", "received_week", "paid_week")
+"""A fund row's amounts this week (万元) and the fund's month tables they add to."""
+FUND_TABLE = {"issued_week": "issued", "received_week": "received", "paid_week": "paid"}
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,13 +54,29 @@ class ReportRow:
     blocker: str | None = None
     approved: dt.date | None = None
     """A factor's actual approval date (实际批复日期): the factor is 已批复 from then on."""
+    issued_week: float | None = None
+    """A fund's amount issued (下达) this week, 万元; added to the month of the week's Monday."""
+    received_week: float | None = None
+    """到位 this week (万元)."""
+    paid_week: float | None = None
+    """支付 this week (万元)."""
+    quantity_done: float | None = None
+    """A quantity's cumulative done to date (累计完成), in its measure."""
+    stage: Stage | None = None
+    statistics: StatsStatus | None = None
+    statistics_date: dt.date | None = None
+    """The date of 入库 or 纳统 (as `statistics` says)."""
+    commenced: dt.date | None = None
+    """实际开工日期: the 入库纳统 clock starts here."""
 
     @property
     def has_values(self) -> bool:
         """Reports anything at all."""
         return any(v is not None for v in (self.actual_start, self.actual_finish, self.percent,
                                            self.investment_week, self.factor_status, self.expected,
-                                           self.blocker, self.approved))
+                                           self.blocker, self.approved, self.issued_week, self.received_week,
+                                           self.paid_week, self.quantity_done, self.stage, self.statistics,
+                                           self.statistics_date, self.commenced))
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,14 +169,61 @@ def _overlay_factor(f: FactorRequirement, row: ReportRow) -> FactorRequirement:
                    blocker=f.blocker if row.blocker is None else (row.blocker or None))
 
 
+def overlay_fund(f: FundSource, row: ReportRow, month: str) -> FundSource:
+    """The fund with a row's amounts of this week added to `month` (YYYY-MM): ModelError
+    (`bad-fund`, key received/paid) when more is then received than issued or paid than received."""
+    tables: dict[str, Any] = {}
+    for fld in FUND_FIELDS:
+        amount = getattr(row, fld)
+        if amount:
+            name = FUND_TABLE[fld]
+            t = tables.setdefault(name, dict(getattr(f, name)))
+            t[month] = float(t.get(month, 0.0)) + float(amount)
+    return replace(f, **tables) if tables else f
+
+
+def overlay_quantity(q: Quantity, row: ReportRow) -> Quantity:
+    """The quantity with its reported cumulative done (ModelError when that is invalid)."""
+    return q if row.quantity_done is None else replace(q, done=float(row.quantity_done))
+
+
+def overlay_statistics(money: Money, row: ReportRow) -> Money:
+    """The project's stage, 入库纳统 status and date, and commencement as reported (blank: kept)."""
+    return replace(money, stage=row.stage or money.stage, statistics=row.statistics or money.statistics,
+                   statistics_date=row.statistics_date or money.statistics_date,
+                   commenced=row.commenced or money.commenced)
+
+
+def overlay_money(money: Money, row: ReportRow, month: str) -> Money:
+    """The project's money data with one fund, quantity or statistics row over it; KeyError when the
+    row names a fund or quantity the project does not have, ModelError when the result is invalid."""
+    if row.item_kind == "statistics":
+        return overlay_statistics(money, row)
+    if row.item_kind == "fund":
+        i = next((i for i, f in enumerate(money.funds) if f.id == row.item_id), None)
+        if i is None:
+            raise KeyError(row.item_id)
+        funds = list(money.funds)
+        funds[i] = overlay_fund(funds[i], row, month)
+        return replace(money, funds=tuple(funds))
+    j = next((j for j, q in enumerate(money.quantities) if q.id == row.item_id), None)
+    if j is None:
+        raise KeyError(row.item_id)
+    qs = list(money.quantities)
+    qs[j] = overlay_quantity(qs[j], row)
+    return replace(money, quantities=tuple(qs))
+
+
 def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) -> AppliedReports:
     """Overlay reports (already the latest version per unit and week, in week order) on the
-    projects with dataclasses.replace: actual dates, percent, factor status/expected/blocker, and
-    each week's investment added to the month of its Monday. A row that would make a project
-    invalid (or names what no longer exists) is skipped with a warning, never raised."""
+    projects with dataclasses.replace: actual dates, percent, factor status/expected/blocker, each
+    week's investment and fund amounts added to the month of its Monday, a quantity's cumulative
+    done, the stage and 入库纳统. A row that would make a project invalid (or names what no longer
+    exists) is skipped with a warning, never raised."""
     ms: dict[tuple[str, str], Milestone] = {(p.id, m.id): m for p in projects for m in p.milestones}
     fs: dict[tuple[str, str], FactorRequirement] = {(p.id, f.id): f for p in projects for f in p.factors}
     pmap = {p.id: p for p in projects}
+    money: dict[str, Money] = {p.id: p.money for p in projects}
     extra: dict[str, dict[str, float]] = {}
     notes: list[str] = []
     for rep in reports:
@@ -168,6 +254,11 @@ def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) 
                                          f"investment {inv.total:g}, not applied")
                             continue
                         acc[month] = acc.get(month, 0.0) + amount
+                elif row.item_kind in ("fund", "quantity", "statistics") and row.project in pmap:
+                    try:
+                        money[row.project] = overlay_money(money[row.project], row, month)
+                    except KeyError:
+                        notes.append(f"{where}: no such {row.item_kind} any more, not applied")
                 else:
                     notes.append(f"{where}: no such {row.item_kind} any more, not applied")
             except (ModelError, ValueError, TypeError, OverflowError) as e:
@@ -186,7 +277,8 @@ def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) 
             except ModelError as e:
                 notes.append(f"project {p.id}: reported investment not applied ({e.message})")
         out.append(replace(p, milestones=tuple(ms[(p.id, m.id)] for m in p.milestones),
-                           factors=tuple(fs[(p.id, f.id)] for f in p.factors), investment=inv))
+                           factors=tuple(fs[(p.id, f.id)] for f in p.factors), investment=inv,
+                           money=money[p.id]))
     return AppliedReports(out, tuple(r.id for r in reports), tuple(notes))
 
 

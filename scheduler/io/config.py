@@ -250,6 +250,8 @@ class ReportingSection(_Section):
     remind_cron: str = Field(default=_RR.remind_cron, json_schema_extra=_rule("config.rule.cron"))
     investment_ratio_max: float = Field(default=_RR.investment_ratio_max, ge=2, le=1_000_000,
                                         json_schema_extra=_rule("config.rule.number"))
+    quantity_ratio_max: float = Field(default=_RR.quantity_ratio_max, ge=1, le=1_000,
+                                      json_schema_extra=_rule("config.rule.number"))
 
     @field_validator("first_week")
     @classmethod
@@ -282,7 +284,8 @@ class ReportingSection(_Section):
         """The core's value type."""
         day, time = ReportingRules.parse_deadline(self.deadline)
         return ReportingRules(first_week=self.first_week or None, deadline_day=day, deadline_time=time,
-                              remind_cron=self.remind_cron, investment_ratio_max=self.investment_ratio_max)
+                              remind_cron=self.remind_cron, investment_ratio_max=self.investment_ratio_max,
+                              quantity_ratio_max=self.quantity_ratio_max)
 
 
 class ConfigFile(_Section):

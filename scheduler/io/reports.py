@@ -1,10 +1,13 @@
 """Weekly reports from the departments (各责任单位周报): an .xlsx template per unit, ingesting a
 filled one (validated, versioned, unit permissions), and overlaying the reports on the projects.
 
-The workbook has three sheets, always in this layout (row 1 title, row 2 how to fill it in, row 3
+The workbook's sheets are always in this layout (row 1 title, row 2 how to fill it in, row 3
 headers, one item per row from row 4): 节点进度 (the unit's milestones: actual start and finish,
-percent complete), 要素保障 (its factor requirements: status, expected approval date, 堵点) and 投资
-(the projects it leads: investment completed this week, 万元). Id columns are locked (sheet
+percent complete), 要素保障 (its factor requirements: status, expected approval date, 堵点), 投资
+(the projects it leads: investment completed this week, 万元), 资金支付 (the fund sources of the
+projects it leads: 下达/到位/支付 this week, 万元), 实物量 (the quantities it reports: cumulative done),
+项目阶段与纳统 (the projects it leads: stage, commencement, 入库纳统 and its date), 问题整改 and 新增问题
+(its problems; docs/reporting.md). Id columns are locked (sheet
 protection; the fill-in cells are unlocked, with drop-downs and date formats), and a very hidden,
 protected sheet `_meta` holds the unit and the ISO week.
 
@@ -19,7 +22,10 @@ Meaning of a report, kept simple on purpose:
   the latest version of each unit and week is applied (so a correction replaces the week's earlier
   version as a whole); weeks are applied in order, later values over earlier ones;
 - investment: each week's amount is added to the month of the week's Monday, on top of the
-  project file's `[investment.completed]` (a report's week outside the plan year is refused).
+  project file's `[investment.completed]` (a report's week outside the plan year is refused);
+  so are a fund's amounts issued, received and paid this week (on its `[fund.issued]` …);
+- a quantity's value is its cumulative done to date, replacing the one before; stage, 入库纳统 and
+  the dates replace theirs.
 """
 
 from __future__ import annotations
@@ -46,9 +52,28 @@ from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
 from scheduler.core.findings import iso_week, week_monday
-from scheduler.core.model import FactorRequirement, FactorStatus, Milestone, ModelError, Project
+from scheduler.core.model import (
+    FactorRequirement,
+    FactorStatus,
+    FundSource,
+    Milestone,
+    ModelError,
+    Project,
+    Quantity,
+    Stage,
+    StatsStatus,
+)
 from scheduler.core.problems import Problem
-from scheduler.core.reports import AnswerRow, Ignored, RaiseRow, ReportRow, overlay_milestone
+from scheduler.core.reports import (
+    FUND_FIELDS,
+    PROJECT_LEVEL,
+    AnswerRow,
+    Ignored,
+    RaiseRow,
+    ReportRow,
+    overlay_fund,
+    overlay_milestone,
+)
 from scheduler.core.text import control_char, file_stem
 from scheduler.errors import DispatchError, PermissionRefused, ReportError
 from scheduler.io.limits import ReadLimits
@@ -56,9 +81,10 @@ from scheduler.io.xlsx import put
 from scheduler.strings import t
 
 FORMAT = "dispatch-weekly-report"
-FORMAT_VERSION = 2
-READ_VERSIONS = (1, 2)
-"""Version 1 (before the problem sheets and 实际批复日期) is still read: its three sheets as they were."""
+FORMAT_VERSION = 3
+READ_VERSIONS = (1, 2, 3)
+"""Version 1 (before the problem sheets and 实际批复日期) and version 2 (before the 资金支付, 实物量 and
+项目阶段与纳统 sheets) are still read: their sheets as they were."""
 META_SHEET = "_meta"
 TITLE_ROW, HELP_ROW, HEADER_ROW, FIRST_ROW = 1, 2, 3, 4
 CLEARED = ("无", "-", "—", "／", "/")
@@ -73,7 +99,8 @@ _HEAD = PatternFill("solid", fgColor="D9E1F2")
 @dataclass(frozen=True, slots=True)
 class Column:
     """One column of a report sheet: the field it holds, its header (strings key) and its kind:
-    id / info / info_date / info_num (locked) or date / percent / status / money / text (fill-in)."""
+    id / info / info_date / info_num (locked) or date / percent / status / money / quantity / stage /
+    statistics / text / yesno (fill-in)."""
 
     field: str
     label: str
@@ -83,7 +110,8 @@ class Column:
     @property
     def fill(self) -> bool:
         """A cell the department fills in (unlocked)."""
-        return self.kind in ("date", "percent", "status", "money", "text", "yesno")
+        return self.kind in ("date", "percent", "status", "money", "quantity", "stage", "statistics", "text",
+                             "yesno")
 
     @property
     def header(self) -> str:
@@ -121,9 +149,48 @@ INVESTMENT_COLUMNS = (
     Column("completed_to_date", "report.col.completed_to_date", "info_num", 16),
     Column("investment_week", "report.col.investment_week", "money", 16),
 )
+FUND_COLUMNS = (
+    Column("project", "report.col.project_id", "id", 14),
+    Column("project_name", "report.col.project_name", "info", 24),
+    Column("item", "report.col.fund_id", "id", 12),
+    Column("fund_kind", "report.col.fund_kind", "info", 16),
+    Column("item_name", "report.col.fund_name", "info", 28),
+    Column("issued_to_date", "report.col.issued_to_date", "info_num", 14),
+    Column("received_to_date", "report.col.received_to_date", "info_num", 14),
+    Column("paid_to_date", "report.col.paid_to_date", "info_num", 14),
+    Column("issued_week", "report.col.issued_week", "money", 14),
+    Column("received_week", "report.col.received_week", "money", 14),
+    Column("paid_week", "report.col.paid_week", "money", 14),
+)
+QUANTITY_COLUMNS = (
+    Column("project", "report.col.project_id", "id", 14),
+    Column("project_name", "report.col.project_name", "info", 24),
+    Column("item", "report.col.quantity_id", "id", 12),
+    Column("item_name", "report.col.quantity_name", "info", 28),
+    Column("measure", "report.col.measure", "info", 10),
+    Column("target", "report.col.target", "info_num", 12),
+    Column("done_before", "report.col.done_before", "info_num", 14),
+    Column("quantity_done", "report.col.quantity_done", "quantity", 14),
+)
+STATISTICS_COLUMNS = (
+    Column("project", "report.col.project_id", "id", 14),
+    Column("project_name", "report.col.project_name", "info", 24),
+    Column("stage", "report.col.stage", "stage", 12),
+    Column("commenced", "report.col.commenced", "date", 14),
+    Column("statistics", "report.col.statistics", "statistics", 14),
+    Column("statistics_date", "report.col.statistics_date", "date", 14),
+)
 SHEETS = (("milestone", "report.sheet.milestones", MILESTONE_COLUMNS),
           ("factor", "report.sheet.factors", FACTOR_COLUMNS),
-          ("project", "report.sheet.investment", INVESTMENT_COLUMNS))
+          ("project", "report.sheet.investment", INVESTMENT_COLUMNS),
+          ("fund", "report.sheet.funds", FUND_COLUMNS),
+          ("quantity", "report.sheet.quantities", QUANTITY_COLUMNS),
+          ("statistics", "report.sheet.statistics", STATISTICS_COLUMNS))
+MONEY_KINDS = ("fund", "quantity", "statistics")
+"""The sheets format version 3 added (read only from a version-3 workbook)."""
+_ENUMS: dict[str, type[FactorStatus] | type[Stage] | type[StatsStatus]] = {
+    "status": FactorStatus, "stage": Stage, "statistics": StatsStatus}
+"""A drop-down column's values."""
 ANSWER_COLUMNS = (
     Column("item", "report.col.problem_id", "id", 26),
     Column("project", "report.col.project_id", "id", 14),
@@ -152,7 +219,7 @@ YES, NO = "是", "否"
 
 
 def sheet_name(item_kind: str) -> str:
-    """The sheet holding rows of `item_kind` (milestone, factor, project)."""
+    """The sheet holding rows of `item_kind` (milestone, factor, project, fund, quantity, statistics)."""
     return next(t(label, "zh") for kind, label, _ in SHEETS if kind == item_kind)
 
 
@@ -182,21 +249,36 @@ def factor_unit(p: Project, f: FactorRequirement) -> str:
     return f.unit or milestone_unit(p, p.milestone(f.milestone))
 
 
+def quantity_unit(p: Project, q: Quantity) -> str:
+    """The unit reporting a quantity: its unit, else the project's lead unit."""
+    return q.unit or p.lead_unit
+
+
+def statistics_open(p: Project) -> bool:
+    """Whether a project's stage or 入库纳统 can still change (not both 竣工 and 已纳统)."""
+    return not (p.money.stage is Stage.COMPLETED and p.money.statistics is StatsStatus.COUNTED)
+
+
 @dataclass(frozen=True, slots=True)
 class UnitItems:
     """What one unit reports on: its open milestones, open factor requirements, the projects it
-    leads (with an investment plan) and its open problems."""
+    leads (with an investment plan), its open problems, the fund sources of the projects it leads,
+    its quantities not yet done, and the projects it leads whose stage or 入库纳统 can change."""
 
     unit: str
     milestones: tuple[tuple[Project, Milestone], ...]
     factors: tuple[tuple[Project, FactorRequirement], ...]
     investment: tuple[Project, ...]
     problems: tuple[Problem, ...] = ()
+    funds: tuple[tuple[Project, FundSource], ...] = ()
+    quantities: tuple[tuple[Project, Quantity], ...] = ()
+    statistics: tuple[Project, ...] = ()
 
     @property
     def empty(self) -> bool:
         """Nothing to report."""
-        return not (self.milestones or self.factors or self.investment or self.problems)
+        return not (self.milestones or self.factors or self.investment or self.problems or self.funds
+                    or self.quantities or self.statistics)
 
 
 def _open_factor(p: Project, f: FactorRequirement) -> bool:
@@ -206,7 +288,8 @@ def _open_factor(p: Project, f: FactorRequirement) -> bool:
 def unit_items(projects: Sequence[Project], unit: str, problems: Sequence[Problem] = ()) -> UnitItems:
     """The OPEN items `unit` answers for, in portfolio and file order: milestones not finished,
     factor requirements not approved (on an unfinished milestone), the investment of the projects
-    it leads, and its problems still 办理中."""
+    it leads, its problems still 办理中, the fund sources of the projects it leads, its quantities
+    not yet at their target, and the stage and 入库纳统 of the projects it leads (until 竣工 and 已纳统)."""
     return UnitItems(
         unit,
         tuple((p, m) for p in projects for m in p.milestones
@@ -214,6 +297,10 @@ def unit_items(projects: Sequence[Project], unit: str, problems: Sequence[Proble
         tuple((p, f) for p in projects for f in p.factors if _open_factor(p, f) and factor_unit(p, f) == unit),
         tuple(p for p in projects if p.lead_unit == unit and p.investment is not None),
         tuple(pr for pr in problems if pr.is_open and pr.unit == unit),
+        tuple((p, f) for p in projects if p.lead_unit == unit for f in p.money.funds),
+        tuple((p, q) for p in projects for q in p.money.quantities
+              if q.done < q.target and quantity_unit(p, q) == unit),
+        tuple(p for p in projects if p.lead_unit == unit and not p.money.empty and statistics_open(p)),
     )
 
 
@@ -223,8 +310,9 @@ def report_units(projects: Sequence[Project], problems: Sequence[Problem] = ()) 
     for p in projects:
         units.update(milestone_unit(p, m) for m in p.milestones if m.actual_finish is None)
         units.update(factor_unit(p, f) for f in p.factors if _open_factor(p, f))
-        if p.investment is not None:
+        if p.investment is not None or p.money.funds or (not p.money.empty and statistics_open(p)):
             units.add(p.lead_unit)
+        units.update(quantity_unit(p, q) for q in p.money.quantities if q.done < q.target)
     units.update(pr.unit for pr in problems if pr.is_open)
     return sorted(u for u in units if u)
 
@@ -232,7 +320,8 @@ def report_units(projects: Sequence[Project], problems: Sequence[Problem] = ()) 
 def answers_for(projects: Sequence[Project], unit: str) -> set[str]:
     """The projects `unit` may raise a problem on: those it leads or answers for anything of."""
     return {p.id for p in projects if p.lead_unit == unit or any(milestone_unit(p, m) == unit for m in p.milestones)
-            or any(factor_unit(p, f) == unit for f in p.factors)}
+            or any(factor_unit(p, f) == unit for f in p.factors)
+            or any(quantity_unit(p, q) == unit for q in p.money.quantities)}
 
 
 # -- the template ---------------------------------------------------------------------------------
@@ -267,7 +356,7 @@ def _write_sheet(ws: Worksheet, columns: Sequence[Column], rows: list[dict[str, 
                 c.number_format = "0.0"
             elif col.kind == "text":
                 c.alignment = Alignment(wrap_text=True, vertical="top")
-            elif col.kind in ("money", "info_num"):
+            elif col.kind in ("money", "info_num", "quantity"):
                 c.number_format = "#,##0.00"
             if col.fill:
                 c.protection = Protection(locked=False)
@@ -279,8 +368,8 @@ def _write_sheet(ws: Worksheet, columns: Sequence[Column], rows: list[dict[str, 
         for j, col in enumerate(columns, start=1):
             rng = f"{get_column_letter(j)}{FIRST_ROW}:{get_column_letter(j)}{last}"
             dv: DataValidation | None = None
-            if col.kind == "status":
-                dv = DataValidation(type="list", formula1='"' + ",".join(s.value for s in FactorStatus) + '"',
+            if col.kind in _ENUMS:
+                dv = DataValidation(type="list", formula1='"' + ",".join(s.value for s in _ENUMS[col.kind]) + '"',
                                     allow_blank=True)
             elif col.kind == "date":
                 dv = DataValidation(type="date", operator="between", formula1="DATE(2015,1,1)",
@@ -288,8 +377,8 @@ def _write_sheet(ws: Worksheet, columns: Sequence[Column], rows: list[dict[str, 
             elif col.kind == "percent":
                 dv = DataValidation(type="decimal", operator="between", formula1="0", formula2="100",
                                     allow_blank=True)
-            elif col.kind == "money":
-                dv = DataValidation(type="decimal", operator="greaterThanOrEqual", formula1="0",
+            elif col.kind in ("money", "quantity"):
+                dv = DataValidation(type="decimal", operator="between", formula1="0", formula2=f"{MAX_NUMBER:.0f}",
                                     allow_blank=True)
             elif col.kind == "yesno":
                 dv = DataValidation(type="list", formula1=f'"{YES},{NO}"', allow_blank=True)
@@ -335,8 +424,20 @@ def build_template(projects: Sequence[Project], unit: str, week: str, *, plan: P
         assert inv is not None
         i_rows.append({"project": p.id, "project_name": p.name, "annual_plan": inv.annual_plan,
                        "completed_to_date": sum(inv.completed.values()), "investment_week": None})
+    fund_rows: list[dict[str, Any]] = []
+    for p, fs in items.funds:
+        fund_rows.append({"project": p.id, "project_name": p.name, "item": fs.id, "fund_kind": fs.kind.value,
+                          "item_name": fs.name or fs.kind.value, "issued_to_date": sum(fs.issued.values()),
+                          "received_to_date": sum(fs.received.values()), "paid_to_date": sum(fs.paid.values())})
+    q_rows = [{"project": p.id, "project_name": p.name, "item": q.id, "item_name": q.name, "measure": q.measure,
+               "target": q.target, "done_before": q.done, "quantity_done": None} for p, q in items.quantities]
+    s_rows = [{"project": p.id, "project_name": p.name,
+               "stage": p.money.stage.value if p.money.stage else None, "commenced": p.money.commenced,
+               "statistics": p.money.statistics.value if p.money.statistics else None,
+               "statistics_date": p.money.statistics_date} for p in items.statistics]
     first = True
-    for (_kind, label, columns), rows in zip(SHEETS, (ms_rows, f_rows, i_rows), strict=True):
+    for (_kind, label, columns), rows in zip(SHEETS, (ms_rows, f_rows, i_rows, fund_rows, q_rows, s_rows),
+                                             strict=True):
         ws = wb.active if first else wb.create_sheet()
         assert ws is not None
         first = False
@@ -623,36 +724,33 @@ def _parse(wb: Any, path: Path, digest: str) -> ParsedReport:
     numbers: list[int] = []
     seen: dict[tuple[str, str, str], int] = {}
     for kind, label, all_columns in SHEETS:
+        if version < 3 and kind in MONEY_KINDS:
+            continue  # (versions 1 and 2 had no money sheets)
         columns: Sequence[Column] = all_columns[:-1] if version == 1 and kind == "factor" else all_columns
         # (version 1 had no 实际批复日期)
         name = t(label, "zh")
         for r, row in _sheet_rows(wb, path, name, columns):
             pid = _text(_value(row[0], path, name, _cell_ref(columns, "project", r)))
-            iid = pid if kind == "project" else _text(_value(row[_index(columns, "item")], path, name,
-                                                             _cell_ref(columns, "item", r)))
+            iid = pid if kind in PROJECT_LEVEL else _text(_value(row[_index(columns, "item")], path, name,
+                                                                 _cell_ref(columns, "item", r)))
             filled = [c.field for j, c in enumerate(columns) if c.fill
                       and _text(_value(row[j], path, name, _cell_ref(columns, c.field, r))) is not None]
-            if pid is None and (kind == "project" or iid is None):
+            if pid is None and (kind in PROJECT_LEVEL or iid is None):
                 if filled:
                     raise ReportError("missing-id", "values on a row without project and item ids",
                                       file=path, sheet=name, cell=_cell_ref(columns, "project", r))
                 continue
-            ids: dict[str, str | None] = {"project": pid}
-            if kind == "milestone":
-                ids["milestone"] = iid
-            elif kind == "factor":
-                ids["factor"] = iid
+            ids = _kind_ids(kind, pid, iid)
             if pid is None or iid is None:
                 fld = "project" if pid is None else "item"
                 raise ReportError("missing-id", "the row lacks its project or item id", file=path, sheet=name,
                                   cell=_cell_ref(columns, fld, r), **ids)  # type: ignore[arg-type]
             if (kind, pid, iid) in seen:
                 raise ReportError("duplicate-row", f"{pid}/{iid} is already reported on row {seen[(kind, pid, iid)]}",
-                                  file=path, sheet=name, cell=_cell_ref(columns, "item" if kind != "project"
-                                                                        else "project", r),
+                                  file=path, sheet=name, cell=_cell_ref(columns, _id_field(kind), r),
                                   **ids)  # type: ignore[arg-type]
             seen[(kind, pid, iid)] = r
-            values = _values(row, path, name, columns, r, ids)
+            values = _values(row, path, name, columns, r, ids, _item_label(kind, iid))
             rows.append(ReportRow(pid, kind, iid, **values))
             numbers.append(r)
     answers: list[tuple[int, AnswerRow]] = []
@@ -663,6 +761,27 @@ def _parse(wb: Any, path: Path, digest: str) -> ParsedReport:
     return ParsedReport(path, digest, unit, week, tuple(rows), tuple(numbers),
                         tuple(a for _, a in answers), tuple(r for r, _ in answers),
                         tuple(x for _, x in raised), tuple(r for r, _ in raised), version)
+
+
+def _kind_ids(kind: str, pid: str | None, iid: str | None) -> dict[str, str | None]:
+    """The error fields naming a row's item (a fund or quantity is named in the message: _item_label)."""
+    ids: dict[str, str | None] = {"project": pid}
+    if kind == "milestone":
+        ids["milestone"] = iid
+    elif kind == "factor":
+        ids["factor"] = iid
+    return ids
+
+
+def _item_label(kind: str, iid: str | None) -> str:
+    """`fund F-BOND` / `quantity Q-PAVE`: the item an error names in its message (the error's own
+    fields name milestones and factors only)."""
+    return f"{kind} {iid}" if kind in ("fund", "quantity") and iid else ""
+
+
+def _id_field(kind: str) -> str:
+    """The column holding a row's item id (the project id for project-level rows)."""
+    return "project" if kind in PROJECT_LEVEL else "item"
 
 
 def _index(columns: Sequence[Column], fld: str) -> int:
@@ -702,8 +821,8 @@ def _check_header(columns: Sequence[Column], row: Row, path: Path, sheet: str) -
 
 
 def _values(row: Row, path: Path, name: str, columns: Sequence[Column], r: int,
-            ids: Mapping[str, str | None]) -> dict[str, Any]:
-    """The typed fill-in values of row `r` (blank cells left out)."""
+            ids: Mapping[str, str | None], item: str = "") -> dict[str, Any]:
+    """The typed fill-in values of row `r` (blank cells left out); `item` prefixes an error's message."""
     out: dict[str, Any] = {}
     for j, col in enumerate(columns):
         if not col.fill:
@@ -716,8 +835,8 @@ def _values(row: Row, path: Path, name: str, columns: Sequence[Column], r: int,
         try:
             out[col.field] = _cell_value(col, v, str(getattr(c, "number_format", "") or ""))
         except ValueError as e:
-            raise ReportError(f"bad-{col.kind}", f"{col.header}: {e}", file=path, sheet=name,
-                              cell=ref, **ids) from None  # type: ignore[arg-type]
+            raise ReportError(f"bad-{col.kind}", f"{item + ': ' if item else ''}{col.header}: {e}", file=path,
+                              sheet=name, cell=ref, **ids) from None  # type: ignore[arg-type]
     return out
 
 
@@ -779,10 +898,10 @@ def _cell_value(col: Column, v: Any, number_format: str) -> Any:
         if not 0 <= x <= 100:
             raise ValueError(f"percent {x:g} is outside 0..100")
         return x
-    if col.kind == "money":
+    if col.kind in ("money", "quantity"):
         x = _as_number(v)
         if x < 0:
-            raise ValueError(f"amount {x:g} is negative")
+            raise ValueError(f"{'amount' if col.kind == 'money' else 'quantity'} {x:g} is negative")
         return x
     if col.kind == "yesno":
         yn = (_text(v) or "").lower()
@@ -791,12 +910,14 @@ def _cell_value(col: Column, v: Any, number_format: str) -> Any:
         if yn in (NO, "no", "n", "false", "0"):
             return False
         raise ValueError(f"{v!r} is not {YES} or {NO}")
-    if col.kind == "status":
+    if col.kind in _ENUMS:
         s = _text(v)
+        enum = _ENUMS[col.kind]
         try:
-            return FactorStatus(s or "")
+            return enum(s or "")
         except ValueError:
-            raise ValueError(f"status {s!r} is not one of {', '.join(x.value for x in FactorStatus)}") from None
+            raise ValueError(f"{'status' if col.kind != 'stage' else 'stage'} {s!r} is not one of "
+                             f"{', '.join(x.value for x in enum)}") from None
     s = _text(v) or ""
     bad = control_char(s, multiline=True)
     if bad is not None:
@@ -830,7 +951,7 @@ def validate_report(report: ParsedReport, projects: Sequence[Project], problems:
     for row, r in zip(report.rows, report.row_numbers, strict=True):
         cols = _columns_of(row.item_kind)
         sheet = sheet_name(row.item_kind)
-        id_ref = _cell_ref(cols, "item" if row.item_kind != "project" else "project", r)
+        id_ref = _cell_ref(cols, _id_field(row.item_kind), r)
         ids = _ids(row)
         p = pmap.get(row.project)
         if p is None:
@@ -848,10 +969,21 @@ def validate_report(report: ParsedReport, projects: Sequence[Project], problems:
                 raise ReportError("unknown-factor", f"project {p.id} has no factor requirement {row.item_id}",
                                   file=path, sheet=sheet, cell=id_ref, **ids)  # type: ignore[arg-type]
             owner = factor_unit(p, fmap[row.item_id])
+        elif row.item_kind == "fund":
+            if all(f.id != row.item_id for f in p.money.funds):
+                raise ReportError("unknown-fund", f"project {p.id} has no fund source {row.item_id}",
+                                  file=path, sheet=sheet, cell=id_ref, **ids)  # type: ignore[arg-type]
+            owner = p.lead_unit
+        elif row.item_kind == "quantity":
+            q = next((q for q in p.money.quantities if q.id == row.item_id), None)
+            if q is None:
+                raise ReportError("unknown-quantity", f"project {p.id} has no quantity {row.item_id}",
+                                  file=path, sheet=sheet, cell=id_ref, **ids)  # type: ignore[arg-type]
+            owner = quantity_unit(p, q)
         else:
             owner = p.lead_unit
         if owner != report.unit:
-            label = f"{row.project}/{row.item_id}" if row.item_kind != "project" else row.project
+            label = f"{row.project}/{row.item_id}" if row.item_kind not in PROJECT_LEVEL else row.project
             refused.append((f"{label} ({t('report.kind.' + row.item_kind, 'zh')}, {owner})", sheet, id_ref, ids))
     if refused:
         _label, sheet, cell, ids = refused[0]
@@ -896,12 +1028,19 @@ def _validate_problems(report: ParsedReport, projects: Sequence[Project], proble
 # -- plausibility: values that look wrong are not applied, and the receipt says why ------------------
 
 
+QUANTITY_RATIO_MAX = 1.5
+"""A quantity's cumulative done above this many times its target looks wrong (a measure mixed up:
+米 for 公里); the default of `[reporting] quantity_ratio_max`."""
+
+
 def plausible(report: ParsedReport, projects: Sequence[Project], *, ratio_max: float = 100.0,
-              ) -> tuple[ParsedReport, list[Ignored]]:
+              quantity_ratio_max: float = QUANTITY_RATIO_MAX) -> tuple[ParsedReport, list[Ignored]]:
     """The report without the values that look wrong, and what was left out and why: an actual
-    date (start, finish, approval) after the report's week; a percent complete below what is
-    already reported (going backwards); an investment of `ratio_max` times the month's plan or more
-    (元 typed for 万元). Rows of unknown items are passed on untouched (validate_report refuses them)."""
+    date (start, finish, approval, commencement) after the report's week; a percent complete below
+    what is already reported (going backwards); an investment of `ratio_max` times the month's plan
+    or more, or a fund amount of `ratio_max` times the fund's issued total or more (元 typed for 万元);
+    a quantity's cumulative done below what is already reported or above `quantity_ratio_max` times
+    its target. Rows of unknown items are passed on untouched (validate_report refuses them)."""
     pmap = {p.id: p for p in projects}
     sunday = report.monday + dt.timedelta(days=6)
     ignored: list[Ignored] = []
@@ -911,7 +1050,7 @@ def plausible(report: ParsedReport, projects: Sequence[Project], *, ratio_max: f
         sheet = sheet_name(row.item_kind)
         p = pmap.get(row.project)
         bad: list[tuple[str, Any, str, dict[str, object]]] = []
-        for fld in ("actual_start", "actual_finish", "approved"):
+        for fld in ("actual_start", "actual_finish", "approved", "commenced"):
             v = getattr(row, fld)
             if v is not None and v > sunday:
                 bad.append((fld, v, "receipt.why.future", {"monday": report.monday, "sunday": sunday}))
@@ -929,6 +1068,15 @@ def plausible(report: ParsedReport, projects: Sequence[Project], *, ratio_max: f
                 bad.append(("investment_week", row.investment_week, "receipt.why.yuan", {
                     "plan": ref, "ratio": f"{row.investment_week / ref:,.0f}",
                     "wan": round(row.investment_week / 10_000, 2)}))
+        if p is not None and row.item_kind == "fund":
+            bad += _implausible_fund(p, row, ratio_max)
+        if p is not None and row.item_kind == "quantity" and row.quantity_done is not None:
+            q = next((x for x in p.money.quantities if x.id == row.item_id), None)
+            if q is not None and row.quantity_done < q.done:
+                bad.append(("quantity_done", row.quantity_done, "receipt.why.qty_backwards", {"old": q.done}))
+            elif q is not None and row.quantity_done > quantity_ratio_max * q.target:
+                bad.append(("quantity_done", row.quantity_done, "receipt.why.qty_over",
+                            {"target": q.target, "ratio": f"{quantity_ratio_max:g}"}))
         for fld, value, reason, args in bad:
             label = t(next(c.label for c in cols if c.field == fld), "zh")
             ignored.append(Ignored(sheet, _cell_ref(cols, fld, r), row.project, row.item_id, label, _show(value),
@@ -936,6 +1084,26 @@ def plausible(report: ParsedReport, projects: Sequence[Project], *, ratio_max: f
         drop: dict[str, Any] = {fld: None for fld, *_ in bad}
         rows.append(replace(row, **drop) if drop else row)
     return replace(report, rows=tuple(rows)), ignored
+
+
+def _implausible_fund(p: Project, row: ReportRow, ratio_max: float) -> list[tuple[str, Any, str, dict[str, object]]]:
+    """A fund row's amounts of `ratio_max` times the fund's issued total or more (the issued total
+    so far, for 本周下达; with this week's issue kept, for 到位 and 支付; the approved `amount` when
+    nothing is issued yet; no check without either)."""
+    f = next((x for x in p.money.funds if x.id == row.item_id), None)
+    if f is None:
+        return []
+    out: list[tuple[str, Any, str, dict[str, object]]] = []
+    issued = float(sum(f.issued.values()))
+    for fld in FUND_FIELDS:
+        amount = getattr(row, fld)
+        ref = issued if issued > 0 else float(f.amount or 0.0)
+        if amount and ref > 0 and amount >= ratio_max * ref:
+            out.append((fld, amount, "receipt.why.fund_yuan", {"ref": ref, "ratio": f"{amount / ref:,.0f}",
+                                                                "wan": round(amount / 10_000, 2)}))
+        elif fld == "issued_week" and amount:
+            issued += amount
+    return out
 
 
 def _show(v: Any) -> str:
@@ -947,12 +1115,7 @@ def _show(v: Any) -> str:
 
 
 def _ids(row: ReportRow) -> dict[str, str | None]:
-    ids: dict[str, str | None] = {"project": row.project}
-    if row.item_kind == "milestone":
-        ids["milestone"] = row.item_id
-    elif row.item_kind == "factor":
-        ids["factor"] = row.item_id
-    return ids
+    return _kind_ids(row.item_kind, row.project, row.item_id)
 
 
 def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, sunday: dt.date) -> None:
@@ -970,6 +1133,17 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
         except ModelError as e:
             fld = e.key if e.key in ("actual_start", "actual_finish", "percent") else "actual_start"
             raise err(e.kind, fld, e.message) from None
+    elif row.item_kind == "fund":
+        f = next(x for x in p.money.funds if x.id == row.item_id)
+        try:
+            overlay_fund(f, row, report.monday.strftime("%Y-%m"))
+        except ModelError as e:
+            fld = "paid_week" if e.key == "paid" else "received_week"
+            raise err(e.kind, fld, f"{e.message}, after this week's amounts") from None
+    elif row.item_kind == "statistics":
+        if row.statistics_date is not None and row.statistics_date > sunday:
+            raise err("future-date", "statistics_date", f"the statistics date {row.statistics_date} is after "
+                      f"the report week's Sunday {sunday} (入库/纳统日期不能晚于报表周)")
     elif row.item_kind == "project":
         if row.investment_week is not None:
             if p.investment is None:
@@ -1006,17 +1180,15 @@ def report_from_values(unit: str, week: str, entries: Sequence[FormEntry], *, so
     seen: set[tuple[str, str, str]] = set()
     canon: list[Any] = []
     for kind, pid, iid, r, raw in entries:
+        if kind not in {k for k, _label, _cols in SHEETS}:
+            raise ReportError("bad-layout", f"the form names no sheet of kind {kind[:40]!r}", file=path)
         columns = _columns_of(kind)
         name = sheet_name(kind)
-        ids: dict[str, str | None] = {"project": pid}
-        if kind == "milestone":
-            ids["milestone"] = iid
-        elif kind == "factor":
-            ids["factor"] = iid
+        ids = _kind_ids(kind, pid, iid)
+        item = _item_label(kind, iid)
         if (kind, pid, iid) in seen:
             raise ReportError("duplicate-row", f"{pid}/{iid} is reported twice", file=path, sheet=name,
-                              cell=_cell_ref(columns, "item" if kind != "project" else "project", r),
-                              **ids)  # type: ignore[arg-type]
+                              cell=_cell_ref(columns, _id_field(kind), r), **ids)  # type: ignore[arg-type]
         seen.add((kind, pid, iid))
         values: dict[str, Any] = {}
         for col in columns:
@@ -1026,8 +1198,9 @@ def report_from_values(unit: str, week: str, entries: Sequence[FormEntry], *, so
             try:
                 values[col.field] = _cell_value(col, v, "")
             except ValueError as e:
-                raise ReportError(f"bad-{col.kind}", f"{col.header}: {e}", file=path, sheet=name,
-                                  cell=_cell_ref(columns, col.field, r), **ids) from None  # type: ignore[arg-type]
+                raise ReportError(f"bad-{col.kind}", f"{item + ': ' if item else ''}{col.header}: {e}", file=path,
+                                  sheet=name, cell=_cell_ref(columns, col.field, r),
+                                  **ids) from None  # type: ignore[arg-type]
         rows.append(ReportRow(pid, kind, iid, **values))
         numbers.append(r)
         canon.append([kind, pid, iid, {k: str(v) for k, v in sorted(values.items())}])

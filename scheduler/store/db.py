@@ -218,6 +218,9 @@ weekly_reports = Table(
     Index("ix_weekly_reports_week", "week"),
 )
 
+REPORT_ITEM_KINDS_CHECK = "item_kind IN ('milestone', 'factor', 'project', 'fund', 'quantity', 'statistics')"
+"""core.reports.ITEM_KINDS, as the database checks them."""
+
 report_rows = Table(
     "report_rows", metadata,
     Column("report_id", Integer, nullable=False),
@@ -233,10 +236,20 @@ report_rows = Table(
     Column("expected", Date),
     Column("blocker", Text),
     Column("approved", Date),
+    # a fund's 下达/到位/支付 this week (万元), a quantity's cumulative done, a project's stage and
+    # 入库纳统 (migration 0011)
+    Column("issued_week", Float),
+    Column("received_week", Float),
+    Column("paid_week", Float),
+    Column("quantity_done", Float),
+    Column("stage", String),
+    Column("statistics", String),
+    Column("statistics_date", Date),
+    Column("commenced", Date),
     PrimaryKeyConstraint("report_id", "seq", name="pk_report_rows"),
     ForeignKeyConstraint(["report_id"], ["weekly_reports.id"], ondelete="CASCADE",
                          name="fk_report_rows_report"),
-    CheckConstraint("item_kind IN ('milestone', 'factor', 'project')", name="ck_report_rows_item_kind"),
+    CheckConstraint(REPORT_ITEM_KINDS_CHECK, name="ck_report_rows_item_kind"),
     Index("ix_report_rows_item", "project_id", "item_kind", "item_id"),
 )
 

@@ -13,7 +13,7 @@ from typing import Any, Protocol
 from sqlalchemy import Connection, Engine, and_, func, insert, select
 
 from scheduler.core.findings import iso_week
-from scheduler.core.model import DEFAULT_PORTFOLIO, FactorStatus
+from scheduler.core.model import DEFAULT_PORTFOLIO, FactorStatus, Stage, StatsStatus
 from scheduler.core.reporting import Received
 from scheduler.core.reports import ReportRow, WeeklyReport
 from scheduler.store.db import reading, report_rows, utcnow, weekly_reports
@@ -52,7 +52,22 @@ def _row_dict(report_id: int, seq: int, row: ReportRow) -> dict[str, Any]:
             "item_id": row.item_id, "actual_start": row.actual_start, "actual_finish": row.actual_finish,
             "percent": row.percent, "investment_week": row.investment_week,
             "factor_status": row.factor_status.value if row.factor_status else None,
-            "expected": row.expected, "blocker": row.blocker, "approved": row.approved}
+            "expected": row.expected, "blocker": row.blocker, "approved": row.approved,
+            "issued_week": row.issued_week, "received_week": row.received_week, "paid_week": row.paid_week,
+            "quantity_done": row.quantity_done, "stage": row.stage.value if row.stage else None,
+            "statistics": row.statistics.value if row.statistics else None,
+            "statistics_date": row.statistics_date, "commenced": row.commenced}
+
+
+def _row_of(x: Any) -> ReportRow:
+    """A stored report row as the core's value."""
+    return ReportRow(x.project_id, x.item_kind, x.item_id, x.actual_start, x.actual_finish, x.percent,
+                     x.investment_week, FactorStatus(x.factor_status) if x.factor_status else None,
+                     x.expected, x.blocker, x.approved, issued_week=x.issued_week, received_week=x.received_week,
+                     paid_week=x.paid_week, quantity_done=x.quantity_done,
+                     stage=Stage(x.stage) if x.stage else None,
+                     statistics=StatsStatus(x.statistics) if x.statistics else None,
+                     statistics_date=x.statistics_date, commenced=x.commenced)
 
 
 def _lock_unit_week(conn: Connection, unit: str, week: str, portfolio: str) -> None:
@@ -115,10 +130,7 @@ def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, w
             for i in range(0, len(ids), 500):
                 for x in conn.execute(select(report_rows).where(rr.report_id.in_(ids[i:i + 500]))
                                       .order_by(rr.report_id, rr.seq)):
-                    rows[x.report_id].append(ReportRow(
-                        x.project_id, x.item_kind, x.item_id, x.actual_start, x.actual_finish, x.percent,
-                        x.investment_week, FactorStatus(x.factor_status) if x.factor_status else None,
-                        x.expected, x.blocker, x.approved))
+                    rows[x.report_id].append(_row_of(x))
     # weeks sort as text ('2026-W09' < '2026-W48'); units by code point
     heads.sort(key=lambda h: (h.week, h.unit))
     return [WeeklyReport(h.id, h.unit, h.week, h.version, h.filename, h.digest, h.received_at,

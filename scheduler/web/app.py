@@ -33,6 +33,7 @@ from scheduler.core.access import (
 )
 from scheduler.core.findings import Light
 from scheduler.core.problems import Action, Problem
+from scheduler.core.reports import PROJECT_LEVEL
 from scheduler.errors import DispatchError, NotFound
 from scheduler.io.config import Config
 from scheduler.strings import t
@@ -54,12 +55,13 @@ MAX_UPLOAD = 10 * 1024 * 1024
 """The largest report workbook accepted (a unit's sheet is tens of kilobytes)."""
 DECISIONS = {a.value: a for a in (Action.CLOSE, Action.EXEMPT, Action.ESCALATE, Action.REOPEN, Action.UNEXEMPT,
                                   Action.DECIDE)}
-KIND_PREFIX = {"milestone": "m", "factor": "f", "project": "p"}
+KIND_PREFIX = {"milestone": "m", "factor": "f", "project": "p", "fund": "z", "quantity": "q", "statistics": "s"}
+"""A form field's name is PREFIX|project|item|field (item blank for project-level rows)."""
 PREFIX_KIND = {v: k for k, v in KIND_PREFIX.items()}
 CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; "
        "base-uri 'none'")
 """Pages run no script: a script injected into a page would not run either."""
-_FIELD = re.compile(r"^([mfp])\|([^|]+)\|([^|]*)\|([a-z_]+)$")
+_FIELD = re.compile(r"^([mfpzqs])\|([^|]+)\|([^|]*)\|([a-z_]+)$")
 
 CallerDep = Annotated[Caller, Depends(caller)]
 WriterDep = Annotated[Writer, Depends(writer)]
@@ -606,6 +608,25 @@ def _form_rows(engine: Engine, unit: str, week: str, portfolio: str) -> list[dic
     for i, p in enumerate(items.investment):
         rows.append({"kind": "project", "project": p.id, "project_name": p.name, "item": p.id, "name": p.name,
                      "row": FIRST_ROW + i, "values": {"investment_week": None}})
+    for i, (p, fs) in enumerate(items.funds):
+        rows.append({"kind": "fund", "project": p.id, "project_name": p.name, "item": fs.id,
+                     "name": fs.name or fs.kind.value, "fund_kind": fs.kind.value, "row": FIRST_ROW + i,
+                     "to_date": (sum(fs.issued.values()), sum(fs.received.values()), sum(fs.paid.values())),
+                     "values": {"issued_week": None, "received_week": None, "paid_week": None}})
+    for i, (p, q) in enumerate(items.quantities):
+        rows.append({"kind": "quantity", "project": p.id, "project_name": p.name, "item": q.id, "name": q.name,
+                     "measure": q.measure, "target": q.target, "done": q.done, "row": FIRST_ROW + i,
+                     "values": {"quantity_done": None}})
+    for i, p in enumerate(items.statistics):
+        st = p.money
+        rows.append({"kind": "statistics", "project": p.id, "project_name": p.name, "item": p.id, "name": p.name,
+                     "row": FIRST_ROW + i,
+                     "values": {"stage": st.stage.value if st.stage else None, "commenced": st.commenced,
+                                "statistics": st.statistics.value if st.statistics else None,
+                                "statistics_date": st.statistics_date}})
+    for r in rows:  # the field names' parts (report.html)
+        r["prefix"] = KIND_PREFIX[r["kind"]]
+        r["item_key"] = "" if r["kind"] in PROJECT_LEVEL else r["item"]
     return rows
 
 
@@ -617,7 +638,7 @@ def _entries(rows: list[dict[str, Any]], form: Any) -> list[tuple[str, str, str,
         m = _FIELD.match(key)
         if m and isinstance(value, str):
             kind = PREFIX_KIND[m.group(1)]
-            iid = m.group(3) if kind != "project" else m.group(2)
+            iid = m.group(3) if kind not in PROJECT_LEVEL else m.group(2)
             typed.setdefault((kind, m.group(2), iid), {})[m.group(4)] = value
     out: list[tuple[str, str, str, int, Mapping[str, Any]]] = []
     counts: dict[str, int] = {}

@@ -645,19 +645,21 @@ def _project_status(engine: Any, lang: str, portfolio: str) -> dict[str, tuple[s
     from scheduler.store.runs import read_run
 
     try:
-        _, found = read_run(engine, portfolio=portfolio)
+        info, found = read_run(engine, portfolio=portfolio)
     except NotFound:
         return {}
+    escalated = set((info.summary or {}).get("escalated") or ())  # the problem list's (core/problems.py)
     out: dict[str, tuple[str, str]] = defaultdict(lambda: ("green", t("projects.ok", lang)))
     per: dict[str, list[Any]] = {}
     for f in found:
-        per.setdefault(f.project, []).append(f)
+        if f.kind.value != "escalation":  # legacy rows of runs stored before escalation moved to problems
+            per.setdefault(f.project, []).append(f)
     for pid, fs in per.items():
-        red = sum(f.light.value == "red" and f.kind.value != "escalation" for f in fs)
+        red = sum(f.light.value == "red" for f in fs)
         yellow = sum(f.light.value == "yellow" for f in fs)
         light = "red" if red else "yellow" if yellow else "green"
         text = t("projects.status", lang, red=red, yellow=yellow)
-        if any(f.kind.value == "escalation" for f in fs):
+        if pid in escalated:
             text += t("projects.status.escalated", lang)
         out[pid] = (light, text)
     return out

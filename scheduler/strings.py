@@ -10,9 +10,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "alert.subject": {"zh": "【{light}预警】{week} {project}{item}：{kind}{days}",
                       "en": "[{light} alert] {week} {project}{item}: {kind}{days}"},
     "alert.subject.days": {"zh": "，滞后 {days} 个工作日", "en": ", {days} working days late"},
-    "alert.subject.escalation": {"zh": "【提请县政府专题研究】{week} {project}：连续 {weeks} 周红灯",
-                                 "en": "[Escalated to the county government] {week} {project}: red for "
-                                       "{weeks} weeks"},
     "alert.greeting": {"zh": "{unit}：", "en": "To {unit}:"},
     "alert.intro": {"zh": "县发改局重大项目周调度（{week}）发现贵单位负责的以下事项亮红灯，请及时办理，"
                           "并在下次周调度前报送进展。",
@@ -456,8 +453,8 @@ STRINGS: dict[str, dict[str, str]] = {
                                       "完成：形象进度。",
                                 "en": "Red first, then yellow, green. Var.: forecast finish minus baseline finish, "
                                       "working days; Done: physical progress."},
-    "out.pdf.escalation_head": {"zh": "红灯事项 {n} 项（最长已连续 {weeks} 周）：",
-                                "en": "{n} red items (the longest red for {weeks} weeks):"},
+    "out.pdf.escalation_matter": {"zh": "{id}\n事由：{reason}\n需协调事项：{matters}\n建议：{proposal}",
+                                  "en": "{id}\nWhy: {reason}\nTo coordinate: {matters}\nProposal: {proposal}"},
     "out.pdf.red_list": {"zh": "一、红灯清单（按牵头单位）", "en": "1. Red list by lead unit"},
     "out.pdf.red_group": {"zh": "{unit}（{n} 项）　分管县领导：{leaders}",
                           "en": "{unit} ({n}) · county leader: {leaders}"},
@@ -644,7 +641,15 @@ STRINGS.update({
     "digest.symptoms": {"zh": "（连带 {n} 项）", "en": " ({n} knock-on items)"},
     "digest.col.todo": {"zh": "办理要求", "en": "What to do"},
     "digest.supervision": {"zh": "县政府督查室", "en": "County supervision office"},
-    "digest.copy": {"zh": "【抄送】", "en": "[Copy] "},
+    "copy.subject": {"zh": "【抄送】截至{date} 提请县政府专题研究事项{n}项",
+                     "en": "[Copy] as of {date}: {n} matters for the county government's special meeting"},
+    "copy.intro": {"zh": "县发改局重大项目周调度（截至{date}）提请县政府专题研究的事项共{n}项，抄送如下：",
+                   "en": "The weekly project dispatch (as of {date}) takes {n} matters to the county government's "
+                         "special meeting:"},
+    "copy.item": {"zh": "{k}. {project} · {id}（责任单位：{unit}）\n事由：{reason}\n需协调事项：{matters}\n"
+                        "建议：{proposal}",
+                  "en": "{k}. {project} · {id} (responsible: {unit})\nWhy: {reason}\nTo coordinate: {matters}\n"
+                        "Proposal: {proposal}"},
     "digest.more": {"zh": "……另有{n}项未列出，详见邮件及问题清单{link}",
                     "en": "… {n} more items: see the e-mail and the problem list{link}"},
     "digest.more.link": {"zh": "：{link}", "en": ": {link}"},
@@ -741,12 +746,14 @@ STRINGS.update({
     "brief.plan.next": {"zh": "推进{name}（预计{date}完成）", "en": "{name} (forecast {date})"},
     "brief.plan.complete": {"zh": "各节点已完成", "en": "all milestones done"},
     "brief.escalation": {
-        "zh": "{k}. {project}（{unit}，{leader}）：{n}项红灯事项已连续{weeks}周未解决{refs}，主要是{main}。",
-        "en": "{k}. {project} ({unit}, {leader}): {n} red items unresolved for {weeks} weeks{refs}, mainly {main}."},
+        "zh": "{k}. {project}（{unit}，{leader}）：{n}个问题提请研究{refs}，主要是{reason}。需协调事项：{matters}；"
+              "建议：{proposal}。",
+        "en": "{k}. {project} ({unit}, {leader}): {n} problems to decide{refs}, mainly {reason}. To coordinate: "
+              "{matters}; proposal: {proposal}."},
     "brief.escalations.intro": {
-        "zh": "以下项目的红灯事项连续多周未解决，提请县政府专题研究，明确责任单位和完成时限：",
-        "en": "The red items of these projects have stayed red for weeks: for the county government to decide "
-              "who does what by when:"},
+        "zh": "以下问题连续多周红灯或需县级协调，提请县政府专题研究，明确责任单位和完成时限：",
+        "en": "These problems have stayed red for weeks or need the county's help: for the county government to "
+              "decide who does what by when:"},
     "brief.escalation.refs": {"zh": "（问题清单第{a}—{b}项）", "en": " (problem list nos. {a}-{b})"},
     "brief.escalation.ref": {"zh": "（问题清单第{a}项）", "en": " (problem list no. {a})"},
     "brief.footer": {"zh": "生成时间：{generated}（{tz}）。附件：问题清单（Excel）；"

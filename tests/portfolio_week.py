@@ -1,5 +1,6 @@
 """The sample portfolio (projects/, 湘阴县) checked at W47 and then W48 in memory, as the demo runs it
-(the plan as baseline, W47's findings as W48's history): the WeeklyView of W48 for the brief and
+(the plan as baseline, W47's findings and problem list as W48's history): the WeeklyView of W48,
+with its problem list and what goes up to the county (the problems' escalation), for the brief and
 digest tests, optionally a county of `n` projects copied from both sample counties (湘阴's and 花垣's
 example: a mix of late and on-time projects as a real county has)."""
 
@@ -14,6 +15,7 @@ import numpy as np
 from scheduler.core.check import CheckResult, CheckThresholds, check_portfolio
 from scheduler.core.findings import iso_week
 from scheduler.core.model import Project
+from scheduler.core.problems import carry_over, find_problems, with_problem_lights
 from scheduler.core.schedule import schedule_projects
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
@@ -49,10 +51,17 @@ def week(n: int | None = None, lang: str = "zh") -> tuple[WeeklyView, CheckResul
     cals = {p.calendar: cs[p.calendar] for p in ps}
     plan = schedule_projects(ps, cals)
     bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
-    first = check_portfolio(schedule_projects(ps, cals, W47), bs, bf, CheckThresholds())
+    th = CheckThresholds()
+    res47 = schedule_projects(ps, cals, W47)
+    first = check_portfolio(res47, bs, bf, th)
+    now = dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC)
+    before = carry_over(find_problems(res47, first), {}, {}, iso_week(W47),
+                        escalate_after_weeks=th.escalate_after_weeks, now=now)
     result = schedule_projects(ps, cals, W48)
-    chk = check_portfolio(result, bs, bf, CheckThresholds(), history_of(first.findings))
+    chk = check_portfolio(result, bs, bf, th, history_of(first.findings))
+    problems = carry_over(find_problems(result, chk), {p.id: p for p in before}, {p.id: p.weeks_red for p in before},
+                          iso_week(W48), escalate_after_weeks=th.escalate_after_weeks, now=now)
+    chk = with_problem_lights(chk, problems)  # as the weekly run does (app/weekly.py)
     view = build_weekly_view(ps, result, bs, bf, chk.findings, chk.project_lights, view_summary(chk),
-                             iso_week(W48), W48, lang, generated_at=dt.datetime(2026, 11, 23, 0, 30, tzinfo=dt.UTC),
-                             issue=2)
+                             iso_week(W48), W48, lang, generated_at=now, issue=2, problems=problems)
     return view, chk

@@ -12,6 +12,7 @@ import numpy as np
 from scheduler.core.calendars import Calendar
 from scheduler.core.findings import Finding, FindingKind, Light
 from scheduler.core.model import FactorRequirement, FactorStatus, InvestmentPlan, Link, LinkType, Milestone, Project
+from scheduler.core.problems import Escalation, Problem, ProblemKind, Symptom
 from scheduler.core.schedule import schedule_projects
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
@@ -103,8 +104,6 @@ FINDINGS = (  # data, as the check stores them; their sentences are written by t
                      "blocker": "林地指标不足，需省厅调剂"}),
     Finding("YGG-RAIL", FindingKind.INVESTMENT, Light.YELLOW, "县发改局", first_seen="2026-W48",
             details={"completed": 45067, "plan_to_date": 54147, "gap": 9080, "gap_points": 14.6}),
-    Finding("YGG-RAIL", FindingKind.ESCALATION, Light.RED, "县发改局", first_seen="2026-W47", weeks_red=2,
-            details={"keys": ["finish-overdue/YGG-RAIL/M03", "factor/YGG-RAIL/M04/F1"], "weeks": 2}),
     Finding("WBF-110KV", FindingKind.SLIP, Light.YELLOW, "国网花垣县供电公司", milestone="M3", days=8,
             first_seen="2026-W48", details={"baseline_finish": "2027-01-12", "forecast_finish": "2027-01-20"}),
     Finding("WBF-110KV", FindingKind.DEADLINE, Light.RED, "县交通运输局", milestone="M5", days=5,
@@ -118,19 +117,45 @@ SUMMARY: Mapping[str, object] = {
     "investment": {"annual_plan": 70000.0, "plan_to_date": 61500.0, "completed": 53900.0},
     "new": ["investment/YGG-RAIL", "slip/WBF-110KV/M3", "deadline/WBF-110KV/M5"],
     "resolved": ["start-overdue/HY-HOSPITAL/C"],
-    "persisting": ["finish-overdue/YGG-RAIL/M03", "factor/YGG-RAIL/M04/F1", "escalation/YGG-RAIL"],
+    "persisting": ["finish-overdue/YGG-RAIL/M03", "factor/YGG-RAIL/M04/F1"],
 }
+
+# the problem list over those findings, as core/problems.carry_over leaves it (escalate_after_weeks
+# = 2): the 用地 approval F1, red 4 weeks running, goes up to the county (提请县政府专题研究); M03's
+# problem, red 3 weeks, would too, but the meeting's decision is recorded on it; the others are red
+# for 1 week or yellow.
+PROBLEMS = (
+    Problem("YGG-RAIL/factor/F1", "YGG-RAIL", ProblemKind.FACTOR, Light.RED, unit="县自然资源局", milestone="M04",
+            factor="F1", factor_kind="用地", days=136, own_light=Light.RED, weeks_red=4, escalate=True,
+            first_seen="2026-W45", description="林地指标不足，需省厅调剂",
+            symptoms=(Symptom(FindingKind.FACTOR, Light.RED, "M04", "F1", 136, "factor/YGG-RAIL/M04/F1"),),
+            escalation=Escalation("二期用地预审连续4周红灯，林地指标不足", "请县政府协调省林业局调剂林地指标",
+                                  "县政府分管副县长带队赴省厅对接")),
+    Problem("YGG-RAIL/milestone/M03", "YGG-RAIL", ProblemKind.MILESTONE, Light.RED, unit="县自然资源局",
+            milestone="M03", days=137, own_light=Light.RED, weeks_red=3, first_seen="2026-W46",
+            symptoms=(Symptom(FindingKind.FINISH_OVERDUE, Light.RED, "M03", None, 137,
+                              "finish-overdue/YGG-RAIL/M03"),),
+            escalation=Escalation("征地拆迁滞后", "协调交地", "县级督办", decision="由分管副县长牵头，12月底前交地")),
+    Problem("YGG-RAIL/investment", "YGG-RAIL", ProblemKind.INVESTMENT, Light.YELLOW, unit="县发改局",
+            points=14.6, own_light=Light.YELLOW, first_seen="2026-W48",
+            symptoms=(Symptom(FindingKind.INVESTMENT, Light.YELLOW, key="investment/YGG-RAIL"),)),
+    Problem("WBF-110KV/milestone/M5", "WBF-110KV", ProblemKind.DEADLINE, Light.RED, unit="县交通运输局",
+            milestone="M5", own_light=Light.RED, weeks_red=1, first_seen="2026-W48",
+            symptoms=(Symptom(FindingKind.SLIP, Light.YELLOW, "M3", None, 8, "slip/WBF-110KV/M3"),
+                      Symptom(FindingKind.DEADLINE, Light.RED, "M5", None, 5, "deadline/WBF-110KV/M5"))),
+)
 
 
 def build(lang: str = "zh", projects: tuple[Project, ...] = PROJECTS,
-          findings: tuple[Finding, ...] = FINDINGS) -> WeeklyView:
-    """The WeeklyView of the sample week: baseline = the plan, forecast at D."""
+          findings: tuple[Finding, ...] = FINDINGS, problems: tuple[Problem, ...] = ()) -> WeeklyView:
+    """The WeeklyView of the sample week: baseline = the plan, forecast at D; with `problems`
+    (e.g. PROBLEMS) its problem list and what goes up to the county."""
     cals = calendars()
     plan = schedule_projects(projects, cals)
     result = schedule_projects(projects, cals, D)
     return build_weekly_view(projects, result, np.asarray(plan.early_start), np.asarray(plan.early_finish),
                              findings, LIGHTS, SUMMARY, WEEK, D, lang,
-                             generated_at=dt.datetime(2026, 11, 23, 8, 30))
+                             generated_at=dt.datetime(2026, 11, 23, 8, 30), problems=problems)
 
 
 def big_project(n: int = 60) -> Project:

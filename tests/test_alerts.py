@@ -191,31 +191,15 @@ def rows(engine: Engine) -> list[core_alerts.Alert]:
 # -- which findings alert ---------------------------------------------------------------------------
 
 
-def test_only_new_reds_and_escalations_alert() -> None:
+def test_only_new_reds_alert() -> None:
     esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "县水利局", first_seen="2026-W46", weeks_red=3,
                   details={"max_weeks_red": 3, "keys": ["finish-overdue/HY-WATER/M2"], "weeks": 2})
     assert core_alerts.should_alert(overdue(), WEEK)
     assert not core_alerts.should_alert(overdue(first_seen="2026-W47"), WEEK)     # persisting red
     assert not core_alerts.should_alert(overdue(light=Light.YELLOW), WEEK)        # new but yellow
-    assert core_alerts.should_alert(esc, WEEK)                                    # escalations every week
-    subject, body = messages.alert_text(esc, WEEK)
-    assert subject == "【提请县政府专题研究】2026-W48 HY-WATER：连续 3 周红灯"
-    assert "相关事项已连续 3 周红灯，将提请县政府专题研究" in body
-
-
-def test_alert_text_names_project_milestone_days_what_to_do_and_week() -> None:
-    names = queue.Names(projects={"HY-WATER": "县城供水提升工程"}, milestones={("HY-WATER", "M2"): "土地征收"})
-    subject, body = messages.alert_text(overdue(), WEEK, names)
-    assert subject == ("【红灯预警】2026-W48 县城供水提升工程（HY-WATER） · 土地征收（M2）："
-                       "逾期未完成，滞后 15 个工作日")
-    lines = body.splitlines()
-    assert lines[0] == "县自然资源局："
-    assert "项目：县城供水提升工程（HY-WATER）" in lines
-    assert "节点：土地征收（M2）" in lines
-    assert "问题：逾期未完成（红灯）" in lines
-    assert "滞后：15 个工作日" in lines
-    assert "办理要求：节点已过计划完成时间仍未完成，请说明原因，明确完成时间和赶工措施。" in lines
-    assert any("2026-W48" in ln for ln in lines[-2:])
+    # an ESCALATION finding (stored by a run before escalation moved to the problem list) alerts
+    # nobody and is in no digest: the problems decide what goes up (test_escalated_problems_...)
+    assert not core_alerts.should_alert(esc, WEEK) and not messages.wants_digest(esc)
 
 
 # -- queueing ---------------------------------------------------------------------------------------
@@ -601,15 +585,43 @@ def test_a_dingtalk_signed_request_verifies_against_the_secret(db: Engine, tmp_p
     assert rows(db)[0].status == "delivered"
 
 
-def test_escalations_are_copied_to_the_leader_and_the_supervision_office(db: Engine, tmp_path: Path) -> None:
-    esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "县水利局", first_seen="2026-W46", weeks_red=3,
-                  details={"max_weeks_red": 3, "weeks": 2, "keys": ["finish-overdue/HY-WATER/M2"],
-                           "leader": "常务副县长鲁民明"})
-    cfg = make_config(tmp_path, units={"县水利局": Unit("县水利局", ("slj@county.gov.cn",))})
+def test_escalated_problems_are_copied_to_the_leader_and_the_supervision_office(db: Engine,
+                                                                                  tmp_path: Path) -> None:
+    """The copies come from the problem list's escalation (the one rule): the leader named in the
+    project's leader gets his project's escalated problems, the 督查室 all of them, each with its
+    事由 / 需协调事项 / 建议; a problem that does not go up is in no copy."""
+    from scheduler.core.problems import Escalation, Problem, ProblemKind
+
+    with transaction(db) as conn:
+        for pid, name, leader in (("HY-WATER", "县城供水提升工程", "常务副县长鲁民明"),
+                                  ("HY-ROAD", "农村公路", "副县长张三")):
+            conn.execute(insert(projects_t).values(
+                id=pid, name=name, lead_unit="县水利局", calendar="construction", leader=leader,
+                start=dt.date(2026, 3, 2), units=[], source_path=f"projects/{pid}.toml", digest="0" * 64,
+                text="", loaded_at=utcnow()))
+    water = Problem("HY-WATER/milestone/M2", "HY-WATER", ProblemKind.MILESTONE, Light.RED, unit="县水利局",
+                    milestone="M2", days=15, weeks_red=3, escalate=True, first_seen="2026-W46",
+                    escalation=Escalation("取水口征地连续红灯", "请县政府协调镇村征地", "分管副县长牵头督办"))
+    road = Problem("HY-ROAD/milestone/M1", "HY-ROAD", ProblemKind.MILESTONE, Light.RED, unit="县交通局",
+                   milestone="M1", days=8, weeks_red=2, escalate=True, first_seen="2026-W47")
+    quiet = Problem("HY-ROAD/milestone/M3", "HY-ROAD", ProblemKind.MILESTONE, Light.RED, unit="县交通局",
+                    milestone="M3", days=6, weeks_red=1, first_seen="2026-W48")
+    cfg = make_config(tmp_path, units={"县水利局": Unit("县水利局", ("slj@county.gov.cn",)),
+                                       "县交通局": Unit("县交通局", ("jtj@county.gov.cn",))})
     cfg = dataclasses.replace(cfg, leaders={"鲁民明": Unit("鲁民明", ("lmm@county.gov.cn",))},
                               alerts=cfg.alerts.model_copy(update={"supervision": ["dcs@county.gov.cn"]}))
-    enqueue(db, [esc, overdue("县水利局")], cfg)
+    run_id = new_run(db)
+    with transaction(db) as conn:
+        messages.enqueue_alerts(conn, run_id=run_id, week=WEEK, findings=[], config=cfg,
+                                problems=[water, road, quiet])
     by_address = {a.address: a for a in rows(db)}
-    assert set(by_address) == {"slj@county.gov.cn", "lmm@county.gov.cn", "dcs@county.gov.cn"}
-    assert by_address["lmm@county.gov.cn"].subject.startswith("【抄送】")
-    assert "提请县政府专题研究" in by_address["dcs@county.gov.cn"].body
+    assert set(by_address) == {"slj@county.gov.cn", "jtj@county.gov.cn", "lmm@county.gov.cn", "dcs@county.gov.cn"}
+    leader, office = by_address["lmm@county.gov.cn"], by_address["dcs@county.gov.cn"]
+    assert leader.finding_key == office.finding_key == core_alerts.COPY
+    assert leader.subject == "【抄送】截至11月23日 提请县政府专题研究事项1项"
+    assert ("1. 县城供水提升工程（HY-WATER） · HY-WATER/milestone/M2（责任单位：县水利局）\n事由：取水口征地连续红灯\n"
+            "需协调事项：请县政府协调镇村征地\n建议：分管副县长牵头督办") in leader.body
+    assert "HY-ROAD" not in leader.body  # not his project
+    assert office.subject == "【抄送】截至11月23日 提请县政府专题研究事项2项"
+    assert office.body.index("HY-WATER/milestone/M2") < office.body.index("HY-ROAD/milestone/M1")  # 3 weeks red first
+    assert "HY-ROAD/milestone/M3" not in office.body  # red, but not going up

@@ -128,3 +128,17 @@ def test_a_units_digest_lists_its_open_problems_with_their_symptoms_counted(w48:
     assert body.index("请首先办理") < body.index("一、红灯事项")
     wanted = {p.id for p in week if p.unit == "县自然资源局" and p.counts and p.light.value in ("red", "yellow")}
     assert sum(1 for x in lines if x[:1].isdigit()) == len(wanted) > 0
+
+
+def test_what_goes_up_is_the_problem_lists_everywhere(w48: Path) -> None:
+    """One escalation rule: `dispatch projects` tags (· escalated), the run's summary and the
+    findings JSON name exactly the projects with a problem whose `escalate` is set."""
+    up = {p["project"] for p in problems(w48)["problems"] if p["escalate"]}
+    assert up  # the sample at W48: problems red in W47 and W48
+    res = CliRunner(env={"COLUMNS": "400"}).invoke(cli, ["--config", str(w48), "projects"])
+    assert res.exit_code == 0, res.output
+    tagged = {line.split()[1] for line in res.output.splitlines() if "escalated" in line}
+    assert tagged == up, res.output
+    doc = json.loads(dispatch(w48, "findings", "--format", "json").output)
+    assert set(doc["summary"]["escalated"]) == up
+    assert not [f for f in doc["findings"] if f["kind"] == "escalation"]

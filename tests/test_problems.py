@@ -26,6 +26,7 @@ from scheduler.core.problems import (
     find_problems,
     project_lights,
     topmost,
+    with_problem_lights,
 )
 from scheduler.core.schedule import ScheduleResult, schedule_projects
 from scheduler.io.calendarfiles import CalendarSet
@@ -185,6 +186,19 @@ def test_escalation_only_for_county_help_or_red_for_n_weeks() -> None:
     assert not again["A/milestone/M1"].escalate
     assert again["A/milestone/M1"].escalation is not None
     assert again["A/milestone/M1"].escalation.decision == "由分管副县长牵头，12月底前交地"
+
+
+def test_escalation_is_the_problem_lists_alone() -> None:
+    """The check raises no ESCALATION; the problems decide it and the summary's `escalated` comes
+    from them. M1 (13 days overdue, red) red a second run running goes up; F1 (red) in its first
+    red run does not; so P is escalated for M1 only."""
+    res, chk = run()
+    assert not [f for f in chk.findings if f.kind is FindingKind.ESCALATION] and chk.summary.escalated == ()
+    out = carry_over(find_problems(res, chk), {}, {"P/milestone/M1": 1}, "2026-W48", escalate_after_weeks=2, now=NOW)
+    assert [(p.id, p.weeks_red) for p in out if p.escalate] == [("P/milestone/M1", 2)]
+    assert by_id(out)["P/factor/F1"].light is Light.RED and not by_id(out)["P/factor/F1"].escalate
+    assert with_problem_lights(chk, out).summary.escalated == ("P",)
+    assert with_problem_lights(chk, out).summary.to_json()["escalated"] == ["P"]
 
 
 def test_merged_problem_lists_its_symptoms_under_the_target() -> None:

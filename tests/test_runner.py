@@ -140,7 +140,7 @@ def test_week_over_week_history_and_escalation(loaded: Engine, config: Config) -
     assert f47["finish-overdue/P-ROAD/M1"].days == 6
     assert f47["start-overdue/P-ROAD/M3"].light is Light.YELLOW
     assert "deadline/P-ROAD/M2" not in f47  # 开工 forecast 11-25, before 11-30
-    assert not [x for x in w47.findings if x.kind is FindingKind.ESCALATION]
+    assert not [p for p in w47.problems if p.escalate]
     w48 = run(loaded, config, W48)
     assert w48.previous_run == w47.run_id
     f48 = by_key(w48.findings)
@@ -148,13 +148,21 @@ def test_week_over_week_history_and_escalation(loaded: Engine, config: Config) -
     assert (m1.first_seen, m1.weeks_red) == ("2026-W47", 2)
     m3 = f48["start-overdue/P-ROAD/M3"]  # now 12 days late: red, but its first red week
     assert (m3.light, m3.first_seen, m3.weeks_red) == (Light.RED, "2026-W47", 1)
-    esc = f48["escalation/P-ROAD"]
-    # red in both runs: M1 and 开工 overdue, physical progress; not M3's start (yellow last week),
-    # nor the approvals (overdue <= approval_red_days last week: yellow), nor the deadline (new)
-    assert set(esc.details["keys"]) == {"finish-overdue/P-ROAD/M1", "finish-overdue/P-ROAD/M2",
-                                        "physical/P-ROAD", "slip/P-ROAD/M3"}
+    # what goes up is decided on the problem list, not by the check (no ESCALATION finding): M1
+    # (施工准备, resumes on the data date: late on its own account) drives 开工 M2 and 路基 M3, so
+    # their findings and the physical gap are its symptoms; red in W47 and W48 -> 2 weeks running
+    # = escalate_after_weeks: it goes up. The approvals F1, F2 (yellow at 5 days in W47, red at 12
+    # in W48) are in their first red week: they do not.
+    assert not [x for x in w48.findings if x.kind is FindingKind.ESCALATION]
+    assert [(p.id, p.weeks_red) for p in w48.problems if p.escalate] == [("P-ROAD/milestone/M1", 2)]
+    up = {p.id: p for p in w48.problems}["P-ROAD/milestone/M1"]
+    assert {s.key for s in up.symptoms} == {"finish-overdue/P-ROAD/M1", "finish-overdue/P-ROAD/M2",
+                                            "start-overdue/P-ROAD/M3", "slip/P-ROAD/M3", "deadline/P-ROAD/M2",
+                                            "physical/P-ROAD"}
+    assert {p.id: (p.light, p.weeks_red) for p in w48.problems if p.factor} == {
+        "P-ROAD/factor/F1": (Light.RED, 1), "P-ROAD/factor/F2": (Light.RED, 1)}
     s = w48.check.summary
-    assert "deadline/P-ROAD/M2" in s.new and "escalation/P-ROAD" in s.new
+    assert "deadline/P-ROAD/M2" in s.new
     assert "finish-overdue/P-ROAD/M1" in s.persisting and s.resolved == ()
     assert s.escalated == ("P-ROAD",)
 

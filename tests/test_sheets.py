@@ -32,11 +32,11 @@ def test_sheets_in_the_printouts_order(book: openpyxl.Workbook) -> None:
 
 def test_all_findings_one_row_each(book: openpyxl.Workbook) -> None:
     all_rows = rows(book["全部问题"])
-    assert len(all_rows) == len(sv.FINDINGS) == 6
+    assert len(all_rows) == len(sv.FINDINGS) == 5
     texts = sorted(finding_text(f, names_of_projects(sv.PROJECTS)) for f in sv.FINDINGS)
     assert sorted(r["问题"] for r in all_rows) == texts  # type: ignore[type-var]
     # red first
-    assert [r["灯色"] for r in all_rows] == ["红", "红", "红", "红", "黄", "黄"]
+    assert [r["灯色"] for r in all_rows] == ["红", "红", "红", "黄", "黄"]
     f1 = next(r for r in all_rows if r["要素编号"] == "F1")
     assert (f1["项目编号"], f1["首次发现"], f1["挂账（周）"], f1["连续红灯（周）"]) == ("YGG-RAIL", "2026-W45", 4, 4)
 
@@ -69,12 +69,15 @@ def test_blockers_by_kind_and_light_fills(book: openpyxl.Workbook) -> None:
     assert ws.cell(HEADER_ROW + 3, light_col).value is None  # 环评 not started: no finding, no light
 
 
-def test_special_meeting_sheet(book: openpyxl.Workbook) -> None:
-    (esc,) = rows(book["提请专题研究"])
+def test_special_meeting_sheet(book: openpyxl.Workbook, tmp_path: Path) -> None:
+    assert rows(book["提请专题研究"]) == []  # no problem list: nothing goes up
+    with_list = openpyxl.load_workbook(write_findings_sheet(sv.build(problems=sv.PROBLEMS), tmp_path / "p.xlsx"))
+    (esc,) = rows(with_list["提请专题研究"])  # the problem going up (F1), not M03's (decided)
     assert esc["项目"] == "虞公港铁路专用线" and esc["连续红灯（周）"] == 4
+    assert esc["事由"] == "二期用地预审连续4周红灯，林地指标不足"
 
 
 def test_english_sheet(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(write_findings_sheet(sv.build(lang="en"), tmp_path / "en.xlsx"))
     assert wb.sheetnames[:4] == ["Red list", "Factor blockers", "Special meeting", "All findings"]
-    assert len(list(wb["All findings"].iter_rows(min_row=HEADER_ROW + 1))) == 6
+    assert len(list(wb["All findings"].iter_rows(min_row=HEADER_ROW + 1))) == 5

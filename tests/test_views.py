@@ -20,11 +20,11 @@ def view():  # type: ignore[no-untyped-def]
 def test_glance_counts_lights_findings_and_reads_the_summary(view) -> None:  # type: ignore[no-untyped-def]
     g = view.glance
     assert (g.projects, g.red, g.yellow, g.green) == (3, 2, 0, 1)
-    # the escalation is not a red item of its own: the red count is the red list's (3, not 4)
-    assert (g.findings, g.red_findings, g.escalations) == (6, 3, 1)
+    # no problem list: nothing goes up to the county (the problems decide it)
+    assert (g.findings, g.red_findings, g.escalations) == (5, 3, 0)
     assert g.red_findings == sum(len(grp.items) for grp in view.red_list)
     # the summary's lists become counts; its investment totals win over the projects' own figures
-    assert (g.new, g.resolved, g.persisting) == (3, 1, 3)
+    assert (g.new, g.resolved, g.persisting) == (3, 1, 2)
     assert (g.investment.annual_plan, g.investment.plan_to_date, g.investment.completed) == (70000, 61500, 53900)
     assert g.investment.percent_of_plan == pytest.approx(100 * 53900 / 61500)
     # unapproved factors on unfinished milestones: RAIL F1 (用地), F2 (环评); LINE F1 (用林). RAIL F3 is approved.
@@ -56,7 +56,7 @@ def test_missing_summary_keys_fall_back_to_the_projects() -> None:
     assert v.projects[0].investment is not None and v.projects[0].investment.completed == pytest.approx(45067)
 
 
-def test_red_list_is_grouped_by_lead_unit_without_the_escalation(view) -> None:  # type: ignore[no-untyped-def]
+def test_red_list_is_grouped_by_lead_unit(view) -> None:  # type: ignore[no-untyped-def]
     groups = {g.lead_unit: g for g in view.red_list}
     assert set(groups) == {"县发改局", "县交通运输局"}
     rail = groups["县发改局"]
@@ -81,11 +81,16 @@ def test_blockers_by_kind_with_need_date_and_weeks_open(view) -> None:  # type: 
                                                                           None, None)
 
 
-def test_escalation_lists_the_red_items_it_names(view) -> None:  # type: ignore[no-untyped-def]
-    (esc,) = view.escalations
-    assert esc.project_id == "YGG-RAIL" and esc.leader == "县政府分管副县长（临港开发）"
-    assert len(esc.issues) == 2
-    assert esc.weeks_red == 4  # the longest run among them: the factor finding, red for 4 weeks
+def test_escalations_are_the_problems_going_up() -> None:
+    """提请县政府专题研究 = the problems with `escalate` (F1, red 4 weeks); M03's, decided by the
+    meeting, and the others are not; each with the office's 事由, 需协调事项 and 建议."""
+    v = sv.build(problems=sv.PROBLEMS)
+    (esc,) = v.escalations
+    assert (esc.problem_id, esc.project_id) == ("YGG-RAIL/factor/F1", "YGG-RAIL")
+    assert esc.leader == "县政府分管副县长（临港开发）"
+    assert (esc.message, esc.matters, esc.proposal) == (
+        "二期用地预审连续4周红灯，林地指标不足", "请县政府协调省林业局调剂林地指标", "县政府分管副县长带队赴省厅对接")
+    assert esc.weeks_red == 4 and v.glance.escalations == 1
 
 
 def test_project_gantt_rows_carry_the_schedule(view) -> None:  # type: ignore[no-untyped-def]

@@ -15,7 +15,7 @@ STATUSES = ("pending", "written", "delivered", "failed")
 DIGEST = "digest"
 """The finding_key of a unit's weekly digest: one message per unit, channel and address per week."""
 COPY = "escalation-copy"
-"""The finding_key of the copy of the week's escalations to a county leader or the 督查室."""
+"""The finding_key of the copy of the week's escalated problems to a county leader or the 督查室."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +52,10 @@ class Alert:
 
 
 def should_alert(finding: Finding, week: str) -> bool:
-    """A red finding first seen this week, or an escalation (提请县政府专题研究), alerts its unit."""
-    if finding.kind is FindingKind.ESCALATION:
-        return True
-    return finding.light is Light.RED and finding.first_seen in (None, week)
+    """A red finding first seen this week alerts its unit (what goes up to the county is the
+    problem list's: core/problems.py)."""
+    return (finding.light is Light.RED and finding.first_seen in (None, week)
+            and finding.kind is not FindingKind.ESCALATION)
 
 
 @dataclass(frozen=True, slots=True)

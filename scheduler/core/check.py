@@ -1,5 +1,6 @@
 """The weekly check (要素保障周调度): what is late, which approvals block, who is behind the 序时
-plan, and what goes up to the county government. PURE: no I/O, no SQL.
+plan. PURE: no I/O, no SQL. What goes up to the county government (提请县政府专题研究) is not
+decided here but on the problem list (core/problems.py `carry_over`: one rule).
 
 Input: a ScheduleResult at the data date D (projects with the weekly reports applied), the current
 baseline's start/finish dates per milestone row (ordinals, 0 = none), thresholds from config and
@@ -27,8 +28,9 @@ a portfolio summary. Conventions, so every number can be worked out by hand:
   red beyond.
 - History: `history[key] = (first_seen_week, consecutive_red_weeks_up_to_last_run)` for the
   findings of the previous run. A key absent from it is new (first seen this week); weeks_red =
-  previous + 1 when red now, else 0. ESCALATION: one per project listing its red findings with
-  weeks_red >= `escalate_after_weeks` (提请县政府专题研究).
+  previous + 1 when red now, else 0. The check raises no ESCALATION (the kind stays for runs stored
+  before escalation moved to the problem list); `summary.escalated` is filled from the problems
+  (core/problems.py `with_problem_lights`).
 """
 
 from __future__ import annotations
@@ -298,6 +300,8 @@ class PortfolioSummary:
     resolved: tuple[str, ...]
     persisting: tuple[str, ...]
     escalated: tuple[str, ...]
+    """Projects with a problem going up to the county this week (提请县政府专题研究): filled from
+    the problem list (core/problems.py `with_problem_lights`); empty from the check alone."""
     money: dict[str, Any] = field(default_factory=dict)
     """Per project: payment rate and 序时, 入库纳统, quantities, 累计 investment (core/money.py)."""
     unit_targets: list[dict[str, Any]] = field(default_factory=list)
@@ -656,8 +660,6 @@ def check_portfolio(result: ScheduleResult, baseline_start: IntArray, baseline_f
     mres = _money(ctx, fr, D, th, inv_progress, phys)
     if stale is not None and stale.missing:
         ctx.out = apply_staleness(ctx.out, fr, result.status, _factor_open(result, fr), stale, KIND_ORDER)
-    ctx.out.sort(key=lambda kf: kf[0])  # the order the rules raise them: escalation lists them so
-    _escalate(ctx, fr, th)
     ctx.out.sort(key=lambda kf: (kf[0][0], kf[0][3], kf[0][2]))  # by project, kind, row
     findings = [f for _, f in ctx.out]
     by_project: dict[str, list[Light]] = {}
@@ -717,27 +719,12 @@ def _factor_open(res: ScheduleResult, fr: PortfolioFrame) -> list[bool]:
             for st, r in zip(fr.f_status, fr.f_row.tolist(), strict=True)]
 
 
-def _escalate(ctx: _Ctx, fr: PortfolioFrame, th: CheckThresholds) -> None:
-    """One ESCALATION per project listing its red findings red for `escalate_after_weeks` or more
-    (ctx.out in the order the rules raised them, grouped by project)."""
-    due: dict[int, list[Finding]] = {}
-    for k, f in ctx.out:
-        if f.light is Light.RED and f.weeks_red >= th.escalate_after_weeks:
-            due.setdefault(k[0], []).append(f)
-    for pi, items in due.items():
-        pid = fr.project_ids[pi]
-        keys = [f.key for f in items]
-        weeks = max(f.weeks_red for f in items)
-        ctx.add(pi, 4, 0, pid, FindingKind.ESCALATION, Light.RED, fr.project_lead_units[pi], days=None,
-                details={"keys": keys, "max_weeks_red": weeks, "weeks": th.escalate_after_weeks,
-                         "leader": fr.project_leaders[pi]})
-
-
 def _summary(week: str, D: dt.date, findings: list[Finding], lights: Mapping[str, Light],
              inv: Mapping[str, InvestmentProgress], history: History) -> PortfolioSummary:
     keys = [f.key for f in findings]
     now = set(keys)
-    prev = set(history)
+    legacy = FindingKind.ESCALATION.value + "/"  # a run stored before escalation moved to the problems
+    prev = {k for k in history if not k.startswith(legacy)}
 
     def count(values: list[str], order: list[str]) -> dict[str, int]:
         return {k: values.count(k) for k in order}
@@ -754,5 +741,5 @@ def _summary(week: str, D: dt.date, findings: list[Finding], lights: Mapping[str
         new=tuple(k for k in keys if k not in prev),
         resolved=tuple(sorted(prev - now)),
         persisting=tuple(k for k in keys if k in prev),
-        escalated=tuple(f.project for f in findings if f.kind is FindingKind.ESCALATION),
+        escalated=(),
     )

@@ -36,7 +36,7 @@ class FindingKind(StrEnum):
     PAYMENT = "payment"                      # fund payment (三类资金支付) behind the 序时 plan
     STATISTICS = "statistics"                # commenced, not yet 入库纳统
     QUANTITY = "quantity"                    # physical quantities (实物量) behind the 序时 plan
-    ESCALATION = "escalation"                # red for N weeks: 提请县政府专题研究
+    ESCALATION = "escalation"                # legacy: stored by runs before escalation moved to the problem list
 
 
 def iso_week(d: dt.date) -> str:

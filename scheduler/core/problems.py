@@ -434,8 +434,8 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
     a physical progress finding is a symptom of the project's largest problem, or a PHYSICAL
     problem when the project has none. A problem's light is the worst of its own and its
     symptoms', except that an approval whose milestone waits longer for another approval (a
-    co-requisite, `held_by`) is at most yellow on its own account. Escalation findings are left
-    out: escalation is decided on problems (carry_over)."""
+    co-requisite, `held_by`) is at most yellow on its own account. Escalation is decided on
+    problems (carry_over); an ESCALATION finding (stored by runs before that) is left out."""
     fr = result.frame
     by_project: dict[str, list[Finding]] = {}
     for f in check.findings:
@@ -683,9 +683,16 @@ def _copies(fr: PortfolioFrame, variants: Sequence[tuple[int, int, int]]) -> tup
         l_succ=c["l_succ"], l_type=c["l_type"], l_lag=c["l_lag"]), offsets
 
 
+def escalated_projects(problems: Iterable[Problem]) -> tuple[str, ...]:
+    """The projects with a problem going up to the county this week (`Problem.escalate`), in order."""
+    return tuple(sorted({p.project for p in problems if p.escalate}))
+
+
 def with_problem_lights(check: CheckResult, problems: Sequence[Problem]) -> CheckResult:
     """The check with each project's light taken from its problems (`project_lights`) instead of
-    its worst finding, and the summary's count of projects by light to match."""
+    its worst finding, the summary's count of projects by light to match, and its `escalated`
+    projects those of the problems going up (`escalated_projects`)."""
     lights = project_lights(problems, check.project_lights)
     counts = {lt.value: sum(v is lt for v in lights.values()) for lt in Light}
-    return replace(check, project_lights=lights, summary=replace(check.summary, project_lights=counts))
+    return replace(check, project_lights=lights, summary=replace(check.summary, project_lights=counts,
+                                                                 escalated=escalated_projects(problems)))

@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from functools import lru_cache
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, select
 
 from scheduler.core.alerts import COPY, DIGEST, Alert, Names, should_alert
 from scheduler.core.findings import Finding, FindingKind, Light, week_monday
-from scheduler.core.phrases import finding_text, problem_drags, problem_what
+from scheduler.core.phrases import escalation_parts, finding_text, mentioned, problem_drags, problem_what
 from scheduler.core.problems import Problem, ProblemKind
 from scheduler.io.config import Config, Unit
 from scheduler.store.alerts import insert_alerts, names_for, utc
+from scheduler.store.db import projects as projects_t
 from scheduler.store.db import utcnow
 from scheduler.strings import t
 
@@ -43,19 +44,15 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
     p = finding.project
     project = _label(names.projects.get(p), p)
     kind = _t(f"kind.{finding.kind.value}", lang)
-    if finding.kind is FindingKind.ESCALATION:
-        weeks = finding.details.get("max_weeks_red") or finding.weeks_red
-        subject = t("alert.subject.escalation", lang, week=week, project=project, weeks=weeks)
-    else:
-        item = ""
-        if finding.factor:
-            item = _factor_label(finding, names)
-        elif finding.milestone:
-            item = _label(names.milestones.get((p, finding.milestone)), finding.milestone)
-        late = finding.days is not None and finding.days > 0
-        days = t("alert.subject.days", lang, days=finding.days) if late else ""
-        subject = t("alert.subject", lang, week=week, light=_t(f"light.{finding.light.value}", lang),
-                    project=project, item=f" · {item}" if item else "", kind=kind, days=days)
+    item = ""
+    if finding.factor:
+        item = _factor_label(finding, names)
+    elif finding.milestone:
+        item = _label(names.milestones.get((p, finding.milestone)), finding.milestone)
+    late = finding.days is not None and finding.days > 0
+    days = t("alert.subject.days", lang, days=finding.days) if late else ""
+    subject = t("alert.subject", lang, week=week, light=_t(f"light.{finding.light.value}", lang),
+                project=project, item=f" · {item}" if item else "", kind=kind, days=days)
     lines = [_t("alert.greeting", lang, unit=finding.unit), "",
              _t("alert.intro", lang, week=week), "",
              t("alert.project", lang, project=project)]
@@ -74,8 +71,7 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
         lines.append(t("alert.weeks_red", lang, weeks=finding.weeks_red))
     if finding.first_seen and finding.first_seen != week:
         lines.append(t("alert.first_seen", lang, first=finding.first_seen))
-    weeks = finding.details.get("max_weeks_red") or finding.weeks_red
-    lines += [_t("alert.todo", lang, todo=_t(f"alert.todo.{finding.kind.value}", lang, weeks=weeks)), "",
+    lines += [_t("alert.todo", lang, todo=_t(f"alert.todo.{finding.kind.value}", lang, weeks=finding.weeks_red)), "",
               _t("alert.footer", lang, week=week)]
     return subject, "\n".join(lines) + "\n"
 
@@ -128,14 +124,15 @@ def reminder_alerts(units: Iterable[str], *, week: str, deadline: dt.datetime, c
 
 
 def wants_digest(finding: Finding) -> bool:
-    """A red or yellow item (escalations included) goes into its unit's weekly digest."""
-    return finding.light in (Light.RED, Light.YELLOW)
+    """A red or yellow item goes into its unit's weekly digest (an ESCALATION finding of a run
+    stored before escalation moved to the problem list does not: the problems decide it)."""
+    return finding.light in (Light.RED, Light.YELLOW) and finding.kind is not FindingKind.ESCALATION
 
 
 def urgency(finding: Finding) -> tuple[int, int, int, str, str]:
-    """Sort key, most urgent first: escalations, then red items (longest red, most days late
-    first), then yellow ones (most days first)."""
-    rank = 0 if finding.kind is FindingKind.ESCALATION else 1 if finding.light is Light.RED else 2
+    """Sort key, most urgent first: red items (longest red, most days late first), then yellow
+    ones (most days first)."""
+    rank = 1 if finding.light is Light.RED else 2
     return (rank, -finding.weeks_red, -(finding.days or 0), finding.project, finding.key)
 
 
@@ -159,8 +156,7 @@ def digest_text(unit: str, items: Sequence[Finding], week: str, names: Names | N
     names = names or Names()
     items = sorted(items, key=urgency)
     monday = week_monday(week)
-    esc = [f for f in items if f.kind is FindingKind.ESCALATION]
-    red = [f for f in items if f.light is Light.RED and f.kind is not FindingKind.ESCALATION]
+    red = [f for f in items if f.light is Light.RED]
     yellow = [f for f in items if f.light is Light.YELLOW]
     new = sum(1 for f in red if f.first_seen in (None, week))
     date = _cn_date(monday, lang)
@@ -168,16 +164,9 @@ def digest_text(unit: str, items: Sequence[Finding], week: str, names: Names | N
     lines = [_t("alert.greeting", lang, unit=unit), "",
              t("digest.intro", lang, date=date, n=len(red) + len(yellow), red=len(red), new=new,
                yellow=len(yellow))]
-    for f in esc:
-        keys = f.details.get("keys")
-        n = len(keys) if isinstance(keys, list | tuple) and keys else 1
-        weeks = f.details.get("max_weeks_red") or f.weeks_red
-        lines += ["", t("digest.escalation", lang, project=_label(names.projects.get(f.project), f.project),
-                        n=n, weeks=weeks)]
-    first = (red or yellow or esc)[0]
-    if first.kind is not FindingKind.ESCALATION:
-        lines += ["", t("digest.first", lang, item=_item_label(first, names), message=finding_text(first, names, lang),
-                        todo=_t(f"alert.todo.{first.kind.value}", lang, weeks=first.weeks_red))]
+    first = (red or yellow)[0]
+    lines += ["", t("digest.first", lang, item=_item_label(first, names), message=finding_text(first, names, lang),
+                    todo=_t(f"alert.todo.{first.kind.value}", lang, weeks=first.weeks_red))]
     for key, group in (("digest.red", red), ("digest.yellow", yellow)):
         if not group:
             continue
@@ -211,7 +200,7 @@ def digest_rows(items: Sequence[Finding], week: str, names: Names | None = None,
                      _t(f"light.{f.light.value}", lang), _t(f"kind.{f.kind.value}", lang),
                      finding_text(f, names, lang),
                      "" if f.days is None else str(f.days), str(f.weeks_red or ""),
-                     _t(f"alert.todo.{f.kind.value}", lang, weeks=f.details.get("max_weeks_red") or f.weeks_red)])
+                     _t(f"alert.todo.{f.kind.value}", lang, weeks=f.weeks_red)])
     return rows
 
 
@@ -311,6 +300,48 @@ def problem_digest_rows(problems: Sequence[Problem], names: Names | None = None,
     return rows
 
 
+def escalation_copy_text(who: str, problems: Sequence[Problem], week: str, names: Names | None = None,
+                         lang: str = "zh") -> tuple[str, str]:
+    """Subject and body of the copy to a county leader or the 督查室 of the problems going up to
+    the county this week (提请县政府专题研究, `Problem.escalate`): each with its 责任单位, 事由,
+    需协调事项 and 建议 (core.phrases.escalation_parts, as the brief writes them)."""
+    names = names or Names()
+    items = sorted(problems, key=problem_urgency)
+    date = _cn_date(week_monday(week), lang)
+    subject = t("copy.subject", lang, date=date, n=len(items))
+    lines = [_t("alert.greeting", lang, unit=who), "", t("copy.intro", lang, date=date, n=len(items))]
+    for k, p in enumerate(items, start=1):
+        reason, matters, proposal = escalation_parts(p, names, lang)
+        lines += ["", t("copy.item", lang, k=k, project=_label(names.projects.get(p.project), p.project), id=p.id,
+                        unit=p.unit or "—", reason=reason, matters=matters, proposal=proposal)]
+    lines += ["", _t("alert.footer", lang, week=date)]
+    return subject, "\n".join(lines) + "\n"
+
+
+def escalation_copies(escalated: Sequence[Problem], *, week: str, config: Config, leaders: Mapping[str, str],
+                      run_id: int | None = None, when: dt.datetime, names: Names | None = None) -> list[Alert]:
+    """The copies of the week's escalated problems: to each county leader of [leaders] named in
+    the leader of a project escalated (`leaders`: project id -> its 县级领导), his projects' only;
+    to the 督查室 ([alerts] supervision) all of them. One message per recipient and address."""
+    if not escalated:
+        return []
+    lang = config.language
+    copies: list[tuple[Unit, list[Problem]]] = []
+    for name, leader in config.leaders.items():
+        mine = [p for p in escalated if name and name in (leaders.get(p.project) or "")]
+        if mine:
+            copies.append((leader, mine))
+    if config.alerts.supervision:
+        copies.append((Unit(t("digest.supervision", lang), tuple(config.alerts.supervision)), list(escalated)))
+    out: list[Alert] = []
+    for who, items in copies:
+        subject, body = escalation_copy_text(who.name, items, week, names, lang)
+        for channel, address in _targets(who):
+            out.append(Alert(week, COPY, who.name, channel, address, subject, body, next_attempt_at=when,
+                             created_at=when, run_id=run_id))
+    return out
+
+
 def _targets(unit: Unit) -> list[tuple[str, str]]:
     targets = [("email", a.strip()) for a in unit.email if a.strip()]
     if unit.webhook and unit.webhook.strip():
@@ -322,9 +353,8 @@ def digests_for(findings: Iterable[Finding], *, week: str, config: Config, run_i
                 now: dt.datetime | None = None, names: Names | None = None,
                 problems: Sequence[Problem] | None = None) -> list[Alert]:
     """One digest per unit (per contact address) for the week; a unit without contacts gets one
-    failed e-mail digest to '' so the gap is visible. Escalations are copied, as one message each,
-    to the county leaders named in [leaders] of the projects escalated and to the 督查室
-    ([alerts] supervision)."""
+    failed e-mail digest to '' so the gap is visible. (The copies of the escalated problems:
+    `escalation_copies`.)"""
     when = utc(now or utcnow())
     lang = config.language
     findings = list(findings)
@@ -358,34 +388,29 @@ def digests_for(findings: Iterable[Finding], *, week: str, config: Config, run_i
         for channel, address in targets:
             out.append(Alert(week, DIGEST, unit_name, channel, address, subject, body, next_attempt_at=when,
                              created_at=when, run_id=run_id, attachment=attachment if channel == "email" else None))
-    esc = [f for f in findings if f.kind is FindingKind.ESCALATION]
-    if esc:
-        copies: list[tuple[Unit, list[Finding]]] = []
-        for name, leader in config.leaders.items():
-            mine = [f for f in esc if name and name in str(f.details.get("leader") or "")]
-            if mine:
-                copies.append((leader, mine))
-        if config.alerts.supervision:
-            copies.append((Unit(t("digest.supervision", lang), tuple(config.alerts.supervision)), esc))
-        for who, items in copies:
-            subject, body = digest_text(who.name, items, week, names, lang)
-            subject = t("digest.copy", lang) + subject
-            for channel, address in _targets(who):
-                out.append(Alert(week, COPY, who.name, channel, address, subject, body, next_attempt_at=when,
-                                 created_at=when, run_id=run_id))
     return out
 
 
 def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequence[Finding],
                    config: Config, chunk: int = 2_000, problems: Sequence[Problem] | None = None) -> int:
-    """Queue this week's digests (one per unit and address) and escalation copies inside the
-    caller's transaction; returns how many new alert rows were added (0 when the week was already
-    alerted: a re-run of the week never sends a second digest). Given the week's `problems`, each
-    unit's digest lists its open problems (symptoms folded under them) instead of raw findings."""
+    """Queue this week's digests (one per unit and address) and the copies of the escalated
+    problems (`escalation_copies`) inside the caller's transaction; returns how many new alert rows
+    were added (0 when the week was already alerted: a re-run of the week never sends a second
+    digest). Given the week's `problems`, each unit's digest lists its open problems (symptoms
+    folded under them) instead of raw findings."""
     wanted = [f for f in findings if wants_digest(f)]
     open_problems = None if problems is None else [p for p in problems if wants_problem(p)]
-    if not wanted and not open_problems:
+    escalated = [p for p in problems or () if p.escalate]
+    if not wanted and not open_problems and not escalated:
         return 0
     names = names_for(conn, wanted)
-    return insert_alerts(conn, digests_for(wanted, week=week, config=config, run_id=run_id, now=utcnow(),
-                                           names=names, problems=open_problems), config.portfolio)
+    now = utcnow()
+    out = digests_for(wanted, week=week, config=config, run_id=run_id, now=now, names=names, problems=open_problems)
+    if escalated:
+        projects = sorted({p.project for p in escalated})
+        leaders = {r.id: r.leader or "" for r in conn.execute(
+            select(projects_t.c.id, projects_t.c.leader).where(projects_t.c.id.in_(projects),
+                                                              projects_t.c.portfolio == config.portfolio))}
+        out += escalation_copies(escalated, week=week, config=config, leaders=leaders, run_id=run_id, when=utc(now),
+                                 names=names_for(conn, mentioned(escalated)))  # type: ignore[arg-type]
+    return insert_alerts(conn, out, config.portfolio)

@@ -20,6 +20,7 @@ from scheduler.core.findings import FindingKind, Light
 from scheduler.core.text import file_stem
 from scheduler.outputs.view import (
     Blocker,
+    Escalation,
     FindingRow,
     GanttRow,
     ProjectView,
@@ -423,19 +424,23 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
     if view.escalations:
         head("brief.escalations")
         blocks.append(Para(t("brief.escalations.intro", lang)))
-        for k, e in enumerate(view.escalations, start=1):
+        by_project: dict[str, list[Escalation]] = {}  # one paragraph per project, its longest red first
+        for e in view.escalations:
+            by_project.setdefault(e.project_id, []).append(e)
+        for k, group in enumerate(by_project.values(), start=1):
+            e = group[0]
             nums = numbers.get(e.project_id, [])
-            mine = [i for i in red_items if i.project.id == e.project_id]
-            first = max(mine, key=lambda i: (i.more == 0, bool(i.milestone or i.factor),
-                                             max((r.days or 0) for r in i.rows)),
-                        default=None)
-            main = (cn_dates(_short(e.message, 80), D, lang) if view.problems or first is None
-                    else problem_text(view, first)[0])
             refs = t("brief.escalation.refs", lang, a=nums[0], b=nums[-1]) if len(nums) > 1 else (
                 t("brief.escalation.ref", lang, a=nums[0]) if nums else "")
+
+            def joined(parts: Iterable[str]) -> str:
+                return cn_dates(_short("；".join(dict.fromkeys(x.rstrip("。.") for x in parts if x)), 80), D, lang)
+
             blocks.append(Para(t("brief.escalation", lang, k=k, project=e.project_name, unit=e.lead_unit,
-                                 leader=e.leader or "—", weeks=e.weeks_red, n=len(nums) or len(e.issues) or 1,
-                                 refs=refs, main=main)))
+                                 leader=e.leader or "—", n=len(group), refs=refs,
+                                 reason=cn_dates(_short(e.message, 80), D, lang).rstrip("。."),
+                                 matters=joined(x.matters for x in group),
+                                 proposal=joined(x.proposal for x in group))))
 
     # 未按时报送单位
     if missing:

@@ -503,12 +503,9 @@ def money_sections(pdf: _Doc, v: WeeklyView) -> None:
 
 
 def _matter(e: Escalation, lang: str) -> str:
-    """What goes to the county government: the red items one per line (the escalation's own
-    message, which strings them together, is on the project's page)."""
-    if not e.issues:
-        return e.message
-    return "\n".join([t("out.pdf.escalation_head", lang, n=len(e.issues), weeks=e.weeks_red),
-                      *(f"{k}. {msg}" for k, msg in enumerate(e.issues, start=1))])
+    """What goes to the county government: the problem, its 事由, 需协调事项 and 建议."""
+    return t("out.pdf.escalation_matter", lang, id=e.problem_id, reason=e.message, matters=e.matters,
+             proposal=e.proposal)
 
 
 def _project(pdf: _Doc, v: WeeklyView, p: ProjectView, images: Sequence[Path]) -> None:

@@ -192,7 +192,8 @@ class BlockerGroup:
 
 @dataclass(frozen=True, slots=True)
 class Escalation:
-    """A matter for the county government's special meeting (提请县政府专题研究)."""
+    """A matter for the county government's special meeting (提请县政府专题研究): a problem going
+    up (`Problem.escalate`), its 事由 (message), 需协调事项 (matters) and 建议 (proposal)."""
 
     project_id: str
     project_name: str
@@ -202,11 +203,9 @@ class Escalation:
     unit: str
     weeks_red: int
     first_seen: str
-    issues: tuple[str, ...]
-    problem_id: str = ""
-    """The problem going up (when the run has a problem list): 事由 = message, 需协调事项, 建议."""
-    matters: str = ""
-    proposal: str = ""
+    problem_id: str
+    matters: str
+    proposal: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -495,8 +494,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     `generated_at` defaults to now in `timezone` (the configured one, not the machine's UTC).
     `non_reporting`: the units that did not report this week (core/reporting.py); findings carried
     because of them carry `details["stale"]`.
-    `problems`: the week's problem list (core/problems.py) when the run has one: the view's
-    problems, and its escalations (提请县政府专题研究) are theirs."""
+    `problems`: the week's problem list (core/problems.py): the view's problems, and its
+    escalations (提请县政府专题研究): the problems going up, none without a list."""
     missing = tuple(sorted(set(non_reporting)))
     from zoneinfo import ZoneInfo
 
@@ -590,7 +589,7 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
                          pmap, order)
     blockers = _blockers(projects, pviews, findings, week)
     problem_rows = _problem_rows(problems, pmap, order, names, lang, findings)
-    escalations = (_problem_escalations(problem_rows) if problems else _escalations(rows_all, findings, order))
+    escalations = _problem_escalations(problem_rows)
     closed = _closed(summary.get("resolved_keys"), findings, pmap)
     if "resolved_keys" in summary:  # an item that got worse changed its key: not resolved
         summary = {**summary, "resolved": len(closed)}
@@ -777,32 +776,10 @@ def _problem_escalations(rows: Sequence[ProblemRow]) -> tuple[Escalation, ...]:
     with its 事由 (message), 需协调事项 and 建议 (issues)."""
     out = [Escalation(project_id=r.problem.project, project_name=r.project_name, lead_unit=r.lead_unit,
                       leader=r.leader, message=r.reason, unit=r.problem.unit, weeks_red=r.problem.weeks_red,
-                      first_seen=r.problem.first_seen, issues=(r.matters, r.proposal), problem_id=r.problem.id,
+                      first_seen=r.problem.first_seen, problem_id=r.problem.id,
                       matters=r.matters, proposal=r.proposal)
            for r in rows if r.problem.escalate]
     return tuple(sorted(out, key=lambda e: -e.weeks_red))
-
-
-def _escalations(rows: Sequence[FindingRow], findings: Sequence[Finding],
-                 order: Mapping[str, int]) -> tuple[Escalation, ...]:
-    """One entry per ESCALATION finding; its issues are the red findings its details name (by key),
-    else every red finding of the project; weeks = the longest run of red among them."""
-    details = {f.key: f.details for f in findings}
-    out = []
-    for r in rows:
-        if r.kind is not FindingKind.ESCALATION:
-            continue
-        keys = details.get(r.key, {}).get("keys")
-        red = [x for x in rows if x.project_id == r.project_id and x.light is Light.RED
-               and x.kind is not FindingKind.ESCALATION]
-        if isinstance(keys, list | tuple) and keys:
-            red = [x for x in red if x.key in keys] or red
-        weeks = max([r.weeks_red, *(x.weeks_red for x in red)])
-        out.append(Escalation(project_id=r.project_id, project_name=r.project_name, lead_unit=r.lead_unit,
-                              leader=r.leader, message=r.message, unit=r.unit, weeks_red=weeks,
-                              first_seen=r.first_seen, issues=tuple(x.message for x in red)))
-    out.sort(key=lambda e: (-e.weeks_red, order.get(e.project_id, 0)))
-    return tuple(out)
 
 
 def _glance(pviews: Sequence[ProjectView], rows: Sequence[FindingRow], blockers: Sequence[BlockerGroup],

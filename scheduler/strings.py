@@ -284,6 +284,18 @@ STRINGS: dict[str, dict[str, str]] = {
                             "do not report are listed as not reporting at the weekly meeting and their items keep "
                             "last week's light.\n\n(Sent automatically by the weekly project dispatch; do not "
                             "reply.)\n"},
+    "not_reported.subject": {"zh": "【逾期未报送】{week} 重大项目周调度报表未在 {deadline} 前报送",
+                             "en": "[Not reported] the weekly project report of {week} was due by {deadline}"},
+    "not_reported.body": {"zh": "{unit}：\n\n贵单位 {week} 重大项目要素保障周调度报表应于 {deadline} 前报送，"
+                                "截至本周调度尚未收到，已列为“未按时报送”。贵单位负责事项本周沿用上周数据（标注【未报送】），"
+                                "不作零进度处理。请尽快补报（模板：{week}_{unit}.xlsx）：逾期报送的报表仍予采用，"
+                                "重新调度后更新。\n\n（本消息由重大项目周调度系统自动发送，请勿直接回复。）\n",
+                          "en": "To {unit}:\n\nYour unit's weekly project report of {week} was due by {deadline} and "
+                                "had not arrived when the week was run: it is listed as not reporting, and this week "
+                                "your items keep last week's data (marked not reported, never read as zero progress). "
+                                "Please send it now (template {week}_{unit}.xlsx): a late report is still applied "
+                                "when the week is run again.\n\n(Sent automatically by the weekly project dispatch; "
+                                "do not reply.)\n"},
     "reminder.done": {"zh": "{week} 周报催报：{n} 个单位", "en": "reminders for {week}: {n} units"},
     # the weekly sheet's problem sheets and the ingest receipt (io/reports.py, app/ingest.py)
     "report.sheet.answers": {"zh": "问题整改", "en": "问题整改"},

@@ -226,6 +226,38 @@ def test_reminder_goes_to_units_not_reported_once(loaded: Engine, tmp_path: Path
     assert remind_missing(loaded, config, now=utc(2026, 11, 20, 1, 0)) == ("2026-W48", [])
 
 
+def test_after_the_deadline_each_unit_that_did_not_report_is_told_once(
+        loaded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """W48's sheets were due Fri 2026-11-20 17:00 (Asia/Shanghai) = 09:00 UTC. 县发改局 and 洋沙湖集团
+    report on time; the weekly run of W48 after the deadline queues one 逾期未报送 message to each
+    of the two others (through the alert queue, key not-reported/UNIT), none to those that
+    reported; running the week again adds none; a run before the deadline sends none."""
+    import scheduler.app.weekly as weekly
+
+    config = make_config(tmp_path, loaded)
+    run(loaded, config, W47)
+    friday = utc(2026, 11, 20, 6, 0)
+    ingest_filled(loaded, tmp_path, "县发改局", "2026-W48", {("节点进度", "G4"): dt.datetime(2026, 11, 1)}, friday)
+    ingest_filled(loaded, tmp_path, "洋沙湖集团", "2026-W48", {("节点进度", "G4"): dt.datetime(2026, 11, 13)}, friday)
+
+    def told() -> list[tuple[str, str, str]]:
+        return sorted((a.unit, a.address, a.finding_key) for a in list_alerts(loaded, week="2026-W48")
+                      if a.finding_key.startswith("not-reported/"))
+
+    monkeypatch.setattr(weekly, "utcnow", lambda: utc(2026, 11, 20, 8, 59))  # 16:59 in Shanghai: not yet
+    run(loaded, config, W48)
+    assert told() == []
+    monkeypatch.setattr(weekly, "utcnow", lambda: utc(2026, 11, 23, 0, 30))  # Monday 08:30: the week's run
+    run(loaded, config, W48)
+    assert told() == [("县林业局", "2@county.gov.cn", "not-reported/县林业局"),
+                      ("县自然资源局", "1@county.gov.cn", "not-reported/县自然资源局")]
+    (msg,) = [a for a in list_alerts(loaded, week="2026-W48") if a.finding_key == "not-reported/县林业局"]
+    assert msg.subject == "【逾期未报送】2026-W48 重大项目周调度报表未在 2026-11-20 17:00 前报送"
+    assert msg.body.startswith("县林业局：") and "已列为“未按时报送”" in msg.body and "沿用上周数据" in msg.body
+    run(loaded, config, W48)  # the week again: nothing twice
+    assert len(told()) == 2
+
+
 # -- the stale rule in the weekly run ----------------------------------------------------------------
 
 

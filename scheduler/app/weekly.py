@@ -40,6 +40,7 @@ from scheduler.delivery import loop, messages
 from scheduler.errors import OutputError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
+from scheduler.store.alerts import insert_alerts
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held, lock_name
@@ -128,14 +129,20 @@ def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool,
 
 
 def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str, Any], started: dt.datetime,
-           problems: Sequence[Problem] = ()) -> tuple[int, tuple[int, ...], int | None]:
+           problems: Sequence[Problem] = (), reporting: ReportingStatus | None = None
+           ) -> tuple[int, tuple[int, ...], int | None]:
     """ONE transaction: retire the week's earlier runs, insert the run, its findings, the week's
-    problem list, its alerts."""
+    problem list, its alerts, and — once the reporting deadline has passed — the message to each
+    unit that has not reported the week (messages.not_reported_alerts; once per unit and week)."""
     with transaction(engine) as conn:
         run_id, old = store_run(conn, check, inputs, started, config.portfolio)
         save_week(conn, check.week, run_id, problems, config.portfolio)
         queued = messages.enqueue_alerts(conn, run_id=run_id, week=check.week, findings=check.findings, config=config,
                                           problems=problems)
+        if reporting is not None and reporting.required and reporting.missing and started > reporting.deadline:
+            queued += insert_alerts(conn, messages.not_reported_alerts(
+                reporting.missing, week=check.week, deadline=reporting.deadline, config=config, run_id=run_id,
+                now=started), config.portfolio)
     return run_id, old, queued
 
 
@@ -171,7 +178,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             "thresholds": asdict(config.check), "calendars": sorted(needed), "warnings": list(warnings),
             "reporting": inp.reporting.to_json(),
         }
-        run_id, replaced, queued = _store(engine, config, check, inputs, started, problems)
+        run_id, replaced, queued = _store(engine, config, check, inputs, started, problems, inp.reporting)
         produced = None
         output_error: OutputError | None = None
         if outputs:  # the printout, Gantt charts and sheets; imported here: matplotlib is heavy

@@ -107,20 +107,40 @@ def _to_unit(config: Config, unit_name: str, week: str, key: str, subject: str, 
 
 REMINDER_KEY = "reminder/{unit}"
 """The alert queue's finding_key of a unit's reminder for a week (one per unit, week and address)."""
+NOT_REPORTED_KEY = "not-reported/{unit}"
+"""The alert queue's finding_key of the message to a unit that missed the week's deadline (one per
+unit, week and address: a re-run of the week adds none)."""
 
 
-def reminder_alerts(units: Iterable[str], *, week: str, deadline: dt.datetime, config: Config,
-                    now: dt.datetime | None = None) -> list[Alert]:
-    """The reminders to units that have not reported `week` yet, due at `deadline`."""
+def _report_notices(units: Iterable[str], label: str, key: str, *, week: str, deadline: dt.datetime,
+                    config: Config, run_id: int | None, now: dt.datetime | None) -> list[Alert]:
+    """One message per unit about its report of `week` due at `deadline` (strings `label`.subject
+    and `label`.body), keyed `key` (with {unit})."""
     when = utc(now or utcnow())
     lang = config.language
     due = deadline.strftime("%Y-%m-%d %H:%M")
     out: list[Alert] = []
     for unit in units:
-        subject = t("reminder.subject", lang, week=week, deadline=due)
-        body = t("reminder.body", lang, unit=unit, week=week, deadline=due)
-        out += _to_unit(config, unit, week, REMINDER_KEY.format(unit=unit), subject, body, when, None)
+        subject = t(f"{label}.subject", lang, week=week, deadline=due)
+        body = t(f"{label}.body", lang, unit=unit, week=week, deadline=due)
+        out += _to_unit(config, unit, week, key.format(unit=unit), subject, body, when, run_id)
     return out
+
+
+def reminder_alerts(units: Iterable[str], *, week: str, deadline: dt.datetime, config: Config,
+                    now: dt.datetime | None = None) -> list[Alert]:
+    """The reminders to units that have not reported `week` yet, due at `deadline`."""
+    return _report_notices(units, "reminder", REMINDER_KEY, week=week, deadline=deadline, config=config,
+                           run_id=None, now=now)
+
+
+def not_reported_alerts(units: Iterable[str], *, week: str, deadline: dt.datetime, config: Config,
+                        run_id: int | None = None, now: dt.datetime | None = None) -> list[Alert]:
+    """The message after the deadline to each unit that has not reported `week` (未按时报送): it is
+    listed as not reporting, its items keep last week's data (never zero progress), and a late
+    sheet is still applied when the week is run again."""
+    return _report_notices(units, "not_reported", NOT_REPORTED_KEY, week=week, deadline=deadline, config=config,
+                           run_id=run_id, now=now)
 
 
 def wants_digest(finding: Finding) -> bool:

@@ -222,9 +222,40 @@ def test_enqueue_twice_for_the_same_week_gives_one_alert_per_address(db: Engine,
     ]
     lost = next(a for a in rows(db) if a.unit == "县林业局")
     assert lost.last_error == "no contact configured for unit 县林业局"
-    assert lost.finding_key == "digest"
+    assert lost.finding_key == "digest/县林业局"
     # the next week sends the next week's digest
     assert enqueue(db, [overdue(first_seen="2026-W49")], cfg, week="2026-W49") == 3
+
+
+def test_digest_rows_of_units_without_contact_or_sharing_an_address_do_not_collide(db: Engine,
+                                                                                   tmp_path: Path) -> None:
+    """The queue's unique key is (portfolio, week, finding_key, channel, address): with one key
+    'digest' for every unit, the second unit without a contact (address '') or sharing a robot
+    with another lost its digest row to ON CONFLICT DO NOTHING. Each unit's digest has its own key."""
+    robot = "https://oapi.dingtalk.com/robot/send?access_token=shared"
+    cfg = make_config(tmp_path, units={"县交通局": Unit("县交通局", (), robot),
+                                       "县住建局": Unit("县住建局", (), robot)})
+    findings = [overdue("县林业局"), overdue("县水利局"), overdue("县交通局"), overdue("县住建局")]
+    assert enqueue(db, findings, cfg) == 4
+    assert sorted((a.unit, a.channel, a.address, a.finding_key, a.status) for a in rows(db)) == [
+        ("县交通局", "webhook", robot, "digest/县交通局", "pending"),
+        ("县住建局", "webhook", robot, "digest/县住建局", "pending"),
+        ("县林业局", "email", "", "digest/县林业局", "failed"),
+        ("县水利局", "email", "", "digest/县水利局", "failed")]
+    assert enqueue(db, findings, cfg) == 0  # the week again: still once each
+
+
+def test_rows_queued_under_the_old_shared_key_are_not_sent_twice(db: Engine, tmp_path: Path) -> None:
+    """A week queued before the keys named the unit ('digest' for all): queueing it again re-keys
+    those rows (messages.rekey_legacy), adds the digest the shared key had lost, and nothing twice."""
+    cfg = make_config(tmp_path, units={})
+    legacy = dataclasses.replace(messages.digests_for([overdue("县林业局")], week=WEEK, config=cfg)[0],
+                                 finding_key="digest")
+    with transaction(db) as conn:
+        assert queue.insert_alerts(conn, [legacy]) == 1
+    assert enqueue(db, [overdue("县林业局"), overdue("县水利局")], cfg) == 1
+    assert sorted((a.unit, a.finding_key) for a in rows(db)) == [("县林业局", "digest/县林业局"),
+                                                                  ("县水利局", "digest/县水利局")]
 
 
 def test_enqueue_uses_the_loaded_portfolio_names(db: Engine, tmp_path: Path) -> None:
@@ -617,7 +648,7 @@ def test_escalated_problems_are_copied_to_the_leader_and_the_supervision_office(
     by_address = {a.address: a for a in rows(db)}
     assert set(by_address) == {"slj@county.gov.cn", "jtj@county.gov.cn", "lmm@county.gov.cn", "dcs@county.gov.cn"}
     leader, office = by_address["lmm@county.gov.cn"], by_address["dcs@county.gov.cn"]
-    assert leader.finding_key == office.finding_key == core_alerts.COPY
+    assert (leader.finding_key, office.finding_key) == ("escalation-copy/鲁民明", "escalation-copy/县政府督查室")
     assert leader.subject == "【抄送】截至11月23日 提请县政府专题研究事项1项"
     assert ("1. 县城供水提升工程（HY-WATER） · HY-WATER/milestone/M2（责任单位：县水利局）\n事由：取水口征地连续红灯\n"
             "需协调事项：请县政府协调镇村征地\n建议：分管副县长牵头督办") in leader.body

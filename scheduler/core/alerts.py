@@ -13,9 +13,21 @@ CHANNELS = ("email", "webhook")
 STATUSES = ("pending", "written", "delivered", "failed")
 """written = written to the outbox folder only (alerts.deliver = false), not delivered to anyone."""
 DIGEST = "digest"
-"""The finding_key of a unit's weekly digest: one message per unit, channel and address per week."""
+"""The finding_key of a unit's weekly digest is `digest_key(unit)`: one message per unit, channel and
+address per week (two units sharing a robot, or two without any address, each keep theirs)."""
 COPY = "escalation-copy"
-"""The finding_key of the copy of the week's escalated problems to a county leader or the 督查室."""
+"""The finding_key of the copy of the week's escalated problems to a county leader or the 督查室 is
+`copy_key(recipient)`."""
+
+
+def digest_key(unit: str) -> str:
+    """The queue key of `unit`'s weekly digest: 'digest/UNIT' (the queue's unique key holds no unit)."""
+    return f"{DIGEST}/{unit}"
+
+
+def copy_key(recipient: str) -> str:
+    """The queue key of the escalation copy to a leader or the 督查室: 'escalation-copy/NAME'."""
+    return f"{COPY}/{recipient}"
 
 
 @dataclass(frozen=True, slots=True)

@@ -10,12 +10,12 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, select
 
-from scheduler.core.alerts import COPY, DIGEST, Alert, Names, should_alert
+from scheduler.core.alerts import Alert, Names, copy_key, digest_key, should_alert
 from scheduler.core.findings import Finding, FindingKind, Light, week_monday
 from scheduler.core.phrases import escalation_parts, finding_text, mentioned, problem_drags, problem_what
 from scheduler.core.problems import Problem, ProblemKind
 from scheduler.io.config import Config, Unit
-from scheduler.store.alerts import insert_alerts, names_for, utc
+from scheduler.store.alerts import insert_alerts, names_for, rekey_legacy, utc
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import utcnow
 from scheduler.strings import t
@@ -357,7 +357,7 @@ def escalation_copies(escalated: Sequence[Problem], *, week: str, config: Config
     for who, items in copies:
         subject, body = escalation_copy_text(who.name, items, week, names, lang)
         for channel, address in _targets(who):
-            out.append(Alert(week, COPY, who.name, channel, address, subject, body, next_attempt_at=when,
+            out.append(Alert(week, copy_key(who.name), who.name, channel, address, subject, body, next_attempt_at=when,
                              created_at=when, run_id=run_id))
     return out
 
@@ -402,12 +402,13 @@ def digests_for(findings: Iterable[Finding], *, week: str, config: Config, run_i
         unit = config.unit(unit_name)
         targets = _targets(unit)
         if not targets:
-            out.append(Alert(week, DIGEST, unit_name, "email", "", subject, body, status="failed",
+            out.append(Alert(week, digest_key(unit_name), unit_name, "email", "", subject, body, status="failed",
                              last_error=NO_CONTACT.format(unit=unit_name), created_at=when, run_id=run_id))
             continue
         for channel, address in targets:
-            out.append(Alert(week, DIGEST, unit_name, channel, address, subject, body, next_attempt_at=when,
-                             created_at=when, run_id=run_id, attachment=attachment if channel == "email" else None))
+            out.append(Alert(week, digest_key(unit_name), unit_name, channel, address, subject, body,
+                             next_attempt_at=when, created_at=when, run_id=run_id,
+                             attachment=attachment if channel == "email" else None))
     return out
 
 
@@ -433,4 +434,5 @@ def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequen
                                                               projects_t.c.portfolio == config.portfolio))}
         out += escalation_copies(escalated, week=week, config=config, leaders=leaders, run_id=run_id, when=utc(now),
                                  names=names_for(conn, mentioned(escalated)))  # type: ignore[arg-type]
+    rekey_legacy(conn, week, config.portfolio)
     return insert_alerts(conn, out, config.portfolio)

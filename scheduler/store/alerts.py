@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, or_, select, update
 
-from scheduler.core.alerts import Alert, Names
+from scheduler.core.alerts import COPY, DIGEST, Alert, Names
 from scheduler.core.findings import Finding
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.store.db import alerts as alerts_t
@@ -97,6 +97,18 @@ def insert_alerts(conn: Connection, alerts: Iterable[Alert], portfolio: str = DE
     returns how many rows were added (a re-run of the week adds none)."""
     return insert_rows(conn, alerts_t, (alert_values(a, portfolio) for a in alerts), columns=ALERT_COLUMNS,
                        skip_duplicates_of=("portfolio", "week", "finding_key", "channel", "address"))
+
+
+def rekey_legacy(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> int:
+    """Give the week's digests and escalation copies queued under the old shared keys ('digest',
+    'escalation-copy', before the keys named the unit) their unit's key, inside the caller's
+    transaction, so queueing the week again skips what was sent and adds only what the old key
+    had lost (a second unit on the same address); returns how many rows were re-keyed."""
+    c = alerts_t.c
+    res = conn.execute(update(alerts_t).where(
+        c.portfolio == portfolio, c.week == week, c.finding_key.in_((DIGEST, COPY))
+    ).values(finding_key=c.finding_key + "/" + c.unit))
+    return res.rowcount or 0
 
 
 def claim(engine: Engine, alert: Alert, now: dt.datetime, retry_at: dt.datetime) -> bool:

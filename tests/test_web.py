@@ -8,7 +8,6 @@ import datetime as dt
 import html
 import io
 import re
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,7 @@ from fastapi.testclient import TestClient
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 from starlette.routing import Route
-from web_world import LEADER, OTHER_UNIT, PASSWORD, UNIT, World, build_world, database
+from web_world import LEADER, OTHER_UNIT, PASSWORD, UNIT, World, first_problem, module_world
 
 from scheduler.app import accounts, workplace
 from scheduler.store.db import audit_log, dump, report_rows, weekly_reports
@@ -27,15 +26,7 @@ FOREIGN_PROJECT = "YGG-RAIL"  # neither the unit's (县交通运输局) nor the 
 OWN_PROJECT = "XG-BRIDGE"     # both the unit's and the leader's
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp = tmp_path_factory.mktemp("web")
-    with database(tmp) as url:
-        w = build_world(tmp, url)
-        try:
-            yield w
-        finally:
-            w.engine.dispose()
+world = module_world("web")
 
 
 @pytest.fixture(scope="module")
@@ -64,16 +55,6 @@ def _login_token(c: TestClient) -> str:
     m = re.search(r'name="csrf" value="([^"]+)"', r.text)
     assert m is not None
     return m.group(1)
-
-
-def _problem_of(world: World, unit: str) -> str:
-    from scheduler.store.db import reading
-    from scheduler.store.problems import problems_of_week
-
-    with reading(world.engine) as conn:
-        _wk, found = problems_of_week(conn, unit=unit)
-    assert found, unit
-    return found[0].id
 
 
 # -- authorization over every route and role ---------------------------------------------------------
@@ -126,7 +107,7 @@ def test_every_route_is_in_the_authorization_table(app: Any) -> None:
 
 def _request(c: TestClient, method: str, path: str, world: World, csrf: str) -> Any:
     """One request on the route with another unit's / another leader's objects in the URL and form."""
-    foreign_problem = _problem_of(world, OTHER_UNIT)
+    foreign_problem = first_problem(world, OTHER_UNIT).id
     url = (path.replace("{pid}", FOREIGN_PROJECT).replace("{problem_id:path}", foreign_problem)
            .replace("{what}", "findings").replace("{username}", "victim"))
     params = {"unit": OTHER_UNIT} if path in ("/report", "/report/template") else {}
@@ -209,7 +190,7 @@ def test_unit_and_leader_see_only_their_own(app: Any, world: World) -> None:
 
 def test_forms_without_the_csrf_token_change_nothing(app: Any, world: World) -> None:
     c, csrf = sign_in(app, world.users["office"])
-    problem = _problem_of(world, UNIT)
+    problem = first_problem(world, UNIT).id
     before = dump(world.engine)
     for data in ({}, {"csrf": "forged"}, {"csrf": csrf[:-1]}):
         r = c.post(f"/decide/{problem}", data={**data, "action": "close", "reason": "跨站请求"})
@@ -357,7 +338,7 @@ def test_upload_is_bounded(app: Any, world: World, monkeypatch: pytest.MonkeyPat
 
 
 def test_unit_answers_and_office_closes(app: Any, world: World) -> None:
-    problem = _problem_of(world, UNIT)
+    problem = first_problem(world, UNIT).id
     c, csrf = sign_in(app, world.users["unit"])
     r = c.post(f"/answer/{problem}", data={"csrf": csrf, "situation": "已上报省厅", "measures": "每周对接",
                                           "promised": "2026-12-20"})

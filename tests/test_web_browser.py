@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 from helpers import free_port, wait_until
-from web_world import OTHER_UNIT, PASSWORD, UNIT, World, build_world, database
+from web_world import OTHER_UNIT, PASSWORD, UNIT, World, first_problem, module_world
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -24,15 +24,7 @@ pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM),
                                 reason="Debian's chromium is not installed (scripts/test.sh installs it)")
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
-    tmp = tmp_path_factory.mktemp("webb")
-    with database(tmp) as url:
-        w = build_world(tmp, url)
-        try:
-            yield w
-        finally:
-            w.engine.dispose()
+world = module_world("webb")
 
 
 @pytest.fixture(scope="module")
@@ -107,16 +99,11 @@ def test_unit_reports_answers_office_closes_leader_reads(server: str, browser: A
                                                          tmp_path: Path) -> None:
     from web_world import LEADER
 
-    from scheduler.store.db import reading
-    from scheduler.store.problems import problems_of_week
-
     chars = _font_chars()
     shots = Path(os.environ.get("DISPATCH_SCREENSHOTS", tmp_path))
     shots.mkdir(parents=True, exist_ok=True)
-    with reading(world.engine) as conn:
-        _wk, mine = problems_of_week(conn, unit=UNIT)
-        _wk, theirs = problems_of_week(conn, unit=OTHER_UNIT)
-    problem, foreign = mine[0].id, theirs[0].id
+    mine = first_problem(world, UNIT)
+    problem, foreign = mine.id, first_problem(world, OTHER_UNIT).id
 
     # a unit's clerk on a phone: the week, its report, its problem
     page = _sign_in(browser, server, world.users["unit"], phone=True)
@@ -170,7 +157,7 @@ def test_unit_reports_answers_office_closes_leader_reads(server: str, browser: A
     resp = page.goto(f"{server}/projects/YGG-RAIL")
     assert resp is not None and resp.status == 404
     resp = page.goto(f"{server}/problem/{problem}")
-    assert resp is not None and resp.status == (200 if mine[0].project == "XG-BRIDGE" else 404)
+    assert resp is not None and resp.status == (200 if mine.project == "XG-BRIDGE" else 404)
     assert page.locator("form[action^='/answer'], form[action^='/decide']").count() == 0
     assert week
     page.context.close()

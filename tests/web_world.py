@@ -1,17 +1,21 @@
 """Shared by the web workplace's tests (tests/test_web*.py): the sample portfolio loaded into a
 fresh database (SQLite, or PostgreSQL with $DISPATCH_TEST_POSTGRES_URL), the week run, and one
-account of every role, served by the app in-process."""
+account of every role (`build_world`); the module-scoped `world` fixture over it (`module_world`:
+each test module its own world, as each changes it); a unit's first problem (`first_problem`)."""
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
+import pytest
 from sqlalchemy import Engine
 
+from scheduler.core.problems import Problem
 from scheduler.io.config import REPO_ROOT, Config, load_config
 from tests.helpers import fresh_database
 
@@ -84,3 +88,31 @@ def build_world(tmp: Path, url: str, *, run: bool = True) -> World:
     accounts.add_user(engine, "lu", PASSWORD, "leader", leader=LEADER, display_name="交通副县长")
     accounts.add_user(engine, "viewer", PASSWORD, "viewer", display_name="查看")
     return World(engine, config, users)
+
+
+def module_world(name: str) -> Callable[..., Any]:
+    """The `world` fixture of a test module (`world = module_world("web")`): the world built once
+    for the module in its own folder and database, disposed of after it."""
+
+    @pytest.fixture(scope="module")
+    def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+        tmp = tmp_path_factory.mktemp(name)
+        with database(tmp) as url:
+            w = build_world(tmp, url)
+            try:
+                yield w
+            finally:
+                w.engine.dispose()
+
+    return world
+
+
+def first_problem(world: World, unit: str) -> Problem:
+    """The first problem of `unit` on the latest week's list (there must be one)."""
+    from scheduler.store.db import reading
+    from scheduler.store.problems import problems_of_week
+
+    with reading(world.engine) as conn:
+        _wk, found = problems_of_week(conn, unit=unit)
+    assert found, unit
+    return found[0]

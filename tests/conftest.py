@@ -28,11 +28,13 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """URL of a fresh, empty database: an SQLite file under tmp_path, or with
-    $DISPATCH_TEST_POSTGRES_URL a database `dispatch_t_<random>` created for this test and
-    dropped after it."""
-    with fresh_database(tmp_path) as url:
+def database_url(tmp_path: Path, request: pytest.FixtureRequest) -> Iterator[str]:
+    """URL of a fresh database: an SQLite file under tmp_path, or with $DISPATCH_TEST_POSTGRES_URL
+    a database `dispatch_t_<random>` created for this test and dropped after it. Empty, unless the
+    test also asks for `engine` or `config_file`, which migrate it: then it starts as a copy of one
+    migrated template (tests.helpers.fresh_database), the same schema without migrating per test."""
+    migrated = bool({"engine", "config_file"} & set(request.fixturenames))
+    with fresh_database(tmp_path, migrated=migrated) as url:
         yield url
 
 

@@ -3,9 +3,12 @@ database on SQLite or the test PostgreSQL server."""
 
 from __future__ import annotations
 
+import atexit
 import os
 import secrets
+import shutil
 import socket
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -47,19 +50,67 @@ def assert_same_frame(a: PortfolioFrame, b: PortfolioFrame) -> None:
             assert x == y, name
 
 
+_TEMPLATE: dict[str, str] = {}
+"""The migrated template database of this test process: its SQLite file, or its PostgreSQL name."""
+
+
+def _template(server: str | None) -> str:
+    """A database migrated to head once per test process (the migrations themselves run here and in
+    tests/test_storage.py); fresh databases that need the schema are copies of it."""
+    key = server or "sqlite"
+    if key in _TEMPLATE:
+        return _TEMPLATE[key]
+    from scheduler.store.db import open_database
+
+    if server is None:
+        folder = Path(tempfile.mkdtemp(prefix="dispatch-template-"))
+        atexit.register(shutil.rmtree, folder, True)
+        path = folder / "template.sqlite"
+        eng = open_database(f"sqlite:///{path}", create=True)
+        with eng.connect() as conn:  # fold the WAL into the file: the copy is the file alone
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        eng.dispose()
+        _TEMPLATE[key] = str(path)
+    else:
+        name = f"dispatch_tpl_{secrets.token_hex(6)}"
+        admin = create_engine(server, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+        admin.dispose()
+        open_database(make_url(server).set(database=name).render_as_string(hide_password=False),
+                      create=True).dispose()
+
+        def drop() -> None:
+            eng = create_engine(server, isolation_level="AUTOCOMMIT")
+            with eng.connect() as conn:
+                conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            eng.dispose()
+
+        atexit.register(drop)
+        _TEMPLATE[key] = name
+    return _TEMPLATE[key]
+
+
 @contextmanager
-def fresh_database(tmp: Path, *, prefix: str = "dispatch_t_", sqlite_name: str = "dispatch.sqlite") -> Iterator[str]:
-    """URL of a fresh, empty database: an SQLite file under `tmp`, or with
-    $DISPATCH_TEST_POSTGRES_URL a database `<prefix><random>` created for it and dropped after."""
+def fresh_database(tmp: Path, *, prefix: str = "dispatch_t_", sqlite_name: str = "dispatch.sqlite",
+                   migrated: bool = False) -> Iterator[str]:
+    """URL of a fresh database: an SQLite file under `tmp`, or with $DISPATCH_TEST_POSTGRES_URL a
+    database `<prefix><random>` created for it and dropped after. Empty, or with `migrated` a copy
+    of a database migrated to head (what `dispatch init` makes, without running the migrations for
+    every test)."""
     server = os.environ.get("DISPATCH_TEST_POSTGRES_URL")
     if not server:
-        yield f"sqlite:///{tmp / sqlite_name}"
+        path = tmp / sqlite_name
+        if migrated:
+            shutil.copyfile(_template(None), path)
+        yield f"sqlite:///{path}"
         return
     name = f"{prefix}{secrets.token_hex(6)}"
+    template = f' TEMPLATE "{_template(server)}"' if migrated else ""
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     try:
         with admin.connect() as conn:
-            conn.exec_driver_sql(f'CREATE DATABASE "{name}"')
+            conn.exec_driver_sql(f'CREATE DATABASE "{name}"{template}')
         yield make_url(server).set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as conn:

@@ -38,8 +38,8 @@ class World:
 
 @contextmanager
 def database(tmp: Path) -> Iterator[str]:
-    """A fresh database URL for a module (tests.helpers.fresh_database)."""
-    with fresh_database(tmp, prefix="dispatch_w_", sqlite_name="web.sqlite") as url:
+    """A fresh database URL for a module, migrated (tests.helpers.fresh_database)."""
+    with fresh_database(tmp, prefix="dispatch_w_", sqlite_name="web.sqlite", migrated=True) as url:
         yield url
 
 

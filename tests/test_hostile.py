@@ -1,8 +1,11 @@
 """Hostile input through the real CLI (issue 14): text that would break the week (long, markup,
 control characters, formulas, 300-character ids), report files that would exhaust memory or block
 (zip bombs, /dev/zero, a FIFO), numbers that would stop every unit, and spoofed senders. Each case
-runs `python -m scheduler.cli` in a subprocess and asserts the exit code, one readable line, the
-memory bound where it matters, and the database unchanged (store.db.dump compared)."""
+runs the `dispatch` CLI and asserts the exit code, one readable line, no traceback, the memory bound
+where it matters, and the database unchanged (store.db.dump compared). Where the process itself is
+the point (the entry point's exit code, the whole week with chart workers, peak memory, reads that
+would block, kill -9) it is `python -m scheduler.cli` in a subprocess; elsewhere the same click group
+in-process (click's CliRunner: the same error handling, an escaped exception shown as a traceback)."""
 
 from __future__ import annotations
 
@@ -69,8 +72,27 @@ class Ran:
         return self.out
 
 
-def dispatch(config: Path, *args: str, timeout: float = 180) -> Ran:
-    """`python -m scheduler.cli --config CONFIG ARGS` in a subprocess; its peak RSS from wait4."""
+def dispatch(config: Path, *args: str) -> Ran:
+    """`dispatch --config CONFIG ARGS` in-process (click's CliRunner, the environment of
+    `child_env`); an exception that escapes the CLI is in `err` as a traceback, as a process shows it."""
+    import traceback
+
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    t0 = time.monotonic()
+    env: dict[str, str | None] = {"DISPATCH_DATABASE_URL": None, "DISPATCH_CONFIG": None, "COLUMNS": "200"}
+    res = CliRunner().invoke(cli, ["--config", str(config), *args], env=env, catch_exceptions=True)
+    err = res.stderr
+    if res.exception is not None and not isinstance(res.exception, SystemExit):
+        assert res.exc_info is not None
+        err += "Traceback (most recent call last):\n" + "".join(traceback.format_exception(*res.exc_info))
+    return Ran(res.exit_code, res.stdout, err, 0.0, time.monotonic() - t0)
+
+
+def dispatch_process(config: Path, *args: str, timeout: float = 180) -> Ran:
+    """`python -m scheduler.cli --config CONFIG ARGS` in a subprocess."""
     t0 = time.monotonic()
     with open(os.devnull, "rb") as stdin:
         proc = subprocess.Popen([sys.executable, "-m", "scheduler.cli", "--config", str(config), *args],
@@ -166,7 +188,7 @@ def test_long_names_markup_formulas_and_a_300_character_id_go_through_the_whole_
     dispatch(config, "validate", str(folder)).ok()
     dispatch(config, "load", str(folder)).ok()
     out = tmp_path / "week"
-    run = dispatch(config, "run", "--data-date", DATA_DATE, "--out", str(out))
+    run = dispatch_process(config, "run", "--data-date", DATA_DATE, "--out", str(out))
     run.ok()
     pdf = out / f"周调度通报_{WEEK}.pdf"
     assert pdf.is_file() and pdf.stat().st_size > 10_000
@@ -270,11 +292,11 @@ def test_zip_bombs_devices_and_fifos_are_refused_unread_within_memory(
     assert res.peak_mb < 200, res.peak_mb
     dense = bomb(tmp_path / "dense.xlsx", src, 20)  # within the total, but 1000x packed
     assert "[zip-bomb]" in dispatch(config, "ingest", "--unit", "县发改局", str(dense)).refused()
-    line = dispatch(config, "ingest", "--unit", "县发改局", "/dev/zero").refused()
+    line = dispatch_process(config, "ingest", "--unit", "县发改局", "/dev/zero").refused()
     assert "[not-a-file]" in line, line
     fifo = tmp_path / "pipe.xlsx"
     os.mkfifo(fifo)
-    res = dispatch(config, "ingest", "--unit", "县发改局", str(fifo), timeout=30)
+    res = dispatch_process(config, "ingest", "--unit", "县发改局", str(fifo), timeout=30)
     assert "[not-a-file]" in res.refused()
     # the limits are config: a stricter one refuses the ordinary template
     strict = tmp_path / "strict.toml"
@@ -375,8 +397,9 @@ def test_no_command_creates_a_database_silently(world: tuple[Path, Engine], tmp_
     other.write_text(config.read_text(encoding="utf-8").replace(
         config.read_text(encoding="utf-8").split('url = "', 1)[1].split('"', 1)[0],
         f"sqlite:///{data / 'dispatch.sqlite'}"), encoding="utf-8")
-    for args in (["projects"], ["run", "--data-date", DATA_DATE], ["alerts"]):
-        line = dispatch(other, *args).refused(3)
+    for call, args in ((dispatch_process, ["projects"]), (dispatch, ["run", "--data-date", DATA_DATE]),
+                       (dispatch, ["alerts"])):
+        line = call(other, *args).refused(3)
         assert "[no-database]" in line and "dispatch init" in line, line
     assert not data.exists()
     assert "dispatch.sqlite" in dispatch(other, "init").ok()

@@ -59,11 +59,16 @@ def config_file(tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPat
     monkeypatch.delenv("DISPATCH_DATABASE_URL", raising=False)
     monkeypatch.delenv("DISPATCH_CONFIG", raising=False)
     open_database(database_url, create=True).dispose()  # `dispatch init`: no command creates one silently
-    path = tmp_path / "config.toml"
+    return write_config(tmp_path, database_url)
+
+
+def write_config(folder: Path, database_url: str) -> Path:
+    """`folder`/config.toml as the `config_file` fixture writes it (for module-scoped worlds too)."""
+    path = folder / "config.toml"
     path.write_text(
-        f'language = "en"\n[paths]\ndata_dir = "{(tmp_path / "var").as_posix()}"\n'
-        f'calendar_dir = "{CALENDAR_DIR.as_posix()}"\nprojects_dir = "{(tmp_path / "projects").as_posix()}"\n'
-        f'outbox_dir = "{(tmp_path / "outbox").as_posix()}"\n[database]\nurl = "{database_url}"\n',
+        f'language = "en"\n[paths]\ndata_dir = "{(folder / "var").as_posix()}"\n'
+        f'calendar_dir = "{CALENDAR_DIR.as_posix()}"\nprojects_dir = "{(folder / "projects").as_posix()}"\n'
+        f'outbox_dir = "{(folder / "outbox").as_posix()}"\n[database]\nurl = "{database_url}"\n',
         encoding="utf-8",
     )
     return path
@@ -207,7 +212,12 @@ def portfolio_dir(tmp_path: Path) -> Path:
     """A folder of three small valid project files (ALPHA: construction calendar, SS+FF pair,
     factors, investment plan, progress; BETA: office calendar, lag, start_by; GAMMA: default
     calendar, finished milestone)."""
-    folder = tmp_path / "portfolio"
+    return write_portfolio(tmp_path)
+
+
+def write_portfolio(parent: Path) -> Path:
+    """`parent`/portfolio holding PORTFOLIO's files (the `portfolio_dir` fixture's folder)."""
+    folder = parent / "portfolio"
     folder.mkdir()
     for name, text in PORTFOLIO.items():
         (folder / name).write_text(text, encoding="utf-8")

@@ -27,6 +27,7 @@ from scheduler.io.config import load_config
 from scheduler.io.reports import META_SHEET, write_templates
 from scheduler.store import db as storage
 from scheduler.store.projects import read_projects
+from tests.helpers import fresh_database
 
 REPO = Path(__file__).resolve().parent.parent
 MS, FS, INV = "节点进度", "要素保障", "投资"
@@ -207,32 +208,50 @@ class Db:
         return line
 
 
+@pytest.fixture(scope="module")
+def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Db, str]]:
+    """tests/conftest.py's portfolio loaded through `dispatch load`, a good report of 虞公港铁路公司
+    ingested, the week's run stored: built once for the module (every test only reads it: `db`
+    checks that), with the database's dump as built."""
+    from conftest import write_config, write_portfolio
+
+    tmp = tmp_path_factory.mktemp("bad_input")
+    with pytest.MonkeyPatch.context() as mp, fresh_database(tmp, migrated=True) as url:
+        mp.delenv("DISPATCH_DATABASE_URL", raising=False)
+        mp.delenv("DISPATCH_CONFIG", raising=False)
+        config_file = write_config(tmp, url)
+        with config_file.open("a", encoding="utf-8") as fh:
+            fh.write("".join(f'[units."{u}"]\nemail = ["u{i}@county.gov.cn"]\n' for i, u in enumerate(LISTED_UNITS)))
+        res = run_cli(["load", str(write_portfolio(tmp))], config_file)
+        assert res.exit_code == 0, res.stderr
+        engine = storage.open_database(url)
+        try:
+            paths = write_templates(read_projects(engine), WEEK, tmp / "templates")
+            templates = {load_workbook(p)[META_SHEET]["B3"].value: p.read_bytes() for p in paths}
+            good = load_workbook(io.BytesIO(templates["虞公港铁路公司"]))
+            good[MS]["I4"] = 70
+            good.save(tmp / "good.xlsx")
+            res = run_cli(["ingest", "--unit", "虞公港铁路公司", str(tmp / "good.xlsx")], config_file)
+            assert res.exit_code == 0, res.stderr
+            run_weekly(engine, load_config(config_file), dt.date(2026, 11, 23), outputs=False, deliver=False)
+            box = Db(engine, config_file, tmp, templates)
+            counts = box.counts()
+            assert counts["projects"] == 3 and counts["weekly_reports"] == 1 and counts["runs"] == 1
+            assert counts["findings"] > 0
+            yield box, storage.dump(engine)
+        finally:
+            engine.dispose()
+
+
 @pytest.fixture
-def db(engine: Engine, config_file: Path, portfolio_dir: Path, tmp_path: Path) -> Iterator[Db]:
-    """tests/conftest.py's portfolio loaded through `dispatch load`, a good report of
-    虞公港铁路公司 ingested, the week's run stored; after the test its dump must be unchanged."""
-    with config_file.open("a", encoding="utf-8") as fh:
-        fh.write("".join(f'[units."{u}"]\nemail = ["u{i}@county.gov.cn"]\n' for i, u in enumerate(LISTED_UNITS)))
-    res = run_cli(["load", str(portfolio_dir)], config_file)
-    assert res.exit_code == 0, res.stderr
-    tpl = tmp_path / "templates"
-    paths = write_templates(read_projects(engine), WEEK, tpl)
-    templates = {load_workbook(p)[META_SHEET]["B3"].value: p.read_bytes() for p in paths}
-    good = load_workbook(io.BytesIO(templates["虞公港铁路公司"]))
-    good[MS]["I4"] = 70
-    good.save(tmp_path / "good.xlsx")
-    res = run_cli(["ingest", "--unit", "虞公港铁路公司", str(tmp_path / "good.xlsx")], config_file)
-    assert res.exit_code == 0, res.stderr
-    run_weekly(engine, load_config(config_file), dt.date(2026, 11, 23), outputs=False, deliver=False)
+def db(loaded: tuple[Db, str], tmp_path: Path) -> Iterator[Db]:
+    """The module's loaded database (`loaded`), cases written under this test's tmp_path; after
+    the test its dump must be exactly as built."""
+    built, dump = loaded
     folder = tmp_path / "cases"
     folder.mkdir()
-    box = Db(engine, config_file, folder, templates)
-    before = storage.dump(engine)
-    counts = box.counts()
-    assert counts["projects"] == 3 and counts["weekly_reports"] == 1 and counts["runs"] == 1
-    assert counts["findings"] > 0
-    yield box
-    assert storage.dump(engine) == before, "a refused input changed the database"
+    yield Db(built.engine, built.config, folder, built.templates)
+    assert storage.dump(built.engine) == dump, "a refused input changed the database"
 
 
 def test_base_project_is_valid(tmp_path: Path) -> None:
@@ -625,7 +644,7 @@ def saved(wb: Any) -> bytes:
     return buf.getvalue()
 
 
-def test_base_report_is_valid_and_stored_once(db: Db, engine: Engine, tmp_path: Path) -> None:
+def test_base_report_is_valid_and_stored_once(db: Db, tmp_path: Path) -> None:
     """The unmodified template of each mutation's base is accepted (into a copy of the week, then
     the database is put back so the fixture's dump check still holds)."""
     path = write_file(tmp_path, db.templates[BASE_UNIT], ".xlsx")
@@ -633,7 +652,7 @@ def test_base_report_is_valid_and_stored_once(db: Db, engine: Engine, tmp_path: 
     res = run_cli(["ingest", "--unit", BASE_UNIT, str(path)], db.config)
     assert res.exit_code == 0, res.stderr
     assert db.counts()["weekly_reports"] == before["weekly_reports"] + 1
-    with storage.transaction(engine) as c:
+    with storage.transaction(db.engine) as c:
         c.execute(storage.weekly_reports.delete().where(storage.weekly_reports.c.unit == BASE_UNIT))
     assert db.counts() == before
 

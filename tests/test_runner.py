@@ -257,6 +257,7 @@ def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
                               monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("DISPATCH_DATABASE_URL", config.database_url)
     monkeypatch.setenv("DISPATCH_PORTFOLIO", "default")  # the repository's config.toml names 湘阴's
+    monkeypatch.setenv("COLUMNS", "200")  # the output folder's path on one line, however deep tmp_path is
     import scheduler.outputs.render as outmod
 
     monkeypatch.setattr(outmod, "write_outputs", lambda *a, **k: [])  # no printout: fast

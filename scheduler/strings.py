@@ -142,11 +142,19 @@ STRINGS: dict[str, dict[str, str]] = {
     "finding.slip": {
         "zh": "{name}（{mid}）预计 {forecast} 完成，较基线 {baseline} 推迟 {days} 个工作日",
         "en": "{name} ({mid}) forecast to finish {forecast}, {days} working days after baseline {baseline}"},
-    "finding.deadline": {
-        "zh": "{name}（{mid}）要求{deadline}，按当前预测 {start} 开始、{finish} 完成，超出 {days} 个工作日",
-        "en": "{name} ({mid}) must {deadline}; forecast {start} to {finish}: {days} working days over"},
-    "deadline.start_by": {"zh": " {date} 前开始", "en": "start by {date}"},
-    "deadline.finish_by": {"zh": " {date} 前完成", "en": "finish by {date}"},
+    # a deadline (start_by / finish_by): {planned} and {forecast}/{actual} are joined pieces
+    # (deadline.piece, deadline.date_piece); an event's name is its verb (原定10月底前开工，预计12月19日开工)
+    "finding.deadline": {"zh": "{name}（{mid}）原定{planned}，预计{forecast}，超出{days}",
+                         "en": "{name} ({mid}) due to {planned}; forecast to {forecast}: {days} over"},
+    "finding.deadline.event": {"zh": "原定{planned}{name}（{mid}），预计{forecast}{name}，超出{days}",
+                               "en": "{name} ({mid}) due {planned}; forecast {forecast}: {days} over"},
+    "finding.deadline.missed": {"zh": "{name}（{mid}）原定{planned}，已于{actual}，超期{days}",
+                                "en": "{name} ({mid}) was due to {planned} and did {actual}: {days} late"},
+    "finding.deadline.missed.event": {"zh": "原定{planned}{name}（{mid}），已于{actual}{name}，超期{days}",
+                                      "en": "{name} ({mid}) was due {planned} and happened on {actual}: {days} late"},
+    "deadline.piece": {"zh": "{by}{verb}", "en": "{verb} {by}"},
+    "deadline.date_piece": {"zh": "{date}{verb}", "en": "{verb} {date}"},
+    "deadline.date_piece.actual": {"zh": "{date}{verb}", "en": "{verb} on {date}"},
     "finding.factor": {
         "zh": "{kind}：{fname}（{fid}）{status}，{name}（{mid}）需于 {needed} 具备条件（{when}），"
               "预计批复：{expected}",
@@ -412,6 +420,8 @@ STRINGS: dict[str, dict[str, str]] = {
     "out.fact.variance.value": {"zh": "{n} 个工作日", "en": "{n} working days"},
     "out.fact.variance.days": {"zh": "{n} 天（施工日历，按日历天计）", "en": "{n} days (construction calendar)"},
     "out.fact.deadline": {"zh": "时限要求", "en": "Deadline"},
+    "out.fact.deadline.open": {"zh": "{by}（{mid}），预计{date}", "en": "{by} ({mid}), forecast {date}"},
+    "out.fact.deadline.met": {"zh": "{by}（{mid}）：已按期（{date}）", "en": "{by} ({mid}): met ({date})"},
     "out.fact.light": {"zh": "本周灯色", "en": "Light"},
     "out.fact.percent": {"zh": "形象进度", "en": "Physical progress"},
     "out.fact.investment": {"zh": "投资（万元）", "en": "Investment (10k CNY)"},

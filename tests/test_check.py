@@ -190,7 +190,7 @@ DL = project("P-DL", [
     ms("M1", 30, actual_start=d("2026-06-01"), actual_finish=d("2026-06-30")),
     # 开工 (an event) must happen by the end of October (沿江大道 10月底前开工); it has not, and the
     # land approval expected 12-18 holds it to the first working day after: 12-19
-    ms("M2", 0, "M1", start_by=d("2026-10-31"), unit="洋沙湖集团"),
+    Milestone("M2", "开工", 0, after=(Link("M1"),), start_by=d("2026-10-31"), unit="洋沙湖集团"),
     # 40 days from 12-19: 12-19..2027-01-27; finish_by mid-2027 leaves room: no deadline finding
     ms("M3", 40, "M2", finish_by=d("2027-06-30")),
 ], (F_LAND,), start="2026-01-05")
@@ -206,7 +206,10 @@ def test_deadline_start_by_missed_red() -> None:
     assert f.details["total_float"] == -49
     assert f.details["forecast_start"] == "2026-12-19" and f.details["late_start"] == "2026-10-31"
     assert f.unit == "洋沙湖集团"
-    assert "2026-10-31 前开始" in text(f)
+    # an event reads with its name as the verb, on one date (not 开始、完成), dates the Chinese way
+    assert text(f) == "原定10月底前开工（M2），预计12月19日开工，超出49天"
+    assert finding_text(f, names_of_projects([DL]), "en") == (
+        "开工 (M2) due by 2026-10-31; forecast 2026-12-19: 49 days over")
     # a deadline that can be met is green (no finding)
     assert find(res, FindingKind.DEADLINE, "P-DL", "M3") is None
     # its baseline date 10-20 passed too: 34 days overdue (Oct 20 -> Nov 23 = 11 + 23)
@@ -214,10 +217,48 @@ def test_deadline_start_by_missed_red() -> None:
     assert fo is not None and fo.days == 34
 
 
-def test_deadline_of_started_milestone_start_by_is_history() -> None:
+def test_a_started_milestone_start_by_is_judged_by_its_actual_start() -> None:
+    # started 11-05 against start_by 11-01: missed by 4 days (construction calendar: every day
+    # works), yellow (up to 5 days); the finish (10 days: 11-05..11-14) is history now, so a
+    # forecast would have said nothing
     started = project("P-DL2", [ms("M1", 10, start_by=d("2026-11-01"), actual_start=d("2026-11-05"))])
-    res = run([started], {})
-    assert find(res, FindingKind.DEADLINE, "P-DL2", "M1") is None
+    f = find(run([started], {}), FindingKind.DEADLINE, "P-DL2", "M1")
+    assert f is not None and (f.light, f.days) == (Light.YELLOW, 4)
+    assert f.details["judged"] == "start" and f.details["actual"] == "2026-11-05"
+    assert finding_text(f, names_of_projects([started])) == "节点M1（M1）原定11月1日前开始，已于11月5日开始，超期4天"
+    on_time = project("P-DL3", [ms("M1", 10, start_by=d("2026-11-05"), actual_start=d("2026-11-05"))])
+    assert find(run([on_time], {}), FindingKind.DEADLINE, "P-DL3", "M1") is None
+
+
+FIN = project("P-FIN", [
+    # finished 10-20..11-05 against finish_by 10-31: missed by 5 days (Oct 31 -> Nov 5), whatever
+    # the rest of the project forecasts
+    ms("M1", 17, actual_start=d("2026-10-20"), actual_finish=d("2026-11-05"), finish_by=d("2026-10-31")),
+    # finished 10-01..10-28 against 10-31: met, nothing to say though the project ends in 2027
+    ms("M2", 28, actual_start=d("2026-10-01"), actual_finish=d("2026-10-28"), finish_by=d("2026-10-31")),
+    # an event (主体封顶) reached 11-12 against 11-10: missed by 2 days, green if on time
+    Milestone("M3", "主体封顶", 0, after=(Link("M2"),), actual_start=d("2026-11-12"),
+              actual_finish=d("2026-11-12"), finish_by=d("2026-11-10")),
+    ms("M4", 120, "M3"),  # runs D..2027-03-22
+], start="2026-10-01")
+
+
+def test_a_finished_deadline_milestone_is_met_or_missed_by_its_actual_finish() -> None:
+    res = run([FIN], {})
+    names = names_of_projects([FIN])
+    f1 = find(res, FindingKind.DEADLINE, "P-FIN", "M1")
+    assert f1 is not None and (f1.light, f1.days) == (Light.YELLOW, 5)
+    assert f1.details["judged"] == "finish" and "total_float" not in f1.details
+    assert finding_text(f1, names) == "节点M1（M1）原定10月底前完成，已于11月5日完成，超期5天"
+    assert finding_text(f1, names, "en") == (
+        "节点M1 (M1) was due to finish by 2026-10-31 and did finish on 2026-11-05: 5 days late")
+    assert find(res, FindingKind.DEADLINE, "P-FIN", "M2") is None  # met: no finding
+    f3 = find(res, FindingKind.DEADLINE, "P-FIN", "M3")
+    assert f3 is not None and f3.days == 2
+    assert finding_text(f3, names) == "原定11月10日前主体封顶（M3），已于11月12日主体封顶，超期2天"
+    # a miss beyond deadline_red_days (5) is red
+    assert find(run([FIN], {}, th=replace(TH, deadline_red_days=1)), FindingKind.DEADLINE, "P-FIN", "M1"
+                ).light is Light.RED  # type: ignore[union-attr]
 
 
 # -- factor guarantee (要素保障) ------------------------------------------------------------------

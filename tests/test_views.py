@@ -9,7 +9,16 @@ import pytest
 import sample_view as sv
 
 from scheduler.core.findings import FindingKind, Light
-from scheduler.outputs.view import GanttModel, fmt_int, fmt_wan, investment_to_date
+from scheduler.core.model import Project
+from scheduler.outputs.view import (
+    GanttModel,
+    WeeklyView,
+    build_weekly_view,
+    deadline_fact,
+    fmt_int,
+    fmt_wan,
+    investment_to_date,
+)
 
 
 @pytest.fixture(scope="module")
@@ -136,3 +145,47 @@ def test_provisional_years_are_noted_in_chinese(view) -> None:  # type: ignore[n
 def test_formatting() -> None:
     assert fmt_wan(168000) == "168,000" and fmt_wan(12.25) == "12.2" and fmt_wan(None) == "—"
     assert fmt_int(3, signed=True) == "+3" and fmt_int(0, signed=True) == "0" and fmt_int(-2) == "-2"
+
+
+def _checked_view(projects: list[Project]) -> WeeklyView:
+    """The projects checked at D against a baseline of their forecast (nothing slips), as the weekly run
+    builds its view."""
+    import numpy as np
+
+    from scheduler.core.check import CheckThresholds, check_portfolio
+    from scheduler.core.schedule import schedule_projects
+
+    cals = sv.calendars()
+    res = schedule_projects(projects, cals, sv.D)
+    bs, bf = np.asarray(res.early_start), np.asarray(res.early_finish)
+    found = check_portfolio(res, bs, bf, CheckThresholds()).findings
+    return build_weekly_view(projects, res, bs, bf, found, {}, {}, sv.WEEK, sv.D, "zh")
+
+
+def test_a_finished_deadline_milestone_is_judged_by_its_actual_date_on_the_page_and_in_the_brief() -> None:
+    from scheduler.core.model import Link, Milestone
+    from scheduler.outputs.brief import build_brief
+
+    d = dt.date.fromisoformat
+    # 开工 happened 11-08 against 10月底前 (construction calendar: 8 days late, red beyond 5); the project runs
+    # to 2027 (M2: 200 days), far past the deadline: the deadline is not judged against that forecast
+    late = Project("P-LATE", "沿江大道", "洋沙湖集团", d("2026-10-01"), "construction", (
+        Milestone("M1", "开工", 0, actual_start=d("2026-11-08"), actual_finish=d("2026-11-08"),
+                  start_by=d("2026-10-31")),
+        Milestone("M2", "道路施工", 200, after=(Link("M1"),)),
+    ))
+    # the same, started on time (10-28): met, green, the page says so
+    ok = Project("P-OK", "滨江路", "洋沙湖集团", d("2026-10-01"), "construction", (
+        Milestone("M1", "开工", 0, actual_start=d("2026-10-28"), actual_finish=d("2026-10-28"),
+                  start_by=d("2026-10-31")),
+        Milestone("M2", "道路施工", 200, after=(Link("M1"),)),
+    ))
+    v = _checked_view([late, ok])
+    pl, po = v.projects
+    assert [r.kind for r in pl.findings] == [FindingKind.DEADLINE] and pl.light is Light.RED
+    assert deadline_fact(pl, "zh") == "原定10月底前开工（M1），已于11月8日开工，超期8天"
+    assert (po.findings, po.light) == ((), Light.GREEN)
+    assert deadline_fact(po, "zh") == "10月底前开始（M1）：已按期（10月28日）"
+    assert deadline_fact(po, "en") == "start by 2026-10-31 (M1): met (2026-10-28)"
+    text = build_brief(v).text()
+    assert "原定10月底前开工（M1），已于11月8日开工，超期8天" in text and "预计11月8日" not in text

@@ -127,6 +127,15 @@ class Calendar:
         """Whether `d` is a working day."""
         return bool(self._worked[self._check(d) - self._first_ord])
 
+    def works_daily(self, d: dt.date) -> bool:
+        """Whether the calendar works (nearly) every day around `d`: 26 or more of the 28 days from
+        it (a construction calendar), so its days late are said in days (天), not working days; a
+        date outside the calendar's years: no."""
+        if not (self.first <= d and d + dt.timedelta(days=27) <= self.last):
+            return False
+        start = d.toordinal() - self._first_ord
+        return int(self._worked[start:start + 28].sum()) >= 26
+
     def index_on_or_after(self, d: dt.date) -> int:
         """Index of the first working day on or after `d` (start-type dates)."""
         i = int(np.searchsorted(self.ordinals, self._check(d), "left"))

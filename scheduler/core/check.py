@@ -425,6 +425,11 @@ class _Cals:
                 out[sel] = getattr(cal, how)(ords[sel])
         return out
 
+    def works_daily(self, rows: IntArray, data_date: dt.date) -> npt.NDArray[np.bool_]:
+        """Whether each row's calendar works (nearly) every day from the data date (days late in 天)."""
+        daily = np.fromiter((cal.works_daily(data_date) for cal in self.cals), dtype=np.bool_, count=len(self.cals))
+        return daily[self.row_code[rows]]
+
     def data_date_index(self, rows: IntArray, data_date: dt.date) -> IntArray:
         """Index of the data date (on or after) in each row's calendar."""
         di = np.fromiter((cal.index_on_or_after(data_date) for cal in self.cals), dtype=np.int64,
@@ -448,7 +453,13 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
     so = open_ & ~fo & (bs_col > 0) & (bs_col < d_ord) & not_started & (fr.duration != 0)
     sl = open_ & ~fo & (bf_col > 0) & (variance > 0)
     dl = open_ & ((fr.finish_by > 0) | ((fr.start_by > 0) & not_started)) & (tf < 0)
-    rows = np.flatnonzero(fo | so | sl | dl)
+    # a deadline whose date has happened is judged by it: a finished milestone's finish_by by its
+    # actual finish, else a started one's start_by by its actual start (met: nothing to say)
+    by_finish = ~open_ & (fr.finish_by > 0)
+    by_start = ~not_started & ~by_finish & ~dl & (fr.start_by > 0)
+    missed = ((by_finish & (fr.actual_finish > fr.finish_by))
+              | (by_start & (fr.actual_start > 0) & (fr.actual_start > fr.start_by)))
+    rows = np.flatnonzero(fo | so | sl | dl | missed)
     if rows.size == 0:
         return
     d_idx = cals.data_date_index(rows, D)
@@ -456,9 +467,18 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
                                                      "indexes_on_or_before"), 0)
     so_days = np.where(so[rows], d_idx - cals.lookup(rows, np.where(so[rows], bs_col[rows], d_ord),
                                                      "indexes_on_or_after"), 0)
+    m_rows = rows[missed[rows]]
+    on_finish = by_finish[m_rows]
+    m_actual = np.where(on_finish, fr.actual_finish[m_rows], fr.actual_start[m_rows])
+    m_by = np.where(on_finish, fr.finish_by[m_rows], fr.start_by[m_rows])
+    m_days = np.maximum(cals.lookup(m_rows, m_actual, "indexes_on_or_before")
+                        - cals.lookup(m_rows, m_by, "indexes_on_or_before"), 1)
+    missed_by = dict(zip(m_rows.tolist(), zip(on_finish.tolist(), m_actual.tolist(), m_days.tolist(),
+                                              strict=True), strict=True))
+    daily = cals.works_daily(rows, D)
     cols = zip(rows.tolist(), fo[rows].tolist(), so[rows].tolist(), sl[rows].tolist(), dl[rows].tolist(),
                fo_days.tolist(), so_days.tolist(), strict=True)
-    for r, is_fo, is_so, is_sl, is_dl, fo_d, so_d in cols:
+    for k, (r, is_fo, is_so, is_sl, is_dl, fo_d, so_d) in enumerate(cols):
         pi = int(fr.m_project[r])
         pid = fr.project_ids[pi]
         mid = fr.m_ids[r]
@@ -479,12 +499,17 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
             v = int(variance[r])
             ctx.add(pi, 0, r, pid, FindingKind.SLIP, slip_light(v, th),
                     unit, milestone=mid, days=v, details=base)
-        if is_dl:
-            days = -int(tf[r])
-            # a started milestone's start_by is history: only a not started one's counts
+        if is_dl or r in missed_by:
             det: dict[str, object] = dict(base, start_by=_iso(int(fr.start_by[r])),
-                                          finish_by=_iso(int(fr.finish_by[r])),
-                                          start_by_counts=int(st[r]) == cpm.NOT_STARTED, total_float=-days)
+                                          finish_by=_iso(int(fr.finish_by[r])), data_date=D.isoformat(),
+                                          works_daily=bool(daily[k]), event=int(fr.duration[r]) == 0)
+            if is_dl:
+                days = -int(tf[r])
+                # a started milestone's start_by is history: only a not started one's counts
+                det.update(start_by_counts=int(st[r]) == cpm.NOT_STARTED, total_float=-days)
+            else:  # missed by the actual date (a deadline met by it says nothing)
+                on_f, actual, days = missed_by[r]
+                det.update(start_by_counts=not on_f, judged="finish" if on_f else "start", actual=_iso(actual))
             ctx.add(pi, 0, r, pid, FindingKind.DEADLINE, deadline_light(days, th),
                     unit, milestone=mid, days=days, details=det)
 

@@ -5,10 +5,12 @@ switching `language` changes nothing stored."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable
 from types import SimpleNamespace
 
 from scheduler.core.alerts import Names
+from scheduler.core.dates import by_text, date_text
 from scheduler.core.findings import Finding, FindingKind
 from scheduler.core.model import Project
 from scheduler.core.problems import Problem, ProblemKind
@@ -111,13 +113,7 @@ def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> st
         return t("finding.slip", lang, baseline=_detail(f, "baseline_finish"), forecast=_detail(f, "forecast_finish"),
                  days=days, **kw)
     if f.kind is FindingKind.DEADLINE:
-        parts = []
-        if f.details.get("start_by_counts", True) and f.details.get("start_by"):
-            parts.append(t("deadline.start_by", lang, date=_detail(f, "start_by")))
-        if f.details.get("finish_by"):
-            parts.append(t("deadline.finish_by", lang, date=_detail(f, "finish_by")))
-        return t("finding.deadline", lang, deadline="、".join(parts), start=_detail(f, "forecast_start"),
-                 finish=_detail(f, "forecast_finish"), days=days, **kw)
+        return deadline_text(f, str(kw["name"]), mid, lang)
     if f.kind is FindingKind.FACTOR:
         fid = f.factor or ""
         fname = names.factors.get((f.project, fid)) or _detail(f, "name") or f.factor_kind or fid
@@ -152,6 +148,53 @@ def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> st
     keys = f.details.get("keys")
     n = len(keys) if isinstance(keys, list | tuple) else 0
     return t("finding.escalation.short", lang, weeks=f.details.get("weeks") or f.weeks_red, n=n)
+
+
+def _date(f: Finding, key: str) -> dt.date | None:
+    v = f.details.get(key)
+    try:
+        return dt.date.fromisoformat(v) if isinstance(v, str) and v else None
+    except ValueError:
+        return None
+
+
+def deadline_text(f: Finding, name: str, mid: str, lang: str = "zh") -> str:
+    """A deadline finding's sentence: the deadline against the forecast (原定10月底前开工，预计12月19日
+    开工，超出49天), or, once its date has happened, against the actual date (已于11月5日完成，超期5天);
+    dates the Chinese way without the year of the data date, days in 天 on a calendar that works
+    every day, else in working days."""
+    ref = _date(f, "data_date")
+    days = t("brief.days.seven" if f.details.get("works_daily") else "brief.days.working", lang,
+             n=f.days if f.days is not None else 0)
+    one_date = bool(f.details.get("event"))  # an event happens on one date: one piece, not 开始、完成
+    event = one_date and len(name) <= 6       # ... and a short name (开工, 主体封顶) is its verb
+
+    def verb(key: str) -> str:
+        return "" if event else t(key, lang)
+
+    def piece(key: str, d: dt.date | None, v: str, **kw: str) -> str:
+        return t(key, lang, verb=v, **kw).strip() if d is not None else ""
+
+    judged = f.details.get("judged")
+    if judged in ("start", "finish"):
+        v = verb(f"brief.verb.{judged}")
+        by = _date(f, f"{judged}_by")
+        planned = piece("deadline.piece", by, v, by=by_text(by, ref, lang) if by else "")
+        actual = piece("deadline.date_piece.actual", _date(f, "actual"), v,
+                       date=date_text(_date(f, "actual"), ref, lang))
+        return t("finding.deadline.missed.event" if event else "finding.deadline.missed", lang, name=name, mid=mid,
+                 planned=planned, actual=actual, days=days)
+    pairs = []  # (deadline, forecast date, verb key)
+    if f.details.get("start_by_counts", True) and _date(f, "start_by"):
+        pairs.append((_date(f, "start_by"), _date(f, "forecast_start"), "brief.verb.start"))
+    if _date(f, "finish_by"):
+        pairs.append((_date(f, "finish_by"), _date(f, "forecast_finish"), "brief.verb.finish"))
+    if one_date:
+        pairs = pairs[:1]  # the earlier deadline
+    planned = "、".join(piece("deadline.piece", by, verb(k), by=by_text(by, ref, lang)) for by, _, k in pairs if by)
+    forecast = "、".join(piece("deadline.date_piece", fc, verb(k), date=date_text(fc, ref, lang)) for _, fc, k in pairs)
+    return t("finding.deadline.event" if event else "finding.deadline", lang, name=name, mid=mid, planned=planned,
+             forecast=forecast, days=days)
 
 
 def names_of_projects(projects: Iterable[Project]) -> Names:

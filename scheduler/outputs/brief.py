@@ -9,13 +9,13 @@ hold the same text. Sections appear when the view holds their data: 总体情况
 from __future__ import annotations
 
 import datetime as dt
-import re
 import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from scheduler.core.dates import by_text, cn_date, cn_dates, fmt_cn_date
 from scheduler.core.findings import FindingKind, Light
 from scheduler.core.text import file_stem
 from scheduler.outputs.view import (
@@ -25,7 +25,6 @@ from scheduler.outputs.view import (
     GanttRow,
     ProjectView,
     WeeklyView,
-    fmt_cn_date,
     fmt_pct,
     fmt_wan,
 )
@@ -102,29 +101,6 @@ class Brief:
 
 # -- content ---------------------------------------------------------------------------------------
 
-def _d(d: dt.date | None, ref: dt.date) -> str:
-    """A date in Chinese, without the year when it is the reference date's year."""
-    return fmt_cn_date(d, year=d is None or d.year != ref.year)
-
-
-_ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
-
-
-def cn_dates(text: str, ref: dt.date, lang: str = "zh") -> str:
-    """ISO dates inside a sentence written the Chinese way (2026年12月22日; without the year in the
-    reference date's year), as a 通报 writes them."""
-    if lang != "zh":
-        return text
-
-    def one(m: re.Match[str]) -> str:
-        try:
-            return _d(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), ref)
-        except ValueError:
-            return m.group(0)
-
-    return _ISO.sub(one, text)
-
-
 def _days(n: int, p: ProjectView, lang: str) -> str:
     return t("brief.days.seven" if p.seven_day else "brief.days.working", lang, n=n)
 
@@ -157,7 +133,10 @@ def _fold(view: WeeklyView, rows: Iterable[FindingRow]) -> list[_Item]:
 
 def _root(it: _Item, D: dt.date) -> bool:
     """Whether a milestone item is a cause, not a consequence: it is under way and late, or could
-    start now and has not (its forecast start is the data date: nothing before it holds it up)."""
+    start now and has not (its forecast start is the data date: nothing before it holds it up), or
+    it missed a deadline by its actual date (a fact of its own)."""
+    if any(r.by_actual for r in it.rows):
+        return True
     if not {r.kind for r in it.rows} & {FindingKind.FINISH_OVERDUE, FindingKind.START_OVERDUE}:
         return False
     row = _row(it.project, it.milestone)
@@ -209,17 +188,17 @@ def problem_text(view: WeeklyView, item: _Item) -> tuple[str, str, str]:
     days = max((r.days or 0) for r in own)
     escalated = any(e.project_id == p.id for e in view.escalations)
     coord = t("brief.coord.escalated", lang) if escalated else "—"
-    meeting = t("brief.due.report", lang, date=_d(D + dt.timedelta(days=7), D))
+    meeting = t("brief.due.report", lang, date=cn_date(D + dt.timedelta(days=7), D))
     if item.factor:
         b = _blocker(view, p.id, item.factor)
         if b is None:
             return item.rows[0].message, meeting, coord
         text = t("brief.problem.factor", lang, req=b.requirement, kind=b.kind, milestone=b.milestone_name,
-                 needed=_d(b.needed_by, D), status=b.status,
-                 expected=_d(b.expected, D) if b.expected else t("brief.expected.unknown", lang))
+                 needed=cn_date(b.needed_by, D), status=b.status,
+                 expected=cn_date(b.expected, D) if b.expected else t("brief.expected.unknown", lang))
         if b.needed_by is not None and b.needed_by < D and days:
             text += t("brief.problem.overdue", lang, days=_days(days, p, lang))
-        due = _d(b.expected, D) if b.expected and b.expected >= D else meeting
+        due = cn_date(b.expected, D) if b.expected and b.expected >= D else meeting
         return text, due, (b.blocker or coord) if not escalated else f"{b.blocker}；{coord}" if b.blocker else coord
     if item.milestone:
         r = _row(p, item.milestone)
@@ -230,8 +209,8 @@ def problem_text(view: WeeklyView, item: _Item) -> tuple[str, str, str]:
         planned = (r.baseline_start if start else r.baseline_finish) or r.deadline
         fc = r.forecast_start if start else r.forecast_finish
         if r.event and len(name) <= 6:
-            when = t("brief.before", lang, date=_d(r.deadline, D)) if r.deadline else _d(planned, D)
-            text = t("brief.problem.event", lang, name=name, planned=when, forecast=_d(fc, D))
+            when = by_text(r.deadline, D, lang) if r.deadline else cn_date(planned, D)
+            text = t("brief.problem.event", lang, name=name, planned=when, forecast=cn_date(fc, D))
         else:
             verb = "" if r.event else t("brief.verb.start" if start else "brief.verb.finish", lang)
             state = ""
@@ -239,23 +218,28 @@ def problem_text(view: WeeklyView, item: _Item) -> tuple[str, str, str]:
                 state = t("brief.state.not_started", lang)
             elif FindingKind.FINISH_OVERDUE in kinds:
                 state = t("brief.state.not_finished", lang)
-            text = t("brief.problem.milestone", lang, name=name, planned=_d(planned, D), verb=verb, state=state,
-                     forecast=_d(fc, D))
+            text = t("brief.problem.milestone", lang, name=name, planned=cn_date(planned, D), verb=verb, state=state,
+                     forecast=cn_date(fc, D))
         if r.event and r.deadline and fc is not None:  # late against the deadline, not the baseline
             days = (fc - r.deadline).days if p.seven_day else 0
         if days > 0:
             text += t("brief.problem.late", lang, days=_days(days, p, lang))
-        if FindingKind.DEADLINE in kinds and r.deadline:
-            text += t("brief.problem.deadline", lang, date=_d(r.deadline, D))
+        missed = [x for x in own if x.kind is FindingKind.DEADLINE and x.by_actual]
+        if missed and kinds == {FindingKind.DEADLINE}:  # its date has happened: the fact, no forecast
+            text = missed[0].message
+        elif missed:
+            text += "；" + missed[0].message
+        elif FindingKind.DEADLINE in kinds and r.deadline:
+            text += t("brief.problem.deadline", lang, date=cn_date(r.deadline, D))
         if item.more:
             text = t("brief.problem.more", lang, n=item.more + 1) + text
-        due = _d(r.deadline, D) if r.deadline and r.deadline >= D else meeting
+        due = cn_date(r.deadline, D) if r.deadline and r.deadline >= D else meeting
         return text, due, coord
     if FindingKind.INVESTMENT in kinds and p.investment is not None:
         inv = p.investment
         return (t("brief.problem.investment", lang, done=fmt_wan(inv.completed), plan=fmt_wan(inv.plan_to_date),
                   pct=fmt_pct(inv.percent_of_plan)),
-                _d(dt.date(D.year, 12, 31), D), coord)
+                cn_date(dt.date(D.year, 12, 31), D), coord)
     return "；".join(x.message for x in item.rows), meeting, coord
 
 
@@ -278,14 +262,14 @@ def progress_text(p: ProjectView, D: dt.date, lang: str) -> tuple[str, str]:
         if r.finished:
             continue
         if D <= r.forecast_start < nxt and r.percent == 0:
-            todo.append(t("brief.plan.start", lang, name=_name(r), date=_d(r.forecast_start, D)))
+            todo.append(t("brief.plan.start", lang, name=_name(r), date=cn_date(r.forecast_start, D)))
         elif D <= r.forecast_finish < nxt:
-            todo.append(t("brief.plan.finish", lang, name=_name(r), date=_d(r.forecast_finish, D)))
+            todo.append(t("brief.plan.finish", lang, name=_name(r), date=cn_date(r.forecast_finish, D)))
     if not todo:
         upcoming = sorted((r for r in p.milestones if not r.finished), key=lambda r: r.forecast_finish)
         if upcoming:
             r = upcoming[0]
-            todo.append(t("brief.plan.next", lang, name=_name(r), date=_d(r.forecast_finish, D)))
+            todo.append(t("brief.plan.next", lang, name=_name(r), date=cn_date(r.forecast_finish, D)))
         else:
             todo.append(t("brief.plan.complete", lang))
     return "；".join(now), "；".join(todo[:2])
@@ -327,7 +311,7 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
     inv = g.investment
     text = t("brief.overview.projects", lang, n=g.projects, red=g.red, yellow=g.yellow, green=g.green)
     if inv.annual_plan > 0:
-        text += t("brief.overview.investment", lang, annual=fmt_wan(inv.annual_plan), date=_d(D, D),
+        text += t("brief.overview.investment", lang, annual=fmt_wan(inv.annual_plan), date=cn_date(D, D),
                   plan=fmt_wan(inv.plan_to_date), done=fmt_wan(inv.completed), pct=fmt_pct(inv.percent_of_plan),
                   pa=fmt_pct(inv.percent_of_annual))
     if view.problems:
@@ -366,7 +350,8 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
             numbers.setdefault(pb.project, []).append(k)
             covered.update(x.key for x in pb.symptoms if x.key)
             text = cn_dates("；".join(x for x in (pr.what, pr.drags) if x), D, lang)
-            due = _d(pb.due, D) if pb.due else t("brief.due.report", lang, date=_d(D + dt.timedelta(days=7), D))
+            due = (cn_date(pb.due, D) if pb.due else
+                   t("brief.due.report", lang, date=cn_date(D + dt.timedelta(days=7), D)))
             coord = pr.matters or pb.county_matters or (
                 t("brief.coord.escalated", lang) if pb.needs_county else "—")
             qrows.append((str(k), pr.project_name, text, pb.unit or pr.lead_unit, due, cn_dates(coord, D, lang)))

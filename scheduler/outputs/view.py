@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from scheduler.core.alerts import Names
 from scheduler.core.check import CheckResult, factor_needed_by, investment_progress, physical_by_project
+from scheduler.core.dates import by_text, date_text, fmt_cn_date
 from scheduler.core.findings import Finding, FindingKind, Light, week_monday, worst
 from scheduler.core.model import FACTOR_KINDS, InvestmentPlan, Project
 from scheduler.core.phrases import (
@@ -150,6 +151,8 @@ class FindingRow:
     key: str = ""
     stale_from: str = ""
     """The week this finding was carried from because its unit did not report (未报送); "" = fresh."""
+    by_actual: bool = False
+    """A deadline judged by the milestone's actual date (met or missed: a fact, not a forecast)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,13 +330,6 @@ def fmt_date(d: dt.date | None) -> str:
     return d.isoformat() if d is not None else "—"
 
 
-def fmt_cn_date(d: dt.date | None, year: bool = True) -> str:
-    """A date as Chinese official documents write it: 2026年11月23日 (without the year: 11月23日)."""
-    if d is None:
-        return "—"
-    return f"{d.year}年{d.month}月{d.day}日" if year else f"{d.month}月{d.day}日"
-
-
 def fmt_wan(x: float | None) -> str:
     """An amount of 万元 with thousands separators (no decimals above 100)."""
     if x is None:
@@ -384,6 +380,36 @@ def glance_rows(view: WeeklyView) -> list[tuple[str, str]]:
     ]
 
 
+def deadline_fact(p: ProjectView, lang: str) -> str:
+    """时限要求 of a project page, judged as the check judges it: a missed deadline says by how much
+    (by the actual date once it has happened: 已于11月5日完成，超期5天; else against the forecast);
+    else the next open deadline with its forecast; else the last one, met on its actual date."""
+    missed = [r for r in p.findings if r.kind is FindingKind.DEADLINE]
+    if missed:
+        return max(missed, key=lambda r: r.days or 0).message
+    ref = p.gantt.data_date
+    rows = [r for r in p.gantt.rows if r.deadline is not None]
+    if not rows:
+        return "—"
+
+    def by(r: GanttRow) -> str:
+        verb = t("brief.verb.start" if r.deadline_is_start else "brief.verb.finish", lang)
+        return t("deadline.piece", lang, by=by_text(r.deadline, ref, lang), verb=verb).strip() if r.deadline else ""
+
+    def date(r: GanttRow) -> dt.date:
+        return r.forecast_start if r.deadline_is_start else r.forecast_finish
+
+    def happened(r: GanttRow) -> bool:
+        return r.finished or (r.deadline_is_start and r.percent > 0)
+
+    open_ = sorted((r for r in rows if not happened(r)), key=lambda r: r.deadline or dt.date.max)
+    if open_:
+        r = open_[0]
+        return t("out.fact.deadline.open", lang, by=by(r), mid=r.key, date=date_text(date(r), ref, lang))
+    r = max(rows, key=lambda r: r.deadline or dt.date.min)
+    return t("out.fact.deadline.met", lang, by=by(r), mid=r.key, date=date_text(date(r), ref, lang))
+
+
 def project_facts(p: ProjectView, lang: str) -> list[tuple[str, str]]:
     """The key facts of a project page as (label, value) pairs, in reading order."""
     inv = p.investment
@@ -399,7 +425,7 @@ def project_facts(p: ProjectView, lang: str) -> list[tuple[str, str]]:
         (t("out.fact.variance", lang), t("out.fact.variance.days" if p.seven_day else "out.fact.variance.value",
                                          lang, n=fmt_int(p.variance, signed=True))
          if p.variance is not None else "—"),
-        (t("out.fact.deadline", lang), fmt_date(p.deadline)),
+        (t("out.fact.deadline", lang), deadline_fact(p, lang)),
         (t("out.fact.light", lang), t(f"light.{p.light.value}", lang)),
         (t("out.fact.percent", lang), fmt_pct(p.percent)),
     ]
@@ -635,13 +661,8 @@ def _closed(keys: object, findings: Sequence[Finding], pmap: Mapping[str, Projec
 
 
 def _seven_day(cal: Any, data_date: dt.date) -> bool:
-    """Whether a calendar works (nearly) every day: 26 or more of the 28 days from the data date."""
-    if cal is None:
-        return False
-    try:
-        return sum(bool(cal.is_working(data_date + dt.timedelta(days=k))) for k in range(28)) >= 26
-    except Exception:  # a date outside the calendar's years: count in working days
-        return False
+    """Whether a calendar works (nearly) every day from the data date (Calendar.works_daily)."""
+    return cal is not None and bool(cal.works_daily(data_date))
 
 
 def _units_of(p: Project) -> set[str]:
@@ -690,7 +711,7 @@ def _finding_row(f: Finding, p: Project, week: str, names: Names, lang: str) -> 
         factor_id=f.factor or "", factor_kind=f.factor_kind or "", days=f.days, first_seen=f.first_seen or week,
         weeks_open=_weeks_between(f.first_seen or week, week), weeks_red=f.weeks_red,
         new=(f.first_seen is None or f.first_seen == week), key=f.key,
-        stale_from=carried_from(f))
+        stale_from=carried_from(f), by_actual=f.kind is FindingKind.DEADLINE and "judged" in f.details)
 
 
 def _red_list(rows: list[FindingRow], pmap: Mapping[str, Project], order: Mapping[str, int]) -> tuple[RedGroup, ...]:
@@ -854,6 +875,7 @@ __all__ = [
     "RedGroup",
     "WeeklyView",
     "build_weekly_view",
+    "deadline_fact",
     "fmt_cn_date",
     "fmt_date",
     "fmt_int",

@@ -1,0 +1,58 @@
+"""Dates as people read them: Chinese official documents write 2026年11月23日, 11月23日 within the
+year being reported, and a month-end deadline as 10月底前; English text keeps ISO dates. One place
+for the brief, the annex and the sentences of findings (core/phrases.py)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from scheduler.strings import t
+
+_ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+
+
+def fmt_cn_date(d: dt.date | None, year: bool = True) -> str:
+    """A date as Chinese official documents write it: 2026年11月23日 (without the year: 11月23日)."""
+    if d is None:
+        return "—"
+    return f"{d.year}年{d.month}月{d.day}日" if year else f"{d.month}月{d.day}日"
+
+
+def cn_date(d: dt.date | None, ref: dt.date | None) -> str:
+    """A date in Chinese, without the year when it is the reference date's year (no reference:
+    with the year)."""
+    return fmt_cn_date(d, year=d is None or ref is None or d.year != ref.year)
+
+
+def cn_dates(text: str, ref: dt.date, lang: str = "zh") -> str:
+    """ISO dates inside a sentence written the Chinese way (2026年12月22日; without the year in the
+    reference date's year), as a 通报 writes them; English text unchanged."""
+    if lang != "zh":
+        return text
+
+    def one(m: re.Match[str]) -> str:
+        try:
+            return cn_date(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), ref)
+        except ValueError:
+            return m.group(0)
+
+    return _ISO.sub(one, text)
+
+
+def date_text(d: dt.date | None, ref: dt.date | None, lang: str) -> str:
+    """A date inside a sentence: Chinese (cn_date) under zh, ISO otherwise."""
+    if lang == "zh":
+        return cn_date(d, ref)
+    return d.isoformat() if d is not None else "—"
+
+
+def by_text(d: dt.date, ref: dt.date | None, lang: str) -> str:
+    """A deadline date as a deadline reads: 10月底前 (the last day of a month), 12月15日前;
+    English: by 2026-10-31."""
+    if lang != "zh":
+        return t("brief.before", lang, date=d.isoformat())
+    if (d + dt.timedelta(days=1)).day == 1:
+        month = f"{d.year}年{d.month}月底" if ref is None or d.year != ref.year else f"{d.month}月底"
+        return t("brief.before", lang, date=month)
+    return t("brief.before", lang, date=cn_date(d, ref))

@@ -1396,3 +1396,46 @@ HELP_STRINGS: dict[str, dict[str, str]] = {
     "help.user.token.name": {"zh": "令牌用途（省级平台……）。", "en": "What the token is for (provincial platform …)."},
 }
 STRINGS.update(HELP_STRINGS)
+
+
+LOG_STRINGS: dict[str, dict[str, str]] = {
+    # `dispatch serve`'s log lines (app/service.py, app/jobs.py), times in the configured timezone
+    "log.level.DEBUG": {"zh": "调试", "en": "DEBUG"},
+    "log.level.INFO": {"zh": "信息", "en": "INFO"},
+    "log.level.WARNING": {"zh": "警告", "en": "WARNING"},
+    "log.level.ERROR": {"zh": "错误", "en": "ERROR"},
+    "log.level.CRITICAL": {"zh": "严重", "en": "CRITICAL"},
+    "log.started": {"zh": "调度服务已启动：每周调度按 cron “{cron}”（{zone}）运行，下次运行时间 {next}；"
+                          "待发预警每 {every} 秒重试一次",
+                    "en": "scheduler started: weekly run on cron '{cron}' ({zone}), next at {next}; pending alerts "
+                          "retried every {every} s"},
+    "log.never": {"zh": "无", "en": "never"},
+    "log.missed": {"zh": "原定 {when} 的每周调度因停机错过，现补运行一次（限 {grace} 秒内）",
+                   "en": "weekly run of {when} was missed; it runs once now (if within {grace} s)"},
+    "log.signal": {"zh": "收到信号 {signal}：正在停止（正在进行的周调度允许完成；正在发送的预警中断，下次启动时再发）",
+                   "en": "signal {signal} received: stopping (a running weekly run is allowed to finish; alerts "
+                         "being sent are cut off and stay pending for the next start)"},
+    "log.stopped": {"zh": "调度服务已停止", "en": "scheduler stopped"},
+    "log.jobstore": {"zh": "调度服务：任务存储出错（{error}），{retry} 秒后重试",
+                     "en": "scheduler: job store error ({error}); trying again in {retry} s"},
+    "log.weekly.no_runner": {"zh": "每周调度已跳过：{module}.run_weekly 不可用",
+                             "en": "weekly run skipped: {module}.run_weekly is not available"},
+    "log.weekly.start": {"zh": "每周调度开始（数据日期 {date}）", "en": "weekly run for data date {date} starting"},
+    "log.weekly.done": {"zh": "每周调度完成（数据日期 {date}）：{result}",
+                        "en": "weekly run for data date {date} done: {result}"},
+    "log.weekly.result.run_id": {"zh": "运行编号 {value}", "en": "run_id {value}"},
+    "log.weekly.result.week": {"zh": "周次 {value}", "en": "week {value}"},
+    "log.weekly.result.status": {"zh": "状态 {value}", "en": "status {value}"},
+    "log.weekly.skipped": {"zh": "每周调度已跳过：{error}", "en": "weekly run skipped: {error}"},
+    "log.weekly.failed": {"zh": "每周调度失败：{error}", "en": "weekly run failed: {error}"},
+    "log.weekly.crashed": {"zh": "每周调度意外失败", "en": "weekly run failed unexpectedly"},
+    "log.alerts.undelivered": {"zh": "预警 {id} 未送达：{error}", "en": "alert {id} not delivered: {error}"},
+    "log.alerts.failed": {"zh": "预警发送失败：{error}", "en": "alert delivery failed: {error}"},
+    "log.alerts.crashed": {"zh": "预警发送意外失败", "en": "alert delivery failed unexpectedly"},
+    "log.remind": {"zh": "{week} 报送提醒：{n} 个单位尚未报送{units}",
+                   "en": "reminders for {week}: {n} units not reported yet{units}"},
+    "log.remind.units": {"zh": "（{units}）", "en": " ({units})"},
+    "log.remind.failed": {"zh": "报送提醒失败：{error}", "en": "reminders failed: {error}"},
+    "log.remind.crashed": {"zh": "报送提醒意外失败", "en": "reminders failed unexpectedly"},
+}
+STRINGS.update(LOG_STRINGS)

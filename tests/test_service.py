@@ -9,6 +9,7 @@ import logging
 import os
 import pickle
 import queue
+import re
 import signal
 import subprocess
 import sys
@@ -45,11 +46,11 @@ WEEKLY = service.job_id(service.WEEKLY_JOB_ID, "default")
 
 
 def write_config(folder: Path, *, cron: str = "30 8 * * mon", grace: int = 86400, url: str = "",
-                 portfolio: str = "") -> Path:
+                 portfolio: str = "", lang: str = "zh") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "config.toml"
     db = url or f"sqlite:///{folder / 'dispatch.sqlite'}"
-    head = f'portfolio = "{portfolio}"\n' if portfolio else ""
+    head = f'language = "{lang}"\n' + (f'portfolio = "{portfolio}"\n' if portfolio else "")
     path.write_text(head + f'[paths]\ndata_dir = "."\noutbox_dir = "outbox"\n[database]\nurl = "{db}"\n'
                     f'[weekly]\ncron = "{cron}"\ntimezone = "Asia/Shanghai"\nmisfire_grace_seconds = {grace}\n',
                     encoding="utf-8")
@@ -274,8 +275,8 @@ def test_jobs_stored_under_the_old_ids_are_taken_over_by_their_own_config(tmp_pa
 # -- an unreachable database ------------------------------------------------------------------------
 
 
-def unreachable_config(folder: Path) -> Path:
-    return write_config(folder, url=f"postgresql+psycopg://dispatch@127.0.0.1:{free_port()}/dispatch")
+def unreachable_config(folder: Path, lang: str = "zh") -> Path:
+    return write_config(folder, url=f"postgresql+psycopg://dispatch@127.0.0.1:{free_port()}/dispatch", lang=lang)
 
 
 def errors(caplog: pytest.LogCaptureFixture, text_: str) -> list[logging.LogRecord]:
@@ -290,15 +291,30 @@ def test_unreachable_database_is_logged_and_the_next_tick_runs(
     sched = service.build_scheduler(store_cfg, str(bad), retry_seconds=0.2, retry_func=jobs.weekly_run_job)
     started.append(sched)
     sched.start()
-    line = "weekly run failed: [database-unreachable] database unreachable: postgresql+psycopg://dispatch@127.0.0.1"
+    line = "每周调度失败：[database-unreachable] database unreachable: postgresql+psycopg://dispatch@127.0.0.1"
     assert wait_until(lambda: len(errors(caplog, line)) >= 2), [r.getMessage() for r in caplog.records]
     assert sched.running
     assert not any(r.exc_info for r in caplog.records if r.name.startswith("dispatch"))
 
 
 def test_alert_retry_job_logs_an_unreachable_database(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
-    jobs.deliver_alerts_job(str(unreachable_config(tmp_path)))
-    assert errors(caplog, "alert delivery failed: [database-unreachable]")
+    jobs.deliver_alerts_job(str(unreachable_config(tmp_path / "zh")))
+    (zh,) = errors(caplog, "预警发送失败：[database-unreachable]")
+    assert zh.getMessage().endswith("（数据库无法连接）")  # the kind named in Chinese
+    jobs.deliver_alerts_job(str(unreachable_config(tmp_path / "en", "en")))  # English one switch away
+    (en,) = errors(caplog, "alert delivery failed: [database-unreachable]")
+    assert not re.search(r"[\u4e00-\u9fff]", en.getMessage())
+
+
+def test_a_config_that_cannot_be_read_is_logged_in_dispatch_lang_else_chinese(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    monkeypatch.delenv("DISPATCH_LANG", raising=False)
+    jobs.weekly_run_job(str(tmp_path / "missing.toml"))
+    (line,) = errors(caplog, "每周调度失败：")
+    assert line.getMessage().endswith("[no-config] configuration file not found（找不到配置文件）")
+    monkeypatch.setenv("DISPATCH_LANG", "en")
+    jobs.weekly_run_job(str(tmp_path / "missing.toml"))
+    assert errors(caplog, "weekly run failed: ") and errors(caplog, "[no-config] configuration file not found")
 
 
 # -- the job functions ------------------------------------------------------------------------------
@@ -318,14 +334,18 @@ def test_weekly_run_job_calls_the_runner_with_today_in_the_zone(
     jobs.weekly_run_job(str(cfg))
     warned = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [r.getMessage() for r in warned] == [
-        "weekly run skipped: [run-locked] another weekly run holds the lock (holder test)"]
+        "每周调度已跳过：[run-locked] another weekly run holds the lock (holder test)（另一个周调度正在运行）"]
+    day = line.split('"data_date": "')[1][:10]
+    infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO and r.name == "dispatch.jobs"]
+    assert infos[0] == f"每周调度开始（数据日期 {day}）", infos
+    assert infos[1].startswith(f"每周调度完成（数据日期 {day}）："), infos
 
 
 def test_weekly_run_job_without_the_runner_logs_and_returns(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
     monkeypatch.setattr(jobs, "RUNNER_MODULE", "scheduler.no_such_runner")
     jobs.weekly_run_job(str(write_config(tmp_path)))
-    assert errors(caplog, "scheduler.no_such_runner.run_weekly is not available")
+    assert errors(caplog, "每周调度已跳过：scheduler.no_such_runner.run_weekly 不可用")
 
 
 # -- the command ------------------------------------------------------------------------------------
@@ -340,7 +360,7 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     reader = threading.Thread(target=lambda: lines.extend(iter(proc.stdout.readline, "")), daemon=True)  # type: ignore[union-attr]
     reader.start()
     try:
-        assert wait_until(lambda: any("scheduler started" in ln for ln in lines), timeout=30), lines
+        assert wait_until(lambda: any("调度服务已启动" in ln for ln in lines), timeout=30), lines
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, lines
     finally:
@@ -350,8 +370,13 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     reader.join(10)
     proc.stdout.close()  # type: ignore[union-attr]
     out = "".join(lines)
-    assert "next at" in out and "+08:00" in out
-    assert "scheduler stopped" in out and "Traceback" not in out
+    # every line: the time in the configured zone (+08:00), the level and the message in Chinese
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08:00"
+    assert re.search(rf"^{stamp} 信息 dispatch.service: 调度服务已启动：每周调度按 cron “30 8 \* \* mon”"
+                     r"（Asia/Shanghai）运行，下次运行时间 \d{4}-\d\d-\d\dT08:30\+08:00；待发预警每 \d+ 秒重试一次$",
+                     out, re.M), out
+    assert re.search(rf"^{stamp} 信息 dispatch.service: 调度服务已停止$", out, re.M) and "Traceback" not in out
+    assert all(re.match(stamp, ln) for ln in lines), lines  # nothing else (APScheduler's English notes)
     engine = create_engine(f"sqlite:///{tmp_path / 'dispatch.sqlite'}")
     with engine.connect() as conn:
         ids = {r[0] for r in conn.execute(text("SELECT id FROM apscheduler_jobs"))}

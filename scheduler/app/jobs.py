@@ -8,12 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import importlib
 import logging
+import os
 from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
 from scheduler.errors import DispatchError, RunLocked
 from scheduler.io.config import Config, load_config
+from scheduler.strings import error_text, t
 
 log = logging.getLogger("dispatch.jobs")
 
@@ -23,6 +25,20 @@ RUNNER_MODULE = "scheduler.app.weekly"
 def today(config: Config) -> dt.date:
     """Today's date in the configured timezone (the data date of a scheduled weekly run)."""
     return dt.datetime.now(ZoneInfo(config.timezone)).date()
+
+
+def log_lang(config: Config | None) -> str:
+    """The language of the log lines: the config's; before it is read (or when it cannot be),
+    $DISPATCH_LANG, else Chinese."""
+    if config is not None:
+        return str(config.language)
+    lang = os.environ.get("DISPATCH_LANG", "zh")
+    return lang if lang in ("zh", "en") else "zh"
+
+
+def error_line(e: DispatchError, lang: str) -> str:
+    """An error inside a log line: its one line (kind in Chinese under zh), without `error: `."""
+    return error_text(e, lang).removeprefix("error: ")
 
 
 def _run_weekly() -> Callable[..., Any] | None:
@@ -40,6 +56,7 @@ def _run_weekly() -> Callable[..., Any] | None:
 def weekly_run_job(config_path: str | None) -> None:
     """The scheduled weekly run: today's data date in the configured timezone. An unreachable
     database is logged as an error (the next tick tries again); a held run lock as a warning."""
+    config: Config | None = None
     try:
         config = load_config(config_path)
         from scheduler.store.db import open_database
@@ -47,25 +64,27 @@ def weekly_run_job(config_path: str | None) -> None:
         engine = open_database(config.database_url)
         try:
             run_weekly = _run_weekly()
+            lang = config.language
             if run_weekly is None:
-                log.error("weekly run skipped: %s.run_weekly is not available", RUNNER_MODULE)
+                log.error("%s", t("log.weekly.no_runner", lang, module=RUNNER_MODULE))
                 return
             data_date = today(config)
-            log.info("weekly run for data date %s starting", data_date.isoformat())
+            log.info("%s", t("log.weekly.start", lang, date=data_date.isoformat()))
             result = run_weekly(engine, config, data_date)
-            log.info("weekly run for data date %s done: %s", data_date.isoformat(), _describe(result))
+            log.info("%s", t("log.weekly.done", lang, date=data_date.isoformat(), result=_describe(result, lang)))
         finally:
             engine.dispose()
     except RunLocked as e:
-        log.warning("weekly run skipped: %s", e.format())
+        log.warning("%s", t("log.weekly.skipped", log_lang(config), error=error_line(e, log_lang(config))))
     except DispatchError as e:
-        log.error("weekly run failed: %s", e.format())
+        log.error("%s", t("log.weekly.failed", log_lang(config), error=error_line(e, log_lang(config))))
     except Exception:
-        log.exception("weekly run failed unexpectedly")
+        log.exception("%s", t("log.weekly.crashed", log_lang(config)))
 
 
 def deliver_alerts_job(config_path: str | None) -> None:
     """The periodic retry of pending alerts (sent, or written to the outbox in the demo)."""
+    config: Config | None = None
     try:
         config = load_config(config_path)
         from scheduler.delivery.loop import deliver_pending
@@ -76,19 +95,21 @@ def deliver_alerts_job(config_path: str | None) -> None:
             report = deliver_pending(engine, config)
         finally:
             engine.dispose()
+        lang = config.language
         if report.attempted or report.skipped:
-            log.info("%s", report.summary("en"))
+            log.info("%s", report.summary(lang))
         for alert_id, error in report.errors:
-            log.warning("alert %s not delivered: %s", alert_id, error)
+            log.warning("%s", t("log.alerts.undelivered", lang, id=alert_id, error=error))
     except DispatchError as e:
-        log.error("alert delivery failed: %s", e.format())
+        log.error("%s", t("log.alerts.failed", log_lang(config), error=error_line(e, log_lang(config))))
     except Exception:
-        log.exception("alert delivery failed unexpectedly")
+        log.exception("%s", t("log.alerts.crashed", log_lang(config)))
 
 
 def reminder_job(config_path: str | None) -> None:
     """The reminder before the reporting deadline: units that have not reported the week being
     collected get one message each (queued, then delivered; a second tick adds nothing)."""
+    config: Config | None = None
     try:
         config = load_config(config_path)
         from scheduler.app.reporting import remind_missing
@@ -98,20 +119,21 @@ def reminder_job(config_path: str | None) -> None:
         engine = open_database(config.database_url)
         try:
             week, units = remind_missing(engine, config)
-            log.info("reminders for %s: %d units not reported yet%s", week, len(units),
-                     f" ({', '.join(units)})" if units else "")
+            lang = config.language
+            listed = t("log.remind.units", lang, units="、".join(units) if lang == "zh" else ", ".join(units))
+            log.info("%s", t("log.remind", lang, week=week, n=len(units), units=listed if units else ""))
             if units:
                 deliver_pending(engine, config)
         finally:
             engine.dispose()
     except DispatchError as e:
-        log.error("reminders failed: %s", e.format())
+        log.error("%s", t("log.remind.failed", log_lang(config), error=error_line(e, log_lang(config))))
     except Exception:
-        log.exception("reminders failed unexpectedly")
+        log.exception("%s", t("log.remind.crashed", log_lang(config)))
 
 
-def _describe(result: Any) -> str:
+def _describe(result: Any, lang: str) -> str:
     """A short description of whatever run_weekly returns (its run id and week when it has them)."""
-    parts = [f"{name} {getattr(result, name)}" for name in ("run_id", "week", "status")
+    parts = [t(f"log.weekly.result.{name}", lang, value=getattr(result, name)) for name in ("run_id", "week", "status")
              if getattr(result, name, None) is not None]
-    return ", ".join(parts) if parts else repr(result)
+    return ("，" if lang == "zh" else ", ").join(parts) if parts else repr(result)

@@ -34,6 +34,7 @@ from scheduler.app import jobs
 from scheduler.delivery.deadline import abort_all
 from scheduler.errors import StorageError
 from scheduler.io.config import Config
+from scheduler.strings import t
 
 log = logging.getLogger("dispatch.service")
 
@@ -127,13 +128,16 @@ class _SurvivesJobStoreErrors(BaseScheduler):
     is logged and the loop tries again after `jobstore_retry_interval`. Everything else here uses
     public APIs only. Revisit when moving to APScheduler 4 (its data stores retry by themselves)."""
 
+    lang = "zh"
+    """The language of its log line (build_scheduler sets the config's)."""
+
     def _process_jobs(self) -> float | None:
         try:
             wait: float | None = super()._process_jobs()
             return wait
         except Exception as e:
             retry = float(self.jobstore_retry_interval)
-            log.error("scheduler: job store error (%s); trying again in %s s", str(e).splitlines()[0], retry)
+            log.error("%s", t("log.jobstore", self.lang, error=str(e).splitlines()[0], retry=f"{retry:g}"))
             return retry
 
 
@@ -173,8 +177,8 @@ def build_scheduler(config: Config, config_path: str | None, *, blocking: bool =
     if kept is not None and is_fire_time(trigger, kept):
         extra["next_run_time"] = kept
         if kept <= dt.datetime.now(dt.UTC):
-            log.info("weekly run of %s was missed; it runs once now (if within %d s)",
-                     kept.astimezone(zone).isoformat(timespec="minutes"), config.misfire_grace_seconds)
+            log.info("%s", t("log.missed", config.language, when=kept.astimezone(zone).isoformat(timespec="minutes"),
+                             grace=config.misfire_grace_seconds))
     scheduler.add_job(weekly_func, trigger, args=[config_path], id=job_id(WEEKLY_JOB_ID, pf),
                       name=f"weekly run ({pf})",
                       replace_existing=True, **extra)
@@ -185,6 +189,8 @@ def build_scheduler(config: Config, config_path: str | None, *, blocking: bool =
     scheduler.add_job(reminder_func, reminder_trigger(config), args=[config_path],
                       id=job_id(REMINDER_JOB_ID, pf), name=f"report reminder ({pf})", replace_existing=True)
     store.engine.dispose()  # the peek's connection: the scheduler opens its own when it starts
+    if isinstance(scheduler, _SurvivesJobStoreErrors):
+        scheduler.lang = config.language
     return scheduler
 
 
@@ -203,30 +209,52 @@ def next_weekly_run(config: Config, scheduler: BaseScheduler) -> dt.datetime | N
     return None if when is None else when.astimezone(_zone(config))
 
 
+class ServiceFormatter(logging.Formatter):
+    """serve's log lines: the time in the configured timezone (with its offset) and the level in
+    the configured language; the messages are written in it already (strings.py, log.*)."""
+
+    def __init__(self, lang: str, zone: ZoneInfo) -> None:
+        super().__init__("%(asctime)s %(level)s %(name)s: %(message)s")
+        self.lang = lang
+        self.zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        """The record's time in the configured zone: 2026-11-30 08:30:00+08:00."""
+        return dt.datetime.fromtimestamp(record.created, self.zone).isoformat(sep=" ", timespec="seconds")
+
+    def format(self, record: logging.LogRecord) -> str:
+        """The line, its level named in the configured language."""
+        record.level = t(f"log.level.{record.levelname}", self.lang)
+        return super().format(record)
+
+
 def serve(config: Config, config_path: str | None, *, scheduler: BaseScheduler | None = None) -> None:
     """Run until SIGTERM or SIGINT; then stop taking jobs, let a running weekly run finish, return."""
+    lang = config.language
     if not logging.getLogger().handlers:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+        stream = logging.StreamHandler()
+        stream.setFormatter(ServiceFormatter(lang, _zone(config)))
+        logging.basicConfig(level=logging.INFO, handlers=[stream])
     logging.getLogger("dispatch").setLevel(logging.INFO)
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its own notes are English; ours say it all
     sched = scheduler or build_scheduler(config, config_path, blocking=True)
 
     def started(_event: SchedulerEvent) -> None:
         when = next_weekly_run(config, sched)
-        log.info("scheduler started: weekly run on cron %r (%s), next at %s; pending alerts retried "
-                 "every %g s", config.cron, config.timezone,
-                 when.isoformat(timespec="minutes") if when else "never", config.alerts.retry_every_seconds)
+        log.info("%s", t("log.started", lang, cron=config.cron, zone=config.timezone,
+                         next=when.isoformat(timespec="minutes") if when else t("log.never", lang),
+                         every=f"{config.alerts.retry_every_seconds:g}"))
 
     sched.add_listener(started, EVENT_SCHEDULER_STARTED)
     previous = {s: signal.signal(s, _on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
     try:
         sched.start()
     except _Stop as e:
-        log.info("signal %s received: stopping (a running weekly run is allowed to finish; alerts being "
-                 "sent are cut off and stay pending for the next start)", e.args[0])
+        log.info("%s", t("log.signal", lang, signal=e.args[0]))
         abort_all()  # a server dripping bytes must not hold the shutdown (delivery/deadline.py)
     finally:
         for s, handler in previous.items():
             signal.signal(s, handler)
         if sched.running:
             sched.shutdown(wait=True)
-    log.info("scheduler stopped")
+    log.info("%s", t("log.stopped", lang))

@@ -672,9 +672,12 @@ STRINGS.update({
                         "建议：{proposal}",
                   "en": "{k}. {project} · {id} (responsible: {unit})\nWhy: {reason}\nTo coordinate: {matters}\n"
                         "Proposal: {proposal}"},
-    "digest.more": {"zh": "……另有{n}项未列出，详见邮件及问题清单{link}",
-                    "en": "… {n} more items: see the e-mail and the problem list{link}"},
-    "digest.more.link": {"zh": "：{link}", "en": ": {link}"},
+    "digest.more": {"zh": "……另有{n}项未列出，完整内容见：{where}", "en": "… {n} more items; the full digest: {where}"},
+    "digest.at.email": {"zh": "发给本单位的周调度邮件及其附件 {file}",
+                        "en": "the unit's weekly e-mail and its attachment {file}"},
+    "digest.at.outbox": {"zh": "发件箱 {folder} 中本单位 {week} 的邮件（附件 {file}）",
+                         "en": "the unit's {week} e-mail in the outbox {folder} (attachment {file})"},
+    "digest.at.office": {"zh": "县发改局周调度通报及问题清单", "en": "the bureau's weekly brief and problem list"},
     "digest.part": {"zh": "（第{k}/{n}部分）", "en": " (part {k} of {n})"},
 })
 

@@ -29,6 +29,7 @@ from scheduler.cli import cli
 from scheduler.core import alerts as core_alerts
 from scheduler.core.findings import Finding, FindingKind, Light
 from scheduler.delivery import loop, messages
+from scheduler.delivery.deadline import Deadline
 from scheduler.io.config import AlertSettings, Config, Unit
 from scheduler.store import alerts as queue
 from scheduler.store.db import alerts as alerts_t
@@ -564,14 +565,53 @@ def _digest(n: int, url: str) -> core_alerts.Alert:
 def test_every_robot_body_fits_its_platforms_limit(url: str, limit: int, n: int) -> None:
     from scheduler.delivery.webhook import webhook_payload
 
-    doc = webhook_payload(_digest(n, url), link="http://fgj.county/week")
+    doc = webhook_payload(_digest(n, url), where="http://fgj.county/problems")
     content = doc["text"]["content"]
-    assert len(content.encode("utf-8")) <= limit
+    # WeCom counts text.content; DingTalk refuses a body over 20,000 bytes (its line breaks escaped)
+    sent = json.dumps(doc, ensure_ascii=False) if "dingtalk" in url else content
+    assert len(sent.encode("utf-8")) <= limit
     assert content.startswith("【周调度提醒】") and content.endswith("@13800000000")
-    if len(_digest(n, url).body.encode()) > limit:  # summarised: how many more, and where
-        assert re.search(r"另有\d+项未列出，详见邮件及问题清单：http://fgj.county/week", content)
+    if len(_digest(n, url).body.encode()) > limit:  # summarised: how many more, ending with where
+        assert re.search(r"另有\d+项未列出，完整内容见：http://fgj.county/problems\n@13800000000$", content)
     mobiles = doc.get("at", {}).get("atMobiles") or doc["text"].get("mentioned_mobile_list")
     assert mobiles == ["13800000000"]
+
+
+def test_a_dingtalk_body_of_many_short_lines_stays_within_its_limit() -> None:
+    """Each line break is two bytes in the JSON body: measured as sent, not as text."""
+    from scheduler.delivery.webhook import webhook_payload
+
+    url = "https://oapi.dingtalk.com/robot/send?access_token=t"
+    alert = dataclasses.replace(_digest(1, url), body="".join(f"{k}. 甲\n" for k in range(2, 4000)))
+    doc = webhook_payload(alert, where="http://fgj.county/problems")
+    body = json.dumps(doc, ensure_ascii=False).encode("utf-8")
+    assert 19000 < len(body) <= 20000 and len(doc["text"]["content"].encode("utf-8")) < 19000
+
+
+def test_a_summarised_robot_text_ends_with_where_the_full_digest_is(tmp_path: Path) -> None:
+    from scheduler.delivery.loop import digest_at
+
+    alert = _digest(400, "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=k")
+    base = make_config(tmp_path)
+    # the web workplace when config names it; an [alerts] link (a share) before it
+    web = dataclasses.replace(base, web_base_url="https://dispatch.xiangyin.gov.cn/")
+    assert digest_at(web, alert) == "https://dispatch.xiangyin.gov.cn/problems"
+    shared = dataclasses.replace(web, alerts=base.alerts.model_copy(update={"link": "http://fgj.county/week"}))
+    assert digest_at(shared, alert) == "http://fgj.county/week"
+    # else the e-mail with the unit's problem list attached, or its file in the outbox
+    assert digest_at(base, alert) == "发给本单位的周调度邮件及其附件 问题清单_县自然资源局_2026-W48.xlsx"
+    assert digest_at(base, alert, tmp_path / "alerts") == (
+        f"发件箱 {tmp_path / 'alerts'} 中本单位 2026-W48 的邮件（附件 问题清单_县自然资源局_2026-W48.xlsx）")
+    no_mail = make_config(tmp_path, units={"县自然资源局": Unit("县自然资源局", (), alert.address)})
+    assert digest_at(no_mail, alert) == "县发改局周调度通报及问题清单"
+    # through the outbox (alerts.deliver = false): the written robot text ends with it
+    out = loop.transports(dataclasses.replace(web, alerts=base.alerts.model_copy(update={"deliver": False})),
+                          tmp_path / "alerts")
+    out["webhook"].send(dataclasses.replace(alert, id=7), Deadline(5))
+    (written,) = (tmp_path / "alerts").glob("*.json")
+    content = json.loads(written.read_text(encoding="utf-8"))["payload"]["text"]["content"]
+    assert re.search(r"另有\d+项未列出，完整内容见：https://dispatch.xiangyin.gov.cn/problems\n\n\[dispatch-alert-",
+                     content), content[-300:]
 
 
 def test_a_dingtalk_signed_request_verifies_against_the_secret(db: Engine, tmp_path: Path) -> None:

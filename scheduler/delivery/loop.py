@@ -22,7 +22,7 @@ from scheduler.core.alerts import Alert
 from scheduler.delivery.abc import Attempt, Outcome, PermanentDeliveryError, Transport
 from scheduler.delivery.deadline import Deadline, stopping
 from scheduler.delivery.outbox import OUTBOX_NOTE, write_outbox
-from scheduler.delivery.smtp import send_email
+from scheduler.delivery.smtp import attachment_name, send_email
 from scheduler.delivery.webhook import post_webhook
 from scheduler.io.config import AlertSettings, Config
 from scheduler.store.alerts import claim, due_alerts, finish, utc
@@ -103,10 +103,28 @@ def _netloc(alert: Alert) -> str:
     return f"{parts.scheme}://{parts.netloc}"
 
 
+def digest_at(config: Config, alert: Alert, outbox: Path | None = None) -> str:
+    """Where a robot text too long for its platform sends its reader for the full digest: [alerts]
+    link (a share or intranet page), else the web workplace's problem list ([web] base_url), else
+    the unit's e-mail with its problem list attached (in the outbox folder when alerts.deliver =
+    false), else the office."""
+    lang = config.language
+    if config.alerts.link:
+        return config.alerts.link
+    if config.web_base_url:
+        return config.web_base_url.rstrip("/") + "/problems"
+    name = attachment_name(alert)
+    if outbox is not None:
+        return t("digest.at.outbox", lang, folder=str(outbox), week=alert.week, file=name)
+    if config.unit(alert.unit).email:
+        return t("digest.at.email", lang, file=name)
+    return t("digest.at.office", lang)
+
+
 def transports(config: Config, outbox: Path | None = None) -> dict[str, Transport]:
     """The transport of each channel: SMTP and webhook, or the outbox folder when deliver = false."""
     settings = config.alerts
-    lang, link = config.language, settings.link
+    lang = config.language
 
     def robot(a: Alert) -> Alert:  # the unit's 加签 secret and @mobiles come from config, not the queue
         unit = config.unit(a.unit)
@@ -114,12 +132,14 @@ def transports(config: Config, outbox: Path | None = None) -> dict[str, Transpor
 
     if not settings.deliver:
         folder = outbox or (config.outbox_dir / "alerts")
-        out = CallTransport(lambda a, _d: write_outbox(robot(a), folder, settings, link=link, lang=lang),
+        out = CallTransport(lambda a, _d: write_outbox(robot(a), folder, settings, where=digest_at(config, a, folder),
+                                                       lang=lang),
                             written=True, to=lambda a: "outbox")
         return {"email": out, "webhook": out}
     smtp = f"smtp://{settings.smtp_host}:{settings.smtp_port}"
     return {"email": CallTransport(lambda a, d: send_email(a, settings, d), to=lambda a: smtp),
-            "webhook": CallTransport(lambda a, d: post_webhook(robot(a), d, link=link, lang=lang), to=_netloc)}
+            "webhook": CallTransport(lambda a, d: post_webhook(robot(a), d, where=digest_at(config, a), lang=lang),
+                                     to=_netloc)}
 
 
 def deliver_pending(engine: Engine, config: Config, *, now: dt.datetime | None = None,

@@ -36,7 +36,7 @@ def _write_atomic(path: Path, data: bytes) -> None:
         raise
 
 
-def write_outbox(alert: Alert, folder: Path, settings: AlertSettings, *, link: str = "", lang: str = "zh") -> str:
+def write_outbox(alert: Alert, folder: Path, settings: AlertSettings, *, where: str = "", lang: str = "zh") -> str:
     """Write the alert as the message it would send (an .eml, or the webhook's URL and JSON)."""
     if not alert.address:
         raise PermanentDeliveryError(NO_CONTACT.format(unit=alert.unit))
@@ -46,7 +46,7 @@ def write_outbox(alert: Alert, folder: Path, settings: AlertSettings, *, link: s
     else:
         doc = {"url": alert.address, "alert_id": alert.id, "week": alert.week,
                "finding_key": alert.finding_key, "unit": alert.unit, "signed": bool(alert.secret),
-               "payload": webhook_payload(alert, link=link, lang=lang)}
+               "payload": webhook_payload(alert, where=where, lang=lang)}
         data = (json.dumps(doc, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     _write_atomic(path, data)
     return OUTBOX_NOTE

@@ -205,6 +205,15 @@ class AlertSettings(_Section):
         return [v] if isinstance(v, str) else v
 
 
+class WebSection(_Section):
+    """[web]: the web workplace as units reach it."""
+
+    base_url: str = Field(default="", max_length=2000, pattern=r"^(https?://[^\s\x00-\x1f\x7f]+)?$",
+                          json_schema_extra=_rule("config.rule.url"))
+    """Its address (https://dispatch.county.gov.cn): a robot text too long for its platform ends
+    with a link to the unit's problem list there (<base_url>/problems)."""
+
+
 class IngestSection(_Section):
     """[ingest]: what reading a unit's report file may cost (io/limits.py), checked before parsing."""
 
@@ -302,6 +311,7 @@ class ConfigFile(_Section):
     weekly: WeeklySection = WeeklySection()
     check: CheckSection = CheckSection()
     alerts: AlertSettings = AlertSettings()
+    web: WebSection = WebSection()
     ingest: IngestSection = IngestSection()
     units: dict[UnitName, UnitSection] = Field(default_factory=dict,
                                                json_schema_extra=_rule("config.rule.table"))
@@ -354,6 +364,8 @@ class Config:
     office: str | None = None
     """Who issues the papers (the brief's byline), in the county's own spelling."""
     ingest: ReadLimits = field(default_factory=_DEFAULT.ingest.limits)
+    web_base_url: str = ""
+    """[web] base_url: the web workplace's address ("" when not given)."""
 
     def unit(self, name: str) -> Unit:
         """The unit's channels (none when it is not configured)."""
@@ -515,4 +527,5 @@ def load_config(explicit: str | Path | None = None, *, portfolio: str | None = N
         county=cf.county,
         office=cf.office,
         ingest=cf.ingest.limits(),
+        web_base_url=cf.web.base_url,
     )

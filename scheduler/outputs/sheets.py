@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import TypeAlias, TypeVar
 
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
+from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Side
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -157,18 +157,13 @@ def _table(wb: Workbook, name: str, view: WeeklyView, cols: Sequence[Column], it
         lines = 1
         for j, (c, v) in enumerate(zip(cols, row_of(item), strict=True), start=1):
             cell = ws.cell(i, j)
-            cell.border = BORDER
             if isinstance(v, Light):
                 set_value(cell, _light(v, lang))
-                cell.fill = PatternFill("solid", fgColor=LIGHT_FILL[v])
-                cell.font = Font(color=LIGHT_FONT[v], bold=True)
-                cell.alignment = Alignment(horizontal="center", vertical="center")
+                cell.style = _look(wb, ("light", v.value))
                 continue
             set_value(cell, v)
-            if isinstance(v, dt.date):
-                cell.number_format = "yyyy-mm-dd"
-            cell.alignment = Alignment(vertical="center", wrap_text=c.wrap,
-                                       horizontal="left" if isinstance(v, str) else "center")
+            cell.style = _look(wb, ("date" if isinstance(v, dt.date) else "text" if isinstance(v, str) else "number",
+                                    c.wrap))
             if c.wrap and isinstance(v, str):
                 lines = max(lines, _lines(v, c.width))
         ws.row_dimensions[i].height = min(409.0, max(16.0, 15.0 * lines))  # Excel caps rows at 409 pt
@@ -181,6 +176,27 @@ def _table(wb: Workbook, name: str, view: WeeklyView, cols: Sequence[Column], it
     ws.page_setup.fitToHeight = 0
     ws.sheet_properties.pageSetUpPr.fitToPage = True
     return ws
+
+
+def _look(wb: Workbook, key: tuple[str | bool, ...]) -> str:
+    """The named style of a table cell of one look (a light; or date, text or number, wrapped or
+    not), added to the workbook the first time: a cell then takes one style by name instead of
+    four style objects each hashed on assignment (most of a 300-project sheet's time)."""
+    name = "dispatch " + " ".join(str(k) for k in key)
+    if name in wb.named_styles:
+        return name
+    if key[0] == "light":
+        light = Light(str(key[1]))
+        style = NamedStyle(name, fill=PatternFill("solid", fgColor=LIGHT_FILL[light]),
+                           font=Font(color=LIGHT_FONT[light], bold=True), border=BORDER,
+                           alignment=Alignment(horizontal="center", vertical="center"))
+    else:
+        kind, wrap = key
+        style = NamedStyle(name, border=BORDER, number_format="yyyy-mm-dd" if kind == "date" else "General",
+                           alignment=Alignment(vertical="center", wrap_text=bool(wrap),
+                                               horizontal="left" if kind == "text" else "center"))
+    wb.add_named_style(style)
+    return name
 
 
 def _lines(text: str, width: float) -> int:

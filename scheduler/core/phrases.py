@@ -191,8 +191,9 @@ def deadline_text(f: Finding, name: str, mid: str, lang: str = "zh") -> str:
         pairs.append((_date(f, "finish_by"), _date(f, "forecast_finish"), "brief.verb.finish"))
     if one_date:
         pairs = pairs[:1]  # the earlier deadline
-    planned = "、".join(piece("deadline.piece", by, verb(k), by=by_text(by, ref, lang)) for by, _, k in pairs if by)
-    forecast = "、".join(piece("deadline.date_piece", fc, verb(k), date=date_text(fc, ref, lang)) for _, fc, k in pairs)
+    sep = "、" if lang == "zh" else ", "
+    planned = sep.join(piece("deadline.piece", by, verb(k), by=by_text(by, ref, lang)) for by, _, k in pairs if by)
+    forecast = sep.join(piece("deadline.date_piece", fc, verb(k), date=date_text(fc, ref, lang)) for _, fc, k in pairs)
     return t("finding.deadline.event" if event else "finding.deadline", lang, name=name, mid=mid, planned=planned,
              forecast=forecast, days=days)
 

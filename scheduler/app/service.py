@@ -236,7 +236,8 @@ def serve(config: Config, config_path: str | None, *, scheduler: BaseScheduler |
         stream.setFormatter(ServiceFormatter(lang, _zone(config)))
         logging.basicConfig(level=logging.INFO, handlers=[stream])
     logging.getLogger("dispatch").setLevel(logging.INFO)
-    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # its own notes are English; ours say it all
+    for noisy in ("apscheduler", "alembic"):  # their own INFO notes are English; ours say it all
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     sched = scheduler or build_scheduler(config, config_path, blocking=True)
 
     def started(_event: SchedulerEvent) -> None:

@@ -123,6 +123,27 @@ def test_the_weekly_outputs_are_the_brief_leader_briefs_and_the_sheet(tmp_path: 
     assert sum(n.endswith(".pdf") for n in names) == 1 + len(leaders(view))
 
 
+def test_leader_briefs_written_in_worker_processes_are_the_same_files(tmp_path: Path) -> None:
+    """A county-size week writes the leaders' briefs in two worker processes beside the county's
+    brief: the same files in the same order with the same text as written in this process."""
+    from scheduler.outputs.brief import brief_names
+    from scheduler.outputs.view import narrow
+
+    view, _ = pw.week()
+    two = leaders(view)[:2]
+    view = narrow(view, {p.id for p in view.projects if any(n in p.leader for n in two)})  # kept small: fast
+    pooled = write_outputs(view, tmp_path / "pooled", {}, workers=2)
+    assert len(leaders(view)) == 2 and [f.name for f in pooled] == [
+        *brief_names("2026-W48"), *(x for n in leaders(view) for x in brief_names("2026-W48", n)),
+        "问题清单_2026-W48.xlsx"]
+    for name, pdf, docx in zip(leaders(view), pooled[2:6:2], pooled[3:6:2], strict=True):
+        mine = for_leader(view, name)
+        here = render_brief_docx(build_brief(mine, leader=name), tmp_path / "here.docx")
+        assert docx_text(docx) == docx_text(here)
+        flat = squash(text_of(pdf))
+        assert all(squash(p.name) in flat for p in mine.projects) and f"{name}包联项目" in flat
+
+
 def _words_outside_frame(pdf: Path) -> list[str]:
     """Words whose box crosses the page's left or right margin (pdftotext -bbox, in points)."""
     html = subprocess.run(["pdftotext", "-bbox", str(pdf), "-"], check=True, capture_output=True,

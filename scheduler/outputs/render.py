@@ -37,6 +37,9 @@ if TYPE_CHECKING:
 
 PARALLEL_FROM = 6
 """Charts below this many render in-process (starting workers costs about a second)."""
+PARALLEL_BRIEFS_FROM = 60
+"""Leader briefs render in worker processes beside the brief from this many projects (a smaller
+week's briefs take less than starting the workers)."""
 
 
 def pdf_name(week: str) -> str:
@@ -64,6 +67,17 @@ def _render(model: GanttModel, cal: Calendar | None, lang: str, files: list[Path
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         out = render_gantt(model, cal, lang, files)
+    return out, [(w.category, str(w.message)) for w in caught]
+
+
+def _brief(view: WeeklyView, out_dir: Path, leader: str) -> Rendered:
+    """Write one leader's brief (its view already narrowed) and return its files with the warnings
+    it raised (in a worker they would be lost): the caller warns them again."""
+    from scheduler.outputs.brief import write_brief
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = write_brief(view, out_dir, leader=leader)
     return out, [(w.category, str(w.message)) for w in caught]
 
 
@@ -165,13 +179,22 @@ def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calen
     from scheduler.outputs.view import leaders as leaders_of
 
     out_dir = Path(out_dir)
-    with _writing(out_dir):
+    names = leaders_of(view) if leaders and leader is None else []
+    n = workers if workers is not None else (min(2, os.cpu_count() or 1) if len(names) >= 2
+                                             and len(view.projects) >= PARALLEL_BRIEFS_FROM else 1)
+    pool: Executor = (ProcessPoolExecutor(min(n, len(names)), mp_context=_context(), initializer=die_with_parent,
+                                          initargs=(os.getpid(),)) if n > 1 and len(names) > 1 else _Inline())
+    seen: set[str] = set()
+    with _writing(out_dir), pool:
+        # each leader's brief from its own (smaller) view, in the workers while this process writes
+        # the county's brief and the sheet
+        jobs = [pool.submit(_brief, for_leader(view, name), out_dir, name) for name in names]
         files = write_brief(view, out_dir, leader=leader)
         if leader is None:
-            if leaders:
-                for name in leaders_of(view):
-                    files += write_brief(view, out_dir, leader=name)
-            files.append(write_findings_sheet(view, out_dir / sheet_name(view.week)))
+            sheet = write_findings_sheet(view, out_dir / sheet_name(view.week))
+            for f in jobs:
+                files += _result(f, seen)
+            files.append(sheet)
     if annex:
         files += write_annex(for_leader(view, leader) if leader else view, out_dir, calendars, workers=workers)
     return files

@@ -31,6 +31,7 @@ from scheduler.app.reporting import frame_with_reports, status_of_week
 from scheduler.core.alerts import Names
 from scheduler.core.check import CheckResult, check_portfolio
 from scheduler.core.findings import Finding, iso_week
+from scheduler.core.memory import gc_paused
 from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.phrases import finding_text
 from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
@@ -159,26 +160,28 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
     out = Path(out_dir) if out_dir is not None else config.outbox_dir / week
     started = utcnow()
     with held(engine, name=lock_name(config.portfolio), wait=wait, stale_after=stale_after, tz=config.timezone):
-        inp = _read_inputs(engine, data_date, week, models=outputs, config=config)
-        cals = CalendarSet(config.calendar_dir)
-        needed = {name: cals[name] for name in inp.frame.project_calendars}
-        result = schedule_frame(inp.frame, needed, data_date)
-        bs, bf = inp.baseline_start, inp.baseline_finish
-        missing = frozenset(inp.reporting.missing) if inp.reporting.required else frozenset()
-        stale = Staleness(missing, inp.previous_findings, inp.previous.week if inp.previous else None)
-        check = check_portfolio(result, bs, bf, config.check, inp.history, stale=stale)
-        problems = carry_over(find_problems(result, check), inp.problems, inp.problem_red, week,
-                              escalate_after_weeks=config.check.escalate_after_weeks, now=started)
-        check = with_problem_lights(check, problems)
-        warnings = (*result.warnings, *inp.warnings)
-        inputs = {
-            "data_date": data_date.isoformat(), "week": week,
-            "projects": inp.digests, "reports": list(inp.report_ids),
-            "previous_run": inp.previous.id if inp.previous else None,
-            "thresholds": asdict(config.check), "calendars": sorted(needed), "warnings": list(warnings),
-            "reporting": inp.reporting.to_json(),
-        }
-        run_id, replaced, queued = _store(engine, config, check, inputs, started, problems, inp.reporting)
+        with gc_paused():  # read to store: many objects, no cycles (core/memory.py)
+            inp = _read_inputs(engine, data_date, week, models=outputs, config=config)
+            cals = CalendarSet(config.calendar_dir)
+            needed = {name: cals[name] for name in inp.frame.project_calendars}
+            result = schedule_frame(inp.frame, needed, data_date)
+            bs, bf = inp.baseline_start, inp.baseline_finish
+            missing = frozenset(inp.reporting.missing) if inp.reporting.required else frozenset()
+            stale = Staleness(missing, inp.previous_findings, inp.previous.week if inp.previous else None)
+            check = check_portfolio(result, bs, bf, config.check, inp.history, stale=stale)
+            problems = carry_over(find_problems(result, check), inp.problems, inp.problem_red, week,
+                                  escalate_after_weeks=config.check.escalate_after_weeks, now=started)
+            check = with_problem_lights(check, problems)
+            warnings = (*result.warnings, *inp.warnings)
+            inputs = {
+                "data_date": data_date.isoformat(), "week": week,
+                "projects": inp.digests, "reports": list(inp.report_ids),
+                "previous_run": inp.previous.id if inp.previous else None,
+                "thresholds": asdict(config.check), "calendars": sorted(needed), "warnings": list(warnings),
+                "reporting": inp.reporting.to_json(),
+            }
+            run_id, replaced, queued = _store(engine, config, check, inputs, started, problems,
+                                               inp.reporting)
         produced = None
         output_error: OutputError | None = None
         if outputs:  # the printout, Gantt charts and sheets; imported here: matplotlib is heavy

@@ -12,10 +12,9 @@ that one query fall back to plain row tuples (slower, same result)."""
 from __future__ import annotations
 
 import datetime as dt
-import gc
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack
 from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
@@ -39,6 +38,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import FromClause
 
 from scheduler.core import cpm
+from scheduler.core.memory import gc_paused
 from scheduler.core.model import DEFAULT_PORTFOLIO, FactorStatus, InvestmentPlan, money_from_json
 from scheduler.core.schedule import PortfolioFrame
 from scheduler.store.db import (
@@ -253,19 +253,6 @@ def _order(project: IntArray, seq: IntArray) -> IntArray | None:
     return np.lexsort((seq, project))
 
 
-@contextmanager
-def _gc_paused() -> Iterator[None]:
-    """Half a million fresh strings would trigger the cyclic collector again and again; none of
-    them can form a cycle, so it is paused while the columns are built."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _interned(values: list[Any]) -> list[Any]:
     """One str object per distinct value: ids, names and units repeat across rows and projects
     (M1, 开工 …), and half a million copies of the same few strings would cost tens of MB (done
@@ -302,7 +289,7 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
     weekly check's columns included, read from the tables in one snapshot without building model
     objects (`frame.projects` stays empty; only the few InvestmentPlans are built), and the current
     baseline of each row."""
-    with reading(source) as conn, _gc_paused(), ExitStack() as stack:
+    with reading(source) as conn, gc_paused(), ExitStack() as stack:
         def o(col: ColumnElement[Any]) -> ColumnElement[int]:
             return ordinal(conn, col)
 

@@ -173,7 +173,6 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
     from scheduler.core.check import check_portfolio
     from scheduler.core.findings import iso_week
     from scheduler.core.memory import gc_paused
-    from scheduler.core.problems import carry_over, find_problems, with_problem_lights
     from scheduler.core.schedule import build_network, schedule_frame
     from scheduler.io.calendarfiles import CalendarSet
     from scheduler.store.db import open_database, utcnow
@@ -214,9 +213,7 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
 
         t = time.perf_counter()
         c = time.process_time()
-        problems = carry_over(find_problems(result, check), inp.problems, inp.problem_red, week,
-                              escalate_after_weeks=config.check.escalate_after_weeks, now=started)
-        check = with_problem_lights(check, problems)
+        problems, check = runner._carry_problems(engine, config, result, check, week, started)
         stages["problems"] = time.perf_counter() - t
         cpu["problems"] = time.process_time() - c
         rss["problems"] = rss_mb()

@@ -364,3 +364,45 @@ def test_a_write_the_database_refuses_is_a_storage_error(engine: Engine, portfol
     with pytest.raises(StorageError, match="refused the write"):
         _load(engine, portfolio_dir)
     assert storage.dump(engine) == before
+
+
+def test_migration_0011_derives_problem_state_from_its_weeks(database_url: str) -> None:
+    """Upgrading a database whose `problems` rows still carry light, weeks_red and last_seen: a
+    problem raised by hand keeps its light as `raised_light`; the rest is read from its weeks."""
+    from alembic import command
+    from sqlalchemy import create_engine
+
+    from scheduler.core.findings import Light
+    from scheduler.store.db import _alembic_config, open_database, reading
+    from scheduler.store.problems import get_problem
+
+    raw = create_engine(database_url)
+    try:
+        with raw.connect() as conn, conn.begin():
+            command.upgrade(_alembic_config(conn), "0010")
+            for pid, source, light, last, red in (("P/factor/F1", "check", "red", "2026-W48", 2),
+                                                  ("P/manual/1", "manual", "yellow", "2026-W48", 0)):
+                conn.exec_driver_sql(
+                    "INSERT INTO problems (id, project_id, kind, source, description, unit, person, partners, "
+                    "measures, needs_county, county_matters, status, light, first_seen, last_seen, weeks_red, "
+                    "created_at, updated_at, portfolio) VALUES "
+                    f"('{pid}', 'P', '{pid.split('/')[1]}', '{source}', '', 'U', '', '[]', '', false, '', 'open', "
+                    f"'{light}', '2026-W47', '{last}', {red}, '2026-11-23 01:00:00', '2026-11-23 01:00:00', "
+                    "'default')")
+            for week, light, red in (("2026-W47", "red", 1), ("2026-W48", "red", 2)):
+                conn.exec_driver_sql(
+                    "INSERT INTO problem_weeks (problem_id, week, light, status, own_light, weeks_red, escalate, "
+                    f"symptoms, deadlines) VALUES ('P/factor/F1', '{week}', '{light}', 'open', '{light}', {red}, "
+                    "false, '[]', '[]')")
+    finally:
+        raw.dispose()
+    engine = open_database(database_url)
+    try:
+        with reading(engine) as conn:
+            cols = {r[0] for r in conn.exec_driver_sql("SELECT * FROM problems").cursor.description}
+            f1, m1 = get_problem(conn, "P/factor/F1"), get_problem(conn, "P/manual/1")
+    finally:
+        engine.dispose()
+    assert {"light", "weeks_red", "last_seen"}.isdisjoint(cols) and "raised_light" in cols
+    assert (f1.light, f1.weeks_red, f1.last_seen) == (Light.RED, 2, "2026-W48")
+    assert (m1.light, m1.weeks_red, m1.last_seen) == (Light.YELLOW, 0, "2026-W47")

@@ -101,3 +101,44 @@ def test_answer_raise_and_unknown(engine: Engine) -> None:
         assert [e.action for e in events] == [Action.ANSWER] and answers[0].situation == "补划方案已报省厅"
         with pytest.raises(NotFound):
             store.get_problem(conn, "NOPE/factor/F9")
+
+
+def test_light_weeks_red_and_last_seen_come_from_the_weeks(engine: Engine) -> None:
+    """Nothing derived is copied into `problems`: a direct write to `problem_weeks` is what is read."""
+    _run(engine, "2026-W47", _found())
+    _run(engine, "2026-W48", _found(Light.YELLOW))
+    with reading(engine) as conn:
+        p = store.get_problem(conn, "YJ-AVENUE/factor/F1")
+    assert (p.light, p.weeks_red, p.last_seen, p.first_seen) == (Light.YELLOW, 0, "2026-W48", "2026-W47")
+    with transaction(engine) as conn:
+        conn.exec_driver_sql("DELETE FROM problem_weeks WHERE week = '2026-W48'")
+    with reading(engine) as conn:
+        p = store.get_problem(conn, "YJ-AVENUE/factor/F1")
+        assert (p.light, p.weeks_red, p.last_seen) == (Light.RED, 1, "2026-W47")
+        assert store.load_problems(conn)[p.id].light is Light.RED
+    with transaction(engine) as conn:  # raised by hand, not yet in a week: its raised light
+        m = store.raise_problem(conn, "YJ-AVENUE", "资金未到位", unit="县财政局", week="2026-W49", by="专班办公室",
+                                light=Light.RED)
+    with reading(engine) as conn:
+        got = store.get_problem(conn, m.id)
+    assert (got.light, got.weeks_red, got.last_seen) == (Light.RED, 0, "2026-W49")
+
+
+def test_the_week_loads_open_problems_and_those_found_again(engine: Engine) -> None:
+    other = Problem(id="YJ-AVENUE/milestone/M03", project="YJ-AVENUE", kind=ProblemKind.MILESTONE, light=Light.RED,
+                    unit="洋沙湖集团", milestone="M03", own_light=Light.RED)
+    _run(engine, "2026-W47", [*_found(), other])
+    _run(engine, "2026-W48", _found())  # M03 gone: done
+    with transaction(engine) as conn:
+        m = store.raise_problem(conn, "YJ-AVENUE", "村民阻工", unit="洋沙湖集团", week="2026-W48", by="专班办公室")
+    with reading(engine) as conn:
+        assert set(store.carried_problems(conn, [])) == {"YJ-AVENUE/factor/F1", m.id}
+        again = store.carried_problems(conn, [other.id])
+    assert set(again) == {"YJ-AVENUE/factor/F1", m.id, other.id}
+    assert again[other.id].status is ProblemStatus.DONE and again[other.id].last_seen == "2026-W48"
+    with transaction(engine) as conn:
+        store.decide(conn, "YJ-AVENUE/factor/F1", Action.CLOSE, by="专班办公室", text="已批复")
+    with reading(engine) as conn:
+        assert set(store.carried_problems(conn, [])) == {m.id}
+        assert store.carried_problems(conn, ["YJ-AVENUE/factor/F1"])["YJ-AVENUE/factor/F1"].status is \
+            ProblemStatus.CLOSED

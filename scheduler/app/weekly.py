@@ -36,7 +36,7 @@ from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.phrases import finding_text
 from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
 from scheduler.core.reporting import ReportingStatus, Staleness
-from scheduler.core.schedule import PortfolioFrame, schedule_frame
+from scheduler.core.schedule import PortfolioFrame, ScheduleResult, schedule_frame
 from scheduler.delivery import loop, messages
 from scheduler.errors import OutputError
 from scheduler.io.calendarfiles import CalendarSet
@@ -45,7 +45,7 @@ from scheduler.store.alerts import insert_alerts
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held, lock_name
-from scheduler.store.problems import load_problems, save_week, week_history
+from scheduler.store.problems import carried_problems, save_week, week_history
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import RunInfo, history_of, issue_number, previous_run, run_findings, store_run
 
@@ -101,8 +101,6 @@ class _Inputs:
     baseline_finish: IntArray
     previous: RunInfo | None
     history: dict[str, tuple[str, int]]
-    problems: dict[str, Problem]
-    problem_red: dict[str, int]
     previous_findings: list[Finding]
     reporting: ReportingStatus
 
@@ -121,12 +119,24 @@ def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool,
                                 .where(projects_t.c.portfolio == pf))}
         prev = previous_run(conn, week, pf)
         prev_findings = run_findings(conn, prev.id) if prev is not None else []
-        stored_problems = load_problems(conn, portfolio=pf)
-        problem_red = week_history(conn, week, pf)
         cfg = config or Config(None, Path(), Path(), Path(), Path(), "")
         reporting = status_of_week(conn, cfg, week, rp.frame, expected=cfg.reporting.required(week))
     return _Inputs(rp.projects, rp.frame, digests, rp.report_ids, rp.warnings, rp.base.start, rp.base.finish,
-                   prev, history_of(prev_findings), stored_problems, problem_red, prev_findings, reporting)
+                   prev, history_of(prev_findings), prev_findings, reporting)
+
+
+def _carry_problems(engine: Engine, config: Config, result: ScheduleResult, check: CheckResult, week: str,
+                    started: dt.datetime) -> tuple[list[Problem], CheckResult]:
+    """The week's problem list: found from the check's findings, carried over from the stored
+    problems the week needs (those still open and those found again; not every problem ever
+    stored), and the check with its project lights taken from them."""
+    found = find_problems(result, check)
+    with reading(engine) as conn:
+        stored = carried_problems(conn, (p.id for p in found), config.portfolio)
+        red = week_history(conn, week, config.portfolio)
+    problems = carry_over(found, stored, red, week, escalate_after_weeks=config.check.escalate_after_weeks,
+                          now=started)
+    return problems, with_problem_lights(check, problems)
 
 
 def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str, Any], started: dt.datetime,
@@ -169,9 +179,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             missing = frozenset(inp.reporting.missing) if inp.reporting.required else frozenset()
             stale = Staleness(missing, inp.previous_findings, inp.previous.week if inp.previous else None)
             check = check_portfolio(result, bs, bf, config.check, inp.history, stale=stale)
-            problems = carry_over(find_problems(result, check), inp.problems, inp.problem_red, week,
-                                  escalate_after_weeks=config.check.escalate_after_weeks, now=started)
-            check = with_problem_lights(check, problems)
+            problems, check = _carry_problems(engine, config, result, check, week, started)
             warnings = (*result.warnings, *inp.warnings)
             inputs = {
                 "data_date": data_date.isoformat(), "week": week,

@@ -339,10 +339,7 @@ problems = Table(
     Column("needs_county", Boolean, nullable=False),
     Column("county_matters", Text, nullable=False),
     Column("status", String, nullable=False),
-    Column("light", String, nullable=False),
     Column("first_seen", String(8), nullable=False),
-    Column("last_seen", String(8), nullable=False),
-    Column("weeks_red", Integer, nullable=False),
     Column("exempt_reason", Text),
     Column("exempt_by", String),
     _ts("exempt_at", nullable=True),
@@ -361,13 +358,17 @@ problems = Table(
     _ts("updated_at"),
     PrimaryKeyConstraint("id", name="pk_problems"),
     Column("portfolio", String, nullable=False, server_default="default"),
+    Column("raised_light", String),
     Index("ix_problems_portfolio", "portfolio"),
     CheckConstraint("status IN ('open', 'done', 'closed')", name="ck_problems_status"),
     CheckConstraint("status <> 'closed' OR length(close_reason) > 0", name="ck_problems_close_reason"),
     Index("ix_problems_project", "project_id"),
     Index("ix_problems_unit", "unit"),
 )
-"""The problem list (问题清单): one row per root cause, its current state and the office's decisions."""
+"""The problem list (问题清单): one row per root cause, its current state and the office's decisions.
+Its light, weeks_red and last_seen week are not copied here: they are those of its latest
+`problem_weeks` row (store/problems.py reads them so); `raised_light` is the light a problem raised
+by hand was given, its light until a run lists it."""
 
 problem_weeks = Table(
     "problem_weeks", metadata,

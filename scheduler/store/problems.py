@@ -11,7 +11,7 @@ from dataclasses import replace
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, delete, func, insert, select, update
 
 from scheduler.core.findings import Light
 from scheduler.core.model import DEFAULT_PORTFOLIO
@@ -44,8 +44,8 @@ def _state_row(p: Problem, now: dt.datetime) -> dict[str, Any]:
         "milestone_id": p.milestone, "factor_id": p.factor, "factor_kind": p.factor_kind,
         "description": p.description, "unit": p.unit, "person": p.person, "partners": list(p.partners),
         "due": p.due, "measures": p.measures, "needs_county": p.needs_county, "county_matters": p.county_matters,
-        "status": p.status.value, "light": p.light.value, "first_seen": p.first_seen, "last_seen": p.last_seen,
-        "weeks_red": p.weeks_red,
+        "status": p.status.value, "first_seen": p.first_seen,
+        "raised_light": p.light.value if p.source == "manual" else None,
         "exempt_reason": ex.reason if ex else None, "exempt_by": ex.by if ex else None,
         "exempt_at": ex.at if ex else None,
         "escalate_reason": es.reason if es else None, "escalate_matters": es.matters if es else None,
@@ -98,12 +98,30 @@ def _weeks_mine(portfolio: str) -> Any:
     return problem_weeks.c.problem_id.in_(select(problems_t.c.id).where(_mine(portfolio)).scalar_subquery())
 
 
+def _latest_week() -> Any:
+    """The latest stored week of the problem of the row at hand (a correlated subquery)."""
+    w = problem_weeks.alias("w")
+    return select(func.max(w.c.week)).where(w.c.problem_id == problems_t.c.id).correlate(problems_t).scalar_subquery()
+
+
+def _with_state() -> Select[Any]:
+    """The problems' rows with what is derived from their weeks, never copied into `problems`: light,
+    weeks_red and last_seen are those of the latest stored week; a problem raised by hand that no
+    run has listed yet has its raised light, 0 and the week it was raised."""
+    latest = problem_weeks.alias("latest")
+    return (select(problems_t, func.coalesce(latest.c.light, problems_t.c.raised_light, "green").label("light"),
+                   func.coalesce(latest.c.weeks_red, 0).label("weeks_red"),
+                   func.coalesce(latest.c.week, problems_t.c.first_seen).label("last_seen"))
+            .select_from(problems_t.outerjoin(latest, and_(latest.c.problem_id == problems_t.c.id,
+                                                           latest.c.week == _latest_week()))))
+
+
 def load_problems(conn: Connection, ids: Iterable[str] | None = None, *, project: str | None = None,
                   portfolio: str | None = DEFAULT_PORTFOLIO) -> dict[str, Problem]:
     """The portfolio's stored problems (state and decisions, no week), by id; all of them, or those
     of `ids` or of one project (portfolio None: by id in any portfolio; a problem's id holds its
     project's, unique in the database). Each carries its latest answer."""
-    stmt = select(problems_t) if portfolio is None else select(problems_t).where(_mine(portfolio))
+    stmt = _with_state() if portfolio is None else _with_state().where(_mine(portfolio))
     wanted = None if ids is None else list(ids)
     if project is not None:
         stmt = stmt.where(problems_t.c.project_id == project)
@@ -118,6 +136,23 @@ def load_problems(conn: Connection, ids: Iterable[str] | None = None, *, project
     for r in rows:
         out[r.id] = _problem(r, answer=answers.get(r.id))
     return out
+
+
+def carried_problems(conn: Connection, found: Iterable[str], portfolio: str = DEFAULT_PORTFOLIO
+                     ) -> dict[str, Problem]:
+    """What a week's carry-over needs of the stored problems (core.problems.carry_over), by id: those
+    still open (carried on, or done when the check no longer finds them) and those of `found` (the
+    ids the check found this week) whatever their status; not the ones done or closed in earlier
+    weeks that the check does not find again."""
+    stmt = _with_state().where(_mine(portfolio))
+    rows = list(conn.execute(stmt.where(problems_t.c.status == ProblemStatus.OPEN.value)))
+    have = {r.id for r in rows}
+    wanted = [i for i in dict.fromkeys(found) if i not in have]
+    for i in range(0, len(wanted), CHUNK):
+        rows += list(conn.execute(stmt.where(problems_t.c.status != ProblemStatus.OPEN.value,
+                                             problems_t.c.id.in_(wanted[i:i + CHUNK]))))
+    answers = _latest_answers(conn, [r.id for r in rows])
+    return {r.id: _problem(r, answer=answers.get(r.id)) for r in rows}
 
 
 def _latest_answers(conn: Connection, ids: Sequence[str]) -> dict[str, Answer]:
@@ -147,12 +182,13 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
         week = conn.scalar(select(func.max(problem_weeks.c.week)).where(_weeks_mine(portfolio)))
         if week is None:
             raise NotFound("no-run", "no problem list is stored yet (dispatch run)")
-    stmt = (select(problems_t, problem_weeks.c.light.label("w_light"), problem_weeks.c.status.label("w_status"),
-                   problem_weeks.c.days.label("w_days"), problem_weeks.c.points.label("w_points"),
-                   problem_weeks.c.own_light.label("w_own_light"), problem_weeks.c.weeks_red.label("w_weeks_red"),
-                   problem_weeks.c.escalate.label("w_escalate"),
-                   problem_weeks.c.symptoms.label("w_symptoms"), problem_weeks.c.deadlines.label("w_deadlines"),
-                   problem_weeks.c.expected.label("w_expected"), problem_weeks.c.held_by.label("w_held_by"))
+    stmt = (_with_state()
+            .add_columns(problem_weeks.c.light.label("w_light"), problem_weeks.c.status.label("w_status"),
+                         problem_weeks.c.days.label("w_days"), problem_weeks.c.points.label("w_points"),
+                         problem_weeks.c.own_light.label("w_own_light"),
+                         problem_weeks.c.weeks_red.label("w_weeks_red"), problem_weeks.c.escalate.label("w_escalate"),
+                         problem_weeks.c.symptoms.label("w_symptoms"), problem_weeks.c.deadlines.label("w_deadlines"),
+                         problem_weeks.c.expected.label("w_expected"), problem_weeks.c.held_by.label("w_held_by"))
             .join(problem_weeks, problem_weeks.c.problem_id == problems_t.c.id)
             .where(problem_weeks.c.week == week, _mine(portfolio)))
     if unit is not None:
@@ -190,7 +226,7 @@ def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Even
     """A problem week by week (as each run found it; `last_seen` = that week), its decisions and its
     answers, oldest first."""
     get_problem(conn, problem_id)
-    row = conn.execute(select(problems_t).where(problems_t.c.id == problem_id)).one()
+    row = conn.execute(_with_state().where(problems_t.c.id == problem_id)).one()
     weeks = [replace(_problem(row, w), last_seen=w.week) for w in conn.execute(select(problem_weeks).where(
         problem_weeks.c.problem_id == problem_id).order_by(problem_weeks.c.week))]
     events = [Event(r.at, Action(r.action), r.by, r.text, r.week) for r in conn.execute(
@@ -228,13 +264,13 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
         # only what the run decides (the office's decisions are carried in `problems` already),
         # plain values straight through the driver; the timestamps in statements of their own (one
         # value per chunk; closing only where it changed), so none is converted row by row
-        keys = ("light", "status", "first_seen", "last_seen", "weeks_red", "unit", "description", "factor_kind")
+        keys = ("status", "first_seen", "unit", "description", "factor_kind")
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         sql = f"UPDATE problems SET {', '.join(f'{k} = {mark}' for k in keys)} WHERE id = {mark}"
         for i in range(0, len(old), CHUNK):
             part = old[i:i + CHUNK]
-            conn.exec_driver_sql(sql, [(p.light.value, p.status.value, p.first_seen, p.last_seen, p.weeks_red, p.unit,
-                                        p.description, p.factor_kind, p.id) for p in part])
+            conn.exec_driver_sql(sql, [(p.status.value, p.first_seen, p.unit, p.description, p.factor_kind, p.id)
+                                       for p in part])
             conn.execute(update(problems_t).where(problems_t.c.id.in_([p.id for p in part])).values(updated_at=now))
         moved = [p for p in old if (p.closed_by or None) != existing[p.id]]
         for i in range(0, len(moved), CHUNK):

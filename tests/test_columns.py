@@ -98,6 +98,37 @@ def test_rows_out_of_order_and_odd_values_read_the_same(engine: Engine, portfoli
     assert frame.percent[2] == 0.1 + 0.2 != 0.3
 
 
+@pytest.mark.sqlite_only
+def test_a_date_written_by_hand_in_another_form_reads_as_sqlite_counts_it(engine: Engine,
+                                                                         portfolio_dir: Path) -> None:
+    """SQLite's dates are parsed from their stored 'YYYY-MM-DD' texts; a date stored otherwise by a
+    plain UPDATE (a time of day, no zero padding, a Julian day number) sends the table through SQL's
+    julianday() row by row: what the weekly run sees is still what SQLite makes of it."""
+    _load(engine, portfolio_dir)
+    fast, _ = columns.load_frame(engine)
+    row = {(fast.project_ids[p], m): i for i, (p, m) in enumerate(zip(fast.m_project, fast.m_ids, strict=True))}
+    assert fast.not_before[row["ALPHA", "M1"]] == 0
+    for stored, want in (("2026-03-01 08:30:00", D(2026, 3, 1)), ("2026-3-1", None),
+                         ("2461100.5", D(2026, 3, 1)), ("2026-02-30", D(2026, 3, 2)), ("0000-00-00", None)):
+        _sql(engine, f"UPDATE milestones SET not_before = '{stored}' WHERE project_id = 'ALPHA' AND id = 'M1'")
+        frame, _ = columns.load_frame(engine)
+        assert frame.not_before[row["ALPHA", "M1"]] == (want.toordinal() if want else 0), stored
+        assert frame.actual_finish.tolist() == fast.actual_finish.tolist()
+
+
+@pytest.mark.parametrize("text", ["2026-02-29", "2026-13-01", "2026-00-10", "2026-01-00", "0000-01-01",
+                                  "2026-1-05,", "2026/01/05", "2026-01-05 ", "２026-01-5", "2026-01-0:"])
+def test_date_texts_that_are_not_plain_dates_are_refused(text: str) -> None:
+    assert columns._dates(text, 1) is None
+
+
+def test_date_texts_count_as_date_toordinal() -> None:
+    days = [D(1, 1, 1), D(1, 3, 1), D(1900, 3, 1), D(2000, 2, 29), D(2026, 11, 23), D(9999, 12, 31)]
+    days += [D.fromordinal(o) for o in range(D(2023, 12, 25).toordinal(), D(2029, 1, 10).toordinal(), 3)]
+    got = columns._dates(",".join([d.isoformat() for d in days] + ["0000-00-00"]), len(days) + 1)
+    assert got is not None and got.tolist() == [d.toordinal() for d in days] + [0]
+
+
 def test_empty_database_gives_an_empty_frame(engine: Engine) -> None:
     frame, base = columns.load_frame(engine)
     assert frame.n == 0 and frame.project_ids == [] and frame.l_pred.size == 0 and base.finish.size == 0

@@ -6,8 +6,10 @@ Each table is read with ONE aggregate query whose columns are the table's column
 into one text each (SQLite `group_concat`, PostgreSQL `string_agg`); numpy parses the numbers and
 dates in C and `str.split` the strings, so no Python object is made per row and value. All the
 aggregates of one query see the rows in the same order; that order is not specified, so the rows
-are put in (project, seq) order afterwards by their own keys. A string holding the separator makes
-that one query fall back to plain row tuples (slower, same result)."""
+are put in (project, seq) order afterwards by their own keys. SQLite's dates come as the stored
+'YYYY-MM-DD' texts, turned into ordinals by numpy. A string holding the separator, or a date not
+stored as such a text (written by hand), makes that one query fall back to plain row tuples
+(slower, same result)."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
+from functools import cache
 from itertools import repeat
 from typing import Any
 
@@ -88,16 +91,29 @@ def ordinal(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[int]:
 
 # -- one table as columns -------------------------------------------------------------------------
 
-INT, FLOAT, STR, OPT_STR = "int", "float", "str", "optstr"
-"""Kinds of column: int (NULL read as 0), float (NULL as nan), str (NOT NULL), optional str."""
+INT, FLOAT, STR, KEY, OPT_STR, DATE = "int", "float", "str", "key", "optstr", "date"
+"""Kinds of column: int (NULL read as 0), float (NULL as nan), str (NOT NULL), key (a NOT NULL
+str only looked up, so its values are not interned), optional str, date (as an ordinal, NULL read
+as 0)."""
+_NO_DATE = "0000-00-00"
 
 
 @dataclass(frozen=True, slots=True)
 class Col:
-    """One column to read: its SQL expression and kind."""
+    """One column to read: its SQL expression and kind; a date also its raw column, whose stored
+    text SQLite hands over as it is (see `_dates`)."""
 
     expr: ColumnElement[Any]
     kind: str
+    raw: ColumnElement[Any] | None = None
+
+
+def date_col(conn: Connection, col: ColumnElement[Any]) -> Col:
+    """A Date column to read as ordinals: SQLite's stored 'YYYY-MM-DD' texts parsed by numpy (a
+    third faster than julianday() per row in SQL), PostgreSQL's dates counted in SQL."""
+    if _pg(conn):
+        return Col(ordinal(conn, col), INT)
+    return Col(ordinal(conn, col), DATE, col)
 
 
 def _agg(conn: Connection, text: ColumnElement[Any], sep: str) -> ColumnElement[Any]:
@@ -110,13 +126,15 @@ def _as_text(conn: Connection, c: Col) -> list[ColumnElement[Any]]:
     """The aggregate(s) of one column: its values as one text (and, for an optional string, one
     '0'/'1' flag per row telling NULL)."""
     e = c.expr
-    if c.kind == INT:
+    if c.kind == DATE and c.raw is not None:
+        return [_agg(conn, func.coalesce(c.raw, _NO_DATE), ",")]
+    if c.kind in (INT, DATE):
         v: ColumnElement[Any] = cast(func.coalesce(e, 0), Text) if _pg(conn) else func.coalesce(e, 0)
         return [_agg(conn, v, ",")]
     if c.kind == FLOAT:  # every digit kept: SQLite's own REAL-to-text keeps only 15
         digits = cast(e, Text) if _pg(conn) else func.printf("%!.17g", e)
         return [_agg(conn, case((e.is_(None), "nan"), else_=digits), ",")]
-    if c.kind == STR:
+    if c.kind in (STR, KEY):
         return [_agg(conn, e, _SEP)]
     return [_agg(conn, func.coalesce(e, ""), _SEP), _agg(conn, case((e.is_(None), "1"), else_="0"), "")]
 
@@ -124,22 +142,88 @@ def _as_text(conn: Connection, c: Col) -> list[ColumnElement[Any]]:
 def _parse(c: Col, parts: Sequence[str | None], n: int) -> Any:
     """One column from its aggregate text(s); None when it does not split into `n` values."""
     text = parts[0] or ""
+    if c.kind == DATE:
+        return _dates(text, n)
     if c.kind in (INT, FLOAT):
         arr = np.fromstring(text, dtype=np.int64 if c.kind == INT else np.float64, sep=",") if n else \
             np.zeros(0, dtype=np.int64 if c.kind == INT else np.float64)
         return arr if arr.size == n else None
-    values: list[Any] = _interned(text.split(_SEP)) if n else []
+    values: list[Any] = text.split(_SEP) if n else []
     if len(values) != n:
         return None
+    if c.kind == KEY:
+        return values
+    values = _interned(values)
     if c.kind == OPT_STR:
         flags = parts[1] or ""
         if len(flags) != n:
             return None
-        at = flags.find("1")
-        while at >= 0:
-            values[at] = None
-            at = flags.find("1", at + 1)
+        if "1" in flags:
+            values = [None if f == "1" else v for v, f in zip(values, flags, strict=True)]
     return values
+
+
+_DATE_TEXT = np.dtype({"names": ["y", "m", "d", "dash1", "dash2", "sep"],
+                       "formats": ["<u4", "<u2", "<u2", "u1", "u1", "u1"],
+                       "offsets": [0, 5, 8, 4, 7, 10], "itemsize": 11})
+"""'YYYY-MM-DD,' as a record: the digits of year, month and day as little-endian integers."""
+
+
+@cache
+def _month_starts() -> tuple[IntArray, IntArray]:
+    """For each [year * 16 + month]: date.toordinal() of the day before its 1st, and its number of
+    days (-1 where there is no such month); proleptic Gregorian, years 1-9999."""
+    y, m = np.divmod(np.arange(10000 * 16, dtype=np.int64), 16)
+    ok = (y >= 1) & (m >= 1) & (m <= 12)
+    yy = y - (m <= 2)
+    era = yy // 400
+    yoe = yy - era * 400
+    doy = (153 * ((m + 9) % 12) + 2) // 5
+    start = np.where(ok, era * 146097 + yoe * 365 + yoe // 4 - yoe // 100 + doy - 306, 0)
+    leap = (y % 4 == 0) & ((y % 100 != 0) | (y % 400 == 0))
+    days = np.array([0, 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31, 0, 0, 0], dtype=np.int64)[m]
+    return start, np.where(ok, days + ((m == 2) & leap), -1)
+
+
+def _digits(x: npt.NDArray[np.uint32], k: int) -> tuple[npt.NDArray[np.uint32], npt.NDArray[np.bool_]]:
+    """The decimal value of k ASCII characters held little-endian in each x, and where any of them
+    is not a digit."""
+    ones = int("01" * k, 16)
+    z = x - np.uint32(0x30 * ones)
+    bad = ((x & np.uint32(0xF0 * ones)) != np.uint32(0x30 * ones)) | (((z + np.uint32(6 * ones)) &
+                                                                       np.uint32(0xF0 * ones)) != 0)
+    if k == 4:
+        v = (z & 0xFF) * 1000 + ((z >> 8) & 0xFF) * 100 + ((z >> 16) & 0xFF) * 10 + (z >> 24)
+    else:
+        v = (z & 0xFF) * 10 + (z >> 8)
+    return v, bad
+
+
+def _dates(text: str, n: int) -> IntArray | None:
+    """Dates from 'YYYY-MM-DD,YYYY-MM-DD,...' ('0000-00-00' for none) as date.toordinal() (0 for
+    none), vectorized; None when any stored value is not a valid date written so (the caller then
+    reads the table row by row, julianday() in SQL)."""
+    if n == 0:
+        return np.zeros(0, dtype=np.int64)
+    if len(text) != 11 * n - 1 or not text.isascii():
+        return None
+    r = np.frombuffer((text + ",").encode("ascii"), dtype=_DATE_TEXT)
+    if not ((r["sep"] == 44).all() and (r["dash1"] == 45).all() and (r["dash2"] == 45).all()):
+        return None  # a separator or dash out of place: some value is not 10 characters of a date
+    y, bad_y = _digits(r["y"].astype(np.uint32), 4)
+    m, bad_m = _digits(r["m"].astype(np.uint32), 2)
+    d, bad_d = _digits(r["d"].astype(np.uint32), 2)
+    if (bad_y | bad_m | bad_d).any():
+        return None
+    start, days = _month_starts()
+    key = y.astype(np.int64) * 16 + m
+    day = d.astype(np.int64)
+    none = (key == 0) & (day == 0)
+    if not (none | ((day >= 1) & (day <= days[key]))).all():
+        return None
+    out: IntArray = start[key] + day
+    out[none] = 0
+    return out
 
 
 def _rowwise(conn: Connection, source: FromClause, cols: Sequence[Col], where: Any) -> list[Any]:
@@ -150,7 +234,7 @@ def _rowwise(conn: Connection, source: FromClause, cols: Sequence[Col], where: A
     rows = [tuple(r) for r in conn.execute(stmt)]
     out: list[Any] = []
     for c, values in zip(cols, zip(*rows, strict=True) if rows else [() for _ in cols], strict=True):
-        if c.kind == INT:
+        if c.kind in (INT, DATE):
             out.append(np.fromiter((v or 0 for v in values), dtype=np.int64, count=len(values)))
         elif c.kind == FLOAT:
             out.append(np.array([np.nan if v is None else float(v) for v in values], dtype=np.float64))
@@ -293,6 +377,9 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
         def o(col: ColumnElement[Any]) -> ColumnElement[int]:
             return ordinal(conn, col)
 
+        def date(col: ColumnElement[Any]) -> Col:
+            return date_col(conn, col)
+
         def only(col: ColumnElement[Any]) -> Any:
             return in_portfolio(col, portfolio) if ids is None else col.in_(list(ids))
 
@@ -322,21 +409,21 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
         m, lc, f, b, cur = milestones.c, links.c, factors.c, baseline_milestones.c, baselines.c
         pipe = stack.enter_context(_Pipeline(conn, {
             "milestones": (milestones, [
-                Col(m.project_id, STR), Col(m.seq, INT), Col(m.id, STR), Col(m.name, STR), Col(m.unit, OPT_STR),
-                Col(m.duration, INT), Col(o(m.not_before), INT), Col(o(m.start_by), INT), Col(o(m.finish_by), INT),
-                Col(o(m.actual_start), INT), Col(o(m.actual_finish), INT), Col(m.percent, FLOAT),
+                Col(m.project_id, KEY), Col(m.seq, INT), Col(m.id, STR), Col(m.name, STR), Col(m.unit, OPT_STR),
+                Col(m.duration, INT), date(m.not_before), date(m.start_by), date(m.finish_by),
+                date(m.actual_start), date(m.actual_finish), Col(m.percent, FLOAT),
                 Col(m.weight, FLOAT)], only(m.project_id)),
             "links": (links, [
-                Col(lc.project_id, STR), Col(lc.seq, INT), Col(lc.pred_id, STR), Col(lc.succ_id, STR),
+                Col(lc.project_id, KEY), Col(lc.seq, INT), Col(lc.pred_id, KEY), Col(lc.succ_id, KEY),
                 Col(case(dict(cpm.LINK_CODES), value=lc.type, else_=-1), INT), Col(lc.lag, INT)],
                 only(lc.project_id)),
             "baselines": (baseline_milestones.join(baselines, and_(cur.project_id == b.project_id,
                                                                    cur.version == b.version, cur.current)),
-                          [Col(b.project_id, STR), Col(b.milestone_id, STR), Col(o(b.start), INT),
-                           Col(o(b.finish), INT)], only(b.project_id)),
+                          [Col(b.project_id, KEY), Col(b.milestone_id, KEY), date(b.start), date(b.finish)],
+                          only(b.project_id)),
             "factors": (factors, [
-                Col(f.project_id, STR), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, STR),
-                Col(f.status, STR), Col(f.unit, OPT_STR), Col(o(f.expected), INT), Col(o(f.needed_by), INT),
+                Col(f.project_id, KEY), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, KEY),
+                Col(f.status, STR), Col(f.unit, OPT_STR), date(f.expected), date(f.needed_by),
                 Col(f.blocker, OPT_STR), Col(f.name, OPT_STR)], only(f.project_id)),
         }))
 

@@ -12,6 +12,7 @@ from scheduler.core.findings import FindingKind, Light
 from scheduler.core.problems import Action, Problem, ProblemKind, ProblemStatus, Symptom, carry_over
 from scheduler.errors import NotFound, ProblemError
 from scheduler.store import problems as store
+from scheduler.store.db import problems as problems_t
 from scheduler.store.db import reading, transaction
 
 NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
@@ -142,3 +143,18 @@ def test_the_week_loads_open_problems_and_those_found_again(engine: Engine) -> N
         assert set(store.carried_problems(conn, [])) == {m.id}
         assert store.carried_problems(conn, ["YJ-AVENUE/factor/F1"])["YJ-AVENUE/factor/F1"].status is \
             ProblemStatus.CLOSED
+
+
+def test_a_stored_problem_row_is_written_only_when_the_run_changes_it(engine: Engine) -> None:
+    def updated() -> dt.datetime:
+        with reading(engine) as conn:
+            return conn.execute(problems_t.select().where(problems_t.c.id == "YJ-AVENUE/factor/F1")).one().updated_at
+
+    _run(engine, "2026-W47", _found())
+    first = updated()
+    _run(engine, "2026-W48", _found())  # same state, a new week row
+    assert updated() == first
+    (p,) = _run(engine, "2026-W49", [])  # gone: done, closed by the check
+    assert p.status is ProblemStatus.DONE and updated() > first
+    with reading(engine) as conn:
+        assert store.get_problem(conn, p.id).status is ProblemStatus.DONE

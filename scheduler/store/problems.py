@@ -243,13 +243,15 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
               portfolio: str = DEFAULT_PORTFOLIO) -> None:
     """Inside the caller's transaction: the week's problems (as `core.problems.carry_over` gave
     them) become the stored state, and their week rows replace any earlier run's of the same week
-    in the same portfolio."""
+    in the same portfolio. A stored problem's row is written only where the run changes it."""
     now = utcnow()
     ids = [p.id for p in problems]
-    existing: dict[str, str | None] = {}  # id -> closed_by as stored
+    pc = problems_t.c
+    keys = ("status", "first_seen", "unit", "description", "factor_kind")
+    existing: dict[str, tuple[Any, ...]] = {}  # id -> (*keys, closed_by) as stored
     for i in range(0, len(ids), CHUNK):
-        existing.update((r[0], r[1]) for r in conn.execute(select(problems_t.c.id, problems_t.c.closed_by)
-                                                           .where(problems_t.c.id.in_(ids[i:i + CHUNK]))))
+        existing.update((r[0], tuple(r[1:])) for r in conn.execute(
+            select(pc.id, *(pc[k] for k in keys), pc.closed_by).where(pc.id.in_(ids[i:i + CHUNK]))))
     conn.execute(delete(problem_weeks).where(problem_weeks.c.week == week, _weeks_mine(portfolio)))
     cols = [c.name for c in problems_t.columns]
     def state(p: Problem) -> tuple[Any, ...]:
@@ -261,18 +263,19 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
     insert_rows(conn, problems_t, new, columns=cols)
     old = [p for p in problems if p.id in existing]
     if old:
-        # only what the run decides (the office's decisions are carried in `problems` already),
-        # plain values straight through the driver; the timestamps in statements of their own (one
-        # value per chunk; closing only where it changed), so none is converted row by row
-        keys = ("status", "first_seen", "unit", "description", "factor_kind")
+        # only what the run decides (the office's decisions are carried in `problems` already) and
+        # only in the rows where it changed, plain values straight through the driver; the
+        # timestamps in statements of their own (one value per chunk), so none is converted row by row
+        now_row = {p.id: (p.status.value, p.first_seen, p.unit, p.description, p.factor_kind) for p in old}
+        changed = [p for p in old if now_row[p.id] != existing[p.id][:-1]]
+        moved = [p for p in old if (p.closed_by or None) != existing[p.id][-1]]
         mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
         sql = f"UPDATE problems SET {', '.join(f'{k} = {mark}' for k in keys)} WHERE id = {mark}"
-        for i in range(0, len(old), CHUNK):
-            part = old[i:i + CHUNK]
-            conn.exec_driver_sql(sql, [(p.status.value, p.first_seen, p.unit, p.description, p.factor_kind, p.id)
-                                       for p in part])
-            conn.execute(update(problems_t).where(problems_t.c.id.in_([p.id for p in part])).values(updated_at=now))
-        moved = [p for p in old if (p.closed_by or None) != existing[p.id]]
+        for i in range(0, len(changed), CHUNK):
+            conn.exec_driver_sql(sql, [(*now_row[p.id], p.id) for p in changed[i:i + CHUNK]])
+        touched = list(dict.fromkeys(p.id for p in (*changed, *moved)))
+        for i in range(0, len(touched), CHUNK):
+            conn.execute(update(problems_t).where(pc.id.in_(touched[i:i + CHUNK])).values(updated_at=now))
         for i in range(0, len(moved), CHUNK):
             conn.execute(update(problems_t).where(problems_t.c.id == _bind("b_id")).values(
                 closed_by=_bind("b_by"), closed_at=_bind("b_at")),

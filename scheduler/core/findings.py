@@ -20,7 +20,10 @@ class Light(StrEnum):
     @property
     def rank(self) -> int:
         """0 green, 1 yellow, 2 red: for taking the worst of several."""
-        return {"green": 0, "yellow": 1, "red": 2}[self.value]
+        return _RANK[self]
+
+
+_RANK = {Light.GREEN: 0, Light.YELLOW: 1, Light.RED: 2}
 
 
 class FindingKind(StrEnum):
@@ -57,10 +60,11 @@ def week_monday(week: str) -> dt.date:
 def worst(lights: Iterable[Light], default: Light = Light.GREEN) -> Light:
     """The worst of several lights (red over yellow over green; `default` with none): THE rule for
     a project's light from its problems (or findings) and a problem's from its symptoms."""
-    out = default
+    out, top = default, _RANK[default]
     for li in lights:
-        if li.rank > out.rank:
-            out = li
+        r = _RANK[li]
+        if r > top:
+            out, top = li, r
     return out
 
 

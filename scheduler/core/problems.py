@@ -258,6 +258,8 @@ class Problem:
 
 def problem_id(project: str, kind: ProblemKind, item: str | None = None) -> str:
     """The stable id of a found problem: project, kind and the milestone or factor it is about."""
+    if project and item:
+        return f"{project}/{kind.value}/{item}"
     return "/".join(x for x in (project, kind.value, item or "") if x)
 
 
@@ -524,10 +526,14 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
                 a = acc[key] = _Acc(key, pid, kind, f.unit)
                 a.own(sym, None)
                 a.points = _points(f)
+    scheduled: dict[str, list[_Acc]] = {}  # each project's schedule problems, in the order found
+    if physical:
+        for a in acc.values():
+            if a.kind in (ProblemKind.FACTOR, ProblemKind.MILESTONE, ProblemKind.DEADLINE):
+                scheduled.setdefault(a.project, []).append(a)
     for f in physical:
         sym = Symptom(f.kind, f.light, None, None, f.days, f.key)
-        schedule_problems = [a for a in acc.values() if a.project == f.project and a.kind in
-                             (ProblemKind.FACTOR, ProblemKind.MILESTONE, ProblemKind.DEADLINE)]
+        schedule_problems = scheduled.get(f.project, [])
         if schedule_problems:
             max(schedule_problems, key=lambda a: len(a.symptoms) + len(a.own_symptoms)).symptoms.append(sym)
         else:

@@ -91,10 +91,9 @@ def ordinal(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[int]:
 
 # -- one table as columns -------------------------------------------------------------------------
 
-INT, FLOAT, STR, KEY, OPT_STR, DATE = "int", "float", "str", "key", "optstr", "date"
-"""Kinds of column: int (NULL read as 0), float (NULL as nan), str (NOT NULL), key (a NOT NULL
-str only looked up, so its values are not interned), optional str, date (as an ordinal, NULL read
-as 0)."""
+INT, FLOAT, STR, OPT_STR, DATE = "int", "float", "str", "optstr", "date"
+"""Kinds of column: int (NULL read as 0), float (NULL as nan), str (NOT NULL), optional str, date
+(as an ordinal, NULL read as 0)."""
 _NO_DATE = "0000-00-00"
 
 
@@ -134,7 +133,7 @@ def _as_text(conn: Connection, c: Col) -> list[ColumnElement[Any]]:
     if c.kind == FLOAT:  # every digit kept: SQLite's own REAL-to-text keeps only 15
         digits = cast(e, Text) if _pg(conn) else func.printf("%!.17g", e)
         return [_agg(conn, case((e.is_(None), "nan"), else_=digits), ",")]
-    if c.kind in (STR, KEY):
+    if c.kind == STR:
         return [_agg(conn, e, _SEP)]
     return [_agg(conn, func.coalesce(e, ""), _SEP), _agg(conn, case((e.is_(None), "1"), else_="0"), "")]
 
@@ -148,12 +147,9 @@ def _parse(c: Col, parts: Sequence[str | None], n: int) -> Any:
         arr = np.fromstring(text, dtype=np.int64 if c.kind == INT else np.float64, sep=",") if n else \
             np.zeros(0, dtype=np.int64 if c.kind == INT else np.float64)
         return arr if arr.size == n else None
-    values: list[Any] = text.split(_SEP) if n else []
+    values: list[Any] = _interned(text.split(_SEP)) if n else []
     if len(values) != n:
         return None
-    if c.kind == KEY:
-        return values
-    values = _interned(values)
     if c.kind == OPT_STR:
         flags = parts[1] or ""
         if len(flags) != n:
@@ -409,20 +405,20 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
         m, lc, f, b, cur = milestones.c, links.c, factors.c, baseline_milestones.c, baselines.c
         pipe = stack.enter_context(_Pipeline(conn, {
             "milestones": (milestones, [
-                Col(m.project_id, KEY), Col(m.seq, INT), Col(m.id, STR), Col(m.name, STR), Col(m.unit, OPT_STR),
+                Col(m.project_id, STR), Col(m.seq, INT), Col(m.id, STR), Col(m.name, STR), Col(m.unit, OPT_STR),
                 Col(m.duration, INT), date(m.not_before), date(m.start_by), date(m.finish_by),
                 date(m.actual_start), date(m.actual_finish), Col(m.percent, FLOAT),
                 Col(m.weight, FLOAT)], only(m.project_id)),
             "links": (links, [
-                Col(lc.project_id, KEY), Col(lc.seq, INT), Col(lc.pred_id, KEY), Col(lc.succ_id, KEY),
+                Col(lc.project_id, STR), Col(lc.seq, INT), Col(lc.pred_id, STR), Col(lc.succ_id, STR),
                 Col(case(dict(cpm.LINK_CODES), value=lc.type, else_=-1), INT), Col(lc.lag, INT)],
                 only(lc.project_id)),
             "baselines": (baseline_milestones.join(baselines, and_(cur.project_id == b.project_id,
                                                                    cur.version == b.version, cur.current)),
-                          [Col(b.project_id, KEY), Col(b.milestone_id, KEY), date(b.start), date(b.finish)],
+                          [Col(b.project_id, STR), Col(b.milestone_id, STR), date(b.start), date(b.finish)],
                           only(b.project_id)),
             "factors": (factors, [
-                Col(f.project_id, KEY), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, KEY),
+                Col(f.project_id, STR), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, STR),
                 Col(f.status, STR), Col(f.unit, OPT_STR), date(f.expected), date(f.needed_by),
                 Col(f.blocker, OPT_STR), Col(f.name, OPT_STR)], only(f.project_id)),
         }))

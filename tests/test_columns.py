@@ -116,8 +116,9 @@ def test_a_date_written_by_hand_in_another_form_reads_as_sqlite_counts_it(engine
         assert frame.actual_finish.tolist() == fast.actual_finish.tolist()
 
 
-@pytest.mark.parametrize("text", ["2026-02-29", "2026-13-01", "2026-00-10", "2026-01-00", "0000-01-01",
-                                  "2026-1-05,", "2026/01/05", "2026-01-05 ", "２026-01-5", "2026-01-0:"])
+@pytest.mark.parametrize("text", ["2026-02-29", "2026-13-01", "9999-99-01", "2026-16-01", "2026-00-10",
+                                  "2026-01-00", "0000-01-01", "2026-1-05,", "2026/01/05", "2026-01-05 ",
+                                  "２026-01-5", "2026-01-0:"])
 def test_date_texts_that_are_not_plain_dates_are_refused(text: str) -> None:
     assert columns._dates(text, 1) is None
 

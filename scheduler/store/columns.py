@@ -197,29 +197,38 @@ def _digits(x: npt.NDArray[np.uint32], k: int) -> tuple[npt.NDArray[np.uint32], 
 
 def _dates(text: str, n: int) -> IntArray | None:
     """Dates from 'YYYY-MM-DD,YYYY-MM-DD,...' ('0000-00-00' for none) as date.toordinal() (0 for
-    none), vectorized; None when any stored value is not a valid date written so (the caller then
-    reads the table row by row, julianday() in SQL)."""
+    none), vectorized (in slices, so the temporaries stay small); None when any stored value is not
+    a valid date written so (the caller then reads the table row by row, julianday() in SQL)."""
     if n == 0:
         return np.zeros(0, dtype=np.int64)
     if len(text) != 11 * n - 1 or not text.isascii():
         return None
-    r = np.frombuffer((text + ",").encode("ascii"), dtype=_DATE_TEXT)
-    if not ((r["sep"] == 44).all() and (r["dash1"] == 45).all() and (r["dash2"] == 45).all()):
-        return None  # a separator or dash out of place: some value is not 10 characters of a date
-    y, bad_y = _digits(r["y"].astype(np.uint32), 4)
-    m, bad_m = _digits(r["m"].astype(np.uint32), 2)
-    d, bad_d = _digits(r["d"].astype(np.uint32), 2)
-    if (bad_y | bad_m | bad_d).any():
-        return None
+    buf = np.empty(11 * n, dtype=np.uint8)
+    buf[:-1] = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    buf[-1] = 44
+    r = buf.view(_DATE_TEXT)
     start, days = _month_starts()
-    key = y.astype(np.int64) * 16 + m
-    day = d.astype(np.int64)
-    none = (key == 0) & (day == 0)
-    if not (none | ((day >= 1) & (day <= days[key]))).all():
-        return None
-    out: IntArray = start[key] + day
-    out[none] = 0
+    out = np.empty(n, dtype=np.int64)
+    for lo in range(0, n, _SLICE):
+        part = r[lo:lo + _SLICE]
+        if not ((part["sep"] == 44).all() and (part["dash1"] == 45).all() and (part["dash2"] == 45).all()):
+            return None  # a separator or dash out of place: some value is not 10 characters of a date
+        y, bad_y = _digits(part["y"].astype(np.uint32), 4)
+        m, bad_m = _digits(part["m"].astype(np.uint32), 2)
+        d, bad_d = _digits(part["d"].astype(np.uint32), 2)
+        if (bad_y | bad_m | bad_d).any():
+            return None
+        key = y * 16 + np.minimum(m, 15)  # months 13-99: no such month (days -1)
+        none = (key == 0) & (d == 0)
+        if not (none | ((d >= 1) & (d <= days[key]))).all():
+            return None
+        got = out[lo:lo + _SLICE]
+        np.add(start[key], d, out=got, casting="unsafe")
+        got[none] = 0
     return out
+
+
+_SLICE = 65_536
 
 
 def _rowwise(conn: Connection, source: FromClause, cols: Sequence[Col], where: Any) -> list[Any]:

@@ -60,7 +60,7 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0011"
+        assert ctx.get_current_revision() == "0012"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
         "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock",
@@ -366,43 +366,33 @@ def test_a_write_the_database_refuses_is_a_storage_error(engine: Engine, portfol
     assert storage.dump(engine) == before
 
 
-def test_migration_0011_derives_problem_state_from_its_weeks(database_url: str) -> None:
-    """Upgrading a database whose `problems` rows still carry light, weeks_red and last_seen: a
-    problem raised by hand keeps its light as `raised_light`; the rest is read from its weeks."""
-    from alembic import command
-    from sqlalchemy import create_engine
-
+def test_migration_0012_derives_problem_state_from_its_weeks(engine: Engine) -> None:
+    """Upgrading a database whose `problems` rows still carry light, weeks_red and last_seen
+    (downgraded to 0011): a problem raised by hand keeps its light as `raised_light`; the rest is
+    read from its weeks, which the upgrade leaves in place."""
     from scheduler.core.findings import Light
-    from scheduler.store.db import _alembic_config, open_database, reading
     from scheduler.store.problems import get_problem
 
-    raw = create_engine(database_url)
-    try:
-        with raw.connect() as conn, conn.begin():
-            command.upgrade(_alembic_config(conn), "0010")
-            for pid, source, light, last, red in (("P/factor/F1", "check", "red", "2026-W48", 2),
-                                                  ("P/manual/1", "manual", "yellow", "2026-W48", 0)):
-                conn.exec_driver_sql(
-                    "INSERT INTO problems (id, project_id, kind, source, description, unit, person, partners, "
-                    "measures, needs_county, county_matters, status, light, first_seen, last_seen, weeks_red, "
-                    "created_at, updated_at, portfolio) VALUES "
-                    f"('{pid}', 'P', '{pid.split('/')[1]}', '{source}', '', 'U', '', '[]', '', false, '', 'open', "
-                    f"'{light}', '2026-W47', '{last}', {red}, '2026-11-23 01:00:00', '2026-11-23 01:00:00', "
-                    "'default')")
-            for week, light, red in (("2026-W47", "red", 1), ("2026-W48", "red", 2)):
-                conn.exec_driver_sql(
-                    "INSERT INTO problem_weeks (problem_id, week, light, status, own_light, weeks_red, escalate, "
-                    f"symptoms, deadlines) VALUES ('P/factor/F1', '{week}', '{light}', 'open', '{light}', {red}, "
-                    "false, '[]', '[]')")
-    finally:
-        raw.dispose()
-    engine = open_database(database_url)
-    try:
-        with reading(engine) as conn:
-            cols = {r[0] for r in conn.exec_driver_sql("SELECT * FROM problems").cursor.description}
-            f1, m1 = get_problem(conn, "P/factor/F1"), get_problem(conn, "P/manual/1")
-    finally:
-        engine.dispose()
-    assert {"light", "weeks_red", "last_seen"}.isdisjoint(cols) and "raised_light" in cols
+    _migrate(engine, "0011")
+    with engine.begin() as conn:
+        for pid, source, light, last, red in (("P/factor/F1", "check", "red", "2026-W48", 2),
+                                              ("P/manual/1", "manual", "yellow", "2026-W48", 0)):
+            conn.exec_driver_sql(
+                "INSERT INTO problems (id, project_id, kind, source, description, unit, person, partners, "
+                "measures, needs_county, county_matters, status, light, first_seen, last_seen, weeks_red, "
+                "created_at, updated_at, portfolio) VALUES "
+                f"('{pid}', 'P', '{pid.split('/')[1]}', '{source}', '', 'U', '', '[]', '', false, '', 'open', "
+                f"'{light}', '2026-W47', '{last}', {red}, '2026-11-23 01:00:00', '2026-11-23 01:00:00', 'default')")
+        for week, red in (("2026-W47", 1), ("2026-W48", 2)):
+            conn.exec_driver_sql(
+                "INSERT INTO problem_weeks (problem_id, week, light, status, own_light, weeks_red, escalate, "
+                f"symptoms, deadlines) VALUES ('P/factor/F1', '{week}', 'red', 'open', 'red', {red}, false, "
+                "'[]', '[]')")
+    _migrate(engine, "head")
+    with storage.reading(engine) as conn:
+        cols = {c["name"] for c in sa_inspect(conn).get_columns("problems")}
+        f1, m1 = get_problem(conn, "P/factor/F1"), get_problem(conn, "P/manual/1")
+        weeks = conn.exec_driver_sql("SELECT count(*) FROM problem_weeks").scalar()
+    assert {"light", "weeks_red", "last_seen"}.isdisjoint(cols) and "raised_light" in cols and weeks == 2
     assert (f1.light, f1.weeks_red, f1.last_seen) == (Light.RED, 2, "2026-W48")
     assert (m1.light, m1.weeks_red, m1.last_seen) == (Light.YELLOW, 0, "2026-W47")

@@ -8,8 +8,10 @@
 2. In a fresh child process (so its peak memory is the weekly run's alone), times the runner's path
    stage by stage: reading the inputs (repository.load_frame's columns, the weekly reports put back
    into them, the history), schedule.schedule_frame at the data date, check.check_portfolio on the
-   columns, and storing the run, its findings and alerts in one transaction. `total_s` is the sum of
-   these stages. As in run_weekly, the cyclic garbage collector is paused from reading to storing.
+   columns, the week's problem list (found from the findings, the stored problems the week needs
+   read and carried over: runner._carry_problems), and storing the run, its findings, problems and
+   alerts in one transaction. `total_s` is the sum of these stages. As in run_weekly, the cyclic
+   garbage collector is paused from reading to storing.
 3. In a second child, times runner.run_weekly (what `dispatch run` does, outputs and delivery off)
    end to end, for comparison.
 4. Times a naive networkx CPM of the same graphs (a DiGraph per project, topological_sort, dict

@@ -14,10 +14,11 @@ command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium
 .venv/bin/ruff check scheduler tests bench
 .venv/bin/mypy --strict -p scheduler
 .venv/bin/lint-imports --no-cache  # the layers contract in pyproject.toml
+# two pytest-xdist workers (CI has 2 cores; every test has its own database, folders and ports)
 echo "== pytest on SQLite"
-env -u DISPATCH_TEST_POSTGRES_URL -u DISPATCH_DATABASE_URL .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+env -u DISPATCH_TEST_POSTGRES_URL -u DISPATCH_DATABASE_URL .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 "$@"
 echo "== pytest on PostgreSQL"
 eval "$(bash scripts/postgres.sh start)"
 trap 'bash scripts/postgres.sh stop "$PG_TEST_DIR"' EXIT
 env -u DISPATCH_DATABASE_URL DISPATCH_TEST_POSTGRES_URL="$DISPATCH_TEST_POSTGRES_URL" \
-  .venv/bin/python -m pytest -q -p no:cacheprovider -m "not sqlite_only" "$@"
+  .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 -m "not sqlite_only" "$@"

@@ -72,6 +72,11 @@ def test_gone_problem_is_done_and_reopens_when_found_again(engine: Engine) -> No
     assert (p.status, p.closed_by, p.light) == (ProblemStatus.DONE, "check", Light.GREEN)
     (p,) = _run(engine, "2026-W49", _found())
     assert p.status is ProblemStatus.OPEN and p.first_seen == "2026-W47" and p.weeks_red == 1
+    _run(engine, "2026-W49", _found())  # a re-run of the week decides nothing again
+    with reading(engine) as conn:
+        _weeks, events, _answers = store.history(conn, p.id)
+    assert [(e.action, e.by, e.week) for e in events] == [(Action.CLOSE, "check", "2026-W48"),
+                                                         (Action.REOPEN, "check", "2026-W49")]
 
 
 def test_exemption_survives_and_stops_counting(engine: Engine) -> None:

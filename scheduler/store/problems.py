@@ -286,9 +286,12 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
                                        p.own_light.value, p.weeks_red, p.escalate, [s.to_row() for s in p.symptoms],
                                        [d.to_json() for d in p.deadlines], p.expected, p.held_by)
                                       for p in problems), columns=wcols)
-    events = [{"problem_id": p.id, "at": now, "week": week, "action": Action.CLOSE.value if p.status is
-               ProblemStatus.DONE else Action.REOPEN.value, "by": "check", "text": p.close_reason}
-              for p in problems if p.id in existing and p.closed_by == "check" and p.closed_at == now]
+    # the check's own decisions, in the problem's history: closed (已办结) when no longer found,
+    # reopened when a problem it closed is found again (the office's decisions have their own events)
+    events = [{"problem_id": p.id, "at": now, "week": week, "by": "check", "text": p.close_reason,
+               "action": (Action.CLOSE if p.closed_by == "check" else Action.REOPEN).value}
+              for p in problems if p.id in existing
+              and "check" in (p.closed_by, existing[p.id][-1]) and (p.closed_by or None) != existing[p.id][-1]]
     if events:
         conn.execute(insert(problem_events), events)
 

@@ -4,11 +4,12 @@ alerts adapters. Every DispatchError becomes one readable line on stderr and its
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import re
 import sys
 import unicodedata
-from typing import Any
+from typing import Any, NoReturn
 
 import click
 from rich.table import Table
@@ -19,7 +20,7 @@ from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config, load_config
 from scheduler.io.projectfile import collect_errors, read_portfolio
 from scheduler.outputs.terminal import console as Console
-from scheduler.strings import STRINGS, error_text, t
+from scheduler.strings import STRINGS, error_text, t, usage_text
 
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 _TOKEN = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")
@@ -193,12 +194,35 @@ class DispatchGroup(LocalisedGroup):
     """A click group that shows the project's own errors as one line, never a traceback, and its
     help in the configured language."""
 
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        """The group's own options; a usage error in them is said in the configured language."""
+        given = list(args)
+        try:
+            return super().parse_args(ctx, args)
+        except click.UsageError as e:
+            path = next((v for k, v in itertools.pairwise(given) if k == "--config"),
+                        next((a.removeprefix("--config=") for a in given if a.startswith("--config=")), None))
+            _usage_error(e, ctx, _state_lang(State(path)))
+
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except DispatchError as e:
             click.echo(error_text(e, _lang(ctx)), err=True)
             ctx.exit(e.exit_code)
+        except click.UsageError as e:
+            _usage_error(e, ctx, _help_lang(ctx))
+
+
+def _usage_error(e: click.UsageError, ctx: click.Context, lang: str) -> NoReturn:
+    """click's usage error (a missing argument, an unknown option, a bad value): under zh one
+    Chinese line naming the command's usage and its help, exit 2; otherwise click's own text."""
+    if lang != "zh":
+        raise e
+    where = e.ctx or ctx
+    usage = " ".join([where.command_path, *where.command.collect_usage_pieces(where)])
+    click.echo(usage_text(e.format_message(), usage, f"{where.command_path} -h", lang), err=True)
+    ctx.exit(e.exit_code)
 
 
 def _lang(ctx: click.Context) -> str:
@@ -1071,7 +1095,8 @@ def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, 
             by_id = {pf.project.id: pf.path for pf in files}
         if p not in by_id:
             from scheduler.errors import NotFound
-            raise NotFound("unknown-project", f"{p} is neither a file nor a project id of {config.projects_dir}")
+            raise NotFound("unknown-project", f"{p} is neither a file nor a project id of {config.projects_dir}",
+                           params={"case": "cli", "value": p, "folder": config.projects_dir})
         paths.append(by_id[p])
     pfs = read_portfolio(paths, calendars=state.calendars, default_calendar=config.default_calendar)
     if out.endswith(("/", "\\")):

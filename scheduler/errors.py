@@ -3,7 +3,8 @@ stable `kind`, and knows how to show itself as one readable line (as click's Cli
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import errno
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 
@@ -25,6 +26,7 @@ class DispatchError(Exception):
         sheet: str | None = None,
         cell: str | None = None,
         ids: Sequence[str] = (),
+        params: Mapping[str, object] | None = None,
     ) -> None:
         self.kind = kind
         self.message = message
@@ -36,6 +38,10 @@ class DispatchError(Exception):
         self.sheet = sheet
         self.cell = cell
         self.ids = tuple(ids)
+        self.params: dict[str, object] = dict(params or {})
+        """The values the rule names (the unknown id, the bad value, the limit), for the message in
+        another language: strings.error_text fills the template `err.<kind>` (or `err.<kind>.<case>`
+        when params has a `case`) with them; `message` stays the English detail."""
         super().__init__(self.format())
 
     def where(self) -> str:
@@ -71,6 +77,26 @@ class DispatchError(Exception):
     def show(self) -> str:
         """The line the CLI prints on stderr."""
         return f"error: {self.format()}"
+
+
+def shown(value: object) -> str:
+    """A value as the person wrote it in the file, for an error's params: dates and times in ISO,
+    true/false, text quoted (repr), anything else as Python shows it; cut at 60 characters."""
+    import datetime as dt
+
+    if isinstance(value, bool):
+        text = "true" if value else "false"
+    elif isinstance(value, dt.date | dt.time):
+        text = value.isoformat()
+    else:
+        text = repr(value)
+    return text if len(text) <= 60 else text[:59] + "…"
+
+
+def os_params(e: OSError) -> dict[str, object]:
+    """The params naming why the system refused a file (its errno's name and English reason), for
+    the error line in another language (strings.error_detail says the errno in Chinese)."""
+    return {"errno": errno.errorcode.get(e.errno or 0, ""), "reason": e.strerror or str(e)}
 
 
 class ProjectFileError(DispatchError):

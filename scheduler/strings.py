@@ -3,6 +3,7 @@ county, English one switch away (`language = "en"` in config.toml)."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 STRINGS: dict[str, dict[str, str]] = {
@@ -966,6 +967,37 @@ ERROR_KINDS: dict[str, str] = {
     "cycle": "节点网络有循环",
     "bad-config": "配置有误",
     "permission": "无权填报",
+    "bad-duration": "工期有误",
+    "bad-lag": "搭接时距有误",
+    "finish-before-start": "实际完成早于实际开始",
+    "complete-without-finish": "已完成却没有实际完成日期",
+    "bad-project-id": "项目编号有误",
+    "bad-factor-status": "要素状态有误",
+    "bad-weight": "权重有误",
+    "bad-lead-unit": "牵头单位有误",
+    "bad-units": "责任单位有误",
+    "bad-fund-kind": "资金来源类别有误",
+    "missing-fund-id": "缺少资金来源编号",
+    "missing-quantity-id": "缺少实物量指标编号",
+    "duplicate-fund": "资金来源编号重复",
+    "duplicate-quantity": "实物量指标编号重复",
+    "no-investment-plan": "没有投资计划",
+    "bad-week": "周次有误",
+    "bad-status": "状态有误",
+    "bad-text": "文字有误",
+    "bad-yesno": "是否栏有误",
+    "not-responsible": "无权填报该事项",
+    "unknown-problem": "未知的问题",
+    "no-user": "没有该账号",
+    "changed-meanwhile": "项目在读取期间被修改",
+    "project-of-other-portfolio": "项目属于另一项目库",
+    "bad-merge": "问题合并有误",
+    "bad-action": "操作有误",
+    "answer-required": "须填写答复",
+    "bad-role": "角色有误",
+    "bad-username": "账号名有误",
+    "bad-field": "字段有误",
+    "usage": "命令行用法有误",
 }
 ERROR_CLASSES: dict[str, str] = {
     "ProjectFileError": "项目文件有误",
@@ -983,6 +1015,186 @@ ERROR_CLASSES: dict[str, str] = {
 }
 
 
+# the Chinese detail of an error line (error_detail below): `err.<kind>` or `err.<kind>.<case>`,
+# filled with the error's params; the English detail is the error's own message
+ERROR_DETAILS: dict[str, str] = {
+    # project files (io/projectfile.py, core/model.py)
+    "err.missing-project": "文件中没有 [project] 表",
+    "err.missing-project-id": "[project] 缺少编号 id，或 id 不是文字",
+    "err.missing-name.project": "[project] 的名称 name 缺失或为空",
+    "err.missing-name.milestone": "节点须有非空的名称 name",
+    "err.missing-start": "[project] 缺少开始日期 start（项目最早开始日期）",
+    "err.bad-units": "units 须为单位名称的列表",
+    "err.bad-milestone": "节点须写成 [[milestone]] 表",
+    "err.bad-factor": "要素须写成 [[factor]] 表",
+    "err.bad-table": "{table} 须写成 [[{table}]] 表",
+    "err.missing-milestone-id": "第 {n} 个节点没有编号 id",
+    "err.missing-factor-id": "第 {n} 个要素没有编号 id",
+    "err.missing-fund-id": "第 {n} 个资金来源没有编号 id",
+    "err.missing-quantity-id": "第 {n} 个实物量指标没有编号 id",
+    "err.required": "缺少必填项 {key}",
+    "err.not-text": "{key} = {value} 应为文字",
+    "err.not-one-of": "{key} = {value} 不是可选值（{choices}）之一",
+    "err.control-character": "{key} 含有控制字符（{bad}）：名称和文字须为可打印字符",
+    "err.bad-date": "{key} = {value} 不是日期（应为 YYYY-MM-DD）",
+    "err.bad-id": "编号 {value} 不合规则（只能由字母、数字和 _ . - 组成，即 [A-Za-z0-9_.-]+）",
+    "err.bad-project-id": "项目编号 {value} 不合规则（只能由字母、数字和 _ . - 组成，即 [A-Za-z0-9_.-]+）",
+    "err.bad-lead-unit": "牵头单位 lead_unit = {value} 应为文字",
+    "err.bad-link.not-list": "after = {value} 应为前置节点编号的列表，或 {{id, type, lag}} 表",
+    "err.bad-link.no-id": "搭接关系 {value} 缺少前置节点编号 id",
+    "err.bad-link.bad-item": "前置节点 {value} 应为编号或 {{id, type, lag}} 表",
+    "err.bad-link.empty": "前置节点编号须为非空文字（实际为 {value}）",
+    "err.bad-relation-type": "来自 {pred} 的搭接类型 {value} 不是 FS、SS、FF、SF 之一",
+    "err.bad-lag.not-int": "来自 {pred} 的搭接时距 {value} 不是非负整数（工作日）",
+    "err.bad-lag.too-big": "来自 {pred} 的搭接时距 {value} 超出任何日历的范围（最多 {limit} 个工作日）",
+    "err.bad-duration.missing": "缺少工期 duration（非负整数，单位为工作日）",
+    "err.bad-duration.not-int": "工期 duration = {value} 不是非负整数（工作日）",
+    "err.bad-duration.too-big": "工期 {value} 超出任何日历的范围（最多 {limit} 个工作日）",
+    "err.bad-percent": "完成百分比 percent = {value} 不是 0 到 100 之间的数",
+    "err.finish-without-start": "填了实际完成日期 actual_finish，却没有实际开始日期 actual_start",
+    "err.finish-before-start": "实际完成日期 {finish} 早于实际开始日期 {start}",
+    "err.percent-without-start": "填了完成百分比 percent，却没有实际开始日期 actual_start",
+    "err.complete-without-finish": "完成百分比为 100，却没有实际完成日期 actual_finish（已完成的节点须填实际完成日期）",
+    "err.bad-weight": "权重 weight = {value} 须为正数",
+    "err.cycle": "节点构成循环：{path}",
+    "err.cycle.self": "节点 {id} 把自己列为前置节点",
+    "err.duplicate-link": "前置节点 {pred} 以同一搭接类型 {type} 列了两次",
+    "err.missing-kind": "要素须有类别 kind（用地、用林、用能、环评 …）",
+    "err.missing-milestone": "要素须指明所挂的节点 milestone",
+    "err.bad-factor-status": "要素状态 {value} 不是 未启动、办理中、已批复 之一",
+    "err.duplicate-milestone": "节点编号 {id} 用了两次",
+    "err.duplicate-factor": "要素编号 {id} 用了两次",
+    "err.duplicate-fund": "资金来源编号 {id} 用了两次",
+    "err.duplicate-quantity": "实物量指标编号 {id} 用了两次",
+    "err.unknown-predecessor": "前置节点 {pred} 不是本项目的节点",
+    "err.unknown-milestone.factor": "要素 {id} 所挂的节点 {milestone} 不存在",
+    "err.unknown-milestone.quantity": "实物量指标 {id} 所挂的节点 {milestone} 不存在",
+    "err.unknown-milestone.report": "项目 {project} 没有节点 {milestone}",
+    "err.unknown-calendar": "日历 {value} 不存在（已有：{known}）",
+    "err.unknown-calendar.key": "calendar = {value} 须为日历名称",
+    "err.unknown-calendar.undefined": "日历 {value} 未在日历目录 calendar/ 中定义",
+    "err.date-out-of-range": "{key} {value} 超出日历 {calendar} 的范围（{first} 至 {last}）",
+    "err.duplicate-project": "项目编号 {id} 已被 {other} 使用",
+    "err.no-such-file": "文件或文件夹不存在",
+    "err.encoding": "不是 UTF-8 编码的文本（第 {byte} 个字节）",
+    "err.bad-investment.table": "[investment] 须为表",
+    "err.bad-investment.months": "investment.{key} 须为 \"YYYY-MM\" = 金额 的表",
+    "err.bad-investment.completed-before": "completed_before = {value} 须为非负数",
+    "err.bad-investment.total": "总投资 total = {value} 须为正数",
+    "err.bad-investment.year": "投资年度 year = {value} 不是年份",
+    "err.bad-investment.annual-plan": "年度计划投资 annual_plan = {value} 须为非负数",
+    "err.bad-investment.month": "investment.{key} 的月份 {value} 不是 {year} 年内的 YYYY-MM",
+    "err.bad-investment.amount": "investment.{key}[{month}] = {value} 须为非负数",
+    "err.bad-investment.plan-sum": "investment.plan 各月合计 {sum}，与年度计划投资 annual_plan {plan} 不符",
+    "err.bad-investment.year-outside": "报表周 {week} 不在投资计划年度 {year} 内",
+    "err.bad-investment.over-total": "本周完成投资 {value} 万元，加上已完成的 {done} 万元，超过项目总投资 {total} 万元",
+    "err.no-investment-plan": "项目 {project} 没有投资计划",
+    "err.bad-fund.months": "{key} 须为 \"YYYY-MM\" = 金额 的表",
+    "err.bad-fund.month": "{key} 的月份 {value} 不是 YYYY-MM",
+    "err.bad-fund.amount": "{key}[{month}] = {value} 须为非负数",
+    "err.bad-fund.total": "资金来源金额 amount = {value} 须为非负数",
+    "err.bad-fund.received": "资金来源 {id}：到位 {received} 超过下达 {issued}（到位不能超过下达）{after}",
+    "err.bad-fund.paid": "资金来源 {id}：支付 {paid} 超过到位 {received}（支付不能超过到位）{after}",
+    "err.bad-fund-kind": "资金来源类别 {value} 不是可选值（{choices}）之一",
+    "err.bad-quantity.name": "实物量指标 {id} 须有非空的 {key}",
+    "err.bad-quantity.target": "实物量目标 target = {value} 须为正数",
+    "err.bad-quantity.done": "实物量完成 done = {value} 须为非负数",
+    "err.bad-quantity.plan": "实物量指标 {id} 须有所挂节点 milestone 或完成时限 finish_by（用于计算序时进度）",
+    # calendar files (io/calendarfiles.py)
+    "err.bad-calendar.dates": "{key} 须为日期列表",
+    "err.bad-calendar.name": "日历文件须有名称 name",
+    "err.bad-calendar.weekend": "weekend = {value} 须列出星期几（Mon 至 Sun）",
+    "err.bad-calendar.years": "[years] 须为 [years.YYYY] 表",
+    "err.bad-calendar.year": "[years.{key}] 不是年份表",
+    "err.bad-calendar.int": "{key} 须为整数年份",
+    "err.bad-calendar.loop": "日历的 base 链循环：{path}",
+    "err.bad-calendar.named": "文件 {file} 定义的日历名为 {name}",
+    # weekly report sheets (io/reports.py, app/ingest.py, the web form)
+    "err.cell.not-date": "{item}{header}：{value} 不是日期（应为 YYYY-MM-DD）",
+    "err.cell.date-range": "{item}{header}：{value} 超出日历年份范围（{first} 至 {last}）",
+    "err.cell.not-number": "{item}{header}：{value} 不是数字",
+    "err.cell.number-range": "{item}{header}：{value} 超出数值范围（绝对值不超过 {limit}）",
+    "err.cell.percent-range": "{item}{header}：完成百分比 {value} 不在 0 到 100 之间",
+    "err.cell.negative": "{item}{header}：{value} 不能为负数",
+    "err.cell.yesno": "{item}{header}：{value} 应填“是”或“否”",
+    "err.cell.enum": "{item}{header}：{value} 不是可选值（{choices}）之一",
+    "err.cell.control": "{item}{header}：文字含有控制字符（{bad}）",
+    "err.cell.too-long": "{item}{header}：文字有 {n} 个字符（最多 {limit} 个）",
+    "err.bad-week": "{value} 不是 ISO 周（如 2026-W48）",
+    "err.bad-week.range": "第 {value} 周超出日历年份范围（{first} 至 {last} 年）",
+    "err.unknown-unit.template": "单位 {unit} 在已导入的项目中没有负责的节点、要素或投资（已有单位：{known}）",
+    "err.unknown-unit": "单位 {unit} 未在 config.toml 的 [units] 中登记：只接收已登记单位的报表",
+    "err.not-sender": "这是 {unit} 的报表，却由 {sender}（--unit）报送：各单位只能报送本单位的报表",
+    "err.unreadable.missing": "文件不存在",
+    "err.unreadable": "无法读取文件（{reason}）",
+    "err.not-a-file": "不是普通文件（而是设备、管道、套接字或文件夹）：请给出 .xlsx 文件本身",
+    "err.too-large": "文件有 {size} 字节，报表最多 {limit} 字节（[ingest] max_file_mb）",
+    "err.not-xlsx": "不是可读取的 .xlsx 工作簿（文件已损坏，或不是 Excel 文件）",
+    "err.zip-bomb.members": "工作簿含 {n} 个部件（最多 {limit} 个）：未读取即拒收",
+    "err.zip-bomb.size": "工作簿解压后 {size} 字节（最多 {limit} 字节，[ingest] max_unpacked_mb）：未读取即拒收",
+    "err.zip-bomb.ratio": ("部件 {part} 解压后是压缩大小的 {ratio} 倍（最多 {limit} 倍，[ingest] max_ratio）："
+                           "未读取即拒收"),
+    "err.formula": "单元格含公式（{value}）：请直接填写数值",
+    "err.bad-layout.meta": ("不是周调度报表：缺少记录单位和周次的隐藏工作表 {sheet}"
+                            "（请用 dispatch report-template 生成模板）"),
+    "err.bad-layout.format": "工作表 {sheet} 不是本系统的周报表",
+    "err.bad-layout.version": "报表格式版本 {value} 不是 {version}：请重新领取模板填写",
+    "err.bad-layout.unit": "报表没有写明单位",
+    "err.bad-layout.sheet": "缺少工作表 {sheet}（现有工作表：{sheets}）",
+    "err.bad-layout.header": "第 {column} 列的表头应为 {header}，实际为 {got}：表格格式被改动",
+    "err.bad-layout.form": "表单中没有类别为 {value} 的工作表",
+    "err.control-character.unit": "单位名称含有控制字符（{bad}）",
+    "err.missing-id.values": "该行填了数值，却没有项目编号和事项编号",
+    "err.missing-id.row": "该行缺少项目编号或事项编号",
+    "err.missing-id.answer": "该行填了答复，却没有问题编号",
+    "err.duplicate-row": "{item} 已在第 {row} 行报过",
+    "err.duplicate-row.twice": "{item} 报了两次",
+    "err.duplicate-row.answer": "问题 {id} 已在第 {row} 行答复过",
+    "err.unknown-project": "没有已导入的项目 {project}",
+    "err.unknown-project.cli": "{value} 既不是文件，也不是 {folder} 中的项目编号",
+    "err.unknown-factor": "项目 {project} 没有要素 {factor}",
+    "err.unknown-fund": "项目 {project} 没有资金来源 {fund}",
+    "err.unknown-quantity": "项目 {project} 没有实物量指标 {quantity}",
+    "err.not-responsible": "{unit} 只能填报本单位负责的事项，以下 {n} 项不归其负责：{items}",
+    "err.future-date": "入库/纳统日期 {value} 晚于报表周的星期日 {sunday}（入库/纳统日期不能晚于报表周）",
+    # the command line and the database
+    "err.no-config": "找不到配置文件",
+    "err.no-projects": "尚未导入任何项目：请先运行 dispatch load projects/",
+    "err.no-project": "没有已导入的项目 {project}",
+    "err.no-run": "数据库中没有 {week} 的周调度运行（请运行 dispatch run）",
+    "err.no-run.none": "数据库中还没有周调度运行（请运行 dispatch run）",
+    "err.no-run.problems": "数据库中还没有问题清单（请运行 dispatch run）",
+    "err.no-problem": "数据库中没有问题 {id}（dispatch problems 可列出全部问题）",
+    "err.no-user": "没有账号 {user}",
+    "err.run-locked": "另一个周调度（开始于 {started}）正在运行{waited}；请等它结束后再试（{freed}）",
+    "err.database-unreachable": "连接失败（{reason}）",
+    "err.database-unreachable.folder": "数据库无法连接：无法创建 {path} 所在的文件夹（{reason}）",
+    "err.database-unreachable.jobs": "任务库无法连接：{reason}",
+    "err.bad-database-url": "数据库地址 {url} 不是有效的数据库 URL",
+    "err.bad-database-url.use": "无法使用数据库 {url}：{reason}",
+    "err.migration-failed": "无法准备数据库 {url}：{reason}",
+    "err.write-refused": "数据库拒绝写入：{reason}",
+    "err.read-failed": "无法读取数据库：{reason}",
+    "err.no-database": "{url} 处没有调度数据库：新安装请运行 dispatch init 创建；原有数据库请恢复（未新建任何数据库）",
+    "err.changed-meanwhile": "读取文件期间项目 {project} 在数据库中被修改：请重新导入",
+    "err.outputs-unwritten": ("无法把输出文件写入 {folder}（{reason}）；本次运行已存入数据库："
+                              "腾出空间后运行 dispatch printout"),
+}
+STRINGS.update({key: {"zh": text} for key, text in ERROR_DETAILS.items()})
+OS_REASONS: dict[str, str] = {
+    "ENOENT": "文件不存在", "EACCES": "没有权限", "EPERM": "操作不被允许", "EISDIR": "这是文件夹",
+    "ENOTDIR": "路径中有一段不是文件夹", "ENOSPC": "磁盘已满", "EROFS": "只读文件系统", "EDQUOT": "超出磁盘配额",
+    "EIO": "输入输出错误", "ENAMETOOLONG": "文件名过长", "ELOOP": "符号链接循环", "EMFILE": "打开的文件过多",
+    "ETXTBSY": "文件正被使用", "EBUSY": "设备或资源忙", "ENXIO": "设备不存在", "EEXIST": "文件已存在",
+}
+"""An OSError's reason in Chinese, by its errno's name (errors.os_params)."""
+STRINGS.update({
+    "error.id.project": {"zh": "项目", "en": "project"},
+    "error.id.milestone": {"zh": "节点", "en": "milestone"},
+    "error.id.factor": {"zh": "要素", "en": "factor"},
+})
+
+
 def t(key: str, lang: str = "zh", **kw: object) -> str:
     """The label `key` in `lang` (falls back to Chinese, then to the key itself), formatted."""
     entry = STRINGS.get(key)
@@ -994,15 +1206,106 @@ def t(key: str, lang: str = "zh", **kw: object) -> str:
 
 
 def error_text(e: Any, lang: str = "zh") -> str:
-    """The one line a DispatchError is shown as (CLI stderr): its own line (`error: where: ids:
-    [kind] message`, the stable shape scripts and tests read), and under zh the kind named in
-    Chinese at the end (by kind, else by its class), so every line says in Chinese what is wrong."""
-    line = f"error: {e.format()}"
-    if lang != "zh" or any("\u4e00" <= ch <= "\u9fff" for ch in e.message):
-        return line  # English, or a message already in Chinese
-    label = ERROR_KINDS.get(e.kind) or next((ERROR_CLASSES[c.__name__] for c in type(e).__mro__
-                                            if c.__name__ in ERROR_CLASSES), "出错")
-    return f"{line}（{label}）"
+    """The one line a DispatchError is shown as (CLI stderr, the web form, the service log). English:
+    `error: where: ids: [kind] message`, the stable shape scripts and tests read. Chinese, for the
+    county's clerks: `错误：where：项目 X，节点 M：<rule in Chinese>［kind］：<detail>`, the detail
+    from the template `err.<kind>` filled with the error's params, else its own message."""
+    if lang != "zh":
+        return f"error: {e.format()}"
+    ids = [f"{t(f'error.id.{name}', lang)} {value}" for name in ("project", "milestone", "factor")
+           if (value := getattr(e, name, None))]
+    head = "：".join(part for part in (e.where(), "，".join(ids)) if part)
+    detail = error_detail(e, lang)
+    body = f"{error_rule(e)}［{e.kind}］" + (f"：{detail}" if detail else "")
+    return f"错误：{head}：{body}" if head else f"错误：{body}"
+
+
+def error_message(e: Any, lang: str = "zh") -> str:
+    """An error as a page shows it (the web form): the line without its `error:` / `错误：` lead."""
+    return error_text(e, lang).removeprefix("错误：") if lang == "zh" else e.format()
+
+
+def error_rule(e: Any) -> str:
+    """The rule an error broke, named in Chinese: by its kind, else by its class."""
+    return ERROR_KINDS.get(e.kind) or next((ERROR_CLASSES[c.__name__] for c in type(e).__mro__
+                                           if c.__name__ in ERROR_CLASSES), "出错")
+
+
+def error_detail(e: Any, lang: str = "zh") -> str:
+    """What exactly is wrong, in `lang`: the template `err.<kind>` (`err.<kind>.<case>` when the
+    error's params name a case) filled with its params; without a template (or a value it needs),
+    the error's own message."""
+    params: dict[str, object] = dict(getattr(e, "params", None) or {})
+    if isinstance(params.get("bad"), str):  # core.text.control_char: "U+0000 at character 2"
+        params["bad"] = re.sub(r"(U\+[0-9A-F]+) at character (\d+)", r"第 \2 个字符为 \1", str(params["bad"]))
+    if params.get("errno"):
+        params["reason"] = OS_REASONS.get(str(params["errno"]), params.get("reason", ""))
+    case = params.get("case")
+    key = str(params.get("template") or (f"err.{e.kind}.{case}" if case else f"err.{e.kind}"))
+    entry = STRINGS.get(key)
+    if entry is not None and lang in entry:
+        try:
+            return entry[lang].format(**params)
+        except (KeyError, IndexError, ValueError):
+            pass
+    return str(e.message)
+
+
+# click's own usage errors (a missing argument, an unknown option, a bad option value), said in
+# Chinese under zh (usage_text below): click's English message matched whole, its values kept
+USAGE_MESSAGES: tuple[tuple[str, str], ...] = (
+    (r"Missing argument (?P<a>.+?)\.(?: .*)?", "缺少参数 {a}"),
+    (r"Missing option (?P<a>.+?)\.(?: .*)?", "缺少选项 {a}"),
+    (r"Missing parameter:? (?P<a>.+?)\.?", "缺少参数 {a}"),
+    (r"Missing command\.", "缺少子命令"),
+    (r"No such option:? (?P<a>\S+?)\.?(?:\s+Did you mean (?P<b>\S+?)\?)?", "没有选项 {a}{b}"),
+    (r"No such option:? (?P<a>\S+?)\.?\s+\(Possible options: (?P<b>.+)\)", "没有选项 {a}（可能是：{b}）"),
+    (r"No such command (?P<a>.+?)\.", "没有命令 {a}"),
+    (r"Got unexpected extra arguments? \((?P<a>.*)\)", "多余的参数：{a}"),
+    (r"Option (?P<a>\S+) requires an argument\.", "选项 {a} 需要一个值"),
+    (r"Option (?P<a>\S+) requires (?P<n>\d+) arguments\.", "选项 {a} 需要 {n} 个值"),
+    (r"Option (?P<a>\S+) does not take a value\.", "选项 {a} 不接受取值"),
+    (r"Invalid value for (?P<a>.+?): (?P<m>.*)", "{a} 的取值有误：{m}"),
+    (r"Invalid value: (?P<m>.*)", "取值有误：{m}"),
+    (r"(?P<v>.+) is not one of (?P<c>.+)\.", "{v} 不是可选值（{c}）之一"),
+    (r"(?P<v>.+) is not (?P<c>'[^']*')\.", "{v} 不是 {c}"),
+    (r"(?P<v>.+) is not a valid integer\.", "{v} 不是整数"),
+    (r"(?P<v>.+) is not a valid float\.", "{v} 不是数字"),
+    (r"(?P<v>.+) is not a valid (?:boolean|bool)\..*", "{v} 不是布尔值（true/false）"),
+    (r"(?P<v>.+) is not in the range (?P<r>.+)\.", "{v} 不在范围 {r} 内"),
+    (r"(?P<v>.+) is not a date \(YYYY-MM-DD\)", "{v} 不是日期（应为 YYYY-MM-DD）"),
+    (r"(?:File|Directory|Path) (?P<v>.+) does not exist\.", "{v} 不存在"),
+    (r"(?:File|Directory|Path) (?P<v>.+) is a directory\.", "{v} 是文件夹，不是文件"),
+    (r"(?:File|Directory|Path) (?P<v>.+) is a file\.", "{v} 是文件，不是文件夹"),
+    (r"(?:File|Directory|Path) (?P<v>.+) is not readable\.", "{v} 不可读"),
+    (r"(?:File|Directory|Path) (?P<v>.+) is not writable\.", "{v} 不可写"),
+    (r"give the reason for the new baseline", "请说明新基线的原因"),
+    (r"(?P<a>\S+) and (?P<b>\S+) exclude each other", "{a} 与 {b} 不能同时使用"),
+    (r"(?P<a>\S+) names key tasks to keep with (?P<b>\S+)", "{a} 须与 {b} 一起使用（指明要保留的关键任务）"),
+)
+
+
+def usage_message(message: str, lang: str = "zh") -> str:
+    """click's usage message `message` in `lang`: matched against USAGE_MESSAGES (the value part
+    of `Invalid value for X: …` translated the same way); unknown messages stay as they are."""
+    if lang != "zh":
+        return message
+    for pattern, zh in USAGE_MESSAGES:
+        m = re.fullmatch(pattern, message.strip(), re.S)
+        if m is not None:
+            parts = {k: v or "" for k, v in m.groupdict().items()}
+            if "m" in parts:
+                parts["m"] = usage_message(parts["m"], lang)
+            if parts.get("b") and "{a}{b}" in zh:
+                parts["b"] = f"（是否想用 {parts['b']}？）"
+            return zh.format(**parts)
+    return message
+
+
+def usage_text(message: str, usage: str, help_hint: str, lang: str = "zh") -> str:
+    """The one line a click usage error is shown as under zh: `错误：命令行用法有误［usage］：…`
+    with the command's usage and where its help is."""
+    return f"错误：{ERROR_KINDS['usage']}［usage］：{usage_message(message, lang)}（用法：{usage}；帮助：{help_hint}）"
 
 
 WEB_STRINGS: dict[str, dict[str, str]] = {

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import re
 import secrets
 import shutil
 import socket
@@ -116,3 +117,29 @@ def fresh_database(tmp: Path, *, prefix: str = "dispatch_t_", sqlite_name: str =
         with admin.connect() as conn:
             conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
         admin.dispose()
+
+
+ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+KNOWN_TOKENS = frozenset({"YYYY", "MM", "DD", "TOML", "UTF", "FS", "SS", "FF", "SF", "xlsx", "Excel", "dispatch",
+                          "init", "run", "load", "report", "template", "printout", "problems", "projects", "ingest",
+                          "max_file_mb", "max_unpacked_mb", "max_ratio", "units", "config", "toml", "calendar", "ISO",
+                          "URL", "Mon", "Sun", "type", "lag", "true", "false", "crontab", "IANA", "Asia",
+                          "Shanghai", "http", "https", "postgresql", "psycopg", "mon",
+                          # the keys of the project-file format (shared/spec/project-files.md and our extensions)
+                          "start", "name", "lead_unit", "leader", "duration", "after", "not_before", "start_by",
+                          "finish_by", "actual_start", "actual_finish", "percent", "weight", "note", "kind",
+                          "milestone", "status", "expected", "approved", "needed_by", "blocker", "investment",
+                          "total", "year", "annual_plan", "plan", "completed", "completed_before", "fund",
+                          "quantity", "issued", "received", "paid", "amount", "pay_by", "target", "done", "measure",
+                          "statistics", "stage", "factor", "project", "years", "off", "work", "weekend",
+                          "first_year", "last_year", "base"})
+
+
+def zh_detail_english(line: str, allowed: str = "") -> list[str]:
+    """The ASCII English words in the detail of a Chinese error line (after `［kind］：`): quoted values,
+    ids, keys and anything in `allowed` (the bad file's own text) excepted; [] when it is Chinese."""
+    detail = line.split("］：", 1)[1] if "］：" in line else ""
+    own = set(ENGLISH_WORD.findall(allowed))
+    return [w for w in ENGLISH_WORD.findall(QUOTED.sub("", detail))
+            if len(w) > 2 and w not in own and w not in KNOWN_TOKENS]

@@ -8,6 +8,7 @@ from __future__ import annotations
 import datetime as dt
 import io
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -139,18 +140,28 @@ LISTED_UNITS = ("县发改局", "虞公港铁路公司", "县自然资源局", "
 """Units of tests/conftest.py's portfolio listed in the test config; 县生态环境局 (ALPHA/F2) is not."""
 
 
+LEADS = ("error: ", "错误：")
+"""How an error line begins: in English (language = "en", the tests' own config) and in Chinese
+(the repository's config.toml, and a config that cannot be read)."""
+
+
+def has_kind(line: str, *kinds: str) -> bool:
+    """The line names one of `kinds` (`[kind]` in an English line, `［kind］` in a Chinese one)."""
+    return any(f"[{k}]" in line or f"［{k}］" in line for k in kinds)
+
+
 def assert_clean_refusal(result: Result, what: str = "") -> str:
-    """Exit 2, one stderr line 'error: ...' (ingest adds its count of refused files), no traceback,
-    no bare Python exception; returns the error line."""
+    """Exit 2, one stderr error line (ingest adds its count of refused files), no traceback, no bare
+    Python exception; returns the error line."""
     assert result.exception is None or isinstance(result.exception, SystemExit), (
         f"{what}: bare exception {result.exception!r}")
     assert "Traceback" not in result.output + result.stderr
     assert result.exit_code == 2, f"{what}: exit {result.exit_code}, stderr {result.stderr!r}"
     lines = result.stderr.splitlines()
-    assert lines and lines[0].startswith("error: "), f"{what}: {result.stderr!r}"
-    assert sum(line.startswith("error: ") for line in lines) == 1 and len(lines) <= 2, (
+    assert lines and lines[0].startswith(LEADS), f"{what}: {result.stderr!r}"
+    assert sum(line.startswith(LEADS) for line in lines) == 1 and len(lines) <= 2, (
         f"{what}: not one error line: {result.stderr!r}")
-    assert "[" in lines[0] and "]" in lines[0], f"{what}: no [kind] in {lines[0]!r}"
+    assert re.search(r"\[[a-z-]+\]|［[a-z-]+］", lines[0]), f"{what}: no [kind] in {lines[0]!r}"
     return lines[0]
 
 
@@ -581,7 +592,7 @@ def test_any_value_anywhere_is_accepted_or_refused_cleanly(tmp_path: Path, table
 def test_data_date_outside_the_calendars_refused(tmp_path: Path, date: str) -> None:
     path = write_file(tmp_path, to_toml(base_project()))
     line = assert_clean_refusal(run_cli(["schedule", str(path), "--format", "json", "--data-date", date]))
-    assert "[date-out-of-range]" in line and date in line
+    assert has_kind(line, "date-out-of-range") and date in line
 
 
 
@@ -854,7 +865,7 @@ def test_broken_config_refused_in_one_line(tmp_path: Path, data: bytes) -> None:
     """config.toml itself broken (nested too deeply, not UTF-8, bad TOML): one line, exit 2."""
     cfg = write_file(tmp_path, data)
     line = assert_clean_refusal(run_cli(["validate", str(REPO / "projects")], cfg))
-    assert str(cfg) in line and ("[toml-syntax]" in line or "[encoding]" in line), line
+    assert str(cfg) in line and has_kind(line, "toml-syntax", "encoding"), line
 
 
 @pytest.mark.parametrize("text", ['[units."县水利局"]\nemail = 5\n', '[units."县水利局"]\nwebhook = [1]\n',
@@ -862,4 +873,4 @@ def test_broken_config_refused_in_one_line(tmp_path: Path, data: bytes) -> None:
 def test_malformed_config_values_refused_in_one_line(tmp_path: Path, text: str) -> None:
     cfg = write_file(tmp_path, text)
     line = assert_clean_refusal(run_cli(["validate", str(REPO / "projects")], cfg))
-    assert str(cfg) in line and "[bad-config]" in line, line
+    assert str(cfg) in line and has_kind(line, "bad-config"), line

@@ -135,7 +135,7 @@ def test_bad_config_is_one_line_naming_the_key(tmp_path: Path, text: str, key: s
     """Under the default language (zh) the rule is said in Chinese; in English with language = "en"."""
     cfg = write(tmp_path, text)
     line = one_line(validate(cfg))
-    assert line.startswith(f"error: {cfg}: [bad-config] {key}"), line
+    assert line.startswith(f"错误：{cfg}：配置有误［bad-config］：{key}"), line
     assert "须" in line or "未知的配置项" in line or "不得" in line, line
     if not text.startswith("lang"):
         en = write(tmp_path / "en", 'language = "en"\n' + text)
@@ -149,8 +149,8 @@ def test_the_issue_example_word_for_word(tmp_path: Path) -> None:
     assert one_line(validate(cfg)) == (f"error: {cfg}: [bad-config] [check] lookahead_weeks: must be an integer "
                                        "between 1 and 52 (got 'four')")
     zh = write(tmp_path / "zh", '[check]\nlookahead_weeks = "four"\n')
-    assert one_line(validate(zh)) == (f"error: {zh}: [bad-config] [check] lookahead_weeks：须为 1 到 52 之间的整数"
-                                      "（实际为 'four'）")
+    assert one_line(validate(zh)) == (f"错误：{zh}：配置有误［bad-config］：[check] lookahead_weeks："
+                                      "须为 1 到 52 之间的整数（实际为 'four'）")
 
 
 def test_inverted_thresholds_name_both_keys(tmp_path: Path) -> None:
@@ -174,7 +174,7 @@ def test_bad_config_as_a_separate_process(tmp_path: Path, text: str, key: str) -
     assert proc.returncode == 2, proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
     lines = proc.stderr.splitlines()
-    assert len(lines) == 1 and f"[bad-config] {key}" in lines[0], proc.stderr
+    assert len(lines) == 1 and f"［bad-config］：{key}" in lines[0], proc.stderr
 
 
 @pytest.mark.parametrize(("text", "key"), [

@@ -290,12 +290,12 @@ def test_validate_shows_one_line_per_bad_file(tmp_path: Path) -> None:
     assert res.exit_code == 2
     assert "Traceback" not in res.output + res.stderr
     lines = res.stderr.splitlines()
-    errors = [ln for ln in lines if ln.startswith("error: ")]
+    errors = [ln for ln in lines if ln.startswith("错误：")]  # the repository's config.toml says zh
     assert len(errors) == len(bad)
     for name in bad:
         assert len([ln for ln in errors if f"{folder / name}:" in ln]) == 1, name
-    assert not any(ln.startswith(f"error: {folder / 'a_good.toml'}") for ln in lines)
-    kinds = ["[cycle]", "[toml-syntax]", "[encoding]", "[duplicate-project]", "[percent-without-start]"]
+    assert not any(ln.startswith(f"错误：{folder / 'a_good.toml'}") for ln in lines)
+    kinds = ["［cycle］", "［toml-syntax］", "［encoding］", "［duplicate-project］", "［percent-without-start］"]
     for ln, kind in zip(errors, kinds, strict=True):
         assert kind in ln
     # besides the error lines, only the one-line count

@@ -22,6 +22,8 @@ from scheduler.io.reports import META_SHEET, build_template, normalize_week, par
 from scheduler.store.db import report_rows, weekly_reports
 from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
+from scheduler.strings import error_text
+from tests.helpers import zh_detail_english
 from tests.weekly_sample import ROAD, load
 
 WEEK = "2026-W48"  # Monday 2026-11-23 .. Sunday 2026-11-29
@@ -193,6 +195,10 @@ def test_bad_cell_refused_naming_sheet_cell_ids(loaded: Engine, tmp_path: Path, 
     assert f"bad.xlsx[{sheet}!{cell}]" in text and "project P-ROAD" in text
     for part in ids:
         assert part in text
+    zh = error_text(err, "zh")  # the line under language = "zh": the cell, ids and rule in Chinese
+    assert zh.startswith(f"错误：{src}[{sheet}!{cell}]：项目 P-ROAD，节点 {ids[0].split()[1]}："), zh
+    assert f"［{kind}］：" in zh, zh
+    assert zh_detail_english(zh) == [], zh
     assert stored_counts(loaded) == (0, 0)
 
 
@@ -363,7 +369,7 @@ def test_cli_template_and_ingest(loaded: Engine, tmp_path: Path, monkeypatch: py
     res = runner.invoke(cli, ["ingest", "--unit", "县林业局", str(good), str(bad)])
     assert res.exit_code == 2
     assert "县林业局" in res.output and "第 1 版" in res.output
-    assert "bad.xlsx[要素保障!H4]" in res.output and "factor F2" in res.output
+    assert "bad.xlsx[要素保障!H4]：项目 P-ROAD，要素 F2：日期有误［bad-date］" in res.output  # config.toml says zh
     assert stored_counts(loaded) == (1, 1)
 
 

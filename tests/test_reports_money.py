@@ -29,6 +29,7 @@ from scheduler.io.reports import META_SHEET, parse_report, write_templates
 from scheduler.store.projects import read_projects
 from scheduler.store.reports import load_reports
 from scheduler.strings import error_text
+from tests.helpers import zh_detail_english
 from tests.test_reports import fill as filled
 from tests.test_reports import stored_counts as stored
 from tests.weekly_sample import load
@@ -296,7 +297,10 @@ def test_bad_sheet_is_refused_with_one_line(loaded: Engine, tmp_path: Path, cell
     with pytest.raises(ReportError) as e:
         ingest_report(loaded, src)
     assert e.value.show() == f"error: {src}[{sheet}!{cell}]: project P-PAY: [{kind}] {rule}"
-    assert "\n" not in error_text(e.value, "zh")
+    assert error_text(e.value, "en") == e.value.show()
+    zh = error_text(e.value, "zh")  # what the CLI prints under language = "zh"
+    assert zh.startswith(f"错误：{src}[{sheet}!{cell}]：项目 P-PAY：") and f"［{kind}］：" in zh, zh
+    assert "\n" not in zh and zh_detail_english(zh, allowed=" ".join(map(str, cells.values()))) == [], zh
     assert stored(loaded) == (0, 0)
 
 
@@ -306,7 +310,8 @@ def test_the_line_in_the_configured_language(loaded: Engine, tmp_path: Path) -> 
                                                                      (FUND, "K5"): 1})
     with pytest.raises(ReportError) as e:
         ingest_report(loaded, src)
-    assert error_text(e.value, "zh") == e.value.show() + "（未知的资金来源）"
+    assert error_text(e.value, "zh") == (f"错误：{src}[资金支付!C5]：项目 P-PAY：未知的资金来源［unknown-fund］："
+                                         "项目 P-PAY 没有资金来源 F-NONE")
     assert error_text(e.value, "en") == e.value.show()
 
 

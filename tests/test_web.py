@@ -431,12 +431,12 @@ def test_report_form_takes_funds_and_statistics_through_the_sheets_path(app: Any
     paid, stage, date = "z|XG-BRIDGE|F-SPECIAL|paid_week", "s|XG-BRIDGE||stage", "s|XG-BRIDGE||statistics_date"
     assert posted[paid] == "" and posted[stage] == "续建" and posted[date] == "2025-09-25"
     assert "资金支付" in page and "项目阶段与纳统" in page
-    for value, rule in (("-5", "amount -5 is negative"),
-                        ("5000", "fund F-SPECIAL: paid 22000 exceeds received 20000 (支付不能超过到位)")):
+    for value, rule in (("-5", "-5 不能为负数"),
+                        ("5000", "资金来源 F-SPECIAL：支付 22000 超过到位 20000（支付不能超过到位）")):
         r = c.post("/report", data={**posted, paid: value})
         assert r.status_code == 400
-        shown = html.unescape(re.findall(r'role="alert">([^<]*)', r.text)[0])
-        assert "[资金支付!K" in shown and "project XG-BRIDGE" in shown and rule in shown, shown
+        shown = html.unescape(re.findall(r'role="alert">([^<]*)', r.text)[0])  # in the config's language (zh)
+        assert "[资金支付!K" in shown and "项目 XG-BRIDGE" in shown and rule in shown, shown
         assert _stored(world, UNIT, week) == []
     r = c.post("/report", data={**posted, paid: "800", stage: "竣工"})
     assert r.status_code == 303 and "stored=1" in r.headers["location"], re.findall(r'role="alert">([^<]*)', r.text)

@@ -129,7 +129,8 @@ def ingest_report(engine: Engine, path: Path, *, now: dt.datetime | None = None,
     if sender is not None and parsed.unit != sender.strip():
         raise PermissionRefused("not-sender", f"the file is a report of {parsed.unit}, but it was received "
                                 f"from {sender.strip()} (--unit): a unit reports only for itself",
-                                file=parsed.path, sheet=META_SHEET, cell="B3")
+                                file=parsed.path, sheet=META_SHEET, cell="B3",
+                                params={"unit": parsed.unit, "sender": sender.strip()})
     return store_parsed(engine, parsed, now=now, units=units, rules=rules, timezone=timezone,
                         portfolio=portfolio)
 
@@ -154,7 +155,8 @@ def store_parsed(engine: Engine, parsed: ParsedReport, *, now: dt.datetime | Non
     `after` runs inside the same transaction (the web workplace's audit line)."""
     if units is not None and parsed.unit not in units:
         raise PermissionRefused("unknown-unit", f"unit {parsed.unit} is not listed in config.toml [units]: reports "
-                                "are accepted from listed units only", file=parsed.path, sheet=META_SHEET, cell="B3")
+                                "are accepted from listed units only", file=parsed.path, sheet=META_SHEET, cell="B3",
+                                params={"unit": parsed.unit})
     rules = rules or ReportingRules()
     when = now or utcnow()
     with transaction(engine) as conn:

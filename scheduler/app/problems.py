@@ -93,7 +93,8 @@ def raise_problem(engine: Engine, project: str, what: str, *, unit: str, week: s
 
         if conn.scalar(select(projects_t.c.id).where(projects_t.c.id == project,
                                                       projects_t.c.portfolio == portfolio)) is None:
-            raise NotFound("no-project", f"no project {project!r} is loaded", project=project)
+            raise NotFound("no-project", f"no project {project!r} is loaded", project=project,
+                           params={"project": project})
         return store.raise_problem(conn, project, what, unit=unit, week=week, by=by, person=person,
                                    partners=partners, due=due, measures=measures, needs_county=bool(county.strip()),
                                    county_matters=county.strip(), milestone=milestone, portfolio=portfolio)

@@ -69,7 +69,8 @@ def make_jobstore(url: str) -> SQLAlchemyJobStore:
     try:
         sqlite = make_url(url).get_backend_name() == "sqlite"
     except Exception:
-        raise StorageError("bad-database-url", f"database url {url!r} is not a database URL") from None
+        raise StorageError("bad-database-url", f"database url {url!r} is not a database URL",
+                           params={"url": repr(url)}) from None
     options: dict[str, Any] = {"connect_args": {"timeout": 60}} if sqlite else {"pool_pre_ping": True}
     return SQLAlchemyJobStore(url=url, tablename=JOBS_TABLE, engine_options=options)
 
@@ -99,7 +100,8 @@ def _claim_legacy(store: SQLAlchemyJobStore, config_path: str | None) -> dict[st
                     found[jid] = None if ts is None else utc_timestamp_to_datetime(ts)
                     conn.execute(store.jobs_t.delete().where(c.id == jid))
     except SQLAlchemyError as e:
-        raise StorageError("database-unreachable", f"job store unreachable: {str(e).splitlines()[0]}") from None
+        raise StorageError("database-unreachable", f"job store unreachable: {str(e).splitlines()[0]}",
+                           params={"case": "jobs", "reason": str(e).splitlines()[0]}) from None
     return found
 
 
@@ -111,7 +113,8 @@ def stored_next_run(store: SQLAlchemyJobStore, job_id: str) -> dt.datetime | Non
             ts = conn.execute(select(store.jobs_t.c.next_run_time)
                               .where(store.jobs_t.c.id == job_id)).scalar()
     except SQLAlchemyError as e:
-        raise StorageError("database-unreachable", f"job store unreachable: {str(e).splitlines()[0]}") from None
+        raise StorageError("database-unreachable", f"job store unreachable: {str(e).splitlines()[0]}",
+                           params={"case": "jobs", "reason": str(e).splitlines()[0]}) from None
     return None if ts is None else utc_timestamp_to_datetime(ts)
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from scheduler.errors import ProjectFileError
+from scheduler.errors import ProjectFileError, shown
 
 ID_RE = re.compile(r"^[A-Za-z0-9_.-]+$")
 MONTH_RE = re.compile(r"^(\d{4})-(\d{2})$")
@@ -105,18 +105,19 @@ class Link:
 
     def __post_init__(self) -> None:
         if not isinstance(self.pred, str) or not self.pred:
-            raise ModelError("bad-link", f"predecessor id must be a non-empty string, got {self.pred!r}")
+            raise ModelError("bad-link", f"predecessor id must be a non-empty string, got {self.pred!r}",
+                             params={"case": "empty", "value": shown(self.pred)})
         if not isinstance(self.type, LinkType):
             raise ModelError(
                 "bad-relation-type",
                 f"relation type {self.type!r} of link from {self.pred} is not one of FS, SS, FF, SF",
-                ids=(self.pred,),
+                ids=(self.pred,), params={"pred": self.pred, "value": shown(self.type)},
             )
         if not _is_int(self.lag) or self.lag < 0:
             raise ModelError(
                 "bad-lag",
                 f"lag {self.lag!r} of link from {self.pred} is not a non-negative integer of working days",
-                ids=(self.pred,),
+                ids=(self.pred,), params={"case": "not-int", "pred": self.pred, "value": shown(self.lag)},
             )
         if self.lag > MAX_WORKING_DAYS:
             raise ModelError(
@@ -124,6 +125,7 @@ class Link:
                 f"lag {self.lag} of link from {self.pred} is beyond any calendar's range "
                 f"(at most {MAX_WORKING_DAYS} working days)",
                 ids=(self.pred,),
+                params={"case": "too-big", "pred": self.pred, "value": self.lag, "limit": MAX_WORKING_DAYS},
             )
 
 
@@ -149,26 +151,28 @@ class Milestone:
         ids = {"milestone": self.id}
         if not isinstance(self.id, str) or not ID_RE.match(self.id):
             raise ModelError("bad-id", f"milestone id {self.id!r} must match [A-Za-z0-9_.-]+", key="id",
-                             milestone=str(self.id))
+                             milestone=str(self.id), params={"value": shown(self.id)})
         if not isinstance(self.name, str) or not self.name.strip():
-            raise ModelError("missing-name", "milestone needs a non-empty name", key="name", **ids)
+            raise ModelError("missing-name", "milestone needs a non-empty name", key="name",
+                             params={"case": "milestone"}, **ids)
         if not _is_int(self.duration) or self.duration < 0:
             raise ModelError(
                 "bad-duration",
                 f"duration {self.duration!r} is not a non-negative integer of working days",
-                key="duration", **ids,
+                key="duration", params={"case": "not-int", "value": shown(self.duration)}, **ids,
             )
         if self.duration > MAX_WORKING_DAYS:
             raise ModelError(
                 "bad-duration",
                 f"duration {self.duration} is beyond any calendar's range (at most {MAX_WORKING_DAYS} "
                 "working days)",
-                key="duration", **ids,
+                key="duration", params={"case": "too-big", "value": self.duration, "limit": MAX_WORKING_DAYS}, **ids,
             )
         for key in ("finish_by", "start_by", "not_before", "actual_start", "actual_finish"):
             v = getattr(self, key)
             if v is not None and (not isinstance(v, dt.date) or isinstance(v, dt.datetime)):
-                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key, **ids)
+                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key,
+                                 params={"key": key, "value": shown(v)}, **ids)
         if self.actual_finish is not None:
             if self.actual_start is None:
                 raise ModelError("finish-without-start", "actual_finish without an actual_start",
@@ -177,12 +181,12 @@ class Milestone:
                 raise ModelError(
                     "finish-before-start",
                     f"actual_finish {self.actual_finish} is before actual_start {self.actual_start}",
-                    key="actual_finish", **ids,
+                    key="actual_finish", params={"finish": self.actual_finish, "start": self.actual_start}, **ids,
                 )
         if self.percent is not None:
             if not _is_number(self.percent) or not 0 <= self.percent <= 100:
                 raise ModelError("bad-percent", f"percent {self.percent!r} is outside 0..100",
-                                 key="percent", **ids)
+                                 key="percent", params={"value": shown(self.percent)}, **ids)
             if self.actual_start is None:
                 raise ModelError("percent-without-start", "percent without an actual_start",
                                  key="percent", **ids)
@@ -194,17 +198,18 @@ class Milestone:
                 )
         if self.weight is not None and (not _is_number(self.weight) or self.weight <= 0):
             raise ModelError("bad-weight", f"weight {self.weight!r} must be a positive number",
-                             key="weight", **ids)
+                             key="weight", params={"value": shown(self.weight)}, **ids)
         # Two links between the same pair are allowed when their types differ (the SS+FF ladder,
         # as Primavera P6 allows); the same type twice is refused.
         seen: set[tuple[str, LinkType]] = set()
         for link in self.after:
             if link.pred == self.id:
                 raise ModelError("cycle", f"milestone {self.id} lists itself as predecessor",
-                                 key="after", ids=(self.id, self.id), **ids)
+                                 key="after", ids=(self.id, self.id), params={"case": "self", "id": self.id},
+                                 **ids)
             if (link.pred, link.type) in seen:
                 raise ModelError("duplicate-link", f"predecessor {link.pred} listed twice with type {link.type}",
-                                 key="after", **ids)
+                                 key="after", params={"pred": link.pred, "type": link.type.value}, **ids)
             seen.add((link.pred, link.type))
 
     @property
@@ -255,7 +260,8 @@ class FactorRequirement:
     def __post_init__(self) -> None:
         ids = {"factor": str(self.id), "milestone": str(self.milestone)}
         if not isinstance(self.id, str) or not ID_RE.match(self.id):
-            raise ModelError("bad-id", f"factor id {self.id!r} must match [A-Za-z0-9_.-]+", key="id", **ids)
+            raise ModelError("bad-id", f"factor id {self.id!r} must match [A-Za-z0-9_.-]+", key="id",
+                             params={"value": shown(self.id)}, **ids)
         if not isinstance(self.kind, str) or not self.kind.strip():
             raise ModelError("missing-kind", "factor needs a kind (用地, 用林, 用能, 环评 …)", key="kind", **ids)
         if not isinstance(self.milestone, str) or not self.milestone:
@@ -265,12 +271,13 @@ class FactorRequirement:
             raise ModelError(
                 "bad-factor-status",
                 f"factor status {self.status!r} is not one of 未启动, 办理中, 已批复",
-                key="status", **ids,
+                key="status", params={"value": shown(self.status)}, **ids,
             )
         for key in ("expected", "approved", "needed_by"):
             v = getattr(self, key)
             if v is not None and (not isinstance(v, dt.date) or isinstance(v, dt.datetime)):
-                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key, **ids)
+                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key,
+                                 params={"key": key, "value": shown(v)}, **ids)
 
     @property
     def is_approved(self) -> bool:
@@ -298,16 +305,18 @@ class InvestmentPlan:
         if not _is_number(self.completed_before) or self.completed_before < 0:
             raise ModelError("bad-investment",
                              f"completed_before {self.completed_before!r} must be a non-negative number",
-                             key="completed_before")
+                             key="completed_before",
+                             params={"case": "completed-before", "value": shown(self.completed_before)})
         if not _is_number(self.total) or self.total <= 0:
             raise ModelError("bad-investment", f"investment total {self.total!r} must be a positive number",
-                             key="total")
+                             key="total", params={"case": "total", "value": shown(self.total)})
         if not _is_int(self.year) or not 2000 <= self.year <= 2100:
-            raise ModelError("bad-investment", f"investment year {self.year!r} is not a year", key="year")
+            raise ModelError("bad-investment", f"investment year {self.year!r} is not a year", key="year",
+                             params={"case": "year", "value": shown(self.year)})
         if not _is_number(self.annual_plan) or self.annual_plan < 0:
             raise ModelError("bad-investment",
                              f"annual_plan {self.annual_plan!r} must be a non-negative number",
-                             key="annual_plan")
+                             key="annual_plan", params={"case": "annual-plan", "value": shown(self.annual_plan)})
         for name in ("plan", "completed"):
             months = getattr(self, name)
             for k, v in months.items():
@@ -315,18 +324,20 @@ class InvestmentPlan:
                 if m is None or int(m.group(1)) != self.year or not 1 <= int(m.group(2)) <= 12:
                     raise ModelError("bad-investment",
                                      f"investment.{name} month {k!r} is not YYYY-MM within {self.year}",
-                                     key=name)
+                                     key=name, params={"case": "month", "key": name, "value": shown(k),
+                                                       "year": self.year})
                 if not _is_number(v) or v < 0:
                     raise ModelError("bad-investment",
                                      f"investment.{name}[{k}] = {v!r} must be a non-negative number",
-                                     key=name)
+                                     key=name, params={"case": "amount", "key": name, "month": k, "value": shown(v)})
             object.__setattr__(self, name, _frozen_months(months))
         if self.plan and abs(sum(self.plan.values()) - self.annual_plan) > 0.5:
             raise ModelError(
                 "bad-investment",
                 f"investment.plan months sum to {sum(self.plan.values()):g}, not annual_plan "
                 f"{self.annual_plan:g}",
-                key="plan",
+                key="plan", params={"case": "plan-sum", "sum": f"{sum(self.plan.values()):g}",
+                                    "plan": f"{self.annual_plan:g}"},
             )
 
     def month_plan(self, month: int) -> float:
@@ -346,13 +357,16 @@ class InvestmentPlan:
 def _months(months: Mapping[str, float], name: str, ids: dict[str, Any]) -> Mapping[str, float]:
     """Validated `YYYY-MM` -> non-negative amount (any year), frozen and sorted."""
     if not isinstance(months, Mapping):
-        raise ModelError("bad-fund", f"{name} must be a table of \"YYYY-MM\" = amount", key=name, **ids)
+        raise ModelError("bad-fund", f"{name} must be a table of \"YYYY-MM\" = amount", key=name,
+                         params={"case": "months", "key": name}, **ids)
     for k, v in months.items():
         m = MONTH_RE.match(k) if isinstance(k, str) else None
         if m is None or not 1 <= int(m.group(2)) <= 12:
-            raise ModelError("bad-fund", f"{name} month {k!r} is not YYYY-MM", key=name, **ids)
+            raise ModelError("bad-fund", f"{name} month {k!r} is not YYYY-MM", key=name,
+                             params={"case": "month", "key": name, "value": shown(k)}, **ids)
         if not _is_number(v) or v < 0:
-            raise ModelError("bad-fund", f"{name}[{k}] = {v!r} must be a non-negative number", key=name, **ids)
+            raise ModelError("bad-fund", f"{name}[{k}] = {v!r} must be a non-negative number", key=name,
+                             params={"case": "amount", "key": name, "month": k, "value": shown(v)}, **ids)
     return _frozen_months({k: float(v) for k, v in months.items()})
 
 
@@ -381,24 +395,32 @@ class FundSource:
     def __post_init__(self) -> None:
         ids: dict[str, Any] = {"ids": (str(self.id),)}
         if not isinstance(self.id, str) or not ID_RE.match(self.id):
-            raise ModelError("bad-id", f"fund id {self.id!r} must match [A-Za-z0-9_.-]+", key="id", **ids)
+            raise ModelError("bad-id", f"fund id {self.id!r} must match [A-Za-z0-9_.-]+", key="id",
+                             params={"value": shown(self.id)}, **ids)
         if not isinstance(self.kind, FundKind):
             raise ModelError("bad-fund-kind", f"fund kind {self.kind!r} is not one of "
-                             f"{', '.join(k.value for k in FundKind)}", key="kind", **ids)
+                             f"{', '.join(k.value for k in FundKind)}", key="kind",
+                             params={"value": shown(self.kind), "choices": "、".join(k.value for k in FundKind)},
+                             **ids)
         if self.amount is not None and (not _is_number(self.amount) or self.amount < 0):
             raise ModelError("bad-fund", f"fund amount {self.amount!r} must be a non-negative number",
-                             key="amount", **ids)
+                             key="amount", params={"case": "total", "value": shown(self.amount)}, **ids)
         if self.pay_by is not None and (not isinstance(self.pay_by, dt.date) or isinstance(self.pay_by, dt.datetime)):
-            raise ModelError("bad-date", f"pay_by {self.pay_by!r} is not a date", key="pay_by", **ids)
+            raise ModelError("bad-date", f"pay_by {self.pay_by!r} is not a date", key="pay_by",
+                             params={"key": "pay_by", "value": shown(self.pay_by)}, **ids)
         for name in ("issued", "received", "paid"):
             object.__setattr__(self, name, _months(getattr(self, name), name, ids))
         issued, received, paid = (float(sum(getattr(self, n).values())) for n in ("issued", "received", "paid"))
         if received > issued + 0.005:
             raise ModelError("bad-fund", f"fund {self.id}: received {received:g} exceeds issued {issued:g} "
-                             "(到位不能超过下达)", key="received", **ids)
+                             "(到位不能超过下达)", key="received",
+                             params={"case": "received", "id": self.id, "received": f"{received:g}",
+                                     "issued": f"{issued:g}", "after": ""}, **ids)
         if paid > received + 0.005:
             raise ModelError("bad-fund", f"fund {self.id}: paid {paid:g} exceeds received {received:g} "
-                             "(支付不能超过到位)", key="paid", **ids)
+                             "(支付不能超过到位)", key="paid",
+                             params={"case": "paid", "id": self.id, "paid": f"{paid:g}",
+                                     "received": f"{received:g}", "after": ""}, **ids)
 
     @property
     def first_issued(self) -> dt.date | None:
@@ -438,24 +460,27 @@ class Quantity:
     def __post_init__(self) -> None:
         ids: dict[str, Any] = {"ids": (str(self.id),)}
         if not isinstance(self.id, str) or not ID_RE.match(self.id):
-            raise ModelError("bad-id", f"quantity id {self.id!r} must match [A-Za-z0-9_.-]+", key="id", **ids)
+            raise ModelError("bad-id", f"quantity id {self.id!r} must match [A-Za-z0-9_.-]+", key="id",
+                             params={"value": shown(self.id)}, **ids)
         for key in ("name", "measure"):
             v = getattr(self, key)
             if not isinstance(v, str) or not v.strip():
-                raise ModelError("bad-quantity", f"quantity {self.id} needs a non-empty {key}", key=key, **ids)
+                raise ModelError("bad-quantity", f"quantity {self.id} needs a non-empty {key}", key=key,
+                                 params={"case": "name", "id": self.id, "key": key}, **ids)
         if not _is_number(self.target) or self.target <= 0:
             raise ModelError("bad-quantity", f"quantity target {self.target!r} must be a positive number",
-                             key="target", **ids)
+                             key="target", params={"case": "target", "value": shown(self.target)}, **ids)
         if not _is_number(self.done) or self.done < 0:
             raise ModelError("bad-quantity", f"quantity done {self.done!r} must be a non-negative number",
-                             key="done", **ids)
+                             key="done", params={"case": "done", "value": shown(self.done)}, **ids)
         for key in ("start", "finish_by"):
             v = getattr(self, key)
             if v is not None and (not isinstance(v, dt.date) or isinstance(v, dt.datetime)):
-                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key, **ids)
+                raise ModelError("bad-date", f"{key} {v!r} is not a date", key=key,
+                                 params={"key": key, "value": shown(v)}, **ids)
         if self.milestone is None and self.finish_by is None:
             raise ModelError("bad-quantity", f"quantity {self.id} needs a milestone or a finish_by (its 序时)",
-                             key="finish_by", **ids)
+                             key="finish_by", params={"case": "plan", "id": self.id}, **ids)
 
     @property
     def window(self) -> tuple[dt.date, dt.date] | None:
@@ -511,55 +536,66 @@ class Project:
         pid = {"project": str(self.id)}
         if not isinstance(self.calendar, str) or not self.calendar:
             raise ModelError("unknown-calendar", f"calendar {self.calendar!r} must name a calendar",
-                             key="calendar", **pid)
+                             key="calendar", params={"case": "key", "value": shown(self.calendar)}, **pid)
         if not isinstance(self.id, str) or not ID_RE.match(self.id):
             raise ModelError("bad-project-id", f"project id {self.id!r} must match [A-Za-z0-9_.-]+",
-                             key="id", **pid)
+                             key="id", params={"value": shown(self.id)}, **pid)
         if not isinstance(self.name, str) or not self.name.strip():
-            raise ModelError("missing-name", "project needs a non-empty name", key="name", **pid)
+            raise ModelError("missing-name", "project needs a non-empty name", key="name",
+                             params={"case": "project"}, **pid)
         if not isinstance(self.lead_unit, str):
             raise ModelError("bad-lead-unit", f"lead_unit {self.lead_unit!r} must be a string (牵头单位)",
-                             key="lead_unit", **pid)
+                             key="lead_unit", params={"value": shown(self.lead_unit)}, **pid)
         if not isinstance(self.start, dt.date) or isinstance(self.start, dt.datetime):
-            raise ModelError("bad-date", f"project start {self.start!r} is not a date", key="start", **pid)
+            raise ModelError("bad-date", f"project start {self.start!r} is not a date", key="start",
+                             params={"key": "start", "value": shown(self.start)}, **pid)
         seen: set[str] = set()
         for m in self.milestones:
             if m.id in seen:
                 raise ModelError("duplicate-milestone", f"milestone id {m.id} is used twice", key="id",
-                                 milestone=m.id, **pid)
+                                 milestone=m.id, params={"id": m.id}, **pid)
             seen.add(m.id)
         for m in self.milestones:
             for link in m.after:
                 if link.pred not in seen:
                     raise ModelError("unknown-predecessor", f"predecessor {link.pred} is not a milestone "
-                                     "of this project", key="after", milestone=m.id, ids=(link.pred,), **pid)
+                                     "of this project", key="after", milestone=m.id, ids=(link.pred,),
+                                     params={"pred": link.pred}, **pid)
         fseen: set[str] = set()
         for f in self.factors:
             if f.id in fseen:
                 raise ModelError("duplicate-factor", f"factor id {f.id} is used twice", key="id",
-                                 factor=f.id, **pid)
+                                 factor=f.id, params={"id": f.id}, **pid)
             fseen.add(f.id)
             if f.milestone not in seen:
                 raise ModelError("unknown-milestone", f"factor {f.id} is on unknown milestone {f.milestone}",
-                                 key="milestone", factor=f.id, milestone=f.milestone, **pid)
+                                 key="milestone", factor=f.id, milestone=f.milestone,
+                                 params={"case": "factor", "id": f.id, "milestone": f.milestone}, **pid)
         for kind, items in (("fund", self.money.funds), ("quantity", self.money.quantities)):
             qseen: set[str] = set()
             for item in items:
                 if item.id in qseen:
                     raise ModelError(f"duplicate-{kind}", f"{kind} id {item.id} is used twice", key="id",
-                                     ids=(item.id,), **pid)
+                                     ids=(item.id,), params={"id": item.id}, **pid)
                 qseen.add(item.id)
         for q in self.money.quantities:
             if q.milestone is not None and q.milestone not in seen:
                 raise ModelError("unknown-milestone", f"quantity {q.id} is on unknown milestone {q.milestone}",
-                                 key="milestone", milestone=q.milestone, ids=(q.id,), **pid)
+                                 key="milestone", milestone=q.milestone, ids=(q.id,),
+                                 params={"case": "quantity", "id": q.id, "milestone": q.milestone}, **pid)
         st = self.money
         if st.statistics is not None and not isinstance(st.statistics, StatsStatus):
             raise ModelError("bad-statistics", f"statistics {st.statistics!r} is not one of 未入库, 已入库, 已纳统",
-                             key="statistics", **pid)
+                             key="statistics",
+                             params={"template": "err.not-one-of", "key": "statistics", "value": shown(st.statistics),
+                                     "choices": "未入库、已入库、已纳统"},
+                             **pid)
         if st.stage is not None and not isinstance(st.stage, Stage):
             raise ModelError("bad-stage", f"stage {st.stage!r} is not one of 签约, 前期, 新开工, 续建, 竣工",
-                             key="stage", **pid)
+                             key="stage",
+                             params={"template": "err.not-one-of", "key": "stage", "value": shown(st.stage),
+                                     "choices": "签约、前期、新开工、续建、竣工"},
+                             **pid)
 
     def milestone(self, mid: str) -> Milestone:
         """The milestone with id `mid` (KeyError when absent)."""

@@ -26,7 +26,7 @@ from scheduler.core.check import CheckThresholds
 from scheduler.core.findings import iso_week, week_monday
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.core.reporting import ReportingRules
-from scheduler.errors import ConfigError
+from scheduler.errors import ConfigError, shown
 from scheduler.io.limits import ReadLimits, read_limits
 from scheduler.strings import t
 
@@ -438,8 +438,7 @@ def _bounds(info: FieldInfo) -> dict[str, object]:
 
 
 def _got(value: object) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:59] + "…"
+    return shown(value)
 
 
 def _refusal(err: Mapping[str, Any], lang: str) -> str:

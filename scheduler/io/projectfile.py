@@ -35,7 +35,7 @@ from scheduler.core.model import (
     StatsStatus,
 )
 from scheduler.core.text import control_char
-from scheduler.errors import CycleError, ProjectFileError
+from scheduler.errors import CycleError, ProjectFileError, os_params, shown
 
 _ARRAY_HDR = re.compile(r"^\s*\[\[\s*([^\[\]]+?)\s*\]\]")
 _TABLE_HDR = re.compile(r"^\s*\[\s*([^\[\]]+?)\s*\]")
@@ -89,17 +89,20 @@ def _date(value: Any, key: str, **ids: str) -> dt.date | None:
             return dt.date.fromisoformat(value)
         except ValueError:
             pass
-    raise ModelError("bad-date", f"{key} = {value!r} is not a date (YYYY-MM-DD)", key=key, **ids)
+    raise ModelError("bad-date", f"{key} = {value!r} is not a date (YYYY-MM-DD)", key=key,
+                     params={"key": key, "value": shown(value)}, **ids)
 
 
 def _str(value: Any, key: str, ids: dict[str, str], *, required: bool = False,
          kind: str = "bad-value") -> str | None:
     if value is None:
         if required:
-            raise ModelError(f"missing-{key.replace('_', '-')}", f"`{key}` is required", key=key, **ids)
+            raise ModelError(f"missing-{key.replace('_', '-')}", f"`{key}` is required", key=key,
+                             params={"template": "err.required", "key": key}, **ids)
         return None
     if not isinstance(value, str):
-        raise ModelError(kind, f"{key} = {value!r} must be a string", key=key, **ids)
+        raise ModelError(kind, f"{key} = {value!r} must be a string", key=key,
+                         params={"template": "err.not-text", "key": key, "value": shown(value)}, **ids)
     _check_text(value, key, ids)
     return value
 
@@ -114,7 +117,7 @@ def _check_text(value: str, key: str, ids: dict[str, str]) -> None:
     bad = control_char(value, multiline=key in MULTILINE_KEYS)
     if bad is not None:
         raise ModelError("control-character", f"{key} holds a control character ({bad}): names and texts "
-                         "must be printable", key=key, **ids)
+                         "must be printable", key=key, params={"key": key, "bad": bad}, **ids)
 
 
 def _links(value: Any, **ids: str) -> tuple[Link, ...]:
@@ -122,7 +125,7 @@ def _links(value: Any, **ids: str) -> tuple[Link, ...]:
         return ()
     if not isinstance(value, list):
         raise ModelError("bad-link", f"after = {value!r} must be a list of ids or {{id, type, lag}} tables",
-                         key="after", **ids)
+                         key="after", params={"case": "not-list", "value": shown(value)}, **ids)
     out = []
     for item in value:
         if isinstance(item, str):
@@ -130,19 +133,20 @@ def _links(value: Any, **ids: str) -> tuple[Link, ...]:
         elif isinstance(item, dict):
             pred = item.get("id")
             if not isinstance(pred, str) or not pred:
-                raise ModelError("bad-link", f"link {item!r} needs the predecessor's id", key="after", **ids)
+                raise ModelError("bad-link", f"link {item!r} needs the predecessor's id", key="after",
+                                 params={"case": "no-id", "value": shown(item)}, **ids)
             rtype = item.get("type", "FS")
             if rtype not in LinkType.__members__:
                 raise ModelError("bad-relation-type",
                                  f"relation type {rtype!r} of link from {pred} is not one of FS, SS, FF, SF",
-                                 key="after", ids=(pred,), **ids)
+                                 key="after", ids=(pred,), params={"pred": pred, "value": shown(rtype)}, **ids)
             try:
                 out.append(Link(pred, LinkType(rtype), item.get("lag", 0)))
             except ModelError as e:
-                raise ModelError(e.kind, e.message, key="after", ids=e.ids, **ids) from None
+                raise ModelError(e.kind, e.message, key="after", ids=e.ids, params=e.params, **ids) from None
         else:
             raise ModelError("bad-link", f"predecessor {item!r} must be an id or an {{id, type, lag}} table",
-                             key="after", **ids)
+                             key="after", params={"case": "bad-item", "value": shown(item)}, **ids)
     return tuple(out)
 
 
@@ -151,14 +155,16 @@ def _milestone(raw: Any, pid: str, idx: int) -> Milestone:
         raise ModelError("bad-milestone", "[[milestone]] must be a table", project=pid)
     mid = raw.get("id")
     if not isinstance(mid, str) or not mid:
-        raise ModelError("missing-milestone-id", f"milestone #{idx + 1} has no id", key="id", project=pid)
+        raise ModelError("missing-milestone-id", f"milestone #{idx + 1} has no id", key="id", project=pid,
+                         params={"n": idx + 1})
     ids = {"project": pid, "milestone": mid}
     if "duration" not in raw:
         raise ModelError("bad-duration", "duration is missing (a non-negative integer of working days)",
-                         key="duration", **ids)
+                         key="duration", params={"case": "missing"}, **ids)
     percent = raw.get("percent")
     if percent is not None and (not isinstance(percent, int | float) or isinstance(percent, bool)):
-        raise ModelError("bad-percent", f"percent {percent!r} is not a number in 0..100", key="percent", **ids)
+        raise ModelError("bad-percent", f"percent {percent!r} is not a number in 0..100", key="percent",
+                         params={"value": shown(percent)}, **ids)
     try:
         return Milestone(
             id=mid,
@@ -177,7 +183,7 @@ def _milestone(raw: Any, pid: str, idx: int) -> Milestone:
         )
     except ModelError as e:
         if e.project is None:
-            e = ModelError(e.kind, e.message, key=e.key, ids=e.ids, **ids)
+            e = ModelError(e.kind, e.message, key=e.key, ids=e.ids, params=e.params, **ids)
         raise e from None
 
 
@@ -186,7 +192,8 @@ def _factor(raw: Any, pid: str, idx: int) -> FactorRequirement:
         raise ModelError("bad-factor", "[[factor]] must be a table", project=pid)
     fid = raw.get("id")
     if not isinstance(fid, str) or not fid:
-        raise ModelError("missing-factor-id", f"factor #{idx + 1} has no id", key="id", project=pid)
+        raise ModelError("missing-factor-id", f"factor #{idx + 1} has no id", key="id", project=pid,
+                         params={"n": idx + 1})
     ids = {"project": pid, "factor": fid}
     ms = raw.get("milestone")
     if isinstance(ms, str):
@@ -194,7 +201,7 @@ def _factor(raw: Any, pid: str, idx: int) -> FactorRequirement:
     status = raw.get("status")
     if status not in [s.value for s in FactorStatus]:
         raise ModelError("bad-factor-status", f"factor status {status!r} is not one of 未启动, 办理中, 已批复",
-                         key="status", **ids)
+                         key="status", params={"value": shown(status)}, **ids)
     kind = _str(raw.get("kind"), "kind", ids, required=True)
     return FactorRequirement(
         id=fid,
@@ -214,11 +221,11 @@ def _investment(raw: Any, pid: str) -> InvestmentPlan | None:
     if raw is None:
         return None
     if not isinstance(raw, dict):
-        raise ModelError("bad-investment", "[investment] must be a table", project=pid)
+        raise ModelError("bad-investment", "[investment] must be a table", project=pid, params={"case": "table"})
     for key in ("plan", "completed"):
         if key in raw and not isinstance(raw[key], dict):
             raise ModelError("bad-investment", f"investment.{key} must be a table of \"YYYY-MM\" = amount",
-                             key=key, project=pid)
+                             key=key, project=pid, params={"case": "months", "key": key})
     try:
         return InvestmentPlan(
             total=raw.get("total", 0),
@@ -229,14 +236,16 @@ def _investment(raw: Any, pid: str) -> InvestmentPlan | None:
             completed_before=raw.get("completed_before", 0.0),
         )
     except ModelError as e:
-        raise ModelError(e.kind, e.message, key=e.key, project=pid) from None
+        raise ModelError(e.kind, e.message, key=e.key, project=pid, params=e.params) from None
 
 
 def _enum(value: Any, enum: Any, key: str, kind: str, ids: dict[str, Any]) -> Any:
     if value is None:
         return None
     if value not in [e.value for e in enum]:
-        raise ModelError(kind, f"{key} = {value!r} is not one of {', '.join(e.value for e in enum)}", key=key, **ids)
+        raise ModelError(kind, f"{key} = {value!r} is not one of {', '.join(e.value for e in enum)}", key=key,
+                         params={"template": "err.not-one-of", "key": key, "value": shown(value),
+                                 "choices": "、".join(e.value for e in enum)}, **ids)
     return enum(value)
 
 
@@ -245,11 +254,13 @@ def _fund(raw: Any, pid: str, idx: int) -> FundSource:
         raise ModelError("bad-fund", "[[fund]] must be a table", project=pid)
     fid = raw.get("id")
     if not isinstance(fid, str) or not fid:
-        raise ModelError("missing-fund-id", f"fund #{idx + 1} has no id", key="id", project=pid)
+        raise ModelError("missing-fund-id", f"fund #{idx + 1} has no id", key="id", project=pid,
+                         params={"n": idx + 1})
     ids: dict[str, Any] = {"project": pid, "ids": (fid,)}
     for key in ("issued", "received", "paid"):
         if key in raw and not isinstance(raw[key], dict):
-            raise ModelError("bad-fund", f"fund.{key} must be a table of \"YYYY-MM\" = amount", key=key, **ids)
+            raise ModelError("bad-fund", f"fund.{key} must be a table of \"YYYY-MM\" = amount", key=key,
+                             params={"case": "months", "key": f"fund.{key}"}, **ids)
     return FundSource(
         id=fid, kind=_enum(raw.get("kind"), FundKind, "kind", "bad-fund-kind", ids),
         name=_str(raw.get("name"), "name", {"project": pid}), amount=raw.get("amount"),
@@ -262,7 +273,8 @@ def _quantity(raw: Any, pid: str, idx: int) -> Quantity:
         raise ModelError("bad-quantity", "[[quantity]] must be a table", project=pid)
     qid = raw.get("id")
     if not isinstance(qid, str) or not qid:
-        raise ModelError("missing-quantity-id", f"quantity #{idx + 1} has no id", key="id", project=pid)
+        raise ModelError("missing-quantity-id", f"quantity #{idx + 1} has no id", key="id", project=pid,
+                         params={"n": idx + 1})
     ids = {"project": pid}
     return Quantity(
         id=qid, name=_str(raw.get("name"), "name", ids) or "", measure=_str(raw.get("measure"), "measure", ids) or "",
@@ -275,7 +287,8 @@ def _items(data: dict[str, Any], table: str, parse: Any, pid: str) -> tuple[Any,
     """The [[table]] entries parsed; an error remembers which entry (for its line)."""
     raw = data.get(table, [])
     if not isinstance(raw, list):
-        raise ModelError(f"bad-{table}", f"{table} entries must be [[{table}]] tables", project=pid)
+        raise ModelError(f"bad-{table}", f"{table} entries must be [[{table}]] tables", project=pid,
+                         params={"template": "err.bad-table", "table": table})
     out = []
     for i, item in enumerate(raw):
         try:
@@ -308,7 +321,8 @@ def _project(data: dict[str, Any], default_calendar: str) -> Project:
     ids = {"project": pid}
     name = head.get("name")
     if not isinstance(name, str) or not name.strip():
-        raise ModelError("missing-name", f"[project] name {name!r} is missing or empty", key="name", **ids)
+        raise ModelError("missing-name", f"[project] name {name!r} is missing or empty", key="name",
+                         params={"case": "project"}, **ids)
     _check_text(name, "name", ids)
     if head.get("start") is None:
         raise ModelError("missing-start", "[project] start is missing (the earliest start date)",
@@ -330,7 +344,7 @@ def _project(data: dict[str, Any], default_calendar: str) -> Project:
     calendar = head.get("calendar", default_calendar)
     if not isinstance(calendar, str):
         raise ModelError("unknown-calendar", f"calendar = {calendar!r} must name a calendar", key="calendar",
-                         **ids)
+                         params={"case": "key", "value": shown(calendar)}, **ids)
     assert start is not None
     return Project(
         id=pid,
@@ -395,7 +409,7 @@ def _check_graph(project: Project) -> None:
         return
     cycle = [u for u, _v in edges] + [edges[0][0]]
     raise CycleError(f"milestones form a cycle: {' -> '.join(cycle)}", cycle=cycle,
-                     project=project.id, milestone=cycle[0])
+                     project=project.id, milestone=cycle[0], params={"path": " → ".join(cycle)})
 
 
 def parse_project(text: str, source: str | Path, *, calendars: Container[str] | None = None,
@@ -418,18 +432,18 @@ def parse_project(text: str, source: str | Path, *, calendars: Container[str] | 
     except ModelError as e:
         raise ProjectFileError(e.kind, e.message, file=source, line=_locate(e, _Lines(text), data),
                                project=e.project or _pid(data), milestone=e.milestone, factor=e.factor,
-                               ids=e.ids) from None
+                               ids=e.ids, params=e.params) from None
     if calendars is not None and project.calendar not in calendars:
         raise ProjectFileError("unknown-calendar", f"calendar {project.calendar!r} is not defined under "
                                "calendar/", file=source, line=_Lines(text).find("project", 0, "calendar"),
-                               project=project.id)
+                               project=project.id, params={"case": "undefined", "value": project.calendar})
     try:
         _check_graph(project)
     except CycleError as e:
         idx = next(i for i, m in enumerate(project.milestones) if m.id == e.milestone)
         raise CycleError(e.message, cycle=e.cycle, file=source,
                          line=_Lines(text).find("milestone", idx, "after"), project=project.id,
-                         milestone=e.milestone) from None
+                         milestone=e.milestone, params=e.params) from None
     if calendars is not None:
         _check_dates_in_calendar(project, calendars, source, text)
     return project
@@ -458,7 +472,8 @@ def _check_dates_in_calendar(project: Project, calendars: Container[str], source
     def refuse(table: str, i: int, key: str, d: dt.date, **ids: str) -> None:
         raise ProjectFileError("date-out-of-range", f"{key} {d} is outside calendar {project.calendar} "
                                f"({first}..{last})", file=source, line=_Lines(text).find(table, i, key),
-                               project=project.id, **ids)
+                               project=project.id, params={"key": key, "value": d, "calendar": project.calendar,
+                                                           "first": first, "last": last}, **ids)
 
     if outside(project.start):
         refuse("project", 0, "start", project.start)
@@ -488,7 +503,8 @@ def _read_bytes(path: Path) -> bytes:
     try:
         return path.read_bytes()
     except OSError as e:
-        raise ProjectFileError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+        raise ProjectFileError("unreadable", f"cannot read the file: {e.strerror}", file=path,
+                               params=os_params(e)) from None
 
 
 def digest_of(raw: bytes) -> str:
@@ -502,7 +518,8 @@ def _from_bytes(raw: bytes, path: Path, digest: str, *, calendars: Container[str
         text = raw.decode("utf-8")
     except UnicodeDecodeError as e:
         line = raw[: e.start].count(b"\n") + 1
-        raise ProjectFileError("encoding", f"not UTF-8 text (byte {e.start})", file=path, line=line) from None
+        raise ProjectFileError("encoding", f"not UTF-8 text (byte {e.start})", file=path, line=line,
+                               params={"byte": e.start}) from None
     project = parse_project(text, path, calendars=calendars, default_calendar=default_calendar)
     return ProjectFile(project, path, digest, text)
 
@@ -537,7 +554,7 @@ def read_portfolio(paths: Sequence[str | Path], *, calendars: Container[str] | N
         if pf.project.id in seen:
             raise ProjectFileError("duplicate-project", f"project id {pf.project.id} is already used by "
                                    f"{seen[pf.project.id]}", file=path, line=_Lines(pf.text).find("project", 0, "id"),
-                                   project=pf.project.id)
+                                   project=pf.project.id, params={"id": pf.project.id, "other": seen[pf.project.id]})
         seen[pf.project.id] = path
         out.append(pf)
     return out
@@ -583,7 +600,8 @@ def check_files(paths: Sequence[str | Path], *, known: Mapping[str, str] | None 
         if pf.project.id in seen:
             errors.append(ProjectFileError("duplicate-project", f"project id {pf.project.id} is already used "
                                            f"by {seen[pf.project.id]}", file=path,
-                                           line=_Lines(pf.text).find("project", 0, "id"), project=pf.project.id))
+                                           line=_Lines(pf.text).find("project", 0, "id"), project=pf.project.id,
+                                           params={"id": pf.project.id, "other": seen[pf.project.id]}))
             continue
         seen[pf.project.id] = path
         good.append(pf)

@@ -75,7 +75,7 @@ from scheduler.core.reports import (
     overlay_milestone,
 )
 from scheduler.core.text import control_char, file_stem
-from scheduler.errors import DispatchError, PermissionRefused, ReportError
+from scheduler.errors import DispatchError, PermissionRefused, ReportError, os_params
 from scheduler.io.limits import ReadLimits
 from scheduler.io.xlsx import put
 from scheduler.strings import t
@@ -229,10 +229,13 @@ def normalize_week(week: str) -> str:
     try:
         monday = week_monday(str(week).strip().upper())
     except ValueError:
-        raise ReportError("bad-week", f"{str(week)[:40]!r} is not an ISO week such as 2026-W48") from None
+        raise ReportError("bad-week", f"{str(week)[:40]!r} is not an ISO week such as 2026-W48",
+                          params={"value": repr(str(week)[:40])}) from None
     if not REPORT_DATES[0] <= monday <= REPORT_DATES[1] - dt.timedelta(days=6):
         raise ReportError("bad-week", f"week {str(week)[:40]!r} lies outside the calendars' years "
-                          f"({REPORT_DATES[0].year}..{REPORT_DATES[1].year})")
+                          f"({REPORT_DATES[0].year}..{REPORT_DATES[1].year})",
+                          params={"case": "range", "value": repr(str(week)[:40]), "first": REPORT_DATES[0].year,
+                                  "last": REPORT_DATES[1].year})
     return iso_week(monday)
 
 
@@ -429,9 +432,10 @@ def build_template(projects: Sequence[Project], unit: str, week: str, *, plan: P
         fund_rows.append({"project": p.id, "project_name": p.name, "item": fs.id, "fund_kind": fs.kind.value,
                           "item_name": fs.name or fs.kind.value, "issued_to_date": sum(fs.issued.values()),
                           "received_to_date": sum(fs.received.values()), "paid_to_date": sum(fs.paid.values())})
-    q_rows = [{"project": p.id, "project_name": p.name, "item": q.id, "item_name": q.name, "measure": q.measure,
-               "target": q.target, "done_before": q.done, "quantity_done": None} for p, q in items.quantities]
-    s_rows = [{"project": p.id, "project_name": p.name,
+    q_rows: list[dict[str, Any]] = [
+        {"project": p.id, "project_name": p.name, "item": q.id, "item_name": q.name, "measure": q.measure,
+         "target": q.target, "done_before": q.done, "quantity_done": None} for p, q in items.quantities]
+    s_rows: list[dict[str, Any]] = [{"project": p.id, "project_name": p.name,
                "stage": p.money.stage.value if p.money.stage else None, "commenced": p.money.commenced,
                "statistics": p.money.statistics.value if p.money.statistics else None,
                "statistics_date": p.money.statistics_date} for p in items.statistics]
@@ -498,7 +502,8 @@ def write_templates(projects: Sequence[Project], week: str, out_dir: Path, *,
         if unit_items(projects, unit, problems).empty:
             known = "、".join(report_units(projects, problems)) or "none"
             raise ReportError("unknown-unit", f"unit {unit!r} answers for no milestone, factor or investment "
-                              f"of the loaded projects (units: {known})")
+                              f"of the loaded projects (units: {known})",
+                              params={"case": "template", "unit": unit, "known": known})
         path = out_dir / template_filename(unit, week)
         build_template(projects, unit, week, plan=plan, problems=problems).save(path)
         paths.append(path)
@@ -548,12 +553,30 @@ def _as_date(v: Any) -> dt.date:
                 return dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3)))
             except ValueError:
                 pass
-    raise ValueError(f"{v!r} is not a date (YYYY-MM-DD)")
+    raise CellValueError(f"{v!r} is not a date (YYYY-MM-DD)", "not-date", value=repr(v))
+
+
+class CellValueError(ValueError):
+    """A fill-in cell's value breaks its column's rule; `params` name the rule (strings err.cell.<case>)
+    and the values, so the error line can say it in the configured language."""
+
+    def __init__(self, message: str, case: str, **params: object) -> None:
+        super().__init__(message)
+        self.params: dict[str, object] = {"template": f"err.cell.{case}", **params}
+
+
+def _cell_params(e: ValueError, col: Column, item: str) -> dict[str, object]:
+    """The params of a refused cell's error: the rule's values, the column's header and the item
+    (`资金 F1：`) the row names."""
+    if not isinstance(e, CellValueError):
+        return {}
+    kind, _, iid = item.partition(" ")
+    return {**e.params, "header": col.header, "item": f"{t(f'report.kind.{kind}', 'zh')} {iid}：" if iid else ""}
 
 
 def _as_number(v: Any, percent_format: bool = False) -> float:
     if isinstance(v, bool):
-        raise ValueError(f"{v!r} is not a number")
+        raise CellValueError(f"{v!r} is not a number", "not-number", value=repr(v))
     if isinstance(v, int | float):
         x = float(v) * (100.0 if percent_format else 1.0)
     elif isinstance(v, str):
@@ -561,11 +584,12 @@ def _as_number(v: Any, percent_format: bool = False) -> float:
         try:
             x = float(s.rstrip("%").strip())
         except ValueError:
-            raise ValueError(f"{v!r} is not a number") from None
+            raise CellValueError(f"{v!r} is not a number", "not-number", value=repr(v)) from None
     else:
-        raise ValueError(f"{v!r} is not a number")
+        raise CellValueError(f"{v!r} is not a number", "not-number", value=repr(v))
     if not math.isfinite(x) or abs(x) > MAX_NUMBER:
-        raise ValueError(f"{_text(v)!r} is not a number within ±{MAX_NUMBER:g}")
+        raise CellValueError(f"{_text(v)!r} is not a number within ±{MAX_NUMBER:g}", "number-range",
+                             value=repr(_text(v)), limit=f"{MAX_NUMBER:g}")
     return x
 
 
@@ -594,9 +618,10 @@ def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
     try:
         fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
-        raise ReportError("unreadable", "file not found", file=path) from None
+        raise ReportError("unreadable", "file not found", file=path, params={"case": "missing"}) from None
     except OSError as e:
-        raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+        raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path,
+                          params=os_params(e)) from None
     try:
         st = os.fstat(fd)
         if not stat.S_ISREG(st.st_mode):
@@ -604,15 +629,18 @@ def _read_bounded(path: Path, limits: ReadLimits) -> bytes:
                               ".xlsx file itself", file=path)
         if st.st_size > limits.max_file_bytes:
             raise ReportError("too-large", f"the file is {st.st_size:,} bytes; a report may have at most "
-                              f"{limits.max_file_bytes:,} ([ingest] max_file_mb)", file=path)
+                              f"{limits.max_file_bytes:,} ([ingest] max_file_mb)", file=path,
+                              params={"size": f"{st.st_size:,}", "limit": f"{limits.max_file_bytes:,}"})
         with os.fdopen(fd, "rb", closefd=False) as fh:
             raw = fh.read(limits.max_file_bytes + 1)
     except OSError as e:
-        raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+        raise ReportError("unreadable", f"cannot read the file: {e.strerror}", file=path,
+                          params=os_params(e)) from None
     finally:
         os.close(fd)
     if len(raw) > limits.max_file_bytes:  # grew while being read
-        raise ReportError("too-large", f"a report may have at most {limits.max_file_bytes:,} bytes", file=path)
+        raise ReportError("too-large", f"a report may have at most {limits.max_file_bytes:,} bytes", file=path,
+                          params={"size": f"{len(raw):,}", "limit": f"{limits.max_file_bytes:,}"})
     return raw
 
 
@@ -626,16 +654,20 @@ def _check_archive(raw: bytes, path: Path, limits: ReadLimits) -> None:
                           file=path) from None
     if len(members) > limits.max_members:
         raise ReportError("zip-bomb", f"the workbook holds {len(members):,} parts (at most "
-                          f"{limits.max_members:,}): refused unread", file=path)
+                          f"{limits.max_members:,}): refused unread", file=path,
+                          params={"case": "members", "n": f"{len(members):,}", "limit": f"{limits.max_members:,}"})
     total = sum(m.file_size for m in members)
     if total > limits.max_unpacked_bytes:
         raise ReportError("zip-bomb", f"the workbook unpacks to {total:,} bytes (at most "
-                          f"{limits.max_unpacked_bytes:,}, [ingest] max_unpacked_mb): refused unread", file=path)
+                          f"{limits.max_unpacked_bytes:,}, [ingest] max_unpacked_mb): refused unread", file=path,
+                          params={"case": "size", "size": f"{total:,}", "limit": f"{limits.max_unpacked_bytes:,}"})
     for m in members:
         if m.file_size >= _RATIO_FROM and m.file_size > limits.max_ratio * max(m.compress_size, 1):
             raise ReportError("zip-bomb", f"part {m.filename} unpacks {m.file_size / max(m.compress_size, 1):,.0f} "
                               f"times its packed size (at most {limits.max_ratio:g}, [ingest] max_ratio): "
-                              "refused unread", file=path)
+                              "refused unread", file=path,
+                              params={"case": "ratio", "part": m.filename, "limit": f"{limits.max_ratio:g}",
+                                      "ratio": f"{m.file_size / max(m.compress_size, 1):,.0f}"})
 
 
 def _open(raw: bytes, path: Path) -> Any:
@@ -657,7 +689,8 @@ def _value(cell: Any, path: Path, sheet: str, ref: str) -> Any:
     if getattr(cell, "data_type", None) == "f" or not isinstance(
             cell.value, str | int | float | dt.date | dt.datetime | dt.time | type(None)):
         raise ReportError("formula", f"the cell holds a formula ({_text(cell.value) or '?'}): type the "
-                          "value itself", file=path, sheet=sheet, cell=ref)
+                          "value itself", file=path, sheet=sheet, cell=ref,
+                          params={"value": _text(cell.value) or "?"})
     return cell.value
 
 
@@ -668,7 +701,8 @@ Row = tuple[Any, ...]
 def _meta(wb: Any, path: Path) -> tuple[str, str, int]:
     if META_SHEET not in wb.sheetnames:
         raise ReportError("bad-layout", f"not a dispatch weekly report: the hidden sheet {META_SHEET} with "
-                          "its unit and week is missing (use `dispatch report-template`)", file=path)
+                          "its unit and week is missing (use `dispatch report-template`)", file=path,
+                          params={"case": "meta", "sheet": META_SHEET})
     ws = wb[META_SHEET]
     meta: dict[str | None, Any] = {}
     for r, row in enumerate(ws.iter_rows(min_row=1, max_row=9, max_col=2), start=1):
@@ -676,22 +710,26 @@ def _meta(wb: Any, path: Path) -> tuple[str, str, int]:
             meta[_text(_value(row[0], path, META_SHEET, f"A{r}"))] = _value(row[1], path, META_SHEET, f"B{r}")
     if meta.get("format") != FORMAT:
         raise ReportError("bad-layout", f"sheet {META_SHEET} does not identify a {FORMAT}", file=path,
-                          sheet=META_SHEET, cell="B1")
+                          sheet=META_SHEET, cell="B1", params={"case": "format", "sheet": META_SHEET})
     version = next((v for v in READ_VERSIONS if str(meta.get("version")) == str(v)), None)
     if version is None:
         raise ReportError("bad-layout", f"report format version {meta.get('version')!r} is not "
-                          f"{FORMAT_VERSION}: fill in a new template", file=path, sheet=META_SHEET, cell="B2")
+                          f"{FORMAT_VERSION}: fill in a new template", file=path, sheet=META_SHEET, cell="B2",
+                          params={"case": "version", "value": repr(meta.get("version")), "version": FORMAT_VERSION})
     unit = _text(meta.get("unit"))
     if not unit:
-        raise ReportError("bad-layout", "the report names no unit", file=path, sheet=META_SHEET, cell="B3")
+        raise ReportError("bad-layout", "the report names no unit", file=path, sheet=META_SHEET, cell="B3",
+                          params={"case": "unit"})
     bad = control_char(unit)
     if bad is not None:
         raise ReportError("control-character", f"the unit holds a control character ({bad})", file=path,
-                          sheet=META_SHEET, cell="B3")
+                          sheet=META_SHEET, cell="B3", params={"case": "unit", "bad": bad})
     try:
         week = normalize_week(str(meta.get("week")))
     except ReportError as e:
-        raise ReportError("bad-layout", e.message, file=path, sheet=META_SHEET, cell="B4") from None
+        raise ReportError("bad-layout", e.message, file=path, sheet=META_SHEET, cell="B4",
+                          params={"template": f"err.bad-week.{e.params['case']}" if "case" in e.params
+                                  else "err.bad-week", **e.params}) from None
     return unit, week, version
 
 
@@ -738,16 +776,19 @@ def _parse(wb: Any, path: Path, digest: str) -> ParsedReport:
             if pid is None and (kind in PROJECT_LEVEL or iid is None):
                 if filled:
                     raise ReportError("missing-id", "values on a row without project and item ids",
-                                      file=path, sheet=name, cell=_cell_ref(columns, "project", r))
+                                      file=path, sheet=name, cell=_cell_ref(columns, "project", r),
+                                      params={"case": "values"})
                 continue
             ids = _kind_ids(kind, pid, iid)
             if pid is None or iid is None:
                 fld = "project" if pid is None else "item"
                 raise ReportError("missing-id", "the row lacks its project or item id", file=path, sheet=name,
-                                  cell=_cell_ref(columns, fld, r), **ids)  # type: ignore[arg-type]
+                                  cell=_cell_ref(columns, fld, r), params={"case": "row"},
+                                  **ids)  # type: ignore[arg-type]
             if (kind, pid, iid) in seen:
                 raise ReportError("duplicate-row", f"{pid}/{iid} is already reported on row {seen[(kind, pid, iid)]}",
                                   file=path, sheet=name, cell=_cell_ref(columns, _id_field(kind), r),
+                                  params={"item": f"{pid}/{iid}", "row": seen[(kind, pid, iid)]},
                                   **ids)  # type: ignore[arg-type]
             seen[(kind, pid, iid)] = r
             values = _values(row, path, name, columns, r, ids, _item_label(kind, iid))
@@ -794,7 +835,7 @@ def _sheet_rows(wb: Any, path: Path, name: str, columns: Sequence[Column]) -> It
     typed in row 1,048,576 costs one row, not a million."""
     if name not in wb.sheetnames:
         raise ReportError("bad-layout", f"sheet {name!r} is missing (sheets: {', '.join(wb.sheetnames)})",
-                          file=path)
+                          file=path, params={"case": "sheet", "sheet": name, "sheets": "、".join(wb.sheetnames)})
     width = len(columns)
     header: Row | None = None
     for r, row in enumerate(wb[name].iter_rows(min_row=HEADER_ROW, max_col=width), start=HEADER_ROW):
@@ -817,7 +858,9 @@ def _check_header(columns: Sequence[Column], row: Row, path: Path, sheet: str) -
         if got != col.header:
             raise ReportError("bad-layout", f"column {get_column_letter(j)} should be headed "
                               f"{col.header!r}, found {got!r}: the sheet layout was changed",
-                              file=path, sheet=sheet, cell=ref)
+                              file=path, sheet=sheet, cell=ref,
+                              params={"case": "header", "column": get_column_letter(j), "header": col.header,
+                                      "got": repr(got)})
 
 
 def _values(row: Row, path: Path, name: str, columns: Sequence[Column], r: int,
@@ -836,7 +879,8 @@ def _values(row: Row, path: Path, name: str, columns: Sequence[Column], r: int,
             out[col.field] = _cell_value(col, v, str(getattr(c, "number_format", "") or ""))
         except ValueError as e:
             raise ReportError(f"bad-{col.kind}", f"{item + ': ' if item else ''}{col.header}: {e}", file=path,
-                              sheet=name, cell=ref, **ids) from None  # type: ignore[arg-type]
+                              sheet=name, cell=ref, params=_cell_params(e, col, item),
+                              **ids) from None  # type: ignore[arg-type]
     return out
 
 
@@ -853,10 +897,11 @@ def _answers(wb: Any, path: Path) -> list[tuple[int, AnswerRow]]:
             continue
         if pid is None:
             raise ReportError("missing-id", "an answer on a row without its problem id", file=path, sheet=name,
-                              cell=f"A{r}")
+                              cell=f"A{r}", params={"case": "answer"})
         if pid in seen:
             raise ReportError("duplicate-row", f"problem {pid} is already answered on row {seen[pid]}",
-                              file=path, sheet=name, cell=f"A{r}")
+                              file=path, sheet=name, cell=f"A{r}",
+                              params={"case": "answer", "id": pid, "row": seen[pid]})
         seen[pid] = r
         out.append((r, AnswerRow(pid, values.get("situation") or "", values.get("measures") or "",
                                  values.get("promised"))))
@@ -891,17 +936,19 @@ def _cell_value(col: Column, v: Any, number_format: str) -> Any:
     if col.kind == "date":
         d = _as_date(v)
         if not REPORT_DATES[0] <= d <= REPORT_DATES[1]:
-            raise ValueError(f"{d} is outside the calendars' years ({REPORT_DATES[0]}..{REPORT_DATES[1]})")
+            raise CellValueError(f"{d} is outside the calendars' years ({REPORT_DATES[0]}..{REPORT_DATES[1]})",
+                                 "date-range", value=d, first=REPORT_DATES[0], last=REPORT_DATES[1])
         return d
     if col.kind == "percent":
         x = _as_number(v, percent_format=number_format.endswith("%"))
         if not 0 <= x <= 100:
-            raise ValueError(f"percent {x:g} is outside 0..100")
+            raise CellValueError(f"percent {x:g} is outside 0..100", "percent-range", value=f"{x:g}")
         return x
     if col.kind in ("money", "quantity"):
         x = _as_number(v)
         if x < 0:
-            raise ValueError(f"{'amount' if col.kind == 'money' else 'quantity'} {x:g} is negative")
+            raise CellValueError(f"{'amount' if col.kind == 'money' else 'quantity'} {x:g} is negative", "negative",
+                                 value=f"{x:g}")
         return x
     if col.kind == "yesno":
         yn = (_text(v) or "").lower()
@@ -909,21 +956,23 @@ def _cell_value(col: Column, v: Any, number_format: str) -> Any:
             return True
         if yn in (NO, "no", "n", "false", "0"):
             return False
-        raise ValueError(f"{v!r} is not {YES} or {NO}")
+        raise CellValueError(f"{v!r} is not {YES} or {NO}", "yesno", value=repr(v))
     if col.kind in _ENUMS:
         s = _text(v)
         enum = _ENUMS[col.kind]
         try:
             return enum(s or "")
         except ValueError:
-            raise ValueError(f"{'status' if col.kind != 'stage' else 'stage'} {s!r} is not one of "
-                             f"{', '.join(x.value for x in enum)}") from None
+            raise CellValueError(f"{'status' if col.kind != 'stage' else 'stage'} {s!r} is not one of "
+                                 f"{', '.join(x.value for x in enum)}", "enum", value=repr(s),
+                                 choices="、".join(x.value for x in enum)) from None
     s = _text(v) or ""
     bad = control_char(s, multiline=True)
     if bad is not None:
-        raise ValueError(f"the text holds a control character ({bad})")
+        raise CellValueError(f"the text holds a control character ({bad})", "control", bad=bad)
     if len(s) > MAX_TEXT:
-        raise ValueError(f"the text has {len(s):,} characters (at most {MAX_TEXT:,})")
+        raise CellValueError(f"the text has {len(s):,} characters (at most {MAX_TEXT:,})", "too-long",
+                             n=f"{len(s):,}", limit=f"{MAX_TEXT:,}")
     return "" if s in CLEARED else s
 
 
@@ -956,29 +1005,35 @@ def validate_report(report: ParsedReport, projects: Sequence[Project], problems:
         p = pmap.get(row.project)
         if p is None:
             raise ReportError("unknown-project", f"no project {row.project} is loaded", file=path, sheet=sheet,
-                              cell=_cell_ref(cols, "project", r), **ids)  # type: ignore[arg-type]
+                              cell=_cell_ref(cols, "project", r), params={"project": row.project},
+                              **ids)  # type: ignore[arg-type]
         if row.item_kind == "milestone":
             try:
                 owner = milestone_unit(p, p.milestone(row.item_id))
             except KeyError:
                 raise ReportError("unknown-milestone", f"project {p.id} has no milestone {row.item_id}",
-                                  file=path, sheet=sheet, cell=id_ref, **ids) from None  # type: ignore[arg-type]
+                                  file=path, sheet=sheet, cell=id_ref,
+                                  params={"case": "report", "project": p.id, "milestone": row.item_id},
+                                  **ids) from None  # type: ignore[arg-type]
         elif row.item_kind == "factor":
             fmap = {f.id: f for f in p.factors}
             if row.item_id not in fmap:
                 raise ReportError("unknown-factor", f"project {p.id} has no factor requirement {row.item_id}",
-                                  file=path, sheet=sheet, cell=id_ref, **ids)  # type: ignore[arg-type]
+                                  file=path, sheet=sheet, cell=id_ref, params={"project": p.id, "factor": row.item_id},
+                                  **ids)  # type: ignore[arg-type]
             owner = factor_unit(p, fmap[row.item_id])
         elif row.item_kind == "fund":
             if all(f.id != row.item_id for f in p.money.funds):
                 raise ReportError("unknown-fund", f"project {p.id} has no fund source {row.item_id}",
-                                  file=path, sheet=sheet, cell=id_ref, **ids)  # type: ignore[arg-type]
+                                  file=path, sheet=sheet, cell=id_ref, params={"project": p.id, "fund": row.item_id},
+                                  **ids)  # type: ignore[arg-type]
             owner = p.lead_unit
         elif row.item_kind == "quantity":
             q = next((q for q in p.money.quantities if q.id == row.item_id), None)
             if q is None:
                 raise ReportError("unknown-quantity", f"project {p.id} has no quantity {row.item_id}",
-                                  file=path, sheet=sheet, cell=id_ref, **ids)  # type: ignore[arg-type]
+                                  file=path, sheet=sheet, cell=id_ref,
+                                  params={"project": p.id, "quantity": row.item_id}, **ids)  # type: ignore[arg-type]
             owner = quantity_unit(p, q)
         else:
             owner = p.lead_unit
@@ -991,6 +1046,7 @@ def validate_report(report: ParsedReport, projects: Sequence[Project], problems:
             "not-responsible",
             f"unit {report.unit} may only report on its own items; it is not responsible for "
             f"{len(refused)}: {'; '.join(x[0] for x in refused)}", file=path, sheet=sheet, cell=cell,
+            params={"unit": report.unit, "n": len(refused), "items": "；".join(x[0] for x in refused)},
             **ids)  # type: ignore[arg-type]
     for row, r in zip(report.rows, report.row_numbers, strict=True):
         _validate_values(report, pmap[row.project], row, r, sunday)
@@ -1013,7 +1069,8 @@ def _validate_problems(report: ParsedReport, projects: Sequence[Project], proble
     for x, r in zip(report.raised, report.raise_rows, strict=True):
         if x.project not in pmap:
             raise ReportError("unknown-project", f"no project {x.project} is loaded", file=report.path, sheet=sheet,
-                              cell=_cell_ref(RAISE_COLUMNS, "project", r), project=x.project)
+                              cell=_cell_ref(RAISE_COLUMNS, "project", r), project=x.project,
+                              params={"project": x.project})
         if x.project not in mine:
             raise PermissionRefused("not-responsible", t("report.raise.not_yours", "zh", project=x.project,
                                                          unit=report.unit),
@@ -1022,7 +1079,8 @@ def _validate_problems(report: ParsedReport, projects: Sequence[Project], proble
         if x.milestone and all(m.id != x.milestone for m in pmap[x.project].milestones):
             raise ReportError("unknown-milestone", f"project {x.project} has no milestone {x.milestone}",
                               file=report.path, sheet=sheet, cell=_cell_ref(RAISE_COLUMNS, "milestone", r),
-                              project=x.project, milestone=x.milestone)
+                              project=x.project, milestone=x.milestone,
+                              params={"case": "report", "project": x.project, "milestone": x.milestone})
 
 
 # -- plausibility: values that look wrong are not applied, and the receipt says why ------------------
@@ -1123,8 +1181,8 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
     sheet = sheet_name(row.item_kind)
     ids = _ids(row)
 
-    def err(kind: str, fld: str, msg: str) -> ReportError:
-        return ReportError(kind, msg, file=report.path, sheet=sheet, cell=_cell_ref(cols, fld, r),
+    def err(kind: str, fld: str, msg: str, **params: object) -> ReportError:
+        return ReportError(kind, msg, file=report.path, sheet=sheet, cell=_cell_ref(cols, fld, r), params=params,
                            **ids)  # type: ignore[arg-type]
 
     if row.item_kind == "milestone":
@@ -1132,30 +1190,35 @@ def _validate_values(report: ParsedReport, p: Project, row: ReportRow, r: int, s
             overlay_milestone(p.milestone(row.item_id), row)
         except ModelError as e:
             fld = e.key if e.key in ("actual_start", "actual_finish", "percent") else "actual_start"
-            raise err(e.kind, fld, e.message) from None
+            raise err(e.kind, fld, e.message, **e.params) from None
     elif row.item_kind == "fund":
         f = next(x for x in p.money.funds if x.id == row.item_id)
         try:
             overlay_fund(f, row, report.monday.strftime("%Y-%m"))
         except ModelError as e:
             fld = "paid_week" if e.key == "paid" else "received_week"
-            raise err(e.kind, fld, f"{e.message}, after this week's amounts") from None
+            raise err(e.kind, fld, f"{e.message}, after this week's amounts",
+                      **{**e.params, "after": "（计入本周数额后）"}) from None
     elif row.item_kind == "statistics":
         if row.statistics_date is not None and row.statistics_date > sunday:
             raise err("future-date", "statistics_date", f"the statistics date {row.statistics_date} is after "
-                      f"the report week's Sunday {sunday} (入库/纳统日期不能晚于报表周)")
+                      f"the report week's Sunday {sunday} (入库/纳统日期不能晚于报表周)",
+                      value=row.statistics_date, sunday=sunday)
     elif row.item_kind == "project":
         if row.investment_week is not None:
             if p.investment is None:
-                raise err("no-investment-plan", "investment_week", f"project {p.id} has no investment plan")
+                raise err("no-investment-plan", "investment_week", f"project {p.id} has no investment plan",
+                          project=p.id)
             if report.monday.year != p.investment.year:
                 raise err("bad-investment", "investment_week", f"week {report.week} lies outside the "
-                          f"investment plan year {p.investment.year}")
+                          f"investment plan year {p.investment.year}", case="year-outside", week=report.week,
+                          year=p.investment.year)
             done = sum(p.investment.completed.values())
             if done + row.investment_week > p.investment.total:
                 raise err("bad-investment", "investment_week", f"{row.investment_week:,.2f} 万元 this week on "
                           f"top of {done:,.2f} completed exceeds the project's total investment "
-                          f"{p.investment.total:,.2f} 万元")
+                          f"{p.investment.total:,.2f} 万元", case="over-total", value=f"{row.investment_week:,.2f}",
+                          done=f"{done:,.2f}", total=f"{p.investment.total:,.2f}")
 
 
 
@@ -1181,14 +1244,16 @@ def report_from_values(unit: str, week: str, entries: Sequence[FormEntry], *, so
     canon: list[Any] = []
     for kind, pid, iid, r, raw in entries:
         if kind not in {k for k, _label, _cols in SHEETS}:
-            raise ReportError("bad-layout", f"the form names no sheet of kind {kind[:40]!r}", file=path)
+            raise ReportError("bad-layout", f"the form names no sheet of kind {kind[:40]!r}", file=path,
+                              params={"case": "form", "value": repr(kind[:40])})
         columns = _columns_of(kind)
         name = sheet_name(kind)
         ids = _kind_ids(kind, pid, iid)
         item = _item_label(kind, iid)
         if (kind, pid, iid) in seen:
             raise ReportError("duplicate-row", f"{pid}/{iid} is reported twice", file=path, sheet=name,
-                              cell=_cell_ref(columns, _id_field(kind), r), **ids)  # type: ignore[arg-type]
+                              cell=_cell_ref(columns, _id_field(kind), r),
+                              params={"case": "twice", "item": f"{pid}/{iid}"}, **ids)  # type: ignore[arg-type]
         seen.add((kind, pid, iid))
         values: dict[str, Any] = {}
         for col in columns:
@@ -1200,7 +1265,7 @@ def report_from_values(unit: str, week: str, entries: Sequence[FormEntry], *, so
             except ValueError as e:
                 raise ReportError(f"bad-{col.kind}", f"{item + ': ' if item else ''}{col.header}: {e}", file=path,
                                   sheet=name, cell=_cell_ref(columns, col.field, r),
-                                  **ids) from None  # type: ignore[arg-type]
+                                  params=_cell_params(e, col, item), **ids) from None  # type: ignore[arg-type]
         rows.append(ReportRow(pid, kind, iid, **values))
         numbers.append(r)
         canon.append([kind, pid, iid, {k: str(v) for k, v in sorted(values.items())}])

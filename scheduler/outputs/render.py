@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 from scheduler.core.calendars import Calendar
 from scheduler.core.text import file_stem
-from scheduler.errors import OutputError
+from scheduler.errors import OutputError, os_params
 from scheduler.outputs.charts import render_gantt
 from scheduler.outputs.printout import GANTT_ROWS_PER_PAGE, render_printout
 from scheduler.outputs.sheets import write_findings_sheet
@@ -165,7 +165,8 @@ def _writing(out_dir: Path) -> Iterator[None]:
     except OSError as e:
         raise OutputError("outputs-unwritten", f"cannot write the outputs into {out_dir}: "
                           f"{e.strerror or e} (the run itself is stored; free space, then `dispatch printout`)",
-                          file=getattr(e, "filename", None) or out_dir) from None
+                          file=getattr(e, "filename", None) or out_dir,
+                          params={**os_params(e), "folder": out_dir}) from None
 
 
 def write_outputs(view: WeeklyView, out_dir: Path, calendars: Mapping[str, Calendar], *, annex: bool = False,

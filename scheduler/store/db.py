@@ -41,7 +41,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 
-from scheduler.errors import StorageError
+from scheduler.errors import StorageError, os_params
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
@@ -577,7 +577,8 @@ class NoDatabase(StorageError):
 
     def __init__(self, shown: str) -> None:
         super().__init__("no-database", f"no dispatch database at {shown}: if this is a new installation, "
-                         "create it with `dispatch init`; if one was there, restore it (nothing was created)")
+                         "create it with `dispatch init`; if one was there, restore it (nothing was created)",
+                         params={"url": shown})
 
 
 def open_database(url: str, *, create: bool = False) -> Engine:
@@ -589,7 +590,8 @@ def open_database(url: str, *, create: bool = False) -> Engine:
     try:
         u = make_url(url)
     except ArgumentError:
-        raise StorageError("bad-database-url", f"database url {url!r} is not a database URL") from None
+        raise StorageError("bad-database-url", f"database url {url!r} is not a database URL",
+                           params={"url": repr(url)}) from None
     sqlite = u.get_backend_name() == "sqlite"
     if sqlite and u.database not in (None, "", ":memory:") and not u.database.startswith("file:"):
         if not create and not Path(u.database).expanduser().is_file():
@@ -598,11 +600,13 @@ def open_database(url: str, *, create: bool = False) -> Engine:
             Path(u.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise StorageError("database-unreachable", f"database unreachable: cannot create the folder "
-                               f"of {u.database}: {e.strerror}") from None
+                               f"of {u.database}: {e.strerror}",
+                               params={"case": "folder", "path": u.database, **os_params(e)}) from None
     try:
         engine = create_engine(u, pool_pre_ping=not sqlite)
     except (ArgumentError, ImportError) as e:
-        raise StorageError("bad-database-url", f"cannot use database {shown}: {e}") from None
+        raise StorageError("bad-database-url", f"cannot use database {shown}: {e}",
+                           params={"case": "use", "url": shown, "reason": str(e)}) from None
     if sqlite:
         _sqlite_setup(engine)
     try:
@@ -612,10 +616,12 @@ def open_database(url: str, *, create: bool = False) -> Engine:
         raise
     except OperationalError as e:
         engine.dispose()
-        raise StorageError("database-unreachable", f"database unreachable: {shown}: {db_error_line(e)}") from None
+        raise StorageError("database-unreachable", f"database unreachable: {shown}: {db_error_line(e)}",
+                           params={"reason": f"{shown}: {db_error_line(e)}"}) from None
     except SQLAlchemyError as e:
         engine.dispose()
-        raise StorageError("migration-failed", f"cannot prepare database {shown}: {db_error_line(e)}") from None
+        raise StorageError("migration-failed", f"cannot prepare database {shown}: {db_error_line(e)}",
+                           params={"url": shown, "reason": db_error_line(e)}) from None
     return engine
 
 
@@ -627,9 +633,11 @@ def transaction(engine: Engine) -> Iterator[Connection]:
         with engine.connect().execution_options(dispatch_write=True) as conn, conn.begin():
             yield conn
     except OperationalError as e:
-        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}") from None
+        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
+                           params={"reason": db_error_line(e)}) from None
     except SQLAlchemyError as e:
-        raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}") from None
+        raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}",
+                           params={"reason": db_error_line(e)}) from None
 
 
 @contextmanager
@@ -644,9 +652,11 @@ def reading(engine: Engine | Connection) -> Iterator[Connection]:
         with engine.connect() as conn, conn.begin():
             yield conn
     except OperationalError as e:
-        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}") from None
+        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
+                           params={"reason": db_error_line(e)}) from None
     except SQLAlchemyError as e:
-        raise StorageError("read-failed", f"cannot read the database: {db_error_line(e)}") from None
+        raise StorageError("read-failed", f"cannot read the database: {db_error_line(e)}",
+                           params={"reason": db_error_line(e)}) from None
 
 
 def utcnow() -> dt.datetime:
@@ -670,7 +680,8 @@ def _copy(conn: Connection, table: Table, names: Sequence[str], rows: Iterable[t
                 copy.write_row(row)
                 n += 1
     except conn.dialect.loaded_dbapi.Error as e:
-        raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}") from None
+        raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}",
+                           params={"reason": db_error_line(e)}) from None
     return n
 
 

@@ -110,7 +110,8 @@ def _open_session(engine: Engine) -> Connection:
     try:
         conn = engine.connect()
     except OperationalError as e:
-        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}") from None
+        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
+                           params={"reason": db_error_line(e)}) from None
     try:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.detach()
@@ -119,7 +120,8 @@ def _open_session(engine: Engine) -> Connection:
     except BaseException as e:
         conn.close()
         if isinstance(e, SQLAlchemyError):
-            raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}") from None
+            raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
+                           params={"reason": db_error_line(e)}) from None
         raise
     return conn
 
@@ -129,7 +131,8 @@ def _advisory(session: Connection, call: Any) -> bool:
     try:
         return bool(session.scalar(select(call)))
     except SQLAlchemyError as e:
-        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}") from None
+        raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
+                           params={"reason": db_error_line(e)}) from None
 
 
 def _end_session(session: Connection, key: int, *, unlock: bool) -> None:
@@ -215,7 +218,11 @@ def acquire(engine: Engine, *, name: str = WEEKLY, wait: float = 0.0, poll: floa
                 freed = ("the lock is freed as soon as that run's process ends or its host goes away"
                          if session is not None else f"a lock older than {stale_after} is broken automatically")
                 raise RunLocked("run-locked", f"another weekly run started at {describe(*other, tz)} is in "
-                                f"progress{waited}; try again when it has finished ({freed})")
+                                f"progress{waited}; try again when it has finished ({freed})",
+                                params={"started": describe(*other, tz),
+                                        "waited": f"（已等待 {wait:g} 秒）" if wait > 0 else "",
+                                        "freed": "那次运行的进程结束或其主机离线时，锁即释放" if session is not None
+                                        else f"超过 {stale_after} 的锁会被自动解除"})
             time.sleep(min(poll, max(deadline - time.monotonic(), 0.01)))
     finally:
         if session is not None:

@@ -169,7 +169,8 @@ def get_problem(conn: Connection, problem_id: str) -> Problem:
     """One stored problem; NotFound when there is none with that id."""
     found = load_problems(conn, [problem_id], portfolio=None)
     if problem_id not in found:
-        raise NotFound("no-problem", f"no problem {problem_id!r} is stored (dispatch problems lists them)")
+        raise NotFound("no-problem", f"no problem {problem_id!r} is stored (dispatch problems lists them)",
+                       params={"id": repr(problem_id)})
     return found[problem_id]
 
 
@@ -181,7 +182,7 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
     if week is None:
         week = conn.scalar(select(func.max(problem_weeks.c.week)).where(_weeks_mine(portfolio)))
         if week is None:
-            raise NotFound("no-run", "no problem list is stored yet (dispatch run)")
+            raise NotFound("no-run", "no problem list is stored yet (dispatch run)", params={"case": "problems"})
     stmt = (_with_state()
             .add_columns(problem_weeks.c.light.label("w_light"), problem_weeks.c.status.label("w_status"),
                          problem_weeks.c.days.label("w_days"), problem_weeks.c.points.label("w_points"),

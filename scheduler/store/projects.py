@@ -234,7 +234,7 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
         for pid, digest in kept.items():
             if stored.get(pid, ("",))[0] != digest:
                 raise StorageError("changed-meanwhile", f"project {pid} changed in the database while the files "
-                                   "were read: run the load again", project=pid)
+                                   "were read: run the load again", project=pid, params={"project": pid})
             _calendar(calendars, stored[pid][1])
             same.append(pid)
         for pid, pf in seen.items():
@@ -273,7 +273,7 @@ def rebaseline(engine: Engine, project_id: str, reason: str, *, calendars: Calen
         plist = _read_projects(conn, [project_id], portfolio)
         if not plist:
             raise NotFound("unknown-project", f"no project {project_id} is loaded (dispatch load)",
-                           project=project_id)
+                           project=project_id, params={"project": project_id})
         last = conn.scalar(select(func.max(baselines.c.version)).where(baselines.c.project_id == project_id))
         version = int(last or 0) + 1
         now = utcnow()

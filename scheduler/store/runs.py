@@ -100,7 +100,8 @@ def read_run(source: Engine | Connection, week: str | None = None, *,
         r = conn.execute(stmt.order_by(runs_t.c.week.desc(), runs_t.c.id.desc()).limit(1)).first()
         if r is None:
             raise NotFound("no-run", f"no weekly run of {week} is stored (dispatch run)" if week else
-                           "no weekly run is stored yet (dispatch run)")
+                           "no weekly run is stored yet (dispatch run)",
+                           params={"week": week} if week else {"case": "none"})
         info = _run_info(r)
         return info, run_findings(conn, info.id)
 

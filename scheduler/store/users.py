@@ -44,7 +44,7 @@ def get_user(conn: Connection, username: str) -> tuple[Account, str]:
     """An account and its password hash; NotFound when there is none."""
     r = conn.execute(select(users).where(users.c.username == username)).first()
     if r is None:
-        raise NotFound("no-user", f"no account {username!r}")
+        raise NotFound("no-user", f"no account {username!r}", params={"user": repr(username)})
     return _account(r), str(r.password_hash)
 
 

@@ -36,7 +36,7 @@ from scheduler.core.problems import Action, Problem
 from scheduler.core.reports import PROJECT_LEVEL
 from scheduler.errors import DispatchError, NotFound
 from scheduler.io.config import Config
-from scheduler.strings import t
+from scheduler.strings import error_message, t
 from scheduler.web.auth import (
     COOKIE,
     LOGIN_COOKIE,
@@ -119,7 +119,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         if request.url.path.startswith("/api/"):
             return JSONResponse({"error": e.kind, "message": e.format()}, status)
         return templates.TemplateResponse(request, "error.html", {"request": request, "me": None, "csrf": "",
-                                                                  "message": e.format()},
+                                                                  "message": error_message(e, lang)},
                                           status_code=status)
 
     # -- helpers -----------------------------------------------------------------------------------
@@ -389,7 +389,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         except DispatchError as e:
             values = {k: v for k, v in w.form.items() if isinstance(v, str)}
             return page(request, "report.html", w.caller, 400, unit=u, week=wk, rows=rows, values=values,
-                        error=e.format(), done=workplace.reported(engine, wk, pf).get(u))
+                        error=error_message(e, lang), done=workplace.reported(engine, wk, pf).get(u))
         return RedirectResponse(f"/report?unit={_q(u)}&week={wk}&stored={r.version}", 303)
 
     @app.post("/report/upload", response_class=HTMLResponse, include_in_schema=False)
@@ -417,7 +417,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
                 r = store_parsed(engine, parsed, units=config.units or None, rules=config.reporting,
                                  timezone=config.timezone, portfolio=pf, after=_audit_report(a, w.caller.address))
             except DispatchError as e:
-                return page(request, "error.html", w.caller, 400, message=e.format())
+                return page(request, "error.html", w.caller, 400, message=error_message(e, lang))
         return RedirectResponse(f"/report?unit={_q(r.unit)}&week={r.week}&stored={r.version}", 303)
 
     @app.get("/report/template", include_in_schema=False)

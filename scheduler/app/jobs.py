@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 
 from scheduler.errors import DispatchError, RunLocked
 from scheduler.io.config import Config, load_config
-from scheduler.strings import error_text, t
+from scheduler.strings import error_message, t
 
 log = logging.getLogger("dispatch.jobs")
 
@@ -37,8 +37,9 @@ def log_lang(config: Config | None) -> str:
 
 
 def error_line(e: DispatchError, lang: str) -> str:
-    """An error inside a log line: its one line (kind in Chinese under zh), without `error: `."""
-    return error_text(e, lang).removeprefix("error: ")
+    """An error inside a log line: its one line in `lang` (Chinese-first under zh), without its
+    `error: ` / `错误：` lead."""
+    return error_message(e, lang)
 
 
 def _run_weekly() -> Callable[..., Any] | None:

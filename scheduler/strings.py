@@ -1158,7 +1158,7 @@ ERROR_DETAILS: dict[str, str] = {
     "err.not-responsible": "{unit} 只能填报本单位负责的事项，以下 {n} 项不归其负责：{items}",
     "err.future-date": "入库/纳统日期 {value} 晚于报表周的星期日 {sunday}（入库/纳统日期不能晚于报表周）",
     # the command line and the database
-    "err.no-config": "找不到配置文件",
+    "err.no-config": "该文件不存在（可用 --config 或环境变量 DISPATCH_CONFIG 指明）",
     "err.no-projects": "尚未导入任何项目：请先运行 dispatch load projects/",
     "err.no-project": "没有已导入的项目 {project}",
     "err.no-run": "数据库中没有 {week} 的周调度运行（请运行 dispatch run）",

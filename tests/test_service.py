@@ -310,7 +310,8 @@ def test_a_config_that_cannot_be_read_is_logged_in_dispatch_lang_else_chinese(
     monkeypatch.delenv("DISPATCH_LANG", raising=False)
     jobs.weekly_run_job(str(tmp_path / "missing.toml"))
     (line,) = errors(caplog, "每周调度失败：")
-    assert line.getMessage().endswith("[no-config] configuration file not found（找不到配置文件）")
+    assert line.getMessage().endswith("找不到配置文件［no-config］："
+                                      "该文件不存在（可用 --config 或环境变量 DISPATCH_CONFIG 指明）")
     monkeypatch.setenv("DISPATCH_LANG", "en")
     jobs.weekly_run_job(str(tmp_path / "missing.toml"))
     assert errors(caplog, "weekly run failed: ") and errors(caplog, "[no-config] configuration file not found")
@@ -333,7 +334,7 @@ def test_weekly_run_job_calls_the_runner_with_today_in_the_zone(
     jobs.weekly_run_job(str(cfg))
     warned = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert [r.getMessage() for r in warned] == [
-        "每周调度已跳过：[run-locked] another weekly run holds the lock (holder test)（另一个周调度正在运行）"]
+        "每周调度已跳过：另一个周调度正在运行［run-locked］：another weekly run holds the lock (holder test)"]
     day = line.split('"data_date": "')[1][:10]
     infos = [r.getMessage() for r in caplog.records if r.levelno == logging.INFO and r.name == "dispatch.jobs"]
     assert infos[0] == f"每周调度开始（数据日期 {day}）", infos

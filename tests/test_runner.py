@@ -276,7 +276,7 @@ def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
     keys = {f["key"] for f in doc["findings"]}
     assert "finish-overdue/P-ROAD/M1" in keys and all(f["light"] == "red" for f in doc["findings"])
     res = runner.invoke(cli, ["findings", "--week", "2026-W40"])
-    assert res.exit_code == 2 and "no weekly run of 2026-W40" in res.output
+    assert res.exit_code == 2 and "数据库中没有 2026-W40 的周调度运行" in res.output
     held = lockmod.acquire(loaded)
     try:
         res = runner.invoke(cli, ["run", "--data-date", "2026-11-23"])

@@ -280,7 +280,7 @@ def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
     held = lockmod.acquire(loaded)
     try:
         res = runner.invoke(cli, ["run", "--data-date", "2026-11-23"])
-        assert res.exit_code == 4 and "another weekly run started at" in res.output
+        assert res.exit_code == 4 and "另一个周调度（开始于" in res.output  # config.toml says zh
         assert "Traceback" not in res.output
     finally:
         lockmod.release(loaded, held)

@@ -426,8 +426,9 @@ def _this_week(config: Config) -> str:
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default=None)
 @pass_state
 def report_template(state: State, week: str | None, units: tuple[str, ...], out_dir: str | None) -> None:
-    """Write each responsible unit's weekly report workbook (节点进度, 要素保障, 投资), prefilled with
-    the current values and the baseline dates; departments fill the yellow cells and send it back."""
+    """Write each responsible unit's weekly report workbook (节点进度, 要素保障, 投资, 资金支付, 实物量,
+    项目阶段与纳统, 问题整改, 新增问题), prefilled with the current values and the baseline dates;
+    departments fill the yellow cells and send it back."""
     from pathlib import Path
 
     from scheduler.core.reports import apply_reports

@@ -1478,10 +1478,11 @@ HELP_STRINGS: dict[str, dict[str, str]] = {
         "en": "Run the weekly check by itself on config's [weekly] cron (APScheduler, jobs kept in the database) "
               "and retry pending alerts every few minutes, until SIGTERM or Ctrl-C."},
     "help.report-template": {
-        "zh": "为每个责任单位生成周报填报表（节点进度、要素保障、投资），预填当前值和计划日期；"
-              "各单位填写黄色单元格后报回。",
-        "en": "Write each responsible unit's weekly report workbook (节点进度, 要素保障, 投资), prefilled with the "
-              "current values and the baseline dates; departments fill the yellow cells and send it back."},
+        "zh": "为每个责任单位生成周报填报表（节点进度、要素保障、投资、资金支付、实物量、项目阶段与纳统、问题整改、"
+              "新增问题），预填当前值和计划日期；各单位填写黄色单元格后报回。",
+        "en": "Write each responsible unit's weekly report workbook (节点进度, 要素保障, 投资, 资金支付, 实物量, "
+              "项目阶段与纳统, 问题整改, 新增问题), prefilled with the current values and the baseline dates; "
+              "departments fill the yellow cells and send it back."},
     "help.report-template.week": {"zh": "周报所属的 ISO 周，如 2026-W48（默认：本周）。",
                                   "en": "ISO week of the report, e.g. 2026-W48 (default: this week)."},
     "help.report-template.unit": {"zh": "只生成该单位的（可重复；默认：所有需报送的单位）。",

@@ -385,3 +385,28 @@ def test_the_receipt_example_of_the_docs(loaded: Engine, tmp_path: Path) -> None
     doc = (REPO_ROOT / "docs" / "reporting.md").read_text(encoding="utf-8")
     example = doc.split("Example with money", 1)[1].split("```\n", 2)[1].splitlines()
     assert r.lines("zh") == example
+
+
+def test_cli_template_and_ingest_money(loaded: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dispatch report-template` writes the money sheets; `dispatch ingest` takes a good file, and
+    refuses a bad one in one line (exit 2) storing nothing of it."""
+    from click.testing import CliRunner
+
+    from scheduler.cli import cli
+
+    monkeypatch.setenv("DISPATCH_DATABASE_URL", str(loaded.url.render_as_string(hide_password=False)))
+    monkeypatch.setenv("DISPATCH_PORTFOLIO", "default")  # the repository's config.toml names 湘阴's
+    runner = CliRunner()
+    res = runner.invoke(cli, ["report-template", "--week", WEEK, "--unit", UNIT, "--out", str(tmp_path / "tpl")])
+    assert res.exit_code == 0, res.output
+    path = tmp_path / "tpl" / f"{WEEK}_{UNIT}.xlsx"
+    assert load_workbook(path)[FUND]["C4"].value == "F1"
+    good = filled(path, tmp_path / "good.xlsx", {(FUND, "K4"): 100, (QTY, "H4"): 101})
+    bad = filled(path, tmp_path / "bad.xlsx", {(FUND, "J4"): "nan"})
+    res = runner.invoke(cli, ["ingest", "--unit", UNIT, str(good), str(bad)])
+    assert res.exit_code == 2
+    assert "读取：资金 1 行，实物量 1 行，阶段与纳统 1 行" in res.output
+    (line,) = [x for x in res.output.splitlines() if x.startswith("error:")]
+    assert line == (f"error: {bad}[资金支付!J4]: project P-PAY: [bad-money] fund F1: 本周到位(万元): 'nan' is not a "
+                    "number within ±1e+09")
+    assert stored(loaded) == (1, 3)

@@ -406,7 +406,7 @@ def test_cli_template_and_ingest_money(loaded: Engine, tmp_path: Path, monkeypat
     res = runner.invoke(cli, ["ingest", "--unit", UNIT, str(good), str(bad)])
     assert res.exit_code == 2
     assert "读取：资金 1 行，实物量 1 行，阶段与纳统 1 行" in res.output
-    (line,) = [x for x in res.output.splitlines() if x.startswith("error:")]
-    assert line == (f"error: {bad}[资金支付!J4]: project P-PAY: [bad-money] fund F1: 本周到位(万元): 'nan' is not a "
-                    "number within ±1e+09")
+    (line,) = [x for x in res.output.splitlines() if x.startswith("错误：")]  # language = zh
+    assert line == (f"错误：{bad}[资金支付!J4]：项目 P-PAY：金额有误［bad-money］：资金 F1：本周到位(万元)："
+                    "'nan' 超出数值范围（绝对值不超过 1e+09）")
     assert stored(loaded) == (1, 3)

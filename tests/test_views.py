@@ -147,19 +147,21 @@ def test_formatting() -> None:
     assert fmt_int(3, signed=True) == "+3" and fmt_int(0, signed=True) == "0" and fmt_int(-2) == "-2"
 
 
-def _checked_view(projects: list[Project]) -> WeeklyView:
+def _checked_view(projects: list[Project], problems: bool = False) -> WeeklyView:
     """The projects checked at D against a baseline of their forecast (nothing slips), as the weekly run
-    builds its view."""
+    builds its view (with `problems`: its problem list too)."""
     import numpy as np
 
     from scheduler.core.check import CheckThresholds, check_portfolio
+    from scheduler.core.problems import find_problems
     from scheduler.core.schedule import schedule_projects
 
     cals = sv.calendars()
     res = schedule_projects(projects, cals, sv.D)
     bs, bf = np.asarray(res.early_start), np.asarray(res.early_finish)
-    found = check_portfolio(res, bs, bf, CheckThresholds()).findings
-    return build_weekly_view(projects, res, bs, bf, found, {}, {}, sv.WEEK, sv.D, "zh")
+    chk = check_portfolio(res, bs, bf, CheckThresholds())
+    return build_weekly_view(projects, res, bs, bf, chk.findings, {}, {}, sv.WEEK, sv.D, "zh",
+                             problems=find_problems(res, chk) if problems else ())
 
 
 def test_a_finished_deadline_milestone_is_judged_by_its_actual_date_on_the_page_and_in_the_brief() -> None:
@@ -189,3 +191,9 @@ def test_a_finished_deadline_milestone_is_judged_by_its_actual_date_on_the_page_
     assert deadline_fact(po, "en") == "start by 2026-10-31 (M1): met (2026-10-28)"
     text = build_brief(v).text()
     assert "原定10月底前开工（M1），已于11月8日开工，超期8天" in text and "预计11月8日" not in text
+    # the weekly run's brief lists problems: the deadline's problem says the fact, not a risk
+    pv = _checked_view([late, ok], problems=True)
+    (row,) = [r for r in pv.problems if r.problem.project == "P-LATE"]
+    assert row.what == "原定10月底前开工（M1），已于11月8日开工，超期8天"
+    text = build_brief(pv).text()
+    assert "原定10月底前开工（M1），已于11月8日开工，超期8天" in text and "延误风险" not in text

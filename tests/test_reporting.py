@@ -318,6 +318,26 @@ def test_only_the_missing_units_items_are_carried(loaded: Engine, tmp_path: Path
     assert all(not stale for k, (_l, _d, _r, stale) in got.items() if not k.startswith("factor"))
 
 
+def test_stale_mark_of_an_item_from_its_carried_findings() -> None:
+    """core.reporting.stale_mark: the earliest week whose evidence shows, the units that did not
+    report (each once, sorted), how many of the item's findings are carried; None when none is."""
+    from scheduler.core.findings import Finding, FindingKind
+    from scheduler.core.reporting import carried_findings, carried_from, stale_mark
+
+    def f(kind: FindingKind, mid: str, units: list[str] | None, week: str | None) -> Finding:
+        details: dict[str, Any] = {} if units is None else {"stale": True, "stale_units": units, "carried_from": week}
+        return Finding("P", kind, Light.RED, "u", milestone=mid, details=details)
+
+    a = f(FindingKind.START_OVERDUE, "M3", ["洋沙湖集团"], "2026-W47")
+    b = f(FindingKind.SLIP, "M4", ["县发改局", "洋沙湖集团"], "2026-W46")
+    fresh = f(FindingKind.FINISH_OVERDUE, "M1", None, None)
+    assert (carried_from(a), carried_from(fresh)) == ("2026-W47", "")
+    carried = carried_findings([a, b, fresh])
+    assert set(carried) == {a.key, b.key}
+    assert stale_mark([a.key, b.key, fresh.key], carried) == StaleMark("2026-W46", ("县发改局", "洋沙湖集团"), 2)
+    assert stale_mark([fresh.key], carried) is None and stale_mark([], carried) is None
+
+
 def test_problems_command_marks_the_problems_carried_for_units_that_did_not_report(
         loaded: Engine, config_file: Path, tmp_path: Path) -> None:
     """`dispatch problems` (JSON and table) marks a problem 【未报送·沿用W】 by the printout's rule

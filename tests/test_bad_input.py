@@ -593,6 +593,7 @@ def test_data_date_outside_the_calendars_refused(tmp_path: Path, date: str) -> N
     path = write_file(tmp_path, to_toml(base_project()))
     line = assert_clean_refusal(run_cli(["schedule", str(path), "--format", "json", "--data-date", date]))
     assert has_kind(line, "date-out-of-range") and date in line
+    assert line.startswith("错误：") and "超出日历 construction 的范围" in line, line  # config.toml says zh
 
 
 

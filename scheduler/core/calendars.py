@@ -52,21 +52,22 @@ class CalendarSpec:
     def __post_init__(self) -> None:
         if not self.first_year <= self.last_year:
             raise CalendarError("bad-calendar", f"first_year {self.first_year} after last_year "
-                                f"{self.last_year}", file=self.source)
+                                f"{self.last_year}", file=self.source,
+                                params={"case": "years-order", "first": self.first_year, "last": self.last_year})
         if self.official not in (None, "CN"):
             raise CalendarError("bad-calendar", f"official = {self.official!r}: only \"CN\" is known",
-                                file=self.source)
+                                file=self.source, params={"case": "official", "value": repr(self.official)})
         if self.closed not in (None, "spring-festival"):
             raise CalendarError("bad-calendar", f"closed = {self.closed!r}: only \"spring-festival\" is "
-                                "known", file=self.source)
+                                "known", file=self.source, params={"case": "closed", "value": repr(self.closed)})
         if self.closed and not self.base:
             raise CalendarError("bad-calendar", "closed = \"spring-festival\" needs a `base` calendar",
-                                file=self.source)
+                                file=self.source, params={"case": "closed-base"})
         for y, ov in self.years.items():
             for d in ov.off | ov.work:
                 if d.year != y:
                     raise CalendarError("bad-calendar", f"[years.{y}] lists {d}, a day of another year",
-                                        file=self.source)
+                                        file=self.source, params={"case": "other-year", "year": y, "value": d})
 
 
 @cache
@@ -111,7 +112,8 @@ class Calendar:
         self.provisional_years = frozenset(provisional_years)
         self.lunar_new_year = dict(cny)
         if len(self.ordinals) == 0:
-            raise CalendarError("bad-calendar", f"calendar {name} has no working day", ids=(name,))
+            raise CalendarError("bad-calendar", f"calendar {name} has no working day", ids=(name,),
+                                params={"case": "no-work", "calendar": name})
 
     def __repr__(self) -> str:
         return f"Calendar({self.name!r}, {self.first}..{self.last})"
@@ -120,7 +122,9 @@ class Calendar:
     def _check(self, d: dt.date) -> int:
         if not self.first <= d <= self.last:
             raise CalendarError("date-out-of-range", f"{d} is outside calendar {self.name} "
-                                f"({self.first}..{self.last})", ids=(self.name,))
+                                f"({self.first}..{self.last})", ids=(self.name,),
+                                params={"case": "date", "value": d, "calendar": self.name, "first": self.first,
+                                        "last": self.last})
         return d.toordinal()
 
     def is_working(self, d: dt.date) -> bool:
@@ -141,7 +145,8 @@ class Calendar:
         i = int(np.searchsorted(self.ordinals, self._check(d), "left"))
         if i >= len(self.ordinals):
             raise CalendarError("date-out-of-range", f"no working day on or after {d} in calendar "
-                                f"{self.name}", ids=(self.name,))
+                                f"{self.name}", ids=(self.name,),
+                                params={"case": "after", "value": d, "calendar": self.name})
         return i
 
     def index_on_or_before(self, d: dt.date) -> int:
@@ -149,7 +154,8 @@ class Calendar:
         i = int(np.searchsorted(self.ordinals, self._check(d), "right")) - 1
         if i < 0:
             raise CalendarError("date-out-of-range", f"no working day on or before {d} in calendar "
-                                f"{self.name}", ids=(self.name,))
+                                f"{self.name}", ids=(self.name,),
+                                params={"case": "before", "value": d, "calendar": self.name})
         return i
 
     def index_after(self, d: dt.date) -> int:
@@ -160,7 +166,9 @@ class Calendar:
         """Date of working day `i`."""
         if not 0 <= i < len(self.ordinals):
             raise CalendarError("date-out-of-range", f"working day {i} is outside calendar {self.name} "
-                                f"({self.first}..{self.last})", ids=(self.name,))
+                                f"({self.first}..{self.last})", ids=(self.name,),
+                                params={"case": "index", "value": i, "calendar": self.name, "first": self.first,
+                                        "last": self.last})
         return dt.date.fromordinal(int(self.ordinals[i]))
 
     def working_days_between(self, a: dt.date, b: dt.date) -> int:

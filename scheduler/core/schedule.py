@@ -360,7 +360,9 @@ def _check_in_calendar(cal: Calendar, frame: PortfolioFrame, rows: IntArray, *co
                 "date-out-of-range",
                 f"the schedule runs {edge} of calendar {cal.name}: shorten the durations and lags, or "
                 "extend the calendar's years",
-                project=frame.project_ids[int(frame.m_project[r])], milestone=frame.m_ids[r], ids=(cal.name,))
+                project=frame.project_ids[int(frame.m_project[r])], milestone=frame.m_ids[r], ids=(cal.name,),
+                params={"case": "late" if col[bad[0]] > top else "early", "calendar": cal.name,
+                        "last": cal.last, "first": cal.first})
 
 
 def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],

@@ -6,8 +6,8 @@ its history week by week (`problem_weeks`), the units' answers (`problem_answers
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Sequence
-from dataclasses import replace
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
@@ -174,15 +174,51 @@ def get_problem(conn: Connection, problem_id: str) -> Problem:
     return found[problem_id]
 
 
-def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | None = None,
-                     project: str | None = None, portfolio: str = DEFAULT_PORTFOLIO) -> tuple[str, list[Problem]]:
-    """The problem list of a week as the run of that week saved it (default: the latest week with
-    one), with today's decisions and answers; filtered by 责任单位 or project. NotFound when no
-    week is stored."""
+def _week_or_latest(conn: Connection, week: str | None, portfolio: str) -> str:
+    """`week`, or the latest week with a stored problem list (NotFound when there is none)."""
     if week is None:
         week = conn.scalar(select(func.max(problem_weeks.c.week)).where(_weeks_mine(portfolio)))
         if week is None:
             raise NotFound("no-run", "no problem list is stored yet (dispatch run)", params={"case": "problems"})
+    return str(week)
+
+
+@dataclass(frozen=True, slots=True)
+class ProblemLight:
+    """One problem of a week's list reduced to what a count needs: its week's light and today's
+    status (closed when the office closed it after the run), its project and 责任单位."""
+
+    id: str
+    project: str
+    unit: str
+    light: Light
+    status: ProblemStatus
+
+
+def week_lights(conn: Connection, week: str | None = None, *, unit: str | None = None,
+                portfolio: str = DEFAULT_PORTFOLIO) -> tuple[str, list[ProblemLight]]:
+    """The problems of a week's list as `problems_of_week` orders and filters them, without their
+    symptoms, deadlines and answers (the week page counts thousands of them per request)."""
+    week = _week_or_latest(conn, week, portfolio)
+    pw = problem_weeks.c
+    stmt = (select(problems_t.c.id, problems_t.c.project_id, problems_t.c.unit, problems_t.c.status, pw.light,
+                   pw.status.label("w_status"))
+            .join(problem_weeks, pw.problem_id == problems_t.c.id)
+            .where(pw.week == week, _mine(portfolio)).order_by(problems_t.c.project_id, problems_t.c.id))
+    if unit is not None:
+        stmt = stmt.where(problems_t.c.unit == unit)
+    closed = ProblemStatus.CLOSED.value
+    return week, [ProblemLight(r.id, r.project_id, r.unit, Light(r.light),
+                               ProblemStatus(closed if r.status == closed else r.w_status)) for r in conn.execute(stmt)]
+
+
+def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | None = None,
+                     project: str | None = None, ids: Collection[str] | None = None,
+                     portfolio: str = DEFAULT_PORTFOLIO) -> tuple[str, list[Problem]]:
+    """The problem list of a week as the run of that week saved it (default: the latest week with
+    one), with today's decisions and answers; filtered by 责任单位, project or `ids`. NotFound when
+    no week is stored."""
+    week = _week_or_latest(conn, week, portfolio)
     stmt = (_with_state()
             .add_columns(problem_weeks.c.light.label("w_light"), problem_weeks.c.status.label("w_status"),
                          problem_weeks.c.days.label("w_days"), problem_weeks.c.points.label("w_points"),
@@ -196,6 +232,8 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
         stmt = stmt.where(problems_t.c.unit == unit)
     if project is not None:
         stmt = stmt.where(problems_t.c.project_id == project)
+    if ids is not None:
+        stmt = stmt.where(problems_t.c.id.in_(list(ids)))
     rows = list(conn.execute(stmt.order_by(problems_t.c.project_id, problems_t.c.id)))
     answers = _latest_answers(conn, [r.id for r in rows])
     out = []
@@ -208,7 +246,7 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
         if p.status is not ProblemStatus.CLOSED and r.status == ProblemStatus.CLOSED.value:
             p = replace(p, status=ProblemStatus.CLOSED)  # closed after the run: today's decision shows
         out.append(p)
-    return str(week), out
+    return week, out
 
 
 def week_history(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, int]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -18,7 +18,9 @@ from fastapi import Depends, FastAPI, HTTPException, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 from sqlalchemy import Engine
+from starlette.datastructures import MutableHeaders
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from scheduler.app import accounts, workplace
 from scheduler.core.access import (
@@ -32,10 +34,11 @@ from scheduler.core.access import (
     readable,
 )
 from scheduler.core.findings import Light
-from scheduler.core.problems import Action, Problem
+from scheduler.core.problems import Action, Problem, ProblemStatus
 from scheduler.core.reports import PROJECT_LEVEL
 from scheduler.errors import DispatchError, NotFound
 from scheduler.io.config import Config
+from scheduler.store.problems import ProblemLight
 from scheduler.strings import error_message, t
 from scheduler.web.auth import (
     COOKIE,
@@ -61,6 +64,12 @@ PREFIX_KIND = {v: k for k, v in KIND_PREFIX.items()}
 CSP = ("default-src 'self'; script-src 'none'; object-src 'none'; frame-ancestors 'none'; form-action 'self'; "
        "base-uri 'none'")
 """Pages run no script: a script injected into a page would not run either."""
+HEADERS = (("Content-Security-Policy", CSP), ("X-Content-Type-Options", "nosniff"), ("X-Frame-Options", "DENY"),
+           ("Referrer-Policy", "same-origin"))
+CACHED = frozenset({"/static/style.css", "/static/cjk.otf"})
+"""The only responses a browser may keep (their own Cache-Control); every other one is no-store."""
+RED_LISTED = 30
+"""The open red problems the week page lists (the rest: /problems)."""
 _FIELD = re.compile(r"^([mfpzqs])\|([^|]+)\|([^|]*)\|([a-z_]+)$")
 
 CallerDep = Annotated[Caller, Depends(caller)]
@@ -87,16 +96,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
 
     # -- errors and headers ----------------------------------------------------------------------------
 
-    @app.middleware("http")
-    async def _headers(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        resp = await call_next(request)
-        resp.headers.setdefault("Content-Security-Policy", CSP)
-        resp.headers.setdefault("X-Content-Type-Options", "nosniff")
-        resp.headers.setdefault("X-Frame-Options", "DENY")
-        resp.headers.setdefault("Referrer-Policy", "same-origin")
-        if request.url.path not in ("/static/style.css", "/static/cjk.otf"):
-            resp.headers.setdefault("Cache-Control", "no-store")
-        return resp
+    app.add_middleware(SecurityHeaders)
 
     @app.exception_handler(StarletteHTTPException)
     async def _http_error(request: Request, e: StarletteHTTPException) -> Response:
@@ -179,6 +179,23 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
             stale = stale_marks(conn, week, problems, pf) if week and problems else {}
         return problems_json(week, problems, stale)
 
+    def week_glance(a: Account) -> tuple[str, list[ProblemLight], list[Problem]]:
+        """The latest week's problems `a` reads, as lights to count, and in full the open red ones
+        the week page lists (the first RED_LISTED): one light query, not the whole list."""
+        from scheduler.store.db import reading
+        from scheduler.store.problems import problems_of_week, week_lights
+
+        acc = access()
+        try:
+            with reading(engine) as conn:
+                wk, lights = week_lights(conn, unit=a.unit if a.role is Role.UNIT else None, portfolio=pf)
+                lights = [x for x in lights if can_read_problem(a, x.unit, acc.get(x.project))]
+                shown = [x.id for x in lights if x.light is Light.RED and x.status is not ProblemStatus.CLOSED]
+                reds = problems_of_week(conn, wk, ids=shown[:RED_LISTED], portfolio=pf)[1] if shown else []
+        except NotFound:
+            return "", [], []
+        return wk, lights, reds
+
     def narrowed(a: Account) -> Any:
         from scheduler.outputs.view import narrow
 
@@ -250,10 +267,10 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     def week_page(request: Request, c: CallerDep) -> Response:
         a = c.account
         view = narrowed(a)
-        wk, problems = week_problems(a)
+        wk, problems, reds = week_glance(a)
         by_unit: dict[str, dict[str, int]] = {}
         for p in problems:
-            if p.status.value == "closed":
+            if p.status is ProblemStatus.CLOSED:
                 continue
             row = by_unit.setdefault(p.unit, {"red": 0, "yellow": 0, "green": 0, "total": 0})
             row[p.light.value] = row.get(p.light.value, 0) + 1
@@ -270,7 +287,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         return page(request, "week.html", c, view=view, problem_week=wk, by_unit=sorted(by_unit.items()),
                     report_week=wk_report, missing=[u.unit for u in units if u.status == "missing" and u.expected],
                     late=[u.unit for u in units if u.status == "late"],
-                    reported=[u for u in units if u.status != "missing"], problems=problems)
+                    reported=[u for u in units if u.status != "missing"], n_problems=len(problems), reds=reds)
 
     @app.get("/gantt.svg", include_in_schema=False)
     def portfolio_gantt(c: CallerDep) -> Response:
@@ -542,6 +559,32 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
             for r in pv.gantt.rows], "problems": problems_doc(wk, problems)["problems"]}
 
     return app
+
+
+class SecurityHeaders:
+    """The security headers on every response (and no-store on all but the static files): a plain
+    ASGI middleware, as cheap as a header copy (Starlette's BaseHTTPMiddleware runs every request
+    through an extra task and stream)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        cached = scope["path"] in CACHED
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                for name, value in HEADERS:
+                    headers.setdefault(name, value)
+                if not cached:
+                    headers.setdefault("Cache-Control", "no-store")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
 
 
 def app_from_env() -> FastAPI:

@@ -163,3 +163,24 @@ def test_a_stored_problem_row_is_written_only_when_the_run_changes_it(engine: En
     assert p.status is ProblemStatus.DONE and updated() > first
     with reading(engine) as conn:
         assert store.get_problem(conn, p.id).status is ProblemStatus.DONE
+
+
+def test_week_lights_are_the_weeks_list_without_its_detail(engine: Engine) -> None:
+    """The week page counts from week_lights: the same problems, order, lights and today's status as
+    problems_of_week (a problem closed after the run counts as closed), per unit or all; `ids` narrows."""
+    second = Problem(id="YJ-AVENUE/milestone/M08", project="YJ-AVENUE", kind=ProblemKind.MILESTONE,
+                     light=Light.YELLOW, unit="县交通运输局", milestone="M08", days=12, own_light=Light.YELLOW)
+    _run(engine, "2026-W48", [*_found(), second])
+    with transaction(engine) as conn:
+        store.decide(conn, "YJ-AVENUE/factor/F1", Action.CLOSE, by="专班办公室", text="省厅已受理")
+    with reading(engine) as conn:
+        week, lights = store.week_lights(conn)
+        _, full = store.problems_of_week(conn)
+        _, mine = store.week_lights(conn, unit="县交通运输局")
+        _, one = store.problems_of_week(conn, ids=["YJ-AVENUE/milestone/M08"])
+    assert week == "2026-W48"
+    assert [(x.id, x.unit, x.light, x.status) for x in lights] == [(p.id, p.unit, p.light, p.status) for p in full]
+    assert [(x.id, x.light, x.status) for x in lights] == [
+        ("YJ-AVENUE/factor/F1", Light.RED, ProblemStatus.CLOSED), ("YJ-AVENUE/milestone/M08", Light.YELLOW,
+                                                                   ProblemStatus.OPEN)]
+    assert [x.id for x in mine] == [p.id for p in one] == ["YJ-AVENUE/milestone/M08"]

@@ -11,7 +11,7 @@ import tempfile
 import threading
 import weakref
 from collections import OrderedDict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -37,10 +37,11 @@ _RENDER = threading.Lock()
 
 
 class _Cache:
-    """A few values derived from one stored state, dropped as soon as the state key changes; each
-    value is built by one thread while the others asking for it wait (no stampede after a run)."""
+    """Values derived from one stored state, dropped as soon as the state key changes; each value is
+    built by one thread while the others asking for it wait (no stampede after a run). Past `size`
+    values the least recently used goes (the week's view, used by every page, stays)."""
 
-    def __init__(self, size: int = 64) -> None:
+    def __init__(self, size: int = 1024) -> None:
         self.key: Any = None
         self.items: OrderedDict[Any, Any] = OrderedDict()
         self.building: dict[Any, threading.Lock] = {}
@@ -52,6 +53,7 @@ class _Cache:
             if state != self.key:
                 self.key, self.items, self.building = state, OrderedDict(), {}
             if name in self.items:
+                self.items.move_to_end(name)
                 return self.items[name]
             gate = self.building.setdefault(name, threading.Lock())
         with gate:
@@ -201,14 +203,24 @@ def report_versions(engine: Engine, unit: str | None = None, limit: int = 100,
                 conn.execute(stmt)]
 
 
+def stored_projects(engine: Engine, ids: Sequence[str], portfolio: str = DEFAULT_PORTFOLIO) -> list[Project]:
+    """The projects of `ids` as loaded (store/projects.read_projects, no report applied), kept while
+    the stored state is the same: a load changes it (state_key), reports do not touch them."""
+    key = tuple(sorted(ids))
+
+    def make() -> list[Project]:
+        return read_projects(engine, key, portfolio=portfolio) if key else []
+
+    result: list[Project] = _cache(engine).get(state_key(engine, portfolio), ("projects", key), make)
+    return result
+
+
 def unit_projects(engine: Engine, unit: str, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> list[Project]:
     """The portfolio's projects a unit works on, with every report up to `week` applied (the values
-    a form or template starts from)."""
-    ids = sorted(pid for pid, a in project_access(engine, portfolio).items() if unit in a.units)
-    with reading(engine) as conn:
-        projects = read_projects(conn, ids, portfolio=portfolio) if ids else []
-        reports = load_reports(conn, week_max=week, portfolio=portfolio)
-    return apply_reports(projects, reports).projects
+    a form or template starts from; the reports read fresh)."""
+    ids = [pid for pid, a in project_access(engine, portfolio).items() if unit in a.units]
+    projects = stored_projects(engine, ids, portfolio)
+    return apply_reports(projects, load_reports(engine, week_max=week, portfolio=portfolio)).projects
 
 
 def form_items(engine: Engine, unit: str, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> UnitItems:
@@ -393,10 +405,8 @@ def project_factors(engine: Engine, pid: str, week: str, portfolio: str = DEFAUL
     """A project's factor requirements as reported up to `week`: (requirement, responsible unit, milestone)."""
     from scheduler.io.reports import factor_unit
 
-    with reading(engine) as conn:
-        projects = read_projects(conn, [pid], portfolio=portfolio)
-        reports = load_reports(conn, week_max=week, portfolio=portfolio)
-    applied = apply_reports(projects, reports).projects
+    applied = apply_reports(stored_projects(engine, [pid], portfolio),
+                            load_reports(engine, week_max=week, portfolio=portfolio)).projects
     if not applied:
         return []
     p = applied[0]

@@ -21,6 +21,7 @@ from web_world import LEADER, OTHER_UNIT, PASSWORD, UNIT, World, first_problem, 
 from scheduler.app import accounts, workplace
 from scheduler.store.db import audit_log, dump, report_rows, weekly_reports
 from scheduler.web.app import create_app
+from scheduler.web.auth import COOKIE, LOGIN_COOKIE
 
 FOREIGN_PROJECT = "YGG-RAIL"  # neither the unit's (县交通运输局) nor the leader's (分管交通的副县长)
 OWN_PROJECT = "XG-BRIDGE"     # both the unit's and the leader's
@@ -217,6 +218,42 @@ def test_sign_in_is_throttled_after_five_failures(app: Any, world: World) -> Non
     assert "dispatch_session" not in r.cookies
     other, _ = sign_in(app, world.users["viewer"])  # another account is not locked out
     assert other.get("/").status_code == 200
+
+
+def test_two_server_processes_share_sessions_csrf_and_throttling(app: Any, world: World) -> None:
+    """`dispatch web --workers N`: each process has its own engine and caches; what a request needs of
+    an earlier one (session, CSRF token, failed sign-ins, stored reports) is in the database or the
+    cookie, so any process may answer any request."""
+    from scheduler.store.db import open_database
+
+    engine = open_database(world.config.database_url)  # the second process's own pool and caches
+    try:
+        other = create_app(world.config, engine)
+        a, csrf = sign_in(app, world.users["unit"])
+        b = client(other)
+        b.cookies.set(COOKIE, a.cookies[COOKIE])
+        assert b.get("/").status_code == 200
+        page = b.get("/report")
+        assert page.status_code == 200 and csrf in page.text  # the same session's token
+        login = client(app)  # the sign-in form from one process, posted to the other
+        token = _login_token(login)
+        b2 = client(other)
+        b2.cookies.set(LOGIN_COOKIE, login.cookies[LOGIN_COOKIE])
+        r = b2.post("/login", data={"username": world.users["viewer"], "password": PASSWORD, "csrf": token})
+        assert r.status_code == 303
+        accounts.add_user(world.engine, "target2", PASSWORD, "viewer")  # failures add up across processes
+        for i in range(accounts.MAX_FAILURES_PER_NAME):
+            c = client(app if i % 2 else other)
+            r = c.post("/login", data={"username": "target2", "password": "wrong password", "csrf": _login_token(c)})
+            assert r.status_code == 401
+        c = client(app)
+        r = c.post("/login", data={"username": "target2", "password": PASSWORD, "csrf": _login_token(c)})
+        assert r.status_code == 429
+        r = b.post("/logout", data={"csrf": csrf})  # signed out on one process: out on every one
+        assert r.status_code == 303
+        assert a.get("/").status_code == 303
+    finally:
+        engine.dispose()
 
 
 def test_an_account_of_another_portfolio_cannot_sign_in(app: Any, world: World) -> None:

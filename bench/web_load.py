@@ -2,19 +2,31 @@
 and project pages, at once, against `dispatch web` serving a 300-project portfolio on PostgreSQL.
 
     eval "$(bash scripts/postgres.sh start)"
-    .venv/bin/python bench/web_load.py --pg "$DISPATCH_TEST_POSTGRES_URL"   # [--projects 300 --rounds 5]
+    .venv/bin/python bench/web_load.py --pg "$DISPATCH_TEST_POSTGRES_URL"   # [--quick] [--workers 2]
 
 1. setup: a synthetic portfolio (bench/weekly_run.py's generator; 25 units, each the lead unit of
    12 projects), loaded into a fresh database, the week run; an office account, a viewer, and two
    clerk accounts per unit (so two people submit for the same unit and week at the same time);
-2. baseline: the week page, a project page and a report submission served in-process (Starlette's
-   TestClient) one at a time, no concurrency;
-3. load: `dispatch web` in its own process; 50 clerks (asyncio, one HTTP client each) open their
-   unit's form and submit it `--rounds` times with new values, while 20 readers open the week page
-   and a project page until the clerks are done;
+2. baseline: the week page, a project page, the report form and a submission served in-process
+   (Starlette's TestClient), one request at a time, no concurrency;
+3. `dispatch web --workers N` in its own processes, and three scenarios one after the other:
+   - stress: a closed loop with no think time (each client sends its next request as soon as the
+     last is answered): 50 clerks open the form and submit it `--rounds` times while 20 readers
+     open the week page and a project page back to back. It measures capacity (requests/s); its
+     response times are queueing (Little's law: 70 clients / throughput);
+   - steady: the workplace on an ordinary afternoon, open loop: each reader opens a page at
+     Poisson moments (`--think` s apart on average) whether or not the page before has come; each
+     clerk opens the form at Poisson moments (`--session` s apart), fills it in (`--fill` s) and
+     submits;
+   - burst: Friday 17:00, all 50 clerks submit within `--burst` seconds (each opens the form at a
+     random moment, fills it in, submits), the readers as in steady;
+   times are counted from the moment a request was due (a client running late counts against the
+   server, never for it); the CPU the server's processes (and PostgreSQL's, when scripts/postgres.sh
+   started it) used per request is printed beside each scenario: on a shared machine it is the
+   steadier figure;
 4. checks: every submission answered 303 and is stored once; each unit's versions are 1..n with n
-   its clerks' submissions (none lost, none duplicated, none skipped); p50/p95 printed beside the
-   baseline; exit 1 when a check fails.
+   its clerks' submissions (none lost, none duplicated, none skipped); p50/p95/max printed beside
+   the in-process p95; exit 1 when a check fails.
 
 Targets (docs/benchmarks.md): p95 of the week page under 300 ms and of a submission under 500 ms
 on 2 cores."""
@@ -26,6 +38,7 @@ import asyncio
 import dataclasses
 import datetime as dt
 import os
+import random
 import re
 import secrets
 import signal
@@ -34,6 +47,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -122,8 +136,9 @@ def in_progress(fields: dict[str, str]) -> list[str]:
     return open_
 
 
-def baseline(cfg: Path, rounds: int) -> dict[str, list[float]]:
-    """The week page, a project page and a submission in-process, one at a time."""
+def baseline(cfg: Path, n: int) -> dict[str, list[float]]:
+    """Each page served in-process (Starlette's TestClient), one request at a time, `n` times: the
+    week and a project page as the office reads them, the form and a submission as a clerk (clerk49)."""
     from fastapi.testclient import TestClient
 
     from scheduler.io.config import load_config
@@ -133,30 +148,33 @@ def baseline(cfg: Path, rounds: int) -> dict[str, list[float]]:
     config = load_config(cfg)
     engine = open_database(config.database_url)
     app = create_app(config, engine)
-    out: dict[str, list[float]] = {"week": [], "project": [], "submit": []}
-    with TestClient(app, follow_redirects=False) as c:
-        token = _CSRF.search(c.get("/login").text)
-        assert token
-        c.post("/login", data={"username": "clerk49", "password": PASSWORD, "csrf": token.group(1)})
-        c.get("/")  # warm: the week's view and charts are built once per stored state
-        for _ in range(20):
-            t = time.perf_counter()
-            r = c.get("/")
-            out["week"].append(time.perf_counter() - t)
-            assert r.status_code == 200
+    out: dict[str, list[float]] = {k: [] for k in PAGES}
+
+    def timed_get(c: Any, key: str, url: str, **kw: Any) -> Any:
+        t = time.perf_counter()
+        r = c.get(url, **kw)
+        out[key].append(time.perf_counter() - t)
+        assert r.status_code == 200, r.text[:300]
+        return r
+
+    with TestClient(app, follow_redirects=False) as office, TestClient(app, follow_redirects=False) as clerk:
+        for c, user in ((office, "office"), (clerk, "clerk49")):
+            token = _CSRF.search(c.get("/login").text)
+            assert token
+            c.post("/login", data={"username": user, "password": PASSWORD, "csrf": token.group(1)})
+        r = office.get("/")  # warm: the week's view and charts are built once per stored state
         pid = re.findall(r'href="/projects/([^"]+)"', r.text)[0]
-        c.get(f"/projects/{pid}")
-        for _ in range(20):
-            t = time.perf_counter()
-            c.get(f"/projects/{pid}")
-            out["project"].append(time.perf_counter() - t)
-        page = c.get("/report", params={"week": WEEK}).text
-        fields = {**form_fields(page), "csrf": _CSRF.findall(page)[-1]}
+        office.get(f"/projects/{pid}")
+        clerk.get("/report", params={"week": WEEK})
+        for _ in range(n):
+            timed_get(office, "week", "/")
+            timed_get(office, "project", f"/projects/{pid}")
+            page = timed_get(clerk, "form", "/report", params={"week": WEEK}).text
+        fields = {**form_fields(page), "csrf": _CSRF.findall(page)[-1], "week": WEEK}
         field = in_progress(fields)[0]
-        cur = float(fields[field] or 0)
-        for i in range(rounds * 2):
+        for i in range(n // 2):
             t = time.perf_counter()
-            r = c.post("/report", data={**fields, field: str(round(cur + (99 - cur) * (i + 1) / (2 * rounds + 1), 2))})
+            r = clerk.post("/report", data={**fields, field: f"{50 + i * 0.37:.2f}"})
             out["submit"].append(time.perf_counter() - t)
             assert r.status_code == 303, r.text[:300]
     engine.dispose()
@@ -178,69 +196,202 @@ async def sign_in(client: Any, username: str) -> None:
     assert r.status_code == 303, r.text[:200]
 
 
-async def clerk(base: str, n: int, rounds: int, times: dict[str, list[float]], stored: dict[str, list[int]],
-                errors: list[str]) -> None:
+class Stats:
+    """Response times per page of one scenario, the failures, and each unit's answered versions."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = {k: [] for k in PAGES}
+        self.errors: list[str] = []
+        self.stored: dict[str, list[int]] = {}
+        self.started = time.perf_counter()
+        self.wall = 0.0
+        self.cpu = 0.0
+        self.db_cpu: float | None = None
+
+    @property
+    def requests(self) -> int:
+        return sum(len(v) for v in self.times.values())
+
+
+PAGES = {"week": ("week page (GET /)", 300), "project": ("project page", None), "form": ("report form (GET)", None),
+         "submit": ("report submission", 500)}
+"""The pages timed: label and the issue's p95 target in ms (None: no target)."""
+
+
+async def timed(st: Stats, key: str, since: float, call: Any) -> Any:
+    """Await `call` and record the time from `since` (the request's scheduled moment: a client that
+    falls behind its schedule counts against the server, never for it)."""
+    r = await call
+    st.times[key].append(time.perf_counter() - since)
+    return r
+
+
+async def open_form(c: Any, st: Stats, since: float) -> dict[str, str]:
+    """GET the report form; the fields a browser would post back."""
+    r = await timed(st, "form", since, c.get("/report", params={"week": WEEK}))
+    if r.status_code != 200:
+        st.errors.append(f"form {r.status_code}")
+        return {}
+    return {**form_fields(r.text), "csrf": _CSRF.findall(r.text)[-1], "week": WEEK}
+
+
+async def submit(c: Any, st: Stats, n: int, fields: dict[str, str], value: float, since: float) -> None:
+    """POST the form with one milestone's percent set to `value`; the answered version is kept."""
+    field = in_progress(fields)[0]
+    r = await timed(st, "submit", since, c.post("/report", data={**fields, field: f"{value:.2f}"}))
+    m = re.search(r"stored=(\d+)", r.headers.get("location", ""))
+    if r.status_code != 303 or m is None:
+        st.errors.append(f"clerk{n:02d}: {r.status_code} {r.text[:200]}")
+        return
+    st.stored.setdefault(f"单位{n % UNITS + 1:02d}", []).append(int(m.group(1)))
+
+
+class Values:
+    """A percent for each submission, never the same twice in a row for a unit (its two clerks
+    included), so that no submission is stored as unchanged."""
+
+    def __init__(self) -> None:
+        self.k: dict[int, int] = {}
+
+    def next(self, n: int) -> float:
+        i = self.k[n % UNITS] = self.k.get(n % UNITS, 0) + 1
+        return 1 + (i * 0.37) % 97
+
+
+async def stress_clerk(c: Any, n: int, rounds: int, st: Stats, values: Values) -> None:
+    for _ in range(rounds):
+        fields = await open_form(c, st, time.perf_counter())
+        if fields:
+            await submit(c, st, n, fields, values.next(n), time.perf_counter())
+
+
+async def read_page(c: Any, st: Stats, n: int, k: int, pids: list[str], since: float) -> None:
+    """A reader's page: the week page, every other time a project page."""
+    if k % 2 == 0:
+        r = await timed(st, "week", since, c.get("/"))
+    else:
+        r = await timed(st, "project", since, c.get(f"/projects/{pids[(n * 7 + k) % len(pids)]}"))
+    if r.status_code != 200:
+        st.errors.append(f"reader {n}: {r.status_code}")
+
+
+async def stress_reader(c: Any, n: int, st: Stats, done: asyncio.Event, pids: list[str]) -> None:
+    k = 0
+    while not done.is_set():
+        await read_page(c, st, n, k, pids, time.perf_counter())
+        k += 1
+
+
+async def open_reader(c: Any, n: int, st: Stats, end: float, gap: float, rng: random.Random,
+                      pids: list[str]) -> None:
+    """Open loop: page views at Poisson moments (mean `gap` s apart), each sent at its moment whether
+    or not the one before was answered."""
+    tasks = []
+    at, k = time.perf_counter() + rng.expovariate(1 / gap), 0
+    while at < end:
+        await asyncio.sleep(max(0.0, at - time.perf_counter()))
+        tasks.append(asyncio.create_task(read_page(c, st, n, k, pids, at)))
+        at, k = at + rng.expovariate(1 / gap), k + 1
+    await asyncio.gather(*tasks)
+
+
+async def open_clerk(c: Any, n: int, st: Stats, values: Values, starts: list[float], fill: tuple[float, float],
+                     rng: random.Random) -> None:
+    """A clerk opens the form at each of `starts` (or as soon as the form before is submitted: a clerk
+    fills in one form at a time), fills it in for `fill` seconds (uniform), submits."""
+    for at in starts:
+        at = max(at, time.perf_counter())
+        await asyncio.sleep(at - time.perf_counter())
+        fields = await open_form(c, st, at)
+        if not fields:
+            continue
+        due = time.perf_counter() + rng.uniform(*fill)
+        await asyncio.sleep(max(0.0, due - time.perf_counter()))
+        await submit(c, st, n, fields, values.next(n), due)
+
+
+async def clients(base: str) -> tuple[list[Any], list[Any], list[str]]:
+    """The signed-in HTTP clients: CLERKS clerks, READERS readers (office and viewer); the project ids."""
     import httpx2 as httpx
 
-    async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=60) as c:
-        await sign_in(c, f"clerk{n:02d}")
-        unit = f"单位{n % UNITS + 1:02d}"
-        for i in range(rounds):
-            t = time.perf_counter()
-            r = await c.get("/report", params={"week": WEEK})
-            times["form"].append(time.perf_counter() - t)
-            page = r.text
-            fields = {**form_fields(page), "csrf": _CSRF.findall(page)[-1], "week": WEEK}
-            field = in_progress(fields)[0]
-            value = 5 + i * 90 / max(1, rounds) + (n // UNITS) * 2  # unique per unit and submission
-            t = time.perf_counter()
-            r = await c.post("/report", data={**fields, field: f"{value:.2f}"})
-            times["submit"].append(time.perf_counter() - t)
-            m = re.search(r"stored=(\d+)", r.headers.get("location", ""))
-            if r.status_code != 303 or m is None:
-                errors.append(f"clerk{n:02d} round {i}: {r.status_code} {r.text[:200]}")
-                continue
-            stored.setdefault(unit, []).append(int(m.group(1)))
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    made = [httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=120, limits=limits)
+            for _ in range(CLERKS + READERS)]
+    names = [f"clerk{n:02d}" for n in range(CLERKS)] + ["viewer" if n % 2 else "office" for n in range(READERS)]
+    for i in range(0, len(made), 10):  # a few sign-ins at a time: argon2 is meant to be slow
+        await asyncio.gather(*(sign_in(c, u) for c, u in zip(made[i:i + 10], names[i:i + 10], strict=True)))
+    r = await made[-1].get("/")
+    return made[:CLERKS], made[CLERKS:], re.findall(r'href="/projects/([^"]+)"', r.text)
 
 
-async def reader(base: str, n: int, done: asyncio.Event, times: dict[str, list[float]], errors: list[str],
-                 limit: float) -> None:
-    import httpx2 as httpx
+async def scenarios(base: str, which: list[str], a: argparse.Namespace, cpu: Callable[[], float],
+                    db_cpu: Callable[[], float] | None) -> dict[str, Stats]:
+    """Run the chosen scenarios one after the other against the server at `base`."""
+    rng = random.Random(15)
+    values = Values()
+    clerks, readers, pids = await clients(base)
+    out: dict[str, Stats] = {}
+    try:
+        for name in which:
+            st = Stats()
+            c0, d0 = cpu(), db_cpu() if db_cpu else 0.0
+            if name == "stress":
+                done = asyncio.Event()
+                rs = [asyncio.create_task(stress_reader(c, n, st, done, pids)) for n, c in enumerate(readers)]
+                await asyncio.wait_for(asyncio.gather(*(stress_clerk(c, n, a.rounds, st, values)
+                                                        for n, c in enumerate(clerks))), a.limit)
+                done.set()
+                await asyncio.gather(*rs)
+            else:
+                t0 = time.perf_counter()
+                end = t0 + a.duration
+                if name == "steady":  # each clerk's sessions at Poisson moments, a mean `a.session` s apart
+                    starts = []
+                    for _ in clerks:
+                        at, mine = t0 + rng.expovariate(1 / a.session), []
+                        while at < end - a.fill[1]:
+                            mine.append(at)
+                            at += rng.expovariate(1 / a.session)
+                        starts.append(mine)
+                else:  # burst: every clerk submits once within `a.burst` seconds
+                    starts = [[t0 + rng.uniform(0, a.burst - a.fill[1])] for _ in clerks]
+                    end = t0 + a.burst
+                await asyncio.gather(
+                    *(open_clerk(c, n, st, values, starts[n], a.fill, rng) for n, c in enumerate(clerks)),
+                    *(open_reader(c, n, st, end, a.think, rng, pids) for n, c in enumerate(readers)))
+            st.wall = time.perf_counter() - st.started
+            st.cpu = cpu() - c0
+            st.db_cpu = db_cpu() - d0 if db_cpu else None
+            out[name] = st
+            print(f"  {name}: {st.requests} requests in {st.wall:.1f} s", flush=True)
+    finally:
+        await asyncio.gather(*(c.aclose() for c in clerks + readers))
+    return out
 
-    async with httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=60) as c:
-        await sign_in(c, "viewer" if n % 2 else "office")
-        end = time.perf_counter() + limit
-        pids: list[str] = []
-        k = 0
-        while not done.is_set() and time.perf_counter() < end:
-            t = time.perf_counter()
-            r = await c.get("/")
-            times["week"].append(time.perf_counter() - t)
-            if r.status_code != 200:
-                errors.append(f"reader {n}: week {r.status_code}")
-            pids = pids or re.findall(r'href="/projects/([^"]+)"', r.text)
-            t = time.perf_counter()
-            r = await c.get(f"/projects/{pids[(n * 7 + k) % len(pids)]}")
-            times["project"].append(time.perf_counter() - t)
-            if r.status_code != 200:
-                errors.append(f"reader {n}: project {r.status_code}")
-            k += 1
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by process `pid` and its children (the server's
+    workers, or PostgreSQL's backends)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if not d.name.isdigit():
+            continue
+        try:
+            f = (d / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(d.name) == pid or int(f[1]) == pid:
+            total += (int(f[11]) + int(f[12])) / tick
+    return total
 
 
-async def load(base: str, rounds: int, limit: float) -> tuple[dict[str, list[float]], dict[str, list[int]], list[str],
-                                                             float]:
-    times: dict[str, list[float]] = {"week": [], "project": [], "form": [], "submit": []}
-    stored: dict[str, list[int]] = {}
-    errors: list[str] = []
-    done = asyncio.Event()
-    readers = [asyncio.create_task(reader(base, n, done, times, errors, limit)) for n in range(READERS)]
-    t = time.perf_counter()
-    await asyncio.wait_for(asyncio.gather(*(clerk(base, n, rounds, times, stored, errors) for n in range(CLERKS))),
-                           limit)
-    wall = time.perf_counter() - t
-    done.set()
-    await asyncio.gather(*readers)
-    return times, stored, errors, wall
+def postgres_pid() -> int | None:
+    """The PostgreSQL server's pid when scripts/postgres.sh started it ($PG_TEST_DIR), to count its CPU."""
+    try:
+        return int((Path(os.environ["PG_TEST_DIR"]) / "data" / "postmaster.pid").read_text().split()[0])
+    except (KeyError, OSError, ValueError, IndexError):
+        return None
 
 
 def check_store(cfg: Path, stored: dict[str, list[int]], baseline_versions: int) -> list[str]:
@@ -271,16 +422,52 @@ def check_store(cfg: Path, stored: dict[str, list[int]], baseline_versions: int)
     return bad
 
 
+def report(name: str, st: Stats, base: dict[str, list[float]], a: argparse.Namespace) -> None:
+    """One scenario's table: p50 / p95 / max per page beside the in-process p95, the target."""
+    what = {"stress": f"closed loop, no think time: {CLERKS} clerks x {a.rounds} (form, submit), {READERS} readers "
+                      "(week page, project page) back to back",
+            "steady": f"open loop, Poisson: {READERS} readers each open a page every {a.think:g} s on average, "
+                      f"{CLERKS} clerks each open the form every {a.session:g} s on average, fill it in "
+                      f"{a.fill[0]:g}-{a.fill[1]:g} s, submit; {a.duration:g} s",
+            "burst": f"Friday 17:00: all {CLERKS} clerks open the form at random moments and submit within "
+                     f"{a.burst:g} s (filling {a.fill[0]:g}-{a.fill[1]:g} s), readers as in steady"}[name]
+    rate = st.requests / st.wall if st.wall else float("nan")
+    per = 1000 * st.cpu / st.requests if st.requests else float("nan")
+    print(f"\n[{name}] {what}")
+    db = f", PostgreSQL {1000 * st.db_cpu / st.requests:.0f} ms" if st.db_cpu is not None and st.requests else ""
+    print(f"  {st.requests} requests in {st.wall:.1f} s = {rate:.1f}/s; CPU per request: server {per:.0f} ms{db}")
+    print(f"  {'page':<22}{'n':>5}{'p50 ms':>9}{'p95 ms':>9}{'max ms':>9}{'in-process p95':>16}{'target':>8}")
+    for key, (label, target) in PAGES.items():
+        xs = st.times[key]
+        mx = 1000 * max(xs) if xs else float("nan")
+        met = "" if target is None or not xs else (" met" if p95(xs) <= target else " MISSED")
+        print(f"  {label:<22}{len(xs):>5}{p50(xs):>9.0f}{p95(xs):>9.0f}{mx:>9.0f}{p95(base[key]):>16.0f}"
+              f"{(str(target) if target else '—'):>8}{met}")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--pg", default=os.environ.get("DISPATCH_TEST_POSTGRES_URL"),
                     help="PostgreSQL server URL (scripts/postgres.sh start); a database is created on it")
     ap.add_argument("--projects", type=int, default=300)
     ap.add_argument("--milestones", type=int, default=20)
-    ap.add_argument("--rounds", type=int, default=4, help="submissions per clerk")
-    ap.add_argument("--limit", type=float, default=300.0, help="seconds the load may take at most")
+    ap.add_argument("--scenarios", default="stress,steady,burst", help="which, in this order")
+    ap.add_argument("--rounds", type=int, default=4, help="stress: submissions per clerk")
+    ap.add_argument("--duration", type=float, default=120.0, help="steady: seconds")
+    ap.add_argument("--think", type=float, default=5.0, help="steady, burst: a reader's mean seconds between pages")
+    ap.add_argument("--session", type=float, default=60.0,
+                    help="steady: a clerk's mean seconds between opening the form")
+    ap.add_argument("--fill", type=float, nargs=2, default=(10.0, 30.0), metavar=("MIN", "MAX"),
+                    help="seconds a clerk takes to fill in the form")
+    ap.add_argument("--burst", type=float, default=60.0, help="burst: every clerk submits within this many seconds")
+    ap.add_argument("--limit", type=float, default=600.0, help="stress: seconds it may take at most")
     ap.add_argument("--workers", type=int, default=2, help="server processes (`dispatch web --workers`)")
+    ap.add_argument("--quick", action="store_true",
+                    help="a short run: stress 1 round, steady 30 s, burst 30 s, fill 5-15 s")
     a = ap.parse_args(argv)
+    if a.quick:
+        a.rounds, a.duration, a.burst, a.fill, a.session = 1, 30.0, 30.0, (5.0, 15.0), 20.0
+    which = [x for x in a.scenarios.split(",") if x]
     if not a.pg:
         sys.exit("give --pg URL or set DISPATCH_TEST_POSTGRES_URL (eval \"$(bash scripts/postgres.sh start)\")")
     from sqlalchemy import create_engine
@@ -295,7 +482,7 @@ def main(argv: list[str] | None = None) -> None:
     try:
         with tempfile.TemporaryDirectory(prefix="dispatch-webload-") as tmp:
             cfg = setup(url, Path(tmp), a.projects, a.milestones)
-            base_times = baseline(cfg, a.rounds)
+            base_times = baseline(cfg, 20)
             port = free_port()
             env = {**os.environ, "PYTHONPATH": str(REPO)}
             env.pop("DISPATCH_DATABASE_URL", None)
@@ -303,34 +490,36 @@ def main(argv: list[str] | None = None) -> None:
                                        str(port), "--workers", str(a.workers)], env=env, stdout=subprocess.DEVNULL,
                                       stderr=subprocess.DEVNULL)
             base = f"http://127.0.0.1:{port}"
-            for _ in range(200):
+            for _ in range(300):
                 try:
                     socket.create_connection(("127.0.0.1", port), 0.2).close()
                     break
                 except OSError:
                     time.sleep(0.1)
-            import httpx2 as httpx
-
-            with httpx.Client(base_url=base) as c:  # warm each server process's view like the baseline's
-                for _ in range(4 * a.workers):
-                    asyncio.run(_warm(base))
-                c.get("/healthz")
-            times, stored, errors, wall = asyncio.run(load(base, a.rounds, a.limit))
-            bad = errors + check_store(cfg, stored, len(base_times["submit"]))
+            for _ in range(4 * a.workers):  # warm each server process's view like the baseline's
+                asyncio.run(_warm(base))
+            load_avg = os.getloadavg()[0]
+            print(f"load average before the load: {load_avg:.1f} on {os.cpu_count()} cores; server: "
+                  f"`dispatch web --workers {a.workers}`", flush=True)
+            pg = postgres_pid()
+            results = asyncio.run(scenarios(base, which, a, lambda: tree_cpu(server.pid) if server else 0.0,
+                                            (lambda: tree_cpu(pg)) if pg else None))
+            stored: dict[str, list[int]] = {}
+            bad: list[str] = []
+            for st in results.values():
+                bad += st.errors
+                for u, vs in st.stored.items():
+                    stored.setdefault(u, []).extend(vs)
+            bad += check_store(cfg, stored, len(base_times["submit"]))
+            for n, st in results.items():
+                report(n, st, base_times, a)
+            print(f"\nload average after: {os.getloadavg()[0]:.1f}")
             n_sub = sum(len(v) for v in stored.values())
-            print(f"load: {CLERKS} clerks x {a.rounds} submissions, {READERS} readers, {wall:.1f} s; "
-                  f"{n_sub} submissions stored, {len(times['week'])} week pages, "
-                  f"{len(times['project'])} project pages", flush=True)
-            print(f"{'page':<22}{'p50 ms':>9}{'p95 ms':>9}{'in-process p95':>16}{'target':>9}")
-            for key, label, target in (("week", "week page (GET /)", 300), ("project", "project page", None),
-                                       ("form", "report form (GET)", None), ("submit", "report submission", 500)):
-                ref = p95(base_times[key]) if key in base_times else float("nan")
-                print(f"{label:<22}{p50(times[key]):>9.0f}{p95(times[key]):>9.0f}{ref:>16.0f}"
-                      f"{(str(target) if target else '—'):>9}")
             if bad:
                 print("FAILED:\n  " + "\n  ".join(bad[:20]))
                 sys.exit(1)
-            print("nothing lost or duplicated: every unit's versions consecutive, one per accepted submission")
+            print(f"nothing lost or duplicated: {n_sub} submissions answered 303 and stored, every unit's versions "
+                  "consecutive, one per accepted submission")
     finally:
         if server is not None:
             server.send_signal(signal.SIGINT)

@@ -147,6 +147,12 @@ def test_round_trip_values_stored_and_applied(loaded: Engine, tmp_path: Path) ->
     applied = apply_reports(read_projects(loaded), load_reports(loaded, up_to=D))
     (p,) = applied.projects
     assert applied.warnings == ()
+    # `projects`: only the rows about them (the web form applies a unit's reports to its own projects)
+    everything = load_reports(loaded, up_to=D)
+    assert sum(len(r.rows) for r in everything) == 5
+    assert load_reports(loaded, up_to=D, projects=["P-ROAD"]) == everything
+    assert [(r.unit, r.rows) for r in load_reports(loaded, up_to=D, projects=["NO-SUCH"])] == [
+        (r.unit, ()) for r in everything]
     assert sorted(applied.report_ids) == sorted(r.report_id for r in results)
     m1, m2, m3 = p.milestones
     assert (m1.actual_start, m1.actual_finish) == (dt.date(2026, 11, 1), dt.date(2026, 11, 12))

@@ -164,7 +164,8 @@ def store_parsed(engine: Engine, parsed: ParsedReport, *, now: dt.datetime | Non
         # problems it answers (all of them only when it raises one: a repeat is not raised twice)
         touched = sorted({row.project for row in parsed.rows} | {x.project for x in parsed.raised})
         projects = read_projects(conn, touched, portfolio=portfolio) if touched else []
-        earlier = load_reports(conn, week_max=parsed.week, exclude=(parsed.unit, parsed.week), portfolio=portfolio)
+        earlier = load_reports(conn, week_max=parsed.week, exclude=(parsed.unit, parsed.week), portfolio=portfolio,
+                               projects=touched)
         state = apply_reports(projects, earlier).projects
         answered_ids = sorted({a.problem for a in parsed.answers})
         problems = (list(load_problems(conn, portfolio=portfolio).values()) if parsed.raised else

@@ -220,7 +220,7 @@ def unit_projects(engine: Engine, unit: str, week: str, portfolio: str = DEFAULT
     a form or template starts from; the reports read fresh)."""
     ids = [pid for pid, a in project_access(engine, portfolio).items() if unit in a.units]
     projects = stored_projects(engine, ids, portfolio)
-    return apply_reports(projects, load_reports(engine, week_max=week, portfolio=portfolio)).projects
+    return apply_reports(projects, load_reports(engine, week_max=week, portfolio=portfolio, projects=ids)).projects
 
 
 def form_items(engine: Engine, unit: str, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> UnitItems:
@@ -406,7 +406,7 @@ def project_factors(engine: Engine, pid: str, week: str, portfolio: str = DEFAUL
     from scheduler.io.reports import factor_unit
 
     applied = apply_reports(stored_projects(engine, [pid], portfolio),
-                            load_reports(engine, week_max=week, portfolio=portfolio)).projects
+                            load_reports(engine, week_max=week, portfolio=portfolio, projects=[pid])).projects
     if not applied:
         return []
     p = applied[0]

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -106,10 +106,12 @@ def store_report(conn: Connection, report: ReportFile, *, now: dt.datetime | Non
 
 
 def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, week_max: str | None = None,
-                 exclude: tuple[str, str] | None = None, portfolio: str = DEFAULT_PORTFOLIO) -> list[WeeklyReport]:
+                 exclude: tuple[str, str] | None = None, portfolio: str = DEFAULT_PORTFOLIO,
+                 projects: Collection[str] | None = None) -> list[WeeklyReport]:
     """The latest version of every unit's report for each week (weeks whose Monday is on or before
     `up_to`, or up to ISO `week_max`; `exclude` = (unit, week) left out), ordered by week and
-    unit: the order they are applied in."""
+    unit: the order they are applied in. With `projects`, only the rows about those projects (what
+    applying the reports to them needs)."""
     wr = weekly_reports.c
     limit = week_max if week_max is not None else (iso_week(up_to) if up_to is not None else None)
     latest = (select(wr.unit, wr.week, func.max(wr.version).label("version")).where(wr.portfolio == portfolio)
@@ -127,8 +129,10 @@ def load_reports(source: Engine | Connection, *, up_to: dt.date | None = None, w
         if heads:
             rr = report_rows.c
             ids = list(rows)
+            about = select(report_rows) if projects is None else select(report_rows).where(
+                rr.project_id.in_(sorted(projects)))
             for i in range(0, len(ids), 500):
-                for x in conn.execute(select(report_rows).where(rr.report_id.in_(ids[i:i + 500]))
+                for x in conn.execute(about.where(rr.report_id.in_(ids[i:i + 500]))
                                       .order_by(rr.report_id, rr.seq)):
                     rows[x.report_id].append(_row_of(x))
     # weeks sort as text ('2026-W09' < '2026-W48'); units by code point

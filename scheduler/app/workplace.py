@@ -178,16 +178,14 @@ class Reported:
     filename: str
 
 
-def reported(engine: Engine, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, Reported]:
-    """The units of the portfolio that reported for `week`, each with its latest version."""
+def reported(engine: Engine, week: str, unit: str, portfolio: str = DEFAULT_PORTFOLIO) -> Reported | None:
+    """The unit's latest report of `week` in the portfolio, None before its first."""
     wr = weekly_reports.c
-    out: dict[str, Reported] = {}
     with reading(engine) as conn:
-        for r in conn.execute(select(wr.unit, wr.version, wr.received_at, wr.filename)
-                              .where(wr.week == week, wr.portfolio == portfolio)
-                              .order_by(wr.unit, wr.version)):
-            out[r.unit] = Reported(r.unit, int(r.version), r.received_at, r.filename)
-    return out
+        r = conn.execute(select(wr.unit, wr.version, wr.received_at, wr.filename)
+                         .where(wr.week == week, wr.portfolio == portfolio, wr.unit == unit)
+                         .order_by(wr.version.desc()).limit(1)).first()
+    return None if r is None else Reported(r.unit, int(r.version), r.received_at, r.filename)
 
 
 def report_versions(engine: Engine, unit: str | None = None, limit: int = 100,

@@ -189,7 +189,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         try:
             with reading(engine) as conn:
                 wk, lights = week_lights(conn, unit=a.unit if a.role is Role.UNIT else None, portfolio=pf)
-                lights = [x for x in lights if can_read_problem(a, x.unit, acc.get(x.project))]
+                if not (a.sees_all or a.role is Role.UNIT):  # a unit's own are already all it reads
+                    lights = [x for x in lights if can_read_problem(a, x.unit, acc.get(x.project))]
                 shown = [x.id for x in lights if x.light is Light.RED and x.status is not ProblemStatus.CLOSED]
                 reds = problems_of_week(conn, wk, ids=shown[:RED_LISTED], portfolio=pf)[1] if shown else []
         except NotFound:
@@ -389,7 +390,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
             return page(request, "report_units.html", c, units=[u.unit for u in status.units], week=wk)
         u, wk = report_unit(a, unit), report_week(week)
         return page(request, "report.html", c, unit=u, week=wk, rows=_form_rows(engine, u, wk, pf), values={},
-                    stored=stored, done=workplace.reported(engine, wk, pf).get(u))
+                    stored=stored, done=workplace.reported(engine, wk, u, pf))
 
     @app.post("/report", response_class=HTMLResponse, include_in_schema=False)
     def submit_report(request: Request, w: WriterDep) -> Response:
@@ -406,7 +407,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         except DispatchError as e:
             values = {k: v for k, v in w.form.items() if isinstance(v, str)}
             return page(request, "report.html", w.caller, 400, unit=u, week=wk, rows=rows, values=values,
-                        error=error_message(e, lang), done=workplace.reported(engine, wk, pf).get(u))
+                        error=error_message(e, lang), done=workplace.reported(engine, wk, u, pf))
         return RedirectResponse(f"/report?unit={_q(u)}&week={wk}&stored={r.version}", 303)
 
     @app.post("/report/upload", response_class=HTMLResponse, include_in_schema=False)

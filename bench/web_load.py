@@ -218,10 +218,23 @@ PAGES = {"week": ("week page (GET /)", 300), "project": ("project page", None), 
 """The pages timed: label and the issue's p95 target in ms (None: no target)."""
 
 
+class Failed:
+    """A request that got no answer (a transport error): counted as a failure, never timed."""
+
+    def __init__(self) -> None:
+        self.status_code, self.text, self.headers = 0, "", {}
+
+
 async def timed(st: Stats, key: str, since: float, call: Any) -> Any:
     """Await `call` and record the time from `since` (the request's scheduled moment: a client that
     falls behind its schedule counts against the server, never for it)."""
-    r = await call
+    import httpx2 as httpx
+
+    try:
+        r = await call
+    except httpx.HTTPError as e:
+        st.errors.append(f"{key}: {type(e).__name__} {e}")
+        return Failed()
     st.times[key].append(time.perf_counter() - since)
     return r
 
@@ -314,7 +327,9 @@ async def clients(base: str) -> tuple[list[Any], list[Any], list[str]]:
     """The signed-in HTTP clients: CLERKS clerks, READERS readers (office and viewer); the project ids."""
     import httpx2 as httpx
 
-    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None)
+    # an idle connection is dropped before uvicorn's 5 s keep-alive ends (a browser would resend the
+    # request the server closed under it; these clients do not)
+    limits = httpx.Limits(max_connections=None, max_keepalive_connections=None, keepalive_expiry=2.0)
     made = [httpx.AsyncClient(base_url=base, follow_redirects=False, timeout=120, limits=limits)
             for _ in range(CLERKS + READERS)]
     names = [f"clerk{n:02d}" for n in range(CLERKS)] + ["viewer" if n % 2 else "office" for n in range(READERS)]

@@ -396,7 +396,9 @@ def tree_cpu(pid: int) -> float:
             f = (d / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(d.name) == pid or int(f[1]) == pid:
+        if int(d.name) == pid:  # itself, and its children that have ended (PostgreSQL's closed backends)
+            total += (int(f[11]) + int(f[12]) + int(f[13]) + int(f[14])) / tick
+        elif int(f[1]) == pid:
             total += (int(f[11]) + int(f[12])) / tick
     return total
 

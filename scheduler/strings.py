@@ -423,6 +423,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "out.fact.deadline": {"zh": "时限要求", "en": "Deadline"},
     "out.fact.deadline.open": {"zh": "{by}（{mid}），预计{date}", "en": "{by} ({mid}), forecast {date}"},
     "out.fact.deadline.met": {"zh": "{by}（{mid}）：已按期（{date}）", "en": "{by} ({mid}): met ({date})"},
+    "out.fact.deadline.late": {"zh": "{by}（{mid}）：未按期（{date}）", "en": "{by} ({mid}): missed ({date})"},
     "out.fact.light": {"zh": "本周灯色", "en": "Light"},
     "out.fact.percent": {"zh": "形象进度", "en": "Physical progress"},
     "out.fact.investment": {"zh": "投资（万元）", "en": "Investment (10k CNY)"},

@@ -256,9 +256,15 @@ def test_a_finished_deadline_milestone_is_met_or_missed_by_its_actual_finish() -
     f3 = find(res, FindingKind.DEADLINE, "P-FIN", "M3")
     assert f3 is not None and f3.days == 2
     assert finding_text(f3, names) == "原定11月10日前主体封顶（M3），已于11月12日主体封顶，超期2天"
-    # a miss beyond deadline_red_days (5) is red
+    # history is never red, whatever deadline_red_days says: nothing is left to decide
     assert find(run([FIN], {}, th=replace(TH, deadline_red_days=1)), FindingKind.DEADLINE, "P-FIN", "M1"
-                ).light is Light.RED  # type: ignore[union-attr]
+                ).light is Light.YELLOW  # type: ignore[union-attr]
+    # reported while the actual date is within deadline_missed_weeks of the data date (11-23):
+    # M1 finished 11-05 (18 days), M3 11-12 (11 days); two weeks keep M3 only, none keeps neither
+    two = run([FIN], {}, th=replace(TH, deadline_missed_weeks=2))
+    assert find(two, FindingKind.DEADLINE, "P-FIN", "M1") is None
+    assert find(two, FindingKind.DEADLINE, "P-FIN", "M3") is not None
+    assert find(run([FIN], {}, th=replace(TH, deadline_missed_weeks=0)), FindingKind.DEADLINE, "P-FIN", "M3") is None
 
 
 # -- factor guarantee (要素保障) ------------------------------------------------------------------

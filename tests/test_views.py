@@ -147,7 +147,7 @@ def test_formatting() -> None:
     assert fmt_int(3, signed=True) == "+3" and fmt_int(0, signed=True) == "0" and fmt_int(-2) == "-2"
 
 
-def _checked_view(projects: list[Project], problems: bool = False) -> WeeklyView:
+def _checked_view(projects: list[Project], problems: bool = False, missed_weeks: int = 4) -> WeeklyView:
     """The projects checked at D against a baseline of their forecast (nothing slips), as the weekly run
     builds its view (with `problems`: its problem list too)."""
     import numpy as np
@@ -159,7 +159,7 @@ def _checked_view(projects: list[Project], problems: bool = False) -> WeeklyView
     cals = sv.calendars()
     res = schedule_projects(projects, cals, sv.D)
     bs, bf = np.asarray(res.early_start), np.asarray(res.early_finish)
-    chk = check_portfolio(res, bs, bf, CheckThresholds())
+    chk = check_portfolio(res, bs, bf, CheckThresholds(deadline_missed_weeks=missed_weeks))
     return build_weekly_view(projects, res, bs, bf, chk.findings, {}, {}, sv.WEEK, sv.D, "zh",
                              problems=find_problems(res, chk) if problems else ())
 
@@ -169,8 +169,9 @@ def test_a_finished_deadline_milestone_is_judged_by_its_actual_date_on_the_page_
     from scheduler.outputs.brief import build_brief
 
     d = dt.date.fromisoformat
-    # 开工 happened 11-08 against 10月底前 (construction calendar: 8 days late, red beyond 5); the project runs
-    # to 2027 (M2: 200 days), far past the deadline: the deadline is not judged against that forecast
+    # 开工 happened 11-08 against 10月底前 (construction calendar: 8 days late: yellow, as history is never
+    # red); the project runs to 2027 (M2: 200 days), far past the deadline: the deadline is not judged
+    # against that forecast
     late = Project("P-LATE", "沿江大道", "洋沙湖集团", d("2026-10-01"), "construction", (
         Milestone("M1", "开工", 0, actual_start=d("2026-11-08"), actual_finish=d("2026-11-08"),
                   start_by=d("2026-10-31")),
@@ -184,16 +185,21 @@ def test_a_finished_deadline_milestone_is_judged_by_its_actual_date_on_the_page_
     ))
     v = _checked_view([late, ok])
     pl, po = v.projects
-    assert [r.kind for r in pl.findings] == [FindingKind.DEADLINE] and pl.light is Light.RED
+    assert [r.kind for r in pl.findings] == [FindingKind.DEADLINE] and pl.light is Light.YELLOW
     assert deadline_fact(pl, "zh") == "原定10月底前开工（M1），已于11月8日开工，超期8天"
     assert (po.findings, po.light) == ((), Light.GREEN)
     assert deadline_fact(po, "zh") == "10月底前开始（M1）：已按期（10月28日）"
     assert deadline_fact(po, "en") == "start by 2026-10-31 (M1): met (2026-10-28)"
     text = build_brief(v).text()
-    assert "原定10月底前开工（M1），已于11月8日开工，超期8天" in text and "预计11月8日" not in text
+    assert "预计11月8日" not in text
     # the weekly run's brief lists problems: the deadline's problem says the fact, not a risk
     pv = _checked_view([late, ok], problems=True)
     (row,) = [r for r in pv.problems if r.problem.project == "P-LATE"]
     assert row.what == "原定10月底前开工（M1），已于11月8日开工，超期8天"
     text = build_brief(pv).text()
     assert "原定10月底前开工（M1），已于11月8日开工，超期8天" in text and "延误风险" not in text
+    # weeks later the miss is history: no finding, and the page still says it was missed, never "met"
+    (pl, _po) = _checked_view([late, ok], missed_weeks=2).projects
+    assert (pl.findings, pl.light) == ((), Light.GREEN)
+    assert deadline_fact(pl, "zh") == "10月底前开始（M1）：未按期（11月8日）"
+    assert deadline_fact(pl, "en") == "start by 2026-10-31 (M1): missed (2026-11-08)"

@@ -84,6 +84,10 @@ class CheckThresholds:
     """A start or finish overdue by 1..this many working days is yellow, more is red."""
     deadline_red_days: int = 5
     """A deadline (start_by/finish_by) missed by 1..this many working days is yellow, more is red."""
+    deadline_missed_weeks: int = 4
+    """A deadline already missed by the actual date (the milestone finished or started late) is
+    reported, yellow, while that date is within this many weeks before the data date; then it is
+    history (nothing is left to act on, so it never stays red or keeps a problem open)."""
     approval_red_days: int = 10
     """An approval overdue by 1..this many working days is yellow, more is red (and red whenever it
     is expected after the milestone's late start: it will cost the schedule)."""
@@ -457,8 +461,9 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
     # actual finish, else a started one's start_by by its actual start (met: nothing to say)
     by_finish = ~open_ & (fr.finish_by > 0)
     by_start = ~not_started & ~by_finish & ~dl & (fr.start_by > 0)
-    missed = ((by_finish & (fr.actual_finish > fr.finish_by))
-              | (by_start & (fr.actual_start > 0) & (fr.actual_start > fr.start_by)))
+    since = d_ord - 7 * th.deadline_missed_weeks  # reported while the actual date is this recent
+    missed = ((by_finish & (fr.actual_finish > fr.finish_by) & (fr.actual_finish >= since))
+              | (by_start & (fr.actual_start > 0) & (fr.actual_start > fr.start_by) & (fr.actual_start >= since)))
     rows = np.flatnonzero(fo | so | sl | dl | missed)
     if rows.size == 0:
         return
@@ -510,8 +515,8 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
             else:  # missed by the actual date (a deadline met by it says nothing)
                 on_f, actual, days = missed_by[r]
                 det.update(start_by_counts=not on_f, judged="finish" if on_f else "start", actual=_iso(actual))
-            ctx.add(pi, 0, r, pid, FindingKind.DEADLINE, deadline_light(days, th),
-                    unit, milestone=mid, days=days, details=det)
+            light = deadline_light(days, th) if is_dl else Light.YELLOW  # history is never red
+            ctx.add(pi, 0, r, pid, FindingKind.DEADLINE, light, unit, milestone=mid, days=days, details=det)
 
 
 def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntArray,

@@ -141,6 +141,8 @@ class CheckSection(_Section):
                                   json_schema_extra=_rule("config.rule.int"))
     deadline_red_days: int = Field(default=_TH["deadline_red_days"], ge=0, le=3650,
                                    json_schema_extra=_rule("config.rule.int"))
+    deadline_missed_weeks: int = Field(default=_TH["deadline_missed_weeks"], ge=0, le=520,
+                                       json_schema_extra=_rule("config.rule.int"))
     approval_red_days: int = Field(default=_TH["approval_red_days"], ge=0, le=3650,
                                    json_schema_extra=_rule("config.rule.int"))
     payment_yellow_points: float = Field(default=_TH["payment_yellow_points"], ge=0, le=100,

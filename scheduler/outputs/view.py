@@ -407,7 +407,8 @@ def deadline_fact(p: ProjectView, lang: str) -> str:
         r = open_[0]
         return t("out.fact.deadline.open", lang, by=by(r), mid=r.key, date=date_text(date(r), ref, lang))
     r = max(rows, key=lambda r: r.deadline or dt.date.min)
-    return t("out.fact.deadline.met", lang, by=by(r), mid=r.key, date=date_text(date(r), ref, lang))
+    late = r.deadline is not None and date(r) > r.deadline  # missed, its finding gone with the weeks
+    return t("out.fact.deadline.late" if late else "out.fact.deadline.met", lang, by=by(r), mid=r.key, date=date_text(date(r), ref, lang))
 
 
 def project_facts(p: ProjectView, lang: str) -> list[tuple[str, str]]:

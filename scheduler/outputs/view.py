@@ -408,7 +408,8 @@ def deadline_fact(p: ProjectView, lang: str) -> str:
         return t("out.fact.deadline.open", lang, by=by(r), mid=r.key, date=date_text(date(r), ref, lang))
     r = max(rows, key=lambda r: r.deadline or dt.date.min)
     late = r.deadline is not None and date(r) > r.deadline  # missed, its finding gone with the weeks
-    return t("out.fact.deadline.late" if late else "out.fact.deadline.met", lang, by=by(r), mid=r.key, date=date_text(date(r), ref, lang))
+    return t("out.fact.deadline.late" if late else "out.fact.deadline.met", lang, by=by(r), mid=r.key,
+             date=date_text(date(r), ref, lang))
 
 
 def project_facts(p: ProjectView, lang: str) -> list[tuple[str, str]]:

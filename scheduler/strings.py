@@ -135,14 +135,14 @@ STRINGS: dict[str, dict[str, str]] = {
     "xun.middle": {"zh": "中旬", "en": "2nd dekad"},
     "xun.lower": {"zh": "下旬", "en": "3rd dekad"},
     "finding.finish_overdue": {
-        "zh": "{name}（{mid}）基线计划 {baseline} 完成，至今未完成，已滞后 {days} 个工作日",
-        "en": "{name} ({mid}) was due to finish {baseline} and is not finished: {days} working days late"},
+        "zh": "{name}（{mid}）基线计划 {baseline} 完成，至今未完成，已滞后{days}",
+        "en": "{name} ({mid}) was due to finish {baseline} and is not finished: {days} late"},
     "finding.start_overdue": {
-        "zh": "{name}（{mid}）基线计划 {baseline} 开始，至今未开始，已滞后 {days} 个工作日",
-        "en": "{name} ({mid}) was due to start {baseline} and has not started: {days} working days late"},
+        "zh": "{name}（{mid}）基线计划 {baseline} 开始，至今未开始，已滞后{days}",
+        "en": "{name} ({mid}) was due to start {baseline} and has not started: {days} late"},
     "finding.slip": {
-        "zh": "{name}（{mid}）预计 {forecast} 完成，较基线 {baseline} 推迟 {days} 个工作日",
-        "en": "{name} ({mid}) forecast to finish {forecast}, {days} working days after baseline {baseline}"},
+        "zh": "{name}（{mid}）预计 {forecast} 完成，较基线 {baseline} 推迟{days}",
+        "en": "{name} ({mid}) forecast to finish {forecast}, {days} after baseline {baseline}"},
     # a deadline (start_by / finish_by): {planned} and {forecast}/{actual} are joined pieces
     # (deadline.piece, deadline.date_piece); an event's name is its verb (原定10月底前开工，预计12月19日开工)
     "finding.deadline": {"zh": "{name}（{mid}）原定{planned}，预计{forecast}，超出{days}",
@@ -161,8 +161,8 @@ STRINGS: dict[str, dict[str, str]] = {
               "预计批复：{expected}",
         "en": "{kind}: {fname} ({fid}) {status}; {name} ({mid}) needs it on {needed} ({when}), "
               "expected approval {expected}"},
-    "factor.overdue": {"zh": "已逾期 {days} 个工作日", "en": "{days} working days overdue"},
-    "factor.due_in": {"zh": "尚余 {days} 个工作日", "en": "{days} working days to go"},
+    "factor.overdue": {"zh": "已逾期{days}", "en": "{days} overdue"},
+    "factor.due_in": {"zh": "尚余{days}", "en": "{days} to go"},
     "factor.no_expected": {"zh": "未明确", "en": "not given"},
     "factor.blocker": {"zh": "；堵点：{blocker}", "en": "; blocker: {blocker}"},
     "finding.investment": {

@@ -124,7 +124,7 @@ def test_finish_overdue_red_days_since_baseline_finish() -> None:
     # baseline finish 11-10 < D 11-23, not finished: 23 - 10 = 13 working days late, always red
     assert (f.light, f.days) == (Light.RED, 13)
     assert f.unit == "县发改局"  # no milestone unit: the project's lead unit answers
-    assert "滞后 13 个工作日" in text(f) and "2026-11-10" in text(f)
+    assert "滞后13天" in text(f) and "2026-11-10" in text(f)
     # FINISH_OVERDUE supersedes the slip of the same milestone (forecast 11-27 vs 11-10)
     assert find(res, FindingKind.SLIP, "P-SCHED", "M1") is None
 
@@ -305,7 +305,7 @@ def test_factor_yellow_within_lookahead() -> None:
     assert f.days == -14
     assert f.factor_kind == "环评" and f.unit == "市生态环境局湘阴分局"
     assert f.details["reasons"] == ["start-within-lookahead"]
-    assert "尚余 14 个工作日" in text(f)
+    assert "尚余14天" in text(f)
     # the approved F6 on the same milestone is no finding
     assert find(res, FindingKind.FACTOR, "P-FAC", factor="F6") is None
 
@@ -352,7 +352,7 @@ def test_factor_baseline_start_passed_graded(red_days: int, light: Light) -> Non
     assert (f.light, f.days) == (light, 7)
     assert f.details["needed"] == "2026-11-16"
     assert f.details["reasons"] == ["baseline-start-passed"]
-    assert "已逾期 7 个工作日" in text(f)
+    assert "已逾期7天" in text(f)
 
 
 def test_factor_red_started_without_approval() -> None:

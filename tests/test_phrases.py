@@ -51,3 +51,23 @@ def test_a_deadline_reads_as_the_deadline_against_the_forecast_or_the_actual_dat
                    event=True)
     old.details.pop("data_date")
     assert finding_text(old, names) == "原定2026年10月底前开工（M2），预计2026年12月19日开工，超出49个工作日"
+
+
+def test_days_are_said_as_the_milestones_calendar_counts_them() -> None:
+    # the construction calendar works every day: 天; an office calendar: 个工作日 (stored stays a number)
+    def overdue(daily: bool) -> Finding:
+        return Finding(project="P", kind=FindingKind.FINISH_OVERDUE, light=Light.RED, unit="县交通运输局",
+                       milestone="M1", days=13, details={"baseline_finish": "2026-11-10", "works_daily": daily})
+
+    assert finding_text(overdue(True)).endswith("已滞后13天")
+    assert finding_text(overdue(False)).endswith("已滞后13个工作日")
+    assert finding_text(overdue(False), lang="en").endswith("13 working days late")
+    assert finding_text(overdue(True), lang="en").endswith("13 days late")
+    slip = Finding(project="P", kind=FindingKind.SLIP, light=Light.YELLOW, unit="县交通运输局", milestone="M1",
+                   days=4, details={"baseline_finish": "2026-11-10", "forecast_finish": "2026-11-14",
+                                    "works_daily": True})
+    assert finding_text(slip).endswith("推迟4天")
+    due = Finding(project="P", kind=FindingKind.FACTOR, light=Light.YELLOW, unit="县自然资源局", milestone="M1",
+                  factor="F1", factor_kind="用地", days=-14,
+                  details={"name": "用地预审", "status": "办理中", "needed": "2026-12-07", "works_daily": False})
+    assert "尚余14个工作日" in finding_text(due)

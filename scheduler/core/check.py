@@ -493,7 +493,7 @@ def _milestone_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals
         base: dict[str, object] = {"baseline_start": _iso(bs), "baseline_finish": _iso(bf),
                                    "forecast_start": _iso(es), "forecast_finish": _iso(ef),
                                    "late_start": _iso(int(res.late_start[r])),
-                                   "late_finish": _iso(int(res.late_finish[r]))}
+                                   "late_finish": _iso(int(res.late_finish[r])), "works_daily": bool(daily[k])}
         if is_fo:
             ctx.add(pi, 0, r, pid, FindingKind.FINISH_OVERDUE, overdue_light(fo_d, th),
                     unit, milestone=mid, days=fo_d, details=base)
@@ -551,9 +551,10 @@ def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _
         return
     hrows = row[hits]
     days_a = cals.data_date_index(hrows, D) - cals.lookup(hrows, needed[hits], "indexes_on_or_after")
+    daily = cals.works_daily(hrows, D)  # days said in 天 on a calendar working every day
     cols = zip(hits.tolist(), days_a.tolist(), red[hits].tolist(), r_start[hits].tolist(), r_base[hits].tolist(),
-               r_need[hits].tolist(), r_exp[hits].tolist(), r_ns[hits].tolist(), strict=True)
-    for i, days, flagged_red, a, b, c, e, g in cols:
+               r_need[hits].tolist(), r_exp[hits].tolist(), r_ns[hits].tolist(), daily.tolist(), strict=True)
+    for i, days, flagged_red, a, b, c, e, g, works_daily in cols:
         is_red = flagged_red and (days > th.approval_red_days or e)
         r = int(f_row[i])
         pi = int(fr.f_project[i])
@@ -571,7 +572,7 @@ def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _
         mid = fr.m_ids[r]
         details: dict[str, object] = {
             "status": st_value, "name": fname, "expected": exp, "needed": need_iso, "forecast_start": start_iso,
-            "late_start": late_iso, "blocker": blocker, "reasons": reasons}
+            "late_start": late_iso, "blocker": blocker, "reasons": reasons, "works_daily": works_daily}
         ctx.add(pi, 1, i, fr.project_ids[pi], FindingKind.FACTOR, Light.RED if is_red else Light.YELLOW,
                 fr.f_units[i] or fr.m_units[r] or fr.project_lead_units[pi], milestone=mid, factor=fid,
                 factor_kind=kind, days=days, details=details)

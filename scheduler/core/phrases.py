@@ -98,6 +98,12 @@ def _num(f: Finding, key: str) -> float:
     return float(v) if isinstance(v, int | float) else 0.0
 
 
+def days_text(f: Finding, n: int, lang: str = "zh") -> str:
+    """`n` days as the finding's calendar counts them: 天 on a calendar working every day (the
+    construction calendar), else 个工作日."""
+    return t("brief.days.seven" if f.details.get("works_daily") else "brief.days.working", lang, n=n)
+
+
 def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> str:
     """What a finding says, in one sentence, from its kind, ids, numbers and dates (a finding
     stores no sentence: switching `language` changes nothing stored)."""
@@ -105,19 +111,20 @@ def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> st
     mid = f.milestone or ""
     kw: dict[str, object] = {"name": _m(names, f.project, mid), "mid": mid}
     days = f.days if f.days is not None else 0
+    n_days = days_text(f, abs(days), lang)
     if f.kind is FindingKind.FINISH_OVERDUE:
-        return t("finding.finish_overdue", lang, baseline=_detail(f, "baseline_finish"), days=days, **kw)
+        return t("finding.finish_overdue", lang, baseline=_detail(f, "baseline_finish"), days=n_days, **kw)
     if f.kind is FindingKind.START_OVERDUE:
-        return t("finding.start_overdue", lang, baseline=_detail(f, "baseline_start"), days=days, **kw)
+        return t("finding.start_overdue", lang, baseline=_detail(f, "baseline_start"), days=n_days, **kw)
     if f.kind is FindingKind.SLIP:
         return t("finding.slip", lang, baseline=_detail(f, "baseline_finish"), forecast=_detail(f, "forecast_finish"),
-                 days=days, **kw)
+                 days=n_days, **kw)
     if f.kind is FindingKind.DEADLINE:
         return deadline_text(f, str(kw["name"]), mid, lang)
     if f.kind is FindingKind.FACTOR:
         fid = f.factor or ""
         fname = names.factors.get((f.project, fid)) or _detail(f, "name") or f.factor_kind or fid
-        when = t("factor.overdue", lang, days=days) if days > 0 else t("factor.due_in", lang, days=-days)
+        when = t("factor.overdue", lang, days=n_days) if days > 0 else t("factor.due_in", lang, days=n_days)
         text = t("finding.factor", lang, kind=f.factor_kind or "", fname=fname, fid=fid, status=_detail(f, "status"),
                  needed=_detail(f, "needed"), when=when,
                  expected=_detail(f, "expected") or t("factor.no_expected", lang), **kw)

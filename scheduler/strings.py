@@ -996,6 +996,10 @@ ERROR_KINDS: dict[str, str] = {
     "bad-action": "操作有误",
     "answer-required": "须填写答复",
     "bad-role": "角色有误",
+    "negative-lag": "搭接有提前量（负时距）",
+    "unknown-successor": "未知的紧后作业",
+    "no-milestones": "没有可保留的里程碑",
+    "no-tasks": "没有任务",
     "bad-username": "账号名有误",
     "bad-field": "字段有误",
     "usage": "命令行用法有误",
@@ -1013,6 +1017,9 @@ ERROR_CLASSES: dict[str, str] = {
     "AccountError": "账号有误",
     "DispatchError": "出错",
     "FontError": "字体缺失",
+    "InteropError": "进度计划文件有误",
+    "ProblemError": "问题操作有误",
+    "OutputError": "输出文件无法写入",
 }
 
 
@@ -1209,6 +1216,79 @@ STRINGS.update({
     "error.id.factor": {"zh": "要素", "en": "factor"},
 })
 
+INTEROP_DETAILS: dict[str, str] = {
+    # schedule imports and exports (io/mspdi.py, io/xer.py, io/interop.py): the file's own element,
+    # table and field names (SaveVersion, PredecessorUID, task_id, plan_start_date …) stay as written
+    "err.not-xml.utf16": "不是 XML：UTF-16 编码的文本已损坏",
+    "err.not-xml.parse": "不是格式正确的 XML（第 {column} 列；解析器原话：“{reason}”）",
+    "err.xml-dtd": ("拒收：文件含 <!{token}> 声明。MS Project XML 没有这类声明，而实体声明可以无限膨胀（“XML 炸弹”）"
+                    "或读取本机的其他文件，故不予读取"),
+    "err.truncated.empty": "文件是空的",
+    "err.truncated.xml": "XML 在最后一个元素闭合之前就结束了（文件不完整，可能只传了一部分）",
+    "err.truncated.xer": "文件没有 %E 结束标记就结束了（文件不完整，可能只传了一部分）",
+    "err.bad-value.datetime": "{what} 的值 {value} 不是日期时间",
+    "err.bad-value.duration": "{what} 的值 {value} 不是 ISO 8601 时长（如 PT8H0M0S）",
+    "err.bad-value.task-duration": "任务 {task} 的 {what} 值 {value} 不是 ISO 8601 时长（如 PT8H0M0S）",
+    "err.bad-value.years": "{what} 的值 {value} 以年或月计：年、月不是工作时间",
+    "err.bad-value.task-years": "任务 {task} 的 {what} 值 {value} 以年或月计：年、月不是工作时间",
+    "err.bad-value.number": "{what} 的值 {value} 不是数字",
+    "err.bad-value.xer-date": "{what} 的值 {value} 不是日期（应为 YYYY-MM-DD HH:MM）",
+    "err.bad-value.exception-span": "日历例外 {first} 至 {last} 跨越十年以上",
+    "err.not-mspdi": "根元素是 <{root}>，不是 MS Project 的 <Project>",
+    "err.unknown-version.mspdi": "本程序不认识 MS Project XML 的版本 SaveVersion {value}（认识的版本：{known}）",
+    "err.unknown-version.xer": "本程序不认识 P6 XER 的版本 {value}（认识 3.x 至 8.x、15.x 至 25.x）",
+    "err.bad-task.no-uid": "有一个 <Task> 没有 <UID>",
+    "err.bad-task.twice": "任务 UID {uid} 出现了两次",
+    "err.bad-link.no-pred-uid": "任务 {task} 的 <PredecessorLink> 缺少 <PredecessorUID>",
+    "err.unknown-predecessor.mspdi": "任务 {task}（UID {uid}）的前置任务 UID {pred} 不是本文件中的任务",
+    "err.unknown-predecessor.task": "任务 {task} 的前置任务 {pred} 不是本文件中的任务",
+    "err.unknown-predecessor.xer": "搭接关系 {relation} 的紧前作业 {id} 不在文件的 TASK 表中",
+    "err.unknown-successor.xer": "搭接关系 {relation} 的紧后作业 {id} 不在文件的 TASK 表中",
+    "err.bad-relation-type.mspdi": "任务 {task} 的搭接类型 {value} 不是 0 至 3（FF、FS、SF、SS）",
+    "err.bad-relation-type.xer": "搭接类型 {value} 不是 PR_FS、PR_SS、PR_FF、PR_SF 之一",
+    "err.bad-project.no-start": "文件没有项目开始日期 <StartDate>，也没有任何任务有开始日期 <Start>",
+    "err.bad-project.xer": "项目 {project} 没有计划开始日期 plan_start_date，也没有任何作业有开始日期",
+    "err.encoding.xer": ("无法按 {encoding} 编码读取文件（第 {byte} 个字节无法解码）："
+                         "请确认 --encoding 给出的是文件实际的编码"),
+    "err.encoding.xer-lookup": "不认识的编码名称 {encoding}（可用 utf-8、gb18030、cp1252 等）",
+    "err.not-xer.xer": "不是 P6 XER 文件：文件开头不是 ERMHDR",
+    "err.bad-xer.after-end": "%E 结束标记之后还有内容",
+    "err.bad-xer.fields-first": "%F 字段行出现在任何 %T 表之前",
+    "err.bad-xer.row-first": "%R 数据行出现在其表的 %F 字段行之前",
+    "err.bad-xer.row-long": "表 {table} 的这一行有 {n} 个值，而该表只有 {fields} 个字段",
+    "err.bad-xer.tag": "行首是 {tag}，不是 %T、%F、%R、%E 之一",
+    "err.bad-xer.twice": "作业 task_id {id} 出现了两次",
+    "err.no-project.xer": "XER 文件没有 PROJECT 表的数据行",
+    "err.no-project.xer-flag": "XER 文件中没有要导出的项目（project_flag 为 Y 的项目）",
+    "err.unknown-calendar.no-match": ("calendar/ 中没有与文件日历 {name} 工作日相同的日历，"
+                                      "默认日历 {default} 也未定义：请用 --write-calendar 保留文件自己的日历"),
+    "err.negative-lag": ("任务 {pred} 到 {succ} 的 {type} 搭接有提前量（负时距）{days} 个工作日，"
+                         "而文件格式规范不允许负时距：可用 --leads clamp 按时距 0 导入"),
+    "err.bad-lag.import": ("任务 {pred} 到 {succ} 的搭接时距 {value} 个工作日，"
+                           "超出任何日历的范围（最多 {limit} 个工作日）"),
+    "err.bad-duration.negative": "任务 {task} 的工期为负数",
+    "err.cycle.import": "导入的任务网络有循环：{path}",
+    "err.cycle.roll-up": "汇总到第 {level} 层 WBS 后的网络有循环：{path}",
+    "err.cycle.milestones-only": "只保留里程碑后的网络有循环：{path}",
+    "err.bad-option.keep": "--keep {value}：文件中没有该编号或代码的任务",
+    "err.bad-option.level": "--level {value}：WBS 层级从 1 开始",
+    "err.bad-option.project-id": "文件含 {n} 个项目，--project-id 只能为一个项目命名（不写则各项目沿用自己的编号）",
+    "err.bad-option.out": "文件含 {n} 个项目：--out 须为存放各项目文件的文件夹",
+    "err.bad-option.format": "--format {value}：只能是 mspdi 或 xer",
+    "err.no-milestones": "文件中没有可保留的里程碑：请用 --keep 指明关键任务，或用 --level N 按 WBS 层级汇总",
+    "err.no-tasks": "项目中没有任务",
+    "err.bad-project-id.import": ("项目编号 {value} 不合规则（只能由字母、数字和 _ . - 组成）："
+                                  "请用 --project-id 指定"),
+    "err.date-out-of-range.import": "文件中的日期从 {value} 开始，早于日历 {calendar} 的范围（{first} 至 {last}）",
+    "err.hint.write-calendar": "（--write-calendar 可保留文件自己的日历）",
+    "err.unknown-format.import": "既不是 MS Project XML 文件（<Project …>），也不是 P6 XER 文件（ERMHDR …）",
+    "err.unwritable": "无法写入文件（{reason}）",
+    "err.duplicate-project.import": "文件中有两个项目对应同一个项目编号 {id}",
+    "err.exists.file": "文件已存在：用 --force 覆盖",
+    "err.exists.calendar": "已有同名但内容不同的日历文件：用 --calendar 指定日历，或用 --force 覆盖",
+}
+STRINGS.update({key: {"zh": text} for key, text in INTEROP_DETAILS.items()})
+
 
 def t(key: str, lang: str = "zh", **kw: object) -> str:
     """The label `key` in `lang` (falls back to Chinese, then to the key itself), formatted."""
@@ -1260,7 +1340,7 @@ def error_detail(e: Any, lang: str = "zh") -> str:
     entry = STRINGS.get(key)
     if entry is not None and lang in entry:
         try:
-            return entry[lang].format(**params)
+            return entry[lang].format(**params) + (t(str(params["also"]), lang) if params.get("also") else "")
         except (KeyError, IndexError, ValueError):
             pass
     return str(e.message)

@@ -120,7 +120,7 @@ def fresh_database(tmp: Path, *, prefix: str = "dispatch_t_", sqlite_name: str =
 
 
 ENGLISH_WORD = re.compile(r"[A-Za-z][A-Za-z_]*")
-QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"")
+QUOTED = re.compile(r"'[^']*'|\"[^\"]*\"|“[^”]*”")
 KNOWN_TOKENS = frozenset({"YYYY", "MM", "DD", "TOML", "UTF", "FS", "SS", "FF", "SF", "xlsx", "Excel", "dispatch",
                           "init", "run", "load", "report", "template", "printout", "problems", "projects", "ingest",
                           "max_file_mb", "max_unpacked_mb", "max_ratio", "units", "config", "toml", "calendar", "ISO",

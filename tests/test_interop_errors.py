@@ -1,13 +1,17 @@
 """Every malformed schedule file, and every import or export the tool cannot do, is refused with
-one line `error: FILE[:LINE]: … [kind] …` and exit 2 — never a traceback — and writes nothing."""
+one line `error: FILE[:LINE]: … [kind] …` and exit 2 — never a traceback — and writes nothing; under
+language = "zh" the same line reads Chinese first, its detail in Chinese (strings.py err.<kind>)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from click.testing import Result
 
+from tests.helpers import zh_detail_english
 from tests.test_interop_cases import CASES, make_config, run
 
 GOOD_XML = (CASES / "01_mspdi_programme.xml").read_text(encoding="utf-8")
@@ -52,21 +56,44 @@ MALFORMED: dict[str, tuple[str, str | bytes, str]] = {
 }
 
 
-def assert_one_line(res: Result, kind: str) -> str:
-    """Exit 2, exactly one stderr line naming the kind, no traceback; returns the line."""
+CJK = re.compile(r"[\u4e00-\u9fff]")
+FORMAT_WORDS = ("MS Project XML XER ERMHDR SaveVersion UID Task PredecessorLink PredecessorUID StartDate Start TASK "
+                "PROJECT task_id project_flag plan_start_date PR_FS PR_SS PR_FF PR_SF HH DOCTYPE ENTITY WBS mspdi xer "
+                "keep level leads clamp write force out format encoding PT8H0M0S standard construction office")
+"""Names of the formats' own elements, tables and fields, and option names: kept as written in a
+Chinese detail."""
+
+
+def assert_one_line(res: Result, kind: str, lang: str = "en", allowed: str = "") -> str:
+    """Exit 2, exactly one stderr line naming the kind, no traceback; under zh the line is Chinese
+    first and its detail Chinese (the file's own words, `allowed`, and format names aside)."""
     assert res.exception is None or isinstance(res.exception, SystemExit), repr(res.exception)
     assert "Traceback" not in res.output + res.stderr
     assert res.exit_code == 2, (res.exit_code, res.stderr)
     lines = res.stderr.splitlines()
+    if lang == "zh":
+        assert len(lines) == 1 and lines[0].startswith("错误："), res.stderr
+        assert f"［{kind}］：" in lines[0] and CJK.search(lines[0].split("［")[0].split("：")[-1]), lines[0]
+        assert zh_detail_english(lines[0], allowed=allowed + FORMAT_WORDS) == [], lines[0]
+        return lines[0]
     assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    assert f"[{kind}]" in lines[0], lines[0]
+    assert f"[{kind}]" in lines[0] and not CJK.search(lines[0]), lines[0]
     return lines[0]
 
 
-@pytest.mark.parametrize("name", list(MALFORMED))
-def test_malformed_file_is_one_line_exit_2(tmp_path: Path, name: str) -> None:
-    suffix, content, kind = MALFORMED[name]
+def zh_config(tmp_path: Path) -> Path:
+    """make_config's config.toml, in Chinese."""
     config = make_config(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8").replace('language = "en"', 'language = "zh"'),
+                      encoding="utf-8")
+    return config
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", list(MALFORMED))
+def test_malformed_file_is_one_line_exit_2(tmp_path: Path, name: str, lang: str) -> None:
+    suffix, content, kind = MALFORMED[name]
+    config = make_config(tmp_path) if lang == "en" else zh_config(tmp_path)
     src = tmp_path / f"contractor{suffix}"
     if isinstance(content, bytes):
         src.write_bytes(content)
@@ -74,8 +101,10 @@ def test_malformed_file_is_one_line_exit_2(tmp_path: Path, name: str) -> None:
         src.write_text(content, encoding="utf-8")
     out = tmp_path / "projects"
     calendars = sorted(p.name for p in (tmp_path / "calendar").iterdir())
-    line = assert_one_line(run(config, "import", str(src), "--out", f"{out}/", "--write-calendar"), kind)
-    assert str(src) in line
+    allowed = content if isinstance(content, str) else ""
+    line = assert_one_line(run(config, "import", str(src), "--out", f"{out}/", "--write-calendar"), kind, lang,
+                           allowed)
+    assert line.startswith(("error: " if lang == "en" else "错误：") + str(src)), line
     assert not out.exists() or not any(out.iterdir())
     assert sorted(p.name for p in (tmp_path / "calendar").iterdir()) == calendars
 
@@ -96,24 +125,80 @@ def test_errors_name_the_line_or_the_task(tmp_path: Path) -> None:
     assert "z.xml:2:" in assert_one_line(run(config, "import", str(src), "--out", str(tmp_path / "o.toml")), "xml-dtd")
 
 
-def test_refused_options_and_existing_files(tmp_path: Path) -> None:
-    config = make_config(tmp_path)
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_refused_options_and_existing_files(tmp_path: Path, lang: str) -> None:
+    config = make_config(tmp_path) if lang == "en" else zh_config(tmp_path)
     xml, xer = CASES / "01_mspdi_programme.xml", CASES / "03_xer_two_projects.xer"
     out = tmp_path / "p.toml"
-    assert_one_line(run(config, "import", str(xml), "--out", str(out), "--level", "0"), "bad-option")
-    assert_one_line(run(config, "import", str(xer), "--out", str(out), "--project-id", "X"), "bad-option")
-    assert_one_line(run(config, "import", str(xml), "--out", str(out), "--milestones-only", "--keep", "9.9"),
-                    "bad-option")
-    assert_one_line(run(config, "import", str(xml), "--out", str(out), "--calendar", "lunar"), "unknown-calendar")
-    assert_one_line(run(config, "import", str(xml), "--out", str(out), "--project-id", "bad id"), "bad-project-id")
-    assert_one_line(run(config, "import", str(tmp_path / "none.xml"), "--out", str(out)), "unreadable")
+
+    def refused(kind: str, *args: str) -> str:
+        return assert_one_line(run(config, *args), kind, lang, allowed=" ".join((str(tmp_path), *args)))
+
+    refused("bad-option", "import", str(xml), "--out", str(out), "--level", "0")
+    refused("bad-option", "import", str(xer), "--out", str(out), "--project-id", "X")
+    refused("bad-option", "import", str(xer), "--out", str(out))
+    refused("bad-option", "import", str(xml), "--out", str(out), "--milestones-only", "--keep", "9.9")
+    refused("unknown-calendar", "import", str(xml), "--out", str(out), "--calendar", "lunar")
+    refused("bad-project-id", "import", str(xml), "--out", str(out), "--project-id", "bad id")
+    refused("unreadable", "import", str(tmp_path / "none.xml"), "--out", str(out))
     old = tmp_path / "old.xml"
     old.write_text(GOOD_XML.replace("2026-", "2006-"), encoding="utf-8")
-    line = assert_one_line(run(config, "import", str(old), "--out", str(out)), "date-out-of-range")
+    line = refused("date-out-of-range", "import", str(old), "--out", str(out))
     assert "--write-calendar" in line and not out.exists()
     assert run(config, "import", str(xml), "--out", str(out), "--write-calendar").exit_code == 0
-    assert_one_line(run(config, "import", str(xml), "--out", str(out), "--write-calendar"), "exists")
+    refused("exists", "import", str(xml), "--out", str(out), "--write-calendar")
     assert run(config, "import", str(xml), "--out", str(out), "--write-calendar", "--force").exit_code == 0
     (tmp_path / "projects").mkdir()
-    assert_one_line(run(config, "export", "NO-SUCH", "--format", "xer", "--out", str(tmp_path / "x.xer")),
-                    "unknown-project")
+    refused("unknown-project", "export", "NO-SUCH", "--format", "xer", "--out", str(tmp_path / "x.xer"))
+
+
+def _xer_cycle(data: bytes) -> bytes:
+    rows = ("%T\tTASKPRED\n%F\ttask_pred_id\ttask_id\tpred_task_id\tproj_id\tpred_proj_id\tpred_type\tlag_hr_cnt\n"
+            "%R\t1\t101718\t101717\t4507\t4507\tPR_FS\t0\n%R\t2\t101717\t101718\t4507\t4507\tPR_FS\t0\n")
+    return data.replace(b"%E", rows.encode() + b"%E")
+
+
+def _drop_table(data: bytes, name: bytes) -> bytes:
+    lines = data.split(b"\n")
+    start = lines.index(b"%T\t" + name + b"\r") if b"%T\t" + name + b"\r" in lines else lines.index(b"%T\t" + name)
+    end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith((b"%T", b"%E")))
+    return b"\n".join(lines[:start] + lines[end:])
+
+
+BROKEN_SAMPLES: dict[str, tuple[str, Callable[[bytes], bytes], tuple[str, ...], str]] = {
+    # name: (sample, how it is broken, options, the [kind] the line must name)
+    "xer cut short": ("percent-complete-8.4.xer", lambda d: d[: len(d) // 2], (), "truncated"),
+    "xer as utf-16": ("SuccessorCalendar.xer", lambda d: d.decode("cp1252").encode("utf-16"), (), "not-xer"),
+    "xer read as ascii": ("SuccessorCalendar.xer", lambda d: d.replace(b"Test", "测试".encode()),
+                          ("--encoding", "ascii"), "encoding"),
+    "xer without PROJECT": ("percent-complete-8.4.xer", lambda d: _drop_table(d, b"PROJECT"), (), "no-project"),
+    "xer without TASK": ("percent-complete-8.4.xer", lambda d: _drop_table(d, b"TASK"), (), "no-tasks"),
+    "xer with a cycle": ("percent-complete-8.4.xer", _xer_cycle, (), "cycle"),
+    "xer after its end": ("SuccessorCalendar.xer", lambda d: d + b"\n%R\tmore\n", (), "bad-xer"),
+    "mspdi cut short": ("task-links-project2019-mspdi.xml", lambda d: d[: len(d) // 3], (), "truncated"),
+    "mspdi bomb": ("mspdirelations.xml", lambda d: d.replace(b"?>", b"?>\n" + BOMB.split("\n", 1)[1]
+                                                             .split("<Project")[0].encode(), 1), (), "xml-dtd"),
+    "mspdi with a cycle": ("mspdirelations.xml", lambda d: d.replace(
+        b"<UID>1</UID>", b"<UID>1</UID><PredecessorLink><PredecessorUID>5</PredecessorUID><Type>1</Type>"
+        b"</PredecessorLink>", 2).replace(b"<PredecessorLink><PredecessorUID>5</PredecessorUID><Type>1</Type>"
+                                          b"</PredecessorLink>", b"", 1), (), "cycle"),
+    "mspdi as latin-1 text in utf-16": ("mspdirelations.xml", lambda d: b"\xff\xfe" + d[:501], (), "not-xml"),
+}
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+@pytest.mark.parametrize("name", list(BROKEN_SAMPLES))
+def test_broken_copies_of_real_files_are_refused_in_one_line(tmp_path: Path, name: str, lang: str) -> None:
+    from tests.test_interop_samples import SAMPLES
+
+    sample, breaks, options, kind = BROKEN_SAMPLES[name]
+    if not SAMPLES.is_dir():
+        pytest.skip(f"the shared interop samples are not at {SAMPLES}")
+    src = tmp_path / sample
+    src.write_bytes(breaks((SAMPLES / sample).read_bytes()))
+    config = make_config(tmp_path) if lang == "en" else zh_config(tmp_path)
+    out = tmp_path / "projects"
+    line = assert_one_line(run(config, "import", str(src), "--out", f"{out}/", "--write-calendar", *options), kind,
+                           lang, allowed=str(tmp_path))
+    assert line.startswith(("error: " if lang == "en" else "错误：") + str(src)), line
+    assert not out.exists() or not any(out.iterdir())

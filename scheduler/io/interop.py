@@ -17,7 +17,7 @@ import networkx as nx
 from scheduler.core.calendars import Calendar, CalendarSpec, YearOverride, build_calendar
 from scheduler.core.model import ID_RE, MAX_WORKING_DAYS, Link, LinkType, Milestone, ModelError, Project
 from scheduler.core.schedule import schedule_projects
-from scheduler.errors import CalendarError
+from scheduler.errors import CalendarError, os_params, shown
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.projectwriter import toml_string
 
@@ -297,8 +297,10 @@ class _Mapper:
     def warn(self, text: str) -> None:
         self.warnings.append(text)
 
-    def error(self, kind: str, message: str, *, task: str | None = None) -> InteropError:
-        return InteropError(kind, message, file=self.src.source, project=self.src.id_hint or None, milestone=task)
+    def error(self, kind: str, message: str, *, task: str | None = None, **params: object) -> InteropError:
+        """An error of this project's mapping; `params` fill its Chinese detail (strings.py err.<kind>)."""
+        return InteropError(kind, message, file=self.src.source, project=self.src.id_hint or None, milestone=task,
+                            params=params)
 
     def cal_of(self, t: SourceTask) -> SourceCalendar:
         return self.src.calendars.get(t.calendar or "", self.pcal)
@@ -348,7 +350,8 @@ class _Mapper:
         if self.opts.calendar is not None:
             if county is None or self.opts.calendar not in names:
                 raise self.error("unknown-calendar", f"calendar {self.opts.calendar!r} is not defined under calendar/ "
-                                 f"(known: {', '.join(names) or 'none'})")
+                                 f"(known: {', '.join(names) or 'none'})", value=shown(self.opts.calendar),
+                                 known="、".join(names) or "—")
             cal = county[self.opts.calendar]
             diff = calendar_differences(src, cal, a, b)
             if diff:
@@ -374,7 +377,8 @@ class _Mapper:
             return cal, text
         if county is None or self.opts.default_calendar not in names:
             raise self.error("unknown-calendar", f"no calendar under calendar/ matches the file's {src.name!r} and the "
-                             f"default calendar {self.opts.default_calendar!r} is not defined: use --write-calendar")
+                             f"default calendar {self.opts.default_calendar!r} is not defined: use --write-calendar",
+                             case="no-match", name=shown(src.name), default=shown(self.opts.default_calendar))
         cal = county[self.opts.default_calendar]
         diff = calendar_differences(src, cal, a, b)
         self.warn(f"calendar: the file's project calendar {src.name!r} differs from calendar/{cal.name}.toml, which "
@@ -435,7 +439,7 @@ class _Mapper:
             for link in t.links:
                 if link.pred not in tasks:
                     raise self.error("unknown-predecessor", f"task {t.code} names predecessor {link.pred}, "
-                                     "which is not a task of the file", task=t.code)
+                                     "which is not a task of the file", task=t.code, case="task", pred=link.pred)
                 p = tasks[link.pred]
                 preds = leaves_of.get(p.key, []) if p.summary else [p.key]
                 if p.summary:
@@ -450,12 +454,14 @@ class _Mapper:
                                 raise self.error(
                                     "negative-lag", f"the {link.type.value} link from {p.code} to {t.code} has a lead "
                                     f"(negative lag) of {-lag} working days; the spec has none: use --leads clamp "
-                                    "to import it as lag 0", task=t.code)
+                                    "to import it as lag 0", task=t.code, type=link.type.value, pred=p.code,
+                                    succ=t.code, days=-lag)
                             leads.append(f"{p.code}->{t.code} ({lag})")
                             lag = 0
                         if lag > MAX_WORKING_DAYS:
                             raise self.error("bad-lag", f"the link from {p.code} to {t.code} has a lag of {lag} "
-                                             "working days, beyond any calendar", task=t.code)
+                                             "working days, beyond any calendar", task=t.code, case="import",
+                                             pred=p.code, succ=t.code, value=lag, limit=MAX_WORKING_DAYS)
                         if not nodes[sk].add_link(nodes[pk].id, link.type, lag):
                             merged.append(f"{p.code}->{t.code} {link.type.value}")
         if rounded:
@@ -492,13 +498,14 @@ class _Mapper:
                           f"(its duration field says {d})")
             d = span
         if d < 0:
-            raise self.error("bad-duration", f"task {t.code} has a negative duration", task=t.code)
+            raise self.error("bad-duration", f"task {t.code} has a negative duration", task=t.code, case="negative")
         if d == 0 and t.duration_hours > 0 and not t.milestone:
             d = 1
             self.warn(f"task {t.code}: duration of {t.duration_hours:g} hours is less than half a day; kept as 1 "
                       "working day (0 would make it an event)")
         if d > MAX_WORKING_DAYS:
-            raise self.error("bad-duration", f"task {t.code} lasts {d} working days, beyond any calendar", task=t.code)
+            raise self.error("bad-duration", f"task {t.code} lasts {d} working days, beyond any calendar", task=t.code,
+                             case="too-big", value=d, limit=MAX_WORKING_DAYS)
         node = _Node(id=mid, name=t.name.strip() or t.code, duration=d, unit=t.unit, task=t)
         self.constraints(t, node, cal)
         self.progress(t, node, cal)
@@ -588,10 +595,11 @@ def _build(mapper: _Mapper, pid: str, cal: Calendar, nodes: list[_Node]) -> Proj
                        start=start_date(src.start, mapper.pcal), calendar=cal.name,
                        milestones=tuple(n.milestone() for n in nodes))
     except ModelError as e:
-        raise InteropError(e.kind, e.message, file=src.source, project=pid, milestone=e.milestone, ids=e.ids) from None
+        raise InteropError(e.kind, e.message, file=src.source, project=pid, milestone=e.milestone, ids=e.ids,
+                           params=e.params) from None
 
 
-def _check_acyclic(mapper: _Mapper, nodes: list[_Node], what: str) -> None:
+def _check_acyclic(mapper: _Mapper, nodes: list[_Node], what: str, case: str = "import", level: int = 0) -> None:
     g = nx.DiGraph()
     g.add_nodes_from(n.id for n in nodes)
     g.add_edges_from((p, n.id) for n in nodes for (p, _t) in n.links)
@@ -600,7 +608,8 @@ def _check_acyclic(mapper: _Mapper, nodes: list[_Node], what: str) -> None:
     except nx.NetworkXNoCycle:
         return
     cycle = [u for u, _v in edges] + [edges[0][0]]
-    raise mapper.error("cycle", f"{what} has a cycle: {' -> '.join(cycle)}")
+    raise mapper.error("cycle", f"{what} has a cycle: {' -> '.join(cycle)}", case=case, path=" → ".join(cycle),
+                       level=level)
 
 
 def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, cal: Calendar) -> list[_Node]:
@@ -682,7 +691,7 @@ def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, 
     if retyped:
         mapper.warn(f"roll-up: links whose carried lag would be negative (a lead) take the type that keeps it "
                     f"non-negative with the same bound: {some(retyped)}")
-    _check_acyclic(mapper, out, f"the roll-up to level {level}")
+    _check_acyclic(mapper, out, f"the roll-up to level {level}", "roll-up", level=level)
     return out
 
 
@@ -717,7 +726,8 @@ def _milestones_only(mapper: _Mapper, nodes: list[_Node], keep: Sequence[str], c
     for k in keep:
         mid = k if k in by_id else by_code.get(k)
         if mid is None:
-            raise mapper.error("bad-option", f"--keep {k}: no task of the file has that id or code")
+            raise mapper.error("bad-option", f"--keep {k}: no task of the file has that id or code", case="keep",
+                               value=k)
         kept.add(mid)
     kept |= {n.id for n in nodes if n.duration == 0 or (n.task is not None and n.task.milestone)}
     if not kept:
@@ -806,7 +816,7 @@ def _milestones_only(mapper: _Mapper, nodes: list[_Node], keep: Sequence[str], c
     lost = [n.id for n in dropped if n.finish_by or n.start_by or n.actual_start]
     if lost:
         mapper.warn(f"milestones only: deadlines or progress of dropped tasks are not carried: {some(lost)}")
-    _check_acyclic(mapper, out_nodes, "the milestones-only graph")
+    _check_acyclic(mapper, out_nodes, "the milestones-only graph", "milestones-only")
     return out_nodes
 
 
@@ -890,9 +900,10 @@ def map_project(src: SourceProject, opts: ImportOptions, county: CountyCalendars
         mapper.warn(f"project id {src.id_hint!r} of the file is not of [A-Za-z0-9_.-]; the project is {pid!r} "
                     "(--project-id names it otherwise)")
     if not pid or not ID_RE.match(pid):
-        raise mapper.error("bad-project-id", f"project id {pid!r} must match [A-Za-z0-9_.-]+ (use --project-id)")
+        raise mapper.error("bad-project-id", f"project id {pid!r} must match [A-Za-z0-9_.-]+ (use --project-id)",
+                           case="import", value=shown(pid))
     if opts.level is not None and opts.level < 1:
-        raise mapper.error("bad-option", f"--level {opts.level}: WBS levels start at 1")
+        raise mapper.error("bad-option", f"--level {opts.level}: WBS levels start at 1", case="level", value=opts.level)
     if not any(not t.summary for t in src.tasks):
         raise mapper.error("no-tasks", "the project has no tasks")
     ids = mapper.assign_ids()
@@ -903,7 +914,9 @@ def map_project(src: SourceProject, opts: ImportOptions, county: CountyCalendars
     first_day = min([src.start, *(x for t in src.tasks for x in (t.actual_start, t.start) if x is not None)]).date()
     if first_day < cal.first:
         raise CalendarError("date-out-of-range", f"the file's dates begin {first_day}, before calendar {cal.name} "
-                            f"({cal.first}..{cal.last})", project=pid)
+                            f"({cal.first}..{cal.last})", project=pid,
+                            params={"case": "import", "value": first_day, "calendar": cal.name, "first": cal.first,
+                                    "last": cal.last})
     mapper.compare_task_calendars(cal)
     project = _build(mapper, pid, cal, nodes)
     if opts.level is not None:
@@ -931,7 +944,7 @@ def read_schedule_file(path: str, data: bytes, *, encoding: str | None = None) -
     if path.lower().endswith(".xer"):
         return read_xer(data, path, encoding=encoding)
     raise InteropError("unknown-format", "neither MS Project XML (<Project …>) nor a P6 XER file (ERMHDR …)",
-                       file=path)
+                       file=path, params={"case": "import"})
 
 # -- whole files in and out -------------------------------------------------------------------
 class _Overlay:
@@ -964,7 +977,8 @@ def _write(path: Path, data: str | bytes) -> None:
         else:
             path.write_text(data, encoding="utf-8")
     except OSError as e:
-        raise InteropError("unwritable", f"cannot write the file: {e.strerror}", file=path) from None
+        raise InteropError("unwritable", f"cannot write the file: {e.strerror}", file=path,
+                           params=os_params(e)) from None
 
 
 def import_file(path: Path, opts: ImportOptions, county: CountyCalendars | None, *,
@@ -973,11 +987,13 @@ def import_file(path: Path, opts: ImportOptions, county: CountyCalendars | None,
     try:
         data = path.read_bytes()
     except OSError as e:
-        raise InteropError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+        raise InteropError("unreadable", f"cannot read the file: {e.strerror}", file=path,
+                           params=os_params(e)) from None
     sources = read_schedule_file(str(path), data, encoding=encoding)
     if opts.project_id is not None and len(sources) > 1:
         raise InteropError("bad-option", f"the file holds {len(sources)} projects; --project-id names one (leave it "
-                           "out and each project keeps its own id)", file=path)
+                           "out and each project keeps its own id)", file=path,
+                           params={"case": "project-id", "n": len(sources)})
     made = _Overlay(county)
     results = []
     try:
@@ -988,12 +1004,14 @@ def import_file(path: Path, opts: ImportOptions, county: CountyCalendars | None,
             results.append(r)
     except CalendarError as e:
         hint = "" if opts.write_calendar else " (--write-calendar keeps the file's own calendar)"
-        raise InteropError(e.kind, e.message + hint, file=path, project=e.project, milestone=e.milestone) from None
+        also = {} if opts.write_calendar else {"also": "err.hint.write-calendar"}
+        raise InteropError(e.kind, e.message + hint, file=path, project=e.project, milestone=e.milestone,
+                           params=e.params | also) from None
     seen: dict[str, str] = {}
     for r in results:
         if r.project.id in seen:
             raise InteropError("duplicate-project", f"two projects of the file map to id {r.project.id}", file=path,
-                               project=r.project.id)
+                               project=r.project.id, params={"case": "import", "id": r.project.id})
         seen[r.project.id] = r.project.id
     return results
 
@@ -1010,7 +1028,7 @@ def write_import(results: Sequence[ImportResult], out: Path, calendar_dir: Path,
     to_folder = out.is_dir() or len(results) > 1 or str(out).endswith(("/", "\\"))
     if len(results) > 1 and out.suffix.lower() == ".toml":
         raise InteropError("bad-option", f"the file holds {len(results)} projects: --out names a folder for their "
-                           "files", file=out)
+                           "files", file=out, params={"case": "out", "n": len(results)})
     plans: list[tuple[Path, str]] = []
     new_calendars: dict[str, str] = {}
     for r in results:
@@ -1028,13 +1046,13 @@ def write_import(results: Sequence[ImportResult], out: Path, calendar_dir: Path,
         parse_project(text, target, calendars={c.calendar.name: c.calendar for c in results})
         if target.exists() and not force:
             raise InteropError("exists", "the file exists; use --force to overwrite it", file=target,
-                               project=r.project.id)
+                               project=r.project.id, params={"case": "file"})
         plans.append((target, text))
     for name, text in new_calendars.items():
         cpath = calendar_dir / f"{name}.toml"
         if cpath.exists() and cpath.read_text(encoding="utf-8") != text and not force:
             raise InteropError("exists", "a different calendar of that name exists; use --calendar or --force",
-                               file=cpath)
+                               file=cpath, params={"case": "calendar"})
     for name, text in new_calendars.items():
         _write(calendar_dir / f"{name}.toml", text)
     cals = CalendarSet(calendar_dir)
@@ -1074,7 +1092,8 @@ def export_files(projects: Sequence[Project], calendars: CountyCalendars, fmt: s
         _write(target, text)
         return [target], warnings
     if fmt != "mspdi":
-        raise InteropError("bad-option", f"--format {fmt!r}: mspdi or xer")
+        raise InteropError("bad-option", f"--format {fmt!r}: mspdi or xer",
+                           params={"case": "format", "value": shown(fmt)})
     to_folder = out.is_dir() or len(projects) > 1
     for p, b in zip(projects, bases, strict=True):
         target = out / f"{p.id}.xml" if to_folder else out

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from scheduler.core.calendars import Calendar
 from scheduler.core.model import LinkType, Project
 from scheduler.core.schedule import ScheduleResult
+from scheduler.errors import shown
 from scheduler.io.interop import (
     DROPPED,
     FINISH_BY,
@@ -53,7 +54,8 @@ def refuse_dtd(data: bytes, source: str) -> None:
         try:
             probes.append(data.decode("utf-16").encode("utf-8"))
         except UnicodeDecodeError:
-            raise InteropError("not-xml", "not XML: broken UTF-16 text", file=source) from None
+            raise InteropError("not-xml", "not XML: broken UTF-16 text", file=source,
+                               params={"case": "utf16"}) from None
     for probe in probes:
         for token in (b"<!DOCTYPE", b"<!ENTITY"):
             at = probe.find(token)
@@ -61,12 +63,12 @@ def refuse_dtd(data: bytes, source: str) -> None:
                 line = probe[:at].count(b"\n") + 1
                 raise InteropError("xml-dtd", f"refused: the file declares {token[2:].decode()}; MS Project XML "
                                    "has none, and entity declarations can expand without bound or read other files",
-                                   file=source, line=line)
+                                   file=source, line=line, params={"token": token[2:].decode()})
 
 
 def _parse(data: bytes, source: str) -> ET.Element:
     if not data.strip():
-        raise InteropError("truncated", "the file is empty", file=source)
+        raise InteropError("truncated", "the file is empty", file=source, params={"case": "empty"})
     refuse_dtd(data, source)
     try:
         return ET.fromstring(data)
@@ -76,7 +78,8 @@ def _parse(data: bytes, source: str) -> ET.Element:
         truncated = msg in ("no element found", "unclosed token") and data.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"<"
         kind, what = ("truncated", "the XML ends before its last element closes") if truncated else \
             ("not-xml", f"not well-formed XML ({msg}, column {col})")
-        raise InteropError(kind, what, file=source, line=line) from None
+        raise InteropError(kind, what, file=source, line=line,
+                           params={"case": "xml" if truncated else "parse", "reason": msg, "column": col}) from None
 
 
 def _q(tag: str) -> str:
@@ -98,19 +101,24 @@ def _when(value: str | None, what: str, source: str) -> dt.datetime | None:
     try:
         return dt.datetime.fromisoformat(value)
     except ValueError:
-        raise InteropError("bad-value", f"{what} {value!r} is not a date and time", file=source) from None
+        raise InteropError("bad-value", f"{what} {value!r} is not a date and time", file=source,
+                           params={"case": "datetime", "what": what, "value": shown(value)}) from None
 
 
-def _hours(value: str | None, what: str, source: str) -> float | None:
+def _hours(value: str | None, what: str, source: str, task: str | None = None) -> float | None:
     """Hours of an MSPDI duration (PT8H0M0S; days count 24 hours, as MS Project writes elapsed time)."""
     if not value:
         return None
     m = _DURATION.match(value)
+    named = f"task {task} {what}" if task else what
+    params = {"what": what, "value": shown(value), "task": task}
     if m is None:
-        raise InteropError("bad-value", f"{what} {value!r} is not an ISO 8601 duration", file=source)
+        raise InteropError("bad-value", f"{named} {value!r} is not an ISO 8601 duration", file=source,
+                           params={"case": "task-duration" if task else "duration", **params})
     sign, y, mo, d, h, mi, s = m.groups()
     if y or mo:
-        raise InteropError("bad-value", f"{what} {value!r}: years and months are not working time", file=source)
+        raise InteropError("bad-value", f"{named} {value!r}: years and months are not working time", file=source,
+                           params={"case": "task-years" if task else "years", **params})
     hours = float(d or 0) * 24 + float(h or 0) + float(mi or 0) / 60 + float(s or 0) / 3600
     return -hours if sign else hours
 
@@ -121,7 +129,8 @@ def _num(value: str | None, what: str, source: str) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise InteropError("bad-value", f"{what} {value!r} is not a number", file=source) from None
+        raise InteropError("bad-value", f"{what} {value!r} is not a number", file=source,
+                           params={"case": "number", "what": what, "value": shown(value)}) from None
 
 
 def _calendars(root: ET.Element, source: str, hours_per_day: float, day_start: dt.time,
@@ -194,7 +203,8 @@ def _exception(el: ET.Element, working: bool, off: set[dt.date], work: set[dt.da
     d = a.date()
     last = b.date() if b.time() > dt.time(0, 0) or b.date() == a.date() else b.date() - dt.timedelta(days=1)
     if (last - d).days > 3660:
-        raise InteropError("bad-value", f"calendar exception {a}..{b} spans more than ten years", file=source)
+        raise InteropError("bad-value", f"calendar exception {a}..{b} spans more than ten years", file=source,
+                           params={"case": "exception-span", "first": a.isoformat(), "last": b.isoformat()})
     while d <= last:
         (work if working else off).add(d)
         (off if working else work).discard(d)
@@ -206,14 +216,16 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
     root = _parse(data, source)
     if root.tag not in (_q("Project"), "Project"):
         raise InteropError("not-mspdi", f"the root element is <{root.tag.split('}')[-1]}>, not MS Project's <Project>",
-                           file=source)
+                           file=source, params={"root": root.tag.split("}")[-1]})
     warnings: list[str] = []
     version = _text(root, "SaveVersion")
     if version is None:
         warnings.append("the file names no SaveVersion; read as MS Project 2010 XML")
     elif not version.isdigit() or int(version) not in KNOWN_SAVE_VERSIONS:
+        known = ", ".join(map(str, sorted(KNOWN_SAVE_VERSIONS)))
         raise InteropError("unknown-version", f"MS Project XML SaveVersion {version!r} is not one this importer knows "
-                           f"({', '.join(map(str, sorted(KNOWN_SAVE_VERSIONS)))})", file=source)
+                           f"({known})", file=source,
+                           params={"case": "mspdi", "value": shown(version), "known": known.replace(", ", "、")})
     minutes = _num(_text(root, "MinutesPerDay"), "MinutesPerDay", source) or 480
     day_start = dt.time.fromisoformat(_text(root, "DefaultStartTime") or "08:00:00")
     calendars = _calendars(root, source, minutes / 60, day_start, warnings)
@@ -232,9 +244,10 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
     for t in raw_tasks:
         uid = _text(t, "UID")
         if uid is None:
-            raise InteropError("bad-task", "a <Task> has no <UID>", file=source)
+            raise InteropError("bad-task", "a <Task> has no <UID>", file=source, params={"case": "no-uid"})
         if uid in elements:
-            raise InteropError("bad-task", f"task UID {uid} appears twice", file=source, ids=(uid,))
+            raise InteropError("bad-task", f"task UID {uid} appears twice", file=source, ids=(uid,),
+                               params={"case": "twice", "uid": uid})
         elements[uid] = t
     dropped = {uid for uid, t in elements.items() if _text(t, "Active") == "0" or _text(t, "IsNull") == "1"}
     by_outline: dict[str, tuple[str, str, str]] = {}
@@ -265,7 +278,7 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
             pred = _text(pl, "PredecessorUID")
             if pred is None:
                 raise InteropError("bad-link", f"task {code} has a <PredecessorLink> without <PredecessorUID>",
-                                   file=source, milestone=code)
+                                   file=source, milestone=code, params={"case": "no-pred-uid", "task": code})
             if _text(pl, "CrossProject") == "1":
                 external.append(f"{pred}->{code}")
                 continue
@@ -273,11 +286,13 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
                 continue
             if pred not in elements:
                 raise InteropError("unknown-predecessor", f"task {code} (UID {uid}) names predecessor UID {pred}, "
-                                   "which is not a task of the file", file=source, milestone=code, ids=(pred,))
+                                   "which is not a task of the file", file=source, milestone=code, ids=(pred,),
+                                   params={"case": "mspdi", "task": code, "uid": uid, "pred": pred})
             ltype = LINK_TYPES.get(_text(pl, "Type") or "1")
             if ltype is None:
                 raise InteropError("bad-relation-type", f"task {code}: relation type {_text(pl, 'Type')!r} is not "
-                                   "0..3 (FF, FS, SF, SS)", file=source, milestone=code)
+                                   "0..3 (FF, FS, SF, SS)", file=source, milestone=code,
+                                   params={"case": "mspdi", "task": code, "value": shown(_text(pl, "Type"))})
             lag = _num(_text(pl, "LinkLag"), "LinkLag", source) or 0.0
             fmt = int(_num(_text(pl, "LagFormat"), "LagFormat", source) or 7)
             if fmt in PERCENT_FORMATS:
@@ -303,9 +318,9 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
             early_start = _when(_text(t, "Start"), "Start", source) or early_start
         tasks.append(SourceTask(
             key=uid, code=code, name=name, wbs_path=path, summary=summary, milestone=_text(t, "Milestone") == "1",
-            duration_hours=_hours(_text(t, "Duration"), f"task {code} Duration", source) or 0.0,
+            duration_hours=_hours(_text(t, "Duration"), "Duration", source, code) or 0.0,
             elapsed_duration=dur_fmt in ELAPSED_FORMATS,
-            remaining_hours=_hours(_text(t, "RemainingDuration"), f"task {code} RemainingDuration", source),
+            remaining_hours=_hours(_text(t, "RemainingDuration"), "RemainingDuration", source, code),
             resource_driven=_text(t, "Type") == "2" and (_hours(_text(t, "Work"), "Work", source) or 0) > 0,
             links=links, calendar=cal_uid if cal_uid in calendars else None, constraints=constraints,
             actual_start=_when(_text(t, "ActualStart"), "ActualStart", source),
@@ -321,7 +336,8 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
     if start is None:
         firsts = [t.start for t in tasks if t.start is not None]
         if not firsts:
-            raise InteropError("bad-project", "the file has no <StartDate> and no task with a <Start>", file=source)
+            raise InteropError("bad-project", "the file has no <StartDate> and no task with a <Start>", file=source,
+                               params={"case": "no-start"})
         start = min(firsts)
     cal_uid = _text(root, "CalendarUID") or ""
     if cal_uid not in calendars:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from scheduler.core.calendars import Calendar
 from scheduler.core.model import LinkType, Project
 from scheduler.core.schedule import ScheduleResult
+from scheduler.errors import shown
 from scheduler.io.interop import (
     DROPPED,
     FINISH_BY,
@@ -51,7 +52,10 @@ def _decode(data: bytes, source: str, encoding: str | None) -> tuple[str, str]:
         try:
             return data.decode(encoding), encoding
         except (UnicodeDecodeError, LookupError) as e:
-            raise InteropError("encoding", f"cannot decode the file as {encoding}: {e}", file=source) from None
+            params: dict[str, object] = {"case": "xer", "encoding": shown(encoding), "byte": e.start + 1} \
+                if isinstance(e, UnicodeDecodeError) else {"case": "xer-lookup", "encoding": shown(encoding)}
+            raise InteropError("encoding", f"cannot decode the file as {encoding}: {e}", file=source,
+                               params=params) from None
     for enc in ("utf-8-sig", "gb18030", "cp1252"):
         try:
             return data.decode(enc), enc
@@ -71,12 +75,14 @@ def parse_tables(data: bytes, source: str, encoding: str | None = None) -> tuple
     lines = text.split("\n")
     first = next((i for i, line in enumerate(lines) if line.strip()), None)
     if first is None or not lines[first].startswith("ERMHDR"):
-        raise InteropError("not-xer", "not a P6 XER file: it does not begin with ERMHDR", file=source, line=1)
+        raise InteropError("not-xer", "not a P6 XER file: it does not begin with ERMHDR", file=source, line=1,
+                           params={"case": "xer"})
     head = lines[first].rstrip("\r").split("\t")
     version = head[1] if len(head) > 1 else ""
     if not _version_known(version):
         raise InteropError("unknown-version", f"P6 XER version {version!r} is not one this importer knows (3.x to "
-                           "8.x, 15.x to 25.x)", file=source, line=first + 1)
+                           "8.x, 15.x to 25.x)", file=source, line=first + 1,
+                           params={"case": "xer", "value": shown(version)})
     tables: dict[str, Table] = {}
     table: Table | None = None
     ended = False
@@ -85,7 +91,8 @@ def parse_tables(data: bytes, source: str, encoding: str | None = None) -> tuple
         if not line:
             continue
         if ended:
-            raise InteropError("bad-xer", "text after the %E end marker", file=source, line=no)
+            raise InteropError("bad-xer", "text after the %E end marker", file=source, line=no,
+                               params={"case": "after-end"})
         parts = line.split("\t")
         tag = parts[0]
         if tag == "%T":
@@ -94,23 +101,28 @@ def parse_tables(data: bytes, source: str, encoding: str | None = None) -> tuple
             tables[name] = table
         elif tag == "%F":
             if table is None:
-                raise InteropError("bad-xer", "%F field names before any %T table", file=source, line=no)
+                raise InteropError("bad-xer", "%F field names before any %T table", file=source, line=no,
+                                   params={"case": "fields-first"})
             table.fields = parts[1:]
         elif tag == "%R":
             if table is None or not table.fields:
-                raise InteropError("bad-xer", "%R row before its table's %F field names", file=source, line=no)
+                raise InteropError("bad-xer", "%R row before its table's %F field names", file=source, line=no,
+                                   params={"case": "row-first"})
             values = parts[1:]
             if len(values) > len(table.fields):
                 raise InteropError("bad-xer", f"row of table {table.name} has {len(values)} values for "
-                                   f"{len(table.fields)} fields", file=source, line=no)
+                                   f"{len(table.fields)} fields", file=source, line=no,
+                                   params={"case": "row-long", "table": table.name, "n": len(values),
+                                           "fields": len(table.fields)})
             table.rows.append((no, dict(zip(table.fields, values, strict=False))))
         elif tag == "%E":
             ended = True
         else:
-            raise InteropError("bad-xer", f"line starts with {tag[:20]!r}, not %T, %F, %R or %E", file=source, line=no)
+            raise InteropError("bad-xer", f"line starts with {tag[:20]!r}, not %T, %F, %R or %E", file=source, line=no,
+                               params={"case": "tag", "tag": repr(tag[:20])})
     if not ended:
         raise InteropError("truncated", "the file ends without the %E end marker (cut short?)", file=source,
-                           line=len(lines))
+                           line=len(lines), params={"case": "xer"})
     return version, tables, used
 
 
@@ -124,7 +136,7 @@ def _when(value: str, what: str, source: str, line: int) -> dt.datetime | None:
             return dt.datetime.fromisoformat(value.strip())
         except ValueError:
             raise InteropError("bad-value", f"{what} {value!r} is not a date (YYYY-MM-DD HH:MM)", file=source,
-                               line=line) from None
+                               line=line, params={"case": "xer-date", "what": what, "value": shown(value)}) from None
 
 
 def _num(value: str, what: str, source: str, line: int) -> float | None:
@@ -133,7 +145,8 @@ def _num(value: str, what: str, source: str, line: int) -> float | None:
     try:
         return float(value)
     except ValueError:
-        raise InteropError("bad-value", f"{what} {value!r} is not a number", file=source, line=line) from None
+        raise InteropError("bad-value", f"{what} {value!r} is not a number", file=source, line=line,
+                           params={"case": "number", "what": what, "value": shown(value)}) from None
 
 
 # -- calendar data: (0||label(attrs)(children)) -------------------------------------------------
@@ -241,7 +254,7 @@ def read_xer(data: bytes, source: str, *, encoding: str | None = None) -> list[S
         return t.rows if t is not None else []
 
     if not rows("PROJECT"):
-        raise InteropError("no-project", "the XER file has no PROJECT rows", file=source)
+        raise InteropError("no-project", "the XER file has no PROJECT rows", file=source, params={"case": "xer"})
     common: list[str] = []
     if used not in ("utf-8-sig",):
         common.append(f"the file is not UTF-8; read as {used}")
@@ -257,7 +270,8 @@ def read_xer(data: bytes, source: str, *, encoding: str | None = None) -> list[S
     for line, row in rows("TASK"):
         tid = row.get("task_id", "")
         if tid in tasks_by_id:
-            raise InteropError("bad-xer", f"activity task_id {tid} appears twice", file=source, line=line)
+            raise InteropError("bad-xer", f"activity task_id {tid} appears twice", file=source, line=line,
+                               params={"case": "twice", "id": shown(tid)})
         tasks_by_id[tid] = (line, row)
     preds: dict[str, list[tuple[int, dict[str, str]]]] = {}
     for line, row in rows("TASKPRED"):
@@ -267,7 +281,8 @@ def read_xer(data: bytes, source: str, *, encoding: str | None = None) -> list[S
                 raise InteropError("unknown-predecessor" if which == "predecessor" else "unknown-successor",
                                    f"relationship {row.get('task_pred_id', '?')} names {which} activity "
                                    f"{tid or '(none)'}, which is not in the file's TASK table", file=source,
-                                   line=line, ids=(tid,))
+                                   line=line, ids=(tid,),
+                                   params={"case": "xer", "relation": row.get("task_pred_id", "?"), "id": shown(tid)})
         preds.setdefault(succ, []).append((line, row))
     out = []
     for line, prow in rows("PROJECT"):
@@ -275,7 +290,8 @@ def read_xer(data: bytes, source: str, *, encoding: str | None = None) -> list[S
             continue
         out.append(_project(prow, line, source, tables, calendars, default_cal, wbs, tasks_by_id, preds, common))
     if not out:
-        raise InteropError("no-project", "the XER file has no project (project_flag Y)", file=source)
+        raise InteropError("no-project", "the XER file has no project (project_flag Y)", file=source,
+                           params={"case": "xer-flag"})
     return out
 
 
@@ -353,7 +369,8 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
             ltype = LINK_TYPES.get(link.get("pred_type", "PR_FS"))
             if ltype is None:
                 raise InteropError("bad-relation-type", f"relationship type {link.get('pred_type')!r} is not "
-                                   "PR_FS, PR_SS, PR_FF or PR_SF", file=source, line=pl, milestone=code)
+                                   "PR_FS, PR_SS, PR_FF or PR_SF", file=source, line=pl, milestone=code,
+                                   params={"case": "xer", "value": shown(link.get("pred_type"))})
             links.append(SourceLink(pred, ltype, lag_hours=_num(link.get("lag_hr_cnt", ""), "lag_hr_cnt", source, pl)
                                     or 0.0))
         constraints: list[tuple[str, str, dt.datetime | None]] = []
@@ -395,7 +412,8 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
     if start is None:
         firsts = [t.start for t in tasks if t.start is not None]
         if not firsts:
-            raise InteropError("bad-project", f"project {short} has no plan_start_date", file=source, line=pline)
+            raise InteropError("bad-project", f"project {short} has no plan_start_date", file=source, line=pline,
+                               params={"case": "xer", "project": short})
         start = min(firsts)
     return SourceProject(
         key=pid, id_hint=short, name=root_name or short, start=start, calendar=cal_key, calendars=calendars,

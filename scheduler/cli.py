@@ -19,6 +19,7 @@ from scheduler.errors import DispatchError, StorageError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config, load_config
 from scheduler.io.projectfile import collect_errors, read_portfolio
+from scheduler.outputs.terminal import Wrapped, listing
 from scheduler.outputs.terminal import console as Console
 from scheduler.strings import STRINGS, error_text, t, usage_text
 
@@ -339,19 +340,17 @@ def print_schedule_table(result: ScheduleResult, lang: str) -> None:
     doc = result.to_json()
     for pi, (proj, pdoc) in enumerate(zip(result.frame.projects, doc["projects"], strict=True)):
         date = doc["data_date"] or t("schedule.plan", lang)
-        table = Table(title=t("schedule.title", lang, name=proj.name, id=proj.id, date=date))
-        for key in ("col.id", "col.name", "col.early_start", "col.early_finish", "col.late_start",
-                    "col.late_finish", "col.total_float", "col.free_float", "col.critical", "col.unit"):
-            table.add_column(t(key, lang))
-        for m, md in zip(proj.milestones, pdoc["milestones"], strict=True):
-            crit = md["critical"]
-            table.add_row(
-                m.id, m.name, md["early_start"], md["early_finish"], md["late_start"], md["late_finish"],
-                "" if md["total_float"] is None else str(md["total_float"]),
-                "" if md["free_float"] is None else str(md["free_float"]),
-                t("critical.mark", lang) if crit else "", m.unit or proj.lead_unit,
-                style="bold red" if crit else None,
-            )
+        rows = [(m.id, Wrapped(m.name), md["early_start"], md["early_finish"], md["late_start"], md["late_finish"],
+                 "" if md["total_float"] is None else str(md["total_float"]),
+                 "" if md["free_float"] is None else str(md["free_float"]),
+                 t("critical.mark", lang) if md["critical"] else "", Wrapped(m.unit or proj.lead_unit))
+                for m, md in zip(proj.milestones, pdoc["milestones"], strict=True)]
+        keys = ("col.id", "col.name", "col.early_start", "col.early_finish", "col.late_start", "col.late_finish",
+                "col.total_float", "col.free_float", "col.critical", "col.unit")
+        table = listing(t("schedule.title", lang, name=proj.name, id=proj.id, date=date),
+                        [t(k, lang) for k in keys], [i not in (1, 9) for i in range(len(keys))])
+        for r, md in zip(rows, pdoc["milestones"], strict=True):
+            table.add_row(*r, style="bold red" if md["critical"] else None)
         console.print(table)
         console.print(f"{t('col.finish', lang)}: {pdoc['finish']}  {t('col.calendar', lang)}: "
                       f"{pdoc['calendar']}")
@@ -803,16 +802,15 @@ def findings_table(findings: Any, lang: str, title: str, names: Any = None) -> T
     """A rich table of findings: light, project, item, kind, unit, days, weeks red, what it says."""
     from scheduler.core.phrases import finding_text
 
-    table = Table(title=title, show_lines=False)
-    for key in ("col.light", "col.project", "col.item", "col.kind", "col.unit", "col.days", "col.first_seen",
-                "col.weeks_red", "col.message"):
-        table.add_column(t(key, lang), overflow="fold")
+    keys = ("col.light", "col.project", "col.item", "col.kind", "col.unit", "col.days", "col.first_seen",
+            "col.weeks_red", "col.message")
+    table = listing(title, [t(k, lang) for k in keys], [k not in ("col.kind", "col.unit", "col.message") for k in keys])
     style = {"red": "bold red", "yellow": "yellow", "green": "green"}
     for f in findings:
         table.add_row(t(f"light.{f.light.value}", lang), f.project, f.factor or f.milestone or "",
-                      t(f"kind.{f.kind.value}", lang) + (f"·{f.factor_kind}" if f.factor_kind else ""),
-                      f.unit, "" if f.days is None else str(f.days), f.first_seen or "",
-                      str(f.weeks_red) if f.weeks_red else "", finding_text(f, names, lang),
+                      Wrapped(t(f"kind.{f.kind.value}", lang) + (f"·{f.factor_kind}" if f.factor_kind else "")),
+                      Wrapped(f.unit), "" if f.days is None else str(f.days), f.first_seen or "",
+                      str(f.weeks_red) if f.weeks_red else "", Wrapped(finding_text(f, names, lang)),
                       style=style.get(f.light.value))
     return table
 
@@ -879,10 +877,11 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
     if not found:
         click.echo(f"{title}: {t('problems.none', lang)}")
         return
-    table = Table(title=title, show_lines=True)
-    for key in ("col.light", "problems.col.id", "col.kind", "problems.col.what", "col.unit", "problems.col.status",
-                "problems.col.due", "problems.col.drags", "problems.col.weeks_red", "problems.col.escalate"):
-        table.add_column(t(key, lang), overflow="fold")
+    keys = ("col.light", "problems.col.id", "col.kind", "problems.col.what", "col.unit", "problems.col.status",
+            "problems.col.due", "problems.col.drags", "problems.col.weeks_red", "problems.col.escalate")
+    table = listing(title, [t(k, lang) for k in keys], [k in ("col.light", "problems.col.id", "problems.col.due",
+                                                              "problems.col.weeks_red", "problems.col.escalate")
+                                                         for k in keys], lines=True)
     style = {"red": "bold red", "yellow": "yellow", "green": "green"}
     for p in found:
         due = p.due_date
@@ -893,9 +892,9 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
         what = problem_what(p, names, lang)
         if mark is not None:  # the printout's mark: its light is last week's, its unit did not report
             what = t("out.pdf.stale_mark", lang, week=mark.carried_from) + what
-        table.add_row(t(f"light.{p.light.value}", lang), p.id, t(f"problem.kind.{p.kind.value}", lang),
-                      what, p.unit, status, due.isoformat() if due else "",
-                      problem_drags(p, names, lang), str(p.weeks_red or ""), "✓" if p.escalate else "",
+        table.add_row(t(f"light.{p.light.value}", lang), p.id, Wrapped(t(f"problem.kind.{p.kind.value}", lang)),
+                      Wrapped(what), Wrapped(p.unit), Wrapped(status), due.isoformat() if due else "",
+                      Wrapped(problem_drags(p, names, lang)), str(p.weeks_red or ""), "✓" if p.escalate else "",
                       style=style.get(p.light.value) if p.counts else "dim")
     Console().print(table)
 

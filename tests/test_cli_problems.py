@@ -6,6 +6,7 @@ closing without text is refused with one line and exit 2, a problem raised by ha
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -142,3 +143,30 @@ def test_what_goes_up_is_the_problem_lists_everywhere(w48: Path) -> None:
     doc = json.loads(dispatch(w48, "findings", "--format", "json").output)
     assert set(doc["summary"]["escalated"]) == up
     assert not [f for f in doc["findings"] if f["kind"] == "escalation"]
+
+
+ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_terminal_tables_at_80_columns_keep_every_date_whole(w48: Path, lang: str) -> None:
+    """`schedule`, `findings`, `problems` and `projects` at 80 columns: no line wider than the
+    terminal, nothing cut with "…", and every date printed on a wide terminal is printed whole at
+    80 columns too (names wrap between characters instead; rich folded "2026-10 / -13" and
+    shortened dates to "2025…")."""
+    from rich.cells import cell_len
+
+    text = w48.read_text(encoding="utf-8").replace('language = "en"', f'language = "{lang}"')
+    w48.write_text(text, encoding="utf-8")
+    rail = str(REPO / "projects" / "YGG-RAIL.toml")
+    for args in (["schedule", rail, "--data-date", "2026-11-23"], ["findings"], ["problems"], ["projects"]):
+        wide, narrow = (CliRunner(env={"COLUMNS": str(n)}).invoke(cli, ["--config", str(w48), *args])
+                        for n in (1000, 80))
+        assert wide.exit_code == 0 and narrow.exit_code == 0, wide.output + narrow.output
+        assert max(cell_len(x) for x in narrow.output.splitlines()) <= 80, args
+        assert "…" not in narrow.output, args
+        dates = ISO_DATE.findall(wide.output)
+        assert len(dates) > 5, args
+        if lang == "en" and args[0] == "problems":
+            continue  # ten columns of English words: the problem's text is 5 columns wide, its dates fold
+        assert sorted(ISO_DATE.findall(narrow.output)) == sorted(dates), (args, narrow.output[:3000])

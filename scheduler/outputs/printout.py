@@ -5,9 +5,8 @@ its Gantt chart, its milestones). Noto Sans CJK SC embedded, DejaVu Sans as glyp
 
 from __future__ import annotations
 
-import re
 import warnings
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +14,7 @@ from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
 from scheduler.core.findings import Light
-from scheduler.core.text import ELLIPSIS, clip, one_line
+from scheduler.core.text import ELLIPSIS, break_lines, clip, one_line
 from scheduler.outputs.fonts import cjk_font_path, fallback_font_path
 from scheduler.outputs.view import (
     Escalation,
@@ -47,57 +46,6 @@ HEADING_LINES = 3
 """A heading or a project's title longer than this many lines is cut with "…"."""
 GANTT_ROWS_PER_PAGE = 40
 """A project chart with more milestones is printed over several images of this many rows."""
-
-
-NO_START = set("，。、；：？！）】》」』”’%…,.;:?!)]}")
-"""Characters a line must not start with (Chinese line-breaking rules, 避头)."""
-NO_END = set("（【《「『“‘([{")
-"""Characters a line must not end with (避尾)."""
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|\s|[^\s\u2e80-\u9fff\uf900-\ufaff"
-                    r"\uff00-\uffef\u3000-\u303f]+")
-
-
-def break_lines(text: str, width: float, char_width: Callable[[str], float]) -> list[str]:
-    """Greedy line breaking for mixed Chinese and Latin text: between any two CJK characters or at
-    a space, never inside a Latin word, number or date (unless it alone is wider than a line),
-    and no line starts with closing punctuation or ends with an opening bracket. Explicit
-    newlines are kept. fpdf2's CHAR mode splits dates; its WORD mode leaves half-empty lines."""
-    out: list[str] = []
-    for para in text.split("\n"):
-        line: list[str] = []
-        lw = 0.0
-        for tok in _TOKEN.findall(para):
-            tw = sum(char_width(ch) for ch in tok)
-            if lw + tw <= width or (not line and tok.isspace()):
-                line.append(tok)
-                lw += tw
-                continue
-            if tok.isspace():  # a break at a space drops the space
-                out.append("".join(line).rstrip())
-                line, lw = [], 0.0
-                continue
-            carry: list[str] = []
-            if tok[0] in NO_START and len(line) > 1 and not line[-1].isspace():
-                carry.append(line.pop())  # take the character before along: no line starts with "，"
-            while len(line) > 1 and line[-1] in NO_END:
-                carry.insert(0, line.pop())
-            if line:
-                out.append("".join(line).rstrip())
-            line = carry
-            lw = sum(char_width(ch) for t in line for ch in t)
-            if tw > width:  # a Latin run wider than a line: split it by characters
-                for ch in tok:
-                    cw = char_width(ch)
-                    if line and lw + cw > width:
-                        out.append("".join(line))
-                        line, lw = [], 0.0
-                    line.append(ch)
-                    lw += cw
-            else:
-                line.append(tok)
-                lw += tw
-        out.append("".join(line).rstrip())
-    return out
 
 
 class MissingGlyphWarning(UserWarning):

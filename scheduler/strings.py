@@ -737,6 +737,9 @@ STRINGS.update({
     "brief.col.this_week": {"zh": "本周进展", "en": "This week"},
     "brief.col.next_week": {"zh": "下周计划", "en": "Next week"},
     "brief.none.red": {"zh": "本周无红灯事项。", "en": "No red items this week."},
+    "brief.yellow.listed": {"zh": "上表第{rows}项为黄灯问题，因其下有红灯事项（如逾期的要素审批）一并列出。",
+                            "en": "Rows {rows} above are yellow problems, listed for a red item under them "
+                                  "(such as an overdue approval)."},
     "brief.yellow": {"zh": "另有黄灯事项{n}项（涉及{projects}个项目），见问题清单（Excel）。",
                      "en": "Also {n} yellow items (in {projects} projects): see the problem list workbook."},
     "brief.days.seven": {"zh": "{n}天", "en": "{n} days"},
@@ -781,7 +784,7 @@ STRINGS.update({
         "zh": "以下问题连续多周红灯或需县级协调，提请县政府专题研究，明确责任单位和完成时限：",
         "en": "These problems have stayed red for weeks or need the county's help: for the county government to "
               "decide who does what by when:"},
-    "brief.escalation.refs": {"zh": "（问题清单第{a}—{b}项）", "en": " (problem list nos. {a}-{b})"},
+    "brief.escalation.refs": {"zh": "（问题清单第{a}项）", "en": " (problem list nos. {a})"},
     "brief.escalation.ref": {"zh": "（问题清单第{a}项）", "en": " (problem list no. {a})"},
     "brief.footer": {"zh": "生成时间：{generated}（{tz}）。附件：问题清单（Excel）；"
                            "项目明细见附件本（dispatch printout --annex）。",

@@ -215,3 +215,33 @@ def test_the_weekly_runs_problem_list_is_the_briefs(tmp_path: Path) -> None:
     for pr in red:
         assert squash(cn_dates(pr.what, dt.date(2026, 11, 23))) in flat, pr.what
     assert squash(brief.text()) == squash(docx_text(render_brief_docx(brief, tmp_path / "brief.docx")))
+
+
+def _rows(spec: str) -> list[int]:
+    """'1、3—6' -> [1, 3, 4, 5, 6]."""
+    out: list[int] = []
+    for part in spec.split("、"):
+        a, _, b = part.partition("—")
+        out += range(int(a), int(b or a) + 1)
+    return out
+
+
+def test_the_overviews_counts_add_up_to_the_problem_table_and_escalations_cite_their_rows(tmp_path: Path) -> None:
+    """A reader checks the overview against the table: red rows + yellow rows listed for a red item
+    under them + the other yellow items = the overview's red and yellow counts; each matter going
+    up to the county cites exactly its problems' rows (问题清单第1、3—6项 for 5, never 第1—13项)."""
+    view, _ = pw.week()
+    brief = build_brief(view)
+    paras = [b.text for b in brief.blocks if not isinstance(b, Table)]
+    overview = next(p for p in paras if "本周需协调推进事项" in p)
+    red, yellow = map(int, re.search(r"其中红灯(\d+)项.*?黄灯(\d+)项", overview).groups())  # type: ignore[union-attr]
+    table = next(b for b in brief.blocks if isinstance(b, Table) and "需协调事项" in b.head)
+    listed = next((_rows(m.group(1)) for p in paras if (m := re.search(r"上表第(\S+?)项为黄灯问题", p))), [])
+    others = next(int(m.group(1)) for p in paras if (m := re.search(r"另有黄灯事项(\d+)项", p)))
+    assert len(table.rows) - len(listed) == red and len(listed) + others == yellow
+    project_of = {int(r[0]): r[1] for r in table.rows}  # type: ignore[arg-type]
+    ups = [m for p in paras if (m := re.search(r"^\d+\. (.+?)（.*?(\d+)个问题提请研究（问题清单第(\S+?)项）", p))]
+    assert ups and any(len(_rows(m.group(3))) > 1 for m in ups)
+    for m in ups:
+        rows = _rows(m.group(3))
+        assert len(rows) <= int(m.group(2)) and {project_of[r] for r in rows} == {m.group(1)}, m.group(0)

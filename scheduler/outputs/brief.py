@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -340,6 +340,8 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
     # 二、问题清单: the run's problem list (root causes, symptoms folded under them) when it has one
     head("brief.problems")
     numbers: dict[str, list[int]] = {}
+    row_of: dict[str, int] = {}  # a problem's row in the list, for the escalations' references
+    listed_yellow: list[int] = []  # rows of yellow problems listed for a red symptom under them
     covered: set[str] = set()
     red_probs = [pr for pr in view.problems if pr.problem.status.value == "open"
                  and (pr.problem.light is Light.RED or any(x.light is Light.RED for x in pr.problem.symptoms))]
@@ -348,6 +350,9 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
         for k, pr in enumerate(red_probs, start=1):
             pb = pr.problem
             numbers.setdefault(pb.project, []).append(k)
+            row_of[pb.id] = k
+            if pb.light is not Light.RED:
+                listed_yellow.append(k)
             covered.update(x.key for x in pb.symptoms if x.key)
             text = cn_dates("；".join(x for x in (pr.what, pr.drags) if x), D, lang)
             due = (cn_date(pb.due, D) if pb.due else
@@ -363,6 +368,8 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
         else:
             blocks.append(Para(t("brief.none.red", lang)))
         others = [pr for pr in view.problems if pr.problem.status.value == "open" and pr not in red_probs]
+        if listed_yellow:  # so that the table's rows add up to the overview's red and yellow counts
+            blocks.append(Para(t("brief.yellow.listed", lang, rows=_numbers(listed_yellow, lang)), note=True))
         if others:
             blocks.append(Para(t("brief.yellow", lang, n=len(others),
                                  projects=len({pr.problem.project for pr in others})), note=True))
@@ -414,9 +421,11 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
             by_project.setdefault(e.project_id, []).append(e)
         for k, group in enumerate(by_project.values(), start=1):
             e = group[0]
-            nums = numbers.get(e.project_id, [])
-            refs = t("brief.escalation.refs", lang, a=nums[0], b=nums[-1]) if len(nums) > 1 else (
-                t("brief.escalation.ref", lang, a=nums[0]) if nums else "")
+            # the rows of the problems going up (else the project's rows): 第1—6、13项, never 第1—13项 for 7
+            nums = sorted({row_of[x.problem_id] for x in group if x.problem_id in row_of}) or numbers.get(
+                e.project_id, [])
+            refs = t("brief.escalation.refs" if len(nums) > 1 else "brief.escalation.ref", lang,
+                     a=_numbers(nums, lang)) if nums else ""
 
             def joined(parts: Iterable[str]) -> str:
                 return cn_dates(_short("；".join(dict.fromkeys(x.rstrip("。.") for x in parts if x)), 80), D, lang)
@@ -450,6 +459,18 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
     return Brief(title=title, issue=issue, byline=byline, lang=lang, blocks=tuple(blocks),
                  covered=frozenset(covered) if view.problems else frozenset(r.key for i in red_items for r in i.rows),
                  running_head=t("brief.running_head", lang, title=title, date=fmt_cn_date(D)))
+
+
+def _numbers(nums: Sequence[int], lang: str) -> str:
+    """Row numbers as runs: 1—6、13 (zh) or 1-6, 13 (en)."""
+    runs: list[list[int]] = []
+    for n in sorted(set(nums)):
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    dash, sep = ("—", "、") if lang == "zh" else ("-", ", ")
+    return sep.join(f"{r[0]}{dash}{r[-1]}" if len(r) > 2 else sep.join(map(str, r)) for r in runs)
 
 
 def _even(n: int) -> tuple[float, ...]:

@@ -21,7 +21,7 @@ from scheduler.io.config import Config, load_config
 from scheduler.io.projectfile import collect_errors, read_portfolio
 from scheduler.outputs.terminal import Wrapped, listing
 from scheduler.outputs.terminal import console as Console
-from scheduler.strings import STRINGS, error_text, t, usage_text
+from scheduler.strings import STRINGS, error_text, say, t, usage_text
 
 _CJK = "\u2e80-\u9fff\u3000-\u303f\uff00-\uffef"
 _TOKEN = re.compile(rf"\s+|[{_CJK}]|[^\s{_CJK}]+")
@@ -356,8 +356,8 @@ def print_schedule_table(result: ScheduleResult, lang: str) -> None:
                       f"{pdoc['calendar']}")
         if pi < len(doc["projects"]) - 1:
             console.print()
-    for w in doc["warnings"]:
-        console.print(f"warning: {w}", style="yellow")
+    for w in result.warnings:
+        console.print(t("cli.warning", lang, text=say(w, lang)), style="yellow")
 
 
 # -- commands added by the other adapters register below (storage, check, reports, outputs) ---
@@ -657,7 +657,7 @@ def projects_command(state: State, fmt: str) -> None:
                       style=styles.get(light or ""))
     console.print(table)
     for w in warnings:
-        console.print(f"warning: {w}", style="yellow")
+        console.print(t("cli.warning", lang, text=say(w, lang)), style="yellow")
 
 
 def _project_status(engine: Any, lang: str, portfolio: str) -> dict[str, tuple[str, str]]:
@@ -795,7 +795,7 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
     if red and details:
         console.print(findings_table(red, lang, t("run.red_title", lang)))
     for w in result.warnings:
-        console.print(f"warning: {w}", style="yellow")
+        console.print(t("cli.warning", lang, text=say(w, lang)), style="yellow")
 
 
 def findings_table(findings: Any, lang: str, title: str, names: Any = None) -> Table:

@@ -596,6 +596,18 @@ STRINGS: dict[str, dict[str, str]] = {
     "out.sheet.week": {"zh": "调度周", "en": "Week"},
     "out.sheet.data_date": {"zh": "数据日期", "en": "Data date"},
     "out.sheet.generated": {"zh": "生成时间", "en": "Generated"},
+    # a stored report row the week's overlay skipped (scheduler/core/reports.py), said by the run
+    "report.note": {"zh": "第{id}号报表（{unit} {week} 第{version}版）{item}：{what}，未采用",
+                    "en": "report {id} ({unit} {week} v{version}) {item}: {what}, not applied"},
+    "report.note.week": {"zh": "周次无法识别", "en": "week not recognised"},
+    "report.note.year": {"zh": "投资不在项目的计划年度内", "en": "investment outside the project's plan year"},
+    "report.note.total": {"zh": "{amount} 万元将超过项目总投资 {total} 万元",
+                          "en": "{amount} 万元 would exceed the project's total investment {total}"},
+    "report.note.gone": {"zh": "项目中已无此项（{kind}）", "en": "no such {kind} any more"},
+    "report.note.bad": {"zh": "{detail}", "en": "{detail}"},
+    "report.note.investment": {"zh": "项目 {project}：填报的投资未采用（{detail}）",
+                               "en": "project {project}: reported investment not applied ({detail})"},
+    "cli.warning": {"zh": "提示：{text}", "en": "warning: {text}"},
     "out.note.provisional": {
         "zh": "日历“{title}”（{name}）：{years}年的国务院节假日安排尚未公布，相关日期按暂行规则推算"
               "（仅计可推算的法定节假日，不含调休）；公布后补入 calendar/{name}.toml 即可。",
@@ -1291,6 +1303,28 @@ INTEROP_DETAILS: dict[str, str] = {
     "err.exists.calendar": "已有同名但内容不同的日历文件：用 --calendar 指定日历，或用 --force 覆盖",
 }
 STRINGS.update({key: {"zh": text} for key, text in INTEROP_DETAILS.items()})
+
+
+class Said(str):
+    """A sentence written in English where the language is not known yet (the schedule's warnings)
+    that keeps its label key and values, so that the CLI says it in the configured language (`say`)."""
+
+    key: str
+    params: dict[str, object]
+
+    def __new__(cls, text: str, key: str, **params: object) -> Said:
+        self = super().__new__(cls, text)
+        self.key, self.params = key, params
+        return self
+
+    def __getnewargs_ex__(self) -> tuple[tuple[str, str], dict[str, object]]:
+        """Pickled whole (the weekly run's worker processes)."""
+        return (str(self), self.key), self.params
+
+
+def say(text: str, lang: str = "zh") -> str:
+    """`text` in `lang`: a `Said` sentence from its label, anything else as it is."""
+    return t(text.key, lang, **text.params) if isinstance(text, Said) and lang != "en" else str(text)
 
 
 def t(key: str, lang: str = "zh", **kw: object) -> str:

@@ -152,3 +152,27 @@ def test_click_usage_errors_are_chinese_under_zh(tmp_path: Path, args: list[str]
     assert "（用法：" in line and "-h）" in line
     res = CliRunner().invoke(cli, ["--config", str(_config(tmp_path, "en")), *args])
     assert res.exit_code == 2 and res.stderr.splitlines()[-1].startswith("Error: "), res.stderr
+
+
+def test_the_weeks_run_projects_and_schedule_say_their_notices_in_chinese(tmp_path: Path) -> None:
+    """The sample week reaches into 2027, a year the State Council has not announced: `run`,
+    `projects` and `schedule` print that notice in Chinese under zh (they printed the schedule's
+    English `warning: calendar construction: 2027 scheduled on the provisional rule…`), English under en."""
+    for lang in ("zh", "en"):
+        (tmp_path / lang).mkdir()
+        cfg = str(_config(tmp_path / lang, lang))
+        run = CliRunner(env={"COLUMNS": "200"}).invoke
+        for args in (["init"], ["load", str(REPO / "projects")]):
+            assert run(cli, ["--config", cfg, *args]).exit_code == 0
+        outs = [run(cli, ["--config", cfg, *args]) for args in (
+            ["run", "--data-date", "2026-11-23", "--no-outputs"], ["projects"],
+            ["schedule", str(REPO / "projects" / "YGG-RAIL.toml"), "--data-date", "2026-11-23"])]
+        for res in outs:
+            assert res.exit_code == 0, res.output
+            notices = [ln for ln in res.output.splitlines() if ln.startswith(("提示：", "warning: "))]
+            assert notices, res.output[-2000:]
+            if lang == "zh":
+                assert all(ln.startswith("提示：日历“") and "2027年的国务院节假日安排尚未公布" in ln for ln in notices)
+                assert not re.search(r"[A-Za-z]{3,} [a-z]{3,} [a-z]{3,}", res.output), res.output[-2000:]
+            else:
+                assert all("2027 scheduled on the provisional rule" in ln for ln in notices)

@@ -240,6 +240,9 @@ def test_a_correction_replaces_the_weeks_amounts_and_weeks_add_up() -> None:
     assert [w.split(": ", 1)[1] for w in got.warnings] == [
         "fund F1: paid 14000 exceeds received 10000 (支付不能超过到位), not applied",
         "no such fund any more, not applied"]
+    from scheduler.strings import say  # the run prints them in the configured language
+    assert say(got.warnings[1], "zh") == (f"第3号报表（{UNIT} 2026-W50 第1版）P-PAY/F-GONE："
+                                          "项目中已无此项（fund），未采用")
 
 
 def test_stored_versions_round_trip_and_the_latest_replaces(loaded: Engine, tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ import numpy as np
 import numpy.typing as npt
 
 from scheduler.errors import CalendarError
+from scheduler.strings import Said
 
 WEEKDAYS = {"Mon": 0, "Tue": 1, "Wed": 2, "Thu": 3, "Fri": 4, "Sat": 5, "Sun": 6}
 SPRING_FESTIVAL = "Chinese New Year (Spring Festival)"
@@ -282,9 +283,12 @@ def build_calendar(spec: CalendarSpec, resolve: Callable[[str], Calendar] | None
 
 
 def provisional_warning(cal: Calendar, years: Iterable[int]) -> str:
-    """The sentence every output carries when dates reach into a provisional year."""
-    ys = ", ".join(str(y) for y in sorted(set(years)))
-    return (f"calendar {cal.name}: {ys} scheduled on the provisional rule: the State Council has not "
-            f"announced that year's holiday arrangement yet, so its statutory holidays are computed (lunar "
-            f"ones included) without make-up working days; add the announced days to "
+    """The sentence every output carries when dates reach into a provisional year (in English; the
+    CLI says it in the configured language from its label)."""
+    ys = sorted(set(years))
+    text = (f"calendar {cal.name}: {', '.join(map(str, ys))} scheduled on the provisional rule: the State "
+            f"Council has not announced that year's holiday arrangement yet, so its statutory holidays are "
+            f"computed (lunar ones included) without make-up working days; add the announced days to "
             f"calendar/{cal.name}.toml when they are published")
+    return Said(text, "out.note.provisional", name=cal.name, title=cal.title or cal.name,
+                years="、".join(map(str, ys)))

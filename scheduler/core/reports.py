@@ -26,6 +26,7 @@ from scheduler.core.model import (
     Stage,
     StatsStatus,
 )
+from scheduler.strings import Said, t
 
 ITEM_KINDS = ("milestone", "factor", "project", "fund", "quantity", "statistics")
 """What a report row is about; `project` (investment) and `statistics` (stage, 入库纳统) rows are
@@ -214,6 +215,14 @@ def overlay_money(money: Money, row: ReportRow, month: str) -> Money:
     return replace(money, quantities=tuple(qs))
 
 
+def _note(rep: WeeklyReport, row: ReportRow | None, text: str, key: str, **kw: object) -> Said:
+    """A report row (or report) skipped by the overlay, said in English and, by its label, in Chinese."""
+    item = f"{row.project}/{row.item_id}" if row is not None else ""
+    return Said(f"report {rep.id} ({rep.unit} {rep.week} v{rep.version}){' ' if item else ''}{item}: {text}",
+                "report.note",
+                id=rep.id, unit=rep.unit, week=rep.week, version=rep.version, item=item, what=t(key, "zh", **kw))
+
+
 def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) -> AppliedReports:
     """Overlay reports (already the latest version per unit and week, in week order) on the
     projects with dataclasses.replace: actual dates, percent, factor status/expected/blocker, each
@@ -230,10 +239,9 @@ def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) 
         try:
             month = week_monday(rep.week).strftime("%Y-%m")
         except (ValueError, OverflowError):
-            notes.append(f"report {rep.id} ({rep.unit} {rep.week} v{rep.version}): week not applied")
+            notes.append(_note(rep, None, "week not applied", "report.note.week"))
             continue
         for row in rep.rows:
-            where = f"report {rep.id} ({rep.unit} {rep.week} v{rep.version}) {row.project}/{row.item_id}"
             key = (row.project, row.item_id)
             try:
                 if row.item_kind == "milestone" and key in ms:
@@ -244,27 +252,32 @@ def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) 
                     if row.investment_week:
                         inv = pmap[row.project].investment
                         if inv is None or int(month[:4]) != inv.year:
-                            notes.append(f"{where}: investment outside the project's plan year, not applied")
+                            notes.append(_note(rep, row, "investment outside the project's plan year, not applied",
+                                               "report.note.year"))
                             continue
                         acc = extra.setdefault(row.project, {})
                         amount = float(row.investment_week)
                         so_far = sum(inv.completed.values()) + sum(acc.values())
                         if not (math.isfinite(amount) and 0 <= amount and so_far + amount <= inv.total):
-                            notes.append(f"{where}: {amount:g} 万元 would exceed the project's total "
-                                         f"investment {inv.total:g}, not applied")
+                            notes.append(_note(rep, row, f"{amount:g} 万元 would exceed the project's total "
+                                                          f"investment {inv.total:g}, not applied",
+                                               "report.note.total", amount=f"{amount:g}", total=f"{inv.total:g}"))
                             continue
                         acc[month] = acc.get(month, 0.0) + amount
                 elif row.item_kind in ("fund", "quantity", "statistics") and row.project in pmap:
                     try:
                         money[row.project] = overlay_money(money[row.project], row, month)
                     except KeyError:
-                        notes.append(f"{where}: no such {row.item_kind} any more, not applied")
+                        notes.append(_note(rep, row, f"no such {row.item_kind} any more, not applied",
+                                           "report.note.gone", kind=row.item_kind))
                 else:
-                    notes.append(f"{where}: no such {row.item_kind} any more, not applied")
+                    notes.append(_note(rep, row, f"no such {row.item_kind} any more, not applied", "report.note.gone",
+                                       kind=row.item_kind))
             except (ModelError, ValueError, TypeError, OverflowError) as e:
                 # a stored row that no longer fits (rules tightened, project changed) is skipped:
                 # one unit's report never stops the week of every other unit
-                notes.append(f"{where}: {getattr(e, 'message', e)}, not applied")
+                notes.append(_note(rep, row, f"{getattr(e, 'message', e)}, not applied", "report.note.bad",
+                                   detail=getattr(e, "message", e)))
     out = []
     for p in projects:
         inv = p.investment
@@ -275,7 +288,8 @@ def apply_reports(projects: Sequence[Project], reports: Sequence[WeeklyReport]) 
             try:
                 inv = _with_completed(inv, done)
             except ModelError as e:
-                notes.append(f"project {p.id}: reported investment not applied ({e.message})")
+                notes.append(Said(f"project {p.id}: reported investment not applied ({e.message})",
+                                  "report.note.investment", project=p.id, detail=e.message))
         out.append(replace(p, milestones=tuple(ms[(p.id, m.id)] for m in p.milestones),
                            factors=tuple(fs[(p.id, f.id)] for f in p.factors), investment=inv,
                            money=money[p.id]))

@@ -28,6 +28,7 @@ from sqlalchemy import Engine, create_engine, func, insert, select, text, update
 from scheduler.cli import cli
 from scheduler.core import alerts as core_alerts
 from scheduler.core.findings import Finding, FindingKind, Light
+from scheduler.core.problems import Problem, ProblemKind, Symptom
 from scheduler.delivery import loop, messages
 from scheduler.delivery.deadline import Deadline
 from scheduler.io.config import AlertSettings, Config, Unit
@@ -167,9 +168,14 @@ def make_config(tmp_path: Path, *, port: int = 25, deliver: bool = True, max_att
     )
 
 
-def overdue(unit: str = "县自然资源局", first_seen: str = WEEK, light: Light = Light.RED) -> Finding:
-    return Finding("HY-WATER", FindingKind.FINISH_OVERDUE, light, unit, milestone="M2", days=15,
-                   first_seen=first_seen, weeks_red=1, details={"baseline_finish": "2026-11-02"})
+def overdue(unit: str = "县自然资源局", first_seen: str = WEEK, light: Light = Light.RED,
+            milestone: str = "M2", weeks_red: int = 1, days: int = 15) -> Problem:
+    """A milestone late on its own account (its own finish-overdue finding), as the week's problem list has it."""
+    key = f"finish-overdue/HY-WATER/{milestone}"
+    return Problem(f"HY-WATER/milestone/{milestone}", "HY-WATER", ProblemKind.MILESTONE, light, unit=unit,
+                   milestone=milestone, days=days, own_light=light, first_seen=first_seen,
+                   weeks_red=weeks_red if light is Light.RED else 0,
+                   symptoms=(Symptom(FindingKind.FINISH_OVERDUE, light, milestone, None, days, key),))
 
 
 def new_run(engine: Engine, week: str = WEEK) -> int:
@@ -179,10 +185,10 @@ def new_run(engine: Engine, week: str = WEEK) -> int:
             inputs={}, current=True)).inserted_primary_key[0])
 
 
-def enqueue(engine: Engine, findings: list[Finding], config: Config, week: str = WEEK) -> int:
+def enqueue(engine: Engine, problems: list[Problem], config: Config, week: str = WEEK) -> int:
     run_id = new_run(engine, week)
     with transaction(engine) as conn:
-        return messages.enqueue_alerts(conn, run_id=run_id, week=week, findings=findings, config=config)
+        return messages.enqueue_alerts(conn, run_id=run_id, week=week, config=config, problems=problems)
 
 
 def rows(engine: Engine) -> list[core_alerts.Alert]:
@@ -193,14 +199,29 @@ def rows(engine: Engine) -> list[core_alerts.Alert]:
 
 
 def test_only_new_reds_alert() -> None:
+    def late(first_seen: str = WEEK, light: Light = Light.RED) -> Finding:
+        return Finding("HY-WATER", FindingKind.FINISH_OVERDUE, light, "县自然资源局", milestone="M2", days=15,
+                       first_seen=first_seen, weeks_red=1, details={"baseline_finish": "2026-11-02"})
+
     esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "县水利局", first_seen="2026-W46", weeks_red=3,
                   details={"max_weeks_red": 3, "keys": ["finish-overdue/HY-WATER/M2"], "weeks": 2})
-    assert core_alerts.should_alert(overdue(), WEEK)
-    assert not core_alerts.should_alert(overdue(first_seen="2026-W47"), WEEK)     # persisting red
-    assert not core_alerts.should_alert(overdue(light=Light.YELLOW), WEEK)        # new but yellow
+    assert core_alerts.should_alert(late(), WEEK)
+    assert not core_alerts.should_alert(late(first_seen="2026-W47"), WEEK)     # persisting red
+    assert not core_alerts.should_alert(late(light=Light.YELLOW), WEEK)        # new but yellow
     # an ESCALATION finding (stored by a run before escalation moved to the problem list) alerts
-    # nobody and is in no digest: the problems decide what goes up (test_escalated_problems_...)
-    assert not core_alerts.should_alert(esc, WEEK) and not messages.wants_digest(esc)
+    # nobody: the problems decide what goes up (test_escalated_problems_...)
+    assert not core_alerts.should_alert(esc, WEEK)
+
+
+def test_a_digest_lists_the_open_red_and_yellow_problems_only() -> None:
+    from scheduler.core.problems import Exemption, ProblemStatus
+
+    assert messages.wants_problem(overdue()) and messages.wants_problem(overdue(light=Light.YELLOW))
+    assert not messages.wants_problem(overdue(light=Light.GREEN))
+    exempt = Exemption("汛期禁止涉水施工", "县发改局", dt.datetime(2026, 11, 20, tzinfo=dt.UTC))
+    assert not messages.wants_problem(dataclasses.replace(overdue(), exemption=exempt))
+    assert not messages.wants_problem(dataclasses.replace(overdue(), merged_into="HY-WATER/factor/F1"))
+    assert not messages.wants_problem(dataclasses.replace(overdue(), status=ProblemStatus.DONE))
 
 
 # -- queueing ---------------------------------------------------------------------------------------
@@ -211,9 +232,9 @@ def test_enqueue_twice_for_the_same_week_gives_one_alert_per_address(db: Engine,
         "县自然资源局": Unit("县自然资源局", ("zrzy@county.gov.cn", "gtk@county.gov.cn"),
                          "https://oapi.dingtalk.com/robot/send?access_token=x"),
     })
-    findings = [overdue(), overdue(first_seen="2026-W47"), overdue("县林业局")]
-    assert enqueue(db, findings, cfg) == 4          # one digest: 2 emails + 1 webhook; 1 no-contact row
-    assert enqueue(db, findings, cfg) == 0          # re-run of the same week: nothing new
+    problems = [overdue(), overdue(first_seen="2026-W47", milestone="M3", weeks_red=2), overdue("县林业局")]
+    assert enqueue(db, problems, cfg) == 4          # one digest: 2 emails + 1 webhook; 1 no-contact row
+    assert enqueue(db, problems, cfg) == 0          # re-run of the same week: nothing new
     got = sorted((a.unit, a.channel, a.address, a.status) for a in rows(db))
     assert got == [
         ("县林业局", "email", "", "failed"),
@@ -224,6 +245,8 @@ def test_enqueue_twice_for_the_same_week_gives_one_alert_per_address(db: Engine,
     lost = next(a for a in rows(db) if a.unit == "县林业局")
     assert lost.last_error == "no contact configured for unit 县林业局"
     assert lost.finding_key == "digest/县林业局"
+    digest = next(a for a in rows(db) if a.channel == "webhook")  # both problems in the one message
+    assert "HY-WATER/milestone/M2" in digest.body and "HY-WATER/milestone/M3" in digest.body
     # the next week sends the next week's digest
     assert enqueue(db, [overdue(first_seen="2026-W49")], cfg, week="2026-W49") == 3
 
@@ -236,14 +259,14 @@ def test_digest_rows_of_units_without_contact_or_sharing_an_address_do_not_colli
     robot = "https://oapi.dingtalk.com/robot/send?access_token=shared"
     cfg = make_config(tmp_path, units={"县交通局": Unit("县交通局", (), robot),
                                        "县住建局": Unit("县住建局", (), robot)})
-    findings = [overdue("县林业局"), overdue("县水利局"), overdue("县交通局"), overdue("县住建局")]
-    assert enqueue(db, findings, cfg) == 4
+    problems = [overdue("县林业局"), overdue("县水利局"), overdue("县交通局"), overdue("县住建局")]
+    assert enqueue(db, problems, cfg) == 4
     assert sorted((a.unit, a.channel, a.address, a.finding_key, a.status) for a in rows(db)) == [
         ("县交通局", "webhook", robot, "digest/县交通局", "pending"),
         ("县住建局", "webhook", robot, "digest/县住建局", "pending"),
         ("县林业局", "email", "", "digest/县林业局", "failed"),
         ("县水利局", "email", "", "digest/县水利局", "failed")]
-    assert enqueue(db, findings, cfg) == 0  # the week again: still once each
+    assert enqueue(db, problems, cfg) == 0  # the week again: still once each
 
 
 def test_rows_queued_under_the_old_shared_key_are_not_sent_twice(db: Engine, tmp_path: Path) -> None:
@@ -270,7 +293,7 @@ def test_enqueue_uses_the_loaded_portfolio_names(db: Engine, tmp_path: Path) -> 
     enqueue(db, [overdue()], make_config(tmp_path))
     (a,) = rows(db)
     assert a.subject == "【周调度提醒】截至11月23日 县自然资源局：红灯1项、黄灯0项"
-    assert "县城供水提升工程（HY-WATER） · 土地征收（M2）：" in a.body
+    assert "1. 【新】县城供水提升工程（HY-WATER） · HY-WATER/milestone/M2：土地征收（M2）滞后 15 个工作日\n" in a.body
 
 
 # -- delivery ---------------------------------------------------------------------------------------
@@ -291,7 +314,7 @@ def test_email_reaches_a_real_smtp_server_in_chinese(db: Engine, tmp_path: Path,
     assert "周调度提醒" in str(msg["Subject"]) and "县自然资源局" in str(msg["Subject"])
     body = msg.get_body(("plain",)).get_content().replace("\r\n", "\n")  # canonical CRLF form in transit
     assert body == queued.body
-    assert "节点已过计划完成时间仍未完成" in body and "请首先办理：HY-WATER · M2" in body
+    assert "节点已过计划完成时间仍未完成" in body and "请首先办理：HY-WATER · HY-WATER/milestone/M2——" in body
     (att,) = list(msg.iter_attachments())  # the unit's part of the problem list
     assert att.get_filename() == "问题清单_县自然资源局_2026-W48.xlsx"
     import io
@@ -438,7 +461,7 @@ def test_demo_writes_the_outbox_instead_of_sending(db: Engine, tmp_path: Path) -
     doc = json.loads((folder / files[1]).read_text(encoding="utf-8"))
     assert doc["url"] == "https://qyapi.weixin.qq.com/x"
     assert doc["payload"]["msgtype"] == "text"
-    assert "HY-WATER · M2" in doc["payload"]["text"]["content"]
+    assert "HY-WATER · HY-WATER/milestone/M2" in doc["payload"]["text"]["content"]
     states = {(a.unit, a.channel): (a.status, a.last_error) for a in rows(db)}
     assert states == {  # written to the outbox folder is not delivered
         ("县自然资源局", "email"): ("written", "written to outbox"),
@@ -518,6 +541,7 @@ def test_the_sample_weeks_w47_and_w48_write_at_most_one_message_per_unit_per_wee
     import portfolio_week as pw
 
     from scheduler.core.check import CheckThresholds, check_portfolio
+    from scheduler.core.problems import find_problems
     from scheduler.core.schedule import schedule_projects
     from scheduler.io.calendarfiles import CalendarSet
     from scheduler.io.config import REPO_ROOT, load_config
@@ -532,27 +556,61 @@ def test_the_sample_weeks_w47_and_w48_write_at_most_one_message_per_unit_per_wee
     import numpy as np
 
     bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
-    w47 = check_portfolio(schedule_projects(ps, cals, pw.W47), bs, bf, CheckThresholds())
-    w48 = check_portfolio(schedule_projects(ps, cals, pw.W48), bs, bf, CheckThresholds(),
-                          history_of(w47.findings))
-    for week, chk in (("2026-W47", w47), ("2026-W48", w48)):
+    r47, r48 = schedule_projects(ps, cals, pw.W47), schedule_projects(ps, cals, pw.W48)
+    w47 = check_portfolio(r47, bs, bf, CheckThresholds())
+    w48 = check_portfolio(r48, bs, bf, CheckThresholds(), history_of(w47.findings))
+    lists = {"2026-W47": find_problems(r47, w47), "2026-W48": find_problems(r48, w48)}
+    for week, problems in lists.items():
         for _ in range(2):  # the week run twice
-            enqueue(db, list(chk.findings), config, week=week)
+            enqueue(db, problems, config, week=week)
         mine = [a for a in rows(db) if a.week == week]
         per_unit = Counter((a.unit, a.channel, a.address) for a in mine)
         assert mine and max(per_unit.values()) == 1
-        units = {f.unit for f in chk.findings if f.light in (Light.RED, Light.YELLOW)}
-        assert {a.unit for a in mine} == units  # every unit with a red or yellow item hears once
-    ysh = next(a for a in rows(db) if a.week == "2026-W48" and a.unit == "洋沙湖集团")
-    red = [f for f in w48.findings if f.unit == "洋沙湖集团" and f.light is Light.RED]
-    assert len(red) > 5 and ysh.body.count("\n1. ") == 1  # all of it in one message, numbered
-    assert ysh.body.index("请首先办理") < ysh.body.index("一、红灯事项")
+        units = {p.unit for p in problems if p.light in (Light.RED, Light.YELLOW)}
+        assert {a.unit for a in mine} == units  # every unit with a red or yellow problem hears once
+    # the unit with most problems in W48 (1 red, 6 yellow): all of them in its one message, numbered
+    lgc = [p for p in lists["2026-W48"] if p.unit == "县临港产业开发事务中心"]
+    assert Counter(p.light for p in lgc) == {Light.RED: 1, Light.YELLOW: 6}
+    (msg,) = [a for a in rows(db) if a.week == "2026-W48" and a.unit == "县临港产业开发事务中心"]
+    assert msg.subject == "【周调度提醒】截至11月23日 县临港产业开发事务中心：红灯1项、黄灯6项"
+    numbered = [x for x in msg.body.splitlines() if re.match(r"\d+\. ", x)]
+    assert [x.split(".")[0] for x in numbered] == ["1", "1", "2", "3", "4", "5", "6"]
+    assert sorted(x.split("：")[0].split(" · ")[1] for x in numbered) == sorted(p.id for p in lgc)
+    assert msg.body.index("请首先办理") < msg.body.index("一、红灯事项") < msg.body.index("二、黄灯事项")
+
+
+def test_a_digest_orders_by_urgency_and_leads_with_the_first_to_act_on(tmp_path: Path) -> None:
+    """Going up to the county first, then red (longest red, then most days late), then yellow; the
+    first line is the most urgent problem with its to-do; the e-mail's attachment has the same order."""
+    yellow = overdue(milestone="M1", light=Light.YELLOW, days=30)
+    red_new = overdue(milestone="M3", days=20)
+    red_long = overdue(milestone="M4", first_seen="2026-W45", weeks_red=4, days=5)
+    red_longer_days = overdue(milestone="M5", first_seen="2026-W45", weeks_red=4, days=9)
+    going_up = dataclasses.replace(overdue(milestone="M6", first_seen="2026-W47", weeks_red=2, days=3),
+                                   escalate=True)
+    cfg = make_config(tmp_path)
+    (a,) = messages.digests_for([yellow, red_new, red_long, red_longer_days, going_up], week=WEEK, config=cfg)
+    lines = a.body.splitlines()
+    assert a.subject == "【周调度提醒】截至11月23日 县自然资源局：红灯4项、黄灯1项"
+    assert lines[4] == ("【提请县政府专题研究】HY-WATER：1项红灯事项已连续2周未解决，将提请县政府专题研究，"
+                        "请于会前准备情况说明（问题、原因、需协调事项）。")
+    assert lines[6] == ("请首先办理：HY-WATER · HY-WATER/milestone/M6——M6（M6）滞后 3 个工作日。相关事项已连续 2 周红灯，"
+                        "将提请县政府专题研究，请于会前准备情况说明（问题、原因、需协调事项）。")
+    assert [x for x in lines if x[:2] in ("1.", "2.", "3.", "4.")] == [
+        "1. 【连续2周红灯】HY-WATER · HY-WATER/milestone/M6：M6（M6）滞后 3 个工作日",
+        "2. 【连续4周红灯】HY-WATER · HY-WATER/milestone/M5：M5（M5）滞后 9 个工作日",
+        "3. 【连续4周红灯】HY-WATER · HY-WATER/milestone/M4：M4（M4）滞后 5 个工作日",
+        "4. 【新】HY-WATER · HY-WATER/milestone/M3：M3（M3）滞后 20 个工作日",
+        "1. HY-WATER · HY-WATER/milestone/M1：M1（M1）滞后 30 个工作日"]
+    rows_ = json.loads(a.attachment or "[]")
+    assert rows_[0][:3] == ["序号", "项目", "节点/要素"]
+    assert [r[2] for r in rows_[1:]] == [f"HY-WATER/milestone/M{k}" for k in (6, 5, 4, 3, 1)]
+    assert [r[3] for r in rows_[1:]] == ["红灯"] * 4 + ["黄灯"]
 
 
 def _digest(n: int, url: str) -> core_alerts.Alert:
-    items = [overdue(first_seen="2026-W47") for _ in range(1)]
-    subject, body = messages.digest_text("县自然资源局", items, WEEK)
-    body += "".join(f"{k}. 虞公港铁路专用线 · 第{k}个节点：基线计划 2026-10-13 完成，至今未完成，已滞后 41 个工作日\n"
+    subject, body = messages.problem_digest_text("县自然资源局", [overdue(first_seen="2026-W47")], WEEK)
+    body += "".join(f"{k}. 虞公港铁路专用线 · YG-RAIL/milestone/M{k}：第{k}个节点（M{k}）滞后 41 个工作日\n"
                     for k in range(2, n + 2))
     return core_alerts.Alert(WEEK, "digest", "县自然资源局", "webhook", url, subject, body,
                              mobiles=("13800000000",))
@@ -683,8 +741,7 @@ def test_escalated_problems_are_copied_to_the_leader_and_the_supervision_office(
                               alerts=cfg.alerts.model_copy(update={"supervision": ["dcs@county.gov.cn"]}))
     run_id = new_run(db)
     with transaction(db) as conn:
-        messages.enqueue_alerts(conn, run_id=run_id, week=WEEK, findings=[], config=cfg,
-                                problems=[water, road, quiet])
+        messages.enqueue_alerts(conn, run_id=run_id, week=WEEK, config=cfg, problems=[water, road, quiet])
     by_address = {a.address: a for a in rows(db)}
     assert set(by_address) == {"slj@county.gov.cn", "jtj@county.gov.cn", "lmm@county.gov.cn", "dcs@county.gov.cn"}
     leader, office = by_address["lmm@county.gov.cn"], by_address["dcs@county.gov.cn"]

@@ -117,7 +117,7 @@ def test_a_units_digest_lists_its_open_problems_with_their_symptoms_counted(w48:
     # M10-M15; the project's physical lag: 13 knock-on items besides F1
     assert len(land.symptoms) == 14 and knock_on(land) == 13
     config = dataclasses.replace(load_config(w48), language="zh")
-    mine = [a for a in digests_for([], week="2026-W48", config=config, problems=week) if a.unit == "县自然资源局"]
+    mine = [a for a in digests_for(week, week="2026-W48", config=config) if a.unit == "县自然资源局"]
     assert len(mine) == 1  # one message (no contact configured: one failed row shows the gap)
     body = mine[0].body
     lines = body.splitlines()

@@ -148,8 +148,7 @@ def _store(engine: Engine, config: Config, check: CheckResult, inputs: dict[str,
     with transaction(engine) as conn:
         run_id, old = store_run(conn, check, inputs, started, config.portfolio)
         save_week(conn, check.week, run_id, problems, config.portfolio)
-        queued = messages.enqueue_alerts(conn, run_id=run_id, week=check.week, findings=check.findings, config=config,
-                                          problems=problems)
+        queued = messages.enqueue_alerts(conn, run_id=run_id, week=check.week, config=config, problems=problems)
         if reporting is not None and reporting.required and reporting.missing and started > reporting.deadline:
             queued += insert_alerts(conn, messages.not_reported_alerts(
                 reporting.missing, week=check.week, deadline=reporting.deadline, config=config, run_id=run_id,

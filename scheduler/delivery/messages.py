@@ -1,5 +1,6 @@
-"""What an alert says: which findings alert their unit, and the subject and body of each, in the
-configured language; `enqueue_alerts` composes a run's alerts and queues them (store/alerts.py)."""
+"""What an alert says, in the configured language: each unit's weekly digest of its open problems
+(问题清单), the copies of the escalated ones, the report reminders; `enqueue_alerts` composes a
+run's alerts and queues them (store/alerts.py)."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, select
 
 from scheduler.core.alerts import Alert, Names, copy_key, digest_key, should_alert
-from scheduler.core.findings import Finding, FindingKind, Light, week_monday
+from scheduler.core.findings import Finding, Light, week_monday
 from scheduler.core.phrases import escalation_parts, finding_text, mentioned, problem_drags, problem_what
 from scheduler.core.problems import Problem, ProblemKind
 from scheduler.io.config import Config, Unit
@@ -143,85 +144,8 @@ def not_reported_alerts(units: Iterable[str], *, week: str, deadline: dt.datetim
                            run_id=run_id, now=now)
 
 
-def wants_digest(finding: Finding) -> bool:
-    """A red or yellow item goes into its unit's weekly digest (an ESCALATION finding of a run
-    stored before escalation moved to the problem list does not: the problems decide it)."""
-    return finding.light in (Light.RED, Light.YELLOW) and finding.kind is not FindingKind.ESCALATION
-
-
-def urgency(finding: Finding) -> tuple[int, int, int, str, str]:
-    """Sort key, most urgent first: red items (longest red, most days late first), then yellow
-    ones (most days first)."""
-    rank = 1 if finding.light is Light.RED else 2
-    return (rank, -finding.weeks_red, -(finding.days or 0), finding.project, finding.key)
-
-
-def _item_label(f: Finding, names: Names) -> str:
-    project = _label(names.projects.get(f.project), f.project)
-    if f.factor:
-        return f"{project} · {_factor_label(f, names)}"
-    if f.milestone:
-        return f"{project} · {_label(names.milestones.get((f.project, f.milestone)), f.milestone)}"
-    return project
-
-
 def _cn_date(d: dt.date, lang: str) -> str:
     return f"{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
-
-
-def digest_text(unit: str, items: Sequence[Finding], week: str, names: Names | None = None,
-                lang: str = "zh") -> tuple[str, str]:
-    """Subject and body of a unit's weekly digest: every red and yellow item of the unit, most urgent
-    first, led by the one line the unit must act on first."""
-    names = names or Names()
-    items = sorted(items, key=urgency)
-    monday = week_monday(week)
-    red = [f for f in items if f.light is Light.RED]
-    yellow = [f for f in items if f.light is Light.YELLOW]
-    new = sum(1 for f in red if f.first_seen in (None, week))
-    date = _cn_date(monday, lang)
-    subject = t("digest.subject", lang, date=date, unit=unit, red=len(red), yellow=len(yellow))
-    lines = [_t("alert.greeting", lang, unit=unit), "",
-             t("digest.intro", lang, date=date, n=len(red) + len(yellow), red=len(red), new=new,
-               yellow=len(yellow))]
-    first = (red or yellow)[0]
-    lines += ["", t("digest.first", lang, item=_item_label(first, names), message=finding_text(first, names, lang),
-                    todo=_t(f"alert.todo.{first.kind.value}", lang, weeks=first.weeks_red))]
-    for key, group in (("digest.red", red), ("digest.yellow", yellow)):
-        if not group:
-            continue
-        lines += ["", t(key, lang, n=len(group))]
-        for k, f in enumerate(group, start=1):
-            marks = ""
-            if f.light is Light.RED and f.first_seen in (None, week):
-                marks = t("digest.mark.new", lang)
-            elif f.weeks_red > 1:
-                marks = t("digest.mark.weeks", lang, weeks=f.weeks_red)
-            lines.append(f"{k}. {marks}{_item_label(f, names)}：{finding_text(f, names, lang)}")
-    lines += ["", t("digest.tail", lang, date=_cn_date(monday + dt.timedelta(days=7), lang)), "",
-              _t("alert.footer", lang, week=date)]
-    return subject, "\n".join(lines) + "\n"
-
-
-def digest_rows(items: Sequence[Finding], week: str, names: Names | None = None,
-                lang: str = "zh") -> list[list[str]]:
-    """The unit's part of the problem list as rows (heading first) for the e-mail's .xlsx."""
-    names = names or Names()
-    head = [t(k, lang) for k in ("brief.col.no", "col.project", "col.item", "col.light", "col.kind",
-                                 "brief.col.problem", "col.days", "col.weeks_red", "digest.col.todo")]
-    rows = [head]
-    for k, f in enumerate(sorted(items, key=urgency), start=1):
-        item = ""
-        if f.factor:
-            item = _factor_label(f, names)
-        elif f.milestone:
-            item = _label(names.milestones.get((f.project, f.milestone)), f.milestone)
-        rows.append([str(k), _label(names.projects.get(f.project), f.project), item,
-                     _t(f"light.{f.light.value}", lang), _t(f"kind.{f.kind.value}", lang),
-                     finding_text(f, names, lang),
-                     "" if f.days is None else str(f.days), str(f.weeks_red or ""),
-                     _t(f"alert.todo.{f.kind.value}", lang, weeks=f.weeks_red)])
-    return rows
 
 
 def wants_problem(p: Problem) -> bool:
@@ -369,38 +293,23 @@ def _targets(unit: Unit) -> list[tuple[str, str]]:
     return list(dict.fromkeys(targets))
 
 
-def digests_for(findings: Iterable[Finding], *, week: str, config: Config, run_id: int | None = None,
-                now: dt.datetime | None = None, names: Names | None = None,
-                problems: Sequence[Problem] | None = None) -> list[Alert]:
-    """One digest per unit (per contact address) for the week; a unit without contacts gets one
-    failed e-mail digest to '' so the gap is visible. (The copies of the escalated problems:
-    `escalation_copies`.)"""
+def digests_for(problems: Iterable[Problem], *, week: str, config: Config, run_id: int | None = None,
+                now: dt.datetime | None = None, names: Names | None = None) -> list[Alert]:
+    """One digest per unit (per contact address) for the week from its open red and yellow
+    problems (`wants_problem`; symptoms folded under them), with its part of the 问题清单 attached
+    to the e-mail; a unit without contacts gets one failed e-mail digest to '' so the gap is
+    visible. (The copies of the escalated problems: `escalation_copies`.)"""
     when = utc(now or utcnow())
     lang = config.language
-    findings = list(findings)
-    texts: dict[str, tuple[str, str, str]] = {}
-    if problems is not None:  # the week's problem list: each unit's open problems, symptoms folded
-        by_problem: dict[str, list[Problem]] = {}
-        for p in problems:
-            if wants_problem(p):
-                by_problem.setdefault(p.unit, []).append(p)
-        for unit_name, plist in by_problem.items():
-            subject, body = problem_digest_text(unit_name, plist, week, names, lang)
-            texts[unit_name] = (subject, body,
-                                json.dumps(problem_digest_rows(plist, names, lang), ensure_ascii=False))
-    else:
-        by_unit: dict[str, list[Finding]] = {}
-        for f in findings:
-            if wants_digest(f):
-                by_unit.setdefault(f.unit, []).append(f)
-        for unit_name, items in by_unit.items():
-            subject, body = digest_text(unit_name, items, week, names, lang)
-            texts[unit_name] = (subject, body,
-                                json.dumps(digest_rows(items, week, names, lang), ensure_ascii=False))
+    by_unit: dict[str, list[Problem]] = {}
+    for p in problems:
+        if wants_problem(p):
+            by_unit.setdefault(p.unit, []).append(p)
     out: list[Alert] = []
-    for unit_name, (subject, body, attachment) in texts.items():
-        unit = config.unit(unit_name)
-        targets = _targets(unit)
+    for unit_name, plist in by_unit.items():
+        subject, body = problem_digest_text(unit_name, plist, week, names, lang)
+        attachment = json.dumps(problem_digest_rows(plist, names, lang), ensure_ascii=False)
+        targets = _targets(config.unit(unit_name))
         if not targets:
             out.append(Alert(week, digest_key(unit_name), unit_name, "email", "", subject, body, status="failed",
                              last_error=NO_CONTACT.format(unit=unit_name), created_at=when, run_id=run_id))
@@ -412,27 +321,25 @@ def digests_for(findings: Iterable[Finding], *, week: str, config: Config, run_i
     return out
 
 
-def enqueue_alerts(conn: Connection, *, run_id: int, week: str, findings: Sequence[Finding],
-                   config: Config, chunk: int = 2_000, problems: Sequence[Problem] | None = None) -> int:
-    """Queue this week's digests (one per unit and address) and the copies of the escalated
-    problems (`escalation_copies`) inside the caller's transaction; returns how many new alert rows
-    were added (0 when the week was already alerted: a re-run of the week never sends a second
-    digest). Given the week's `problems`, each unit's digest lists its open problems (symptoms
-    folded under them) instead of raw findings."""
-    wanted = [f for f in findings if wants_digest(f)]
-    open_problems = None if problems is None else [p for p in problems if wants_problem(p)]
-    escalated = [p for p in problems or () if p.escalate]
-    if not wanted and not open_problems and not escalated:
+def enqueue_alerts(conn: Connection, *, run_id: int, week: str, config: Config,
+                   problems: Sequence[Problem]) -> int:
+    """Queue this week's digests (one per unit and address: its open problems, symptoms folded
+    under them) and the copies of the escalated problems (`escalation_copies`) inside the caller's
+    transaction; returns how many new alert rows were added (0 when the week was already alerted:
+    a re-run of the week never sends a second digest)."""
+    open_problems = [p for p in problems if wants_problem(p)]
+    escalated = [p for p in problems if p.escalate]
+    if not open_problems and not escalated:
         return 0
-    names = names_for(conn, wanted)
+    names = names_for(conn, mentioned([*open_problems, *escalated]))  # type: ignore[arg-type]
     now = utcnow()
-    out = digests_for(wanted, week=week, config=config, run_id=run_id, now=now, names=names, problems=open_problems)
+    out = digests_for(open_problems, week=week, config=config, run_id=run_id, now=now, names=names)
     if escalated:
         projects = sorted({p.project for p in escalated})
         leaders = {r.id: r.leader or "" for r in conn.execute(
             select(projects_t.c.id, projects_t.c.leader).where(projects_t.c.id.in_(projects),
                                                               projects_t.c.portfolio == config.portfolio))}
         out += escalation_copies(escalated, week=week, config=config, leaders=leaders, run_id=run_id, when=utc(now),
-                                 names=names_for(conn, mentioned(escalated)))  # type: ignore[arg-type]
+                                 names=names)
     rekey_legacy(conn, week, config.portfolio)
     return insert_alerts(conn, out, config.portfolio)

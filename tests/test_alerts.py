@@ -293,7 +293,7 @@ def test_enqueue_uses_the_loaded_portfolio_names(db: Engine, tmp_path: Path) -> 
     enqueue(db, [overdue()], make_config(tmp_path))
     (a,) = rows(db)
     assert a.subject == "【周调度提醒】截至11月23日 县自然资源局：红灯1项、黄灯0项"
-    assert "1. 【新】县城供水提升工程（HY-WATER） · HY-WATER/milestone/M2：土地征收（M2）滞后 15 个工作日\n" in a.body
+    assert "1. 【新】县城供水提升工程（HY-WATER） · HY-WATER/milestone/M2：土地征收（M2）滞后15个工作日\n" in a.body
 
 
 # -- delivery ---------------------------------------------------------------------------------------
@@ -524,13 +524,22 @@ def test_factor_alert_names_the_approval() -> None:
     f = Finding("HY-WATER", FindingKind.FACTOR, Light.RED, "县自然资源局", milestone="M3", factor="F1",
                 factor_kind="用地", days=9, first_seen=WEEK, weeks_red=1, details={"status": "办理中"})
     subject, body = messages.alert_text(f, WEEK)
-    assert subject == "【红灯预警】2026-W48 HY-WATER · 用地（F1）：要素保障，滞后 9 个工作日"
+    assert subject == "【红灯预警】2026-W48 HY-WATER · 用地（F1）：要素保障，滞后9个工作日"
     assert "要素：用地（F1）" in body.splitlines()
     names = queue.Names(factors={("HY-WATER", "F1"): "城东水厂用地预审"})
     subject, body = messages.alert_text(f, WEEK, names)
     assert subject.startswith("【红灯预警】2026-W48 HY-WATER · 城东水厂用地预审（F1）：")
     assert "要素：城东水厂用地预审（F1），用地" in body.splitlines()
     assert "办理要求：要素保障手续未按期批复，请加快办理，明确批复时间；确有困难的，请书面报告县发改局协调。" in body
+    assert "滞后：9个工作日" in body.splitlines()
+    # on the construction calendar (works every day) the days are calendar days
+    daily = dataclasses.replace(f, details={"status": "办理中", "works_daily": True})
+    subject, body = messages.alert_text(daily, WEEK)
+    assert subject == "【红灯预警】2026-W48 HY-WATER · 用地（F1）：要素保障，滞后9天"
+    assert "滞后：9天" in body.splitlines()
+    subject, body = messages.alert_text(daily, WEEK, lang="en")
+    assert subject.endswith(", 9 days late") and "Late by: 9 days" in body.splitlines()
+    assert messages.alert_text(f, WEEK, lang="en")[0].endswith(", 9 working days late")
 
 
 # -- digests, robot limits and signing ------------------------------------------------------------------
@@ -594,14 +603,14 @@ def test_a_digest_orders_by_urgency_and_leads_with_the_first_to_act_on(tmp_path:
     assert a.subject == "【周调度提醒】截至11月23日 县自然资源局：红灯4项、黄灯1项"
     assert lines[4] == ("【提请县政府专题研究】HY-WATER：1项红灯事项已连续2周未解决，将提请县政府专题研究，"
                         "请于会前准备情况说明（问题、原因、需协调事项）。")
-    assert lines[6] == ("请首先办理：HY-WATER · HY-WATER/milestone/M6——M6（M6）滞后 3 个工作日。相关事项已连续 2 周红灯，"
+    assert lines[6] == ("请首先办理：HY-WATER · HY-WATER/milestone/M6——M6（M6）滞后3个工作日。相关事项已连续 2 周红灯，"
                         "将提请县政府专题研究，请于会前准备情况说明（问题、原因、需协调事项）。")
     assert [x for x in lines if x[:2] in ("1.", "2.", "3.", "4.")] == [
-        "1. 【连续2周红灯】HY-WATER · HY-WATER/milestone/M6：M6（M6）滞后 3 个工作日",
-        "2. 【连续4周红灯】HY-WATER · HY-WATER/milestone/M5：M5（M5）滞后 9 个工作日",
-        "3. 【连续4周红灯】HY-WATER · HY-WATER/milestone/M4：M4（M4）滞后 5 个工作日",
-        "4. 【新】HY-WATER · HY-WATER/milestone/M3：M3（M3）滞后 20 个工作日",
-        "1. HY-WATER · HY-WATER/milestone/M1：M1（M1）滞后 30 个工作日"]
+        "1. 【连续2周红灯】HY-WATER · HY-WATER/milestone/M6：M6（M6）滞后3个工作日",
+        "2. 【连续4周红灯】HY-WATER · HY-WATER/milestone/M5：M5（M5）滞后9个工作日",
+        "3. 【连续4周红灯】HY-WATER · HY-WATER/milestone/M4：M4（M4）滞后5个工作日",
+        "4. 【新】HY-WATER · HY-WATER/milestone/M3：M3（M3）滞后20个工作日",
+        "1. HY-WATER · HY-WATER/milestone/M1：M1（M1）滞后30个工作日"]
     rows_ = json.loads(a.attachment or "[]")
     assert rows_[0][:3] == ["序号", "项目", "节点/要素"]
     assert [r[2] for r in rows_[1:]] == [f"HY-WATER/milestone/M{k}" for k in (6, 5, 4, 3, 1)]
@@ -610,7 +619,7 @@ def test_a_digest_orders_by_urgency_and_leads_with_the_first_to_act_on(tmp_path:
 
 def _digest(n: int, url: str) -> core_alerts.Alert:
     subject, body = messages.problem_digest_text("县自然资源局", [overdue(first_seen="2026-W47")], WEEK)
-    body += "".join(f"{k}. 虞公港铁路专用线 · YG-RAIL/milestone/M{k}：第{k}个节点（M{k}）滞后 41 个工作日\n"
+    body += "".join(f"{k}. 虞公港铁路专用线 · YG-RAIL/milestone/M{k}：第{k}个节点（M{k}）滞后41个工作日\n"
                     for k in range(2, n + 2))
     return core_alerts.Alert(WEEK, "digest", "县自然资源局", "webhook", url, subject, body,
                              mobiles=("13800000000",))

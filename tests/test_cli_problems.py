@@ -106,7 +106,8 @@ def test_exempt_escalate_decide_and_raise(w48: Path) -> None:
 def test_a_units_digest_lists_its_open_problems_with_their_symptoms_counted(w48: Path, engine: Any) -> None:
     import dataclasses
 
-    from scheduler.delivery.messages import digests_for, knock_on
+    from scheduler.core.phrases import knock_on
+    from scheduler.delivery.messages import digests_for
     from scheduler.io.config import load_config
     from scheduler.store.problems import problems_of_week
 
@@ -170,3 +171,106 @@ def test_terminal_tables_at_80_columns_keep_every_date_whole(w48: Path, lang: st
         if lang == "en" and args[0] == "problems":
             continue  # ten columns of English words: the problem's text is 5 columns wide, its dates fold
         assert sorted(ISO_DATE.findall(narrow.output)) == sorted(dates), (args, narrow.output[:3000])
+
+
+def _zh(config_file: Path) -> Path:
+    """The same configuration in Chinese (language = "zh")."""
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace('language = "en"', 'language = "zh"'),
+                           encoding="utf-8")
+    return config_file
+
+
+def _digests(engine: Any, week: str) -> dict[str, str]:
+    """The body of each unit's digest the week's run queued (one per unit: no contact configured)."""
+    from sqlalchemy import select
+
+    from scheduler.store.db import alerts
+
+    with engine.connect() as conn:
+        return {r.unit: r.body for r in conn.execute(select(alerts.c.unit, alerts.c.body).where(
+            alerts.c.week == week, alerts.c.finding_key.like("digest/%")))}
+
+
+def test_days_are_said_as_the_projects_calendar_counts_them_in_the_list_and_the_digests(w48: Path,
+                                                                                      engine: Any) -> None:
+    """沿江大道 (YJ-AVENUE) is on the construction calendar, which works every day: its days are 天;
+    金龙园 (JINLONG-PARK) is on the office calendar: 个工作日. By hand, at the data date 2026-11-23:
+    M06's baseline finish 07-02 is 29 + 31 + 30 + 31 + 23 = 144 days back; F1 was needed 07-12, 134
+    days back; lifting F1's hold, 开工 waits for F2 (expected 12-11) instead of F1 (12-18): 7 days of
+    its 10月底前开工 deadline."""
+    # the run's digests (the configuration is English: days / working days)
+    sent = _digests(engine, "2026-W48")
+    m06 = "征地拆迁（摸底调查、预征收补偿协议签订及交地） (M06) 144 days late"
+    assert f"1. [red 2 weeks] 沿江大道（YJ-AVENUE） · YJ-AVENUE/milestone/M06：{m06}\n" in sent["洋沙湖集团"]
+    land = next(x for x in sent["县自然资源局"].splitlines() if x.startswith("1. ") and "YJ-AVENUE/factor/F1" in x)
+    assert "开工 (M07) needed it 134 days ago;" in land
+    assert "costs deadlines: 开工 (M07, start by 2026-10-31) by 7 days (13 knock-on items)" in land
+    park = next(x for x in sent["市生态环境局湘阴分局"].splitlines()
+                if "JINLONG-PARK/factor/F3" in x and x[:1].isdigit())
+    assert "needed it 63 working days ago;" in park and "(M13, finish by 2026-12-31) by 11 working days" in park
+    # `dispatch problems` in Chinese, wide enough for one line a problem
+    res = CliRunner(env={"COLUMNS": "1000"}).invoke(cli, ["--config", str(_zh(w48)), "problems"])
+    assert res.exit_code == 0, res.output
+    rows = {x.split()[1]: x for x in res.output.splitlines() if x.split()[1:2] and "/" in x.split()[1]}
+    assert " 征地拆迁（摸底调查、预征收补偿协议签订及交地）（M06）滞后144天 " in rows["YJ-AVENUE/milestone/M06"]
+    assert "开工（M07）所需，已逾期134天；" in rows["YJ-AVENUE/factor/F1"]
+    assert " 带动 7 个节点滞后；影响时限：开工（M07，2026-10-31 前开始）7天 " in rows["YJ-AVENUE/factor/F1"]
+    assert "所需，已逾期63个工作日；" in rows["JINLONG-PARK/factor/F3"]
+    assert "（M13，2026-12-31 前完成）11个工作日 " in rows["JINLONG-PARK/factor/F3"]
+    assert not [x for pid, x in rows.items() if pid.startswith("YJ-AVENUE/") and "个工作日" in x]
+
+
+LATE = '''\
+[project]
+id = "P-LATE"
+name = "滨江大道"
+lead_unit = "洋沙湖集团"
+calendar = "construction"
+start = 2026-10-01
+
+[[milestone]]
+id = "M1"
+name = "开工"
+duration = 0
+start_by = 2026-10-31
+actual_start = 2026-11-08
+actual_finish = 2026-11-08
+'''
+
+
+def test_a_deadline_missed_by_its_actual_date_says_the_fact_everywhere(config_file: Path, engine: Any,
+                                                                       tmp_path: Path) -> None:
+    """开工 was due 10月底前 and happened 11-08: 8 days late on the construction calendar (11-01 ..
+    11-08). The problem list, the run's digest and the web say that fact (the brief's phrase), not
+    时限节点有延误风险."""
+    from fastapi.testclient import TestClient
+
+    from scheduler.app import accounts
+    from scheduler.io.config import load_config
+    from scheduler.web.app import create_app
+
+    fact = "原定10月底前开工（M1），已于11月8日开工，超期8天"
+    folder = tmp_path / "late"
+    folder.mkdir()
+    (folder / "P-LATE.toml").write_text(LATE, encoding="utf-8")
+    cfg = _zh(config_file)
+    for args in (["load", str(folder)], ["run", "--data-date", "2026-11-23", "--no-outputs"]):
+        res = dispatch(cfg, *args)
+        assert res.exit_code == 0, res.output
+    (p,) = problems(cfg)["problems"]
+    assert (p["id"], p["kind"], p["light"]) == ("P-LATE/milestone/M1", "deadline", "yellow")
+    res = CliRunner(env={"COLUMNS": "1000"}).invoke(cli, ["--config", str(cfg), "problems"])
+    (row,) = [x for x in res.output.splitlines() if "P-LATE/milestone/M1" in x]
+    assert f" {fact} " in row and "延误风险" not in res.output
+    body = _digests(engine, "2026-W48")["洋沙湖集团"]
+    assert f"\n1. 滨江大道（P-LATE） · P-LATE/milestone/M1：{fact}\n" in body and "延误风险" not in body
+    # the web workplace: the list and the problem's page
+    accounts.add_user(engine, "office", "correct horse 1", "office")
+    c = TestClient(create_app(load_config(cfg), engine), follow_redirects=False)
+    token = c.get("/login").text.split('name="csrf" value="')[1].split('"')[0]
+    assert c.post("/login", data={"username": "office", "password": "correct horse 1", "csrf": token}
+                  ).status_code == 303
+    for page in ("/problems", "/problem/P-LATE/milestone/M1", "/projects/P-LATE"):
+        text = c.get(page).text
+        assert f'<div class="what">{fact}</div>' in text or f'<p class="what">{fact}</p>' in text, page
+        assert "延误风险" not in text

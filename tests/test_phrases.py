@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import replace
 
 from scheduler.core.findings import Finding, FindingKind, Light
 from scheduler.core.phrases import finding_text, problem_what
-from scheduler.core.problems import Problem, ProblemKind
+from scheduler.core.problems import Problem, ProblemKind, Symptom
 
 
 def test_an_unknown_expected_approval_reads_with_a_colon_not_a_stray_space() -> None:
@@ -71,3 +72,85 @@ def test_days_are_said_as_the_milestones_calendar_counts_them() -> None:
                   factor="F1", factor_kind="用地", days=-14,
                   details={"name": "用地预审", "status": "办理中", "needed": "2026-12-07", "works_daily": False})
     assert "尚余14个工作日" in finding_text(due)
+
+
+def _late(daily: bool, kind: FindingKind = FindingKind.FINISH_OVERDUE, **details: object) -> Finding:
+    """The finding a problem's sentence is written from; `daily`: its calendar works every day."""
+    return Finding(project="P", kind=kind, light=Light.RED, unit="洋沙湖集团", milestone="M6", days=144,
+                   details={"works_daily": daily, **details})
+
+
+def test_a_problem_says_days_as_its_calendar_counts_them() -> None:
+    from scheduler.core.alerts import Names
+    from scheduler.core.phrases import problem_drags
+    from scheduler.core.problems import DeadlineCost
+
+    names = Names(milestones={("P", "M6"): "征地拆迁", ("P", "M7"): "开工"})
+    # the construction calendar works every day: 11-23 is 144 days after the baseline finish 07-02
+    # (29 + 31 + 30 + 31 + 23), said in 天; on the office calendar the same number is working days
+    for daily, zh, en in ((True, "144天", "144 days"), (False, "144个工作日", "144 working days")):
+        m = Problem(id="P/milestone/M6", project="P", kind=ProblemKind.MILESTONE, light=Light.RED, milestone="M6",
+                    days=144, finding=_late(daily))
+        assert m.works_daily is daily
+        assert problem_what(m, names) == f"征地拆迁（M6）滞后{zh}"
+        assert problem_what(m, names, "en") == f"征地拆迁 (M6) {en} late"
+    # an approval needed 07-12 (134 days before 11-23); lifting its hold lets 开工 wait for the next
+    # approval expected 12-11 instead of 12-18: 7 days of the 10月底前开工 deadline
+    cost = (DeadlineCost("M7", dt.date(2026, 10, 31), True, 7, -49),)
+    for daily, overdue, to_go, drag in ((True, "已逾期134天", "尚余14天", "7天"),
+                                         (False, "已逾期134个工作日", "尚余14个工作日", "7个工作日")):
+        f = _late(daily, FindingKind.FACTOR)
+        land = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED, milestone="M7",
+                       factor="F1", factor_kind="用地", days=134, deadlines=cost, finding=f)
+        assert f"开工（M7）所需，{overdue}；" in problem_what(land, names)
+        assert problem_drags(land, names) == f"影响时限：开工（M7，2026-10-31 前开始）{drag}"
+        soon = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.YELLOW,
+                       milestone="M7", factor="F1", factor_kind="用地", days=-14, finding=f)
+        assert f"开工（M7）所需，{to_go}；" in problem_what(soon, names)
+    land = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED, milestone="M7",
+                   factor="F1", factor_kind="用地", days=134, deadlines=cost, finding=_late(True, FindingKind.FACTOR))
+    assert "needed it 134 days ago" in problem_what(land, names, "en")
+    assert problem_drags(land, names, "en") == "costs deadlines: 开工 (M7, start by 2026-10-31) by 7 days"
+    # English joins its parts with "; ", Chinese with "；"
+    two = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED, milestone="M7",
+                  factor="F1", days=134, deadlines=cost, finding=_late(False, FindingKind.FACTOR),
+                  symptoms=(Symptom(FindingKind.SLIP, Light.RED, "M8", None, 3, "slip/P/M8"),))
+    assert problem_drags(two, names) == "带动 1 个节点滞后；影响时限：开工（M7，2026-10-31 前开始）7个工作日"
+    assert problem_drags(two, names, "en") == ("drags 1 milestones; costs deadlines: 开工 (M7, start by 2026-10-31) "
+                                               "by 7 working days")
+    # a problem without a finding (raised by hand, or done): working days, as before
+    assert not Problem(id="P/milestone/M6", project="P", kind=ProblemKind.MILESTONE, light=Light.GREEN).works_daily
+
+
+def test_a_deadline_problem_whose_date_has_happened_says_the_fact() -> None:
+    from scheduler.core.alerts import Names
+
+    names = Names(milestones={("P", "M1"): "开工"})
+    # 10月底前开工, started 11-08: 8 days late on the construction calendar (11-01 .. 11-08)
+    fact = Finding(project="P", kind=FindingKind.DEADLINE, light=Light.YELLOW, unit="洋沙湖集团", milestone="M1",
+                   days=8, details={"data_date": "2026-11-23", "start_by": "2026-10-31", "finish_by": "",
+                                    "judged": "start", "actual": "2026-11-08", "event": True, "works_daily": True,
+                                    "start_by_counts": False})
+    p = Problem(id="P/milestone/M1", project="P", kind=ProblemKind.DEADLINE, light=Light.YELLOW, milestone="M1",
+                finding=fact, symptoms=(Symptom(FindingKind.DEADLINE, Light.YELLOW, "M1", None, 8,
+                                                "deadline/P/M1"),))
+    assert p.missed_deadline is fact
+    # the brief's one phrase (finding_text), not a risk
+    assert problem_what(p, names) == finding_text(fact, names) == "原定10月底前开工（M1），已于11月8日开工，超期8天"
+    assert problem_what(p, names, "en") == "开工 (M1) was due by 2026-10-31 and happened on 2026-11-08: 8 days late"
+    # a deadline still ahead (no actual date yet) is a risk
+    risk = replace(p, finding=replace(fact, details={"data_date": "2026-11-23", "start_by": "2026-10-31",
+                                                      "works_daily": True}))
+    assert risk.missed_deadline is None and problem_what(risk, names) == "开工（M1）时限节点有延误风险"
+
+
+def test_the_report_sheets_problem_label_says_days_as_the_calendar_counts_them() -> None:
+    from scheduler.core.model import Milestone, Project
+    from scheduler.io.reports import problem_label
+
+    prj = Project("P", "沿江大道", "洋沙湖集团", dt.date(2026, 2, 1), "construction",
+                  (Milestone("M6", "征地拆迁", 130),))
+    for daily, days in ((True, "144天"), (False, "144个工作日")):
+        p = Problem(id="P/milestone/M6", project="P", kind=ProblemKind.MILESTONE, light=Light.RED, milestone="M6",
+                    days=144, finding=_late(daily))
+        assert problem_label(p, [prj]) == f"【节点滞后】M6 征地拆迁，滞后{days}"

@@ -482,3 +482,16 @@ def test_report_form_takes_funds_and_statistics_through_the_sheets_path(app: Any
     rows = {(x.item_kind, x.item_id): x for x in rep.rows}
     assert rows[("fund", "F-SPECIAL")].paid_week == 800
     assert str(rows[("statistics", "XG-BRIDGE")].stage) == "竣工"
+
+
+def test_problem_pages_say_what_is_wrong_in_the_calendars_days(app: Any, world: World) -> None:
+    """Each found problem's line on the web is the one `dispatch problems` and the digests print:
+    沿江大道 is on the construction calendar (144 days: its baseline finish 07-02 to 11-23, every day
+    worked), 金龙园 on the office calendar (working days)."""
+    o, _ = sign_in(app, world.users["office"])
+    m06 = "征地拆迁（摸底调查、预征收补偿协议签订及交地）（M06）滞后144天"
+    listed = o.get("/problems").text
+    assert f'<div class="what">{m06}</div>' in listed
+    assert re.search(r'<div class="what">[^<]*（M12）所需，已逾期\d+个工作日；', listed)  # JINLONG-PARK's F3
+    assert f'<p class="what">{m06}</p>' in o.get("/problem/YJ-AVENUE/milestone/M06").text
+    assert f'<div class="what">{m06}</div>' in o.get("/projects/YJ-AVENUE").text

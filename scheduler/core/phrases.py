@@ -31,8 +31,9 @@ def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> st
     mname = _m(names, p.project, p.milestone)
     if p.kind is ProblemKind.FACTOR:
         days = p.days or 0
-        when = (t("problem.what.factor.overdue", lang, days=days) if days > 0 else
-                t("problem.what.factor.due_in", lang, days=-days))
+        n_days = days_text(abs(days), p.works_daily, lang)
+        when = (t("problem.what.factor.overdue", lang, days=n_days) if days > 0 else
+                t("problem.what.factor.due_in", lang, days=n_days))
         text = t("problem.what.factor", lang, kind=p.factor_kind or "", fid=p.factor or "",
                  fname=names.factors.get((p.project, p.factor or ""), p.factor_kind or p.factor or ""),
                  mname=mname, mid=p.milestone or "", when=when,
@@ -41,9 +42,12 @@ def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> st
             other = p.held_by.rsplit("/", 1)[-1]
             text += t("problem.held_by", lang, other=names.factors.get((p.project, other), other))
     elif p.kind is ProblemKind.MILESTONE:
-        text = t("problem.what.milestone", lang, mname=mname, mid=p.milestone or "", days=p.days or 0)
+        text = t("problem.what.milestone", lang, mname=mname, mid=p.milestone or "",
+                 days=days_text(p.days or 0, p.works_daily, lang))
     elif p.kind is ProblemKind.DEADLINE:
-        text = t("problem.what.deadline", lang, mname=mname, mid=p.milestone or "")
+        missed = p.missed_deadline  # its date has happened: the fact, as the brief says it
+        text = (finding_text(missed, names, lang) if missed is not None else
+                t("problem.what.deadline", lang, mname=mname, mid=p.milestone or ""))
     elif p.kind in (ProblemKind.INVESTMENT, ProblemKind.PHYSICAL, ProblemKind.PAYMENT):
         text = t(f"problem.what.{p.kind.value}", lang, points=f"{p.points or 0:.1f}")
     elif p.kind in (ProblemKind.STATISTICS, ProblemKind.QUANTITY):
@@ -56,7 +60,8 @@ def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> st
 
 
 def problem_drags(p: Problem, names: Names | None = None, lang: str = "zh") -> str:
-    """What the problem drags: how many milestones, and which deadlines by how many working days."""
+    """What the problem drags: how many milestones, and which deadlines by how many days (天 on a
+    calendar working every day, else 个工作日)."""
     names = names or Names()
     parts = []
     n = p.milestones_dragged
@@ -65,9 +70,29 @@ def problem_drags(p: Problem, names: Names | None = None, lang: str = "zh") -> s
     if p.deadlines:
         items = "；".join(t("problem.drags.deadline", lang, mname=_m(names, p.project, d.milestone), mid=d.milestone,
                             date=d.deadline.isoformat(), what=t("problem.start" if d.start else "problem.finish", lang),
-                            days=d.days) for d in p.deadlines)
+                            days=days_text(d.days, p.works_daily, lang)) for d in p.deadlines)
         parts.append(t("problem.drags.deadlines", lang, items=items))
-    return "；".join(parts)
+    return ("；" if lang == "zh" else "; ").join(parts)
+
+
+def knock_on(p: Problem) -> int:
+    """How many symptom findings are folded under the problem besides its own item."""
+    return sum(1 for s in p.symptoms if not (s.factor == p.factor if p.factor else
+                                             (s.milestone == p.milestone and not s.factor)))
+
+
+def problem_line(p: Problem, names: Names | None = None, lang: str = "zh") -> str:
+    """The problem in one line, as a digest and the web list it: what it is, what it drags (带动 N
+    个节点滞后；影响时限 …) and how many symptoms it folds (连带 N 项)."""
+    names = names or Names()
+    text = problem_what(p, names, lang)
+    drags = problem_drags(p, names, lang)
+    if drags:
+        text += ("；" if lang == "zh" else "; ") + drags
+    n = knock_on(p)
+    if n:
+        text += t("digest.symptoms", lang, n=n)
+    return text
 
 
 def escalation_parts(p: Problem, names: Names | None = None, lang: str = "zh") -> tuple[str, str, str]:
@@ -98,10 +123,10 @@ def _num(f: Finding, key: str) -> float:
     return float(v) if isinstance(v, int | float) else 0.0
 
 
-def days_text(f: Finding, n: int, lang: str = "zh") -> str:
-    """`n` days as the finding's calendar counts them: 天 on a calendar working every day (the
-    construction calendar), else 个工作日."""
-    return t("brief.days.seven" if f.details.get("works_daily") else "brief.days.working", lang, n=n)
+def days_text(n: int, works_daily: bool, lang: str = "zh") -> str:
+    """`n` days as a calendar counts them: 天 on a calendar working every day (the construction
+    calendar; a finding's `works_daily`, a problem's), else 个工作日."""
+    return t("brief.days.seven" if works_daily else "brief.days.working", lang, n=n)
 
 
 def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> str:
@@ -111,7 +136,7 @@ def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> st
     mid = f.milestone or ""
     kw: dict[str, object] = {"name": _m(names, f.project, mid), "mid": mid}
     days = f.days if f.days is not None else 0
-    n_days = days_text(f, abs(days), lang)
+    n_days = days_text(abs(days), bool(f.details.get("works_daily")), lang)
     if f.kind is FindingKind.FINISH_OVERDUE:
         return t("finding.finish_overdue", lang, baseline=_detail(f, "baseline_finish"), days=n_days, **kw)
     if f.kind is FindingKind.START_OVERDUE:
@@ -171,8 +196,7 @@ def deadline_text(f: Finding, name: str, mid: str, lang: str = "zh") -> str:
     dates the Chinese way without the year of the data date, days in 天 on a calendar that works
     every day, else in working days."""
     ref = _date(f, "data_date")
-    days = t("brief.days.seven" if f.details.get("works_daily") else "brief.days.working", lang,
-             n=f.days if f.days is not None else 0)
+    days = days_text(f.days if f.days is not None else 0, bool(f.details.get("works_daily")), lang)
     one_date = bool(f.details.get("event"))  # an event happens on one date: one piece, not 开始、完成
     event = one_date and len(name) <= 6       # ... and a short name (开工, 主体封顶) is its verb
 

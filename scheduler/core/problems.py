@@ -222,6 +222,8 @@ class Problem:
     expected: dt.date | None = None      # a factor's expected approval date (as reported)
     held_by: str | None = None           # a co-requisite approval: the problem whose approval holds
                                          # the same milestone longer (its own light is at most yellow)
+    finding: Finding | None = None       # the finding its sentence is written from: its own (else its
+                                         # first symptom's), as the week's run found and stored it
 
     def __post_init__(self) -> None:
         if not self.id or not self.project:
@@ -249,6 +251,22 @@ class Problem:
         if self.answer is not None and self.answer.promised is not None:
             return self.answer.promised
         return self.expected
+
+    @property
+    def works_daily(self) -> bool:
+        """Whether its days are calendar days (天): its project's calendar works every day (the
+        construction calendar), as its finding says; else working days (个工作日)."""
+        return self.finding is not None and bool(self.finding.details.get("works_daily"))
+
+    @property
+    def missed_deadline(self) -> Finding | None:
+        """A deadline problem whose date has happened (missed by the actual date): its finding, which
+        says the fact (已于11月5日完成，超期5天) instead of a risk."""
+        f = self.finding
+        if self.kind is ProblemKind.DEADLINE and f is not None and f.kind is FindingKind.DEADLINE \
+                and f.details.get("judged") in ("start", "finish"):
+            return f
+        return None
 
     @property
     def milestones_dragged(self) -> int:
@@ -501,22 +519,22 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
             sym = Symptom(f.kind, f.light, f.milestone, f.factor, f.days, f.key)
             if f.kind is FindingKind.FACTOR and f.factor is not None and (pid, f.factor) in f_index:
                 a = factor_acc(f_index[(pid, f.factor)])
-                a.own(sym, f.days)
+                a.own(sym, f.days, f)
             elif f.kind in _MILESTONE_KINDS and f.milestone is not None and (pid, f.milestone) in row_of:
                 r = row_of[(pid, f.milestone)]
                 t = int(top[r])
                 if drivers.hold[t]:
-                    factor_acc(binding[t]).symptoms.append(sym)
+                    factor_acc(binding[t]).under(sym, f)
                 else:
                     a = row_acc(t, ProblemKind.DEADLINE if f.kind is FindingKind.DEADLINE else ProblemKind.MILESTONE)
                     if t == r:
-                        a.own(sym, f.days if f.kind is not FindingKind.DEADLINE else None)
+                        a.own(sym, f.days if f.kind is not FindingKind.DEADLINE else None, f)
                     else:
-                        a.symptoms.append(sym)
+                        a.under(sym, f)
             elif f.kind is FindingKind.INVESTMENT:
                 key = problem_id(pid, ProblemKind.INVESTMENT)
                 a = acc[key] = _Acc(key, pid, ProblemKind.INVESTMENT, f.unit)
-                a.own(sym, None)
+                a.own(sym, None, f)
                 a.points = _points(f)
             elif f.kind is FindingKind.PHYSICAL:
                 physical.append(f)
@@ -524,7 +542,7 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
                 kind = ProblemKind(f.kind.value)
                 key = problem_id(pid, kind)
                 a = acc[key] = _Acc(key, pid, kind, f.unit)
-                a.own(sym, None)
+                a.own(sym, None, f)
                 a.points = _points(f)
     scheduled: dict[str, list[_Acc]] = {}  # each project's schedule problems, in the order found
     if physical:
@@ -535,11 +553,11 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
         sym = Symptom(f.kind, f.light, None, None, f.days, f.key)
         schedule_problems = scheduled.get(f.project, [])
         if schedule_problems:
-            max(schedule_problems, key=lambda a: len(a.symptoms) + len(a.own_symptoms)).symptoms.append(sym)
+            max(schedule_problems, key=lambda a: len(a.symptoms) + len(a.own_symptoms)).under(sym, f)
         else:
             key = problem_id(f.project, ProblemKind.PHYSICAL)
             a = acc[key] = _Acc(key, f.project, ProblemKind.PHYSICAL, f.unit)
-            a.own(sym, None)
+            a.own(sym, None, f)
             a.points = _points(f)
     costs = deadline_costs(result, {a.id: (a.hold_row, binding) for a in acc.values() if a.hold_row >= 0})
     expected = {(fr.project_ids[int(fr.f_project[i])], fr.f_ids[i]): int(fr.f_expected[i]) for i in f_index.values()}
@@ -554,7 +572,8 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
             unit=a.unit, milestone=a.milestone, factor=a.factor, factor_kind=a.factor_kind,
             description=a.description, days=a.days, points=a.points, own_light=own,
             symptoms=tuple(a.own_symptoms + a.symptoms), deadlines=costs.get(a.id, ()),
-            expected=dt.date.fromordinal(exp) if exp > 0 else None, held_by=a.held_by))
+            expected=dt.date.fromordinal(exp) if exp > 0 else None, held_by=a.held_by,
+            finding=a.own_finding or a.first_finding))
     out.sort(key=lambda p: (p.project, _KIND_ORDER[p.kind], p.id))
     return out
 
@@ -578,11 +597,21 @@ class _Acc:
         self.symptoms: list[Symptom] = []
         self.days: int | None = None
         self.points: float | None = None
+        self.own_finding: Finding | None = None
+        self.first_finding: Finding | None = None
 
-    def own(self, sym: Symptom, days: int | None) -> None:
+    def own(self, sym: Symptom, days: int | None, f: Finding) -> None:
         self.own_symptoms.append(sym)
+        if self.own_finding is None:
+            self.own_finding = f
         if days is not None:
             self.days = days if self.days is None else max(self.days, days)
+
+    def under(self, sym: Symptom, f: Finding) -> None:
+        """A symptom another problem's finding is, folded under this one."""
+        self.symptoms.append(sym)
+        if self.first_finding is None:
+            self.first_finding = f
 
 
 def _binding_factors(fr: PortfolioFrame, hold: BoolArray) -> dict[int, int]:

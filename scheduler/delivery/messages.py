@@ -13,7 +13,13 @@ from sqlalchemy import Connection, select
 
 from scheduler.core.alerts import Alert, Names, copy_key, digest_key, should_alert
 from scheduler.core.findings import Finding, Light, week_monday
-from scheduler.core.phrases import escalation_parts, finding_text, mentioned, problem_drags, problem_what
+from scheduler.core.phrases import (
+    days_text,
+    escalation_parts,
+    finding_text,
+    mentioned,
+    problem_line,
+)
 from scheduler.core.problems import Problem, ProblemKind
 from scheduler.io.config import Config, Unit
 from scheduler.store.alerts import insert_alerts, names_for, rekey_legacy, utc
@@ -39,8 +45,8 @@ def _factor_label(finding: Finding, names: Names) -> str:
 
 
 def alert_text(finding: Finding, week: str, names: Names | None = None, lang: str = "zh") -> tuple[str, str]:
-    """Subject and body of the alert about `finding`: project, milestone/factor, what is late, how
-    many working days, what to do, the week."""
+    """Subject and body of the alert about `finding`: project, milestone/factor, what is late, by
+    how many days (天 on a calendar working every day, else 个工作日), what to do, the week."""
     names = names or Names()
     p = finding.project
     project = _label(names.projects.get(p), p)
@@ -51,7 +57,8 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
     elif finding.milestone:
         item = _label(names.milestones.get((p, finding.milestone)), finding.milestone)
     late = finding.days is not None and finding.days > 0
-    days = t("alert.subject.days", lang, days=finding.days) if late else ""
+    n_days = days_text(finding.days or 0, bool(finding.details.get("works_daily")), lang)
+    days = t("alert.subject.days", lang, days=n_days) if late else ""
     subject = t("alert.subject", lang, week=week, light=_t(f"light.{finding.light.value}", lang),
                 project=project, item=f" · {item}" if item else "", kind=kind, days=days)
     lines = [_t("alert.greeting", lang, unit=finding.unit), "",
@@ -67,7 +74,7 @@ def alert_text(finding: Finding, week: str, names: Names | None = None, lang: st
     lines.append(_t("alert.problem", lang, kind=kind, light=_t(f"light.{finding.light.value}", lang)))
     lines.append(t("alert.situation", lang, message=finding_text(finding, names, lang)))
     if finding.days is not None and finding.days > 0:
-        lines.append(t("alert.days", lang, days=finding.days))
+        lines.append(t("alert.days", lang, days=n_days))
     if finding.weeks_red > 1:
         lines.append(t("alert.weeks_red", lang, weeks=finding.weeks_red))
     if finding.first_seen and finding.first_seen != week:
@@ -169,24 +176,6 @@ def _problem_todo(p: Problem, lang: str) -> str:
     return _t(f"alert.todo.{kind}", lang, weeks=p.weeks_red)
 
 
-def knock_on(p: Problem) -> int:
-    """How many symptom findings are folded under the problem besides its own item."""
-    return sum(1 for s in p.symptoms if not (s.factor == p.factor if p.factor else
-                                             (s.milestone == p.milestone and not s.factor)))
-
-
-def _problem_line(p: Problem, names: Names, lang: str) -> str:
-    """What the problem is, what it drags (拖累 N 个节点，影响 …期限 X 天) and how many symptoms it folds."""
-    text = problem_what(p, names, lang)
-    drags = problem_drags(p, names, lang)
-    if drags:
-        text += "；" + drags if lang == "zh" else "; " + drags
-    n = knock_on(p)
-    if n:
-        text += t("digest.symptoms", lang, n=n)
-    return text
-
-
 def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names: Names | None = None,
                         lang: str = "zh") -> tuple[str, str]:
     """Subject and body of a unit's weekly digest from its open problems (问题清单): each root
@@ -212,7 +201,7 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
     first = (red or yellow)[0]
     item = f"{_label(names.projects.get(first.project), first.project)} · {first.id}"
     lines += ["", t("digest.first", lang, item=item,
-                    message=_problem_line(first, names, lang), todo=_problem_todo(first, lang))]
+                    message=problem_line(first, names, lang), todo=_problem_todo(first, lang))]
     for key, group in (("digest.red", red), ("digest.yellow", yellow)):
         if not group:
             continue
@@ -224,7 +213,7 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
             elif p.weeks_red > 1:
                 marks = t("digest.mark.weeks", lang, weeks=p.weeks_red)
             project = _label(names.projects.get(p.project), p.project)
-            lines.append(f"{k}. {marks}{project} · {p.id}：{_problem_line(p, names, lang)}")
+            lines.append(f"{k}. {marks}{project} · {p.id}：{problem_line(p, names, lang)}")
     lines += ["", t("digest.tail", lang, date=_cn_date(monday + dt.timedelta(days=7), lang)), "",
               _t("alert.footer", lang, week=date)]
     return subject, "\n".join(lines) + "\n"
@@ -239,7 +228,7 @@ def problem_digest_rows(problems: Sequence[Problem], names: Names | None = None,
     rows = [head]
     for k, p in enumerate(sorted(problems, key=problem_urgency), start=1):
         rows.append([str(k), _label(names.projects.get(p.project), p.project), p.id,
-                     _t(f"light.{p.light.value}", lang), p.kind.value, _problem_line(p, names, lang),
+                     _t(f"light.{p.light.value}", lang), p.kind.value, problem_line(p, names, lang),
                      "" if p.days is None else str(p.days), str(p.weeks_red or ""), _problem_todo(p, lang)])
     return rows
 

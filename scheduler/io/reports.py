@@ -63,6 +63,7 @@ from scheduler.core.model import (
     Stage,
     StatsStatus,
 )
+from scheduler.core.phrases import days_text
 from scheduler.core.problems import Problem
 from scheduler.core.reports import (
     FUND_FIELDS,
@@ -480,7 +481,7 @@ def problem_label(pr: Problem, projects: Sequence[Project]) -> str:
     head = "【" + t(f"problem.kind.{pr.kind.value}", "zh") + "】"
     text = "，".join(x for x in (item, pr.description) if x)
     if pr.days:
-        text += t("report.problem_days", "zh", days=pr.days)
+        text += t("report.problem_days", "zh", days=days_text(pr.days, pr.works_daily, "zh"))
     return head + text
 
 

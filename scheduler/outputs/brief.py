@@ -17,6 +17,7 @@ from typing import Any
 
 from scheduler.core.dates import by_text, cn_date, cn_dates, fmt_cn_date
 from scheduler.core.findings import FindingKind, Light
+from scheduler.core.phrases import days_text
 from scheduler.core.text import file_stem
 from scheduler.outputs.view import (
     Blocker,
@@ -102,7 +103,7 @@ class Brief:
 # -- content ---------------------------------------------------------------------------------------
 
 def _days(n: int, p: ProjectView, lang: str) -> str:
-    return t("brief.days.seven" if p.seven_day else "brief.days.working", lang, n=n)
+    return days_text(n, p.seven_day, lang)
 
 
 @dataclass(slots=True)

@@ -27,7 +27,7 @@ from scheduler.core.phrases import (
     problem_drags,
     problem_what,
 )
-from scheduler.core.problems import Problem, ProblemKind
+from scheduler.core.problems import Problem
 from scheduler.core.reporting import StaleMark, carried_findings, carried_from, stale_mark
 from scheduler.core.schedule import ScheduleResult
 from scheduler.outputs.money_view import MoneyView, TableModel, build_money_view, ten_day_table
@@ -778,18 +778,15 @@ def _problem_rows(problems: Sequence[Problem], pmap: Mapping[str, Project], orde
     exempt, merged and closed ones; by project order within a light. Each carries its stale mark
     (未报送) from this week's carried `findings`."""
     carried = carried_findings(findings)
-    # a deadline whose date has happened is a fact, not a risk: its problem says what its finding says
-    missed = {(f.project, f.milestone): f for f in findings if f.kind is FindingKind.DEADLINE and "judged" in f.details}
     out = []
     for p in problems:
         prj = pmap.get(p.project)
         if prj is None:
             continue
         parts = escalation_parts(p, names, lang) if p.escalate else ("", "", "")
-        fact = missed.get((p.project, p.milestone)) if p.kind is ProblemKind.DEADLINE else None
         out.append(ProblemRow(
             problem=p, project_name=prj.name, lead_unit=prj.lead_unit, leader=prj.leader or "",
-            what=finding_text(fact, names, lang) if fact is not None else problem_what(p, names, lang),
+            what=problem_what(p, names, lang),
             drags=problem_drags(p, names, lang),
             reason=parts[0], matters=parts[1], proposal=parts[2],
             stale=stale_mark((sym.key for sym in p.symptoms), carried) if carried else None))

@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Select, and_, delete, func, insert, select, update
 
-from scheduler.core.findings import Light
+from scheduler.core.findings import Finding, Light
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.core.problems import (
     Action,
@@ -28,8 +28,10 @@ from scheduler.core.problems import (
     Symptom,
 )
 from scheduler.errors import NotFound, ProblemError
+from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, problem_answers, problem_events, problem_weeks, utcnow
 from scheduler.store.db import problems as problems_t
+from scheduler.store.runs import finding_from_row
 
 CHUNK = 2_000
 
@@ -225,7 +227,8 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
                          problem_weeks.c.own_light.label("w_own_light"),
                          problem_weeks.c.weeks_red.label("w_weeks_red"), problem_weeks.c.escalate.label("w_escalate"),
                          problem_weeks.c.symptoms.label("w_symptoms"), problem_weeks.c.deadlines.label("w_deadlines"),
-                         problem_weeks.c.expected.label("w_expected"), problem_weeks.c.held_by.label("w_held_by"))
+                         problem_weeks.c.expected.label("w_expected"), problem_weeks.c.held_by.label("w_held_by"),
+                         problem_weeks.c.run_id.label("w_run_id"))
             .join(problem_weeks, problem_weeks.c.problem_id == problems_t.c.id)
             .where(problem_weeks.c.week == week, _mine(portfolio)))
     if unit is not None:
@@ -246,7 +249,27 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
         if p.status is not ProblemStatus.CLOSED and r.status == ProblemStatus.CLOSED.value:
             p = replace(p, status=ProblemStatus.CLOSED)  # closed after the run: today's decision shows
         out.append(p)
-    return week, out
+    return week, with_findings(conn, out, [r.w_run_id for r in rows])
+
+
+def with_findings(conn: Connection, problems: Sequence[Problem], run_ids: Sequence[int | None]) -> list[Problem]:
+    """The problems with their `finding` (the one their sentence is written from: that of their
+    first symptom, their own when they have one) read back from the findings of the run that
+    stored each week (`run_ids`, one per problem): their calendar's days (天 or 个工作日) and a
+    missed deadline's fact come from what the run stored, never from a second copy."""
+    wanted: dict[int, set[str]] = {}
+    for p, run in zip(problems, run_ids, strict=True):
+        if run is not None and p.symptoms and p.symptoms[0].key:
+            wanted.setdefault(run, set()).add(p.symptoms[0].key)
+    found: dict[tuple[int, str], Finding] = {}
+    for run, keys in wanted.items():
+        ks = sorted(keys)
+        for i in range(0, len(ks), CHUNK):
+            for r in conn.execute(select(findings_t).where(findings_t.c.run_id == run,
+                                                           findings_t.c.key.in_(ks[i:i + CHUNK]))):
+                found[(run, r.key)] = finding_from_row(r)
+    return [replace(p, finding=found.get((run, p.symptoms[0].key))) if run is not None and p.symptoms else p
+            for p, run in zip(problems, run_ids, strict=True)]
 
 
 def week_history(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, int]:
@@ -266,8 +289,9 @@ def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Even
     answers, oldest first."""
     get_problem(conn, problem_id)
     row = conn.execute(_with_state().where(problems_t.c.id == problem_id)).one()
-    weeks = [replace(_problem(row, w), last_seen=w.week) for w in conn.execute(select(problem_weeks).where(
-        problem_weeks.c.problem_id == problem_id).order_by(problem_weeks.c.week))]
+    rows = list(conn.execute(select(problem_weeks).where(problem_weeks.c.problem_id == problem_id)
+                             .order_by(problem_weeks.c.week)))
+    weeks = with_findings(conn, [replace(_problem(row, w), last_seen=w.week) for w in rows], [w.run_id for w in rows])
     events = [Event(r.at, Action(r.action), r.by, r.text, r.week) for r in conn.execute(
         select(problem_events).where(problem_events.c.problem_id == problem_id).order_by(problem_events.c.id))]
     answers = [_answer(r) for r in conn.execute(select(problem_answers).where(

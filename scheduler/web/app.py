@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -34,7 +34,7 @@ from scheduler.core.access import (
     readable,
 )
 from scheduler.core.findings import Light
-from scheduler.core.problems import Action, Problem, ProblemStatus
+from scheduler.core.problems import Action, Problem, ProblemKind, ProblemStatus
 from scheduler.core.reports import PROJECT_LEVEL
 from scheduler.errors import DispatchError, NotFound
 from scheduler.io.config import Config
@@ -170,6 +170,21 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         acc = access()
         return wk, [p for p in found if can_read_problem(a, p.unit, acc.get(p.project))]
 
+    def lines(problems: Sequence[Problem]) -> dict[str, str]:
+        """Each found problem in one line, by id, as `dispatch problems` and the digests say it
+        (core.phrases.problem_line, with the names of what it mentions): days in 天 on the
+        construction calendar, a missed deadline's fact. A problem raised by hand has its own words."""
+        from scheduler.core.phrases import mentioned, problem_line
+        from scheduler.store.alerts import names_for
+        from scheduler.store.db import reading
+
+        found = [p for p in problems if p.kind is not ProblemKind.MANUAL]
+        if not found:
+            return {}
+        with reading(engine) as conn:
+            names = names_for(conn, mentioned(found))  # type: ignore[arg-type]
+        return {p.id: problem_line(p, names, lang) for p in found}
+
     def problems_doc(week: str, problems: list[Problem]) -> dict[str, Any]:
         """The stable JSON of a problem list (app/problems.problems_json), stale marks included."""
         from scheduler.app.problems import problems_json, stale_marks
@@ -288,7 +303,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         return page(request, "week.html", c, view=view, problem_week=wk, by_unit=sorted(by_unit.items()),
                     report_week=wk_report, missing=[u.unit for u in units if u.status == "missing" and u.expected],
                     late=[u.unit for u in units if u.status == "late"],
-                    reported=[u for u in units if u.status != "missing"], n_problems=len(problems), reds=reds)
+                    reported=[u for u in units if u.status != "missing"], n_problems=len(problems), reds=reds,
+                    lines=lines(reds))
 
     @app.get("/gantt.svg", include_in_schema=False)
     def portfolio_gantt(c: CallerDep) -> Response:
@@ -309,7 +325,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         _wk, problems = week_problems(a, project=pid)
         history = workplace.project_events(engine, pid, {p.id for p in problems} if a.role is Role.UNIT else None,
                                            portfolio=pf)
-        return page(request, "project.html", c, pid=pid, p=pv, factors=factors, problems=problems, history=history)
+        return page(request, "project.html", c, pid=pid, p=pv, factors=factors, problems=problems, history=history,
+                    lines=lines(problems))
 
     @app.get("/projects/{pid}/gantt.svg", include_in_schema=False)
     def project_gantt(pid: str, c: CallerDep) -> Response:
@@ -324,7 +341,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     @app.get("/problems", response_class=HTMLResponse, include_in_schema=False)
     def problems_page(request: Request, c: CallerDep, week: str | None = None) -> Response:
         wk, problems = week_problems(c.account, week)
-        return page(request, "problems.html", c, problem_week=wk, problems=problems)
+        return page(request, "problems.html", c, problem_week=wk, problems=problems, lines=lines(problems))
 
     @app.get("/problem/{problem_id:path}", response_class=HTMLResponse, include_in_schema=False)
     def problem_page(request: Request, problem_id: str, c: CallerDep) -> Response:
@@ -335,8 +352,9 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
         p = problem_or_404(a, problem_id)
         with reading(engine) as conn:
             weeks, events, answers = history(conn, problem_id)
+        line = lines(weeks[-1:]).get(problem_id, "")  # as its latest week's run found it
         return page(request, "problem.html", c, p=p, weeks=weeks, events=events, answers=answers,
-                    can_answer=can_answer_problem(a, p.unit), decisions=list(DECISIONS))
+                    can_answer=can_answer_problem(a, p.unit), decisions=list(DECISIONS), line=line)
 
     @app.post("/answer/{problem_id:path}", include_in_schema=False)
     def answer(request: Request, problem_id: str, w: WriterDep) -> Response:

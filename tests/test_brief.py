@@ -214,6 +214,11 @@ def test_the_weekly_runs_problem_list_is_the_briefs(tmp_path: Path) -> None:
     assert red
     for pr in red:
         assert squash(cn_dates(pr.what, dt.date(2026, 11, 23))) in flat, pr.what
+    # the reprint reads each problem's finding back from the stored run: 天 on the construction
+    # calendar (M06: baseline finish 07-02, 144 days before 11-23), 个工作日 on the office calendar
+    what = {pr.problem.id: pr.what for pr in red}
+    assert what["YJ-AVENUE/milestone/M06"] == "征地拆迁（摸底调查、预征收补偿协议签订及交地）（M06）滞后144天"
+    assert "所需，已逾期63个工作日；" in what["JINLONG-PARK/factor/F3"]
     assert squash(brief.text()) == squash(docx_text(render_brief_docx(brief, tmp_path / "brief.docx")))
 
 

@@ -786,6 +786,8 @@ STRINGS.update({
     "brief.plan.start": {"zh": "{date}开始{name}", "en": "start {name} on {date}"},
     "brief.plan.finish": {"zh": "{date}完成{name}", "en": "finish {name} on {date}"},
     "brief.plan.next": {"zh": "推进{name}（预计{date}完成）", "en": "{name} (forecast {date})"},
+    "brief.progress.event": {"zh": "已{name}", "en": "{name} reached"},
+    "brief.plan.event": {"zh": "预计{date}{name}", "en": "{name} forecast on {date}"},
     "brief.plan.complete": {"zh": "各节点已完成", "en": "all milestones done"},
     "brief.escalation": {
         "zh": "{k}. {project}（{unit}，{leader}）：{n}个问题提请研究{refs}，主要是{reason}。需协调事项：{matters}；"

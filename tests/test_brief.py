@@ -77,6 +77,15 @@ def test_every_red_problem_and_every_silent_unit_is_in_the_pdf(sample: tuple) ->
     flat = squash(_body(text_of(pdf)))
     for cell in _cells(brief):
         assert squash(cell) in flat, cell
+    # read from the problem list itself, not from the brief's own bookkeeping: every open problem
+    # that is red or has a red item under it is in the PDF in its own words
+    from scheduler.outputs.brief import cn_dates
+
+    listed = [pr for pr in view.problems if pr.problem.status.value == "open" and (
+        pr.problem.light is Light.RED or any(x.light is Light.RED for x in pr.problem.symptoms))]
+    assert listed and {x.key for pr in listed for x in pr.problem.symptoms if x.light is Light.RED} >= red
+    for pr in listed:
+        assert squash(cn_dates(pr.what, view.data_date)) in flat, pr.what
     for unit in ("县林业局", "洋沙湖集团"):
         assert unit in flat.split("未按时报送单位")[-1]
     for p in view.projects:
@@ -250,3 +259,26 @@ def test_the_overviews_counts_add_up_to_the_problem_table_and_escalations_cite_t
     for m in ups:
         rows = _rows(m.group(3))
         assert len(rows) <= int(m.group(2)) and {project_of[r] for r in rows} == {m.group(1)}, m.group(0)
+
+
+def test_progress_ten_day_table_and_closed_items_are_in_the_brief(tmp_path: Path) -> None:
+    """Each project's row says 本周进展 and 下周计划 from its milestones (an event as the day it
+    happens: 沿江大道 "预计12月19日开工", not "推进开工（预计…完成）"); the 以旬保月 table is there;
+    items closed this week are listed under 本周办结, in the PDF as in the .docx."""
+    from scheduler.outputs.view import Closed
+
+    view, _ = pw.week()
+    done = Closed("YJ-AVENUE", "沿江大道", "防洪影响评价（湘江大堤）审查", ("overdue",), "县水利局")
+    view = dataclasses.replace(view, closed=(done,))
+    brief = build_brief(view)
+    progress = next(b for b in brief.blocks if isinstance(b, Table) and "本周进展" in b.head)
+    assert progress.head[-2:] == ("本周进展", "下周计划") and len(progress.rows) == len(view.projects)
+    assert all(r[-1] and r[-2] for r in progress.rows)
+    yj = next(r for r in progress.rows if str(r[1]).startswith("沿江大道"))
+    assert yj[-1] == "预计12月19日开工", yj
+    assert not any("推进开工" in str(r[-1]) or "完成开工" in str(r[-1]) for r in progress.rows)
+    pdf = render_brief_pdf(brief, view, tmp_path / "b.pdf")
+    flat = squash(_body(text_of(pdf)))
+    assert "以旬保月、以月保季、以季保年" in flat and "本旬" in flat
+    assert "本周办结" in flat and flat.index("本周办结") < flat.index("沿江大道防洪影响评价（湘江大堤）审查")
+    assert "本周办结" in docx_text(render_brief_docx(brief, tmp_path / "b.docx"))

@@ -108,3 +108,33 @@ def test_chart_labels_break_at_a_cjk_character_or_space_never_inside_a_number(la
     from scheduler.outputs.charts import LABEL_CHARS, _wrap
     assert _wrap(label).split("\n") == lines
     assert all(len(line) <= LABEL_CHARS for line in lines)
+
+
+def test_every_label_inside_a_chart_stays_within_its_frame(view) -> None:  # type: ignore[no-untyped-def]
+    """The texts drawn in the plot (the data-date label, holiday names, percent done) lie within the
+    axes' frame horizontally on every chart of the sample week, the portfolio's included, and on a
+    project ending days after the data date (the data-date label and "70%" ran past the frame)."""
+    cals = sv.calendars()
+    models = [(view.portfolio_gantt, cals["construction"])] + [(p.gantt, cals[p.calendar]) for p in view.projects]
+    # a project finishing soon: its last bar, half done, ends the frame's last day, and the data date
+    # is days before the frame's end
+    g = view.projects[0].gantt
+    rows = (*g.rows[:-1], replace(g.rows[-1], event=False, finished=False, percent=50.0,
+                                  forecast_start=g.end - dt.timedelta(days=40), forecast_finish=g.end))
+    models.append((replace(g, rows=rows, data_date=g.end - dt.timedelta(days=3)), cals[view.projects[0].calendar]))
+    outside = []
+    with rc_context(matplotlib_rc()):
+        for model, cal in models:
+            fig = build_figure(model, cal, "zh")
+            canvas = FigureCanvasAgg(fig)
+            canvas.draw()
+            renderer = canvas.get_renderer()
+            for ax in fig.axes:
+                frame = ax.get_window_extent(renderer)
+                texts = [x for x in ax.texts if x.get_visible() and x.get_text().strip()]
+                assert texts, model.title
+                for x in texts:
+                    box = x.get_window_extent(renderer)
+                    if not (frame.x0 - 0.5 <= box.x0 and box.x1 <= frame.x1 + 0.5):
+                        outside.append((model.data_date, x.get_text()))
+    assert outside == []

@@ -254,7 +254,7 @@ def progress_text(p: ProjectView, D: dt.date, lang: str) -> tuple[str, str]:
     last, nxt = D - dt.timedelta(days=7), D + dt.timedelta(days=7)
     done = [r for r in p.milestones if r.finished and last <= r.forecast_finish < D]
     going = [r for r in p.milestones if not r.finished and 0 < r.percent < 100]
-    now = [t("brief.progress.done", lang, name=_name(r)) for r in done[:2]]
+    now = [t("brief.progress.event" if r.event else "brief.progress.done", lang, name=_name(r)) for r in done[:2]]
     now += [t("brief.progress.going", lang, name=_name(r), pct=f"{r.percent:.0f}") for r in going[:2 - len(now)]]
     if not now:
         now = [t("brief.progress.none", lang)]
@@ -262,7 +262,10 @@ def progress_text(p: ProjectView, D: dt.date, lang: str) -> tuple[str, str]:
     for r in p.milestones:
         if r.finished:
             continue
-        if D <= r.forecast_start < nxt and r.percent == 0:
+        # an event (开工, 建成通车) happens on a day: "预计12月19日开工", not "推进开工（预计…完成）"
+        if r.event and D <= r.forecast_finish < nxt:
+            todo.append(t("brief.plan.event", lang, name=_name(r), date=cn_date(r.forecast_finish, D)))
+        elif D <= r.forecast_start < nxt and r.percent == 0:
             todo.append(t("brief.plan.start", lang, name=_name(r), date=cn_date(r.forecast_start, D)))
         elif D <= r.forecast_finish < nxt:
             todo.append(t("brief.plan.finish", lang, name=_name(r), date=cn_date(r.forecast_finish, D)))
@@ -270,7 +273,8 @@ def progress_text(p: ProjectView, D: dt.date, lang: str) -> tuple[str, str]:
         upcoming = sorted((r for r in p.milestones if not r.finished), key=lambda r: r.forecast_finish)
         if upcoming:
             r = upcoming[0]
-            todo.append(t("brief.plan.next", lang, name=_name(r), date=cn_date(r.forecast_finish, D)))
+            todo.append(t("brief.plan.event" if r.event else "brief.plan.next", lang, name=_name(r),
+                          date=cn_date(r.forecast_finish, D)))
         else:
             todo.append(t("brief.plan.complete", lang))
     return "；".join(now), "；".join(todo[:2])

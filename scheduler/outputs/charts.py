@@ -140,7 +140,8 @@ def build_figure(model: GanttModel, cal: Calendar | None, lang: str, width_in: f
     FigureCanvasAgg(fig)
     ax = fig.add_axes((0.0, 0.9 / height, 1.0, 1.0 - 1.6 / height))
     x0, x1 = _x(model.start), _x(model.end)
-    ax.set_xlim(x0 - 4, x1 + 6)
+    right = x1 + max(6.0, 0.05 * (x1 - x0))  # room for a percent label after a bar ending at the frame's end
+    ax.set_xlim(x0 - 4, right)
     ax.set_ylim(n - 0.5 + TOP_STRIP, -0.5 - TOP_STRIP)
 
     if cal is not None:
@@ -155,8 +156,10 @@ def build_figure(model: GanttModel, cal: Calendar | None, lang: str, width_in: f
 
     dd = _x(model.data_date)
     ax.axvline(dd, color=DATA_DATE, ls="--", lw=1.2, zorder=5)
-    ax.text(dd, n - 0.5 + TOP_STRIP / 2, " " + t("out.gantt.data_date", lang, date=model.data_date.isoformat()),
-            ha="left", va="center", fontsize=7, color=DATA_DATE, zorder=7)
+    near_end = dd > x0 + 0.7 * (right - x0)  # then the label goes left of its line, inside the frame
+    label = t("out.gantt.data_date", lang, date=model.data_date.isoformat())
+    ax.text(dd, n - 0.5 + TOP_STRIP / 2, label + " " if near_end else " " + label,
+            ha="right" if near_end else "left", va="center", fontsize=7, color=DATA_DATE, zorder=7)
 
     months = (model.end.year - model.start.year) * 12 + model.end.month - model.start.month
     ax.xaxis.set_minor_locator(mdates.MonthLocator())

@@ -1013,7 +1013,7 @@ def printout_command(state: State, week: str | None, out_file: str | None, brief
     finally:
         engine.dispose()
     if leader and not for_leader(view, leader).projects:
-        raise NotFound("no-leader", t("printout.no_leader", lang, leader=leader))
+        raise NotFound("no-leader", t("printout.no_leader", lang, leader=leader), params={"leader": leader})
     out_dir = Path(out_file).parent if out_file else config.outbox_dir / view.week
     files: list[Path] = []
     if brief:
@@ -1025,7 +1025,8 @@ def printout_command(state: State, week: str | None, out_file: str | None, brief
         if project_ids:
             unknown = sorted(set(project_ids) - {p.id for p in v.projects})
             if unknown:
-                raise NotFound("no-project", t("printout.no_project", lang, ids="、".join(unknown)))
+                raise NotFound("no-project", t("printout.no_project", lang, ids="、".join(unknown)),
+                               params={"template": "printout.no_project", "ids": "、".join(unknown)})
             v = narrow(v, set(project_ids))
         files += write_annex(v, out_dir, cals)
     for p in files:

@@ -1018,6 +1018,8 @@ ERROR_KINDS: dict[str, str] = {
     "unknown-successor": "未知的紧后作业",
     "no-milestones": "没有可保留的里程碑",
     "no-tasks": "没有任务",
+    "already-closed": "问题已销号",
+    "unreadable-font": "字体文件无法读取",
     "bad-username": "账号名有误",
     "bad-field": "字段有误",
     "usage": "命令行用法有误",
@@ -1207,14 +1209,15 @@ ERROR_DETAILS: dict[str, str] = {
     "err.no-problem": "数据库中没有问题 {id}（dispatch problems 可列出全部问题）",
     "err.no-user": "没有账号 {user}",
     "err.run-locked": "另一个周调度（开始于 {started}）正在运行{waited}；请等它结束后再试（{freed}）",
-    "err.database-unreachable": "连接失败（{reason}）",
+    "err.database-unreachable": "{why}（驱动程序的原话：“{reason}”）",
+    "err.database-unreachable.open": "无法连接数据库 {url}：{why}（驱动程序的原话：“{reason}”）",
     "err.database-unreachable.folder": "数据库无法连接：无法创建 {path} 所在的文件夹（{reason}）",
-    "err.database-unreachable.jobs": "任务库无法连接：{reason}",
+    "err.database-unreachable.jobs": "定时任务库无法连接：{why}（驱动程序的原话：“{reason}”）",
     "err.bad-database-url": "数据库地址 {url} 不是有效的数据库 URL",
-    "err.bad-database-url.use": "无法使用数据库 {url}：{reason}",
-    "err.migration-failed": "无法准备数据库 {url}：{reason}",
-    "err.write-refused": "数据库拒绝写入：{reason}",
-    "err.read-failed": "无法读取数据库：{reason}",
+    "err.bad-database-url.use": "无法使用数据库 {url}：不支持该数据库类型，或未安装其驱动程序（原话：“{reason}”）",
+    "err.migration-failed": "无法准备数据库 {url}：{why}（驱动程序的原话：“{reason}”）",
+    "err.write-refused": "数据库拒绝写入：{why}（驱动程序的原话：“{reason}”）",
+    "err.read-failed": "无法读取数据库：{why}（驱动程序的原话：“{reason}”）",
     "err.no-database": "{url} 处没有调度数据库：新安装请运行 dispatch init 创建；原有数据库请恢复（未新建任何数据库）",
     "err.changed-meanwhile": "读取文件期间项目 {project} 在数据库中被修改：请重新导入",
     "err.outputs-unwritten": ("无法把输出文件写入 {folder}（{reason}）；本次运行已存入数据库："
@@ -1228,6 +1231,22 @@ OS_REASONS: dict[str, str] = {
     "ETXTBSY": "文件正被使用", "EBUSY": "设备或资源忙", "ENXIO": "设备不存在", "EEXIST": "文件已存在",
 }
 """An OSError's reason in Chinese, by its errno's name (errors.os_params)."""
+DB_CAUSES: dict[str, str] = {
+    "auth": "数据库拒绝了账号或密码（请核对 config.toml [database] url 中的用户名和密码）",
+    "no-database": "数据库服务器上没有地址中所写的数据库（请核对库名，或先建库）",
+    "host": "找不到数据库服务器（地址中的主机名无法解析）",
+    "refused": "连不上数据库服务器（服务器未启动、地址或端口有误，或网络不通）",
+    "too-many": "数据库服务器的连接数已满，请稍后再试",
+    "disk-full": "数据库所在的磁盘已满（腾出空间后再试）",
+    "read-only": "数据库文件或其所在磁盘是只读的（请检查文件权限或挂载方式）",
+    "locked": "数据库正被其他程序锁住，等待超时",
+    "not-a-database": "该文件不是数据库，或已损坏（请从备份恢复）",
+    "cannot-open": "无法打开数据库文件（文件夹不存在或没有权限）",
+    "io": "读写数据库文件时出现磁盘错误",
+    "": "原因见驱动程序的原话",
+}
+"""The cause a database driver's reason names (store.db.db_cause), said in Chinese before the
+driver's own words."""
 STRINGS.update({
     "error.id.project": {"zh": "项目", "en": "project"},
     "error.id.milestone": {"zh": "节点", "en": "milestone"},
@@ -1306,6 +1325,52 @@ INTEROP_DETAILS: dict[str, str] = {
     "err.exists.calendar": "已有同名但内容不同的日历文件：用 --calendar 指定日历，或用 --force 覆盖",
 }
 STRINGS.update({key: {"zh": text} for key, text in INTEROP_DETAILS.items()})
+ACCOUNT_DETAILS: dict[str, str] = {
+    # accounts (app/accounts.py, store/users.py) and problem actions (store/problems.py, app/workplace.py)
+    "err.weak-password": "密码至少须有 {min} 个字符",
+    "err.bad-username": "账号须有名称",
+    "err.bad-role": "角色 {value} 不是 office（办公室）、unit（单位）、leader（县领导）、viewer（查看）之一",
+    "err.bad-login": "账号或密码错误（或账号已停用）",
+    "err.throttled": "登录失败次数过多：请 15 分钟后再试",
+    "err.user-exists": "账号 {user} 已存在",
+    "err.unit-required.account": "单位账号须指明所属单位（--unit）",
+    "err.unit-required.problem": "手工提出的问题须写明责任单位",
+    "err.reason-required": "该处理决定（{action}）须说明理由（--reason 文字）",
+    "err.reason-required.close": "销号须说明理由（--reason 文字）",
+    "err.reason-required.reopen": "重新打开须说明理由（--reason 文字）",
+    "err.reason-required.exempt": "豁免须说明正当理由（--reason 文字）",
+    "err.reason-required.unexempt": "取消豁免须说明理由（--reason 文字）",
+    "err.reason-required.escalate": "提请县政府专题研究须说明事由（--reason 文字）",
+    "err.reason-required.decide": "记录研究意见须写明意见内容（--reason 文字）",
+    "err.reason-required.merge": "合并须说明理由（--reason 文字）",
+    "err.already-closed": "问题 {id} 已于 {at} 由 {by} 销号：如需再次销号，请先重新打开（--reopen）",
+    "err.bad-merge": "合并须指明要并入的另一个问题（--into 问题编号）",
+    "err.bad-action": "{action} 不是办公室的处理决定",
+    "err.description-required": "手工提出的问题须写明问题描述",
+    "err.bad-field": "问题没有可由办公室设置的字段 {fields}",
+    "err.answer-required": "答复须填写情况说明或整改措施",
+    "err.no-leader": "没有由“{leader}”包联的项目",
+    # fonts (outputs/fonts.py)
+    "err.no-cjk-font": "找不到中文字体：请安装 mplfonts 包（scripts/setup.sh），打印件和图表才能显示中文",
+    "err.no-fallback-font": "matplotlib 自带的后备字体 DejaVuSans.ttf 不在 {path}：请重新安装 matplotlib",
+    "err.unreadable-font": "无法读取字体文件 {path}（{reason}）：请重新安装 mplfonts 包（scripts/setup.sh）",
+    "err.unreadable-font.format": ("字体文件 {path} 不是字体，或已损坏（文件不完整）："
+                                   "请重新安装 mplfonts 包（scripts/setup.sh）"),
+}
+STRINGS.update({key: {"zh": text} for key, text in ACCOUNT_DETAILS.items()})
+STRINGS.update({key: {"zh": text} for key, text in {
+    # the parsers' and validators' own reasons, quoted after the Chinese rule
+    "err.toml-syntax": "不是有效的 TOML（解析器原话：“{reason}”）",
+    "err.toml-syntax.nesting": "不是有效的 TOML：数组或表嵌套过深",
+    "err.bad-config": "{said}",
+    "err.bad-calendar.needs-base": "日历 {calendar} 须指定 base 日历",
+    "err.bad-calendar.base-years": "base 日历 {base} 没有覆盖 {first} 至 {last} 年",
+    "err.bad-fund.table": "[[fund]] 须写成表",
+    "err.bad-quantity.table": "[[quantity]] 须写成表",
+    "err.unknown-problem": "没有编号为 {id} 的问题",
+    "err.project-of-other-portfolio": ("项目编号 {project} 已属于本数据库的另一个项目库 {other}（不是 {portfolio}）："
+                                       "项目编号在一个数据库中须唯一"),
+}.items()})
 
 
 class Said(str):
@@ -1375,6 +1440,8 @@ def error_detail(e: Any, lang: str = "zh") -> str:
         params["bad"] = re.sub(r"(U\+[0-9A-F]+) at character (\d+)", r"第 \2 个字符为 \1", str(params["bad"]))
     if params.get("errno"):
         params["reason"] = OS_REASONS.get(str(params["errno"]), params.get("reason", ""))
+    if "cause" in params:
+        params["why"] = DB_CAUSES.get(str(params["cause"]), DB_CAUSES[""])
     case = params.get("case")
     key = str(params.get("template") or (f"err.{e.kind}.{case}" if case else f"err.{e.kind}"))
     entry = STRINGS.get(key)

@@ -27,6 +27,7 @@ XXE = """<?xml version="1.0"?>
 <Project xmlns="http://schemas.microsoft.com/project"><Name>&x;</Name></Project>
 """
 
+NS = '<?xml version="1.0"?><Project xmlns="http://schemas.microsoft.com/project">'
 MALFORMED: dict[str, tuple[str, str | bytes, str]] = {
     # name: (suffix, content, the [kind] the line must name)
     "not xml": (".xml", "this is a plain text note, not a schedule\n", "not-xml"),
@@ -53,6 +54,21 @@ MALFORMED: dict[str, tuple[str, str | bytes, str]] = {
     "xer bad date": (".xer", GOOD_XER.replace("2026-09-01 08:00", "first of September"), "bad-value"),
     "xer bad relation type": (".xer", GOOD_XER.replace("PR_FF", "PR_XX"), "bad-relation-type"),
     "unknown format": (".mpp", b"\xd0\xcf\x11\xe0 an OLE compound file", "unknown-format"),
+    "task without uid": (".xml", f"{NS}<SaveVersion>14</SaveVersion><Tasks><Task><Name>甲</Name></Task></Tasks>"
+                                 "</Project>", "bad-task"),
+    "task uid twice": (".xml", f"{NS}<SaveVersion>14</SaveVersion><Tasks><Task><UID>1</UID></Task><Task><UID>1</UID>"
+                               "</Task></Tasks></Project>", "bad-task"),
+    "link without its predecessor": (".xml", GOOD_XML.replace("<PredecessorUID>7</PredecessorUID>", ""), "bad-link"),
+    "no start anywhere": (".xml", f"{NS}<SaveVersion>14</SaveVersion><Tasks><Task><UID>1</UID><Name>甲</Name>"
+                                  "<Duration>PT8H0M0S</Duration></Task></Tasks></Project>", "bad-project"),
+    "xer relation from a missing task": (".xer", GOOD_XER.replace("%R\t7\t2002\t2001", "%R\t7\t9999\t2001"),
+                                         "unknown-successor"),
+    "xer lag beyond any calendar": (".xer", GOOD_XER.replace("PR_FS\t8", "PR_FS\t800000"), "bad-lag"),
+    "xer duration beyond any calendar": (".xer", GOOD_XER.replace("\t84\t84\t", "\t8400000\t8400000\t"),
+                                         "bad-duration"),
+    "xer two projects of one id": (".xer", GOOD_XER.replace("XJ-AVENUE\t2", "XJ-BRIDGE\t2"), "duplicate-project"),
+    "xer project without a start": (".xer", GOOD_XER.replace("\t2026-10-08 08:00\t2026-10-08 00:00", "\t\t"),
+                                    "bad-project"),
 }
 
 
@@ -125,13 +141,21 @@ def test_errors_name_the_line_or_the_task(tmp_path: Path) -> None:
     assert "z.xml:2:" in assert_one_line(run(config, "import", str(src), "--out", str(tmp_path / "o.toml")), "xml-dtd")
 
 
+REFUSED_KINDS = ("bad-option", "unknown-calendar", "bad-project-id", "unreadable", "date-out-of-range", "exists",
+                 "unwritable", "no-milestones", "unknown-project")
+"""The kinds test_refused_options_and_existing_files sees refused (tests/test_errors.py counts them)."""
+
+
 @pytest.mark.parametrize("lang", ["en", "zh"])
 def test_refused_options_and_existing_files(tmp_path: Path, lang: str) -> None:
     config = make_config(tmp_path) if lang == "en" else zh_config(tmp_path)
     xml, xer = CASES / "01_mspdi_programme.xml", CASES / "03_xer_two_projects.xer"
     out = tmp_path / "p.toml"
 
+    seen: set[str] = set()
+
     def refused(kind: str, *args: str) -> str:
+        seen.add(kind)
         return assert_one_line(run(config, *args), kind, lang, allowed=" ".join((str(tmp_path), *args)))
 
     refused("bad-option", "import", str(xml), "--out", str(out), "--level", "0")
@@ -148,8 +172,15 @@ def test_refused_options_and_existing_files(tmp_path: Path, lang: str) -> None:
     assert run(config, "import", str(xml), "--out", str(out), "--write-calendar").exit_code == 0
     refused("exists", "import", str(xml), "--out", str(out), "--write-calendar")
     assert run(config, "import", str(xml), "--out", str(out), "--write-calendar", "--force").exit_code == 0
+    refused("unwritable", "import", str(xml), "--out", str(out / "under-a-file.toml"), "--force")
+    plain = tmp_path / "plain.xml"
+    plain.write_text(f"{NS}<SaveVersion>14</SaveVersion><StartDate>2026-09-01T08:00:00</StartDate><Tasks><Task>"
+                     "<UID>1</UID><Name>甲</Name><Duration>PT16H0M0S</Duration></Task></Tasks></Project>",
+                     encoding="utf-8")
+    refused("no-milestones", "import", str(plain), "--out", str(tmp_path / "m.toml"), "--milestones-only")
     (tmp_path / "projects").mkdir()
     refused("unknown-project", "export", "NO-SUCH", "--format", "xer", "--out", str(tmp_path / "x.xer"))
+    assert seen == set(REFUSED_KINDS)
 
 
 def _xer_cycle(data: bytes) -> bytes:

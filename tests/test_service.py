@@ -291,7 +291,7 @@ def test_unreachable_database_is_logged_and_the_next_tick_runs(
     sched = service.build_scheduler(store_cfg, str(bad), retry_seconds=0.2, retry_func=jobs.weekly_run_job)
     started.append(sched)
     sched.start()
-    line = "每周调度失败：数据库无法连接［database-unreachable］：连接失败（postgresql+psycopg://dispatch@127.0.0.1"
+    line = "每周调度失败：数据库无法连接［database-unreachable］：无法连接数据库 postgresql+psycopg://dispatch@127.0.0.1"
     assert wait_until(lambda: len(errors(caplog, line)) >= 2), [r.getMessage() for r in caplog.records]
     assert sched.running
     assert not any(r.exc_info for r in caplog.records if r.name.startswith("dispatch"))
@@ -299,7 +299,8 @@ def test_unreachable_database_is_logged_and_the_next_tick_runs(
 
 def test_alert_retry_job_logs_an_unreachable_database(tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     jobs.deliver_alerts_job(str(unreachable_config(tmp_path / "zh")))
-    assert len(errors(caplog, "预警发送失败：数据库无法连接［database-unreachable］：连接失败（")) == 1  # Chinese first
+    zh = "预警发送失败：数据库无法连接［database-unreachable］：无法连接数据库 "
+    assert len(errors(caplog, zh)) == 1  # Chinese first
     jobs.deliver_alerts_job(str(unreachable_config(tmp_path / "en", "en")))  # English one switch away
     (en,) = errors(caplog, "alert delivery failed: [database-unreachable]")
     assert not re.search(r"[\u4e00-\u9fff]", en.getMessage())

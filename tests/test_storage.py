@@ -346,7 +346,9 @@ def test_cli_load_into_an_unreachable_database(tmp_path: Path, portfolio_dir: Pa
                    'url = "postgresql+psycopg://x@127.0.0.1:1/none?connect_timeout=3"\n', encoding="utf-8")
     res = _cli(cfg, "load", str(portfolio_dir))
     assert res.exit_code == 3
-    assert res.stderr.startswith("错误：数据库无法连接［database-unreachable］：连接失败（"), res.stderr
+    assert res.stderr.startswith("错误：数据库无法连接［database-unreachable］：无法连接数据库 postgresql+psycopg://x@"
+                                 "127.0.0.1:1/none?connect_timeout=3：连不上数据库服务器（"), res.stderr
+    assert "驱动程序的原话：“" in res.stderr and "Connection refused" in res.stderr, res.stderr
 
 
 def test_a_write_the_database_refuses_is_a_storage_error(engine: Engine, portfolio_dir: Path,

@@ -16,7 +16,7 @@ from sqlalchemy import Engine
 
 from scheduler.core.access import Account, Role
 from scheduler.core.model import DEFAULT_PORTFOLIO
-from scheduler.errors import AccountError, NotFound
+from scheduler.errors import AccountError, NotFound, shown
 from scheduler.store import users as store
 from scheduler.store.db import reading, transaction, utcnow
 
@@ -36,7 +36,8 @@ def token_hash(token: str) -> str:
 
 def _check_password(password: str) -> None:
     if len(password) < MIN_PASSWORD:
-        raise AccountError("weak-password", f"a password needs at least {MIN_PASSWORD} characters")
+        raise AccountError("weak-password", f"a password needs at least {MIN_PASSWORD} characters",
+                           params={"min": MIN_PASSWORD})
 
 
 def add_user(engine: Engine, username: str, password: str, role: Role | str, *, by: Account | str = "setup",
@@ -50,7 +51,8 @@ def add_user(engine: Engine, username: str, password: str, role: Role | str, *, 
     try:
         r = Role(role)
     except ValueError:
-        raise AccountError("bad-role", f"role {role!r} is not one of office, unit, leader, viewer") from None
+        raise AccountError("bad-role", f"role {role!r} is not one of office, unit, leader, viewer",
+                           params={"value": shown(role)}) from None
     _check_password(password)
     with transaction(engine) as conn:
         a = store.add_user(conn, username, HASHER.hash(password), r, display_name=display_name, unit=unit,

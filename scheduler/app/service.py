@@ -34,6 +34,7 @@ from scheduler.app import jobs
 from scheduler.delivery.deadline import abort_all
 from scheduler.errors import StorageError
 from scheduler.io.config import Config
+from scheduler.store.db import db_cause
 from scheduler.strings import t
 
 log = logging.getLogger("dispatch.service")
@@ -101,7 +102,8 @@ def _claim_legacy(store: SQLAlchemyJobStore, config_path: str | None) -> dict[st
                     conn.execute(store.jobs_t.delete().where(c.id == jid))
     except SQLAlchemyError as e:
         raise StorageError("database-unreachable", f"job store unreachable: {str(e).splitlines()[0]}",
-                           params={"case": "jobs", "reason": str(e).splitlines()[0]}) from None
+                           params={"case": "jobs", "reason": str(e).splitlines()[0],
+                                   "cause": db_cause(str(e).splitlines()[0])}) from None
     return found
 
 
@@ -114,7 +116,8 @@ def stored_next_run(store: SQLAlchemyJobStore, job_id: str) -> dt.datetime | Non
                               .where(store.jobs_t.c.id == job_id)).scalar()
     except SQLAlchemyError as e:
         raise StorageError("database-unreachable", f"job store unreachable: {str(e).splitlines()[0]}",
-                           params={"case": "jobs", "reason": str(e).splitlines()[0]}) from None
+                           params={"case": "jobs", "reason": str(e).splitlines()[0],
+                                   "cause": db_cause(str(e).splitlines()[0])}) from None
     return None if ts is None else utc_timestamp_to_datetime(ts)
 
 

@@ -182,7 +182,9 @@ class Calendar:
         if ords.size and (ords.min() < self._first_ord or ords.max() > self.last.toordinal()):
             bad = ords[(ords < self._first_ord) | (ords > self.last.toordinal())][0]
             raise CalendarError("date-out-of-range", f"{dt.date.fromordinal(int(bad))} is outside "
-                                f"calendar {self.name} ({self.first}..{self.last})", ids=(self.name,))
+                                f"calendar {self.name} ({self.first}..{self.last})", ids=(self.name,),
+                                params={"case": "date", "value": dt.date.fromordinal(int(bad)), "calendar": self.name,
+                                        "first": self.first, "last": self.last})
 
     def indexes_on_or_after(self, ords: IntArray) -> IntArray:
         """Vectorized `index_on_or_after` over date ordinals."""
@@ -238,11 +240,13 @@ def build_calendar(spec: CalendarSpec, resolve: Callable[[str], Calendar] | None
     if spec.closed:
         if resolve is None or spec.base is None:
             raise CalendarError("bad-calendar", f"calendar {spec.name} needs base calendar {spec.base}",
-                                file=spec.source)
+                                file=spec.source, params={"case": "needs-base", "calendar": spec.name})
         base = resolve(spec.base)
         if base.first > first or base.last < last:
             raise CalendarError("bad-calendar", f"base calendar {base.name} does not cover "
-                                f"{first.year}..{last.year}", file=spec.source)
+                                f"{first.year}..{last.year}", file=spec.source,
+                                params={"case": "base-years", "base": base.name, "first": first.year,
+                                        "last": last.year})
     for year in range(spec.first_year, spec.last_year + 1):
         announced = year in spec.years
         if spec.official == "CN" and not announced:

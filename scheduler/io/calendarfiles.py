@@ -29,7 +29,7 @@ def parse_calendar(text: str, source: str) -> CalendarSpec:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as e:
         raise CalendarError("toml-syntax", str(e), file=source,
-                            line=getattr(e, "lineno", None)) from None
+                            line=getattr(e, "lineno", None), params={"reason": str(e)}) from None
     name = data.get("name")
     if not isinstance(name, str) or not name:
         raise CalendarError("bad-calendar", "calendar file needs a `name`", file=source, params={"case": "name"})

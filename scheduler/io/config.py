@@ -26,7 +26,7 @@ from scheduler.core.check import CheckThresholds
 from scheduler.core.findings import iso_week, week_monday
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.core.reporting import ReportingRules
-from scheduler.errors import ConfigError, shown
+from scheduler.errors import ConfigError, os_params, shown
 from scheduler.io.limits import ReadLimits, read_limits
 from scheduler.strings import t
 
@@ -478,7 +478,8 @@ def parse_config(data: Mapping[str, Any], path: Path | None = None) -> ConfigFil
     except ValidationError as e:
         lang = data.get("language")
         lang = lang if lang in ("zh", "en") else "zh"
-        raise ConfigError("bad-config", _refusal(e.errors(include_url=False)[0], lang), file=path) from None
+        said = _refusal(e.errors(include_url=False)[0], lang)
+        raise ConfigError("bad-config", said, file=path, params={"said": said}) from None
 
 
 def load_config(explicit: str | Path | None = None, *, portfolio: str | None = None) -> Config:
@@ -492,13 +493,17 @@ def load_config(explicit: str | Path | None = None, *, portfolio: str | None = N
         try:
             data = tomllib.loads(path.read_text(encoding="utf-8"))
         except tomllib.TOMLDecodeError as e:
-            raise ConfigError("toml-syntax", str(e), file=path, line=getattr(e, "lineno", None)) from None
+            raise ConfigError("toml-syntax", str(e), file=path, line=getattr(e, "lineno", None),
+                              params={"reason": str(e)}) from None
         except RecursionError:
-            raise ConfigError("toml-syntax", "arrays or tables nested too deeply", file=path) from None
+            raise ConfigError("toml-syntax", "arrays or tables nested too deeply", file=path,
+                              params={"case": "nesting"}) from None
         except UnicodeDecodeError as e:
-            raise ConfigError("encoding", f"not UTF-8 text (byte {e.start})", file=path) from None
+            raise ConfigError("encoding", f"not UTF-8 text (byte {e.start})", file=path,
+                              params={"byte": e.start}) from None
         except OSError as e:
-            raise ConfigError("unreadable", f"cannot read the file: {e.strerror}", file=path) from None
+            raise ConfigError("unreadable", f"cannot read the file: {e.strerror}", file=path,
+                              params=os_params(e)) from None
     pf = portfolio or os.environ.get(ENV_PORTFOLIO)
     if pf:
         data = {**data, "portfolio": pf}

@@ -300,7 +300,7 @@ class _Mapper:
     def error(self, kind: str, message: str, *, task: str | None = None, **params: object) -> InteropError:
         """An error of this project's mapping; `params` fill its Chinese detail (strings.py err.<kind>)."""
         return InteropError(kind, message, file=self.src.source, project=self.src.id_hint or None, milestone=task,
-                            params=params)
+                            params={"task": task, **params})
 
     def cal_of(self, t: SourceTask) -> SourceCalendar:
         return self.src.calendars.get(t.calendar or "", self.pcal)

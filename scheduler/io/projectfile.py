@@ -251,7 +251,7 @@ def _enum(value: Any, enum: Any, key: str, kind: str, ids: dict[str, Any]) -> An
 
 def _fund(raw: Any, pid: str, idx: int) -> FundSource:
     if not isinstance(raw, dict):
-        raise ModelError("bad-fund", "[[fund]] must be a table", project=pid)
+        raise ModelError("bad-fund", "[[fund]] must be a table", project=pid, params={"case": "table"})
     fid = raw.get("id")
     if not isinstance(fid, str) or not fid:
         raise ModelError("missing-fund-id", f"fund #{idx + 1} has no id", key="id", project=pid,
@@ -270,7 +270,7 @@ def _fund(raw: Any, pid: str, idx: int) -> FundSource:
 
 def _quantity(raw: Any, pid: str, idx: int) -> Quantity:
     if not isinstance(raw, dict):
-        raise ModelError("bad-quantity", "[[quantity]] must be a table", project=pid)
+        raise ModelError("bad-quantity", "[[quantity]] must be a table", project=pid, params={"case": "table"})
     qid = raw.get("id")
     if not isinstance(qid, str) or not qid:
         raise ModelError("missing-quantity-id", f"quantity #{idx + 1} has no id", key="id", project=pid,
@@ -423,10 +423,11 @@ def parse_project(text: str, source: str | Path, *, calendars: Container[str] | 
         if line is None:
             m = re.search(r"line (\d+)", msg)
             line = int(m.group(1)) if m else None
-        raise ProjectFileError("toml-syntax", f"not valid TOML: {msg}", file=source, line=line) from None
+        raise ProjectFileError("toml-syntax", f"not valid TOML: {msg}", file=source, line=line,
+                               params={"reason": msg}) from None
     except RecursionError:  # the parser recurses once per nesting level of arrays and inline tables
         raise ProjectFileError("toml-syntax", "not valid TOML: arrays or tables nested too deeply",
-                               file=source) from None
+                               file=source, params={"case": "nesting"}) from None
     try:
         project = _project(data, default_calendar)
     except ModelError as e:

@@ -921,7 +921,8 @@ def _raised(wb: Any, path: Path) -> list[tuple[int, RaiseRow]]:
         if not project or not text:
             fld = "project" if not project else "description"
             raise ReportError("missing-id", t("report.raise.incomplete", "zh"), file=path, sheet=name,
-                              cell=_cell_ref(RAISE_COLUMNS, fld, r), project=project)
+                              cell=_cell_ref(RAISE_COLUMNS, fld, r), project=project,
+                              params={"template": "report.raise.incomplete"})
         out.append((r, RaiseRow(project, text, values.get("milestone") or None, values.get("measures") or "",
                                 values.get("promised"), bool(values.get("needs_county")),
                                 values.get("county_matters") or "")))
@@ -1060,10 +1061,11 @@ def _validate_problems(report: ParsedReport, projects: Sequence[Project], proble
         pr = known.get(a.problem)
         if pr is None:
             raise ReportError("unknown-problem", t("report.problem.unknown", "zh", id=a.problem), file=report.path,
-                              sheet=sheet, cell=f"A{r}")
+                              sheet=sheet, cell=f"A{r}", params={"id": a.problem})
         if pr.unit != report.unit:
             raise PermissionRefused("not-responsible", t("report.problem.not_yours", "zh", id=pr.id, unit=pr.unit),
-                                    file=report.path, sheet=sheet, cell=f"A{r}", project=pr.project)
+                                    file=report.path, sheet=sheet, cell=f"A{r}", project=pr.project,
+                                    params={"template": "report.problem.not_yours", "id": pr.id, "unit": pr.unit})
     sheet = t("report.sheet.raise", "zh")
     mine = answers_for(projects, report.unit)
     pmap = {p.id: p for p in projects}
@@ -1076,7 +1078,8 @@ def _validate_problems(report: ParsedReport, projects: Sequence[Project], proble
             raise PermissionRefused("not-responsible", t("report.raise.not_yours", "zh", project=x.project,
                                                          unit=report.unit),
                                     file=report.path, sheet=sheet, cell=_cell_ref(RAISE_COLUMNS, "project", r),
-                                    project=x.project)
+                                    project=x.project, params={"template": "report.raise.not_yours",
+                                                               "project": x.project, "unit": report.unit})
         if x.milestone and all(m.id != x.milestone for m in pmap[x.project].milestones):
             raise ReportError("unknown-milestone", f"project {x.project} has no milestone {x.milestone}",
                               file=report.path, sheet=sheet, cell=_cell_ref(RAISE_COLUMNS, "milestone", r),

@@ -9,16 +9,33 @@ from functools import cache
 from pathlib import Path
 from typing import Any
 
-from scheduler.errors import DispatchError
+from scheduler.errors import DispatchError, os_params
 
 CJK_PREFERRED = ("NotoSansCJKsc-Regular.otf", "SourceHanSansSC-Regular.otf", "SimHei.ttf")
 """File names tried in order inside mplfonts' font folder (the first is the one we ship with)."""
+FONT_MAGIC = (b"OTTO", b"\x00\x01\x00\x00", b"true", b"ttcf")
+"""The first four bytes of an OpenType (CFF), TrueType, Apple TrueType and font collection file."""
 
 
 class FontError(DispatchError):
-    """No CJK font could be found: the printout would show empty boxes instead of Chinese."""
+    """No CJK font could be found or read: the printout would show empty boxes instead of Chinese."""
 
     exit_code = 2
+
+
+def _readable(path: Path) -> Path:
+    """`path` when it can be read and begins as a font file does; else FontError saying why (the
+    system's reason, or a file that is not a font: damaged or cut short)."""
+    try:
+        with path.open("rb") as f:
+            head = f.read(4)
+    except OSError as e:
+        raise FontError("unreadable-font", f"the font file {path} cannot be read: {e.strerror}",
+                        params={"path": str(path), **os_params(e)}) from None
+    if head not in FONT_MAGIC:
+        raise FontError("unreadable-font", f"the font file {path} is not a font (damaged or cut short)",
+                        params={"case": "format", "path": str(path)})
+    return path
 
 
 def _mplfonts_dir() -> Path | None:
@@ -39,10 +56,10 @@ def cjk_font_path() -> Path:
     if d is not None:
         for name in CJK_PREFERRED:
             if (d / name).is_file():
-                return d / name
+                return _readable(d / name)
         found = sorted(p for p in d.iterdir() if p.suffix.lower() in (".otf", ".ttf") and "Sans" in p.name)
         if found:
-            return found[0]
+            return _readable(found[0])
     raise FontError("no-cjk-font", "no CJK font found: install the `mplfonts` package (scripts/setup.sh)")
 
 
@@ -53,8 +70,8 @@ def fallback_font_path() -> Path:
 
     p = Path(matplotlib.get_data_path()) / "fonts" / "ttf" / "DejaVuSans.ttf"
     if not p.is_file():
-        raise FontError("no-fallback-font", f"matplotlib's DejaVuSans.ttf is missing at {p}")
-    return p
+        raise FontError("no-fallback-font", f"matplotlib's DejaVuSans.ttf is missing at {p}", params={"path": str(p)})
+    return _readable(p)
 
 
 @cache

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -524,6 +525,39 @@ def db_error_line(e: BaseException) -> str:
     return text[0] if text else type(orig).__name__
 
 
+DB_CAUSES: tuple[tuple[str, str], ...] = (
+    ("auth", r"password authentication failed|authentication failed|no password supplied|"
+             r"role \S+ does not exist|pg_hba\.conf"),
+    ("no-database", r"database \S+ does not exist"),
+    ("host", r"could not translate host name|name or service not known|nodename nor servname|"
+             r"temporary failure in name resolution"),
+    ("refused", r"connection refused|no route to host|network is unreachable|connection timed out|"
+                r"timeout expired|could not connect|server closed the connection|connection is closed|"
+                r"terminating connection|the database system is (?:starting up|shutting down)|"
+                r"connection to server .* failed"),
+    ("too-many", r"too many (?:connections|clients)"),
+    ("disk-full", r"database or disk is full|no space left on device|could not extend file|disk quota"),
+    ("read-only", r"readonly database|read-only|read only file system"),
+    ("locked", r"database is locked|lock timeout|could not obtain lock"),
+    ("not-a-database", r"file is not a database|file is encrypted|database disk image is malformed"),
+    ("cannot-open", r"unable to open database file|permission denied"),
+    ("io", r"disk i/o error|input/output error"),
+)
+"""The driver's reason (psycopg's, sqlite3's) told apart by its words: a cause the error line
+explains in the configured language (strings.DB_CAUSES), the driver's own words quoted after it."""
+
+
+def db_cause(reason: str) -> str:
+    """The cause a driver's reason names (DB_CAUSES), "" when none is recognised."""
+    return next((cause for cause, pattern in DB_CAUSES if re.search(pattern, reason, re.I)), "")
+
+
+def db_params(e: BaseException) -> dict[str, object]:
+    """The params of a StorageError caused by the driver: its reason (first line) and its cause."""
+    reason = db_error_line(e)
+    return {"reason": reason, "cause": db_cause(reason)}
+
+
 def _sqlite_setup(engine: Engine) -> None:
     """Foreign keys, WAL, a 30 s busy timeout, and real transactions (BEGIN emitted by us, so
     DDL and savepoints are transactional). `transaction()` begins IMMEDIATE: writers queue."""
@@ -617,11 +651,11 @@ def open_database(url: str, *, create: bool = False) -> Engine:
     except OperationalError as e:
         engine.dispose()
         raise StorageError("database-unreachable", f"database unreachable: {shown}: {db_error_line(e)}",
-                           params={"reason": f"{shown}: {db_error_line(e)}"}) from None
+                           params={"case": "open", "url": shown, **db_params(e)}) from None
     except SQLAlchemyError as e:
         engine.dispose()
         raise StorageError("migration-failed", f"cannot prepare database {shown}: {db_error_line(e)}",
-                           params={"url": shown, "reason": db_error_line(e)}) from None
+                           params={"url": shown, **db_params(e)}) from None
     return engine
 
 
@@ -634,10 +668,10 @@ def transaction(engine: Engine) -> Iterator[Connection]:
             yield conn
     except OperationalError as e:
         raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
-                           params={"reason": db_error_line(e)}) from None
+                           params=db_params(e)) from None
     except SQLAlchemyError as e:
         raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}",
-                           params={"reason": db_error_line(e)}) from None
+                           params=db_params(e)) from None
 
 
 @contextmanager
@@ -653,10 +687,10 @@ def reading(engine: Engine | Connection) -> Iterator[Connection]:
             yield conn
     except OperationalError as e:
         raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
-                           params={"reason": db_error_line(e)}) from None
+                           params=db_params(e)) from None
     except SQLAlchemyError as e:
         raise StorageError("read-failed", f"cannot read the database: {db_error_line(e)}",
-                           params={"reason": db_error_line(e)}) from None
+                           params=db_params(e)) from None
 
 
 def utcnow() -> dt.datetime:
@@ -681,7 +715,7 @@ def _copy(conn: Connection, table: Table, names: Sequence[str], rows: Iterable[t
                 n += 1
     except conn.dialect.loaded_dbapi.Error as e:
         raise StorageError("write-refused", f"the database refused the write: {db_error_line(e)}",
-                           params={"reason": db_error_line(e)}) from None
+                           params=db_params(e)) from None
     return n
 
 

@@ -34,7 +34,7 @@ from sqlalchemy.exc import IntegrityError, OperationalError, SQLAlchemyError
 
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.errors import RunLocked, StorageError
-from scheduler.store.db import db_error_line, reading, run_lock, transaction, utcnow
+from scheduler.store.db import db_error_line, db_params, reading, run_lock, transaction, utcnow
 
 WEEKLY = "weekly-run"
 STALE_AFTER = dt.timedelta(hours=6)
@@ -111,7 +111,7 @@ def _open_session(engine: Engine) -> Connection:
         conn = engine.connect()
     except OperationalError as e:
         raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
-                           params={"reason": db_error_line(e)}) from None
+                           params=db_params(e)) from None
     try:
         conn.execution_options(isolation_level="AUTOCOMMIT")
         conn.detach()
@@ -121,7 +121,7 @@ def _open_session(engine: Engine) -> Connection:
         conn.close()
         if isinstance(e, SQLAlchemyError):
             raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
-                           params={"reason": db_error_line(e)}) from None
+                           params=db_params(e)) from None
         raise
     return conn
 
@@ -132,7 +132,7 @@ def _advisory(session: Connection, call: Any) -> bool:
         return bool(session.scalar(select(call)))
     except SQLAlchemyError as e:
         raise StorageError("database-unreachable", f"database unreachable: {db_error_line(e)}",
-                           params={"reason": db_error_line(e)}) from None
+                           params=db_params(e)) from None
 
 
 def _end_session(session: Connection, key: int, *, unlock: bool) -> None:

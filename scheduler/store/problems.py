@@ -27,7 +27,7 @@ from scheduler.core.problems import (
     ProblemStatus,
     Symptom,
 )
-from scheduler.errors import NotFound, ProblemError
+from scheduler.errors import NotFound, ProblemError, shown
 from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, problem_answers, problem_events, problem_weeks, utcnow
 from scheduler.store.db import problems as problems_t
@@ -380,8 +380,14 @@ def decide(conn: Connection, problem_id: str, action: Action, *, by: str, text: 
     text (ProblemError otherwise); returns the problem as stored now."""
     text = (text or "").strip()
     if not text:
-        raise ProblemError("reason-required", f"{action.value} needs a reason (--reason TEXT)", ids=(problem_id,))
+        raise ProblemError("reason-required", f"{action.value} needs a reason (--reason TEXT)", ids=(problem_id,),
+                           params={"case": action.value, "action": shown(action.value)})
     p = get_problem(conn, problem_id)
+    if action is Action.CLOSE and p.status is ProblemStatus.CLOSED:
+        on = p.closed_at.date().isoformat() if p.closed_at else "?"
+        raise ProblemError("already-closed", f"problem {problem_id} was closed by {p.closed_by} on {on}: reopen it "
+                           "first to close it again", ids=(problem_id,),
+                           params={"id": problem_id, "by": p.closed_by or "?", "at": on})
     now = at or utcnow()
     vals: dict[str, Any] = {"updated_at": now}
     if action is Action.CLOSE:
@@ -400,11 +406,13 @@ def decide(conn: Connection, problem_id: str, action: Action, *, by: str, text: 
         vals |= {"decision": text, "decided_at": now}
     elif action is Action.MERGE:
         if not into or into == problem_id:
-            raise ProblemError("bad-merge", "merge needs another problem to merge into", ids=(problem_id,))
+            raise ProblemError("bad-merge", "merge needs another problem to merge into", ids=(problem_id,),
+                               params={"id": problem_id})
         get_problem(conn, into)
         vals |= {"merged_into": into}
     else:
-        raise ProblemError("bad-action", f"{action.value} is not an office decision", ids=(problem_id,))
+        raise ProblemError("bad-action", f"{action.value} is not an office decision", ids=(problem_id,),
+                           params={"action": shown(action.value)})
     conn.execute(update(problems_t).where(problems_t.c.id == problem_id).values(**vals))
     _event(conn, problem_id, action, by, text + (f" → {into}" if into else ""), week or p.last_seen, now)
     return get_problem(conn, problem_id)
@@ -421,7 +429,8 @@ def raise_problem(conn: Connection, project: str, description: str, *, unit: str
     if not description:
         raise ProblemError("description-required", "a problem raised by hand needs what is wrong", project=project)
     if not unit.strip():
-        raise ProblemError("unit-required", "a problem raised by hand needs its 责任单位", project=project)
+        raise ProblemError("unit-required", "a problem raised by hand needs its 责任单位", project=project,
+                           params={"case": "problem"})
     prefix = f"{project}/{ProblemKind.MANUAL.value}/"
     taken = conn.scalars(select(problems_t.c.id).where(problems_t.c.id.like(prefix + "%")))
     n = 1 + max((int(x[len(prefix):]) for x in taken if x[len(prefix):].isdigit()), default=0)
@@ -458,7 +467,8 @@ def edit_problem(conn: Connection, problem_id: str, *, by: str, week: str = "", 
     allowed = {"person", "partners", "due", "measures", "needs_county", "county_matters", "unit", "description"}
     bad = set(fields) - allowed
     if bad:
-        raise ProblemError("bad-field", f"cannot set {', '.join(sorted(bad))} on a problem", ids=(problem_id,))
+        raise ProblemError("bad-field", f"cannot set {', '.join(sorted(bad))} on a problem", ids=(problem_id,),
+                           params={"fields": "、".join(sorted(bad))})
     p = get_problem(conn, problem_id)
     now = utcnow()
     vals = {k: (list(v) if k == "partners" else v) for k, v in fields.items()}

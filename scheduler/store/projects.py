@@ -27,7 +27,7 @@ from scheduler.core.model import (
     money_to_json,
 )
 from scheduler.core.schedule import schedule_projects
-from scheduler.errors import CalendarError, NotFound, ProjectFileError, StorageError
+from scheduler.errors import CalendarError, NotFound, ProjectFileError, StorageError, shown
 from scheduler.store.columns import in_portfolio, investment_plan, order_key
 from scheduler.store.db import (
     baseline_milestones,
@@ -159,7 +159,8 @@ def _calendar(calendars: Calendars, name: str) -> Calendar:
     try:
         return calendars[name]
     except KeyError:
-        raise CalendarError("unknown-calendar", f"unknown calendar {name!r}", ids=(name,)) from None
+        raise CalendarError("unknown-calendar", f"unknown calendar {name!r}", ids=(name,),
+                            params={"case": "undefined", "value": shown(name)}) from None
 
 
 def _store_baseline(conn: Connection, plist: Sequence[Project], calendars: Calendars,
@@ -212,7 +213,8 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
         if pf.project.id in seen or pf.project.id in kept:
             first = seen[pf.project.id].path if pf.project.id in seen else "an unchanged file"
             raise ProjectFileError("duplicate-project", f"project id {pf.project.id} is already used by "
-                                   f"{first}", file=pf.path, project=pf.project.id)
+                                   f"{first}", file=pf.path, project=pf.project.id,
+                                   params={"id": pf.project.id, "other": first})
         seen[pf.project.id] = pf
     for pf in files:  # an unknown calendar refuses the load before anything is written
         _calendar(calendars, pf.project.calendar)
@@ -229,7 +231,8 @@ def load_projects(engine: Engine, files: Sequence[ProjectFile], *, calendars: Ca
                 raise ProjectFileError("project-of-other-portfolio",
                                        f"project id {r[0]} belongs to portfolio {r[3]!r} of this database, not "
                                        f"{portfolio!r} (project ids are unique in a database)",
-                                       file=seen[r[0]].path if r[0] in seen else None, project=r[0])
+                                       file=seen[r[0]].path if r[0] in seen else None, project=r[0],
+                                       params={"project": r[0], "other": r[3], "portfolio": portfolio})
         based = set(conn.scalars(select(baselines.c.project_id).distinct()))
         for pid, digest in kept.items():
             if stored.get(pid, ("",))[0] != digest:

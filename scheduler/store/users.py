@@ -26,9 +26,9 @@ def add_user(conn: Connection, username: str, password_hash: str, role: Role, *,
              portfolio: str = DEFAULT_PORTFOLIO) -> Account:
     """A new account of `portfolio`; AccountError when the name is taken or a unit account names no unit."""
     if conn.scalar(select(users.c.id).where(users.c.username == username)) is not None:
-        raise AccountError("user-exists", f"an account {username!r} already exists")
+        raise AccountError("user-exists", f"an account {username!r} already exists", params={"user": repr(username)})
     if role is Role.UNIT and not unit:
-        raise AccountError("unit-required", "a unit account needs its unit (--unit)")
+        raise AccountError("unit-required", "a unit account needs its unit (--unit)", params={"case": "account"})
     now = utcnow()
     res = conn.execute(insert(users).values(
         portfolio=portfolio, username=username, display_name=display_name or username, role=role.value, unit=unit,

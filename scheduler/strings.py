@@ -1948,3 +1948,23 @@ LOG_STRINGS: dict[str, dict[str, str]] = {
     "log.remind.crashed": {"zh": "报送提醒意外失败", "en": "reminders failed unexpectedly"},
 }
 STRINGS.update(LOG_STRINGS)
+STRINGS.update({
+    # APScheduler's own warning and error lines under serve (app/service.py ApschedulerWords)
+    "log.aps.missed": {"zh": "{job} 错过了运行时间，已晚 {late}"
+                              "（超过允许的延迟 misfire_grace_seconds，本次不再补运行）"},
+    "log.aps.max_instances": {"zh": "{job} 本次未运行：上一次仍在运行（同一任务最多同时运行 {n} 个）"},
+    "log.aps.due_jobs": {"zh": "无法从任务库 {store} 读取到期的任务，稍后重试（原话：“{error}”）"},
+    "log.aps.executor_lookup": {"zh": "找不到 {job} 的执行器 {executor}：已将该任务从任务库删除"},
+    "log.aps.submit": {"zh": "无法把 {job} 交给执行器 {executor}"},
+    "log.aps.raised": {"zh": "{job} 运行时意外出错"},
+    "log.aps.restore": {"zh": "无法从任务库恢复任务 {job}（其保存的状态本版本无法读取）：已将其删除"},
+    "log.aps.listener": {"zh": "调度事件的监听程序出错"},
+    "log.aps.pool": {"zh": "进程池已损坏：已换用新的进程池"},
+    "log.job.weekly-run": {"zh": "每周调度（{portfolio}）"},
+    "log.job.alerts-retry": {"zh": "预警重发（{portfolio}）"},
+    "log.job.report-reminder": {"zh": "报送提醒（{portfolio}）"},
+    "log.span.d": {"zh": "{n} 天", "en": "{n} d"},
+    "log.span.h": {"zh": "{n} 小时", "en": "{n} h"},
+    "log.span.m": {"zh": "{n} 分", "en": "{n} min"},
+    "log.span.s": {"zh": "{n} 秒", "en": "{n} s"},
+})

@@ -16,6 +16,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -384,3 +385,72 @@ def test_serve_stops_cleanly_on_sigterm(tmp_path: Path) -> None:
     engine.dispose()
     assert ids == {service.job_id(j, "default") for j in (service.WEEKLY_JOB_ID, service.RETRY_JOB_ID,
                                                           service.REMINDER_JOB_ID)}
+
+
+@contextmanager
+def _aps_lines(lang: str, zone: ZoneInfo) -> Iterator[list[str]]:
+    """serve's log lines (ServiceFormatter, ApschedulerWords) of APScheduler's loggers, collected
+    into the list when the block ends."""
+    import io
+
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(service.ServiceFormatter(lang, zone))
+    handler.addFilter(service.ApschedulerWords(lang))
+    aps = logging.getLogger("apscheduler")
+    aps.addHandler(handler)
+    lines: list[str] = []
+    try:
+        yield lines
+    finally:
+        aps.removeHandler(handler)
+        lines += out.getvalue().splitlines()
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_apschedulers_own_missed_run_warning_reads_in_the_configured_language_and_zone(lang: str) -> None:
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from apscheduler.triggers.date import DateTrigger
+
+    zone = ZoneInfo("Asia/Shanghai")
+    with _aps_lines(lang, zone) as lines:
+        sched = BackgroundScheduler(timezone=zone)
+        missed: list[JobEvent] = []
+        sched.add_listener(missed.append, EVENT_JOB_MISSED)
+        sched.start()
+        try:
+            late = dt.datetime.now(zone) - dt.timedelta(hours=1, minutes=5)
+            sched.add_job(print, DateTrigger(late, timezone=zone), name="weekly run (xiangyin)",
+                          id=service.job_id(service.WEEKLY_JOB_ID, "xiangyin"), misfire_grace_time=1)
+            assert wait_until(lambda: bool(missed), timeout=10)
+        finally:
+            sched.shutdown(wait=True)
+    (line,) = [ln for ln in lines if "apscheduler" in ln]
+    stamp = r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d\+08:00"
+    if lang == "zh":
+        assert re.fullmatch(stamp + r" 警告 apscheduler\.executors\.default: 每周调度（xiangyin） 错过了运行时间，"
+                            r"已晚 1 小时 5 分(?: \d+ 秒)?（超过允许的延迟 misfire_grace_seconds，本次不再补运行）",
+                            line), line
+    else:  # English as APScheduler writes it
+        assert re.fullmatch(stamp + r' WARNING apscheduler\.executors\.default: Run time of job "weekly run '
+                            r'\(xiangyin\) \(trigger: date\[.*\], next run at: .*\)" was missed by 1:05:\d\d\.\d+',
+                            line), line
+
+
+def test_apschedulers_other_known_lines_are_said_and_unknown_ones_kept() -> None:
+    words = service.ApschedulerWords("zh")
+
+    def said(msg: str, *args: object, name: str = "apscheduler.scheduler") -> str:
+        record = logging.LogRecord(name, logging.WARNING, __file__, 1, msg, args, None)
+        assert words.filter(record)
+        return record.getMessage()
+
+    rid = service.job_id(service.REMINDER_JOB_ID, "xiangyin")
+    assert said('Execution of job "%s" skipped: maximum number of running instances reached (%d)', rid, 1) == \
+        "报送提醒（xiangyin） 本次未运行：上一次仍在运行（同一任务最多同时运行 1 个）"
+    assert said("Error getting due jobs from job store %r: %s", "default", "connection refused") == \
+        "无法从任务库 default 读取到期的任务，稍后重试（原话：“connection refused”）"
+    assert said('Job "%s" raised an exception', "other-job") == "other-job 运行时意外出错"
+    assert said("Something APScheduler says one day: %s", 3) == "Something APScheduler says one day: 3"
+    assert said('Job "%s" raised an exception', rid, name="somebody.else") == f'Job "{rid}" raised an exception'
+    assert service.span_text(dt.timedelta(days=1, seconds=7), "zh") == "1 天 7 秒"

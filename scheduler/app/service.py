@@ -234,6 +234,71 @@ class ServiceFormatter(logging.Formatter):
         return super().format(record)
 
 
+APSCHEDULER_MESSAGES: dict[str, tuple[str, tuple[str, ...]]] = {
+    'Run time of job "%s" was missed by %s': ("log.aps.missed", ("job", "late")),
+    'Execution of job "%s" skipped: maximum number of running instances reached (%d)':
+        ("log.aps.max_instances", ("job", "n")),
+    "Error getting due jobs from job store %r: %s": ("log.aps.due_jobs", ("store", "error")),
+    'Executor lookup ("%s") failed for job "%s" -- removing it from the job store':
+        ("log.aps.executor_lookup", ("executor", "job")),
+    'Error submitting job "%s" to executor "%s"': ("log.aps.submit", ("job", "executor")),
+    'Job "%s" raised an exception': ("log.aps.raised", ("job",)),
+    "Error running job %s": ("log.aps.raised", ("job",)),
+    'Unable to restore job "%s" -- removing it': ("log.aps.restore", ("job",)),
+    "Error notifying listener": ("log.aps.listener", ()),
+    "Process pool is broken; replacing pool with a fresh instance": ("log.aps.pool", ()),
+}
+"""APScheduler's own warning and error lines (apscheduler 3.x, by their format string) and the
+strings.py label each is said with in another language, with the names of its arguments."""
+
+
+class ApschedulerWords(logging.Filter):
+    """Says APScheduler's known warning and error lines (APSCHEDULER_MESSAGES) in the configured
+    language: a job by what it does (每周调度), a delay in days, hours, minutes and seconds, other
+    values as APScheduler gives them; unknown lines, and every line under "en", pass unchanged."""
+
+    def __init__(self, lang: str) -> None:
+        super().__init__()
+        self.lang = lang
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Rewrite the record's message when APScheduler wrote it and its line is known; keep it."""
+        known = APSCHEDULER_MESSAGES.get(str(record.msg)) if record.name.startswith("apscheduler") else None
+        if self.lang == "en" or known is None:
+            return True
+        key, names = known
+        args = record.args if isinstance(record.args, tuple) else ()
+        if len(args) != len(names):
+            return True
+        values = {name: self._value(name, value) for name, value in zip(names, args, strict=True)}
+        record.msg, record.args = t(key, self.lang, **values), ()
+        return True
+
+    def _value(self, name: str, value: object) -> object:
+        if name == "job":
+            return job_label(value, self.lang)
+        if name == "late" and isinstance(value, dt.timedelta):
+            return span_text(value, self.lang)
+        return value
+
+
+def job_label(job: object, lang: str) -> str:
+    """A job of the service said by what it does (`每周调度（xiangyin）`); another job by its name."""
+    jid = str(getattr(job, "id", job))
+    kind, _, portfolio = jid.partition("@")
+    if kind in (WEEKLY_JOB_ID, RETRY_JOB_ID, REMINDER_JOB_ID):
+        return t(f"log.job.{kind}", lang, portfolio=portfolio or "—")
+    return str(getattr(job, "name", None) or jid)
+
+
+def span_text(span: dt.timedelta, lang: str) -> str:
+    """A delay in days, hours, minutes and whole seconds (`1 天 2 小时 5 分 3 秒`)."""
+    seconds = int(span.total_seconds())
+    parts = [(seconds // 86400, "d"), (seconds // 3600 % 24, "h"), (seconds // 60 % 60, "m"), (seconds % 60, "s")]
+    said = [t(f"log.span.{unit}", lang, n=n) for n, unit in parts if n]
+    return " ".join(said) or t("log.span.s", lang, n=0)
+
+
 def serve(config: Config, config_path: str | None, *, scheduler: BaseScheduler | None = None) -> None:
     """Run until SIGTERM or SIGINT; then stop taking jobs, let a running weekly run finish, return."""
     lang = config.language
@@ -241,6 +306,9 @@ def serve(config: Config, config_path: str | None, *, scheduler: BaseScheduler |
         stream = logging.StreamHandler()
         stream.setFormatter(ServiceFormatter(lang, _zone(config)))
         logging.basicConfig(level=logging.INFO, handlers=[stream])
+    for h in logging.getLogger().handlers:  # APScheduler's own lines in the configured language
+        if not any(isinstance(f, ApschedulerWords) for f in h.filters):
+            h.addFilter(ApschedulerWords(lang))
     logging.getLogger("dispatch").setLevel(logging.INFO)
     for noisy in ("apscheduler", "alembic"):  # their own INFO notes are English; ours say it all
         logging.getLogger(noisy).setLevel(logging.WARNING)

@@ -28,6 +28,7 @@ from scheduler.core.text import file_stem
 from scheduler.io.reports import META_SHEET, ParsedReport
 from scheduler.store import db as storage
 from scheduler.store.reports import store_report
+from tests.conftest import write_config
 
 REPO = Path(__file__).resolve().parent.parent
 WEEK = "2026-W48"
@@ -388,15 +389,12 @@ def test_a_unit_cannot_report_for_another(world: tuple[Path, Engine], tmp_path: 
 # -- faults after the commit --------------------------------------------------------------------------
 
 
-def test_no_command_creates_a_database_silently(world: tuple[Path, Engine], tmp_path: Path) -> None:
+def test_no_command_creates_a_database_silently(config_file: Path, tmp_path: Path) -> None:
     """The data folder deleted (or a fresh machine): every command refuses in one line and
-    creates nothing; `dispatch init` creates it on purpose."""
-    config, _engine = world
-    other = tmp_path / "elsewhere.toml"
-    data = tmp_path / "gone" / "var"
-    other.write_text(config.read_text(encoding="utf-8").replace(
-        config.read_text(encoding="utf-8").split('url = "', 1)[1].split('"', 1)[0],
-        f"sqlite:///{data / 'dispatch.sqlite'}"), encoding="utf-8")
+    creates nothing; `dispatch init` creates it on purpose (conftest's config, its database elsewhere)."""
+    (tmp_path / "gone").mkdir()
+    data = tmp_path / "gone" / "var"  # conftest's data folder of a config in gone/, its database in it
+    other = write_config(tmp_path / "gone", f"sqlite:///{(data / 'dispatch.sqlite').as_posix()}")
     for call, args in ((dispatch_process, ["projects"]), (dispatch, ["run", "--data-date", DATA_DATE]),
                        (dispatch, ["alerts"])):
         line = call(other, *args).refused(3)

@@ -1510,6 +1510,45 @@ def usage_text(message: str, usage: str, help_hint: str, lang: str = "zh") -> st
     return f"错误：{ERROR_KINDS['usage']}［usage］：{usage_message(message, lang)}（用法：{usage}；帮助：{help_hint}）"
 
 
+WEB_REFUSALS: tuple[tuple[str, str], ...] = (
+    (r"no such project", "没有该项目"),
+    (r"no such problem", "没有该问题"),
+    (r"no such document", "没有该文件"),
+    (r"no weekly run yet", "还没有周调度运行"),
+    (r"no weekly run of this project yet", "该项目还没有周调度运行"),
+    (r"only the dispatch office \(办公室\) may do this", "只有调度办公室可以进行此操作（当前账号的角色不能）"),
+    (r"only the responsible unit answers this problem", "只有该问题的责任单位可以答复"),
+    (r"unknown decision", "未知的处理决定"),
+    (r"a unit reports for itself only", "单位只能报送本单位的报表"),
+    (r"only units and the office submit reports", "只有各单位和办公室可以报送报表"),
+    (r"choose the unit \(\?unit=…\)", "请选择单位（?unit=…）"),
+    (r"choose the filled \.xlsx file", "请选择填好的 .xlsx 文件"),
+    (r"a report workbook is at most (?P<n>\d+) MB", "报表文件最大 {n} MB"),
+    (r"reports are the units' and the office's", "报表只由各单位和办公室查看"),
+    (r"the week's documents are the office's", "本周文件只由办公室查看"),
+    (r"only the office changes another account's password", "只有办公室可以修改其他账号的密码"),
+    (r"invalid or revoked token", "令牌无效或已撤销"),
+    (r"CSRF token missing or wrong: reload the page and submit again",
+     "页面已过期（CSRF 校验失败）：请刷新页面后重新提交"),
+    (r"CSRF token missing or wrong: reload the sign-in page", "页面已过期（CSRF 校验失败）：请刷新登录页"),
+    (r"Not Found", "页面不存在"),
+    (r"Method Not Allowed", "不支持该请求方法"),
+)
+"""The web workplace's refusals (HTTP 4xx, web/app.py and web/auth.py), said on the page in
+Chinese under zh (web_refusal); the API keeps the English for machine clients."""
+
+
+def web_refusal(detail: str, lang: str = "zh") -> str:
+    """A web refusal's text in `lang`: matched whole against WEB_REFUSALS; unknown ones as they are."""
+    if lang != "zh":
+        return detail
+    for pattern, zh in WEB_REFUSALS:
+        m = re.fullmatch(pattern, detail)
+        if m is not None:
+            return zh.format(**m.groupdict())
+    return detail
+
+
 WEB_STRINGS: dict[str, dict[str, str]] = {
     # the web workplace (scheduler/web/)
     "web.title": {"zh": "重大项目周调度工作台", "en": "Major projects dispatch workplace"},

@@ -374,6 +374,11 @@ def test_upload_is_bounded(app: Any, world: World, monkeypatch: pytest.MonkeyPat
 # -- answering, deciding, the API ----------------------------------------------------------------------
 
 
+def _alert(r: Any) -> str:
+    """The refusal a page shows (error.html, the form's alert)."""
+    return html.unescape(re.findall(r'role="alert">([^<]*)', r.text)[0])
+
+
 def test_unit_answers_and_office_closes(app: Any, world: World) -> None:
     problem = first_problem(world, UNIT).id
     c, csrf = sign_in(app, world.users["unit"])
@@ -382,13 +387,20 @@ def test_unit_answers_and_office_closes(app: Any, world: World) -> None:
     assert r.status_code == 303
     page = c.get(f"/problem/{problem}").text
     assert "已上报省厅" in page and "2026-12-20" in page
+    r = c.post(f"/answer/{problem}", data={"csrf": csrf, "situation": "已上报省厅", "promised": "2026-13-45"})
+    assert r.status_code == 400 and _alert(r) == ("日期有误［bad-date］：promised = '2026-13-45' 不是日期"
+                                                  "（应为 YYYY-MM-DD）")  # the config's language (zh)
     r = c.post(f"/decide/{problem}", data={"csrf": csrf, "action": "close", "reason": "自己销号"})
-    assert r.status_code == 403
+    assert r.status_code == 403 and _alert(r) == "403: 只有调度办公室可以进行此操作（当前账号的角色不能）"
     o, ocsrf = sign_in(app, world.users["office"])
     r = o.post(f"/decide/{problem}", data={"csrf": ocsrf, "action": "close", "reason": ""})
-    assert r.status_code == 400  # a decision needs its reason
+    assert r.status_code == 400 and "销号须说明理由" in _alert(r)  # a decision needs its reason
     r = o.post(f"/decide/{problem}", data={"csrf": ocsrf, "action": "close", "reason": "已批复"})
     assert r.status_code == 303
+    r = o.post(f"/decide/{problem}", data={"csrf": ocsrf, "action": "close", "reason": "再次销号"})
+    assert r.status_code == 400 and "已于 " in _alert(r) and "请先重新打开" in _alert(r), _alert(r)
+    r = o.post("/users", data={"csrf": ocsrf, "username": "boss", "password": "long enough 1", "role": "boss"})
+    assert r.status_code == 400 and _alert(r).startswith("角色有误［bad-role］：角色 'boss' 不是 office（办公室）")
     got = next(p for p in o.get("/api/problems").json()["problems"] if p["id"] == problem)
     assert got["status"] == "closed" and got["closed"]["reason"] == "已批复"
     audit = o.get("/audit").text

@@ -36,10 +36,10 @@ from scheduler.core.access import (
 from scheduler.core.findings import Light
 from scheduler.core.problems import Action, Problem, ProblemKind, ProblemStatus
 from scheduler.core.reports import PROJECT_LEVEL
-from scheduler.errors import DispatchError, NotFound
+from scheduler.errors import DispatchError, NotFound, shown
 from scheduler.io.config import Config
 from scheduler.store.problems import ProblemLight
-from scheduler.strings import error_message, t
+from scheduler.strings import error_message, t, web_refusal
 from scheduler.web.auth import (
     COOKIE,
     LOGIN_COOKIE,
@@ -104,7 +104,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
             return JSONResponse({"error": e.status_code, "message": e.detail}, e.status_code,
                                 headers=getattr(e, "headers", None))
         return templates.TemplateResponse(request, "error.html", {"request": request, "me": None, "csrf": "",
-                                                                  "message": f"{e.status_code}: {e.detail}"},
+                                                                  "message": f"{e.status_code}: "
+                                                                             f"{web_refusal(str(e.detail), lang)}"},
                                           status_code=e.status_code, headers=getattr(e, "headers", None))
 
     @app.exception_handler(SignInRequired)
@@ -634,7 +635,8 @@ def _date(v: str, name: str) -> dt.date | None:
     try:
         return dt.date.fromisoformat(v)
     except ValueError:
-        raise HTTPException(400, f"{name}: {v!r} is not a date (YYYY-MM-DD)") from None
+        raise DispatchError("bad-date", f"{name}: {v!r} is not a date (YYYY-MM-DD)",
+                            params={"key": name, "value": shown(v)}) from None
 
 
 def _attachment(data: bytes, name: str, media: str) -> Response:

@@ -88,13 +88,14 @@ def test_rows_out_of_order_and_odd_values_read_the_same(engine: Engine, portfoli
     _load(engine, portfolio_dir)
     _sql(engine,
          "UPDATE milestones SET percent = 0.30000000000000004 WHERE project_id = 'ALPHA' AND id = 'M1'",
-         "INSERT INTO milestones (project_id, id, seq, name, duration) VALUES ('ALPHA', 'MX', -1, 'a\x1eb', 3)")
+         "INSERT INTO milestones (project_id, id, seq, name, duration, unit) VALUES ('ALPHA', 'MX', -1, 'MX', 3, "
+         "'a\x1eb')")
     frame, _ = columns.load_frame(engine)
     model = frame_from_projects(repository.read_projects(engine))
     assert_same_frame(frame, model)
     alpha = [m for p, m in zip(frame.m_project.tolist(), frame.m_ids, strict=True) if p == 0]
     assert alpha[:3] == ["MX", "M0", "M1"]
-    assert frame.m_names[0] == "a\x1eb"
+    assert frame.m_units[0] == "a\x1eb"
     assert frame.percent[2] == 0.1 + 0.2 != 0.3
 
 

@@ -36,7 +36,7 @@ def test_overlay_equals_the_frame_of_the_changed_projects() -> None:
     assert_same_frame(out, frame_from_projects([before[0], reported, before[2]]))
     assert out.hold[2 + 2] == dt.date(2026, 12, 20).toordinal()  # the factor now holds M3
     # only what changed is copied; the input frame is untouched
-    assert out.m_names is frame.m_names and out.l_pred is frame.l_pred
+    assert out.m_units is frame.m_units and out.l_pred is frame.l_pred
     assert frame.actual_finish[2] == 0 and out.actual_finish[2] == dt.date(2026, 11, 12).toordinal()
     assert overlay_projects(frame, []) is frame
 

@@ -641,7 +641,7 @@ def _check_columns(result: ScheduleResult) -> PortfolioFrame:
                          "repository.load_frame) or its model Projects")
     full = frame_from_projects(fr.projects)
     return replace(fr, **{k: getattr(full, k) for k in (
-        "project_lead_units", "project_leaders", "project_investment", "project_money", "m_names", "m_units",
+        "project_lead_units", "project_leaders", "project_investment", "project_money", "m_units",
         "weight",
         "f_project", "f_row", "f_ids", "f_kinds", "f_status", "f_units", "f_expected", "f_needed_by",
         "f_blockers", "f_names")})

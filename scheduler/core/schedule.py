@@ -54,7 +54,6 @@ class PortfolioFrame:
     project_investment: list[InvestmentPlan | None] = field(default_factory=list)
     project_money: list[Money] = field(default_factory=list)
     # per milestone (weight: nan = not set):
-    m_names: list[str] = field(default_factory=list)
     m_units: list[str | None] = field(default_factory=list)
     weight: FloatArray = field(default_factory=lambda: np.zeros(0, dtype=np.float64))
     # per factor requirement, grouped by project in file order (f_row: the milestone's row;
@@ -78,7 +77,7 @@ class PortfolioFrame:
     @property
     def has_check_columns(self) -> bool:
         """Whether the columns the weekly check reads are filled (not only the scheduling ones)."""
-        return (len(self.m_names) == self.n and len(self.project_lead_units) == len(self.project_ids)
+        return (len(self.m_units) == self.n and len(self.project_lead_units) == len(self.project_ids)
                 and self.weight.shape == (self.n,))
 
 
@@ -94,7 +93,6 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
                                                   "actual_start", "actual_finish", "hold")}
     percent: list[float] = []
     weight: list[float] = []
-    names: list[str] = []
     units: list[str | None] = []
     f_project: list[int] = []
     f_row: list[int] = []
@@ -124,7 +122,6 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
             cols["hold"].append(holds.get(m.id, 0))
             percent.append(float(m.percent) if m.percent is not None else math.nan)
             weight.append(float(m.weight) if m.weight is not None else math.nan)
-            names.append(m.name)
             units.append(m.unit)
             for link in m.after:
                 lp.append(row[link.pred])
@@ -155,7 +152,7 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
         project_leaders=[p.leader for p in projects],
         project_investment=[p.investment for p in projects],
         project_money=[p.money for p in projects],
-        m_names=names, m_units=units, weight=np.asarray(weight, dtype=np.float64),
+        m_units=units, weight=np.asarray(weight, dtype=np.float64),
         **{k: arr(v) for k, v in cols.items()},
         f_project=arr(f_project), f_row=arr(f_row), f_expected=arr(f_expected), f_needed_by=arr(f_needed_by),
         f_ids=[f.id for f in factors], f_kinds=[f.kind for f in factors],
@@ -165,7 +162,7 @@ def frame_from_projects(projects: Sequence[Project]) -> PortfolioFrame:
 
 
 _M_COLUMNS = ("duration", "not_before", "start_by", "finish_by", "actual_start", "actual_finish", "percent", "hold",
-              "weight", "m_names", "m_units")
+              "weight", "m_units")
 _F_COLUMNS = ("f_ids", "f_kinds", "f_status", "f_units", "f_expected", "f_needed_by", "f_blockers", "f_names")
 _P_COLUMNS = ("project_calendars", "project_start", "project_lead_units", "project_leaders", "project_investment",
               "project_money")

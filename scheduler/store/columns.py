@@ -14,6 +14,7 @@ stored as such a text (written by hand), makes that one query fall back to plain
 from __future__ import annotations
 
 import datetime as dt
+import json
 from collections.abc import Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack
@@ -42,7 +43,7 @@ from sqlalchemy.sql import FromClause
 
 from scheduler.core import cpm
 from scheduler.core.memory import gc_paused
-from scheduler.core.model import DEFAULT_PORTFOLIO, FactorStatus, InvestmentPlan, money_from_json
+from scheduler.core.model import DEFAULT_PORTFOLIO, FactorStatus, InvestmentPlan, Money, money_from_json
 from scheduler.core.schedule import PortfolioFrame
 from scheduler.store.db import (
     baseline_milestones,
@@ -59,6 +60,8 @@ IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 _APPROVED = FactorStatus.APPROVED.value
 _SEP = "\x1e"  # ASCII record separator between the strings of one column
+_MIN_SEQ = -(2 ** 63)  # no stored seq is smaller (a 64-bit integer)
+_NO_MONEY = Money()
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,9 +94,10 @@ def ordinal(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[int]:
 
 # -- one table as columns -------------------------------------------------------------------------
 
-INT, FLOAT, STR, OPT_STR, DATE = "int", "float", "str", "optstr", "date"
-"""Kinds of column: int (NULL read as 0), float (NULL as nan), str (NOT NULL), optional str, date
-(as an ordinal, NULL read as 0)."""
+INT, FLOAT, STR, KEY, OPT_STR, DATE = "int", "float", "str", "key", "optstr", "date"
+"""Kinds of column: int (NULL read as 0), float (NULL as nan), str (NOT NULL), key (a NOT NULL
+str only looked up, e.g. a project or milestone id naming a row, then dropped: not interned), optional
+str, date (as an ordinal, NULL read as 0)."""
 _NO_DATE = "0000-00-00"
 
 
@@ -133,7 +137,7 @@ def _as_text(conn: Connection, c: Col) -> list[ColumnElement[Any]]:
     if c.kind == FLOAT:  # every digit kept: SQLite's own REAL-to-text keeps only 15
         digits = cast(e, Text) if _pg(conn) else func.printf("%!.17g", e)
         return [_agg(conn, case((e.is_(None), "nan"), else_=digits), ",")]
-    if c.kind == STR:
+    if c.kind in (STR, KEY):
         return [_agg(conn, e, _SEP)]
     return [_agg(conn, func.coalesce(e, ""), _SEP), _agg(conn, case((e.is_(None), "1"), else_="0"), "")]
 
@@ -147,7 +151,7 @@ def _parse(c: Col, parts: Sequence[str | None], n: int) -> Any:
         arr = np.fromstring(text, dtype=np.int64 if c.kind == INT else np.float64, sep=",") if n else \
             np.zeros(0, dtype=np.int64 if c.kind == INT else np.float64)
         return arr if arr.size == n else None
-    values: list[Any] = _interned(text.split(_SEP)) if n else []
+    values: list[Any] = (text.split(_SEP) if c.kind == KEY else _interned(text.split(_SEP))) if n else []
     if len(values) != n:
         return None
     if c.kind == OPT_STR:
@@ -362,6 +366,12 @@ def investment_plan(total: float | None, year: int | None, annual: float | None,
                           completed_before=completed_before or 0.0)
 
 
+def _money(text: str | None) -> Money:
+    """A project's Money from its stored JSON text: most projects state none ('null'), and those
+    share one empty Money instead of a JSON parse each."""
+    return _NO_MONEY if text is None or text == "null" else money_from_json(json.loads(text))
+
+
 def in_portfolio(col: ColumnElement[Any], portfolio: str) -> ColumnElement[bool]:
     """`col` (a project id column) names a project of `portfolio`: how every child table of
     projects (milestones, links, factors, investment months, baselines) is scoped."""
@@ -388,10 +398,16 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
         def only(col: ColumnElement[Any]) -> Any:
             return in_portfolio(col, portfolio) if ids is None else col.in_(list(ids))
 
+        def by_seq(table: Any) -> Any:
+            """Rows of `table` in the portfolio, through its (project_id, seq) unique index: an always
+            true bound on seq steers SQLite to it (rather than an index on project_id and another
+            column), so the rows come in (project, seq) order and sequentially, without a reorder."""
+            return and_(only(table.c.project_id), table.c.seq >= literal(_MIN_SEQ))
+
         pr = projects.c
         stmt = (select(pr.id, pr.calendar, o(pr.start), func.coalesce(baselines.c.version, 0), pr.lead_unit,
                        pr.leader, pr.investment_total, pr.investment_year, pr.investment_annual_plan,
-                       pr.investment_completed_before, pr.money)
+                       pr.investment_completed_before, cast(pr.money, Text))
                 .outerjoin(baselines, and_(baselines.c.project_id == pr.id, baselines.c.current))
                 .where(pr.portfolio == portfolio)
                 .order_by(order_key(conn, pr.id)))
@@ -414,33 +430,33 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
         m, lc, f, b, cur = milestones.c, links.c, factors.c, baseline_milestones.c, baselines.c
         pipe = stack.enter_context(_Pipeline(conn, {
             "milestones": (milestones, [
-                Col(m.project_id, STR), Col(m.seq, INT), Col(m.id, STR), Col(m.name, STR), Col(m.unit, OPT_STR),
+                Col(m.project_id, KEY), Col(m.seq, INT), Col(m.id, STR), Col(m.unit, OPT_STR),
                 Col(m.duration, INT), date(m.not_before), date(m.start_by), date(m.finish_by),
                 date(m.actual_start), date(m.actual_finish), Col(m.percent, FLOAT),
-                Col(m.weight, FLOAT)], only(m.project_id)),
+                Col(m.weight, FLOAT)], by_seq(milestones)),
             "links": (links, [
-                Col(lc.project_id, STR), Col(lc.seq, INT), Col(lc.pred_id, STR), Col(lc.succ_id, STR),
+                Col(lc.project_id, KEY), Col(lc.seq, INT), Col(lc.pred_id, KEY), Col(lc.succ_id, KEY),
                 Col(case(dict(cpm.LINK_CODES), value=lc.type, else_=-1), INT), Col(lc.lag, INT)],
-                only(lc.project_id)),
+                by_seq(links)),
             "baselines": (baseline_milestones.join(baselines, and_(cur.project_id == b.project_id,
                                                                    cur.version == b.version, cur.current)),
-                          [Col(b.project_id, STR), Col(b.milestone_id, STR), date(b.start), date(b.finish)],
+                          [Col(b.project_id, KEY), Col(b.milestone_id, KEY), date(b.start), date(b.finish)],
                           only(b.project_id)),
             "factors": (factors, [
-                Col(f.project_id, STR), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, STR),
+                Col(f.project_id, KEY), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, KEY),
                 Col(f.status, STR), Col(f.unit, OPT_STR), date(f.expected), date(f.needed_by),
                 Col(f.blocker, OPT_STR), Col(f.name, OPT_STR)], only(f.project_id)),
         }))
 
         # milestones
-        (mp, mseq, m_ids, m_names, m_units, duration, not_before, start_by, finish_by, actual_start,
+        (mp, mseq, m_ids, m_units, duration, not_before, start_by, finish_by, actual_start,
          actual_finish, percent, weight) = pipe.columns("milestones")
         m_project = pidx_of(mp)
         del mp
         order = _order(m_project, mseq)
-        (m_project, m_ids, m_names, m_units, duration, not_before, start_by, finish_by, actual_start,
+        (m_project, m_ids, m_units, duration, not_before, start_by, finish_by, actual_start,
          actual_finish, percent, weight) = _reorder(
-            [m_project, m_ids, m_names, m_units, duration, not_before, start_by, finish_by, actual_start,
+            [m_project, m_ids, m_units, duration, not_before, start_by, finish_by, actual_start,
              actual_finish, percent, weight], order)
         n = len(m_ids)
 
@@ -519,8 +535,7 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
             project_lead_units=[r[4] for r in prow],
             project_leaders=[r[5] for r in prow],
             project_investment=[investment_plan(r[6], r[7], r[8], months.get(r[0], ()), r[9]) for r in prow],
-            project_money=[money_from_json(r[10]) for r in prow],
-            m_names=m_names,
+            project_money=[_money(r[10]) for r in prow],
             m_units=m_units,
             weight=weight,
             f_project=f_project,

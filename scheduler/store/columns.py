@@ -38,6 +38,7 @@ from sqlalchemy import (
     func,
     literal,
     select,
+    tuple_,
 )
 from sqlalchemy.sql import FromClause
 
@@ -438,10 +439,12 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
                 Col(lc.project_id, KEY), Col(lc.seq, INT), Col(lc.pred_id, KEY), Col(lc.succ_id, KEY),
                 Col(case(dict(cpm.LINK_CODES), value=lc.type, else_=-1), INT), Col(lc.lag, INT)],
                 by_seq(links)),
-            "baselines": (baseline_milestones.join(baselines, and_(cur.project_id == b.project_id,
-                                                                   cur.version == b.version, cur.current)),
+            # the current version's rows, looked up by (project, version) from each current
+            # baseline (a join walks every version's rows and looks each one's baseline up)
+            "baselines": (baseline_milestones,
                           [Col(b.project_id, KEY), Col(b.milestone_id, KEY), date(b.start), date(b.finish)],
-                          only(b.project_id)),
+                          tuple_(b.project_id, b.version).in_(
+                              select(cur.project_id, cur.version).where(cur.current, only(cur.project_id)))),
             "factors": (factors, [
                 Col(f.project_id, KEY), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, KEY),
                 Col(f.status, STR), Col(f.unit, OPT_STR), date(f.expected), date(f.needed_by),

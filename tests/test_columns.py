@@ -6,6 +6,7 @@ on PostgreSQL when $DISPATCH_TEST_POSTGRES_URL is set (tests/conftest.py)."""
 from __future__ import annotations
 
 import datetime as dt
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
@@ -97,6 +98,39 @@ def test_rows_out_of_order_and_odd_values_read_the_same(engine: Engine, portfoli
     assert alpha[:3] == ["MX", "M0", "M1"]
     assert frame.m_units[0] == "a\x1eb"
     assert frame.percent[2] == 0.1 + 0.2 != 0.3
+
+
+@pytest.mark.parametrize("extra", [("B.01", "B_0002"), ("B.01", "MILESTONE-LONG")])
+def test_milestone_ids_of_any_length_link_the_same_rows(engine: Engine, portfolio_dir: Path,
+                                                        extra: tuple[str, ...]) -> None:
+    """Links, baselines and factors find their milestones by packed ids when every id is short (7
+    bytes at most), by a dict when one is longer: the frame equals the model path's either way."""
+    _load(engine, portfolio_dir)
+    prev = "M1"
+    for k, mid in enumerate(extra):
+        _sql(engine,
+             f"INSERT INTO milestones (project_id, id, seq, name, duration) VALUES ('ALPHA', '{mid}', {90 + k}, "
+             f"'{mid}', 2)",
+             f"INSERT INTO links (project_id, seq, pred_id, succ_id, type, lag) VALUES ('ALPHA', {90 + k}, '{prev}', "
+             f"'{mid}', 'FS', {k})")
+        prev = mid
+    frame, base = columns.load_frame(engine)
+    assert_same_frame(frame, frame_from_projects(repository.read_projects(engine)))
+    ids = [(frame.project_ids[p], m) for p, m in zip(frame.m_project.tolist(), frame.m_ids, strict=True)]
+    pairs = {(ids[a][1], ids[b][1]) for a, b in zip(frame.l_pred.tolist(), frame.l_succ.tolist(), strict=True)
+             if ids[b][0] == "ALPHA"}
+    assert {("M1", extra[0]), *pairwise(extra)} <= pairs
+    assert base.finish[ids.index(("ALPHA", "M1"))] == D(2026, 4, 10).toordinal()  # baselined by id
+    assert base.finish[ids.index(("ALPHA", extra[-1]))] == 0                       # added since: none
+
+
+def test_packed_ids_equal_only_for_equal_ids() -> None:
+    ids = ["", "M1", "M01", "M1\x00", "1M", "基础1", "基础12", "1234567", "12345678", "基础施工"]
+    got = columns._packed("\x1e".join(ids), len(ids))
+    assert got is not None and got.tolist() == [columns._packed_one(x) for x in ids]
+    short = [k for x, k in zip(ids, got.tolist(), strict=True) if len(x.encode()) <= 7]
+    assert len(set(short)) == len(short) == 7 and got.tolist()[-2:] == [int(columns._LONG)] * 2
+    assert columns._packed("a\x1eb", 3) is None
 
 
 @pytest.mark.sqlite_only

@@ -9,7 +9,8 @@ aggregates of one query see the rows in the same order; that order is not specif
 are put in (project, seq) order afterwards by their own keys. SQLite's dates come as the stored
 'YYYY-MM-DD' texts, turned into ordinals by numpy. A string holding the separator, or a date not
 stored as such a text (written by hand), makes that one query fall back to plain row tuples
-(slower, same result)."""
+(slower, same result). The milestone ids a link, baseline or factor names are matched to rows as
+integers (`_packed`: an id's bytes, when every id is at most 7 bytes long as M01 is), not strings."""
 
 from __future__ import annotations
 
@@ -95,10 +96,11 @@ def ordinal(conn: Connection, col: ColumnElement[Any]) -> ColumnElement[int]:
 
 # -- one table as columns -------------------------------------------------------------------------
 
-INT, FLOAT, STR, KEY, OPT_STR, DATE = "int", "float", "str", "key", "optstr", "date"
+INT, FLOAT, STR, KEY, REF, OPT_STR, DATE = "int", "float", "str", "key", "ref", "optstr", "date"
 """Kinds of column: int (NULL read as 0), float (NULL as nan), str (NOT NULL), key (a NOT NULL
-str only looked up, e.g. a project or milestone id naming a row, then dropped: not interned), optional
-str, date (as an ordinal, NULL read as 0)."""
+str only looked up, e.g. a project id naming a row, then dropped: not interned), ref (a milestone id
+only looked up: as `_packed` keys when every one is short, else as a key), optional str, date (as an
+ordinal, NULL read as 0)."""
 _NO_DATE = "0000-00-00"
 
 
@@ -138,7 +140,7 @@ def _as_text(conn: Connection, c: Col) -> list[ColumnElement[Any]]:
     if c.kind == FLOAT:  # every digit kept: SQLite's own REAL-to-text keeps only 15
         digits = cast(e, Text) if _pg(conn) else func.printf("%!.17g", e)
         return [_agg(conn, case((e.is_(None), "nan"), else_=digits), ",")]
-    if c.kind in (STR, KEY):
+    if c.kind in (STR, KEY, REF):
         return [_agg(conn, e, _SEP)]
     return [_agg(conn, func.coalesce(e, ""), _SEP), _agg(conn, case((e.is_(None), "1"), else_="0"), "")]
 
@@ -152,7 +154,11 @@ def _parse(c: Col, parts: Sequence[str | None], n: int) -> Any:
         arr = np.fromstring(text, dtype=np.int64 if c.kind == INT else np.float64, sep=",") if n else \
             np.zeros(0, dtype=np.int64 if c.kind == INT else np.float64)
         return arr if arr.size == n else None
-    values: list[Any] = (text.split(_SEP) if c.kind == KEY else _interned(text.split(_SEP))) if n else []
+    if c.kind == REF:
+        keys = _packed(text, n)
+        if keys is not None and not (keys == _LONG).any():
+            return keys
+    values: list[Any] = (text.split(_SEP) if c.kind in (KEY, REF) else _interned(text.split(_SEP))) if n else []
     if len(values) != n:
         return None
     if c.kind == OPT_STR:
@@ -162,6 +168,48 @@ def _parse(c: Col, parts: Sequence[str | None], n: int) -> Any:
         if "1" in flags:
             values = [None if f == "1" else v for v, f in zip(values, flags, strict=True)]
     return values
+
+
+_LONG = np.uint64(2 ** 64 - 1)
+"""The `_packed` key of an id longer than 7 bytes (no short id packs to it: its low byte is 255)."""
+
+
+def _packed(text: str, n: int) -> npt.NDArray[np.uint64] | None:
+    """Each of the `n` ids in `text` (separated by _SEP) as one integer, vectorized: its UTF-8 bytes
+    and its length packed into 64 bits (equal ids, equal keys; different ids, different keys), _LONG
+    for an id of more than 7 bytes; None when `text` does not hold `n` ids. Milestone ids are short
+    (M01), so matching a link's ids to milestones is integer work in numpy, not a dict per row."""
+    if n == 0:
+        return np.zeros(0, dtype=np.uint64)
+    try:
+        raw = text.encode("utf-8")
+    except UnicodeEncodeError:
+        return None
+    buf = np.zeros(len(raw) + 8, dtype=np.uint8)
+    buf[:len(raw)] = np.frombuffer(raw, dtype=np.uint8)
+    sep = np.flatnonzero(buf[:len(raw)] == 0x1E)
+    if sep.size != n - 1:
+        return None
+    starts = np.empty(n, dtype=np.int64)
+    starts[0] = 0
+    starts[1:] = sep + 1
+    ends = np.empty(n, dtype=np.int64)
+    ends[:-1] = sep
+    ends[-1] = len(raw)
+    lens = ends - starts
+    key = lens.astype(np.uint64)
+    for k in range(min(int(lens.max()), 7)):
+        b = buf[starts + k].astype(np.uint64)
+        b[lens <= k] = 0
+        key |= b << np.uint64(8 * k + 8)
+    key[lens > 7] = _LONG
+    return key
+
+
+def _packed_one(s: str) -> int:
+    """One id's `_packed` key (the same integer, computed in Python)."""
+    b = s.encode("utf-8", "surrogatepass")
+    return int(_LONG) if len(b) > 7 else len(b) | int.from_bytes(b, "little") << 8
 
 
 _DATE_TEXT = np.dtype({"names": ["y", "m", "d", "dash1", "dash2", "sep"],
@@ -436,17 +484,17 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
                 date(m.actual_start), date(m.actual_finish), Col(m.percent, FLOAT),
                 Col(m.weight, FLOAT)], by_seq(milestones)),
             "links": (links, [
-                Col(lc.project_id, KEY), Col(lc.seq, INT), Col(lc.pred_id, KEY), Col(lc.succ_id, KEY),
+                Col(lc.project_id, KEY), Col(lc.seq, INT), Col(lc.pred_id, REF), Col(lc.succ_id, REF),
                 Col(case(dict(cpm.LINK_CODES), value=lc.type, else_=-1), INT), Col(lc.lag, INT)],
                 by_seq(links)),
             # the current version's rows, looked up by (project, version) from each current
             # baseline (a join walks every version's rows and looks each one's baseline up)
             "baselines": (baseline_milestones,
-                          [Col(b.project_id, KEY), Col(b.milestone_id, KEY), date(b.start), date(b.finish)],
+                          [Col(b.project_id, KEY), Col(b.milestone_id, REF), date(b.start), date(b.finish)],
                           tuple_(b.project_id, b.version).in_(
                               select(cur.project_id, cur.version).where(cur.current, only(cur.project_id)))),
             "factors": (factors, [
-                Col(f.project_id, KEY), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, KEY),
+                Col(f.project_id, KEY), Col(f.seq, INT), Col(f.id, STR), Col(f.kind, STR), Col(f.milestone_id, REF),
                 Col(f.status, STR), Col(f.unit, OPT_STR), date(f.expected), date(f.needed_by),
                 Col(f.blocker, OPT_STR), Col(f.name, OPT_STR)], only(f.project_id)),
         }))
@@ -465,19 +513,45 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
 
         # (project, milestone id) -> frame row, vectorized: each distinct id string gets a code,
         # project * K + code is a unique integer key, found with one binary search per column
+        # (project, milestone id) -> frame row, vectorized: each distinct id gets a code, project
+        # * K + code is a unique integer key, found with one binary search per column. The code of
+        # an id is the rank of its `_packed` key when every id is short (M01), else a dict's.
+        m_packed = _packed(_SEP.join(m_ids), n)
+        if m_packed is None:  # an id holding the separator
+            m_packed = np.fromiter(map(_packed_one, m_ids), dtype=np.uint64, count=n)
+        short = m_packed != _LONG
+        all_short = bool(short.all())
         code: dict[str, int] = {}
-        m_code = np.fromiter(map(code.setdefault, m_ids, range(n)), dtype=np.int64, count=n)
+        if all_short:
+            m_code = np.unique(m_packed, return_inverse=True)[1].astype(np.int64).reshape(-1)
+        else:
+            m_code = np.fromiter(map(code.setdefault, m_ids, range(n)), dtype=np.int64, count=n)
+        key_of, first = np.unique(m_packed[short], return_index=True)
+        code_of = m_code[short][first]  # the code of each short id's key
         big = n + 1
         m_key = m_project * big + m_code
         korder = np.argsort(m_key, kind="stable")
         sorted_keys = m_key[korder]
-        del m_key, m_code
+        del m_key, m_code, m_packed, short
 
-        def rows(pidx: IntArray, mids: Sequence[str]) -> IntArray:
+        def codes(mids: Sequence[str] | npt.NDArray[np.uint64]) -> IntArray:
+            """The code of each milestone id (a REF column: `_packed` keys or strings); -1 for none."""
+            if not isinstance(mids, np.ndarray):
+                if not all_short:
+                    return np.fromiter(map(code.get, mids, repeat(-1)), dtype=np.int64, count=len(mids))
+                mids = np.fromiter(map(_packed_one, mids), dtype=np.uint64, count=len(mids))
+            if key_of.size == 0:
+                return np.full(mids.size, -1, dtype=np.int64)
+            pos = np.minimum(np.searchsorted(key_of, mids), key_of.size - 1)
+            c: IntArray = code_of[pos]
+            c[(key_of[pos] != mids) | (mids == _LONG)] = -1
+            return c
+
+        def rows(pidx: IntArray, mids: Sequence[str] | npt.NDArray[np.uint64]) -> IntArray:
             """Frame row of each (project index, milestone id); -1 when there is none."""
             if n == 0:
                 return np.full(len(mids), -1, dtype=np.int64)
-            c = np.fromiter(map(code.get, mids, repeat(-1)), dtype=np.int64, count=len(mids))
+            c = codes(mids)
             key = pidx * big + c
             pos = np.minimum(np.searchsorted(sorted_keys, key), n - 1)
             out = korder[pos]

@@ -154,6 +154,8 @@ def _parse(c: Col, parts: Sequence[str | None], n: int) -> Any:
         arr = np.fromstring(text, dtype=np.int64 if c.kind == INT else np.float64, sep=",") if n else \
             np.zeros(0, dtype=np.int64 if c.kind == INT else np.float64)
         return arr if arr.size == n else None
+    if c.kind == OPT_STR and n and parts[1] == "1" * n:  # all NULL (as most milestones' units)
+        return [None] * n
     if c.kind == REF:
         keys = _packed(text, n)
         if keys is not None and not (keys == _LONG).any():

@@ -37,6 +37,7 @@ from __future__ import annotations
 
 import calendar as _stdcal
 import datetime as dt
+from collections import Counter
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -46,7 +47,7 @@ import numpy.typing as npt
 
 from scheduler.core import cpm, money
 from scheduler.core.calendars import Calendar
-from scheduler.core.findings import Finding, FindingKind, Light, iso_week, worst
+from scheduler.core.findings import Finding, FindingKind, Light, finding_key, iso_week, worst
 from scheduler.core.model import FactorStatus, InvestmentPlan, Money
 from scheduler.core.reporting import Staleness, apply_staleness
 from scheduler.core.schedule import PortfolioFrame, ScheduleResult, frame_from_projects, variance_days
@@ -399,7 +400,7 @@ class _Ctx:
             unit: str, *, milestone: str | None = None, factor: str | None = None, factor_kind: str | None = None,
             days: int | None = None, details: dict[str, object]) -> None:
         """A finding with its history (first seen, consecutive red weeks) filled in."""
-        key = "/".join(x for x in (kind.value, project, milestone or "", factor or "") if x)
+        key = finding_key(kind, project, milestone, factor)
         first, red = self.history.get(key, (self.week, 0))
         f = Finding(project, kind, light, unit, milestone=milestone, factor=factor,
                     factor_kind=factor_kind, days=days, first_seen=first,
@@ -761,11 +762,12 @@ def _summary(week: str, D: dt.date, findings: list[Finding], lights: Mapping[str
         return {k: values.count(k) for k in order}
 
     light_names = [lt.value for lt in Light]
+    kinds = Counter(f.kind for f in findings)
     return PortfolioSummary(
         week=week, data_date=D, projects=len(lights),
         project_lights=count([lt.value for lt in lights.values()], light_names),
         finding_lights=count([f.light.value for f in findings], light_names),
-        finding_kinds={k.value: n for k in FindingKind if (n := sum(f.kind is k for f in findings))},
+        finding_kinds={k.value: n for k in FindingKind if (n := kinds.get(k, 0))},
         investment_annual_plan=sum(i.annual_plan for i in inv.values()),
         investment_plan_to_date=sum(i.plan_to_date for i in inv.values()),
         investment_completed=sum(i.completed for i in inv.values()),

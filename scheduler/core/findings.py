@@ -102,4 +102,13 @@ class Finding:
     @property
     def key(self) -> str:
         """Stable identity across weeks: kind and the ids it is about."""
-        return "/".join(x for x in (self.kind.value, self.project, self.milestone or "", self.factor or "") if x)
+        return finding_key(self.kind, self.project, self.milestone, self.factor)
+
+
+def finding_key(kind: FindingKind, project: str, milestone: str | None, factor: str | None) -> str:
+    """A finding's key: kind, project, milestone and factor joined by '/', empty ones left out
+    (formatted directly: the weekly run asks for tens of thousands of keys several times)."""
+    head = f"{kind.value}/{project}" if project else kind.value
+    if milestone:
+        head = f"{head}/{milestone}"
+    return f"{head}/{factor}" if factor else head

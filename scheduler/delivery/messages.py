@@ -288,12 +288,22 @@ def digests_for(problems: Iterable[Problem], *, week: str, config: Config, run_i
     problems (`wants_problem`; symptoms folded under them), with its part of the 问题清单 attached
     to the e-mail; a unit without contacts gets one failed e-mail digest to '' so the gap is
     visible. (The copies of the escalated problems: `escalation_copies`.)"""
-    when = utc(now or utcnow())
-    lang = config.language
+    return _digests(digest_units(problems), week=week, config=config, run_id=run_id, now=now, names=names)
+
+
+def digest_units(problems: Iterable[Problem]) -> dict[str, list[Problem]]:
+    """The problems each unit's digest lists (`wants_problem`), by unit: the one place they are chosen."""
     by_unit: dict[str, list[Problem]] = {}
     for p in problems:
         if wants_problem(p):
             by_unit.setdefault(p.unit, []).append(p)
+    return by_unit
+
+
+def _digests(by_unit: Mapping[str, Sequence[Problem]], *, week: str, config: Config, run_id: int | None,
+             now: dt.datetime | None, names: Names | None) -> list[Alert]:
+    when = utc(now or utcnow())
+    lang = config.language
     out: list[Alert] = []
     for unit_name, plist in by_unit.items():
         subject, body = problem_digest_text(unit_name, plist, week, names, lang)
@@ -316,13 +326,15 @@ def enqueue_alerts(conn: Connection, *, run_id: int, week: str, config: Config,
     under them) and the copies of the escalated problems (`escalation_copies`) inside the caller's
     transaction; returns how many new alert rows were added (0 when the week was already alerted:
     a re-run of the week never sends a second digest)."""
-    open_problems = [p for p in problems if wants_problem(p)]
+    by_unit = digest_units(problems)
+    listed = [p for plist in by_unit.values() for p in plist]
     escalated = [p for p in problems if p.escalate]
-    if not open_problems and not escalated:
+    if not listed and not escalated:
         return 0
-    names = names_for(conn, mentioned([*open_problems, *escalated]))  # type: ignore[arg-type]
+    ids = {p.id for p in listed}
+    names = names_for(conn, mentioned([*listed, *(p for p in escalated if p.id not in ids)]))  # type: ignore[arg-type]
     now = utcnow()
-    out = digests_for(open_problems, week=week, config=config, run_id=run_id, now=now, names=names)
+    out = _digests(by_unit, week=week, config=config, run_id=run_id, now=now, names=names)
     if escalated:
         projects = sorted({p.project for p in escalated})
         leaders = {r.id: r.leader or "" for r in conn.execute(

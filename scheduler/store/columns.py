@@ -44,7 +44,7 @@ from sqlalchemy import (
 from sqlalchemy.sql import FromClause
 
 from scheduler.core import cpm
-from scheduler.core.memory import gc_paused
+from scheduler.core.memory import gc_paused, trim_heap
 from scheduler.core.model import DEFAULT_PORTFOLIO, FactorStatus, InvestmentPlan, Money, money_from_json
 from scheduler.core.schedule import PortfolioFrame
 from scheduler.store.db import (
@@ -629,4 +629,5 @@ def load_frame(source: Engine | Connection, ids: Sequence[str] | None = None, *,
             f_names=f_names,
         )
         base = BaselineColumns(base_start, base_finish, np.array([r[3] for r in prow], dtype=np.int64))
+    trim_heap()  # the texts, freed: their pages back to the system (core/memory.py)
     return frame, base

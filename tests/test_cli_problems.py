@@ -198,6 +198,9 @@ def test_days_are_said_as_the_projects_calendar_counts_them_in_the_list_and_the_
     M06's baseline finish 07-02 is 29 + 31 + 30 + 31 + 23 = 144 days back; F1 was needed 07-12, 134
     days back; lifting F1's hold, 开工 waits for F2 (expected 12-11) instead of F1 (12-18): 7 days of
     its 10月底前开工 deadline."""
+    flags = {p["id"]: p["works_daily"] for p in problems(w48)["problems"]}
+    assert flags["YJ-AVENUE/milestone/M06"] and flags["YJ-AVENUE/factor/F1"]
+    assert not flags["JINLONG-PARK/factor/F3"]
     # the run's digests (the configuration is English: days / working days)
     sent = _digests(engine, "2026-W48")
     m06 = "征地拆迁（摸底调查、预征收补偿协议签订及交地） (M06) 144 days late"

@@ -48,7 +48,8 @@ def problems_json(week: str, problems: Sequence[Problem],
     """`dispatch problems --format json` (stable): {"week", "problems": [{"id", "project", "kind",
     "light", "status", "unit", "due", "symptoms": [...], "escalate", "stale", ...}]}; "stale" is
     null, or {"carried_from", "units", "findings"} when its light rests on findings carried because
-    their units did not report (`stale_marks`)."""
+    their units did not report (`stale_marks`); "works_daily": its "days" (and its deadlines') are
+    calendar days (天: its calendar works every day), else working days."""
     stale = stale or {}
     out = []
     for p in problems:
@@ -59,6 +60,7 @@ def problems_json(week: str, problems: Sequence[Problem],
             "unit": p.unit, "due": due.isoformat() if due else None,
             "symptoms": [s.to_json() for s in p.symptoms], "escalate": p.escalate,
             "milestone": p.milestone, "factor": p.factor, "factor_kind": p.factor_kind, "days": p.days,
+            "works_daily": p.works_daily,
             "points": p.points, "own_light": p.own_light.value, "counts": p.counts, "weeks_red": p.weeks_red,
             "first_seen": p.first_seen, "milestones_dragged": p.milestones_dragged,
             "deadlines": [d.to_json() for d in p.deadlines], "held_by": p.held_by, "person": p.person,

@@ -578,7 +578,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "out.col.variance": {"zh": "偏差", "en": "Var."},
     "out.col.total_float": {"zh": "总时差", "en": "Float"},
     "out.col.percent": {"zh": "完成", "en": "Done"},
-    "out.col.days": {"zh": "工作日", "en": "Days"},
+    "out.col.days": {"zh": "天数", "en": "Days"},  # calendar days or working days: brief.days.note
     "out.col.new": {"zh": "新增", "en": "New"},
     "out.col.factor": {"zh": "要素编号", "en": "Factor"},
     "out.col.factor_kind": {"zh": "要素类别", "en": "Kind"},

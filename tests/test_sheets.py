@@ -50,6 +50,15 @@ def test_filters_frozen_headings_and_widths(book: openpyxl.Workbook) -> None:
         assert str(ws["A1"].value).startswith("2026-W48 重大项目要素保障周调度")
 
 
+def test_days_are_not_called_working_days_whatever_the_calendar(book: openpyxl.Workbook) -> None:
+    """The days column holds calendar days on the construction calendar (its sentence says 天) and
+    working days on the office calendar: headed 天数, the 说明 sheet says how each is counted."""
+    assert "天数" in [c.value for c in book["全部问题"][HEADER_ROW]]
+    assert "工作日" not in [c.value for c in book["红灯清单"][HEADER_ROW]]
+    about = [c.value for c in book["说明"]["B"]]
+    assert "滞后天数：施工日历（每天施工，春节停工）的项目按日历天计，机关日历的项目按工作日计。" in about
+
+
 def test_red_list_grouped_by_lead_unit(book: openpyxl.Workbook) -> None:
     red = rows(book["红灯清单"])
     assert [r["牵头单位"] for r in red] == ["县发改局", "县发改局", "县交通运输局"]

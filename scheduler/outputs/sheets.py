@@ -218,7 +218,7 @@ def _about(wb: Workbook, view: WeeklyView) -> None:
         (t("out.sheet.generated", lang), view.generated_at.strftime("%Y-%m-%d %H:%M")),
         *glance_rows(view),
     ]
-    rows += [(t("out.pdf.notes", lang), n) for n in view.notes]
+    rows += [(t("out.pdf.notes", lang), n) for n in (t("brief.days.note", lang), *view.notes)]
     for i, (k, v) in enumerate(rows, start=3):
         put(ws, i, 1, k).font = Font(bold=True)
         c = put(ws, i, 2, v)

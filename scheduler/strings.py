@@ -821,13 +821,15 @@ PROBLEM_STRINGS: dict[str, dict[str, str]] = {
     "problem.status.open": {"zh": "办理中", "en": "open"},
     "problem.status.done": {"zh": "已办结", "en": "done"},
     "problem.status.closed": {"zh": "销号", "en": "closed"},
-    "problem.what.factor": {"zh": "{kind}：{fname}（{fid}）未批复，{mname}（{mid}）所需，{when}；预计批复：{expected}",
-                            "en": "{kind}: {fname} ({fid}) not approved; {mname} ({mid}) {when}; expected {expected}"},
+    "problem.what.factor": {"zh": "{kind}：{fname}（{fid}）未批复，{mname}（{mid}）所需{when}；预计批复：{expected}",
+                            "en": "{kind}: {fname} ({fid}) not approved; {mname} ({mid}){when}; expected {expected}"},
     # {days}: brief.days.seven (天) on a calendar working every day, else brief.days.working (个工作日)
-    "problem.what.factor.overdue": {"zh": "已逾期{days}", "en": "needed it {days} ago"},
-    "problem.what.factor.due_in": {"zh": "尚余{days}", "en": "needs it in {days}"},
+    # ... {when}: empty for a problem with no size this week (已办结)
+    "problem.what.factor.overdue": {"zh": "，已逾期{days}", "en": " needed it {days} ago"},
+    "problem.what.factor.due_in": {"zh": "，尚余{days}", "en": " needs it in {days}"},
     "problem.what.milestone": {"zh": "{mname}（{mid}）滞后{days}",
                                "en": "{mname} ({mid}) {days} late"},
+    "problem.what.item": {"zh": "{mname}（{mid}）", "en": "{mname} ({mid})"},  # no size this week (已办结)
     "problem.what.deadline": {"zh": "{mname}（{mid}）时限节点有延误风险",
                               "en": "{mname} ({mid}): deadline at risk"},
     "problem.what.investment": {"zh": "投资完成落后序时进度 {points} 个百分点",

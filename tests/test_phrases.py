@@ -118,8 +118,13 @@ def test_a_problem_says_days_as_its_calendar_counts_them() -> None:
     assert problem_drags(two, names) == "带动 1 个节点滞后；影响时限：开工（M7，2026-10-31 前开始）7个工作日"
     assert problem_drags(two, names, "en") == ("drags 1 milestones; costs deadlines: 开工 (M7, start by 2026-10-31) "
                                                "by 7 working days")
-    # a problem without a finding (raised by hand, or done): working days, as before
-    assert not Problem(id="P/milestone/M6", project="P", kind=ProblemKind.MILESTONE, light=Light.GREEN).works_daily
+    # a problem the check no longer finds (已办结) has no finding and no size this week: no days at all
+    done = Problem(id="P/milestone/M6", project="P", kind=ProblemKind.MILESTONE, light=Light.GREEN, milestone="M6")
+    assert not done.works_daily and problem_what(done, names) == "征地拆迁（M6）"
+    done_f = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.GREEN, milestone="M7",
+                     factor="F1", factor_kind="用地")
+    assert problem_what(done_f, names) == "用地：用地（F1）未批复，开工（M7）所需；预计批复：未明确"
+    assert problem_what(done_f, names, "en") == "用地: 用地 (F1) not approved; 开工 (M7); expected not given"
 
 
 def test_a_deadline_problem_whose_date_has_happened_says_the_fact() -> None:

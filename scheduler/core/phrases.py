@@ -30,9 +30,9 @@ def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> st
     names = names or Names()
     mname = _m(names, p.project, p.milestone)
     if p.kind is ProblemKind.FACTOR:
-        days = p.days or 0
-        n_days = days_text(abs(days), p.works_daily, lang)
-        when = (t("problem.what.factor.overdue", lang, days=n_days) if days > 0 else
+        days = p.days
+        n_days = days_text(abs(days or 0), p.works_daily, lang)
+        when = ("" if days is None else t("problem.what.factor.overdue", lang, days=n_days) if days > 0 else
                 t("problem.what.factor.due_in", lang, days=n_days))
         text = t("problem.what.factor", lang, kind=p.factor_kind or "", fid=p.factor or "",
                  fname=names.factors.get((p.project, p.factor or ""), p.factor_kind or p.factor or ""),
@@ -41,6 +41,8 @@ def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> st
         if p.held_by:
             other = p.held_by.rsplit("/", 1)[-1]
             text += t("problem.held_by", lang, other=names.factors.get((p.project, other), other))
+    elif p.kind is ProblemKind.MILESTONE and p.days is None:  # no size this week: 已办结
+        text = t("problem.what.item", lang, mname=mname, mid=p.milestone or "")
     elif p.kind is ProblemKind.MILESTONE:
         text = t("problem.what.milestone", lang, mname=mname, mid=p.milestone or "",
                  days=days_text(p.days or 0, p.works_daily, lang))

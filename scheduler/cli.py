@@ -947,7 +947,9 @@ def problem_command(state: State, problem_id: str, action: str | None, into: str
                            proposal=proposal, into=into)
     finally:
         engine.dispose()
-    click.echo(t("problem.done", config.language, id=p.id, action=action))
+    said = f"web.action.{action}"  # the office's word for it (销号, 豁免 …), as the web workplace says it
+    click.echo(t("problem.done", config.language, id=p.id,
+                 action=t(said, config.language) if said in STRINGS and config.language != "en" else action))
 
 
 @cli.command("raise-problem")

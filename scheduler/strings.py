@@ -1636,6 +1636,7 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "web.action.reopen": {"zh": "重新打开", "en": "Reopen"},
     "web.action.unexempt": {"zh": "取消豁免", "en": "Withdraw exemption"},
     "web.action.decide": {"zh": "记录研究意见", "en": "Record the decision"},
+    "web.action.merge": {"zh": "并入", "en": "Merge"},
     "web.decided": {"zh": "已记录处理意见。", "en": "Decision recorded."},
     "web.report.title": {"zh": "{unit} {week} 周报", "en": "{unit}: report for {week}"},
     "web.report.help": {"zh": "空白表示无变化；与 Excel 模板同样校验，每次提交为新版本。",

@@ -277,3 +277,12 @@ def test_a_deadline_missed_by_its_actual_date_says_the_fact_everywhere(config_fi
         text = c.get(page).text
         assert f'<div class="what">{fact}</div>' in text or f'<p class="what">{fact}</p>' in text, page
         assert "延误风险" not in text
+
+
+def test_a_decision_is_acknowledged_in_the_offices_words_under_zh(w48: Path) -> None:
+    """`dispatch problem … --close` under zh answers 已记录：ID 销号 (it said "close")."""
+    w48.write_text(w48.read_text(encoding="utf-8").replace('language = "en"', 'language = "zh"'), encoding="utf-8")
+    res = dispatch(w48, "problem", "YJ-AVENUE/factor/F1", "--close", "--reason", "已批复")
+    assert res.exit_code == 0 and res.output.strip() == "已记录：YJ-AVENUE/factor/F1 销号", res.output
+    res = dispatch(w48, "problem", "YJ-AVENUE/factor/F1", "--escalate", "--reason", "需县级协调")
+    assert res.output.strip() == "已记录：YJ-AVENUE/factor/F1 提请县政府专题研究", res.output

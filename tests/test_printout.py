@@ -1,6 +1,6 @@
 """The weekly printout (scheduler/printout.py, through scheduler/outputs.write_outputs): rendered
 from a hand-made WeeklyView, its pages rasterised with pdftoppm and its text read back with
-pdftotext (poppler-utils, installed by scripts/setup.sh). Every glyph must be in the embedded fonts."""
+pdftotext (poppler-utils, installed by scripts/test.sh). Every glyph must be in the embedded fonts."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ POPPLER = shutil.which("pdftoppm") and shutil.which("pdftotext") and shutil.whic
 
 
 def _need_poppler() -> None:
-    assert POPPLER, "poppler-utils (pdftoppm, pdftotext) missing: run scripts/setup.sh"
+    assert POPPLER, "poppler-utils (pdftoppm, pdftotext) missing: run scripts/test.sh"
 
 
 def text_of(pdf: Path, first: int | None = None, last: int | None = None) -> str:

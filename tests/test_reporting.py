@@ -400,7 +400,7 @@ def test_printout_names_the_units_that_did_not_report(loaded: Engine, tmp_path: 
     assert marks["P-ROAD/factor/F2"] is None
     pdf = render_printout(view, tmp_path / "out.pdf", {})
     if not shutil.which("pdftotext"):
-        pytest.fail("poppler-utils (pdftotext) missing: run scripts/setup.sh")
+        pytest.fail("poppler-utils (pdftotext) missing: run scripts/test.sh")
     text = subprocess.run(["pdftotext", "-raw", "-enc", "UTF-8", str(pdf), "-"], check=True, capture_output=True,
                           text=True).stdout
     flat = "".join(text.split())

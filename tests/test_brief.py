@@ -99,6 +99,22 @@ def test_the_docx_holds_the_same_text(sample: tuple) -> None:
     assert squash(brief.text()) == got
 
 
+HEADING = re.compile(r"^\s*[一二三四五六七八九十]+、\S")
+FOOTER = re.compile(r"^\s*第\s*\d+\s*页\s*/\s*共\s*\d+\s*页\s*$")
+
+
+def _orphan_headings(pdf: Path) -> list[str]:
+    """Section headings (一、… 五、…) that are the last line of text on their page: alone at its foot."""
+    layout = subprocess.run(["pdftotext", "-layout", "-enc", "UTF-8", str(pdf), "-"], check=True,
+                            capture_output=True, text=True).stdout
+    out = []
+    for k, page in enumerate(layout.split("\f"), start=1):
+        body = [ln for ln in page.splitlines() if ln.strip() and not FOOTER.match(ln)]
+        if body and HEADING.match(body[-1]):
+            out.append(f"page {k}: {body[-1].strip()}")
+    return out
+
+
 def test_a_70_project_county_fits_ten_pages(tmp_path: Path) -> None:
     view, _ = pw.week(70)
     assert len(view.projects) == 70
@@ -107,6 +123,7 @@ def test_a_70_project_county_fits_ten_pages(tmp_path: Path) -> None:
         pdf = render_brief_pdf(build_brief(view), view, tmp_path / "brief70.pdf")
     assert pages(pdf) <= 10
     assert not ISO_WEEK.search(text_of(pdf))
+    assert _orphan_headings(pdf) == []  # ten pages: many breaks, no heading alone at a page's foot
 
 
 def test_a_leaders_brief_holds_only_the_projects_that_leader_keeps(tmp_path: Path) -> None:
@@ -180,6 +197,7 @@ def test_every_page_of_the_brief_and_the_annex_keeps_its_text_in_the_frame(sampl
         warnings.simplefilter("error")  # a missing glyph in the PDF or a chart fails here
         files = write_annex(small, tmp_path, {p.calendar: cs[p.calendar] for p in small.projects}, workers=1)
     assert _words_outside_frame(files[0]) == []
+    assert _orphan_headings(pdf) == [] and _orphan_headings(files[0]) == []
 
 
 def test_the_weekly_runs_problem_list_is_the_briefs(tmp_path: Path) -> None:

@@ -662,9 +662,12 @@ def projects_command(state: State, fmt: str) -> None:
 
 def _project_status(engine: Any, lang: str, portfolio: str) -> dict[str, tuple[str, str]]:
     """Each project's light and status in the latest weekly run: (light, '红灯 2 项、黄灯 1 项 · 提请专题研究');
-    a project the run found nothing wrong with is green (正常); empty before the first run."""
+    a project the run found nothing wrong with is green (正常); empty before the first run. The light
+    is the run's; the counts are its open problems (问题清单), as the brief and `dispatch problems`
+    count them (the run's findings are more: a problem counts its symptoms under it)."""
     from collections import defaultdict
 
+    from scheduler.app.problems import week_problems
     from scheduler.errors import NotFound
     from scheduler.store.runs import read_run
 
@@ -672,6 +675,11 @@ def _project_status(engine: Any, lang: str, portfolio: str) -> dict[str, tuple[s
         info, found = read_run(engine, portfolio=portfolio)
     except NotFound:
         return {}
+    _, problems, _, _ = week_problems(engine, info.week, None, portfolio)
+    tally: dict[tuple[str, str], int] = defaultdict(int)
+    for pb in problems:
+        if pb.counts:
+            tally[pb.project, pb.light.value] += 1
     escalated = set((info.summary or {}).get("escalated") or ())  # the problem list's (core/problems.py)
     out: dict[str, tuple[str, str]] = defaultdict(lambda: ("green", t("projects.ok", lang)))
     per: dict[str, list[Any]] = {}
@@ -679,9 +687,10 @@ def _project_status(engine: Any, lang: str, portfolio: str) -> dict[str, tuple[s
         if f.kind.value != "escalation":  # legacy rows of runs stored before escalation moved to problems
             per.setdefault(f.project, []).append(f)
     for pid, fs in per.items():
-        red = sum(f.light.value == "red" for f in fs)
-        yellow = sum(f.light.value == "yellow" for f in fs)
-        light = "red" if red else "yellow" if yellow else "green"
+        light = ("red" if any(f.light.value == "red" for f in fs) else
+                 "yellow" if any(f.light.value == "yellow" for f in fs) else "green")
+        red, yellow = (tally[pid, "red"], tally[pid, "yellow"]) if problems else (
+            sum(f.light.value == "red" for f in fs), sum(f.light.value == "yellow" for f in fs))
         text = t("projects.status", lang, red=red, yellow=yellow)
         if pid in escalated:
             text += t("projects.status.escalated", lang)

@@ -5,6 +5,7 @@ the brief and the annex checked for missing glyphs and for text outside the page
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 import subprocess
 import warnings
@@ -203,7 +204,6 @@ def test_every_page_of_the_brief_and_the_annex_keeps_its_text_in_the_frame(sampl
 def test_the_weekly_runs_problem_list_is_the_briefs(tmp_path: Path) -> None:
     """W47 then W48 of projects/ through the weekly run (problems folded by the check): every red
     problem of the run is a row of the brief, read back from the PDF; no ISO week; at most 4 pages."""
-    import datetime as dt
 
     from scheduler.app.loading import load_files
     from scheduler.app.reprint import view_of_run
@@ -300,3 +300,18 @@ def test_progress_ten_day_table_and_closed_items_are_in_the_brief(tmp_path: Path
     assert "以旬保月、以月保季、以季保年" in flat and "本旬" in flat
     assert "本周办结" in flat and flat.index("本周办结") < flat.index("沿江大道防洪影响评价（湘江大堤）审查")
     assert "本周办结" in docx_text(render_brief_docx(brief, tmp_path / "b.docx"))
+
+
+@pytest.mark.parametrize(("text", "said"), [
+    ("基线计划 2026-10-13 完成，至今未完成", "基线计划10月13日完成，至今未完成"),
+    ("影响时限：全面投运（M18，2026-12-31 前完成）", "影响时限：全面投运（M18，12月31日前完成）"),
+    ("预计批复：2027-01-15；堵点", "预计批复：2027年1月15日；堵点"),
+    ("路基 K0+000 2026-10-13 x", "路基 K0+000 10月13日 x"),  # beside Latin text the spaces stay
+    ("2026-02-30 前", "2026-02-30 前"),  # not a date: as written
+])
+def test_a_date_inside_a_chinese_sentence_takes_no_spaces(text: str, said: str) -> None:
+    """The brief writes ISO dates the Chinese way; the spaces around them go too (12月31日 前完成 read
+    as a typo)."""
+    from scheduler.core.dates import cn_dates
+
+    assert cn_dates(text, dt.date(2026, 11, 23)) == said

@@ -286,3 +286,18 @@ def test_a_decision_is_acknowledged_in_the_offices_words_under_zh(w48: Path) -> 
     assert res.exit_code == 0 and res.output.strip() == "已记录：YJ-AVENUE/factor/F1 销号", res.output
     res = dispatch(w48, "problem", "YJ-AVENUE/factor/F1", "--escalate", "--reason", "需县级协调")
     assert res.output.strip() == "已记录：YJ-AVENUE/factor/F1 提请县政府专题研究", res.output
+
+
+def test_the_projects_listing_counts_the_problem_list(w48: Path) -> None:
+    """`dispatch projects` counts each project's open problems by light, as the brief and
+    `dispatch problems` do (it counted the run's findings: 红灯 14 项 for 6 red problems)."""
+    from collections import Counter
+
+    probs = problems(w48)["problems"]
+    want = Counter((p["project"], p["light"]) for p in probs if p["counts"])
+    listing = json.loads(dispatch(w48, "projects", "--format", "json").output)["projects"]
+    said = {p["id"]: p["status"] for p in listing if p["light"] != "green"}
+    assert said and any(want[pid, "red"] for pid in said)
+    for pid, status in said.items():
+        m = re.match(r"(\d+) red, (\d+) yellow", status)
+        assert m and (int(m.group(1)), int(m.group(2))) == (want[pid, "red"], want[pid, "yellow"]), (pid, status)

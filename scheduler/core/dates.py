@@ -9,7 +9,9 @@ import re
 
 from scheduler.strings import t
 
-_ISO = re.compile(r"(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])")
+_ISO_SPACED = re.compile(r"( ?)(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])( ?)")
+_CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
+"""Chinese characters and full-width punctuation: no space between them and a date."""
 
 
 def fmt_cn_date(d: dt.date | None, year: bool = True) -> str:
@@ -33,11 +35,15 @@ def cn_dates(text: str, ref: dt.date, lang: str = "zh") -> str:
 
     def one(m: re.Match[str]) -> str:
         try:
-            return cn_date(dt.date(int(m.group(1)), int(m.group(2)), int(m.group(3))), ref)
+            said = cn_date(dt.date(int(m.group(2)), int(m.group(3)), int(m.group(4))), ref)
         except ValueError:
             return m.group(0)
+        # the spaces an ISO date stands between go with it beside Chinese: 12月31日前完成, not 12月31日 前完成
+        before = m.group(1) if m.start() == 0 or not _CJK.match(text[m.start() - 1]) else ""
+        after = m.group(5) if m.end() == len(text) or not _CJK.match(text[m.end()]) else ""
+        return before + said + after
 
-    return _ISO.sub(one, text)
+    return _ISO_SPACED.sub(one, text)
 
 
 def date_text(d: dt.date | None, ref: dt.date | None, lang: str) -> str:

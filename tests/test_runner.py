@@ -167,6 +167,36 @@ def test_week_over_week_history_and_escalation(loaded: Engine, config: Config) -
     assert s.escalated == ("P-ROAD",)
 
 
+def test_weeks_red_counted_over_the_runs_when_a_week_is_run_late(loaded: Engine, config: Config,
+                                                                monkeypatch: pytest.MonkeyPatch) -> None:
+    """连续N周红灯 counts the portfolio's weekly runs, from the stored weeks. M1 (施工准备, due 11-10,
+    unfinished) is red at 11-16 (W47), 11-23 (W48) and 11-30 (W49). W48 not run at first: W49
+    counts W47 and W49, 2 (the holiday week neither counts nor breaks). W48 run late: 2 for W48
+    (W47 + W48), and W49 is now 3 in `dispatch problems`, the reprinted brief and the digest,
+    though W49's own run counted 2."""
+    from scheduler.app.problems import week_problems
+    from scheduler.app.reprint import view_of_run
+    from scheduler.delivery.messages import problem_digest_text
+
+    pid = "P-ROAD/milestone/M1"
+    run(loaded, config, W47)
+    w49 = run(loaded, config, dt.date(2026, 11, 30))
+    assert {p.id: p.weeks_red for p in w49.problems}[pid] == 2
+    w48 = run(loaded, config, W48)
+    assert {p.id: p.weeks_red for p in w48.problems}[pid] == 2
+    monkeypatch.setenv("DISPATCH_DATABASE_URL", config.database_url)
+    monkeypatch.setenv("DISPATCH_PORTFOLIO", "default")
+    res = CliRunner().invoke(cli, ["problems", "--week", "2026-W49", "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert {p["id"]: p["weeks_red"] for p in json.loads(res.output)["problems"]}[pid] == 3
+    view, _cals = view_of_run(loaded, config, "2026-W49")
+    assert {r.problem.id: r.problem.weeks_red for r in view.problems}[pid] == 3
+    _wk, problems, names, _stale = week_problems(loaded, "2026-W49")
+    m1 = [p for p in problems if p.id == pid]
+    _subject, body = problem_digest_text(m1[0].unit, m1, "2026-W49", names)
+    assert "【连续3周红灯】" in body
+
+
 def test_crash_inside_the_transaction_leaves_the_last_run(loaded: Engine, config: Config,
                                                           monkeypatch: pytest.MonkeyPatch) -> None:
     first = run(loaded, config, W48)

@@ -60,7 +60,7 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0012"
+        assert ctx.get_current_revision() == "0013"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
         "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock",
@@ -368,6 +368,50 @@ def test_a_write_the_database_refuses_is_a_storage_error(engine: Engine, portfol
     assert storage.dump(engine) == before
 
 
+def _run_row(conn: Any, week: str, portfolio: str = "default") -> int:
+    """A current complete run of `week` (weeks red are counted over the portfolio's runs); its id."""
+    conn.exec_driver_sql("INSERT INTO runs (week, data_date, started_at, status, inputs, current, portfolio) "
+                         f"VALUES ('{week}', '2026-11-23', '2026-11-23 01:00:00', 'complete', '{{}}', true, "
+                         f"'{portfolio}')")
+    return int(conn.exec_driver_sql(f"SELECT id FROM runs WHERE week = '{week}'").scalar())
+
+
+def test_migration_0013_counts_weeks_red_from_the_weeks_and_back(engine: Engine) -> None:
+    """0013 keeps of the carried count only each week's fact (red and counting); downgraded, the
+    count is worked back from the weeks and the runs. Hand-worked: runs in W45, W46, W48 (W47 not
+    run); F1 red and counting in W45, W46, W48 (2 carried in W48 by a run made before W46 was run
+    again: stale), exempt (red, not counting) in W44 (no run that week: counts nothing anyway)."""
+    from scheduler.store.problems import get_problem
+
+    _migrate(engine, "0012")
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO problems (id, project_id, kind, source, description, unit, person, partners, measures, "
+            "needs_county, county_matters, status, first_seen, created_at, updated_at, portfolio) VALUES "
+            "('P/factor/F1', 'P', 'factor', 'check', '', 'U', '', '[]', '', false, '', 'open', '2026-W44', "
+            "'2026-11-23 01:00:00', '2026-11-23 01:00:00', 'default')")
+        run_ids = {week: _run_row(conn, week) for week in ("2026-W45", "2026-W46", "2026-W48")}
+        for week, red in (("2026-W44", 0), ("2026-W45", 1), ("2026-W46", 2), ("2026-W48", 2)):
+            conn.exec_driver_sql(
+                "INSERT INTO problem_weeks (problem_id, week, run_id, light, status, own_light, weeks_red, escalate, "
+                f"symptoms, deadlines) VALUES ('P/factor/F1', '{week}', {run_ids.get(week, 'NULL')}, 'red', 'open', "
+                f"'red', {red}, false, '[]', '[]')")
+    _migrate(engine, "head")
+    with storage.reading(engine) as conn:
+        cols = {c["name"] for c in sa_inspect(conn).get_columns("problem_weeks")}
+        red = dict(conn.exec_driver_sql("SELECT week, counted_red FROM problem_weeks").all())
+        assert get_problem(conn, "P/factor/F1").weeks_red == 3  # W45, W46, W48: not the 2 carried
+    assert "weeks_red" not in cols
+    assert {w: bool(v) for w, v in red.items()} == {"2026-W44": False, "2026-W45": True, "2026-W46": True,
+                                                     "2026-W48": True}
+    _migrate(engine, "0012")
+    with storage.reading(engine) as conn:
+        back = dict(conn.exec_driver_sql("SELECT week, weeks_red FROM problem_weeks").all())
+        cols = {c["name"] for c in sa_inspect(conn).get_columns("problem_weeks")}
+    assert back == {"2026-W44": 0, "2026-W45": 1, "2026-W46": 2, "2026-W48": 3} and "counted_red" not in cols
+    _migrate(engine, "head")
+
+
 def test_migration_0012_derives_problem_state_from_its_weeks(engine: Engine) -> None:
     """Upgrading a database whose `problems` rows still carry light, weeks_red and last_seen
     (downgraded to 0011): a problem raised by hand keeps its light as `raised_light`; the rest is
@@ -386,10 +430,11 @@ def test_migration_0012_derives_problem_state_from_its_weeks(engine: Engine) -> 
                 f"('{pid}', 'P', '{pid.split('/')[1]}', '{source}', '', 'U', '', '[]', '', false, '', 'open', "
                 f"'{light}', '2026-W47', '{last}', {red}, '2026-11-23 01:00:00', '2026-11-23 01:00:00', 'default')")
         for week, red in (("2026-W47", 1), ("2026-W48", 2)):
+            run_id = _run_row(conn, week)
             conn.exec_driver_sql(
-                "INSERT INTO problem_weeks (problem_id, week, light, status, own_light, weeks_red, escalate, "
-                f"symptoms, deadlines) VALUES ('P/factor/F1', '{week}', 'red', 'open', 'red', {red}, false, "
-                "'[]', '[]')")
+                "INSERT INTO problem_weeks (problem_id, week, run_id, light, status, own_light, weeks_red, escalate, "
+                f"symptoms, deadlines) VALUES ('P/factor/F1', '{week}', {run_id}, 'red', 'open', 'red', {red}, "
+                "false, '[]', '[]')")
     _migrate(engine, "head")
     with storage.reading(engine) as conn:
         cols = {c["name"] for c in sa_inspect(conn).get_columns("problems")}

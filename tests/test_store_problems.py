@@ -6,14 +6,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, insert, update
 
-from scheduler.core.findings import FindingKind, Light
+from scheduler.core.findings import FindingKind, Light, week_monday
 from scheduler.core.problems import Action, Problem, ProblemKind, ProblemStatus, Symptom, carry_over
 from scheduler.errors import NotFound, ProblemError
 from scheduler.store import problems as store
 from scheduler.store.db import problems as problems_t
 from scheduler.store.db import reading, transaction
+from scheduler.store.db import runs as runs_t
 
 NOW = dt.datetime(2026, 11, 23, 1, 0, tzinfo=dt.UTC)
 
@@ -25,11 +26,16 @@ def _found(light: Light = Light.RED) -> list[Problem]:
 
 
 def _run(engine: Engine, week: str, found: list[Problem]) -> list[Problem]:
+    """The weekly run's problem part: the week's run row (replacing an earlier run of the week, as
+    store.runs.store_run does), the carry-over and the saved week, in one transaction."""
     with transaction(engine) as conn:
+        conn.execute(update(runs_t).where(runs_t.c.week == week).values(current=False))
+        run_id = conn.execute(insert(runs_t).values(week=week, data_date=week_monday(week), started_at=NOW,
+                                                    status="complete", inputs={}, current=True)).inserted_primary_key
         stored = store.load_problems(conn)
         prev = store.week_history(conn, week)
         out = carry_over(found, stored, prev, week, escalate_after_weeks=2, now=NOW)
-        store.save_week(conn, week, None, out)
+        store.save_week(conn, week, int(run_id[0]), out)  # type: ignore[index]
     return out
 
 
@@ -184,3 +190,71 @@ def test_week_lights_are_the_weeks_list_without_its_detail(engine: Engine) -> No
         ("YJ-AVENUE/factor/F1", Light.RED, ProblemStatus.CLOSED), ("YJ-AVENUE/milestone/M08", Light.YELLOW,
                                                                    ProblemStatus.OPEN)]
     assert [x.id for x in mine] == [p.id for p in one] == ["YJ-AVENUE/milestone/M08"]
+
+
+def _counts(engine: Engine, pid: str = "YJ-AVENUE/factor/F1") -> tuple[dict[str, int], int]:
+    """Weeks red running of a problem week by week (its history) and as `get_problem` reads it."""
+    with reading(engine) as conn:
+        weeks, _events, _answers = store.history(conn, pid)
+        return {w.last_seen: w.weeks_red for w in weeks}, store.get_problem(conn, pid).weeks_red
+
+
+def _listed(engine: Engine, week: str) -> int:
+    with reading(engine) as conn:
+        _wk, (p,) = store.problems_of_week(conn, week)
+    return p.weeks_red
+
+
+def test_weeks_red_follow_an_earlier_week_run_again(engine: Engine) -> None:
+    """Red in W46, W47, W48: 1, 2, 3. W47 run again and found yellow: W48 is 1 (W48 alone), not the
+    3 its run counted; W47 red again on a third run: 3 again."""
+    for week in ("2026-W46", "2026-W47", "2026-W48"):
+        _run(engine, week, _found())
+    assert _counts(engine) == ({"2026-W46": 1, "2026-W47": 2, "2026-W48": 3}, 3)
+    (p,) = _run(engine, "2026-W47", _found(Light.YELLOW))
+    assert p.weeks_red == 0 and not p.escalate
+    assert _counts(engine) == ({"2026-W46": 1, "2026-W47": 0, "2026-W48": 1}, 1)
+    assert _listed(engine, "2026-W48") == 1 and _listed(engine, "2026-W47") == 0
+    (p,) = _run(engine, "2026-W47", _found())
+    assert p.weeks_red == 2
+    assert _counts(engine) == ({"2026-W46": 1, "2026-W47": 2, "2026-W48": 3}, 3)
+    with reading(engine) as conn:  # the carry-over's input for W49: W48's count
+        assert store.week_history(conn, "2026-W49") == {"YJ-AVENUE/factor/F1": 3}
+
+
+def test_weeks_red_over_a_week_not_run_and_a_week_run_late(engine: Engine) -> None:
+    """连续N周红灯 counts the portfolio's weekly runs: W47 not run (a holiday) neither counts nor
+    breaks, so red in W46 and W48 is 2 at W48; W47 run late, red: W47 is 2 and W48 3; W47 run
+    again with the problem gone (已办结, not red): W48 is back to 1. A run of another portfolio in
+    a week does not make it a week of this one."""
+    _run(engine, "2026-W46", _found())
+    with transaction(engine) as conn:
+        conn.execute(insert(runs_t).values(week="2026-W47", data_date=week_monday("2026-W47"), started_at=NOW,
+                                           status="complete", inputs={}, current=True, portfolio="other"))
+    (p,) = _run(engine, "2026-W48", _found())
+    assert p.weeks_red == 2 and p.escalate  # escalate_after_weeks = 2
+    assert _counts(engine) == ({"2026-W46": 1, "2026-W48": 2}, 2)
+    _run(engine, "2026-W47", _found())
+    assert _counts(engine) == ({"2026-W46": 1, "2026-W47": 2, "2026-W48": 3}, 3)
+    assert _listed(engine, "2026-W48") == 3
+    (p,) = _run(engine, "2026-W47", [])
+    assert p.status is ProblemStatus.DONE and p.weeks_red == 0
+    assert _counts(engine)[0] == {"2026-W46": 1, "2026-W47": 0, "2026-W48": 1}
+    assert _listed(engine, "2026-W48") == 1
+
+
+def test_a_week_whose_run_did_not_list_the_problem_breaks_the_count(engine: Engine) -> None:
+    """Closed by the office after W46 (so W47's run does not list it: no row), reopened and red in
+    W48: 1, not 2. An exempt red week counts none either."""
+    _run(engine, "2026-W46", _found())
+    with transaction(engine) as conn:
+        store.decide(conn, "YJ-AVENUE/factor/F1", Action.CLOSE, by="专班办公室", text="转入常规跟踪")
+    _run(engine, "2026-W47", [])
+    with transaction(engine) as conn:
+        store.decide(conn, "YJ-AVENUE/factor/F1", Action.REOPEN, by="专班办公室", text="省厅退回")
+    (p,) = _run(engine, "2026-W48", _found())
+    assert p.weeks_red == 1
+    with transaction(engine) as conn:
+        store.decide(conn, "YJ-AVENUE/factor/F1", Action.EXEMPT, by="县发改局", text="汛期禁止涉堤施工")
+    _run(engine, "2026-W49", _found())
+    assert _counts(engine) == ({"2026-W46": 1, "2026-W48": 1, "2026-W49": 0}, 0)

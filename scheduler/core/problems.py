@@ -244,6 +244,12 @@ class Problem:
         return self.is_open and self.exemption is None
 
     @property
+    def red_week(self) -> bool:
+        """Whether this week is one of its 连续红灯 weeks: red and counting (open, not merged, not
+        exempt). The week row stores it; weeks_red is counted from those rows (store/problems.py)."""
+        return self.counts and self.light is Light.RED
+
+    @property
     def due_date(self) -> dt.date | None:
         """完成时限: as the office set it, else the unit's promised date, else a factor's expected date."""
         if self.due is not None:
@@ -293,7 +299,8 @@ def carry_over(found: Sequence[Problem], stored: Mapping[str, Problem], prev_red
     """This week's problem list: the problems the check found, with what is stored about them
     (the office's fields, exemption, escalation, closing, merging, answers) carried over; the
     hand-raised problems still open; and the found ones that disappeared, now 已办结 (closed by the
-    check). `prev_red`: consecutive red weeks of each problem at the previous stored week.
+    check). `prev_red`: weeks red running of each problem at the portfolio's previous run week
+    (store.problems.week_history, counted from the stored weeks).
 
     Rules: a problem 销号 by the office stays closed whatever the check finds; one 已办结 that the
     check finds again is 办理中 again; weeks_red counts consecutive red weeks (exempt ones count
@@ -343,7 +350,7 @@ def carry_over(found: Sequence[Problem], stored: Mapping[str, Problem], prev_red
     for pid, item in out.items():
         counts = (get(item, "status") is _OPEN and get(item, "merged_into") is None
                   and get(item, "exemption") is None)
-        red = counts and get(item, "light") is _RED
+        red = counts and get(item, "light") is _RED  # Problem.red_week, before the one replace()
         weeks = prev_red.get(pid, 0) + 1 if red else 0
         esc = get(item, "escalation")
         decided = esc is not None and bool(esc.decision)

@@ -37,6 +37,7 @@ from sqlalchemy import (
     UniqueConstraint,
     create_engine,
     event,
+    false,
     select,
 )
 from sqlalchemy.engine import Dialect, make_url
@@ -367,8 +368,8 @@ problems = Table(
     Index("ix_problems_unit", "unit"),
 )
 """The problem list (问题清单): one row per root cause, its current state and the office's decisions.
-Its light, weeks_red and last_seen week are not copied here: they are those of its latest
-`problem_weeks` row (store/problems.py reads them so); `raised_light` is the light a problem raised
+Its light, weeks_red and last_seen week are not copied here: they are derived from its
+`problem_weeks` rows (store/problems.py reads them so); `raised_light` is the light a problem raised
 by hand was given, its light until a run lists it."""
 
 problem_weeks = Table(
@@ -381,18 +382,22 @@ problem_weeks = Table(
     Column("days", Integer),
     Column("points", Float),
     Column("own_light", String, nullable=False),
-    Column("weeks_red", Integer, nullable=False),
     Column("escalate", Boolean, nullable=False),
     Column("symptoms", JSON, nullable=False),
     Column("deadlines", JSON, nullable=False),
     Column("expected", Date),
     Column("held_by", String),
+    Column("counted_red", Boolean, nullable=False, server_default=false()),
     PrimaryKeyConstraint("problem_id", "week", name="pk_problem_weeks"),
     ForeignKeyConstraint(["problem_id"], ["problems.id"], ondelete="CASCADE", name="fk_problem_weeks_problem"),
     ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="SET NULL", name="fk_problem_weeks_run"),
     Index("ix_problem_weeks_week", "week"),
 )
-"""A problem's history week by week: its light, status, size and symptoms as each run found them."""
+"""A problem's history week by week: its light, status, size and symptoms as each run found them;
+`counted_red`: it was a red week of its 连续红灯 (red and counting: open, not merged, not exempt).
+How many weeks it has been red running is not stored: store/problems.py counts them from these
+rows and the portfolio's runs (`red_streaks`), so re-running an earlier week changes the later
+weeks' counts too (migration 0013)."""
 
 problem_answers = Table(
     "problem_answers", metadata,

@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, select, update
+from sqlalchemy import Connection, Select, and_, delete, func, insert, literal, select, update
 
 from scheduler.core.findings import Finding, Light
 from scheduler.core.model import DEFAULT_PORTFOLIO
@@ -31,6 +31,7 @@ from scheduler.errors import NotFound, ProblemError, shown
 from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, problem_answers, problem_events, problem_weeks, utcnow
 from scheduler.store.db import problems as problems_t
+from scheduler.store.db import runs as runs_t
 from scheduler.store.runs import finding_from_row
 
 CHUNK = 2_000
@@ -59,7 +60,7 @@ def _state_row(p: Problem, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-def _problem(r: Any, week: Any = None, answer: Answer | None = None) -> Problem:
+def _problem(r: Any, week: Any = None, answer: Answer | None = None, weeks_red: int = 0) -> Problem:
     ex = Exemption(r.exempt_reason, r.exempt_by or "", r.exempt_at) if r.exempt_reason else None
     es = None
     if r.escalate_reason is not None or r.decision:
@@ -70,12 +71,12 @@ def _problem(r: Any, week: Any = None, answer: Answer | None = None) -> Problem:
         status=ProblemStatus(r.status), unit=r.unit, person=r.person, partners=tuple(r.partners or ()),
         due=r.due, measures=r.measures, needs_county=bool(r.needs_county), county_matters=r.county_matters,
         description=r.description, milestone=r.milestone_id, factor=r.factor_id, factor_kind=r.factor_kind,
-        first_seen=r.first_seen, last_seen=r.last_seen, weeks_red=int(r.weeks_red), exemption=ex, escalation=es,
+        first_seen=r.first_seen, last_seen=r.last_seen, weeks_red=weeks_red, exemption=ex, escalation=es,
         closed_by=r.closed_by or "", closed_at=r.closed_at, close_reason=r.close_reason or "",
         merged_into=r.merged_into, source=r.source, answer=answer)
     if week is not None:
         p = replace(p, light=Light(week.light), status=ProblemStatus(week.status), days=week.days,
-                    points=week.points, own_light=Light(week.own_light), weeks_red=int(week.weeks_red),
+                    points=week.points, own_light=Light(week.own_light),
                     escalate=bool(week.escalate),
                     symptoms=tuple(Symptom.from_json(s) for s in week.symptoms or ()),
                     deadlines=tuple(DeadlineCost.from_json(d) for d in week.deadlines or ()),
@@ -107,22 +108,90 @@ def _latest_week() -> Any:
 
 
 def _with_state() -> Select[Any]:
-    """The problems' rows with what is derived from their weeks, never copied into `problems`: light,
-    weeks_red and last_seen are those of the latest stored week; a problem raised by hand that no
-    run has listed yet has its raised light, 0 and the week it was raised."""
+    """The problems' rows with what is derived from their weeks, never copied into `problems`: light
+    and last_seen are those of the latest stored week; a problem raised by hand that no run has
+    listed yet has its raised light and the week it was raised (weeks_red: `red_streaks`)."""
     latest = problem_weeks.alias("latest")
     return (select(problems_t, func.coalesce(latest.c.light, problems_t.c.raised_light, "green").label("light"),
-                   func.coalesce(latest.c.weeks_red, 0).label("weeks_red"),
                    func.coalesce(latest.c.week, problems_t.c.first_seen).label("last_seen"))
             .select_from(problems_t.outerjoin(latest, and_(latest.c.problem_id == problems_t.c.id,
                                                            latest.c.week == _latest_week()))))
+
+
+# -- weeks red running (连续红灯), derived -----------------------------------------------------------
+
+
+def _runs_in_order(portfolio: str | None) -> Any:
+    """The current runs (one per week run) with the run of their portfolio before each (lag)."""
+    r = runs_t.c
+    stmt = select(r.id, r.week, func.lag(r.id).over(partition_by=r.portfolio, order_by=r.week).label("prev_id"),
+                  func.lag(r.week).over(partition_by=r.portfolio, order_by=r.week).label("prev_week")
+                  ).where(r.current, r.status == "complete")
+    if portfolio is not None:
+        stmt = stmt.where(r.portfolio == portfolio)
+    return stmt.cte("runs_in_order")
+
+
+def red_streaks(conn: Connection, *seeds: Any, portfolio: str | None = DEFAULT_PORTFOLIO) -> dict[tuple[str, str], int]:
+    """Weeks red running (连续红灯周数) of the week rows picked by `seeds` (conditions on
+    `problem_weeks`): (problem id, week) -> count, for those red and counting (the others: 0).
+    THE definition of weeks_red, derived from the stored week rows, never carried: the
+    consecutive weekly runs of the problem's portfolio (the current run of each week run), ending
+    at the row's, whose row of the problem (saved by that run) is red and counting (`counted_red`:
+    open, not merged, not exempt). A week nobody ran (a holiday) neither counts nor breaks it; a
+    run that did not list the problem, or listed it not red, breaks it. So re-running an earlier
+    week, or running a skipped one late, changes the later weeks' counts at once. One recursive
+    query walking back from the seeds run by run: its cost is the red weeks counted, not the
+    history stored."""
+    runs = _runs_in_order(portfolio)
+    pw = problem_weeks.c
+    start = (select(pw.problem_id, pw.week.label("seed"), runs.c.prev_id, runs.c.prev_week, literal(1).label("k"))
+             .select_from(runs.join(problem_weeks, and_(pw.run_id == runs.c.id, pw.week == runs.c.week)))
+             .where(pw.counted_red, *seeds).cte("streak", recursive=True))
+    w = problem_weeks.alias("w")
+    step = (select(start.c.problem_id, start.c.seed, runs.c.prev_id, runs.c.prev_week, start.c.k + 1)
+            .select_from(start.join(w, and_(w.c.problem_id == start.c.problem_id, w.c.week == start.c.prev_week,
+                                            w.c.run_id == start.c.prev_id))
+                         .join(runs, runs.c.id == w.c.run_id))
+            .where(w.c.counted_red))
+    streak = start.union_all(step)
+    stmt = select(streak.c.problem_id, streak.c.seed, func.max(streak.c.k)).group_by(streak.c.problem_id,
+                                                                                     streak.c.seed)
+    return {(pid, str(week)): int(n) for pid, week, n in conn.execute(stmt)}
+
+
+def _weeks_red_at(conn: Connection, week: str, portfolio: str, ids: Sequence[str] | None = None) -> dict[str, int]:
+    """Weeks red running at `week` of the portfolio's problems (or of `ids`), those red then."""
+    pw = problem_weeks.c
+    if ids is None:
+        return {pid: n for (pid, _w), n in red_streaks(conn, pw.week == week, portfolio=portfolio).items()}
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), CHUNK):
+        part = red_streaks(conn, pw.week == week, pw.problem_id.in_(ids[i:i + CHUNK]), portfolio=portfolio)
+        out.update((pid, n) for (pid, _w), n in part.items())
+    return out
+
+
+def _weeks_red_latest(conn: Connection, ids: Sequence[str] | None, portfolio: str | None) -> dict[str, int]:
+    """Weeks red running of each problem (of `ids`, else of the portfolio) at its latest week row."""
+    w = problem_weeks.alias("w")
+    pw = problem_weeks.c
+    latest = pw.week == select(func.max(w.c.week)).where(w.c.problem_id == pw.problem_id).scalar_subquery()
+    if ids is None:
+        return {pid: n for (pid, _w), n in red_streaks(conn, latest, portfolio=portfolio).items()}
+    out: dict[str, int] = {}
+    for i in range(0, len(ids), CHUNK):
+        part = red_streaks(conn, latest, pw.problem_id.in_(ids[i:i + CHUNK]), portfolio=portfolio)
+        out.update((pid, n) for (pid, _w), n in part.items())
+    return out
 
 
 def load_problems(conn: Connection, ids: Iterable[str] | None = None, *, project: str | None = None,
                   portfolio: str | None = DEFAULT_PORTFOLIO) -> dict[str, Problem]:
     """The portfolio's stored problems (state and decisions, no week), by id; all of them, or those
     of `ids` or of one project (portfolio None: by id in any portfolio; a problem's id holds its
-    project's, unique in the database). Each carries its latest answer."""
+    project's, unique in the database). Each carries its latest answer and its weeks red running at
+    its latest week (`red_streaks`)."""
     stmt = _with_state() if portfolio is None else _with_state().where(_mine(portfolio))
     wanted = None if ids is None else list(ids)
     if project is not None:
@@ -135,8 +204,9 @@ def load_problems(conn: Connection, ids: Iterable[str] | None = None, *, project
         for i in range(0, len(wanted), CHUNK):
             rows += list(conn.execute(stmt.where(problems_t.c.id.in_(wanted[i:i + CHUNK]))))
     answers = _latest_answers(conn, [r.id for r in rows])
+    red = _weeks_red_latest(conn, None if wanted is None and project is None else [r.id for r in rows], portfolio)
     for r in rows:
-        out[r.id] = _problem(r, answer=answers.get(r.id))
+        out[r.id] = _problem(r, answer=answers.get(r.id), weeks_red=red.get(r.id, 0))
     return out
 
 
@@ -145,7 +215,8 @@ def carried_problems(conn: Connection, found: Iterable[str], portfolio: str = DE
     """What a week's carry-over needs of the stored problems (core.problems.carry_over), by id: those
     still open (carried on, or done when the check no longer finds them) and those of `found` (the
     ids the check found this week) whatever their status; not the ones done or closed in earlier
-    weeks that the check does not find again."""
+    weeks that the check does not find again. Their weeks_red is left 0: the carry-over counts this
+    week's from `week_history`."""
     stmt = _with_state().where(_mine(portfolio))
     rows = list(conn.execute(stmt.where(problems_t.c.status == ProblemStatus.OPEN.value)))
     have = {r.id for r in rows}
@@ -224,8 +295,7 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
     stmt = (_with_state()
             .add_columns(problem_weeks.c.light.label("w_light"), problem_weeks.c.status.label("w_status"),
                          problem_weeks.c.days.label("w_days"), problem_weeks.c.points.label("w_points"),
-                         problem_weeks.c.own_light.label("w_own_light"),
-                         problem_weeks.c.weeks_red.label("w_weeks_red"), problem_weeks.c.escalate.label("w_escalate"),
+                         problem_weeks.c.own_light.label("w_own_light"), problem_weeks.c.escalate.label("w_escalate"),
                          problem_weeks.c.symptoms.label("w_symptoms"), problem_weeks.c.deadlines.label("w_deadlines"),
                          problem_weeks.c.expected.label("w_expected"), problem_weeks.c.held_by.label("w_held_by"),
                          problem_weeks.c.run_id.label("w_run_id"))
@@ -239,13 +309,15 @@ def problems_of_week(conn: Connection, week: str | None = None, *, unit: str | N
         stmt = stmt.where(problems_t.c.id.in_(list(ids)))
     rows = list(conn.execute(stmt.order_by(problems_t.c.project_id, problems_t.c.id)))
     answers = _latest_answers(conn, [r.id for r in rows])
+    narrowed = unit is not None or project is not None or ids is not None
+    red = _weeks_red_at(conn, week, portfolio, [r.id for r in rows] if narrowed else None)
     out = []
     for r in rows:
         wk = SimpleNamespace(light=r.w_light, status=r.w_status, days=r.w_days, points=r.w_points,
-                             own_light=r.w_own_light, weeks_red=r.w_weeks_red, escalate=r.w_escalate,
+                             own_light=r.w_own_light, escalate=r.w_escalate,
                              symptoms=r.w_symptoms, deadlines=r.w_deadlines, expected=r.w_expected,
                              held_by=r.w_held_by)
-        p = _problem(r, wk, answers.get(r.id))
+        p = _problem(r, wk, answers.get(r.id), red.get(r.id, 0))
         if p.status is not ProblemStatus.CLOSED and r.status == ProblemStatus.CLOSED.value:
             p = replace(p, status=ProblemStatus.CLOSED)  # closed after the run: today's decision shows
         out.append(p)
@@ -273,15 +345,14 @@ def with_findings(conn: Connection, problems: Sequence[Problem], run_ids: Sequen
 
 
 def week_history(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, int]:
-    """Consecutive red weeks of each of the portfolio's problems as its latest stored week before
-    `week` left them (the carry-over's input; re-running a week reads the week before, not itself)."""
-    prev = conn.scalar(select(func.max(problem_weeks.c.week)).where(problem_weeks.c.week < week,
-                                                                      _weeks_mine(portfolio)))
+    """Weeks red running of the portfolio's problems red at its latest run week before `week`
+    (`red_streaks`; the carry-over's input: re-running a week reads the week before, not itself)."""
+    r = runs_t.c
+    prev = conn.scalar(select(func.max(r.week)).where(r.current, r.status == "complete", r.week < week,
+                                                      r.portfolio == portfolio))
     if prev is None:
         return {}
-    return {r.problem_id: int(r.weeks_red) for r in conn.execute(
-        select(problem_weeks.c.problem_id, problem_weeks.c.weeks_red).where(problem_weeks.c.week == prev,
-                                                                            _weeks_mine(portfolio)))}
+    return _weeks_red_at(conn, str(prev), portfolio)
 
 
 def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Event], list[Answer]]:
@@ -289,9 +360,12 @@ def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Even
     answers, oldest first."""
     get_problem(conn, problem_id)
     row = conn.execute(_with_state().where(problems_t.c.id == problem_id)).one()
+    running = {week: n for (_p, week), n in red_streaks(conn, problem_weeks.c.problem_id == problem_id,
+                                                        portfolio=None).items()}
     rows = list(conn.execute(select(problem_weeks).where(problem_weeks.c.problem_id == problem_id)
                              .order_by(problem_weeks.c.week)))
-    weeks = with_findings(conn, [replace(_problem(row, w), last_seen=w.week) for w in rows], [w.run_id for w in rows])
+    weeks = with_findings(conn, [replace(_problem(row, w, weeks_red=running.get(w.week, 0)), last_seen=w.week)
+                                 for w in rows], [w.run_id for w in rows])
     events = [Event(r.at, Action(r.action), r.by, r.text, r.week) for r in conn.execute(
         select(problem_events).where(problem_events.c.problem_id == problem_id).order_by(problem_events.c.id))]
     answers = [_answer(r) for r in conn.execute(select(problem_answers).where(
@@ -343,10 +417,10 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
             conn.execute(update(problems_t).where(problems_t.c.id == _bind("b_id")).values(
                 closed_by=_bind("b_by"), closed_at=_bind("b_at")),
                 [{"b_id": p.id, "b_by": p.closed_by or None, "b_at": p.closed_at} for p in moved[i:i + CHUNK]])
-    wcols = ("problem_id", "week", "run_id", "light", "status", "days", "points", "own_light", "weeks_red",
+    wcols = ("problem_id", "week", "run_id", "light", "status", "days", "points", "own_light", "counted_red",
              "escalate", "symptoms", "deadlines", "expected", "held_by")
     insert_rows(conn, problem_weeks, ((p.id, week, run_id, p.light.value, p.status.value, p.days, p.points,
-                                       p.own_light.value, p.weeks_red, p.escalate, [s.to_row() for s in p.symptoms],
+                                       p.own_light.value, p.red_week, p.escalate, [s.to_row() for s in p.symptoms],
                                        [d.to_json() for d in p.deadlines], p.expected, p.held_by)
                                       for p in problems), columns=wcols)
     # the check's own decisions, in the problem's history: closed (已办结) when no longer found,

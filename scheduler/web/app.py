@@ -39,7 +39,7 @@ from scheduler.core.reports import PROJECT_LEVEL
 from scheduler.errors import DispatchError, NotFound, shown
 from scheduler.io.config import Config
 from scheduler.store.problems import ProblemLight
-from scheduler.strings import error_message, t, web_refusal
+from scheduler.strings import error_detail, error_message, t, web_refusal
 from scheduler.web.auth import (
     COOKIE,
     LOGIN_COOKIE,
@@ -243,9 +243,11 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
             signed = await run_in_threadpool(accounts.sign_in, engine, name, password, address_of(request), None,
                                              pf)
         except accounts.Throttled as e:
-            return page(request, "login.html", None, 429, login_token=login_csrf(request), error=e.message)
-        except DispatchError as e:
-            return page(request, "login.html", None, 401, login_token=login_csrf(request), error=e.message)
+            return page(request, "login.html", None, 429, login_token=login_csrf(request),
+                        error=error_detail(e, lang))
+        except DispatchError as e:  # the detail alone: the page is the sign-in's
+            return page(request, "login.html", None, 401, login_token=login_csrf(request),
+                        error=error_detail(e, lang))
         resp = RedirectResponse("/", 303)
         resp.set_cookie(COOKIE, signed.token, max_age=accounts.SESSION_HOURS * 3600, httponly=True,
                         samesite="lax", secure=secure_cookies)

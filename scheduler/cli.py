@@ -748,7 +748,7 @@ def run_command(state: State, data_date: str | None, out_dir: str | None, wait: 
         engine.dispose()
     print_run_summary(result, config.language, details)
     if result.output_error is not None:  # stored and alerted, but the files could not be written
-        click.echo(result.output_error.show(), err=True)
+        click.echo(error_text(result.output_error, config.language), err=True)
         sys.exit(result.output_error.exit_code)
 
 

@@ -271,6 +271,25 @@ def test_no_problem_list_yet_is_said_in_chinese(tmp_path: Path) -> None:
     assert "还没有问题清单" in zh_line(_invoke(config, "problems"), "no-run")
 
 
+def test_outputs_that_cannot_be_written_after_the_run_are_one_chinese_line(world: tuple[Path, str],
+                                                                          tmp_path: Path) -> None:
+    """In a process of its own: the chart workers of a run whose outputs fail are not reused by a later test."""
+    import os
+    import subprocess
+    import sys
+
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    out = tmp_path / "file" / "w48"
+    env = {**os.environ, "PYTHONPATH": str(SOURCE.parent)}
+    p = subprocess.run([sys.executable, "-m", "scheduler.cli", "--config", str(world[0]), "run", "--data-date",
+                        "2026-11-23", "--out", str(out)], capture_output=True, text=True, env=env, timeout=300)
+    assert p.returncode == 5 and "Traceback" not in p.stderr, p.stderr
+    (line,) = [ln for ln in p.stderr.splitlines() if ln.strip()]
+    assert line.startswith("错误：") and "［outputs-unwritten］：" in line, line
+    assert zh_detail_english(line, str(out) + OWN_NAMES) == [], line
+    assert "（路径中有一段不是文件夹）；本次运行已存入数据库：腾出空间后运行 dispatch printout" in line, line
+
+
 # -- fonts ---------------------------------------------------------------------------------------------
 
 

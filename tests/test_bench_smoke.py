@@ -43,3 +43,20 @@ def test_load_bench_runs_and_prints_the_summary_line() -> None:
     assert (int(m.group(1)), int(m.group(2))) == (6, 6 * 12)
     tomllib_s, fresh_s, ratio = float(m.group(3)), float(m.group(5)), float(m.group(8))
     assert tomllib_s > 0 and abs(ratio - fresh_s / tomllib_s) <= 0.01 * ratio + 0.01
+
+
+WEEKS_RED_LAST = re.compile(r"^weeks_red problems=(\d+) weeks=(\d+) red_rows=(\d+) baseline_s=(\d+\.\d+) "
+                            r"week_history_s=(\d+\.\d+) problems_of_week_s=(\d+\.\d+)$")
+
+
+def test_weeks_red_bench_runs_and_prints_the_summary_line() -> None:
+    proc = subprocess.run([sys.executable, str(REPO_ROOT / "bench" / "weeks_red.py"), "--problems", "40",
+                           "--weeks", "4", "--stay-red", "1.0"], capture_output=True, text=True, timeout=240,
+                          check=False)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    lines = proc.stdout.strip().splitlines()
+    m = WEEKS_RED_LAST.match(lines[-1])
+    assert m, lines[-1]
+    assert (int(m.group(1)), int(m.group(2)), int(m.group(3))) == (40, 4, 160)  # red every week
+    # red in all 4 runs: all 40 red at the last run, counted back over the 4 runs
+    assert lines[0].endswith("40 red at the last run, longest run of red weeks 4")

@@ -1078,7 +1078,8 @@ def import_command(state: State, file: str, out: str, level: int | None, milesto
         click.echo(str(path))
     for r in results:
         for w in r.warnings:
-            click.echo(f"warning: {r.project.id}: {w}", err=True)
+            click.echo(t("cli.warning", state.config.language, text=f"{r.project.id}: {say(w, state.config.language)}"),
+                       err=True)
 
 
 @cli.command("export")
@@ -1118,7 +1119,7 @@ def export_command(state: State, projects: tuple[str, ...], fmt: str, out: str, 
     for path in written:
         click.echo(str(path))
     for w in warnings:
-        click.echo(f"warning: {w}", err=True)
+        click.echo(t("cli.warning", state.config.language, text=say(w, state.config.language)), err=True)
 
 
 # -- the web workplace ------------------------------------------------------------------------------

@@ -147,11 +147,13 @@ def test_what_goes_up_is_the_problem_lists_everywhere(w48: Path) -> None:
 
 
 ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+DATES = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}-W\d{2}|\d{1,2}月\d{1,2}日|\d\d-\d\d \d\d:\d\d")
+"""Dates, weeks and times as the listings print them (2026-11-23, 2026-W48, 11月23日, 11-30 09:00)."""
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
 def test_terminal_tables_at_80_columns_keep_every_date_whole(w48: Path, lang: str) -> None:
-    """`schedule`, `findings`, `problems` and `projects` at 80 columns: no line wider than the
+    """`schedule`, `findings`, `problems`, `projects` and `alerts` at 80 columns: no line wider than the
     terminal, nothing cut with "…", and every date printed on a wide terminal is printed whole at
     80 columns too (names wrap between characters instead; rich folded "2026-10 / -13" and
     shortened dates to "2025…")."""
@@ -160,17 +162,18 @@ def test_terminal_tables_at_80_columns_keep_every_date_whole(w48: Path, lang: st
     text = w48.read_text(encoding="utf-8").replace('language = "en"', f'language = "{lang}"')
     w48.write_text(text, encoding="utf-8")
     rail = str(REPO / "projects" / "YGG-RAIL.toml")
-    for args in (["schedule", rail, "--data-date", "2026-11-23"], ["findings"], ["problems"], ["projects"]):
+    for args in (["schedule", rail, "--data-date", "2026-11-23"], ["findings"], ["problems"], ["projects"],
+                 ["alerts"]):
         wide, narrow = (CliRunner(env={"COLUMNS": str(n)}).invoke(cli, ["--config", str(w48), *args])
                         for n in (1000, 80))
         assert wide.exit_code == 0 and narrow.exit_code == 0, wide.output + narrow.output
         assert max(cell_len(x) for x in narrow.output.splitlines()) <= 80, args
         assert "…" not in narrow.output, args
-        dates = ISO_DATE.findall(wide.output)
+        dates = DATES.findall(wide.output)
         assert len(dates) > 5, args
         if lang == "en" and args[0] == "problems":
             continue  # ten columns of English words: the problem's text is 5 columns wide, its dates fold
-        assert sorted(ISO_DATE.findall(narrow.output)) == sorted(dates), (args, narrow.output[:3000])
+        assert sorted(DATES.findall(narrow.output)) == sorted(dates), (args, narrow.output[:3000])
 
 
 def _zh(config_file: Path) -> Path:

@@ -156,7 +156,7 @@ def test_click_usage_errors_are_chinese_under_zh(tmp_path: Path, args: list[str]
 
 def test_the_weeks_run_projects_and_schedule_say_their_notices_in_chinese(tmp_path: Path) -> None:
     """The sample week reaches into 2027, a year the State Council has not announced: `run`,
-    `projects` and `schedule` print that notice in Chinese under zh (they printed the schedule's
+    `projects`, `schedule` and `export` print that notice in Chinese under zh (they printed the schedule's
     English `warning: calendar construction: 2027 scheduled on the provisional rule…`), English under en."""
     for lang in ("zh", "en"):
         (tmp_path / lang).mkdir()
@@ -176,3 +176,8 @@ def test_the_weeks_run_projects_and_schedule_say_their_notices_in_chinese(tmp_pa
                 assert not re.search(r"[A-Za-z]{3,} [a-z]{3,} [a-z]{3,}", res.output), res.output[-2000:]
             else:
                 assert all("2027 scheduled on the provisional rule" in ln for ln in notices)
+        res = CliRunner().invoke(cli, ["--config", cfg, "export", str(REPO / "projects" / "YGG-RAIL.toml"),
+                                       "--format", "mspdi", "--out", str(tmp_path / lang / "rail.xml")])
+        assert res.exit_code == 0, res.output
+        said = "提示：日历“" if lang == "zh" else "warning: calendar construction: 2027 scheduled"
+        assert any(ln.startswith(said) for ln in res.stderr.splitlines()), res.stderr

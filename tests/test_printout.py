@@ -197,3 +197,6 @@ def test_line_breaking_of_mixed_chinese_and_latin_text() -> None:
     assert break_lines("abcdefghijklmnopqrstuvwxyz", 10, one) == ["abcdefghij", "klmnopqrst", "uvwxyz"]
     assert break_lines("a\nb", 12, one) == ["a", "b"]
     assert break_lines("red for 3 weeks running", 12, one) == ["red for 3", "weeks", "running"]
+    # a Chinese date stays whole too (12月 / 19日 read as two things)
+    assert break_lines("原定10月底前开工，预计12月19日开工", 10, one) == ["原定10月底前开工，", "预计12月19日开工"]
+    assert break_lines("预计批复：2027年1月15日", 10, one) == ["预计批复：", "2027年1月15日"]

@@ -60,7 +60,8 @@ NO_START = set("，。、；：？！）】》」』”’%…,.;:?!)]}")
 """Characters a line must not start with (Chinese line-breaking rules, 避头)."""
 NO_END = set("（【《「『“‘([{")
 """Characters a line must not end with (避尾)."""
-_TOKEN = re.compile(r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|\s|[^\s\u2e80-\u9fff\uf900-\ufaff"
+_TOKEN = re.compile(r"(?:\d{4}年)?\d{1,2}月(?:\d{1,2}日|底)|"  # a Chinese date stays whole: 12月19日, 10月底
+                    r"[\u2e80-\u9fff\uf900-\ufaff\uff00-\uffef\u3000-\u303f]|\s|[^\s\u2e80-\u9fff\uf900-\ufaff"
                     r"\uff00-\uffef\u3000-\u303f]+")
 
 

@@ -109,12 +109,17 @@ def listing(title: str, headers: Sequence[str], fixed: Sequence[bool], *, lines:
         def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
             cols = [[c.header, *c.cells] for c in self.columns]
             ext = [[_extent(x) for x in col] for col in cols]
-            for es in ext:  # a fixed column's heading folds rather than widen it past 4 columns
-                es[0] = (min(es[0][0], HEADING), min(es[0][1], HEADING))
-            fixed = [max(e[1] for e in es) if c.no_wrap else -1 for c, es in zip(self.columns, ext, strict=True)]
-            widths = fit_widths(fixed,
-                                [max(e[0] for e in es) for es in ext], [max(e[1] for e in es) for es in ext],
-                                options.max_width - len(self.columns) + 1)
+            room = options.max_width - len(self.columns) + 1
+            heads = [_extent(Wrapped(c.header.text if isinstance(c.header, Wrapped) else str(c.header)))
+                     for c in self.columns]
+            for cap in (HEADING, 2):  # a heading widens its column to 4 when there is room, else to 2
+                for es, (narrow, wide) in zip(ext, heads, strict=True):
+                    es[0] = (min(narrow, cap), min(wide, cap))
+                least = [max(e[0] for e in es) for es in ext]
+                fixed = [max(e[1] for e in es) if c.no_wrap else -1 for c, es in zip(self.columns, ext, strict=True)]
+                if sum(f if f >= 0 else lo for f, lo in zip(fixed, least, strict=True)) <= room:
+                    break
+            widths = fit_widths(fixed, least, [max(e[1] for e in es) for es in ext], room)
             for c, w in zip(self.columns, widths, strict=True):
                 c.width = max(w, 1)
             yield from super().__rich_console__(console, options)
@@ -129,16 +134,14 @@ def alerts_table(items: Sequence[Alert], lang: str = "zh", timezone: str = "Asia
     """A rich table of alerts for `dispatch alerts` (times in the configured timezone)."""
     from zoneinfo import ZoneInfo
 
-    from rich.table import Table
 
     zone = ZoneInfo(timezone)
     styles = {"pending": "yellow", "written": "cyan", "delivered": "green", "failed": "bold red"}
-    table = Table(title=t("alert.title", lang))
-    # ids, weeks and times never wrap or shorten; names, addresses and texts wrap instead
-    for key, fixed in (("col.id", True), ("alert.col.week", True), ("col.unit", False),
-                       ("alert.col.channel", True), ("alert.col.address", False), ("col.status", False),
-                       ("alert.col.next", True), ("alert.col.subject", False)):
-        table.add_column(t(key, lang), no_wrap=fixed, overflow="fold", min_width=4 if not fixed else None)
+    # ids, weeks and times never wrap or shorten; names, addresses and texts wrap between characters
+    keys = ("col.id", "alert.col.week", "col.unit", "alert.col.channel", "alert.col.address", "col.status",
+            "alert.col.next", "alert.col.subject")
+    table = listing(t("alert.title", lang), [t(k, lang) for k in keys],
+                    [k in ("col.id", "alert.col.week", "alert.col.next") for k in keys])
     for a in items:
         nxt = a.next_attempt_at.astimezone(zone).strftime("%m-%d %H:%M") if a.next_attempt_at else ""
         status = t(f"alert.status.{a.status}", lang)
@@ -146,6 +149,6 @@ def alerts_table(items: Sequence[Alert], lang: str = "zh", timezone: str = "Asia
             status += t("alert.col.attempts.value", lang, n=a.attempts)
         if a.last_error and a.status in ("pending", "failed"):
             status += f"\n{a.last_error}"
-        table.add_row(str(a.id), a.week, a.unit, t(f"alert.channel.{a.channel}", lang), a.address or "—",
-                      status, nxt, a.subject, style=styles.get(a.status))
+        table.add_row(str(a.id), a.week, Wrapped(a.unit), Wrapped(t(f"alert.channel.{a.channel}", lang)),
+                      Wrapped(a.address or "—"), Wrapped(status), nxt, Wrapped(a.subject), style=styles.get(a.status))
     return table

@@ -177,10 +177,12 @@ def _problem_todo(p: Problem, lang: str) -> str:
 
 
 def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names: Names | None = None,
-                        lang: str = "zh") -> tuple[str, str]:
+                        lang: str = "zh", *, said: Mapping[str, str] | None = None) -> tuple[str, str]:
     """Subject and body of a unit's weekly digest from its open problems (问题清单): each root
-    cause once, most urgent first, its symptoms counted under it, led by the one to act on first."""
+    cause once, most urgent first, its symptoms counted under it, led by the one to act on first.
+    `said`: each problem's line by id, when the caller wrote them already (core.phrases.problem_line)."""
     names = names or Names()
+    said = said if said is not None else {p.id: problem_line(p, names, lang) for p in problems}
     items = sorted(problems, key=problem_urgency)
     monday = week_monday(week)
     red = [p for p in items if p.light is Light.RED]
@@ -201,7 +203,7 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
     first = (red or yellow)[0]
     item = f"{_label(names.projects.get(first.project), first.project)} · {first.id}"
     lines += ["", t("digest.first", lang, item=item,
-                    message=problem_line(first, names, lang), todo=_problem_todo(first, lang))]
+                    message=said[first.id], todo=_problem_todo(first, lang))]
     for key, group in (("digest.red", red), ("digest.yellow", yellow)):
         if not group:
             continue
@@ -213,22 +215,24 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
             elif p.weeks_red > 1:
                 marks = t("digest.mark.weeks", lang, weeks=p.weeks_red)
             project = _label(names.projects.get(p.project), p.project)
-            lines.append(f"{k}. {marks}{project} · {p.id}：{problem_line(p, names, lang)}")
+            lines.append(f"{k}. {marks}{project} · {p.id}：{said[p.id]}")
     lines += ["", t("digest.tail", lang, date=_cn_date(monday + dt.timedelta(days=7), lang)), "",
               _t("alert.footer", lang, week=date)]
     return subject, "\n".join(lines) + "\n"
 
 
 def problem_digest_rows(problems: Sequence[Problem], names: Names | None = None,
-                        lang: str = "zh") -> list[list[str]]:
-    """The unit's part of the 问题清单 as rows (heading first) for the e-mail's .xlsx."""
+                        lang: str = "zh", *, said: Mapping[str, str] | None = None) -> list[list[str]]:
+    """The unit's part of the 问题清单 as rows (heading first) for the e-mail's .xlsx (`said`: as
+    for problem_digest_text)."""
     names = names or Names()
+    said = said if said is not None else {p.id: problem_line(p, names, lang) for p in problems}
     head = [t(k, lang) for k in ("brief.col.no", "col.project", "col.item", "col.light", "col.kind",
                                  "brief.col.problem", "col.days", "col.weeks_red", "digest.col.todo")]
     rows = [head]
     for k, p in enumerate(sorted(problems, key=problem_urgency), start=1):
         rows.append([str(k), _label(names.projects.get(p.project), p.project), p.id,
-                     _t(f"light.{p.light.value}", lang), p.kind.value, problem_line(p, names, lang),
+                     _t(f"light.{p.light.value}", lang), p.kind.value, said[p.id],
                      "" if p.days is None else str(p.days), str(p.weeks_red or ""), _problem_todo(p, lang)])
     return rows
 
@@ -306,8 +310,9 @@ def _digests(by_unit: Mapping[str, Sequence[Problem]], *, week: str, config: Con
     lang = config.language
     out: list[Alert] = []
     for unit_name, plist in by_unit.items():
-        subject, body = problem_digest_text(unit_name, plist, week, names, lang)
-        attachment = json.dumps(problem_digest_rows(plist, names, lang), ensure_ascii=False)
+        said = {p.id: problem_line(p, names, lang) for p in plist}  # once for the body and the sheet
+        subject, body = problem_digest_text(unit_name, plist, week, names, lang, said=said)
+        attachment = json.dumps(problem_digest_rows(plist, names, lang, said=said), ensure_ascii=False)
         targets = _targets(config.unit(unit_name))
         if not targets:
             out.append(Alert(week, digest_key(unit_name), unit_name, "email", "", subject, body, status="failed",

@@ -173,7 +173,7 @@ def test_weeks_red_counted_over_the_runs_when_a_week_is_run_late(loaded: Engine,
     unfinished) is red at 11-16 (W47), 11-23 (W48) and 11-30 (W49). W48 not run at first: W49
     counts W47 and W49, 2 (the holiday week neither counts nor breaks). W48 run late: 2 for W48
     (W47 + W48), and W49 is now 3 in `dispatch problems`, the reprinted brief and the digest,
-    though W49's own run counted 2."""
+    though W49's own run counted 2; so is its finding's (`dispatch findings`, read back)."""
     from scheduler.app.problems import week_problems
     from scheduler.app.reprint import view_of_run
     from scheduler.delivery.messages import problem_digest_text
@@ -184,6 +184,10 @@ def test_weeks_red_counted_over_the_runs_when_a_week_is_run_late(loaded: Engine,
     assert {p.id: p.weeks_red for p in w49.problems}[pid] == 2
     w48 = run(loaded, config, W48)
     assert {p.id: p.weeks_red for p in w48.problems}[pid] == 2
+    # the finding under it too: first seen W47, red in W47, W48, W49 -> 3 (its run counted 2)
+    assert (by_key(w49.findings)["finish-overdue/P-ROAD/M1"].weeks_red) == 2
+    m1 = by_key(read_run(loaded, "2026-W49")[1])["finish-overdue/P-ROAD/M1"]
+    assert (m1.first_seen, m1.weeks_red) == ("2026-W47", 3)
     monkeypatch.setenv("DISPATCH_DATABASE_URL", config.database_url)
     monkeypatch.setenv("DISPATCH_PORTFOLIO", "default")
     res = CliRunner().invoke(cli, ["problems", "--week", "2026-W49", "--format", "json"])

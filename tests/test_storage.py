@@ -60,7 +60,7 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0013"
+        assert ctx.get_current_revision() == "0014"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
         "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock",
@@ -409,6 +409,43 @@ def test_migration_0013_counts_weeks_red_from_the_weeks_and_back(engine: Engine)
         back = dict(conn.exec_driver_sql("SELECT week, weeks_red FROM problem_weeks").all())
         cols = {c["name"] for c in sa_inspect(conn).get_columns("problem_weeks")}
     assert back == {"2026-W44": 0, "2026-W45": 1, "2026-W46": 2, "2026-W48": 3} and "counted_red" not in cols
+    _migrate(engine, "head")
+
+
+def test_migration_0014_derives_finding_history_and_back(engine: Engine) -> None:
+    """0014 drops the findings' copied first_seen and weeks_red; read back they are derived from the
+    runs; downgraded they are worked back the same way. Hand-worked: current runs W46, W48 (W47
+    not run) and an earlier run of W48 no longer current; M1 red in W46 and W48, copied (W48, 1)
+    by a run made when W46 was not yet run: (W46, 2) now; M2 yellow in W48 only: (W48, 0)."""
+    from scheduler.store.runs import read_run
+
+    _migrate(engine, "0013")
+    with engine.begin() as conn:
+        ids = {week: _run_row(conn, week) for week in ("2026-W46", "2026-W48")}
+        conn.exec_driver_sql("INSERT INTO runs (week, data_date, started_at, status, inputs, current, portfolio) "
+                             "VALUES ('2026-W48', '2026-11-23', '2026-11-23 00:00:00', 'complete', '{}', false, "
+                             "'default')")
+        old = int(conn.exec_driver_sql("SELECT id FROM runs WHERE NOT current").scalar())
+        for run_id, seq, m, light, first, red in ((ids["2026-W46"], 0, "M1", "red", "2026-W46", 1),
+                                                  (ids["2026-W48"], 0, "M1", "red", "2026-W48", 1),
+                                                  (ids["2026-W48"], 1, "M2", "yellow", "2026-W48", 0),
+                                                  (old, 0, "M2", "red", "2026-W48", 1)):
+            conn.exec_driver_sql(
+                "INSERT INTO findings (run_id, seq, key, project_id, milestone_id, kind, light, unit, first_seen, "
+                f"weeks_red, details) VALUES ({run_id}, {seq}, 'finish-overdue/P/{m}', 'P', '{m}', 'finish-overdue', "
+                f"'{light}', 'U', '{first}', {red}, '{{}}')")
+    _migrate(engine, "head")
+    _info, found = read_run(engine, "2026-W48")
+    assert {f.milestone: (f.first_seen, f.weeks_red) for f in found} == {"M1": ("2026-W46", 2),
+                                                                          "M2": ("2026-W48", 0)}
+    _migrate(engine, "0013")
+    with storage.reading(engine) as conn:
+        back = {(r, k): (f, w) for r, k, f, w in conn.exec_driver_sql(
+            "SELECT run_id, key, first_seen, weeks_red FROM findings")}
+    assert back == {(ids["2026-W46"], "finish-overdue/P/M1"): ("2026-W46", 1),
+                    (ids["2026-W48"], "finish-overdue/P/M1"): ("2026-W46", 2),
+                    (ids["2026-W48"], "finish-overdue/P/M2"): ("2026-W48", 0),
+                    (old, "finish-overdue/P/M2"): ("2026-W48", 1)}
     _migrate(engine, "head")
 
 

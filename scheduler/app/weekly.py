@@ -118,7 +118,7 @@ def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool,
                    conn.execute(select(projects_t.c.id, projects_t.c.digest, projects_t.c.source_path)
                                 .where(projects_t.c.portfolio == pf))}
         prev = previous_run(conn, week, pf)
-        prev_findings = run_findings(conn, prev.id) if prev is not None else []
+        prev_findings = run_findings(conn, prev) if prev is not None else []
         cfg = config or Config(None, Path(), Path(), Path(), Path(), "")
         reporting = status_of_week(conn, cfg, week, rp.frame, expected=cfg.reporting.required(week))
     return _Inputs(rp.projects, rp.frame, digests, rp.report_ids, rp.warnings, rp.base.start, rp.base.finish,

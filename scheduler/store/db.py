@@ -286,12 +286,10 @@ findings = Table(
     Column("light", String, nullable=False),
     Column("unit", String, nullable=False),
     Column("days", Integer),
-    Column("first_seen", String, nullable=False),
-    Column("weeks_red", Integer, nullable=False),
     Column("details", JSON, nullable=False),
     PrimaryKeyConstraint("run_id", "seq", name="pk_findings"),
     ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE", name="fk_findings_run"),
-    Index("ix_findings_key", "key"),
+    Index("ix_findings_key_run", "key", "run_id"),
     Index("ix_findings_project", "project_id"),
 )
 

@@ -32,7 +32,7 @@ from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, problem_answers, problem_events, problem_weeks, utcnow
 from scheduler.store.db import problems as problems_t
 from scheduler.store.db import runs as runs_t
-from scheduler.store.runs import finding_from_row
+from scheduler.store.runs import finding_from_row, runs_in_order
 
 CHUNK = 2_000
 
@@ -121,17 +121,6 @@ def _with_state() -> Select[Any]:
 # -- weeks red running (连续红灯), derived -----------------------------------------------------------
 
 
-def _runs_in_order(portfolio: str | None) -> Any:
-    """The current runs (one per week run) with the run of their portfolio before each (lag)."""
-    r = runs_t.c
-    stmt = select(r.id, r.week, func.lag(r.id).over(partition_by=r.portfolio, order_by=r.week).label("prev_id"),
-                  func.lag(r.week).over(partition_by=r.portfolio, order_by=r.week).label("prev_week")
-                  ).where(r.current, r.status == "complete")
-    if portfolio is not None:
-        stmt = stmt.where(r.portfolio == portfolio)
-    return stmt.cte("runs_in_order")
-
-
 def red_streaks(conn: Connection, *seeds: Any, portfolio: str | None = DEFAULT_PORTFOLIO) -> dict[tuple[str, str], int]:
     """Weeks red running (连续红灯周数) of the week rows picked by `seeds` (conditions on
     `problem_weeks`): (problem id, week) -> count, for those red and counting (the others: 0).
@@ -143,7 +132,7 @@ def red_streaks(conn: Connection, *seeds: Any, portfolio: str | None = DEFAULT_P
     week, or running a skipped one late, changes the later weeks' counts at once. One recursive
     query walking back from the seeds run by run: its cost is the red weeks counted, not the
     history stored."""
-    runs = _runs_in_order(portfolio)
+    runs = runs_in_order(portfolio)
     pw = problem_weeks.c
     start = (select(pw.problem_id, pw.week.label("seed"), runs.c.prev_id, runs.c.prev_week, literal(1).label("k"))
              .select_from(runs.join(problem_weeks, and_(pw.run_id == runs.c.id, pw.week == runs.c.week)))

@@ -8,7 +8,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Integer,
+    String,
+    and_,
+    case,
+    cast,
+    func,
+    insert,
+    literal,
+    literal_column,
+    select,
+    update,
+)
 
 from scheduler.core.check import CheckResult
 from scheduler.core.findings import Finding, FindingKind, Light
@@ -38,22 +52,66 @@ class RunInfo:
 
 
 FINDING_COLUMNS = ("key", "project_id", "milestone_id", "factor_id", "factor_kind", "kind", "light", "unit",
-                   "days", "first_seen", "weeks_red", "details")
-"""The columns of a `findings` row that come from the Finding (run_id and seq come from the run)."""
+                   "days", "details")
+"""The columns of a `findings` row that come from the Finding (run_id and seq come from the run;
+first_seen and weeks_red are not stored: `finding_history` derives them from the runs)."""
 
 
 def finding_values(f: Finding) -> tuple[Any, ...]:
     """The FINDING_COLUMNS of a Finding, in order."""
     return (f.key, f.project, f.milestone, f.factor, f.factor_kind, f.kind.value, f.light.value, f.unit, f.days,
-            f.first_seen or "", f.weeks_red, dict(f.details))
+            dict(f.details))
 
 
-def finding_from_row(r: Any) -> Finding:
-    """A Finding back from a `findings` row."""
+def finding_from_row(r: Any, history: tuple[str, int] | None = None) -> Finding:
+    """A Finding back from a `findings` row, with its `finding_history` (first seen, weeks red)."""
+    first, red = history if history is not None else (None, 0)
     return Finding(project=r.project_id, kind=FindingKind(r.kind), light=Light(r.light), unit=r.unit,
                    milestone=r.milestone_id, factor=r.factor_id, factor_kind=r.factor_kind,
-                   days=r.days, first_seen=r.first_seen or None, weeks_red=int(r.weeks_red),
-                   details=dict(r.details or {}))
+                   days=r.days, first_seen=first or None, weeks_red=red, details=dict(r.details or {}))
+
+
+# -- history over the runs, derived --------------------------------------------------------------
+
+
+def runs_in_order(portfolio: str | None = None) -> Any:
+    """The current runs (one per week run of a portfolio), each with the portfolio's current run
+    before it (`prev_id`, `prev_week`; lag in week order): THE order "week after week" follows."""
+    r = runs_t.c
+    stmt = select(r.id, r.week, func.lag(r.id).over(partition_by=r.portfolio, order_by=r.week).label("prev_id"),
+                  func.lag(r.week).over(partition_by=r.portfolio, order_by=r.week).label("prev_week")
+                  ).where(r.current, r.status == "complete")
+    if portfolio is not None:
+        stmt = stmt.where(r.portfolio == portfolio)
+    return stmt.cte("runs_in_order")
+
+
+def finding_history(conn: Connection, run: RunInfo, *seeds: Any) -> dict[str, tuple[str, int]]:
+    """First seen and weeks red of the findings of `run` (those picked by `seeds`, conditions on
+    `findings`, else all), by key, derived from the stored runs, never carried: walking back run
+    by run from its week over the portfolio's current runs of earlier weeks, first_seen is the
+    week of the earliest run of the unbroken series that found the key, weeks_red how many of
+    the latest of them found it red. A week nobody ran neither counts nor breaks; re-running an
+    earlier week, or running a skipped one late, changes the later weeks' at once. One recursive
+    query: its cost is the weeks walked, not the history stored."""
+    order = runs_in_order()
+    r = runs_t.c
+    prev = (select(r.id).where(r.current, r.status == "complete", r.week < run.week,
+                               r.portfolio == select(r.portfolio).where(r.id == run.id).scalar_subquery())
+            .order_by(r.week.desc()).limit(1).scalar_subquery())
+    f = findings_t.c
+    one, zero = literal_column("1", Integer), literal_column("0", Integer)
+    is_red = case((f.light == Light.RED.value, one), else_=zero)
+    start = (select(f.key, prev.label("prev_id"), cast(literal(run.week), String).label("week"), is_red.label("red"),
+                    is_red.label("k")).where(f.run_id == run.id, *seeds).cte("walk", recursive=True))
+    g = findings_t.alias("g")
+    still = case((and_(start.c.red == 1, g.c.light == Light.RED.value), one), else_=zero)
+    step = (select(start.c.key, order.c.prev_id, cast(order.c.week, String), still, start.c.k + still)
+            .select_from(start.join(g, and_(g.c.key == start.c.key, g.c.run_id == start.c.prev_id))
+                         .join(order, order.c.id == g.c.run_id)))
+    walk = start.union_all(step)
+    stmt = select(walk.c.key, func.min(walk.c.week), func.max(walk.c.k)).group_by(walk.c.key)
+    return {key: (str(first), int(n)) for key, first, n in conn.execute(stmt)}
 
 
 def _run_info(r: Any) -> RunInfo:
@@ -61,20 +119,26 @@ def _run_info(r: Any) -> RunInfo:
                    dict(r.inputs or {}), dict(r.summary) if r.summary is not None else None)
 
 
-def run_findings(conn: Connection, run_id: int) -> list[Finding]:
-    """The findings of a stored run, in their order."""
-    rows = conn.execute(select(findings_t).where(findings_t.c.run_id == run_id).order_by(findings_t.c.seq))
-    return [finding_from_row(r) for r in rows]
+def run_findings(conn: Connection, run: RunInfo) -> list[Finding]:
+    """The findings of a stored run, in their order, with their history (`finding_history`)."""
+    rows = conn.execute(select(findings_t).where(findings_t.c.run_id == run.id).order_by(findings_t.c.seq))
+    history = finding_history(conn, run)
+    return [finding_from_row(r, history.get(r.key)) for r in rows]
 
 
 def carried_of_week(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> list[Finding]:
     """The findings of the portfolio's current run of `week` that were carried because their unit
     did not report (details.stale, core/reporting.py), in their order; only those rows are read."""
-    run = select(runs_t.c.id).where(runs_t.c.current, runs_t.c.week == week, runs_t.c.portfolio == portfolio)
-    rows = conn.execute(select(findings_t).where(findings_t.c.run_id.in_(run.scalar_subquery()),
-                                                 findings_t.c.details["stale"].as_boolean())
-                        .order_by(findings_t.c.seq))
-    return [finding_from_row(r) for r in rows]
+    r = conn.execute(select(runs_t).where(runs_t.c.current, runs_t.c.week == week,
+                                          runs_t.c.portfolio == portfolio)).first()
+    if r is None:
+        return []
+    run = _run_info(r)
+    stale = findings_t.c.details["stale"].as_boolean()
+    rows = list(conn.execute(select(findings_t).where(findings_t.c.run_id == run.id, stale)
+                             .order_by(findings_t.c.seq)))
+    history = finding_history(conn, run, stale) if rows else {}
+    return [finding_from_row(x, history.get(x.key)) for x in rows]
 
 
 def previous_run(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> RunInfo | None:
@@ -103,7 +167,7 @@ def read_run(source: Engine | Connection, week: str | None = None, *,
                            "no weekly run is stored yet (dispatch run)",
                            params={"week": week} if week else {"case": "none"})
         info = _run_info(r)
-        return info, run_findings(conn, info.id)
+        return info, run_findings(conn, info)
 
     if isinstance(source, Connection):
         return go(source)

@@ -5,6 +5,9 @@
 1. Generates a synthetic portfolio (links of all four types with lags, deadlines, progress at the data
    date, factor requirements) and stores it with the real loader (repository.load_projects) in an
    embedded SQLite database under a temporary folder (setup, not timed).
+   With --previous-weeks K, runner.run_weekly first runs the K weeks before the data date (untimed),
+   so the timed week reads a history of stored runs, findings and problems, as every week but a
+   portfolio's first does.
 2. In a fresh child process (so its peak memory is the weekly run's alone), times the runner's path
    stage by stage: reading the inputs (repository.load_frame's columns, the weekly reports put back
    into them, the history), schedule.schedule_frame at the data date, check.check_portfolio on the
@@ -21,7 +24,7 @@
 Memory: `peak_mb` is the child process's peak resident set size (resource.getrusage ru_maxrss, the
 whole process: interpreter, libraries and data); the growth over the state after imports is printed
 too. The last line is machine-readable:
-    weekly_run milestones=N total_s=... peak_mb=... cpm_s=... networkx_cpm_s=... speedup=...
+    weekly_run milestones=N total_s=... peak_mb=... cpm_s=... networkx_cpm_s=... speedup=... previous_weeks=K
 """
 
 from __future__ import annotations
@@ -384,6 +387,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--data-date", default=DATA_DATE.isoformat())
     ap.add_argument("--keep", action="store_true", help="keep the temporary database folder")
+    ap.add_argument("--previous-weeks", type=int, default=0,
+                    help="run this many earlier weeks first (untimed), so the timed week has a history "
+                         "of stored runs, findings and problems, as every week but the first has")
     ap.add_argument("--child", choices=["setup", "core", "runner", "networkx"], help=argparse.SUPPRESS)
     ap.add_argument("--db", help=argparse.SUPPRESS)
     ap.add_argument("--folder", help=argparse.SUPPRESS)
@@ -408,6 +414,8 @@ def main(argv: list[str] | None = None) -> None:
     try:
         url = run_child("setup", data_date, folder, "--projects", str(a.projects), "--milestones",
                         str(a.milestones), "--seed", str(a.seed))["url"]
+        for k in range(a.previous_weeks, 0, -1):
+            run_child("runner", data_date - dt.timedelta(weeks=k), folder, "--db", url)
         core = run_child("core", data_date, folder, "--db", url)
         runner = run_child("runner", data_date, folder, "--db", url)
         cmp = run_child("networkx", data_date, folder, "--db", url)
@@ -419,7 +427,8 @@ def main(argv: list[str] | None = None) -> None:
             print(f"database kept in {folder}")
 
     st = core["stages"]
-    print(f"\nweekly run at {data_date}: {core['milestones']} milestones, {core['links']} links, "
+    history = f" after {a.previous_weeks} earlier weekly runs" if a.previous_weeks else " (first run: no history)"
+    print(f"\nweekly run at {data_date}{history}: {core['milestones']} milestones, {core['links']} links, "
           f"{core['levels']} topological levels among unfinished milestones, {core['findings']} findings, "
           f"{core['problems']} problems")
     print("stage (child process)             seconds  (CPU s)")
@@ -437,7 +446,8 @@ def main(argv: list[str] | None = None) -> None:
     print(f"  engine cpm.compute (plan)               {cmp['engine_plan_cpm_s']:8.3f}")
     print(f"  naive networkx (forward+backward)       {cmp['networkx_cpm_s']:8.3f}   (same ES/EF/LF on the plan)")
     print(f"weekly_run milestones={core['milestones']} total_s={core['total_s']:.3f} peak_mb={core['peak_mb']:.1f} "
-          f"cpm_s={cmp['cpm_s']:.6f} networkx_cpm_s={cmp['networkx_cpm_s']:.6f} speedup={speedup:.1f}")
+          f"cpm_s={cmp['cpm_s']:.6f} networkx_cpm_s={cmp['networkx_cpm_s']:.6f} speedup={speedup:.1f} "
+          f"previous_weeks={a.previous_weeks}")
 
 
 if __name__ == "__main__":

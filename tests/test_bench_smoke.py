@@ -10,12 +10,13 @@ import sys
 from scheduler.io.config import REPO_ROOT
 
 LAST = re.compile(r"^weekly_run milestones=(\d+) total_s=(\d+\.\d+) peak_mb=(\d+\.\d+) cpm_s=(\d+\.\d+) "
-                  r"networkx_cpm_s=(\d+\.\d+) speedup=(\d+\.\d+|inf)$")
+                  r"networkx_cpm_s=(\d+\.\d+) speedup=(\d+\.\d+|inf) previous_weeks=(\d+)$")
 
 
 def test_bench_runs_and_prints_the_summary_line() -> None:
     proc = subprocess.run([sys.executable, str(REPO_ROOT / "bench" / "weekly_run.py"), "--projects", "20",
-                           "--milestones", "30"], capture_output=True, text=True, timeout=240, check=False)
+                           "--milestones", "30", "--previous-weeks", "1"],
+                          capture_output=True, text=True, timeout=240, check=False)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     lines = proc.stdout.strip().splitlines()
     m = LAST.match(lines[-1])
@@ -27,6 +28,9 @@ def test_bench_runs_and_prints_the_summary_line() -> None:
         assert abs(float(m.group(6)) - nx_s / cpm_s) <= 0.1 * nx_s / cpm_s + 0.1
     # the engine and the naive networkx CPM agreed on the plan, or the bench would have stopped
     assert any("same ES/EF/LF on the plan" in ln for ln in lines)
+    # the timed week ran after one stored earlier week, and says so
+    assert m.group(7) == "1"
+    assert any("after 1 earlier weekly runs" in ln for ln in lines)
 
 
 LOAD_LAST = re.compile(r"^load_files files=(\d+) milestones=(\d+) tomllib_s=(\d+\.\d+) validate_s=(\d+\.\d+) "

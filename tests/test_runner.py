@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import threading
 from pathlib import Path
 from typing import Any
@@ -318,3 +319,37 @@ def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
         assert "Traceback" not in res.output
     finally:
         lockmod.release(loaded, held)
+
+
+def _open_font_files() -> list[str]:
+    """The CJK and fallback font files this process has open (Linux: /proc/self/fd)."""
+    from scheduler.outputs.fonts import cjk_font_path, fallback_font_path
+
+    fonts = {str(cjk_font_path()), str(fallback_font_path())}
+    fds = Path("/proc/self/fd")
+    return sorted(t for t in (os.readlink(fd) for fd in fds.iterdir() if fd.is_symlink()) if t in fonts)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="needs /proc/self/fd to list the open files")
+def test_a_run_whose_outputs_cannot_be_written_leaves_no_font_file_open(loaded: Engine, config: Config,
+                                                                      tmp_path: Path) -> None:
+    """Two runs in one process, as under `dispatch serve`: the first cannot write its outputs (a file
+    where the folder should be) after its PDF's fonts were opened; they are closed all the same (was:
+    left open, held by fpdf2's glyph caches until a later PDF, then an unclosed-file ResourceWarning
+    in whichever run freed them). The second run writes everything."""
+    import gc
+
+    (tmp_path / "file").write_text("not a folder", encoding="utf-8")
+    first = run(loaded, config, W47, outputs=True, out_dir=tmp_path / "file" / "w47")
+    assert first.output_error is not None and first.output_error.kind == "outputs-unwritten", first.output_error
+    assert first.run_id is not None and first.outputs is None
+    assert _open_font_files() == []
+    del first
+    gc.collect()  # frees the failed run's documents: a font file left open would warn here
+    second = run(loaded, config, W48, outputs=True, out_dir=tmp_path / "w48")
+    assert second.output_error is None and second.outputs, second.output_error
+    assert all(p.is_file() and p.stat().st_size > 0 for p in second.outputs)
+    assert {p.suffix for p in second.outputs} >= {".pdf", ".docx", ".xlsx"}
+    del second
+    gc.collect()  # fpdf2's glyph caches let go of the first run's fonts only when a later PDF is written
+    assert _open_font_files() == []

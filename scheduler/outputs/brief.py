@@ -514,62 +514,62 @@ def render_brief_pdf(brief: Brief, view: WeeklyView, path: Path) -> Path:
 
     from fpdf import FontFace
 
-    pdf = _BriefDoc(view)
-    pdf.set_title(brief.title)
-    pdf.add_page()
-    pdf.set_y(16)
-    pdf.set_font("cjk", size=20)
-    pdf.set_text_color(200, 20, 20)
-    width = pdf.epw - 2 * pdf.c_margin - 0.5
-    pdf.multi_cell(0, 10, pdf.fit(brief.title, width), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_text_color(0, 0, 0)
-    pdf.set_font("cjk", size=11)
-    if brief.issue:
-        pdf.multi_cell(0, 7, brief.issue, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.multi_cell(0, 7, brief.byline, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-    pdf.set_draw_color(200, 20, 20)
-    pdf.set_line_width(0.6)
-    y = pdf.get_y() + 1.5
-    pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
-    pdf.set_line_width(0.2)
-    pdf.set_draw_color(0, 0, 0)
-    pdf.set_y(y + 2)
-    for k, b in enumerate(brief.blocks):
-        if isinstance(b, Heading):
-            nxt = brief.blocks[k + 1] if k + 1 < len(brief.blocks) else None
-            # keep a heading with the start of what follows it (no heading alone at a page foot)
-            need = 30.0 if isinstance(nxt, Table) else 20.0
-            if pdf.get_y() > pdf.h - 16 - need:
-                pdf.add_page()
-            pdf.ln(2)
-            pdf.set_font("cjk", size=12)
-            pdf.set_text_color(20, 45, 95)
-            pdf.multi_cell(0, 6.5, pdf.fit(b.text, width), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.set_text_color(0, 0, 0)
-            pdf.ln(1)
-        elif isinstance(b, Para):
-            if b.note:
-                pdf.note(b.text, size=7.5)
+    with _BriefDoc(view) as pdf:  # its font files closed however the rendering ends
+        pdf.set_title(brief.title)
+        pdf.add_page()
+        pdf.set_y(16)
+        pdf.set_font("cjk", size=20)
+        pdf.set_text_color(200, 20, 20)
+        width = pdf.epw - 2 * pdf.c_margin - 0.5
+        pdf.multi_cell(0, 10, pdf.fit(brief.title, width), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_text_color(0, 0, 0)
+        pdf.set_font("cjk", size=11)
+        if brief.issue:
+            pdf.multi_cell(0, 7, brief.issue, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.multi_cell(0, 7, brief.byline, align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+        pdf.set_draw_color(200, 20, 20)
+        pdf.set_line_width(0.6)
+        y = pdf.get_y() + 1.5
+        pdf.line(pdf.l_margin, y, pdf.w - pdf.r_margin, y)
+        pdf.set_line_width(0.2)
+        pdf.set_draw_color(0, 0, 0)
+        pdf.set_y(y + 2)
+        for k, b in enumerate(brief.blocks):
+            if isinstance(b, Heading):
+                nxt = brief.blocks[k + 1] if k + 1 < len(brief.blocks) else None
+                # keep a heading with the start of what follows it (no heading alone at a page foot)
+                need = 30.0 if isinstance(nxt, Table) else 20.0
+                if pdf.get_y() > pdf.h - 16 - need:
+                    pdf.add_page()
+                pdf.ln(2)
+                pdf.set_font("cjk", size=12)
+                pdf.set_text_color(20, 45, 95)
+                pdf.multi_cell(0, 6.5, pdf.fit(b.text, width), new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.set_text_color(0, 0, 0)
+                pdf.ln(1)
+            elif isinstance(b, Para):
+                if b.note:
+                    pdf.note(b.text, size=7.5)
+                else:
+                    pdf.set_font("cjk", size=10)
+                    pdf.multi_cell(0, 5.6, pdf.fit("\u3000\u3000" + b.text, width), align="L",
+                                   new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+                pdf.ln(1.5)
             else:
-                pdf.set_font("cjk", size=10)
-                pdf.multi_cell(0, 5.6, pdf.fit("\u3000\u3000" + b.text, width), align="L",
-                               new_x=XPos.LMARGIN, new_y=YPos.NEXT)
-            pdf.ln(1.5)
-        else:
-            rows: list[list[Any]] = []
-            for r in b.rows:
-                cells: list[Any] = []
-                for c in r:
-                    if isinstance(c, LightCell):
-                        cells.append((c.text, FontFace(family="cjk", emphasis="", size_pt=b.size,
-                                                       color=LIGHT_TEXT[c.light], fill_color=LIGHT_FILL[c.light])))
-                    else:
-                        cells.append(c)
-                rows.append(cells)
-            pdf.grid(list(b.head), rows, b.widths, size=b.size, align=b.align or None)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
+                rows: list[list[Any]] = []
+                for r in b.rows:
+                    cells: list[Any] = []
+                    for c in r:
+                        if isinstance(c, LightCell):
+                            cells.append((c.text, FontFace(family="cjk", emphasis="", size_pt=b.size,
+                                                           color=LIGHT_TEXT[c.light], fill_color=LIGHT_FILL[c.light])))
+                        else:
+                            cells.append(c)
+                    rows.append(cells)
+                pdf.grid(list(b.head), rows, b.widths, size=b.size, align=b.align or None)
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pdf.output(str(path))
     _check_glyphs(pdf)
     return path
 

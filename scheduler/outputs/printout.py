@@ -8,7 +8,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
@@ -71,6 +71,19 @@ class _Doc(FPDF):
         self.set_title(view.title)
         self.set_creator("dispatch")
         self.set_lang("zh-CN" if view.lang == "zh" else "en")
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        """Close the font files: fpdf2 (fontTools, lazily) keeps them open until `output` closes
+        them. A rendering an error interrupts (a folder that cannot be written) never gets there,
+        and fpdf2's class-wide glyph caches keep its fonts alive until a later PDF clears them: two
+        files open per failed PDF, then a ResourceWarning in whichever run frees them."""
+        for font in self.fonts.values():
+            close = getattr(font, "close", None)  # TTF fonts; closing again after `output` is harmless
+            if close is not None:
+                close()
 
     def header(self) -> None:
         if self.page_no() == 1:
@@ -188,24 +201,24 @@ def render_printout(view: WeeklyView, path: Path, gantt_images: Mapping[str, Seq
     page order (missing: no chart on its page); `portfolio_images`: the portfolio chart PNG(s).
 
     Warns MissingGlyphWarning when a character is in neither embedded font."""
-    pdf = _Doc(view)
     lang = view.lang
-    _cover(pdf, view)
-    if portfolio_images:
-        pdf.heading(t("out.pdf.portfolio", lang), space=4)
-        for img in portfolio_images:
-            _image(pdf, img)
-    _problems(pdf, view)
-    _red_list(pdf, view)
-    _blockers(pdf, view)
-    _escalations(pdf, view)
-    money_sections(pdf, view)
-    for p in by_light(view.projects):
-        _project(pdf, view, p, gantt_images.get(p.id, ()))
-    pdf.current_project = ""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    pdf.output(str(path))
+    with _Doc(view) as pdf:  # its font files closed however the rendering ends
+        _cover(pdf, view)
+        if portfolio_images:
+            pdf.heading(t("out.pdf.portfolio", lang), space=4)
+            for img in portfolio_images:
+                _image(pdf, img)
+        _problems(pdf, view)
+        _red_list(pdf, view)
+        _blockers(pdf, view)
+        _escalations(pdf, view)
+        money_sections(pdf, view)
+        for p in by_light(view.projects):
+            _project(pdf, view, p, gantt_images.get(p.id, ()))
+        pdf.current_project = ""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        pdf.output(str(path))
     _check_glyphs(pdf)
     return path
 

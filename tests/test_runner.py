@@ -339,11 +339,13 @@ def test_a_run_whose_outputs_cannot_be_written_leaves_no_font_file_open(loaded: 
     in whichever run freed them). The second run writes everything."""
     import gc
 
+    gc.collect()
+    before = _open_font_files()  # another test's documents may still hold some (fpdf2's caches)
     (tmp_path / "file").write_text("not a folder", encoding="utf-8")
     first = run(loaded, config, W47, outputs=True, out_dir=tmp_path / "file" / "w47")
     assert first.output_error is not None and first.output_error.kind == "outputs-unwritten", first.output_error
     assert first.run_id is not None and first.outputs is None
-    assert _open_font_files() == []
+    assert len(_open_font_files()) <= len(before), (before, _open_font_files())
     del first
     gc.collect()  # frees the failed run's documents: a font file left open would warn here
     second = run(loaded, config, W48, outputs=True, out_dir=tmp_path / "w48")
@@ -352,4 +354,4 @@ def test_a_run_whose_outputs_cannot_be_written_leaves_no_font_file_open(loaded: 
     assert {p.suffix for p in second.outputs} >= {".pdf", ".docx", ".xlsx"}
     del second
     gc.collect()  # fpdf2's glyph caches let go of the first run's fonts only when a later PDF is written
-    assert _open_font_files() == []
+    assert len(_open_font_files()) <= len(before), (before, _open_font_files())

@@ -7,33 +7,11 @@ import re
 from typing import Any
 
 STRINGS: dict[str, dict[str, str]] = {
-    # alerts (scheduler/alerts.py): subject, body lines, what to do per finding kind, `dispatch alerts`
-    "alert.subject": {"zh": "【{light}预警】{week} {project}{item}：{kind}{days}",
-                      "en": "[{light} alert] {week} {project}{item}: {kind}{days}"},
-    "alert.subject.days": {"zh": "，滞后{days}", "en": ", {days} late"},
+    # alerts (delivery/messages.py): greeting, what to do per problem kind, footer, `dispatch alerts`
     "alert.greeting": {"zh": "{unit}：", "en": "To {unit}:"},
-    "alert.intro": {"zh": "县发改局重大项目周调度（{week}）发现贵单位负责的以下事项亮红灯，请及时办理，"
-                          "并在下次周调度前报送进展。",
-                    "en": "The weekly project dispatch ({week}) found the following item of your unit in red. "
-                          "Please act on it and report progress before the next weekly meeting."},
-    "alert.project": {"zh": "项目：{project}", "en": "Project: {project}"},
-    "alert.milestone": {"zh": "节点：{milestone}", "en": "Milestone: {milestone}"},
-    "alert.factor": {"zh": "要素：{factor}", "en": "Factor: {factor}"},
-    "alert.problem": {"zh": "问题：{kind}（{light}）", "en": "Problem: {kind} ({light})"},
-    "alert.situation": {"zh": "情况：{message}", "en": "Situation: {message}"},
-    "alert.days": {"zh": "滞后：{days}", "en": "Late by: {days}"},
-    "alert.weeks_red": {"zh": "已连续 {weeks} 周红灯", "en": "Red for {weeks} consecutive weeks"},
-    "alert.first_seen": {"zh": "首次发现：{first}", "en": "First seen: {first}"},
-    "alert.todo": {"zh": "办理要求：{todo}", "en": "What to do: {todo}"},
     "alert.todo.finish-overdue": {
         "zh": "节点已过计划完成时间仍未完成，请说明原因，明确完成时间和赶工措施。",
         "en": "The milestone is past its planned finish: give the reason, a finish date and the catch-up plan."},
-    "alert.todo.start-overdue": {
-        "zh": "节点已过计划开始时间仍未开始，请说明原因，明确开始时间。",
-        "en": "The milestone is past its planned start: give the reason and a start date."},
-    "alert.todo.slip": {
-        "zh": "预计完成时间晚于计划，请制定赶工措施，压缩后续工期，确保按期完成。",
-        "en": "The forecast finish is later than planned: plan how to catch up and keep the date."},
     "alert.todo.deadline": {
         "zh": "按当前进度将突破时限要求，请立即研究调整方案并报县发改局。",
         "en": "At the current pace the deadline will be missed: work out a remedy and report to the bureau."},

@@ -198,21 +198,6 @@ def rows(engine: Engine) -> list[core_alerts.Alert]:
 # -- which findings alert ---------------------------------------------------------------------------
 
 
-def test_only_new_reds_alert() -> None:
-    def late(first_seen: str = WEEK, light: Light = Light.RED) -> Finding:
-        return Finding("HY-WATER", FindingKind.FINISH_OVERDUE, light, "县自然资源局", milestone="M2", days=15,
-                       first_seen=first_seen, weeks_red=1, details={"baseline_finish": "2026-11-02"})
-
-    esc = Finding("HY-WATER", FindingKind.ESCALATION, Light.RED, "县水利局", first_seen="2026-W46", weeks_red=3,
-                  details={"max_weeks_red": 3, "keys": ["finish-overdue/HY-WATER/M2"], "weeks": 2})
-    assert core_alerts.should_alert(late(), WEEK)
-    assert not core_alerts.should_alert(late(first_seen="2026-W47"), WEEK)     # persisting red
-    assert not core_alerts.should_alert(late(light=Light.YELLOW), WEEK)        # new but yellow
-    # an ESCALATION finding (stored by a run before escalation moved to the problem list) alerts
-    # nobody: the problems decide what goes up (test_escalated_problems_...)
-    assert not core_alerts.should_alert(esc, WEEK)
-
-
 def test_a_digest_lists_the_open_red_and_yellow_problems_only() -> None:
     from scheduler.core.problems import Exemption, ProblemStatus
 
@@ -520,26 +505,30 @@ def test_dispatch_alerts_lists_retries_and_delivers(db: Engine, tmp_path: Path) 
     assert "zrzy@county.gov.cn" not in res.output  # written to the outbox folder is not delivered
 
 
-def test_factor_alert_names_the_approval() -> None:
-    f = Finding("HY-WATER", FindingKind.FACTOR, Light.RED, "县自然资源局", milestone="M3", factor="F1",
-                factor_kind="用地", days=9, first_seen=WEEK, weeks_red=1, details={"status": "办理中"})
-    subject, body = messages.alert_text(f, WEEK)
-    assert subject == "【红灯预警】2026-W48 HY-WATER · 用地（F1）：要素保障，滞后9个工作日"
-    assert "要素：用地（F1）" in body.splitlines()
+def test_a_digest_names_the_approval_says_what_to_do_and_days_as_its_calendar_counts_them(tmp_path: Path) -> None:
+    """A late approval leading a unit's digest: its name and kind, the factor to-do (first line and
+    the attachment's 办理要求), 个工作日 on the office calendar, 天 on the construction calendar."""
+    def land(daily: bool) -> Problem:
+        details: dict[str, Any] = {"status": "办理中", "works_daily": True} if daily else {"status": "办理中"}
+        f = Finding("HY-WATER", FindingKind.FACTOR, Light.RED, "县自然资源局", milestone="M3", factor="F1",
+                    factor_kind="用地", days=9, first_seen=WEEK, weeks_red=1, details=details)
+        return Problem("HY-WATER/factor/F1", "HY-WATER", ProblemKind.FACTOR, Light.RED, unit="县自然资源局",
+                       milestone="M3", factor="F1", factor_kind="用地", days=9, own_light=Light.RED,
+                       first_seen=WEEK, weeks_red=1, finding=f,
+                       symptoms=(Symptom(FindingKind.FACTOR, Light.RED, "M3", "F1", 9, f.key),))
+
+    cfg = make_config(tmp_path)
     names = queue.Names(factors={("HY-WATER", "F1"): "城东水厂用地预审"})
-    subject, body = messages.alert_text(f, WEEK, names)
-    assert subject.startswith("【红灯预警】2026-W48 HY-WATER · 城东水厂用地预审（F1）：")
-    assert "要素：城东水厂用地预审（F1），用地" in body.splitlines()
-    assert "办理要求：要素保障手续未按期批复，请加快办理，明确批复时间；确有困难的，请书面报告县发改局协调。" in body
-    assert "滞后：9个工作日" in body.splitlines()
-    # on the construction calendar (works every day) the days are calendar days
-    daily = dataclasses.replace(f, details={"status": "办理中", "works_daily": True})
-    subject, body = messages.alert_text(daily, WEEK)
-    assert subject == "【红灯预警】2026-W48 HY-WATER · 用地（F1）：要素保障，滞后9天"
-    assert "滞后：9天" in body.splitlines()
-    subject, body = messages.alert_text(daily, WEEK, lang="en")
-    assert subject.endswith(", 9 days late") and "Late by: 9 days" in body.splitlines()
-    assert messages.alert_text(f, WEEK, lang="en")[0].endswith(", 9 working days late")
+    todo = "要素保障手续未按期批复，请加快办理，明确批复时间；确有困难的，请书面报告县发改局协调。"
+    (a,) = messages.digests_for([land(False)], week=WEEK, config=cfg, names=names)
+    lines = a.body.splitlines()
+    assert lines[4] == ("请首先办理：HY-WATER · HY-WATER/factor/F1——用地：城东水厂用地预审（F1）未批复，M3（M3）所需，"
+                        f"已逾期9个工作日；预计批复：未明确。{todo}")
+    assert json.loads(a.attachment or "[]")[1][-1] == todo
+    _, body = messages.problem_digest_text("县自然资源局", [land(True)], WEEK, names)
+    assert f"M3（M3）所需，已逾期9天；预计批复：未明确。{todo}" in body
+    _, body = messages.problem_digest_text("县自然资源局", [land(False)], WEEK, names, lang="en")
+    assert "needed it 9 working days ago" in body and "The approval is late: speed it up" in body
 
 
 # -- digests, robot limits and signing ------------------------------------------------------------------

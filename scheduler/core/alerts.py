@@ -1,13 +1,11 @@
-"""Alert: one message to one address about one finding of one week, and its delivery state; and
-which findings alert their unit. Pure values: the queue is store/alerts.py, the transports and the
+"""Alert: one message to one address of one week (a unit's digest, an escalation copy, a report
+notice), and its delivery state. Pure values: the queue is store/alerts.py, the transports and the
 delivery loop delivery/."""
 
 from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-
-from scheduler.core.findings import Finding, FindingKind, Light
 
 CHANNELS = ("email", "webhook")
 STATUSES = ("pending", "written", "delivered", "failed")
@@ -32,7 +30,7 @@ def copy_key(recipient: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """One message to one address about one finding of one week, and its delivery state."""
+    """One message to one address of one week, and its delivery state."""
 
     week: str
     finding_key: str
@@ -61,13 +59,6 @@ class Alert:
             raise ValueError(f"alert channel {self.channel!r} is not one of {CHANNELS}")
         if self.status not in STATUSES:
             raise ValueError(f"alert status {self.status!r} is not one of {STATUSES}")
-
-
-def should_alert(finding: Finding, week: str) -> bool:
-    """A red finding first seen this week alerts its unit (what goes up to the county is the
-    problem list's: core/problems.py)."""
-    return (finding.light is Light.RED and finding.first_seen in (None, week)
-            and finding.kind is not FindingKind.ESCALATION)
 
 
 @dataclass(frozen=True, slots=True)

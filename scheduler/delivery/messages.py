@@ -11,12 +11,10 @@ from functools import lru_cache
 
 from sqlalchemy import Connection, select
 
-from scheduler.core.alerts import Alert, Names, copy_key, digest_key, should_alert
-from scheduler.core.findings import Finding, Light, week_monday
+from scheduler.core.alerts import Alert, Names, copy_key, digest_key
+from scheduler.core.findings import Light, week_monday
 from scheduler.core.phrases import (
-    days_text,
     escalation_parts,
-    finding_text,
     mentioned,
     problem_line,
 )
@@ -31,71 +29,11 @@ NO_CONTACT = "no contact configured for unit {unit}"
 
 
 _t = lru_cache(maxsize=4096)(t)
-"""t() for the labels that repeat from alert to alert (kinds, lights, greeting, intro, to-do):
-tens of thousands of alerts in a large week format only a few hundred distinct ones."""
+"""t() for the labels that repeat from message to message (lights, greeting, to-do, footer)."""
 
 
 def _label(name: str | None, ident: str) -> str:
     return f"{name}（{ident}）" if name and name != ident else ident
-
-
-def _factor_label(finding: Finding, names: Names) -> str:
-    fid = finding.factor or ""
-    return _label(names.factors.get((finding.project, fid)) or finding.factor_kind, fid)
-
-
-def alert_text(finding: Finding, week: str, names: Names | None = None, lang: str = "zh") -> tuple[str, str]:
-    """Subject and body of the alert about `finding`: project, milestone/factor, what is late, by
-    how many days (天 on a calendar working every day, else 个工作日), what to do, the week."""
-    names = names or Names()
-    p = finding.project
-    project = _label(names.projects.get(p), p)
-    kind = _t(f"kind.{finding.kind.value}", lang)
-    item = ""
-    if finding.factor:
-        item = _factor_label(finding, names)
-    elif finding.milestone:
-        item = _label(names.milestones.get((p, finding.milestone)), finding.milestone)
-    late = finding.days is not None and finding.days > 0
-    n_days = days_text(finding.days or 0, bool(finding.details.get("works_daily")), lang)
-    days = t("alert.subject.days", lang, days=n_days) if late else ""
-    subject = t("alert.subject", lang, week=week, light=_t(f"light.{finding.light.value}", lang),
-                project=project, item=f" · {item}" if item else "", kind=kind, days=days)
-    lines = [_t("alert.greeting", lang, unit=finding.unit), "",
-             _t("alert.intro", lang, week=week), "",
-             t("alert.project", lang, project=project)]
-    if finding.milestone:
-        lines.append(t("alert.milestone", lang, milestone=_label(
-            names.milestones.get((p, finding.milestone)), finding.milestone)))
-    if finding.factor:
-        name = names.factors.get((p, finding.factor))
-        fk = f"，{finding.factor_kind}" if finding.factor_kind and name and name != finding.factor_kind else ""
-        lines.append(t("alert.factor", lang, factor=_factor_label(finding, names) + fk))
-    lines.append(_t("alert.problem", lang, kind=kind, light=_t(f"light.{finding.light.value}", lang)))
-    lines.append(t("alert.situation", lang, message=finding_text(finding, names, lang)))
-    if finding.days is not None and finding.days > 0:
-        lines.append(t("alert.days", lang, days=n_days))
-    if finding.weeks_red > 1:
-        lines.append(t("alert.weeks_red", lang, weeks=finding.weeks_red))
-    if finding.first_seen and finding.first_seen != week:
-        lines.append(t("alert.first_seen", lang, first=finding.first_seen))
-    lines += [_t("alert.todo", lang, todo=_t(f"alert.todo.{finding.kind.value}", lang, weeks=finding.weeks_red)), "",
-              _t("alert.footer", lang, week=week)]
-    return subject, "\n".join(lines) + "\n"
-
-
-def alerts_for(findings: Iterable[Finding], *, week: str, config: Config, run_id: int | None = None,
-               now: dt.datetime | None = None, names: Names | None = None) -> list[Alert]:
-    """The alerts the findings call for: one per contact address of the responsible unit; a unit
-    without contacts gets one failed email alert to '' so the gap is visible, not dropped."""
-    when = utc(now or utcnow())
-    out: list[Alert] = []
-    for f in findings:
-        if not should_alert(f, week):
-            continue
-        subject, body = alert_text(f, week, names, config.language)
-        out += _to_unit(config, f.unit, week, f.key, subject, body, when, run_id)
-    return out
 
 
 def _to_unit(config: Config, unit_name: str, week: str, key: str, subject: str, body: str, when: dt.datetime,

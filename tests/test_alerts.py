@@ -258,8 +258,8 @@ def test_rows_queued_under_the_old_shared_key_are_not_sent_twice(db: Engine, tmp
     """A week queued before the keys named the unit ('digest' for all): queueing it again re-keys
     those rows (messages.rekey_legacy), adds the digest the shared key had lost, and nothing twice."""
     cfg = make_config(tmp_path, units={})
-    legacy = dataclasses.replace(messages.digests_for([overdue("县林业局")], week=WEEK, config=cfg)[0],
-                                 finding_key="digest")
+    (digest,) = messages.digests(messages.digest_units([overdue("县林业局")]), week=WEEK, config=cfg)
+    legacy = dataclasses.replace(digest, finding_key="digest")
     with transaction(db) as conn:
         assert queue.insert_alerts(conn, [legacy]) == 1
     assert enqueue(db, [overdue("县林业局"), overdue("县水利局")], cfg) == 1
@@ -520,7 +520,7 @@ def test_a_digest_names_the_approval_says_what_to_do_and_days_as_its_calendar_co
     cfg = make_config(tmp_path)
     names = queue.Names(factors={("HY-WATER", "F1"): "城东水厂用地预审"})
     todo = "要素保障手续未按期批复，请加快办理，明确批复时间；确有困难的，请书面报告县发改局协调。"
-    (a,) = messages.digests_for([land(False)], week=WEEK, config=cfg, names=names)
+    (a,) = messages.digests(messages.digest_units([land(False)]), week=WEEK, config=cfg, names=names)
     lines = a.body.splitlines()
     assert lines[4] == ("请首先办理：HY-WATER · HY-WATER/factor/F1——用地：城东水厂用地预审（F1）未批复，M3（M3）所需，"
                         f"已逾期9个工作日；预计批复：未明确。{todo}")
@@ -587,7 +587,8 @@ def test_a_digest_orders_by_urgency_and_leads_with_the_first_to_act_on(tmp_path:
     going_up = dataclasses.replace(overdue(milestone="M6", first_seen="2026-W47", weeks_red=2, days=3),
                                    escalate=True)
     cfg = make_config(tmp_path)
-    (a,) = messages.digests_for([yellow, red_new, red_long, red_longer_days, going_up], week=WEEK, config=cfg)
+    (a,) = messages.digests(messages.digest_units([yellow, red_new, red_long, red_longer_days, going_up]),
+                                week=WEEK, config=cfg)
     lines = a.body.splitlines()
     assert a.subject == "【周调度提醒】截至11月23日 县自然资源局：红灯4项、黄灯1项"
     assert lines[4] == ("【提请县政府专题研究】HY-WATER：1项红灯事项已连续2周未解决，将提请县政府专题研究，"

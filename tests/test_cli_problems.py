@@ -107,7 +107,7 @@ def test_a_units_digest_lists_its_open_problems_with_their_symptoms_counted(w48:
     import dataclasses
 
     from scheduler.core.phrases import knock_on
-    from scheduler.delivery.messages import digests_for
+    from scheduler.delivery.messages import digest_units, digests
     from scheduler.io.config import load_config
     from scheduler.store.problems import problems_of_week
 
@@ -118,7 +118,7 @@ def test_a_units_digest_lists_its_open_problems_with_their_symptoms_counted(w48:
     # M10-M15; the project's physical lag: 13 knock-on items besides F1
     assert len(land.symptoms) == 14 and knock_on(land) == 13
     config = dataclasses.replace(load_config(w48), language="zh")
-    mine = [a for a in digests_for(week, week="2026-W48", config=config) if a.unit == "县自然资源局"]
+    mine = [a for a in digests(digest_units(week), week="2026-W48", config=config) if a.unit == "县自然资源局"]
     assert len(mine) == 1  # one message (no contact configured: one failed row shows the gap)
     body = mine[0].body
     lines = body.splitlines()

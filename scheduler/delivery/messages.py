@@ -224,15 +224,6 @@ def _targets(unit: Unit) -> list[tuple[str, str]]:
     return list(dict.fromkeys(targets))
 
 
-def digests_for(problems: Iterable[Problem], *, week: str, config: Config, run_id: int | None = None,
-                now: dt.datetime | None = None, names: Names | None = None) -> list[Alert]:
-    """One digest per unit (per contact address) for the week from its open red and yellow
-    problems (`wants_problem`; symptoms folded under them), with its part of the 问题清单 attached
-    to the e-mail; a unit without contacts gets one failed e-mail digest to '' so the gap is
-    visible. (The copies of the escalated problems: `escalation_copies`.)"""
-    return _digests(digest_units(problems), week=week, config=config, run_id=run_id, now=now, names=names)
-
-
 def digest_units(problems: Iterable[Problem]) -> dict[str, list[Problem]]:
     """The problems each unit's digest lists (`wants_problem`), by unit: the one place they are chosen."""
     by_unit: dict[str, list[Problem]] = {}
@@ -242,8 +233,11 @@ def digest_units(problems: Iterable[Problem]) -> dict[str, list[Problem]]:
     return by_unit
 
 
-def _digests(by_unit: Mapping[str, Sequence[Problem]], *, week: str, config: Config, run_id: int | None,
-             now: dt.datetime | None, names: Names | None) -> list[Alert]:
+def digests(by_unit: Mapping[str, Sequence[Problem]], *, week: str, config: Config, run_id: int | None = None,
+            now: dt.datetime | None = None, names: Names | None = None) -> list[Alert]:
+    """One digest per unit (per contact address) for the week from the problems `digest_units`
+    chose for it (symptoms folded under them), with its part of the 问题清单 attached to the
+    e-mail; a unit without contacts gets one failed e-mail digest to '' so the gap is visible."""
     when = utc(now or utcnow())
     lang = config.language
     out: list[Alert] = []
@@ -277,7 +271,7 @@ def enqueue_alerts(conn: Connection, *, run_id: int, week: str, config: Config,
     ids = {p.id for p in listed}
     names = names_for(conn, mentioned([*listed, *(p for p in escalated if p.id not in ids)]))  # type: ignore[arg-type]
     now = utcnow()
-    out = _digests(by_unit, week=week, config=config, run_id=run_id, now=now, names=names)
+    out = digests(by_unit, week=week, config=config, run_id=run_id, now=now, names=names)
     if escalated:
         projects = sorted({p.project for p in escalated})
         leaders = {r.id: r.leader or "" for r in conn.execute(

@@ -1001,7 +1001,6 @@ ERROR_KINDS: dict[str, str] = {
     "already-closed": "问题已销号",
     "unreadable-font": "字体文件无法读取",
     "bad-username": "账号名有误",
-    "bad-field": "字段有误",
     "usage": "命令行用法有误",
 }
 ERROR_CLASSES: dict[str, str] = {
@@ -1327,7 +1326,6 @@ ACCOUNT_DETAILS: dict[str, str] = {
     "err.bad-merge": "合并须指明要并入的另一个问题（--into 问题编号）",
     "err.bad-action": "{action} 不是办公室的处理决定",
     "err.description-required": "手工提出的问题须写明问题描述",
-    "err.bad-field": "问题没有可由办公室设置的字段 {fields}",
     "err.answer-required": "答复须填写情况说明或整改措施",
     "err.no-leader": "没有由“{leader}”包联的项目",
     # fonts (outputs/fonts.py)

@@ -445,7 +445,6 @@ NOT_FROM_THE_CLI = {
     "throttled": "signing in is the web's",
     "answer-required": "a unit answers a problem in the web workplace or its weekly sheet",
     "bad-action": "the CLI offers the office's decisions only",
-    "bad-field": "the web's problem form sends the office's fields only",
     "no-fallback-font": "matplotlib ships DejaVu Sans: test_a_missing_fallback_font_is_one_chinese_line",
     "write-refused": "a refused write (a constraint) is a defect, not a condition: test_a_drivers_reason_…",
     "read-failed": "likewise",

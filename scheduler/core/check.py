@@ -23,7 +23,8 @@ a portfolio summary. Conventions, so every number can be worked out by hand:
   (1-10, 11-20, 21-end) in proportion to calendar days and the current 旬 is prorated by its days
   before D. Only a plan of D's year is checked. PHYSICAL: each milestone with a baseline is planned
   at (its baseline working days before D) / (its baseline working days) (an event: 100% once its
-  date is before D), weighted by `progress_weight`, against the reported percent complete.
+  date is before D), weighted by its `weight`, else its duration (at least 1), against the reported
+  percent complete.
   Gap in percentage points: yellow from `progress_yellow_points` up to `progress_red_points`,
   red beyond.
 - History: `history[key] = (first_seen_week, consecutive_red_weeks_up_to_last_run)` for the

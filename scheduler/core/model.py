@@ -228,11 +228,6 @@ class Milestone:
         return self.actual_start is not None and self.actual_finish is None
 
     @property
-    def progress_weight(self) -> float:
-        """Its share in the project's physical progress: `weight`, else its duration (at least 1)."""
-        return float(self.weight) if self.weight is not None else float(max(self.duration, 1))
-
-    @property
     def percent_complete(self) -> float:
         """Physical percent complete (100 when finished, 0 when not started)."""
         if self.actual_finish is not None:
@@ -603,10 +598,6 @@ class Project:
             if m.id == mid:
                 return m
         raise KeyError(mid)
-
-    def factors_of(self, mid: str) -> tuple[FactorRequirement, ...]:
-        """Factor requirements attached to milestone `mid`."""
-        return tuple(f for f in self.factors if f.milestone == mid)
 
     @property
     def all_units(self) -> tuple[str, ...]:

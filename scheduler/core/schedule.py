@@ -227,7 +227,6 @@ class ScheduleResult:
     early_finish: IntArray
     late_start: IntArray
     late_finish: IntArray
-    finish_index: IntArray
     status: IntArray
     remaining: IntArray
     warnings: list[str]
@@ -372,7 +371,6 @@ def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
     ef_o = np.zeros(n, dtype=np.int64)
     ls_o = np.zeros(n, dtype=np.int64)
     lf_o = np.zeros(n, dtype=np.int64)
-    finish_idx = np.zeros(n, dtype=np.int64)
     event = (frame.duration == 0) & (net.status == cpm.NOT_STARTED)
     fb = res.fin_bound.astype(np.int64)
     warnings: list[str] = []
@@ -391,7 +389,6 @@ def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
         ef_o[rows] = cal.days(e_finish)
         ls_o[rows] = cal.days(l_start)
         lf_o[rows] = cal.days(l_finish)
-        finish_idx[rows] = e_finish
     if data_date is not None:
         st = net.status
         fin = st == cpm.FINISHED
@@ -410,7 +407,7 @@ def schedule_frame(frame: PortfolioFrame, calendars: Mapping[str, Calendar],
             if years:
                 warnings.append(provisional_warning(cal, years))
     return ScheduleResult(frame=frame, data_date=data_date, cpm=res, early_start=es_o, early_finish=ef_o,
-                          late_start=ls_o, late_finish=lf_o, finish_index=finish_idx, status=net.status,
+                          late_start=ls_o, late_finish=lf_o, status=net.status,
                           remaining=net.remaining, warnings=warnings, calendars=dict(calendars))
 
 

@@ -17,7 +17,6 @@ from scheduler.io.config import AlertSettings
 from scheduler.store.alerts import utc
 from scheduler.store.db import utcnow
 
-SMTP_TIMEOUT = 20.0
 NO_CONTACT = "no contact configured for unit {unit}"
 
 

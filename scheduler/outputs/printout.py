@@ -36,7 +36,6 @@ RGB = tuple[int, int, int]
 LIGHT_FILL: dict[Light, RGB] = {Light.RED: (222, 66, 60), Light.YELLOW: (246, 196, 48), Light.GREEN: (76, 160, 76)}
 LIGHT_TEXT: dict[Light, RGB] = {Light.RED: (255, 255, 255), Light.YELLOW: (40, 30, 0), Light.GREEN: (255, 255, 255)}
 HEAD_FILL: RGB = (222, 228, 238)
-GROUP_FILL: RGB = (242, 244, 248)
 MUTED: RGB = (110, 110, 110)
 MARGIN = 12.0
 BODY_PT = 8.5

@@ -522,20 +522,3 @@ def record_answer(conn: Connection, problem_id: str, week: str, *, unit: str, si
                                                                                     updated_at=now))
     _event(conn, problem_id, Action.ANSWER, unit, situation or measures, week, now)
     return Answer(week, unit, situation, measures, promised, now)
-
-
-def edit_problem(conn: Connection, problem_id: str, *, by: str, week: str = "", **fields: Any) -> Problem:
-    """Set the office's fields of a problem (person, partners, due, measures, needs_county,
-    county_matters, unit, description); records who did it."""
-    allowed = {"person", "partners", "due", "measures", "needs_county", "county_matters", "unit", "description"}
-    bad = set(fields) - allowed
-    if bad:
-        raise ProblemError("bad-field", f"cannot set {', '.join(sorted(bad))} on a problem", ids=(problem_id,),
-                           params={"fields": "、".join(sorted(bad))})
-    p = get_problem(conn, problem_id)
-    now = utcnow()
-    vals = {k: (list(v) if k == "partners" else v) for k, v in fields.items()}
-    conn.execute(update(problems_t).where(problems_t.c.id == problem_id).values(updated_at=now, **vals))
-    _event(conn, problem_id, Action.EDIT, by, ", ".join(f"{k}={v}" for k, v in sorted(fields.items())),
-           week or p.last_seen, now)
-    return get_problem(conn, problem_id)

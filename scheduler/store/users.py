@@ -54,11 +54,6 @@ def list_users(conn: Connection, portfolio: str = DEFAULT_PORTFOLIO) -> list[Acc
                                               .order_by(users.c.username))]
 
 
-def count_users(conn: Connection) -> int:
-    """How many accounts exist (0 before setup)."""
-    return int(conn.scalar(select(func.count()).select_from(users)) or 0)
-
-
 def set_password(conn: Connection, username: str, password_hash: str) -> None:
     """Replace an account's password hash and end its sessions."""
     a, _ = get_user(conn, username)

@@ -97,15 +97,14 @@ def _net(duration: list[int], links: list[tuple[int, int, int, int]], lb: list[i
                        lag=arr[:, 3].copy(), n_projects=1)
 
 
-def test_topological_levels_are_longest_paths() -> None:
-    pred = np.array([0, 1, 0, 3], dtype=np.int64)
-    succ = np.array([1, 2, 2, 2], dtype=np.int64)
-    assert cpm.topological_levels(4, pred, succ).tolist() == [0, 1, 2, 0]
+def test_levels_are_longest_paths() -> None:
+    res = cpm.compute(_net([1, 1, 1, 1], [(0, 1, cpm.FS, 0), (1, 2, cpm.FS, 0), (0, 2, cpm.FS, 0), (3, 2, cpm.FS, 0)]))
+    assert res.level.tolist() == [0, 1, 2, 0]
 
 
-def test_topological_levels_refuse_a_cycle() -> None:
+def test_the_engine_refuses_a_cycle() -> None:
     with pytest.raises(CycleError):
-        cpm.topological_levels(3, np.array([0, 1, 2]), np.array([1, 2, 1]))
+        cpm.compute(_net([1, 1, 1], [(0, 1, cpm.FS, 0), (1, 2, cpm.FS, 0), (2, 1, cpm.FS, 0)]))
 
 
 def test_ss_and_ff_ladder_between_the_same_pair() -> None:

@@ -159,10 +159,6 @@ class Calendar:
                                 params={"case": "before", "value": d, "calendar": self.name})
         return i
 
-    def index_after(self, d: dt.date) -> int:
-        """Index of the first working day strictly after `d` (an approval expected on `d`)."""
-        return int(np.searchsorted(self.ordinals, self._check(d), "right"))
-
     def day(self, i: int) -> dt.date:
         """Date of working day `i`."""
         if not 0 <= i < len(self.ordinals):
@@ -171,11 +167,6 @@ class Calendar:
                                 params={"case": "index", "value": i, "calendar": self.name, "first": self.first,
                                         "last": self.last})
         return dt.date.fromordinal(int(self.ordinals[i]))
-
-    def working_days_between(self, a: dt.date, b: dt.date) -> int:
-        """Working days in [a, b) (negative when b < a)."""
-        return int(np.searchsorted(self.ordinals, self._check(b), "left")
-                   - np.searchsorted(self.ordinals, self._check(a), "left"))
 
     # -- vectors ------------------------------------------------------------------------------
     def _check_vec(self, ords: IntArray) -> None:
@@ -197,7 +188,8 @@ class Calendar:
         return np.searchsorted(self.ordinals, ords, "right").astype(np.int64) - 1
 
     def indexes_after(self, ords: IntArray) -> IntArray:
-        """Vectorized `index_after` over date ordinals."""
+        """Index of the first working day strictly after each date (ordinals): an approval expected
+        on that date allows its milestone to start the next working day."""
         self._check_vec(ords)
         return np.searchsorted(self.ordinals, ords, "right").astype(np.int64)
 

@@ -340,9 +340,6 @@ class CheckResult:
     money: money.MoneyResult = field(default_factory=money.MoneyResult)
     """Funds, 入库纳统, quantities and the 以旬保月 targets (core/money.py)."""
 
-    def of_project(self, pid: str) -> list[Finding]:
-        """The findings of one project, in check order."""
-        return [f for f in self.findings if f.project == pid]
 
 
 def _d(o: int) -> dt.date:

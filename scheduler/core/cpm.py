@@ -139,15 +139,6 @@ def _levels(n: int, succ: IntArray, out_perm: IntArray, out_ptr: IntArray, indeg
     return level
 
 
-def topological_levels(n: int, pred: IntArray, succ: IntArray) -> IntArray:
-    """Longest-path level of each node from the sources (Kahn's algorithm, a numpy step per level).
-
-    Raises CycleError (without names: the loader names cycles) if the graph is not acyclic."""
-    out_perm, out_ptr = _csr(pred, n)
-    indeg = np.bincount(succ, minlength=n).astype(np.int64) if n else np.zeros(0, dtype=np.int64)
-    return _levels(n, succ, out_perm, out_ptr, indeg)
-
-
 @dataclass(frozen=True, slots=True)
 class _ByLevel:
     """Links grouped by one end (`node`, the nodes that have such links, in level order), each

@@ -43,9 +43,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "alert.col.week": {"zh": "周次", "en": "Week"},
     "alert.col.channel": {"zh": "渠道", "en": "Channel"},
     "alert.col.address": {"zh": "地址", "en": "Address"},
-    "alert.col.attempts": {"zh": "尝试", "en": "Tries"},
     "alert.col.next": {"zh": "下次尝试", "en": "Next try"},
-    "alert.col.error": {"zh": "最近错误", "en": "Last error"},
     "alert.col.subject": {"zh": "主题", "en": "Subject"},
     "alert.col.attempts.value": {"zh": "（第{n}次）", "en": " (attempt {n})"},
     "alert.status.pending": {"zh": "待发送", "en": "pending"},
@@ -67,13 +65,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "col.unit": {"zh": "责任单位", "en": "Unit"},
     "col.lead_unit": {"zh": "牵头单位", "en": "Lead unit"},
     "col.project": {"zh": "项目", "en": "Project"},
-    "col.milestones": {"zh": "节点数", "en": "Milestones"},
-    "col.factors": {"zh": "要素", "en": "Factors"},
     "col.finish": {"zh": "预计完成", "en": "Forecast finish"},
     "col.calendar": {"zh": "日历", "en": "Calendar"},
     "col.status": {"zh": "状态", "en": "Status"},
     "col.baseline": {"zh": "基线", "en": "Baseline"},
-    "col.variance": {"zh": "偏差(工作日)", "en": "Variance (wd)"},
     "schedule.title": {"zh": "{name}（{id}）进度计划 · 数据日期 {date}",
                        "en": "{name} ({id}) schedule · data date {date}"},
     "schedule.plan": {"zh": "计划", "en": "plan"},
@@ -109,9 +104,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "kind.payment": {"zh": "资金支付序时进度", "en": "Fund payment vs plan"},
     "kind.statistics": {"zh": "入库纳统", "en": "Statistics registration"},
     "kind.quantity": {"zh": "实物量序时进度", "en": "Quantities vs plan"},
-    "xun.upper": {"zh": "上旬", "en": "1st dekad"},
-    "xun.middle": {"zh": "中旬", "en": "2nd dekad"},
-    "xun.lower": {"zh": "下旬", "en": "3rd dekad"},
     "finding.finish_overdue": {
         "zh": "{name}（{mid}）基线计划 {baseline} 完成，至今未完成，已滞后{days}",
         "en": "{name} ({mid}) was due to finish {baseline} and is not finished: {days} late"},
@@ -166,9 +158,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "finding.escalation.short": {"zh": "连续 {weeks} 周及以上红灯事项 {n} 项，提请县政府专题研究",
                                  "en": "{n} items red for {weeks} or more weeks, for the county government's "
                                        "special meeting"},
-    "finding.escalation": {
-        "zh": "连续 {weeks} 周及以上红灯事项 {n} 项，提请县政府专题研究：{items}",
-        "en": "{n} items red for {weeks} or more weeks, for the county government's special meeting: {items}"},
     # weekly report workbook (scheduler/reports.py): always written in Chinese, checked on ingest
     "report.title": {"zh": "{unit}  重大项目要素保障周调度报表  {week}（{monday} 至 {sunday}）",
                      "en": "{unit} weekly report {week} ({monday} to {sunday})"},
@@ -205,10 +194,6 @@ STRINGS: dict[str, dict[str, str]] = {
     "report.col.completed_to_date": {"zh": "已报累计完成(万元)", "en": "Completed so far"},
     "report.col.investment_week": {"zh": "本周完成投资(万元)", "en": "Completed this week"},
     "report.written": {"zh": "已生成 {n} 份 {week} 周报模板：", "en": "{n} report templates for {week}:"},
-    "ingest.ok": {"zh": "已接收 {file}：{unit} {week} 第 {version} 版，{rows} 行",
-                  "en": "stored {file}: {unit} {week} version {version}, {rows} rows"},
-    "ingest.unchanged": {"zh": "{file} 与已接收的 {unit} {week} 第 {version} 版相同，未重复保存",
-                         "en": "{file} is the same as {unit} {week} version {version}: nothing new stored"},
     "ingest.bad": {"zh": "{n} 个文件被拒收（均未保存），请按提示修改后重新报送",
                    "en": "{n} files refused (nothing of them stored)"},
     # the weekly run (scheduler/runner.py) and `dispatch run` / `dispatch findings`
@@ -283,7 +268,6 @@ STRINGS: dict[str, dict[str, str]] = {
                                 "Please send it now (template {week}_{unit}.xlsx): a late report is still applied "
                                 "when the week is run again.\n\n(Sent automatically by the weekly project dispatch; "
                                 "do not reply.)\n"},
-    "reminder.done": {"zh": "{week} 周报催报：{n} 个单位", "en": "reminders for {week}: {n} units"},
     # the weekly sheet's problem sheets and the ingest receipt (io/reports.py, app/ingest.py)
     "report.sheet.answers": {"zh": "问题整改", "en": "问题整改"},
     "report.sheet.raise": {"zh": "新增问题", "en": "新增问题"},
@@ -670,7 +654,6 @@ STRINGS.update({
     "digest.at.outbox": {"zh": "发件箱 {folder} 中本单位 {week} 的邮件（附件 {file}）",
                          "en": "the unit's {week} e-mail in the outbox {folder} (attachment {file})"},
     "digest.at.office": {"zh": "县发改局周调度通报及问题清单", "en": "the bureau's weekly brief and problem list"},
-    "digest.part": {"zh": "（第{k}/{n}部分）", "en": " (part {k} of {n})"},
 })
 
 # the weekly brief (outputs/brief.py: 周调度通报)
@@ -850,11 +833,6 @@ PROBLEM_STRINGS: dict[str, dict[str, str]] = {
     "problems.col.person": {"zh": "责任人", "en": "Person"},
     "problems.col.partners": {"zh": "配合单位", "en": "Partners"},
     "problems.col.county": {"zh": "需县级协调", "en": "County help"},
-    "problems.col.answer": {"zh": "情况说明", "en": "Situation"},
-    "problems.col.reason": {"zh": "事由", "en": "Why"},
-    "problems.col.matters": {"zh": "需协调事项", "en": "To coordinate"},
-    "problems.col.proposal": {"zh": "建议", "en": "Proposal"},
-    "problems.col.decision": {"zh": "研究意见", "en": "Decision"},
     "problems.escalate.reason": {"zh": "{what}；{weeks}", "en": "{what}; {weeks}"},
     "problems.escalate.weeks": {"zh": "已连续 {n} 周红灯", "en": "red for {n} weeks running"},
     "problems.escalate.county": {"zh": "责任单位提出需县级协调", "en": "the unit asks for the county's help"},
@@ -1632,9 +1610,7 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "web.users.disable": {"zh": "停用", "en": "Disable"},
     "web.users.enable": {"zh": "启用", "en": "Enable"},
     "web.users.disabled": {"zh": "已停用", "en": "disabled"},
-    "web.users.passwd": {"zh": "重置密码", "en": "Reset password"},
     "web.error": {"zh": "未能完成", "en": "Not done"},
-    "web.back": {"zh": "返回", "en": "Back"},
     "web.ran": {"zh": "已完成 {week} 周调度。", "en": "The week {week} has been run."},
 }
 STRINGS.update(WEB_STRINGS)

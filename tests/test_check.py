@@ -20,7 +20,6 @@ from scheduler.core.check import (
     CheckThresholds,
     check_portfolio,
     investment_progress,
-    planned_percent,
     progress_light,
     slip_light,
     xun_bounds,
@@ -464,13 +463,15 @@ def test_investment_findings_green_yellow_red() -> None:
 
 
 def test_planned_percent_by_hand() -> None:
-    # baseline 11-13..12-02 = 20 days; before 11-23: 13..22 = 10 days -> 50 %
-    assert planned_percent(CAL, d("2026-11-13"), d("2026-12-02"), 20, D) == pytest.approx(50)
-    assert planned_percent(CAL, d("2026-12-01"), d("2026-12-10"), 10, D) == 0
-    assert planned_percent(CAL, d("2026-11-01"), d("2026-11-10"), 10, D) == 100
+    plan = project("P-PLAN", [ms("A", 20), ms("B", 10), ms("C", 10), ms("E1", 0), ms("E2", 0)])
+    base = {("P-PLAN", "A"): ("2026-11-13", "2026-12-02"), ("P-PLAN", "B"): ("2026-12-01", "2026-12-10"),
+            ("P-PLAN", "C"): ("2026-11-01", "2026-11-10"), ("P-PLAN", "E1"): ("2026-11-22", "2026-11-22"),
+            ("P-PLAN", "E2"): ("2026-11-23", "2026-11-23")}
+    planned = {m: a for m, (a, _) in run([plan], base).physical["P-PLAN"].per_milestone.items()}
+    # baseline 11-13..12-02 = 20 days; before 11-23: 13..22 = 10 days -> 50 %; not begun 0, over 100
+    assert planned["A"] == pytest.approx(50) and planned["B"] == 0 and planned["C"] == 100
     # an event: 100 % once its date lies before D, 0 on D itself
-    assert planned_percent(CAL, d("2026-11-22"), d("2026-11-22"), 0, D) == 100
-    assert planned_percent(CAL, D, D, 0, D) == 0
+    assert planned["E1"] == 100 and planned["E2"] == 0
 
 
 def phys(percent: float | None, weight2: float | None = None) -> Project:

@@ -47,7 +47,6 @@ import numpy as np
 import numpy.typing as npt
 
 from scheduler.core import cpm, money
-from scheduler.core.calendars import Calendar
 from scheduler.core.findings import Finding, FindingKind, Light, finding_key, iso_week, worst
 from scheduler.core.model import FactorStatus, InvestmentPlan, Money
 from scheduler.core.reporting import Staleness, apply_staleness
@@ -235,17 +234,6 @@ class PhysicalProgress:
         return {"planned": round(self.planned, 2), "actual": round(self.actual, 2),
                 "gap_points": round(self.gap_points, 2),
                 "milestones": {k: [round(a, 2), round(b, 2)] for k, (a, b) in self.per_milestone.items()}}
-
-
-def planned_percent(cal: Calendar, baseline_start: dt.date, baseline_finish: dt.date, duration: int,
-                    data_date: dt.date) -> float:
-    """Share of a milestone's baseline working days elapsed at the start of `data_date`, in %."""
-    if duration == 0 or baseline_finish < baseline_start:
-        return 100.0 if baseline_start < data_date else 0.0
-    first = cal.index_on_or_after(baseline_start)
-    n = max(cal.index_on_or_before(baseline_finish) - first + 1, 1)
-    elapsed = min(max(cal.index_on_or_after(data_date) - first, 0), n)
-    return 100.0 * elapsed / n
 
 
 def progress_light(points: float, th: CheckThresholds) -> Light:
@@ -579,8 +567,8 @@ def _factor_findings(ctx: _Ctx, res: ScheduleResult, fr: PortfolioFrame, cals: _
 
 def _physical(res: ScheduleResult, fr: PortfolioFrame, cals: _Cals, bs_col: IntArray, bf_col: IntArray,
               D: dt.date) -> dict[int, PhysicalProgress]:
-    """PhysicalProgress of every project with a baselined milestone, by project index: the
-    columns' version of `physical_progress` (same sums, in the same order)."""
+    """PhysicalProgress of every project with a baselined milestone, by project index (the rule:
+    this module's docstring, PHYSICAL)."""
     d_ord = D.toordinal()
     rows = np.flatnonzero((bs_col > 0) & (bf_col > 0))
     if rows.size == 0:

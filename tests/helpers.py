@@ -19,7 +19,15 @@ import numpy as np
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 
+from scheduler.core.model import Project
 from scheduler.core.schedule import PortfolioFrame
+
+
+def named_units(p: Project) -> set[str]:
+    """Every unit a project file names: lead, responsible, milestone, factor and quantity units."""
+    out = {u for u in (p.lead_unit, *p.units) if u}
+    out |= {m.unit for m in p.milestones if m.unit} | {f.unit for f in p.factors if f.unit}
+    return out | {q.unit for q in p.money.quantities if q.unit}
 
 
 def wait_until(cond: Callable[[], bool], timeout: float = 30.0, step: float = 0.02) -> bool:

@@ -28,7 +28,7 @@ from scheduler.io.config import load_config
 from scheduler.io.reports import META_SHEET, write_templates
 from scheduler.store import db as storage
 from scheduler.store.projects import read_projects
-from tests.helpers import fresh_database
+from tests.helpers import fresh_database, named_units
 
 REPO = Path(__file__).resolve().parent.parent
 MS, FS, INV = "节点进度", "要素保障", "投资"
@@ -853,7 +853,7 @@ def test_every_unit_of_the_sample_portfolio_is_listed_in_config() -> None:
 
     config = load_config(REPO / "config.toml")
     pfs = read_portfolio([config.projects_dir], calendars=CalendarSet(config.calendar_dir))
-    named = {u for pf in pfs for u in pf.project.all_units}
+    named = {u for pf in pfs for u in named_units(pf.project)}
     assert len(pfs) >= 10 and named
     missing = sorted(named - set(config.units))
     assert not missing, f"units named by projects/ but not in config.toml: {missing}"

@@ -29,6 +29,7 @@ from scheduler.errors import ProjectFileError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
 from scheduler.io.projectfile import parse_project, read_portfolio
+from tests.helpers import named_units
 
 CALS = CalendarSet(REPO_ROOT / "calendar")
 D = dt.date(2026, 11, 23)
@@ -275,10 +276,10 @@ def test_samples_cover_every_fund_kind_stage_and_statistics_state() -> None:
     from scheduler.io.config import load_config
     for cfg, ps in ((load_config(REPO_ROOT / "config.toml"), xy),
                     (load_config(REPO_ROOT / "examples" / "huayuan" / "config.toml"), hy)):
-        named = {u for p in ps for u in p.all_units}
+        named = {u for p in ps for u in named_units(p)}
         assert named <= set(cfg.units), named - set(cfg.units)
-    assert "县发展和改革局" not in {u for p in xy for u in p.all_units}
-    assert "县发改局" not in {u for p in hy for u in p.all_units}
+    assert "县发展和改革局" not in {u for p in xy for u in named_units(p)}
+    assert "县发改局" not in {u for p in hy for u in named_units(p)}
 
 
 # -- the view and the printout ------------------------------------------------------------------

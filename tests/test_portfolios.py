@@ -31,6 +31,7 @@ from scheduler.store.problems import problems_of_week
 from scheduler.store.projects import load_projects, project_summaries, read_projects
 from scheduler.store.reports import load_reports
 from scheduler.store.runs import list_runs, read_run
+from tests.helpers import named_units
 
 CALS = CalendarSet(REPO_ROOT / "calendar")
 W47, W48 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
@@ -43,7 +44,7 @@ def _ids(pf: str) -> set[str]:
 
 
 def _units(pf: str) -> set[str]:
-    return {u for p in read_portfolio([FOLDERS[pf]], calendars=CALS) for u in p.project.all_units}
+    return {u for p in read_portfolio([FOLDERS[pf]], calendars=CALS) for u in named_units(p.project)}
 
 
 @pytest.fixture

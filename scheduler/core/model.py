@@ -599,15 +599,6 @@ class Project:
                 return m
         raise KeyError(mid)
 
-    @property
-    def all_units(self) -> tuple[str, ...]:
-        """Every unit named by the project: lead, responsible, milestone and factor units."""
-        out = [u for u in (self.lead_unit, *self.units) if u]
-        out += [m.unit for m in self.milestones if m.unit]
-        out += [f.unit for f in self.factors if f.unit]
-        out += [q.unit for q in self.money.quantities if q.unit]
-        return tuple(dict.fromkeys(out))
-
 
 @dataclass(frozen=True, slots=True)
 class ProjectFile:

@@ -783,6 +783,9 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
         console.print(t("run.no_outputs", lang))
     pl = s.project_lights
     console.print(t("run.projects", lang, n=s.projects, red=pl["red"], yellow=pl["yellow"], green=pl["green"]))
+    open_problems = [p for p in result.problems if p.is_open]  # what the brief's 问题清单 lists
+    red = sum(p.light.value == "red" for p in open_problems)
+    console.print(t("run.problems", lang, n=len(open_problems), red=red, yellow=len(open_problems) - red))
     fl = s.finding_lights
     console.print(t("run.findings", lang, n=len(result.findings), red=fl["red"], yellow=fl["yellow"],
                     new=len(s.new), resolved=len(s.resolved), persisting=len(s.persisting)))

@@ -207,7 +207,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "run.alerts": {"zh": "新增提醒 {n} 条", "en": "{n} alerts queued"},
     "run.projects": {"zh": "项目 {n} 个：红灯 {red}、黄灯 {yellow}、绿灯 {green}",
                      "en": "{n} projects: {red} red, {yellow} yellow, {green} green"},
-    "run.findings": {"zh": "问题 {n} 项（红 {red}、黄 {yellow}）；"
+    "run.problems": {"zh": "问题清单 {n} 项（红灯 {red}、黄灯 {yellow}）",
+                     "en": "problem list: {n} ({red} red, {yellow} yellow)"},
+    "run.findings": {"zh": "检查发现 {n} 项（红 {red}、黄 {yellow}）；"
                            "较上周新增 {new}、已解决 {resolved}、持续 {persisting}",
                      "en": "{n} findings ({red} red, {yellow} yellow); vs last week {new} new, {resolved} "
                            "resolved, {persisting} persisting"},

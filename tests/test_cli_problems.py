@@ -304,3 +304,19 @@ def test_the_projects_listing_counts_the_problem_list(w48: Path) -> None:
     for pid, status in said.items():
         m = re.match(r"(\d+) red, (\d+) yellow", status)
         assert m and (int(m.group(1)), int(m.group(2))) == (want[pid, "red"], want[pid, "yellow"]), (pid, status)
+
+
+def test_the_runs_summary_counts_the_problem_list_not_the_findings(w48: Path) -> None:
+    """The run's summary says how many problems the 问题清单 holds (open, not merged; red and yellow),
+    the figure the brief gives, beside the check's findings, which are more."""
+    pid = "COAL-STORE/milestone/M08"
+    assert dispatch(w48, "problem", pid, "--close", "--reason", "主体已完工", "--by", "专班办公室").exit_code == 0
+    out = dispatch(w48, "run", "--data-date", "2026-11-23", "--no-outputs")
+    assert out.exit_code == 0, out.output
+    listed = [p for p in problems(w48)["problems"] if p["status"] == "open" and not p.get("merged_into")]
+    red = sum(p["light"] == "red" for p in listed)
+    assert pid not in {p["id"] for p in listed}
+    lines = out.output.splitlines()
+    assert f"problem list: {len(listed)} ({red} red, {len(listed) - red} yellow)" in lines
+    found = next(ln for ln in lines if " findings (" in ln)
+    assert int(found.split()[0]) > len(listed)

@@ -783,7 +783,7 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
         console.print(t("run.no_outputs", lang))
     pl = s.project_lights
     console.print(t("run.projects", lang, n=s.projects, red=pl["red"], yellow=pl["yellow"], green=pl["green"]))
-    open_problems = [p for p in result.problems if p.is_open]  # what the brief's 问题清单 lists
+    open_problems = [p for p in result.problems if p.listed]  # the rows of the brief's 问题清单
     red = sum(p.light.value == "red" for p in open_problems)
     console.print(t("run.problems", lang, n=len(open_problems), red=red, yellow=len(open_problems) - red))
     fl = s.finding_lights

@@ -234,6 +234,12 @@ class Problem:
             raise ValueError(f"problem {self.id}: closing needs a reason")
 
     @property
+    def listed(self) -> bool:
+        """办理中: a row of the week's 问题清单 (the brief's problem table and its counts), merged and
+        exempt ones included (their rows say so)."""
+        return self.status is ProblemStatus.OPEN
+
+    @property
     def is_open(self) -> bool:
         """办理中, not merged into another problem."""
         return self.status is ProblemStatus.OPEN and self.merged_into is None

@@ -320,7 +320,7 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
                   plan=fmt_wan(inv.plan_to_date), done=fmt_wan(inv.completed), pct=fmt_pct(inv.percent_of_plan),
                   pa=fmt_pct(inv.percent_of_annual))
     if view.problems:
-        open_probs = [pr for pr in view.problems if pr.problem.status.value == "open"]
+        open_probs = [pr for pr in view.problems if pr.problem.listed]
         reds = [pr for pr in open_probs if pr.problem.light is Light.RED]
         text += t("brief.overview.items", lang, n=len(open_probs), red=len(reds), yellow=len(open_probs) - len(reds),
                   projects=len({pr.problem.project for pr in reds}))
@@ -348,7 +348,7 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
     row_of: dict[str, int] = {}  # a problem's row in the list, for the escalations' references
     listed_yellow: list[int] = []  # rows of yellow problems listed for a red symptom under them
     covered: set[str] = set()
-    red_probs = [pr for pr in view.problems if pr.problem.status.value == "open"
+    red_probs = [pr for pr in view.problems if pr.problem.listed
                  and (pr.problem.light is Light.RED or any(x.light is Light.RED for x in pr.problem.symptoms))]
     if view.problems:
         qrows: list[tuple[Cell, ...]] = []
@@ -372,7 +372,7 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
                 tuple(qrows), (8, 26, 82, 22, 19, 29), ("C", "L", "L", "L", "C", "L"), size=7.5))
         else:
             blocks.append(Para(t("brief.none.red", lang)))
-        others = [pr for pr in view.problems if pr.problem.status.value == "open" and pr not in red_probs]
+        others = [pr for pr in view.problems if pr.problem.listed and pr not in red_probs]
         if listed_yellow:  # so that the table's rows add up to the overview's red and yellow counts
             blocks.append(Para(t("brief.yellow.listed", lang, rows=_numbers(listed_yellow, lang)), note=True))
         if others:

@@ -1081,8 +1081,9 @@ def import_command(state: State, file: str, out: str, level: int | None, milesto
         click.echo(str(path))
     for r in results:
         for w in r.warnings:
-            click.echo(t("cli.warning", state.config.language, text=f"{r.project.id}: {say(w, state.config.language)}"),
-                       err=True)
+            lang = state.config.language
+            said = t("cli.warning.project", lang, project=r.project.id, text=say(w, lang))
+            click.echo(t("cli.warning", lang, text=said), err=True)
 
 
 @cli.command("export")

@@ -572,6 +572,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "report.note.investment": {"zh": "项目 {project}：填报的投资未采用（{detail}）",
                                "en": "project {project}: reported investment not applied ({detail})"},
     "cli.warning": {"zh": "提示：{text}", "en": "warning: {text}"},
+    "cli.warning.project": {"zh": "{project}：{text}", "en": "{project}: {text}"},
     "out.note.provisional": {
         "zh": "日历“{title}”（{name}）：{years}年的国务院节假日安排尚未公布，相关日期按暂行规则推算"
               "（仅计可推算的法定节假日，不含调休）；公布后补入 calendar/{name}.toml 即可。",
@@ -1328,6 +1329,65 @@ STRINGS.update({key: {"zh": text} for key, text in {
     "err.unknown-problem": "没有编号为 {id} 的问题",
     "err.project-of-other-portfolio": ("项目编号 {project} 已属于本数据库的另一个项目库 {other}（不是 {portfolio}）："
                                        "项目编号在一个数据库中须唯一"),
+}.items()})
+
+STRINGS.update({key: {"zh": text} for key, text in {
+    # MS Project / P6 import and export warnings (io/interop.py, io/xer.py, io/mspdi.py): the English
+    # sentence is the warning itself (a Said), these say it in Chinese
+    "warn.ids": "编号：不是由 [A-Za-z0-9_.-] 组成的唯一编号的任务代码已更改：{items}",
+    "warn.calendar.asked-differs": ("日历：文件的项目日历 {name} 与按要求采用的 calendar/{cal}.toml "
+                                    "在 {a}..{b} 不同：{diff}"),
+    "warn.calendar.same": "日历：文件的项目日历 {name} 在 {a}..{b} 与 calendar/{cal}.toml 工作日相同；项目采用 {cal}",
+    "warn.calendar.written": ("日历：calendar/ 下没有与文件日历 {name} 在 {a}..{b} 工作日相同的日历；"
+                              "已写为 calendar/{cal}.toml，项目采用该日历"),
+    "warn.calendar.differs": ("日历：文件的项目日历 {name} 与项目采用的 calendar/{cal}.toml 在 {a}..{b} 不同：{diff}；"
+                              "日期将与文件中的不同（用 --write-calendar 保留文件的日历）"),
+    "warn.calendar.tasks": ("日历：任务 {items} 在文件中使用各自的日历 {name}，与 {cal} 不同：{diff}；"
+                            "规范一个项目只有一个日历，这些任务按 {cal} 排程"),
+    "warn.rounding": "取整：以小时计的工期和搭接时间已取整为整工作日：{items}",
+    "warn.leads": "提前量：负的搭接时间已改为 0（--leads clamp）：{items}",
+    "warn.links-merged": "关系：同一对任务之间同类型的两条关系已合并，保留较大的搭接时间：{items}",
+    "warn.summary-links": "摘要任务关系：摘要任务 {items} 上的关系已转到其下的每个任务（规范只在节点之间建立关系）",
+    "warn.elapsed": "任务 {task}：{days} 个日历天的持续工期（elapsed）按 {d} 个工作日计",
+    "warn.resource-driven": "任务 {task}：资源驱动，取其排程跨度 {span} 个工作日（工期字段为 {d}）",
+    "warn.short": "任务 {task}：工期 {hours} 小时不足半天；按 1 个工作日计（为 0 则成为事件）",
+    "warn.constraint-dropped": "任务 {task}：约束 {label}{on} 已舍弃：规范没有这种约束（其日期由网络计算）",
+    "warn.no-actual-start": "任务 {task}：有实际完成日期而没有实际开始日期；实际开始日期取 {date}",
+    "warn.milestone-reached": "任务 {task}：有实际日期的里程碑视为已达成：实际完成日期 = 实际开始日期 {date}",
+    "warn.percent-dropped": "任务 {task}：没有实际开始日期却已完成 {percent}%；完成百分比已舍弃",
+    "warn.no-remaining": ("任务 {task}：已开始、剩余工期为 0 但没有实际完成日期；按剩余 1 个工作日计"
+                          "（规范须有实际完成日期才算完成）"),
+    "warn.remaining-exceeds": "任务 {task}：剩余工期 {r} 超过工期 {d}；完成百分比取 0",
+    "warn.percent-written": ("任务 {task}：写入完成百分比 {percent}，使剩余工期保持 {r} 天；"
+                             "未采用文件中的实物完成百分比 {physical}"),
+    "warn.rollup-none": "汇总：没有第 {level} 级 WBS 元素；未汇总",
+    "warn.rollup": ("汇总：WBS 第 {level} 级：{tasks} 个任务汇总为 {milestones} 个节点；"
+                    "每个 WBS 元素的工期为其在导入计划中的跨度；其任务与其他元素任务之间的关系取约束最紧的一条，"
+                    "转到元素的起止端，搭接时间按相关任务在元素内的位置调整；期限同样处理"),
+    "warn.rollup-retyped": "汇总：转移后搭接时间为负（提前量）的关系改为在相同约束下搭接时间不为负的类型：{items}",
+    "warn.milestones-leads": "仅保留节点：桥接路径长度为负（提前量）的关系改为 SS 搭接 0：{items}",
+    "warn.milestones-kept": ("仅保留节点：{tasks} 个任务中保留 {kept} 个；{links} 条关系桥接经过被舍弃任务的路径"
+                             "（搭接时间 = 路径长度，按工作日计）"),
+    "warn.milestones-kept.start": ("仅保留节点：{tasks} 个任务中保留 {kept} 个；{links} 条关系桥接经过被舍弃任务的路径"
+                                   "（搭接时间 = 路径长度，按工作日计）；首批保留节点之前的工作挂在 START 事件下"
+                                   "（{starts} 条关系）"),
+    "warn.milestones-lost": "仅保留节点：被舍弃任务的期限或进度未转入：{items}",
+    "warn.project-id": ("文件的项目编号 {hint} 含 [A-Za-z0-9_.-] 以外的字符；项目编号取 {pid}"
+                        "（可用 --project-id 另行指定）"),
+    "warn.export-lost": "{project}：{items} 不属于进度计划交换的内容，不写出",
+    "warn.calendar-unreadable": "日历 {name}：无法读取其日历数据；按周一至周五工作计",
+    "warn.encoding": "文件不是 UTF-8 编码，已按 {used} 读取",
+    "warn.xer-no-calendar": "日历：项目未指定文件中的日历；按周一至周五工作计",
+    "warn.level-of-effort": "作业 {code}：配合作业（level of effort）；按其排程跨度作为任务保留",
+    "warn.wbs-summary": "WBS 汇总作业及其关系已舍弃（其日期随所属 WBS）：{items}",
+    "warn.cross-project": "与其他项目作业之间的关系已舍弃（一个文件一个项目）：{items}",
+    "warn.two-constraints": "{project} {milestone}：P6 只能保存两个约束；start_by {date} 未写出",
+    "warn.recurring": ("日历 {calendar}：周期性例外 {name}（每周、每月或每年）未读取；"
+                       "请将其日期逐一列为单日例外"),
+    "warn.no-save-version": "文件未写明 SaveVersion；按 MS Project 2010 XML 读取",
+    "warn.inactive": "未激活的任务及其关系已舍弃（MS Project 不把它们排入进度）：{items}",
+    "warn.cross-project-links": "与其他项目的关系（CrossProject）已舍弃：{items}",
+    "warn.mspdi-no-calendar": "日历：文件未指定项目日历；按周一至周五工作计",
 }.items()})
 
 

@@ -20,6 +20,7 @@ from scheduler.core.schedule import schedule_projects
 from scheduler.errors import CalendarError, os_params, shown
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.projectwriter import toml_string
+from scheduler.strings import Said
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NOT_BEFORE, START_BY, FINISH_BY, DROPPED = "not_before", "start_by", "finish_by", "dropped"
@@ -294,8 +295,9 @@ class _Mapper:
         self.extent = 0
         """An upper bound of the plan's length in working days, once the tasks are read."""
 
-    def warn(self, text: str) -> None:
-        self.warnings.append(text)
+    def warn(self, text: str, key: str, **params: object) -> None:
+        """Note the English sentence `text`, said in Chinese by the label `key` filled with `params`."""
+        self.warnings.append(Said(text, key, **params))
 
     def error(self, kind: str, message: str, *, task: str | None = None, **params: object) -> InteropError:
         """An error of this project's mapping; `params` fill its Chinese detail (strings.py err.<kind>)."""
@@ -324,7 +326,8 @@ class _Mapper:
             used.add(mid)
             out[t.key] = mid
         if changed:
-            self.warn(f"ids: task codes that are not unique ids of [A-Za-z0-9_.-] were changed: {some(changed)}")
+            self.warn(f"ids: task codes that are not unique ids of [A-Za-z0-9_.-] were changed: {some(changed)}",
+                      "warn.ids", items=some(changed))
         return out
 
     # calendars ---------------------------------------------------------------------------
@@ -356,7 +359,9 @@ class _Mapper:
             diff = calendar_differences(src, cal, a, b)
             if diff:
                 self.warn(f"calendar: the file's project calendar {src.name!r} and calendar/{cal.name}.toml, "
-                          f"used as asked, differ over {a}..{b}: {_describe(diff, src, cal)}")
+                          f"used as asked, differ over {a}..{b}: {_describe(diff, src, cal)}",
+                          "warn.calendar.asked-differs", name=repr(src.name), cal=cal.name, a=a, b=b,
+                          diff=_describe(diff, src, cal))
             return cal, None
         own = slug(src.name).lower() or "imported"
         order = [n for n in dict.fromkeys([own, self.opts.default_calendar, *names]) if n in names]
@@ -364,7 +369,8 @@ class _Mapper:
             known = county[n] if county is not None else None
             if known is not None and not calendar_differences(src, known, a, b):
                 self.warn(f"calendar: the file's project calendar {src.name!r} works the same days as "
-                          f"calendar/{n}.toml over {a}..{b}; the project uses {n}")
+                          f"calendar/{n}.toml over {a}..{b}; the project uses {n}",
+                          "warn.calendar.same", name=repr(src.name), cal=n, a=a, b=b)
                 return known, None
         if self.opts.write_calendar:
             name = own if own not in names else f"{own}-{slug(self.src.id_hint).lower() or 'imported'}"
@@ -373,7 +379,8 @@ class _Mapper:
             text = calendar_toml(spec, [origin, f"{self.hpd:g} working hours a day; exception days listed per year."])
             cal = build_calendar(spec)
             self.warn(f"calendar: no calendar under calendar/ works the same days as the file's {src.name!r} over "
-                      f"{a}..{b}; it is written as calendar/{name}.toml and the project uses it")
+                      f"{a}..{b}; it is written as calendar/{name}.toml and the project uses it",
+                      "warn.calendar.written", name=repr(src.name), cal=name, a=a, b=b)
             return cal, text
         if county is None or self.opts.default_calendar not in names:
             raise self.error("unknown-calendar", f"no calendar under calendar/ matches the file's {src.name!r} and the "
@@ -383,7 +390,9 @@ class _Mapper:
         diff = calendar_differences(src, cal, a, b)
         self.warn(f"calendar: the file's project calendar {src.name!r} differs from calendar/{cal.name}.toml, which "
                   f"the project uses, over {a}..{b}: {_describe(diff, src, cal)}; dates will differ from the file's "
-                  "(use --write-calendar to keep the file's calendar)")
+                  "(use --write-calendar to keep the file's calendar)",
+                  "warn.calendar.differs", name=repr(src.name), cal=cal.name, a=a, b=b,
+                  diff=_describe(diff, src, cal))
         return cal, None
 
     def compare_task_calendars(self, cal: Calendar) -> None:
@@ -398,7 +407,9 @@ class _Mapper:
             if diff:
                 self.warn(f"calendar: tasks {some(codes)} run on their own calendar {c.name!r} in the file, "
                           f"which differs from {cal.name}: {_describe(diff, c, cal)}; the spec has one "
-                          f"calendar a project, so they are scheduled on {cal.name}")
+                          f"calendar a project, so they are scheduled on {cal.name}",
+                          "warn.calendar.tasks", items=some(codes), name=repr(c.name), cal=cal.name,
+                          diff=_describe(diff, c, cal))
 
     # tasks -------------------------------------------------------------------------------
     def days(self, hours: float, cal: SourceCalendar, what: str, rounded: list[str]) -> int:
@@ -465,15 +476,19 @@ class _Mapper:
                         if not nodes[sk].add_link(nodes[pk].id, link.type, lag):
                             merged.append(f"{p.code}->{t.code} {link.type.value}")
         if rounded:
-            self.warn(f"rounding: durations and lags in hours rounded to whole working days: {some(rounded)}")
+            self.warn(f"rounding: durations and lags in hours rounded to whole working days: {some(rounded)}",
+                      "warn.rounding", items=some(rounded))
         if leads:
-            self.warn(f"leads: negative lags clamped to 0 (--leads clamp): {some(leads)}")
+            self.warn(f"leads: negative lags clamped to 0 (--leads clamp): {some(leads)}",
+                      "warn.leads", items=some(leads))
         if merged:
             self.warn(f"links: two links of the same type between the same tasks merged, keeping the larger lag: "
-                      f"{some(merged)}")
+                      f"{some(merged)}",
+                      "warn.links-merged", items=some(merged))
         if expanded:
             self.warn(f"summary links: relations on summary tasks {some(sorted(set(expanded)))} are carried to every "
-                      "task under them (the spec links milestones only)")
+                      "task under them (the spec links milestones only)",
+                      "warn.summary-links", items=some(sorted(set(expanded))))
         return order
 
     def link_lag(self, link: SourceLink, pred: _Node, p: SourceTask, t: SourceTask, rounded: list[str]) -> int:
@@ -488,21 +503,24 @@ class _Mapper:
         if t.elapsed_duration:
             d = self.elapsed_days(t.duration_hours, cal)
             self.warn(f"task {t.code}: elapsed duration of {t.duration_hours / 24:g} calendar days taken as {d} "
-                      "working days")
+                      "working days",
+                      "warn.elapsed", task=t.code, days=f"{t.duration_hours / 24:g}", d=d)
         else:
             d = self.days(t.duration_hours, cal, f"task {t.code}", rounded)
         if t.resource_driven and t.start is not None and t.finish is not None:
             span = self.working_days(start_date(t.start, cal), finish_date(t.finish, cal), cal)
             if span != d:
                 self.warn(f"task {t.code}: resource-driven, takes its scheduled span {span} working days "
-                          f"(its duration field says {d})")
+                          f"(its duration field says {d})",
+                          "warn.resource-driven", task=t.code, span=span, d=d)
             d = span
         if d < 0:
             raise self.error("bad-duration", f"task {t.code} has a negative duration", task=t.code, case="negative")
         if d == 0 and t.duration_hours > 0 and not t.milestone:
             d = 1
             self.warn(f"task {t.code}: duration of {t.duration_hours:g} hours is less than half a day; kept as 1 "
-                      "working day (0 would make it an event)")
+                      "working day (0 would make it an event)",
+                      "warn.short", task=t.code, hours=f"{t.duration_hours:g}")
         if d > MAX_WORKING_DAYS:
             raise self.error("bad-duration", f"task {t.code} lasts {d} working days, beyond any calendar", task=t.code,
                              case="too-big", value=d, limit=MAX_WORKING_DAYS)
@@ -530,7 +548,9 @@ class _Mapper:
             if when is None or kind == DROPPED:
                 on = f" on {when:%Y-%m-%d %H:%M}" if when is not None else ""
                 self.warn(f"task {t.code}: constraint {label!r}{on} dropped: the spec has no such constraint (its "
-                          "dates are the network's)")
+                          "dates are the network's)",
+                          "warn.constraint-dropped", task=t.code, label=repr(label),
+                          on=f" {when:%Y-%m-%d %H:%M}" if when is not None else "")
             elif kind == NOT_BEFORE:
                 d = start_date(when, cal)
                 node.not_before = d if node.not_before is None else max(node.not_before, d)
@@ -546,16 +566,19 @@ class _Mapper:
         a_f = finish_date(t.actual_finish, cal) if t.actual_finish is not None else None
         if a_f is not None and a_s is None:
             a_s = cal.step(a_f, -1)
-            self.warn(f"task {t.code}: actual finish without an actual start; the start is taken as {a_s}")
+            self.warn(f"task {t.code}: actual finish without an actual start; the start is taken as {a_s}",
+                      "warn.no-actual-start", task=t.code, date=a_s)
         if a_s is not None and a_f is not None and a_f < a_s:
             a_f = a_s
         if a_s is not None and a_f is None and node.duration == 0:
             a_f = a_s
-            self.warn(f"task {t.code}: a milestone with an actual date is reached: actual finish = actual start {a_s}")
+            self.warn(f"task {t.code}: a milestone with an actual date is reached: actual finish = actual start {a_s}",
+                      "warn.milestone-reached", task=t.code, date=a_s)
         node.actual_start, node.actual_finish = a_s, a_f
         if a_s is None:
             if t.physical_percent:
-                self.warn(f"task {t.code}: {t.physical_percent:g}% complete without an actual start; percent dropped")
+                self.warn(f"task {t.code}: {t.physical_percent:g}% complete without an actual start; percent dropped",
+                          "warn.percent-dropped", task=t.code, percent=f"{t.physical_percent:g}")
             return
         if a_f is not None:
             return
@@ -564,10 +587,12 @@ class _Mapper:
             r = self.days(t.remaining_hours, cal, f"remaining {t.code}", [])
             if r <= 0:
                 self.warn(f"task {t.code}: started with no remaining duration but no actual finish; 1 working day is "
-                          "left to do (the spec needs an actual finish to call it done)")
+                          "left to do (the spec needs an actual finish to call it done)",
+                          "warn.no-remaining", task=t.code)
                 r = 1
             if r > d:
-                self.warn(f"task {t.code}: remaining duration {r} exceeds the duration {d}; percent 0")
+                self.warn(f"task {t.code}: remaining duration {r} exceeds the duration {d}; percent 0",
+                          "warn.remaining-exceeds", task=t.code, r=r, d=d)
                 r = d
             node.percent = percent_for_remaining(d, r)
             pp = t.physical_percent
@@ -575,7 +600,9 @@ class _Mapper:
                 node.percent = float(int(pp)) if float(pp).is_integer() else pp
             elif pp is not None and abs(pp - node.percent) > 0.5:
                 self.warn(f"task {t.code}: percent {node.percent:g} written so the spec leaves its remaining duration "
-                          f"of {r} days; the file's physical percent {t.physical_percent:g} is not used")
+                          f"of {r} days; the file's physical percent {t.physical_percent:g} is not used",
+                          "warn.percent-written", task=t.code, percent=f"{node.percent:g}", r=r,
+                          physical=f"{t.physical_percent:g}")
         elif t.physical_percent is not None:
             node.percent = min(t.physical_percent, 99.0) if d else None
 
@@ -682,15 +709,18 @@ def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, 
                 retyped.append(f"{gid[ak]}->{node.id} {ltype.value}->{choice.value}")
             node.add_link(gid[ak], choice, lags[choice])
     if not gid or all(k.startswith("task:") for k in groups):
-        mapper.warn(f"roll-up: no WBS element at level {level}; nothing rolled up")
+        mapper.warn(f"roll-up: no WBS element at level {level}; nothing rolled up",
+                    "warn.rollup-none", level=level)
     else:
         mapper.warn(f"roll-up: WBS level {level}: {len(nodes)} tasks became {len(out)} milestones; each WBS "
                     "element's duration is its span in the imported plan; of its tasks' links from another element the "
                     "one that binds most is carried to the elements' ends, its lag moved by where the linked tasks sit "
-                    "inside them; deadlines likewise")
+                    "inside them; deadlines likewise",
+                    "warn.rollup", level=level, tasks=len(nodes), milestones=len(out))
     if retyped:
         mapper.warn(f"roll-up: links whose carried lag would be negative (a lead) take the type that keeps it "
-                    f"non-negative with the same bound: {some(retyped)}")
+                    f"non-negative with the same bound: {some(retyped)}",
+                    "warn.rollup-retyped", items=some(retyped))
     _check_acyclic(mapper, out, f"the roll-up to level {level}", "roll-up", level=level)
     return out
 
@@ -798,7 +828,8 @@ def _milestones_only(mapper: _Mapper, nodes: list[_Node], keep: Sequence[str], c
             by_id[j].add_link(o, choice, lags[choice])
             new_links += 1
     if leads:
-        mapper.warn(f"milestones only: bridged paths shorter than nothing (leads) set to SS lag 0: {some(leads)}")
+        mapper.warn(f"milestones only: bridged paths shorter than nothing (leads) set to SS lag 0: {some(leads)}",
+                    "warn.milestones-leads", items=some(leads))
     start_links = _binding_start_links(out_nodes, from_start, cal, start_idx)
     if start_links:
         sid, suffix = "START", 2
@@ -812,10 +843,13 @@ def _milestones_only(mapper: _Mapper, nodes: list[_Node], keep: Sequence[str], c
     mapper.warn(f"milestones only: kept {len(out_nodes) - bool(start_links)} of {len(nodes)} tasks; {new_links} links "
                 "bridge paths through dropped tasks (lag = the path's length in working days)"
                 + (f"; the work before the first kept ones hangs from a START event ({len(start_links)} links)"
-                   if start_links else ""))
+                   if start_links else ""),
+                "warn.milestones-kept.start" if start_links else "warn.milestones-kept",
+                kept=len(out_nodes) - bool(start_links), tasks=len(nodes), links=new_links, starts=len(start_links))
     lost = [n.id for n in dropped if n.finish_by or n.start_by or n.actual_start]
     if lost:
-        mapper.warn(f"milestones only: deadlines or progress of dropped tasks are not carried: {some(lost)}")
+        mapper.warn(f"milestones only: deadlines or progress of dropped tasks are not carried: {some(lost)}",
+                    "warn.milestones-lost", items=some(lost))
     _check_acyclic(mapper, out_nodes, "the milestones-only graph", "milestones-only")
     return out_nodes
 
@@ -898,7 +932,8 @@ def map_project(src: SourceProject, opts: ImportOptions, county: CountyCalendars
     pid = opts.project_id or slug(src.id_hint)
     if not opts.project_id and pid != src.id_hint:
         mapper.warn(f"project id {src.id_hint!r} of the file is not of [A-Za-z0-9_.-]; the project is {pid!r} "
-                    "(--project-id names it otherwise)")
+                    "(--project-id names it otherwise)",
+                    "warn.project-id", hint=repr(src.id_hint), pid=repr(pid))
     if not pid or not ID_RE.match(pid):
         raise mapper.error("bad-project-id", f"project id {pid!r} must match [A-Za-z0-9_.-]+ (use --project-id)",
                            case="import", value=shown(pid))
@@ -1079,7 +1114,8 @@ def export_files(projects: Sequence[Project], calendars: CountyCalendars, fmt: s
                                        ("weights", any(m.weight is not None for m in p.milestones)),
                                        ("notes", any(m.note for m in p.milestones))) if has]
         if lost:
-            warnings.append(f"{p.id}: {', '.join(lost)} are not part of a schedule exchange and are not written")
+            warnings.append(Said(f"{p.id}: {', '.join(lost)} are not part of a schedule exchange and are not written",
+                                 "warn.export-lost", project=p.id, items=", ".join(lost)))
     bases = []
     base = 0
     for p in projects:

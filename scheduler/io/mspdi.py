@@ -26,6 +26,7 @@ from scheduler.io.interop import (
     slug,
 )
 from scheduler.io.interop_errors import InteropError
+from scheduler.strings import Said
 
 NS = "http://schemas.microsoft.com/project"
 KNOWN_SAVE_VERSIONS = frozenset({9, 10, 11, 12, 14})
@@ -166,8 +167,10 @@ def _calendars(root: ET.Element, source: str, hours_per_day: float, day_start: d
                     ends.append(b)
         for ex in c.iterfind(f"{_q('Exceptions')}/{_q('Exception')}"):
             if (_text(ex, "Type") or "1") != "1" or (_text(ex, "Period") or "1") != "1":
-                warnings.append(f"calendar {_text(c, 'Name')!r}: recurring exception {_text(ex, 'Name') or ''!r} "
-                                "(weekly, monthly or yearly) not read; list its days as single exceptions")
+                warnings.append(Said(f"calendar {_text(c, 'Name')!r}: recurring exception {_text(ex, 'Name') or ''!r} "
+                                "(weekly, monthly or yearly) not read; list its days as single exceptions",
+                                     "warn.recurring", calendar=repr(_text(c, "Name")),
+                                     name=repr(_text(ex, "Name") or "")))
                 continue
             _exception(ex, _text(ex, "DayWorking") == "1", off, work, source)
         cal = SourceCalendar(key=uid, name=_text(c, "Name") or f"calendar {uid}", working_weekdays=frozenset(working),
@@ -220,7 +223,8 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
     warnings: list[str] = []
     version = _text(root, "SaveVersion")
     if version is None:
-        warnings.append("the file names no SaveVersion; read as MS Project 2010 XML")
+        warnings.append(Said("the file names no SaveVersion; read as MS Project 2010 XML",
+                             "warn.no-save-version"))
     elif not version.isdigit() or int(version) not in KNOWN_SAVE_VERSIONS:
         known = ", ".join(map(str, sorted(KNOWN_SAVE_VERSIONS)))
         raise InteropError("unknown-version", f"MS Project XML SaveVersion {version!r} is not one this importer knows "
@@ -329,10 +333,12 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
             start=_when(_text(t, "Start"), "Start", source), finish=_when(_text(t, "Finish"), "Finish", source),
             early_start=early_start, early_finish=early_finish, unit=_text(t, "Contact") if ours else None))
     if inactive:
-        warnings.append(f"inactive tasks and their links dropped (MS Project leaves them out of the schedule): "
-                        f"{', '.join(inactive[:5])}")
+        warnings.append(Said(f"inactive tasks and their links dropped (MS Project leaves them out of the schedule): "
+                        f"{', '.join(inactive[:5])}",
+                             "warn.inactive", items=", ".join(inactive[:5])))
     if external:
-        warnings.append(f"links to other projects (CrossProject) dropped: {', '.join(external[:5])}")
+        warnings.append(Said(f"links to other projects (CrossProject) dropped: {', '.join(external[:5])}",
+                             "warn.cross-project-links", items=", ".join(external[:5])))
     if start is None:
         firsts = [t.start for t in tasks if t.start is not None]
         if not firsts:
@@ -343,7 +349,8 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
     if cal_uid not in calendars:
         calendars[cal_uid] = SourceCalendar(cal_uid or "standard", "Standard", hours_per_day=minutes / 60,
                                             day_start=day_start)
-        warnings.append("calendar: the file names no project calendar; Monday to Friday assumed")
+        warnings.append(Said("calendar: the file names no project calendar; Monday to Friday assumed",
+                             "warn.mspdi-no-calendar"))
     return SourceProject(
         key=stem or "project", id_hint=stem if slug(stem) else title, name=title, start=start, calendar=cal_uid,
         calendars=calendars, tasks=tasks, fmt="MS Project XML", source=source,

@@ -25,6 +25,7 @@ from scheduler.io.interop import (
 )
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.mspdi import exception_runs, export_span, weekend_of
+from scheduler.strings import Said
 
 EPOCH = dt.date(1899, 12, 30)
 """Day 0 of the day numbers in P6 calendar data (as spreadsheets count)."""
@@ -211,7 +212,8 @@ def _calendar(row: dict[str, str], source: str, line: int, warnings: list[str]) 
     hpd = _num(row.get("day_hr_cnt", ""), "day_hr_cnt", source, line) or 8.0
     tree = parse_calendar_data(row.get("clndr_data", ""))
     if tree is None:
-        warnings.append(f"calendar {name!r}: its calendar data cannot be read; Monday to Friday assumed")
+        warnings.append(Said(f"calendar {name!r}: its calendar data cannot be read; Monday to Friday assumed",
+                             "warn.calendar-unreadable", name=repr(name)))
         return SourceCalendar(key, name, hours_per_day=hpd)
     working: set[int] = set()
     off: set[dt.date] = set()
@@ -257,7 +259,8 @@ def read_xer(data: bytes, source: str, *, encoding: str | None = None) -> list[S
         raise InteropError("no-project", "the XER file has no PROJECT rows", file=source, params={"case": "xer"})
     common: list[str] = []
     if used not in ("utf-8-sig",):
-        common.append(f"the file is not UTF-8; read as {used}")
+        common.append(Said(f"the file is not UTF-8; read as {used}",
+                           "warn.encoding", used=used))
     calendars: dict[str, SourceCalendar] = {}
     default_cal = None
     for line, row in rows("CALENDAR"):
@@ -345,7 +348,8 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
     if cal_key not in calendars:
         calendars = dict(calendars)
         calendars[cal_key] = SourceCalendar(cal_key or "default", "default")
-        warnings.append("calendar: the project names no calendar of the file; Monday to Friday assumed")
+        warnings.append(Said("calendar: the project names no calendar of the file; Monday to Friday assumed",
+                             "warn.xer-no-calendar"))
     tasks: list[SourceTask] = []
     skipped: list[str] = []
     cross: list[str] = []
@@ -388,7 +392,8 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
         early_start = when("early_start_date") or when("restart_date")
         early_finish = when("early_end_date") or when("reend_date")
         if ttype == "TT_LOE":
-            warnings.append(f"activity {code}: level of effort; kept as a task of its scheduled span")
+            warnings.append(Said(f"activity {code}: level of effort; kept as a task of its scheduled span",
+                                 "warn.level-of-effort", code=code))
         physical = _num(row.get("phys_complete_pct", ""), "phys_complete_pct", source, line)
         tasks.append(SourceTask(
             key=tid, code=code, name=row.get("task_name", "") or code, wbs_path=_wbs_path(row.get("wbs_id", ""), wbs),
@@ -403,11 +408,13 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
             start=early_start or when("target_start_date"), finish=early_finish or when("target_end_date"),
             early_start=early_start, early_finish=early_finish, unit=units.get(("TASK", tid))))
     if skipped:
-        warnings.append(f"WBS summary activities and their relationships dropped (their dates follow their WBS): "
-                        f"{', '.join(skipped[:5])}")
+        warnings.append(Said(f"WBS summary activities and their relationships dropped (their dates follow their WBS): "
+                        f"{', '.join(skipped[:5])}",
+                             "warn.wbs-summary", items=", ".join(skipped[:5])))
     if cross:
-        warnings.append(f"relationships with activities of other projects dropped (one file a project): "
-                        f"{', '.join(cross[:5])}")
+        warnings.append(Said(f"relationships with activities of other projects dropped (one file a project): "
+                        f"{', '.join(cross[:5])}",
+                             "warn.cross-project", items=", ".join(cross[:5])))
     start = _when(prow.get("plan_start_date", ""), "plan_start_date", source, pline)
     if start is None:
         firsts = [t.start for t in tasks if t.start is not None]
@@ -503,7 +510,9 @@ def write_xer(items: Sequence[tuple[Project, ScheduleResult, int, Calendar]], wa
             cons = [(k, d) for k, d in (("CS_MSOA", m.not_before), ("CS_MSOB", m.start_by), ("CS_MEOB", m.finish_by))
                     if d is not None]
             if len(cons) > 2:
-                warnings.append(f"{project.id} {m.id}: P6 holds two constraints; start_by {m.start_by} is not written")
+                warnings.append(Said(f"{project.id} {m.id}: P6 holds two constraints; start_by {m.start_by} is not "
+                                     "written", "warn.two-constraints", project=project.id, milestone=m.id,
+                                     date=m.start_by))
                 cons = [c for c in cons if c[0] != "CS_MSOB"]
             cons_t = {"CS_MSOA": dt.time(8, 0), "CS_MSOB": dt.time(8, 0), "CS_MEOB": dt.time(17, 0)}
             c1 = cons[0] if cons else ("", None)

@@ -149,16 +149,21 @@ def red_streaks(conn: Connection, *seeds: Any, portfolio: str | None = DEFAULT_P
     return {(pid, str(week)): int(n) for pid, week, n in conn.execute(stmt)}
 
 
-def _weeks_red_at(conn: Connection, week: str, portfolio: str, ids: Sequence[str] | None = None) -> dict[str, int]:
-    """Weeks red running at `week` of the portfolio's problems (or of `ids`), those red then."""
-    pw = problem_weeks.c
+def _streaks_by_id(conn: Connection, seed: Any, ids: Sequence[str] | None, portfolio: str | None) -> dict[str, int]:
+    """`red_streaks` of the week rows picked by `seed`, of `ids` (in chunks) or of the portfolio,
+    by problem id (the seed picks one week row per problem)."""
     if ids is None:
-        return {pid: n for (pid, _w), n in red_streaks(conn, pw.week == week, portfolio=portfolio).items()}
+        return {pid: n for (pid, _w), n in red_streaks(conn, seed, portfolio=portfolio).items()}
     out: dict[str, int] = {}
     for i in range(0, len(ids), CHUNK):
-        part = red_streaks(conn, pw.week == week, pw.problem_id.in_(ids[i:i + CHUNK]), portfolio=portfolio)
+        part = red_streaks(conn, seed, problem_weeks.c.problem_id.in_(ids[i:i + CHUNK]), portfolio=portfolio)
         out.update((pid, n) for (pid, _w), n in part.items())
     return out
+
+
+def _weeks_red_at(conn: Connection, week: str, portfolio: str, ids: Sequence[str] | None = None) -> dict[str, int]:
+    """Weeks red running at `week` of the portfolio's problems (or of `ids`), those red then."""
+    return _streaks_by_id(conn, problem_weeks.c.week == week, ids, portfolio)
 
 
 def _weeks_red_latest(conn: Connection, ids: Sequence[str] | None, portfolio: str | None) -> dict[str, int]:
@@ -166,13 +171,7 @@ def _weeks_red_latest(conn: Connection, ids: Sequence[str] | None, portfolio: st
     w = problem_weeks.alias("w")
     pw = problem_weeks.c
     latest = pw.week == select(func.max(w.c.week)).where(w.c.problem_id == pw.problem_id).scalar_subquery()
-    if ids is None:
-        return {pid: n for (pid, _w), n in red_streaks(conn, latest, portfolio=portfolio).items()}
-    out: dict[str, int] = {}
-    for i in range(0, len(ids), CHUNK):
-        part = red_streaks(conn, latest, pw.problem_id.in_(ids[i:i + CHUNK]), portfolio=portfolio)
-        out.update((pid, n) for (pid, _w), n in part.items())
-    return out
+    return _streaks_by_id(conn, latest, ids, portfolio)
 
 
 def load_problems(conn: Connection, ids: Iterable[str] | None = None, *, project: str | None = None,

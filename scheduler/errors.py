@@ -6,6 +6,7 @@ from __future__ import annotations
 import errno
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Self
 
 
 class DispatchError(Exception):
@@ -77,6 +78,12 @@ class DispatchError(Exception):
     def show(self) -> str:
         """The line the CLI prints on stderr."""
         return f"error: {self.format()}"
+
+    def detached(self) -> Self:
+        """This error without its traceback and the exceptions it was raised from or during: what a
+        result may keep to show it later (a traceback holds every frame's locals alive)."""
+        self.__context__ = self.__cause__ = None
+        return self.with_traceback(None)
 
 
 def shown(value: object) -> str:

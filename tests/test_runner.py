@@ -360,3 +360,35 @@ def test_a_run_whose_outputs_cannot_be_written_leaves_no_font_file_open(loaded: 
     del second
     gc.collect()  # fpdf2's glyph caches let go of the first run's fonts only when a later PDF is written
     assert len(_open_font_files()) <= len(before), (before, _open_font_files())
+
+
+def test_a_run_whose_outputs_fail_keeps_the_error_not_its_frames(loaded: Engine, config: Config, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """The result keeps the OutputError to show its one line (and exit code), but not its traceback
+    nor the OSError it was raised during: those hold every failing frame's locals (the view, the
+    whole portfolio) alive for as long as the result lives (under `dispatch serve`, until the next
+    week's run)."""
+    import gc
+    import weakref
+
+    import scheduler.outputs.render as outmod
+
+    class Portfolio:  # stands for what the failing frames hold
+        pass
+
+    held: list[weakref.ref[Portfolio]] = []
+
+    def failing(view: Any, out_dir: Path, *a: Any, **k: Any) -> list[Path]:
+        big = Portfolio()
+        held.append(weakref.ref(big))
+        with outmod._writing(out_dir):  # the rule every output write follows
+            raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(outmod, "write_outputs", failing)
+    result = run(loaded, config, W48, outputs=True, out_dir=tmp_path / "w48")
+    e = result.output_error
+    assert e is not None and e.kind == "outputs-unwritten" and e.exit_code == 5
+    assert e.params["errno"] == "ENOSPC"
+    assert e.__traceback__ is None and e.__context__ is None and e.__cause__ is None
+    gc.collect()
+    assert held and held[0]() is None, "the failing frame's locals are still alive"

@@ -74,7 +74,8 @@ class RunResult:
     delivery: Any = None
     warnings: tuple[str, ...] = ()
     output_error: OutputError | None = None
-    """The outputs could not be written (a full disk) though the run is stored and its alerts sent."""
+    """The outputs could not be written (a full disk) though the run is stored and its alerts sent;
+    the error alone, detached from its traceback (the frames that failed and all they held)."""
     projects: list[Project] = field(default_factory=list)
     """The model projects (reports applied) when the outputs were built; empty otherwise (the
     run itself works on columns)."""
@@ -202,7 +203,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             try:
                 produced = write_outputs(view, out, result.calendars, annex=annex)
             except OutputError as e:  # the run is stored: say so in one line, still deliver the alerts
-                output_error = e
+                output_error = e.detached()  # not its traceback: that would keep the whole portfolio alive
     delivery = None
     if deliver:
         # alert delivery, after the commit and the lock

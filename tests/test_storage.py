@@ -480,3 +480,26 @@ def test_migration_0012_derives_problem_state_from_its_weeks(engine: Engine) -> 
     assert {"light", "weeks_red", "last_seen"}.isdisjoint(cols) and "raised_light" in cols and weeks == 2
     assert (f1.light, f1.weeks_red, f1.last_seen) == (Light.RED, 2, "2026-W48")
     assert (m1.light, m1.weeks_red, m1.last_seen) == (Light.YELLOW, 0, "2026-W47")
+
+
+def test_insert_rows_stores_json_as_an_insert_of_the_table_does(engine: Engine) -> None:
+    """insert_rows serialises the empty list and dict once (most weeks' deadlines are []): each
+    JSON value is stored as the table's own insert stores it and read back equal."""
+    from sqlalchemy import insert, text
+
+    values = [[], {}, [["slip", "red", "M1", None, 3, "slip/P/M1"]], {"a": [], "b": {}}, [], {}]
+    with storage.transaction(engine) as conn:
+        run = conn.execute(insert(storage.runs).values(week="2026-W48", data_date=D(2026, 11, 23), inputs={},
+                                                       started_at=dt.datetime(2026, 11, 23, tzinfo=dt.UTC),
+                                                       status="complete", current=True)).inserted_primary_key[0]
+        storage.insert_rows(conn, storage.findings, ((run, k, f"k{k}", "P", "slip", "red", "U", v)
+                                                     for k, v in enumerate(values)),
+                            columns=("run_id", "seq", "key", "project_id", "kind", "light", "unit", "details"))
+        for k, v in enumerate(values):  # the same values through SQLAlchemy's own insert
+            conn.execute(insert(storage.findings).values(run_id=run, seq=100 + k, key=f"k{k}", project_id="P",
+                                                         kind="slip", light="red", unit="U", details=v))
+    with storage.reading(engine) as conn:
+        got = {r.seq: r.details for r in conn.execute(select(storage.findings.c.seq, storage.findings.c.details))}
+        raw = {r[0]: r[1] for r in conn.execute(text("SELECT seq, CAST(details AS TEXT) FROM findings"))}
+    assert [got[k] for k in range(len(values))] == values
+    assert [raw[k] for k in range(len(values))] == [raw[100 + k] for k in range(len(values))]

@@ -722,6 +722,21 @@ def _copy(conn: Connection, table: Table, names: Sequence[str], rows: Iterable[t
     return n
 
 
+def _empty_once(proc: Any) -> Any:
+    """A JSON column's bind processor that serialises the empty list and the empty dict once, not
+    row by row (a problem's week has no deadlines most weeks); any other value goes through `proc`."""
+    empty_list, empty_dict = proc([]), proc({})
+
+    def process(v: Any) -> Any:
+        if not v and v is not None:
+            if type(v) is list:
+                return empty_list
+            if type(v) is dict:
+                return empty_dict
+        return proc(v)
+    return process
+
+
 def insert_rows(conn: Connection, table: Table, rows: Iterable[tuple[Any, ...]], *,
                 columns: Sequence[str] | None = None, ready: bool = False,
                 skip_duplicates_of: Sequence[str] | None = None, chunk: int = 5_000) -> int:
@@ -738,7 +753,7 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[tuple[Any, ...]],
         for i, name in enumerate(names):
             proc = table.c[name].type.dialect_impl(dialect).bind_processor(dialect)
             if proc is not None:
-                procs.append((i, proc))
+                procs.append((i, _empty_once(proc) if isinstance(table.c[name].type, JSON) else proc))
 
     def prepared() -> Iterator[tuple[Any, ...]]:
         if not procs:

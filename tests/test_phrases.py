@@ -159,3 +159,49 @@ def test_the_report_sheets_problem_label_says_days_as_the_calendar_counts_them()
         p = Problem(id="P/milestone/M6", project="P", kind=ProblemKind.MILESTONE, light=Light.RED, milestone="M6",
                     days=144, finding=_late(daily))
         assert problem_label(p, [prj]) == f"【节点滞后】M6 征地拆迁，滞后{days}"
+
+
+def test_a_problems_line_says_no_name_but_those_line_names_lists() -> None:
+    """A digest reads only the names line_names lists (store.alerts.names_of): every line and
+    escalation part of the sample's W48 problems (and of a missed deadline's) reads the same with
+    just those names as with every name of the portfolio, and a symptom's milestone is not read."""
+    import numpy as np
+    import portfolio_week as pw
+
+    from scheduler.core.alerts import Names
+    from scheduler.core.check import CheckThresholds, check_portfolio
+    from scheduler.core.phrases import escalation_parts, line_names, mentioned, names_of_projects, problem_line
+    from scheduler.core.problems import find_problems
+    from scheduler.core.schedule import schedule_projects
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.config import REPO_ROOT
+    from scheduler.store.runs import history_of
+
+    ps = pw.projects()
+    cs = CalendarSet(REPO_ROOT / "calendar")
+    cals = {p.calendar: cs[p.calendar] for p in ps}
+    plan = schedule_projects(ps, cals)
+    bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
+    r47, r48 = schedule_projects(ps, cals, pw.W47), schedule_projects(ps, cals, pw.W48)
+    w47 = check_portfolio(r47, bs, bf, CheckThresholds())
+    found = find_problems(r48, check_portfolio(r48, bs, bf, CheckThresholds(), history_of(w47.findings)))
+    fact = Finding(project=ps[0].id, kind=FindingKind.DEADLINE, light=Light.YELLOW, unit="洋沙湖集团",
+                   milestone=ps[0].milestones[1].id, days=8,
+                   details={"data_date": "2026-11-23", "start_by": "2026-10-31", "judged": "start",
+                            "actual": "2026-11-08", "works_daily": True})
+    missed = Problem(id=f"{ps[0].id}/deadline/X", project=ps[0].id, kind=ProblemKind.DEADLINE, light=Light.YELLOW,
+                     milestone=ps[0].milestones[0].id, finding=fact)
+    problems = [*found, missed]
+    full = names_of_projects(ps)
+    projects, milestones, factors = line_names(problems)
+    only = Names({k: v for k, v in full.projects.items() if k in projects},
+                 {k: v for k, v in full.milestones.items() if k in milestones},
+                 {k: v for k, v in full.factors.items() if k in factors})
+    assert len(found) > 10 and any(p.factor for p in found) and any(p.deadlines for p in found)
+    for lang in ("zh", "en"):
+        assert [problem_line(p, only, lang) for p in problems] == [problem_line(p, full, lang) for p in problems]
+        assert [escalation_parts(p, only, lang) for p in problems] == [escalation_parts(p, full, lang)
+                                                                        for p in problems]
+    assert ps[0].milestones[1].name in problem_line(missed, only)
+    told = {(x.project, x.milestone) for x in mentioned(found) if x.milestone}
+    assert line_names(found)[1] < told  # symptoms' milestones are counted in a line, not named

@@ -245,6 +245,30 @@ def names_of_projects(projects: Iterable[Project]) -> Names:
     return Names(pr, ms, fs)
 
 
+def line_names(problems: Iterable[Problem]) -> tuple[set[str], set[tuple[str, str]], set[tuple[str, str]]]:
+    """The projects, (project, milestone) and (project, factor) pairs whose names the problems'
+    lines and escalation parts say (problem_line, escalation_parts: the problem's own milestone and
+    factor, its deadlines' milestones, a missed deadline's, the holding factor; its symptoms are
+    only counted), for looking up just those names (store.alerts.names_of): a digest needs no more."""
+    projects: set[str] = set()
+    milestones: set[tuple[str, str]] = set()
+    factors: set[tuple[str, str]] = set()
+    for p in problems:
+        projects.add(p.project)
+        if p.milestone:
+            milestones.add((p.project, p.milestone))
+        if p.factor:
+            factors.add((p.project, p.factor))
+        for d in p.deadlines:
+            milestones.add((p.project, d.milestone))
+        if p.held_by:
+            factors.add((p.project, p.held_by.rsplit("/", 1)[-1]))
+        missed = p.missed_deadline
+        if missed is not None and missed.milestone:
+            milestones.add((missed.project, missed.milestone))
+    return projects, milestones, factors
+
+
 def mentioned(problems: Iterable[Problem]) -> list[SimpleNamespace]:
     """The (project, milestone, factor) items problems mention — their own, their symptoms' and
     deadlines' milestones, a co-requisite's holding factor — for looking their names up

@@ -13,14 +13,10 @@ from sqlalchemy import Connection, select
 
 from scheduler.core.alerts import Alert, Names, copy_key, digest_key
 from scheduler.core.findings import Light, week_monday
-from scheduler.core.phrases import (
-    escalation_parts,
-    mentioned,
-    problem_line,
-)
+from scheduler.core.phrases import escalation_parts, line_names, problem_line
 from scheduler.core.problems import Problem, ProblemKind
 from scheduler.io.config import Config, Unit
-from scheduler.store.alerts import insert_alerts, names_for, rekey_legacy, utc
+from scheduler.store.alerts import insert_alerts, names_of, rekey_legacy, utc
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import utcnow
 from scheduler.strings import t
@@ -268,8 +264,7 @@ def enqueue_alerts(conn: Connection, *, run_id: int, week: str, config: Config,
     escalated = [p for p in problems if p.escalate]
     if not listed and not escalated:
         return 0
-    ids = {p.id for p in listed}
-    names = names_for(conn, mentioned([*listed, *(p for p in escalated if p.id not in ids)]))  # type: ignore[arg-type]
+    names = names_of(conn, *line_names([*listed, *escalated]))
     now = utcnow()
     out = digests(by_unit, week=week, config=config, run_id=run_id, now=now, names=names)
     if escalated:

@@ -65,17 +65,22 @@ def _pairs_in(conn: Connection, table: Any, cols: tuple[str, ...], pairs: set[tu
 def names_for(conn: Connection, findings: Sequence[Finding]) -> Names:
     """Project, milestone and factor names the findings mention, from the loaded portfolio (only
     the milestones and factors named by a finding, not every one of their projects)."""
-    ids = sorted({f.project for f in findings})
+    return names_of(conn, {f.project for f in findings}, {(f.project, f.milestone) for f in findings if f.milestone},
+                    {(f.project, f.factor) for f in findings if f.factor})
+
+
+def names_of(conn: Connection, projects: Iterable[str], milestones: set[tuple[str, str]],
+             factors: set[tuple[str, str]]) -> Names:
+    """The names of these projects, (project, milestone) and (project, factor) pairs from the loaded
+    portfolio (a factor without a name: its kind); only those rows are read."""
+    ids = sorted(set(projects))
     if not ids:
         return Names()
     prj = {r.id: r.name for r in conn.execute(select(projects_t.c.id, projects_t.c.name)
                                                 .where(projects_t.c.id.in_(ids)))}
-    ms = {(r[0], r[1]): r[2] for r in _pairs_in(
-        conn, milestones_t, ("project_id", "id", "name"),
-        {(f.project, f.milestone) for f in findings if f.milestone})}
-    fs = {(r[0], r[1]): r[2] or r[3] for r in _pairs_in(
-        conn, factors_t, ("project_id", "id", "name", "kind"),
-        {(f.project, f.factor) for f in findings if f.factor})}
+    ms = {(r[0], r[1]): r[2] for r in _pairs_in(conn, milestones_t, ("project_id", "id", "name"), milestones)}
+    fs = {(r[0], r[1]): r[2] or r[3] for r in _pairs_in(conn, factors_t, ("project_id", "id", "name", "kind"),
+                                                        factors)}
     return Names(prj, ms, fs)
 
 

@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 from enum import StrEnum
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -362,12 +363,24 @@ def carry_over(found: Sequence[Problem], stored: Mapping[str, Problem], prev_red
         decided = esc is not None and bool(esc.decision)
         escalate = counts and not decided and (get(item, "needs_county") or esc is not None
                                                or weeks >= escalate_after_weeks)
-        result.append(replace(item[0], **item[1], weeks_red=weeks, escalate=escalate))
+        result.append(_replaced(item[0], item[1], weeks_red=weeks, escalate=escalate))
     result.sort(key=lambda p: (p.project, _KIND_ORDER[p.kind], p.id))
     return result
 
 
 _KIND_ORDER = {k: i for i, k in enumerate(ProblemKind)}
+_FIELDS = tuple(f.name for f in fields(Problem))
+_AT = {name: i for i, name in enumerate(_FIELDS)}
+_values = attrgetter(*_FIELDS)
+
+
+def _replaced(p: Problem, changes: Mapping[str, Any], **more: Any) -> Problem:
+    """`dataclasses.replace(p, **changes, **more)` for the carry-over's tens of thousands of
+    problems: the same validated constructor, without replace()'s per-field Python loop."""
+    values = list(_values(p))
+    for name, value in (*changes.items(), *more.items()):
+        values[_AT[name]] = value
+    return Problem(*values)
 _OPEN, _DONE, _CLOSED = ProblemStatus.OPEN, ProblemStatus.DONE, ProblemStatus.CLOSED
 _RED, _GREEN = Light.RED, Light.GREEN
 
@@ -478,27 +491,20 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
         return []
     drivers = driving(result)
     pindex = {pid: i for i, pid in enumerate(fr.project_ids)}
-    bounds = np.searchsorted(fr.m_project, np.arange(len(fr.project_ids) + 1))
-    row_of: dict[tuple[str, str], int] = {}
-    has_finding = np.zeros(fr.n, dtype=np.bool_)
+    m_bounds = np.searchsorted(fr.m_project, np.arange(len(fr.project_ids) + 1)).tolist()
+    f_bounds = np.searchsorted(fr.f_project, np.arange(len(fr.project_ids) + 1)).tolist()
+    row_of: dict[tuple[str, str], int] = {}      # the rows and factors the findings name, only those
+    f_index: dict[tuple[str, str], int] = {}
     for pid, fs in by_project.items():
-        wanted = {f.milestone for f in fs if f.kind in _MILESTONE_KINDS and f.milestone}
-        if not wanted:
-            continue
-        lo = int(bounds[pindex[pid]])
-        ids = fr.m_ids[lo:int(bounds[pindex[pid] + 1])]
-        for mid in wanted:  # list.index in C: cheaper than a dict of every milestone of the project
-            try:
-                r = lo + ids.index(mid)
-            except ValueError:
-                continue
-            row_of[(pid, mid)] = r
-            has_finding[r] = True
+        pi = pindex[pid]
+        row_of.update(_positions(pid, fr.m_ids, m_bounds[pi], m_bounds[pi + 1],
+                                 {f.milestone for f in fs if f.kind in _MILESTONE_KINDS and f.milestone}))
+        f_index.update(_positions(pid, fr.f_ids, f_bounds[pi], f_bounds[pi + 1],
+                                  {f.factor for f in fs if f.kind is FindingKind.FACTOR and f.factor}))
+    has_finding = np.zeros(fr.n, dtype=np.bool_)
+    has_finding[list(row_of.values())] = True
     top = topmost(drivers.parent, has_finding | drivers.hold)
     binding = _binding_factors(fr, drivers.hold)
-    f_index: dict[tuple[str, str], int] = {}
-    for i in np.flatnonzero(np.isin(fr.f_project, [pindex[p] for p in by_project])).tolist():
-        f_index[(fr.project_ids[int(fr.f_project[i])], fr.f_ids[i])] = i
 
     acc: dict[str, _Acc] = {}
 
@@ -510,7 +516,7 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
             unit = fr.f_units[i] or fr.m_units[r] or fr.project_lead_units[pi]
             acc[key] = _Acc(key, pid, ProblemKind.FACTOR, unit, milestone=fr.m_ids[r], factor=fr.f_ids[i],
                             factor_kind=fr.f_kinds[i],
-                            description=fr.f_blockers[i] or "",
+                            description=fr.f_blockers[i] or "", expected=int(fr.f_expected[i]),
                             hold_row=r if drivers.hold[r] and binding.get(r) == i else -1)
             if drivers.hold[r] and r in binding and binding[r] != i:
                 acc[key].held_by = problem_id(pid, ProblemKind.FACTOR, fr.f_ids[binding[r]])
@@ -573,21 +579,32 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
             a.own(sym, None, f)
             a.points = _points(f)
     costs = deadline_costs(result, {a.id: (a.hold_row, binding) for a in acc.values() if a.hold_row >= 0})
-    expected = {(fr.project_ids[int(fr.f_project[i])], fr.f_ids[i]): int(fr.f_expected[i]) for i in f_index.values()}
     out = []
     for a in acc.values():
         own = worst(s.light for s in a.own_symptoms)
         if a.held_by is not None and own is Light.RED:
             own = Light.YELLOW  # a co-requisite: its milestone waits longer for another approval
-        exp = expected.get((a.project, a.factor or ""), 0) if a.factor else 0
         out.append(Problem(
             id=a.id, project=a.project, kind=a.kind, light=worst((own, *(s.light for s in a.symptoms))),
             unit=a.unit, milestone=a.milestone, factor=a.factor, factor_kind=a.factor_kind,
             description=a.description, days=a.days, points=a.points, own_light=own,
             symptoms=tuple(a.own_symptoms + a.symptoms), deadlines=costs.get(a.id, ()),
-            expected=dt.date.fromordinal(exp) if exp > 0 else None, held_by=a.held_by,
+            expected=dt.date.fromordinal(a.expected) if a.expected > 0 else None, held_by=a.held_by,
             finding=a.own_finding or a.first_finding))
     out.sort(key=lambda p: (p.project, _KIND_ORDER[p.kind], p.id))
+    return out
+
+
+def _positions(project: str, ids: list[str], lo: int, hi: int, wanted: Iterable[str]) -> dict[tuple[str, str], int]:
+    """The positions in ids[lo:hi] (one project's milestones or factors) of the `wanted` ids, by
+    (project, id); ids not there are left out. list.index in C: cheaper than a dict of them all."""
+    part = ids[lo:hi]
+    out: dict[tuple[str, str], int] = {}
+    for x in wanted:
+        try:
+            out[(project, x)] = lo + part.index(x)
+        except ValueError:
+            continue
     return out
 
 
@@ -601,9 +618,10 @@ class _Acc:
 
     def __init__(self, id: str, project: str, kind: ProblemKind, unit: str, *, milestone: str | None = None,
                  factor: str | None = None, factor_kind: str | None = None, description: str = "",
-                 hold_row: int = -1) -> None:
+                 expected: int = 0, hold_row: int = -1) -> None:
         self.id, self.project, self.kind, self.unit = id, project, kind, unit
         self.milestone, self.factor, self.factor_kind, self.description = milestone, factor, factor_kind, description
+        self.expected = expected  # a factor's expected approval date (ordinal, 0 = none)
         self.hold_row = hold_row
         self.held_by: str | None = None
         self.own_symptoms: list[Symptom] = []

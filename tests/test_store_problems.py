@@ -3,6 +3,7 @@ answers of the units, hand-raised problems; closing without a reason is refused.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -154,6 +155,34 @@ def test_the_week_loads_open_problems_and_those_found_again(engine: Engine) -> N
         assert set(store.carried_problems(conn, [])) == {m.id}
         assert store.carried_problems(conn, ["YJ-AVENUE/factor/F1"])["YJ-AVENUE/factor/F1"].status is \
             ProblemStatus.CLOSED
+
+
+def test_the_week_carries_each_problems_latest_answer_and_decisions(engine: Engine) -> None:
+    """What carried_problems reads is the stored problem (as load_problems reads it, weeks_red left
+    to the carry-over): the latest answer of a problem still open and of one done and found again,
+    the office's exemption and escalation."""
+    other = Problem(id="YJ-AVENUE/milestone/M03", project="YJ-AVENUE", kind=ProblemKind.MILESTONE, light=Light.RED,
+                    unit="洋沙湖集团", milestone="M03", own_light=Light.RED)
+    f1 = "YJ-AVENUE/factor/F1"
+    _run(engine, "2026-W47", [*_found(), other])
+    with transaction(engine) as conn:
+        store.record_answer(conn, f1, "2026-W47", unit="县自然资源局", situation="已报省厅")
+        store.record_answer(conn, f1, "2026-W48", unit="县自然资源局", situation="省厅已受理",
+                            promised=dt.date(2026, 12, 18))
+        store.record_answer(conn, other.id, "2026-W47", unit="洋沙湖集团", situation="已复工")
+        store.decide(conn, f1, Action.EXEMPT, by="专班办公室", text="汛期禁止涉堤施工")
+        store.decide(conn, f1, Action.ESCALATE, by="专班办公室", text="补划耕地", matters="省厅审批")
+    _run(engine, "2026-W48", _found())  # M03 gone: done
+    with reading(engine) as conn:
+        got = store.carried_problems(conn, [other.id])
+        stored = store.load_problems(conn)
+    assert got[f1].answer is not None and got[f1].answer.situation == "省厅已受理"
+    assert got[f1].answer.promised == dt.date(2026, 12, 18)
+    assert got[f1].exemption is not None and got[f1].exemption.reason == "汛期禁止涉堤施工"
+    assert got[f1].escalation is not None and got[f1].escalation.matters == "省厅审批"
+    assert got[other.id].status is ProblemStatus.DONE and got[other.id].answer is not None
+    assert got[other.id].answer.situation == "已复工"
+    assert got == {pid: dataclasses.replace(stored[pid], weeks_red=0) for pid in (f1, other.id)}
 
 
 def test_a_stored_problem_row_is_written_only_when_the_run_changes_it(engine: Engine) -> None:

@@ -60,28 +60,43 @@ def _state_row(p: Problem, now: dt.datetime) -> dict[str, Any]:
     }
 
 
+_STATE = tuple(problems_t.c[k] for k in (
+    "id", "project_id", "kind", "source", "milestone_id", "factor_id", "factor_kind", "description", "unit", "person",
+    "partners", "due", "measures", "needs_county", "county_matters", "status", "first_seen", "exempt_reason",
+    "exempt_by", "exempt_at", "escalate_reason", "escalate_matters", "escalate_proposal", "escalated_by",
+    "escalated_at", "decision", "decided_at", "closed_by", "closed_at", "close_reason", "merged_into"))
+"""The columns of a problem's state `_with_state` reads, in the order `_problem` takes them."""
+_KINDS = {k.value: k for k in ProblemKind}
+_LIGHTS = {k.value: k for k in Light}
+_STATUSES = {k.value: k for k in ProblemStatus}
+
+
 def _problem(r: Any, week: Any = None, answer: Answer | None = None, weeks_red: int = 0) -> Problem:
-    ex = Exemption(r.exempt_reason, r.exempt_by or "", r.exempt_at) if r.exempt_reason else None
+    """A problem from a `_with_state` row (by position: tens of thousands of rows a weekly run),
+    as of `week` (a row of its week's columns) when given."""
+    (pid, project, kind, source, milestone, factor, factor_kind, description, unit, person, partners, due, measures,
+     needs_county, county_matters, status, first_seen, exempt_reason, exempt_by, exempt_at, escalate_reason,
+     escalate_matters, escalate_proposal, escalated_by, escalated_at, decision, decided_at, closed_by, closed_at,
+     close_reason, merged_into, light, last_seen) = r[:len(_STATE) + 2]
+    ex = Exemption(exempt_reason, exempt_by or "", exempt_at) if exempt_reason else None
     es = None
-    if r.escalate_reason is not None or r.decision:
-        es = Escalation(r.escalate_reason or "", r.escalate_matters or "", r.escalate_proposal or "",
-                        r.escalated_by or "", r.escalated_at, r.decision or "", r.decided_at)
-    p = Problem(
-        id=r.id, project=r.project_id, kind=ProblemKind(r.kind), light=Light(r.light),
-        status=ProblemStatus(r.status), unit=r.unit, person=r.person, partners=tuple(r.partners or ()),
-        due=r.due, measures=r.measures, needs_county=bool(r.needs_county), county_matters=r.county_matters,
-        description=r.description, milestone=r.milestone_id, factor=r.factor_id, factor_kind=r.factor_kind,
-        first_seen=r.first_seen, last_seen=r.last_seen, weeks_red=weeks_red, exemption=ex, escalation=es,
-        closed_by=r.closed_by or "", closed_at=r.closed_at, close_reason=r.close_reason or "",
-        merged_into=r.merged_into, source=r.source, answer=answer)
-    if week is not None:
-        p = replace(p, light=Light(week.light), status=ProblemStatus(week.status), days=week.days,
-                    points=week.points, own_light=Light(week.own_light),
-                    escalate=bool(week.escalate),
-                    symptoms=tuple(Symptom.from_json(s) for s in week.symptoms or ()),
-                    deadlines=tuple(DeadlineCost.from_json(d) for d in week.deadlines or ()),
-                    expected=week.expected, held_by=week.held_by)
-    return p
+    if escalate_reason is not None or decision:
+        es = Escalation(escalate_reason or "", escalate_matters or "", escalate_proposal or "", escalated_by or "",
+                        escalated_at, decision or "", decided_at)
+    state = {"id": pid, "project": project, "kind": _KINDS[kind], "unit": unit, "person": person,
+             "partners": tuple(partners) if partners else (), "due": due, "measures": measures,
+             "needs_county": bool(needs_county), "county_matters": county_matters, "description": description,
+             "milestone": milestone, "factor": factor, "factor_kind": factor_kind, "first_seen": first_seen,
+             "last_seen": last_seen, "weeks_red": weeks_red, "exemption": ex, "escalation": es,
+             "closed_by": closed_by or "", "closed_at": closed_at, "close_reason": close_reason or "",
+             "merged_into": merged_into, "source": source, "answer": answer}
+    if week is None:
+        return Problem(**state, light=_LIGHTS[light], status=_STATUSES[status])
+    return Problem(**state, light=_LIGHTS[week.light], status=_STATUSES[week.status], days=week.days,
+                   points=week.points, own_light=_LIGHTS[week.own_light], escalate=bool(week.escalate),
+                   symptoms=tuple(Symptom.from_json(s) for s in week.symptoms or ()),
+                   deadlines=tuple(DeadlineCost.from_json(d) for d in week.deadlines or ()),
+                   expected=week.expected, held_by=week.held_by)
 
 
 def _answer(r: Any) -> Answer:
@@ -108,11 +123,13 @@ def _latest_week() -> Any:
 
 
 def _with_state() -> Select[Any]:
-    """The problems' rows with what is derived from their weeks, never copied into `problems`: light
-    and last_seen are those of the latest stored week; a problem raised by hand that no run has
-    listed yet has its raised light and the week it was raised (weeks_red: `red_streaks`)."""
+    """The problems' rows (`_STATE`) with what is derived from their weeks, never copied into
+    `problems`: light and last_seen are those of the latest stored week; a problem raised by hand
+    that no run has listed yet has its raised light and the week it was raised (weeks_red:
+    `red_streaks`)."""
     latest = problem_weeks.alias("latest")
-    return (select(problems_t, func.coalesce(latest.c.light, problems_t.c.raised_light, "green").label("light"),
+    return (select(*_STATE,
+                   func.coalesce(latest.c.light, problems_t.c.raised_light, "green").label("light"),
                    func.coalesce(latest.c.week, problems_t.c.first_seen).label("last_seen"))
             .select_from(problems_t.outerjoin(latest, and_(latest.c.problem_id == problems_t.c.id,
                                                            latest.c.week == _latest_week()))))
@@ -205,24 +222,33 @@ def carried_problems(conn: Connection, found: Iterable[str], portfolio: str = DE
     ids the check found this week) whatever their status; not the ones done or closed in earlier
     weeks that the check does not find again. Their weeks_red is left 0: the carry-over counts this
     week's from `week_history`."""
-    stmt = _with_state().where(_mine(portfolio))
-    rows = list(conn.execute(stmt.where(problems_t.c.status == ProblemStatus.OPEN.value)))
-    have = {r.id for r in rows}
-    wanted = [i for i in dict.fromkeys(found) if i not in have]
+    is_open = problems_t.c.status == ProblemStatus.OPEN.value
+    still_open = (_mine(portfolio), is_open)
+    out = {r[0]: _problem(r) for r in conn.execute(_with_state().where(*still_open))}
+    wanted = [i for i in dict.fromkeys(found) if i not in out]
     for i in range(0, len(wanted), CHUNK):
-        rows += list(conn.execute(stmt.where(problems_t.c.status != ProblemStatus.OPEN.value,
-                                             problems_t.c.id.in_(wanted[i:i + CHUNK]))))
-    answers = _latest_answers(conn, [r.id for r in rows])
-    return {r.id: _problem(r, answer=answers.get(r.id)) for r in rows}
+        out.update((r[0], _problem(r)) for r in conn.execute(_with_state().where(
+            _mine(portfolio), ~is_open, problems_t.c.id.in_(wanted[i:i + CHUNK]))))
+    answers = _latest_answers_where(conn, problem_answers.c.problem_id.in_(
+        select(problems_t.c.id).where(*still_open).scalar_subquery()))
+    answers.update(_latest_answers(conn, [i for i in wanted if i in out]))
+    for pid, answer in answers.items():  # the few answered: a replace() each
+        out[pid] = replace(out[pid], answer=answer)
+    return out
 
 
 def _latest_answers(conn: Connection, ids: Sequence[str]) -> dict[str, Answer]:
     out: dict[str, Answer] = {}
     for i in range(0, len(ids), CHUNK):
-        part = ids[i:i + CHUNK]
-        for r in conn.execute(select(problem_answers).where(problem_answers.c.problem_id.in_(part))
-                              .order_by(problem_answers.c.week)):
-            out[r.problem_id] = _answer(r)
+        out.update(_latest_answers_where(conn, problem_answers.c.problem_id.in_(ids[i:i + CHUNK])))
+    return out
+
+
+def _latest_answers_where(conn: Connection, picked: Any) -> dict[str, Answer]:
+    """The latest answer of each problem whose answers `picked` (a condition) picks, by problem id."""
+    out: dict[str, Answer] = {}
+    for r in conn.execute(select(problem_answers).where(picked).order_by(problem_answers.c.week)):
+        out[r.problem_id] = _answer(r)
     return out
 
 

@@ -603,3 +603,44 @@ def test_weekly_cycle_template_answers_ingest_receipt_next_run(loaded: Engine, t
     # 县林业局 did not report: its F2 is carried from W47, marked stale
     f2 = {f.key: f for f in w48.findings}["factor/P-ROAD/M3/F2"]
     assert f2.details["stale"] and f2.days == 5
+
+
+def test_the_run_reads_last_weeks_findings_of_the_missing_units_projects_only(engine: Engine, tmp_path: Path) -> None:
+    """The county's sample in W49: all but 洋沙湖集团 and 临港产投 report (nothing changed). The run
+    reads W48's findings only of the projects those two answer in (COAL-STORE, LG-NEV, SHIP-BASE
+    and YJ-AVENUE: leads, milestones, factors), and its findings are the same as the check's with
+    every W48 finding offered to the stale rule: theirs carried, the reporting units' fresh."""
+    from scheduler.app.weekly import _read_inputs
+    from scheduler.core.check import check_portfolio
+    from scheduler.core.reporting import Staleness
+    from scheduler.core.schedule import schedule_frame
+    from scheduler.io.calendarfiles import CalendarSet
+    from scheduler.io.projectfile import read_portfolio
+    from scheduler.store.projects import load_projects
+    from scheduler.store.runs import read_run
+
+    cals = CalendarSet(REPO_ROOT / "calendar")
+    load_projects(engine, read_portfolio([REPO_ROOT / "projects"], calendars=cals), calendars=cals)
+    config = make_config(tmp_path, engine, "2026-W49")
+    run(engine, config, W48)
+    missing = {"洋沙湖集团", "临港产投"}
+    units = reporting_of_week(engine, config, "2026-W49").missing
+    for unit in sorted(set(units) - missing):
+        ingest_filled(engine, tmp_path, unit, "2026-W49", {}, utc(2026, 11, 27, 1, 0))
+    w49 = run(engine, config, W49)
+    inp = _read_inputs(engine, W49, "2026-W49", models=False, config=config)
+    assert set(inp.reporting.missing) == missing
+    assert {f.project for f in inp.previous_findings} == {"COAL-STORE", "LG-NEV", "SHIP-BASE", "YJ-AVENUE"}
+    _info, every = read_run(engine, "2026-W48")
+    assert len(every) > len(inp.previous_findings)
+    result = schedule_frame(inp.frame, {n: cals[n] for n in inp.frame.project_calendars}, W49)
+    full = check_portfolio(result, inp.baseline_start, inp.baseline_finish, config.check, inp.history,
+                           stale=Staleness(frozenset(missing), every, "2026-W48"))
+    assert w49.findings == full.findings
+    carried = {f.key: f.details["stale_units"] for f in w49.findings if f.details.get("stale")}
+    assert carried["start-overdue/YJ-AVENUE/M08"] == ["洋沙湖集团"]  # its own milestone
+    assert carried["slip/LG-NEV/M03"] == carried["physical/COAL-STORE"] == ["临港产投"]  # the forecast
+    assert {u for us in carried.values() for u in us} == missing
+    # the reporting units' items are fresh, in those projects too (COAL-STORE's lead 县发改局 reported)
+    fresh = {f.key for f in w49.findings if not f.details.get("stale")}
+    assert {"investment/COAL-STORE", "factor/YJ-AVENUE/M07/F1", "slip/YGG-RAIL/M12"} <= fresh

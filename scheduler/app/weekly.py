@@ -4,7 +4,9 @@ atomically when the week is run again — then the printout/sheets and the alert
     run_weekly(engine, config, data_date) ->
       1. take the run lock (lock.py; RunLocked when another run holds it)
       2. in one read snapshot: the projects, the latest weekly reports up to the data date, the
-         current baselines, and the findings of the previous current run (the history)
+         current baselines, who reported, the history of the previous current run's findings (key ->
+         first seen, weeks red) and, for the stale rule, its findings in the projects of the units
+         that did not report
       3. overlay the reports (reports.apply_reports), schedule at the data date, run the check
       4. in ONE transaction: mark the week's earlier runs not current, insert the run (status
          complete, inputs = project file digests + report ids, summary), its findings, and queue
@@ -35,19 +37,20 @@ from scheduler.core.memory import gc_paused
 from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.phrases import finding_text
 from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
-from scheduler.core.reporting import ReportingStatus, Staleness
+from scheduler.core.reporting import ReportingStatus, Staleness, projects_depending_on
 from scheduler.core.schedule import PortfolioFrame, ScheduleResult, schedule_frame
 from scheduler.delivery import loop, messages
 from scheduler.errors import OutputError
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import Config
 from scheduler.store.alerts import insert_alerts
+from scheduler.store.db import findings as findings_t
 from scheduler.store.db import projects as projects_t
 from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held, lock_name
 from scheduler.store.problems import carried_problems, save_week, week_history
 from scheduler.store.reports import load_reports
-from scheduler.store.runs import RunInfo, history_of, issue_number, previous_run, run_findings, store_run
+from scheduler.store.runs import RunInfo, finding_history, issue_number, previous_run, run_findings, store_run
 
 IntArray = npt.NDArray[np.int64]
 
@@ -103,6 +106,8 @@ class _Inputs:
     previous: RunInfo | None
     history: dict[str, tuple[str, int]]
     previous_findings: list[Finding]
+    """The previous run's findings the stale rule may carry: those of the projects a missing unit
+    answers in (core.reporting.projects_depending_on); none when every unit reported."""
     reporting: ReportingStatus
 
 
@@ -118,12 +123,16 @@ def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool,
         digests = {r.id: {"digest": r.digest, "source": r.source_path} for r in
                    conn.execute(select(projects_t.c.id, projects_t.c.digest, projects_t.c.source_path)
                                 .where(projects_t.c.portfolio == pf))}
-        prev = previous_run(conn, week, pf)
-        prev_findings = run_findings(conn, prev) if prev is not None else []
         cfg = config or Config(None, Path(), Path(), Path(), Path(), "")
         reporting = status_of_week(conn, cfg, week, rp.frame, expected=cfg.reporting.required(week))
+        prev = previous_run(conn, week, pf)
+        history = finding_history(conn, prev) if prev is not None else {}
+        # the stale rule carries previous findings of the projects a missing unit answers in only
+        carry = projects_depending_on(rp.frame, frozenset(reporting.missing)) if reporting.required else set()
+        prev_findings = (run_findings(conn, prev, findings_t.c.project_id.in_(sorted(carry)), history=history)
+                         if prev is not None and carry else [])
     return _Inputs(rp.projects, rp.frame, digests, rp.report_ids, rp.warnings, rp.base.start, rp.base.finish,
-                   prev, history_of(prev_findings), prev_findings, reporting)
+                   prev, history, prev_findings, reporting)
 
 
 def _carry_problems(engine: Engine, config: Config, result: ScheduleResult, check: CheckResult, week: str,

@@ -195,7 +195,7 @@ FORECAST_KINDS = (FindingKind.SLIP, FindingKind.DEADLINE, FindingKind.PHYSICAL)
 @dataclass(frozen=True, slots=True)
 class Staleness:
     """What the check needs to apply the stale rule: the units missing this week and the previous
-    run's findings (and its week)."""
+    run's findings (and its week); those of `projects_depending_on` the missing units suffice."""
 
     missing: frozenset[str]
     previous: Sequence[Finding] = ()
@@ -247,6 +247,25 @@ class _Scope:
     def f_unit(self, i: int) -> str:
         """The unit answering for factor requirement `i` (its own, else as its milestone)."""
         return str(self.frame.f_units[i] or self.m_unit(int(self.frame.f_row[i])))
+
+
+def projects_depending_on(frame: Any, missing: frozenset[str]) -> set[str]:
+    """The projects of a PortfolioFrame whose findings may depend on a `missing` unit (as
+    `apply_staleness` judges it, over every item, open or not): its lead unit, a milestone's or a
+    factor's. Only their previous findings can be carried, so only theirs need reading."""
+    if not missing:
+        return set()
+    lead: list[str] = list(frame.project_lead_units)
+    pis = {pi for pi, u in enumerate(lead) if u in missing}  # investment; items without a unit of their own
+    m_project: list[int] = np.asarray(frame.m_project).tolist()
+    pis.update(m_project[r] for r, u in enumerate(frame.m_units) if u in missing)
+    f_project: list[int] = np.asarray(frame.f_project).tolist()
+    f_row: list[int] = np.asarray(frame.f_row).tolist()
+    for i, u in enumerate(frame.f_units):  # a factor without a unit answers as its milestone
+        r = f_row[i]
+        if (u or (frame.m_units[r] if r >= 0 else None) or lead[f_project[i]]) in missing:
+            pis.add(f_project[i])
+    return {frame.project_ids[pi] for pi in pis}
 
 
 def _scope(frame: Any, status: Any, missing: frozenset[str]) -> _Scope:

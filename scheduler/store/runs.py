@@ -119,10 +119,14 @@ def _run_info(r: Any) -> RunInfo:
                    dict(r.inputs or {}), dict(r.summary) if r.summary is not None else None)
 
 
-def run_findings(conn: Connection, run: RunInfo) -> list[Finding]:
-    """The findings of a stored run, in their order, with their history (`finding_history`)."""
-    rows = conn.execute(select(findings_t).where(findings_t.c.run_id == run.id).order_by(findings_t.c.seq))
-    history = finding_history(conn, run)
+def run_findings(conn: Connection, run: RunInfo, *seeds: Any,
+                 history: dict[str, tuple[str, int]] | None = None) -> list[Finding]:
+    """The findings of a stored run (those picked by `seeds`, conditions on `findings`, else all),
+    in their order, with their history (`finding_history`, unless the caller has it already)."""
+    rows = conn.execute(select(findings_t).where(findings_t.c.run_id == run.id, *seeds)
+                        .order_by(findings_t.c.seq)).all()
+    if history is None:
+        history = finding_history(conn, run, *seeds) if rows else {}
     return [finding_from_row(r, history.get(r.key)) for r in rows]
 
 
@@ -133,12 +137,7 @@ def carried_of_week(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFO
                                           runs_t.c.portfolio == portfolio)).first()
     if r is None:
         return []
-    run = _run_info(r)
-    stale = findings_t.c.details["stale"].as_boolean()
-    rows = list(conn.execute(select(findings_t).where(findings_t.c.run_id == run.id, stale)
-                             .order_by(findings_t.c.seq)))
-    history = finding_history(conn, run, stale) if rows else {}
-    return [finding_from_row(x, history.get(x.key)) for x in rows]
+    return run_findings(conn, _run_info(r), findings_t.c.details["stale"].as_boolean())
 
 
 def previous_run(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> RunInfo | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from sqlalchemy import Engine, insert, update
 
 from scheduler.core.findings import week_monday
+from scheduler.store import runs
 from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, transaction
 from scheduler.store.db import runs as runs_t
@@ -28,6 +30,13 @@ def _run(engine: Engine, week: str, lights: dict[str, str], portfolio: str = "de
         insert_rows(conn, findings_t, ((run_id, seq, f"finish-overdue/P/{m}", "P", m, None, None, "finish-overdue",
                                         light, "U", 5, {}) for seq, (m, light) in enumerate(lights.items())),
                     columns=("run_id", "seq", *FINDING_COLUMNS))
+
+
+@pytest.fixture(params=[0, 1, 1_000], ids=["whole runs", "mixed", "by key"], autouse=True)
+def walk(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> None:
+    """finding_history reads each earlier run whole, or looks the keys still walked up by key once
+    they are few (runs._FEW; with 1, a walk of two keys does both): every way gives the same history."""
+    monkeypatch.setattr(runs, "_FEW", request.param)
 
 
 def _history(engine: Engine, week: str) -> dict[str, tuple[str | None, int]]:

@@ -326,6 +326,14 @@ def _fetch_one(conn: Connection, sql: str) -> tuple[Any, ...]:
     return row
 
 
+def read_columns(conn: Connection, source: FromClause, cols: Sequence[Col], where: Any) -> list[Any]:
+    """`cols` of the rows of `source` that `where` picks, each as one list or array in the same row
+    order, read by ONE aggregate query (no row objects; row by row when a string holds the
+    separator)."""
+    got = _parse_row(_fetch_one(conn, _aggregate_sql(conn, source, cols, where)), cols)
+    return got if got is not None else _rowwise(conn, source, cols, where)
+
+
 def _parse_row(row: tuple[Any, ...], cols: Sequence[Col]) -> list[Any] | None:
     n = int(row[0])
     out: list[Any] = []

@@ -32,7 +32,7 @@ from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, problem_answers, problem_events, problem_weeks, utcnow
 from scheduler.store.db import problems as problems_t
 from scheduler.store.db import runs as runs_t
-from scheduler.store.runs import finding_from_row, runs_in_order
+from scheduler.store.runs import finding_from_row, runs_before, runs_in_order
 
 CHUNK = 2_000
 
@@ -361,9 +361,7 @@ def with_findings(conn: Connection, problems: Sequence[Problem], run_ids: Sequen
 def week_history(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> dict[str, int]:
     """Weeks red running of the portfolio's problems red at its latest run week before `week`
     (`red_streaks`; the carry-over's input: re-running a week reads the week before, not itself)."""
-    r = runs_t.c
-    prev = conn.scalar(select(func.max(r.week)).where(r.current, r.status == "complete", r.week < week,
-                                                      r.portfolio == portfolio))
+    prev = conn.scalar(runs_before(week, portfolio).with_only_columns(runs_t.c.week).limit(1))
     if prev is None:
         return {}
     return _weeks_red_at(conn, str(prev), portfolio)

@@ -6,21 +6,19 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import compress
 from typing import Any
 
 from sqlalchemy import (
+    ColumnElement,
     Connection,
     Engine,
-    Integer,
-    String,
+    Select,
     and_,
-    case,
-    cast,
     func,
     insert,
-    literal,
-    literal_column,
     select,
+    true,
     update,
 )
 
@@ -28,6 +26,7 @@ from scheduler.core.check import CheckResult
 from scheduler.core.findings import Finding, FindingKind, Light
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.errors import NotFound
+from scheduler.store.columns import KEY, STR, Col, read_columns
 from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, reading, utcnow
 from scheduler.store.db import runs as runs_t
@@ -74,16 +73,29 @@ def finding_from_row(r: Any, history: tuple[str, int] | None = None) -> Finding:
 # -- history over the runs, derived --------------------------------------------------------------
 
 
+def _counted() -> ColumnElement[bool]:
+    """The runs week-after-week history counts: the current run of each week, complete."""
+    return and_(runs_t.c.current, runs_t.c.status == "complete")
+
+
 def runs_in_order(portfolio: str | None = None) -> Any:
     """The current runs (one per week run of a portfolio), each with the portfolio's current run
     before it (`prev_id`, `prev_week`; lag in week order): THE order "week after week" follows."""
     r = runs_t.c
     stmt = select(r.id, r.week, func.lag(r.id).over(partition_by=r.portfolio, order_by=r.week).label("prev_id"),
                   func.lag(r.week).over(partition_by=r.portfolio, order_by=r.week).label("prev_week")
-                  ).where(r.current, r.status == "complete")
+                  ).where(_counted())
     if portfolio is not None:
         stmt = stmt.where(r.portfolio == portfolio)
     return stmt.cte("runs_in_order")
+
+
+def runs_before(week: str, portfolio: str | ColumnElement[str]) -> Select[Any]:
+    """The portfolio's current runs of the weeks before `week`, latest first (pick the columns with
+    `with_only_columns`): the first is THE previous run, whose findings are the next run's history."""
+    r = runs_t.c
+    return select(runs_t).where(_counted(), r.week < week, r.portfolio == portfolio).order_by(r.week.desc(),
+                                                                                                 r.id.desc())
 
 
 def finding_history(conn: Connection, run: RunInfo, *seeds: Any) -> dict[str, tuple[str, int]]:
@@ -92,26 +104,40 @@ def finding_history(conn: Connection, run: RunInfo, *seeds: Any) -> dict[str, tu
     by run from its week over the portfolio's current runs of earlier weeks, first_seen is the
     week of the earliest run of the unbroken series that found the key, weeks_red how many of
     the latest of them found it red. A week nobody ran neither counts nor breaks; re-running an
-    earlier week, or running a skipped one late, changes the later weeks' at once. One recursive
-    query: its cost is the weeks walked, not the history stored."""
-    order = runs_in_order()
-    r = runs_t.c
-    prev = (select(r.id).where(r.current, r.status == "complete", r.week < run.week,
-                               r.portfolio == select(r.portfolio).where(r.id == run.id).scalar_subquery())
-            .order_by(r.week.desc()).limit(1).scalar_subquery())
-    f = findings_t.c
-    one, zero = literal_column("1", Integer), literal_column("0", Integer)
-    is_red = case((f.light == Light.RED.value, one), else_=zero)
-    start = (select(f.key, prev.label("prev_id"), cast(literal(run.week), String).label("week"), is_red.label("red"),
-                    is_red.label("k")).where(f.run_id == run.id, *seeds).cte("walk", recursive=True))
-    g = findings_t.alias("g")
-    still = case((and_(start.c.red == 1, g.c.light == Light.RED.value), one), else_=zero)
-    step = (select(start.c.key, order.c.prev_id, cast(order.c.week, String), still, start.c.k + still)
-            .select_from(start.join(g, and_(g.c.key == start.c.key, g.c.run_id == start.c.prev_id))
-                         .join(order, order.c.id == g.c.run_id)))
-    walk = start.union_all(step)
-    stmt = select(walk.c.key, func.min(walk.c.week), func.max(walk.c.k)).group_by(walk.c.key)
-    return {key: (str(first), int(n)) for key, first, n in conn.execute(stmt)}
+    earlier week, or running a skipped one late, changes the later weeks' at once. Each run
+    walked is read once, as sets of keys (found, red), until no key's series goes further back:
+    the cost is the weeks walked, not the history stored."""
+    f, r = findings_t.c, runs_t.c
+    keys, lights = read_columns(conn, findings_t, _KEY_LIGHT, and_(f.run_id == run.id, *seeds))
+    first = dict.fromkeys(keys, run.week)
+    alive = set(first)  # the keys whose series reaches back to the week walked
+    red = _red(keys, lights)  # the keys found red in every week walked
+    weeks_red, streak = dict.fromkeys(red, 1), 1
+    portfolio = select(r.portfolio).where(r.id == run.id).scalar_subquery()
+    for prev_id, week in conn.execute(runs_before(run.week, portfolio).with_only_columns(r.id, r.week)).all():
+        if not alive:
+            break
+        few = f.key.in_(sorted(alive)) if len(alive) <= _FEW else true()  # looked up by key, not the whole run
+        keys, lights = read_columns(conn, findings_t, _KEY_LIGHT, and_(f.run_id == prev_id, few))
+        alive.intersection_update(keys)
+        first.update(dict.fromkeys(alive, week))
+        if red:
+            red &= _red(keys, lights)
+            streak += 1
+            weeks_red.update(dict.fromkeys(red, streak))
+    return {key: (week, weeks_red.get(key, 0)) for key, week in first.items()}
+
+
+_KEY_LIGHT = (Col(findings_t.c.key, KEY), Col(findings_t.c.light, STR))
+_FEW = 1_000
+"""Up to this many keys still walked, a run's findings are looked up by key (ix_findings_key_run)."""
+
+
+def _red(keys: list[str], lights: list[str]) -> set[str]:
+    return set(compress(keys, map(_RED.__eq__, lights)))
+
+
+_RED = Light.RED.value
 
 
 def _run_info(r: Any) -> RunInfo:
@@ -141,9 +167,9 @@ def carried_of_week(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFO
 
 
 def previous_run(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> RunInfo | None:
-    """The portfolio's latest current run of a week before `week` (its findings are the history)."""
-    r = conn.execute(select(runs_t).where(runs_t.c.current, runs_t.c.week < week, runs_t.c.portfolio == portfolio)
-                     .order_by(runs_t.c.week.desc(), runs_t.c.id.desc()).limit(1)).first()
+    """The portfolio's latest current run of a week before `week` (`runs_before`; its findings
+    are the history)."""
+    r = conn.execute(runs_before(week, portfolio).limit(1)).first()
     return None if r is None else _run_info(r)
 
 

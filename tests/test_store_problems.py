@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from dataclasses import replace
 
 import pytest
 from sqlalchemy import Engine, insert, update
@@ -287,3 +288,64 @@ def test_a_week_whose_run_did_not_list_the_problem_breaks_the_count(engine: Engi
         store.decide(conn, "YJ-AVENUE/factor/F1", Action.EXEMPT, by="县发改局", text="汛期禁止涉堤施工")
     _run(engine, "2026-W49", _found())
     assert _counts(engine) == ({"2026-W46": 1, "2026-W48": 1, "2026-W49": 0}, 0)
+
+
+def _state(engine: Engine, pid: str) -> tuple[ProblemStatus, str, str, str, str]:
+    """status, first_seen, 责任单位, description and closed_by of the stored problem (its current state)."""
+    with reading(engine) as conn:
+        p = store.get_problem(conn, pid)
+    return p.status, p.first_seen or "", p.unit, p.description, p.closed_by
+
+
+def _events(engine: Engine, pid: str) -> list[tuple[Action, str, str]]:
+    with reading(engine) as conn:
+        _weeks, events, _answers = store.history(conn, pid)
+    return [(e.action, e.by, e.week) for e in events]
+
+
+def test_re_running_an_earlier_week_keeps_the_later_weeks_state(engine: Engine) -> None:
+    """W47: F1 (县自然资源局) and M03 found. W48: F1 found under 县林业局 with the county's words,
+    M03 gone (已办结 by the check, W48). W47 run again (a report came late), finding both as before:
+    W47's list is its own (M03 open there, F1 under 县自然资源局), but the problems' state stays
+    W48's: F1 under 县林业局 with W48's words, M03 done by the check with only W48's close event,
+    no reopening; a third W48 run then changes nothing either."""
+    f1 = _found()[0]
+    m03 = Problem(id="YJ-AVENUE/milestone/M03", project="YJ-AVENUE", kind=ProblemKind.MILESTONE, light=Light.RED,
+                  unit="洋沙湖集团", milestone="M03", days=5, own_light=Light.RED)
+    moved = replace(f1, unit="县林业局", description="林地报批卡在省厅")
+    _run(engine, "2026-W47", [f1, m03])
+    _run(engine, "2026-W48", [moved])
+    w48 = {pid: _state(engine, pid) for pid in (f1.id, m03.id)}
+    assert w48 == {f1.id: (ProblemStatus.OPEN, "2026-W47", "县林业局", "林地报批卡在省厅", ""),
+                   m03.id: (ProblemStatus.DONE, "2026-W47", "洋沙湖集团", "", "check")}
+    again = {p.id: p for p in _run(engine, "2026-W47", [f1, m03])}
+    assert (again[m03.id].status, again[f1.id].unit) == (ProblemStatus.OPEN, "县自然资源局")  # W47 as W47 saw it
+    assert {pid: _state(engine, pid) for pid in (f1.id, m03.id)} == w48
+    assert _events(engine, m03.id) == [(Action.CLOSE, "check", "2026-W48")]
+    with reading(engine) as conn:
+        _wk, listed47 = store.problems_of_week(conn, "2026-W47")
+        _wk, listed48 = store.problems_of_week(conn, "2026-W48")
+    assert [(p.id, p.light) for p in listed47] == [(f1.id, Light.RED), (m03.id, Light.RED)]
+    assert [(p.id, p.light) for p in listed48] == [(f1.id, Light.RED), (m03.id, Light.GREEN)]
+    _run(engine, "2026-W48", [moved])
+    assert {pid: _state(engine, pid) for pid in (f1.id, m03.id)} == w48
+    assert _events(engine, m03.id) == [(Action.CLOSE, "check", "2026-W48")]
+
+
+def test_a_week_run_late_adds_its_new_problems_and_moves_first_seen_earlier(engine: Engine) -> None:
+    """W48 run first: F1 first seen W48. W47 run late finds F1 and a new M05: F1 first seen W47
+    (only ever earlier), M05 stored, first seen W47; running W46 late without F1 moves nothing,
+    and a problem the late week carries as done (M05, not found in W46) stays open as W47 left it."""
+    f1 = _found()[0]
+    m05 = Problem(id="YJ-AVENUE/milestone/M05", project="YJ-AVENUE", kind=ProblemKind.MILESTONE, light=Light.YELLOW,
+                  unit="洋沙湖集团", milestone="M05", days=3, own_light=Light.YELLOW)
+    _run(engine, "2026-W48", [f1])
+    assert _state(engine, f1.id)[:2] == (ProblemStatus.OPEN, "2026-W48")
+    _run(engine, "2026-W47", [f1, m05])
+    assert _state(engine, f1.id)[:2] == (ProblemStatus.OPEN, "2026-W47")
+    assert _state(engine, m05.id) == (ProblemStatus.OPEN, "2026-W47", "洋沙湖集团", "", "")
+    (g1, g5) = _run(engine, "2026-W46", [])
+    assert (g1.status, g5.status) == (ProblemStatus.DONE, ProblemStatus.DONE)  # W46's own view
+    assert _state(engine, f1.id)[:2] == (ProblemStatus.OPEN, "2026-W47")
+    assert _state(engine, m05.id)[:2] == (ProblemStatus.OPEN, "2026-W47")
+    assert _events(engine, m05.id) == []

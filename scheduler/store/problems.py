@@ -391,8 +391,11 @@ def history(conn: Connection, problem_id: str) -> tuple[list[Problem], list[Even
 def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequence[Problem],
               portfolio: str = DEFAULT_PORTFOLIO) -> None:
     """Inside the caller's transaction: the week's problems (as `core.problems.carry_over` gave
-    them) become the stored state, and their week rows replace any earlier run's of the same week
-    in the same portfolio. A stored problem's row is written only where the run changes it."""
+    them) become the week's rows, replacing any earlier run's of the week in the portfolio, and a
+    problem never stored is added. The `problems` row is the state as of the portfolio's latest
+    run week: a run of that week writes what it changes (status, first_seen, 责任单位, description,
+    closed by the check, with the check's close/reopen events); a run of an earlier week (a report
+    came late) only moves first_seen earlier for what it found, so the later week's state stands."""
     now = utcnow()
     ids = [p.id for p in problems]
     pc = problems_t.c
@@ -403,44 +406,63 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
             select(pc.id, *(pc[k] for k in keys), pc.closed_by).where(pc.id.in_(ids[i:i + CHUNK]))))
     conn.execute(delete(problem_weeks).where(problem_weeks.c.week == week, _weeks_mine(portfolio)))
     cols = [c.name for c in problems_t.columns]
+
     def state(p: Problem) -> tuple[Any, ...]:
         row = _state_row(p, now)
         row["created_at"], row["portfolio"] = now, portfolio
         return tuple(row[c] for c in cols)
 
-    new = (state(p) for p in problems if p.id not in existing)
-    insert_rows(conn, problems_t, new, columns=cols)
+    insert_rows(conn, problems_t, (state(p) for p in problems if p.id not in existing), columns=cols)
     old = [p for p in problems if p.id in existing]
-    if old:
-        # only what the run decides (the office's decisions are carried in `problems` already) and
-        # only in the rows where it changed, plain values straight through the driver; the
-        # timestamps in statements of their own (one value per chunk), so none is converted row by row
-        now_row = {p.id: (p.status.value, p.first_seen, p.unit, p.description, p.factor_kind) for p in old}
-        changed = [p for p in old if now_row[p.id] != existing[p.id][:-1]]
-        moved = [p for p in old if (p.closed_by or None) != existing[p.id][-1]]
-        mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-        sql = f"UPDATE problems SET {', '.join(f'{k} = {mark}' for k in keys)} WHERE id = {mark}"
-        for i in range(0, len(changed), CHUNK):
-            conn.exec_driver_sql(sql, [(*now_row[p.id], p.id) for p in changed[i:i + CHUNK]])
-        touched = list(dict.fromkeys(p.id for p in (*changed, *moved)))
-        for i in range(0, len(touched), CHUNK):
-            conn.execute(update(problems_t).where(pc.id.in_(touched[i:i + CHUNK])).values(updated_at=now))
-        for i in range(0, len(moved), CHUNK):
-            conn.execute(update(problems_t).where(problems_t.c.id == _bind("b_id")).values(
-                closed_by=_bind("b_by"), closed_at=_bind("b_at")),
-                [{"b_id": p.id, "b_by": p.closed_by or None, "b_at": p.closed_at} for p in moved[i:i + CHUNK]])
+    if _run_later_than(conn, week, portfolio):
+        seen = [p.id for p in old if p.source == "check" and p.status is not ProblemStatus.DONE
+                and week < existing[p.id][1]]  # found this week, first seen later: seen earlier now
+        for i in range(0, len(seen), CHUNK):
+            conn.execute(update(problems_t).where(pc.id.in_(seen[i:i + CHUNK])).values(first_seen=week,
+                                                                                       updated_at=now))
+    elif old:
+        _write_state(conn, week, old, existing, keys, now)
     wcols = ("problem_id", "week", "run_id", "light", "status", "days", "points", "own_light", "counted_red",
              "escalate", "symptoms", "deadlines", "expected", "held_by")
     insert_rows(conn, problem_weeks, ((p.id, week, run_id, p.light.value, p.status.value, p.days, p.points,
                                        p.own_light.value, p.red_week, p.escalate, [s.to_row() for s in p.symptoms],
                                        [d.to_json() for d in p.deadlines], p.expected, p.held_by)
                                       for p in problems), columns=wcols)
-    # the check's own decisions, in the problem's history: closed (已办结) when no longer found,
-    # reopened when a problem it closed is found again (the office's decisions have their own events)
+
+
+def _run_later_than(conn: Connection, week: str, portfolio: str) -> bool:
+    """Whether the portfolio has a current complete run of a week after `week` (then `week` is an
+    earlier week run again or run late, and the later week's problem state stands)."""
+    r = runs_t.c
+    return conn.scalar(select(func.max(r.week)).where(r.current, r.status == "complete", r.week > week,
+                                                      r.portfolio == portfolio)) is not None
+
+
+def _write_state(conn: Connection, week: str, old: Sequence[Problem], existing: dict[str, tuple[Any, ...]],
+                 keys: Sequence[str], now: dt.datetime) -> None:
+    """The stored problems' state as the latest week's run decides it, written only in the rows where
+    it changed, plain values straight through the driver, the timestamps in statements of their own
+    (one value per chunk, none converted row by row); the office's decisions are carried in
+    `problems` already. The check's own decisions go into the problem's history: closed (已办结)
+    when no longer found, reopened when a problem it closed is found again."""
+    pc = problems_t.c
+    now_row = {p.id: (p.status.value, p.first_seen, p.unit, p.description, p.factor_kind) for p in old}
+    changed = [p for p in old if now_row[p.id] != existing[p.id][:-1]]
+    moved = [p for p in old if (p.closed_by or None) != existing[p.id][-1]]
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = f"UPDATE problems SET {', '.join(f'{k} = {mark}' for k in keys)} WHERE id = {mark}"
+    for i in range(0, len(changed), CHUNK):
+        conn.exec_driver_sql(sql, [(*now_row[p.id], p.id) for p in changed[i:i + CHUNK]])
+    touched = list(dict.fromkeys(p.id for p in (*changed, *moved)))
+    for i in range(0, len(touched), CHUNK):
+        conn.execute(update(problems_t).where(pc.id.in_(touched[i:i + CHUNK])).values(updated_at=now))
+    for i in range(0, len(moved), CHUNK):
+        conn.execute(update(problems_t).where(problems_t.c.id == _bind("b_id")).values(
+            closed_by=_bind("b_by"), closed_at=_bind("b_at")),
+            [{"b_id": p.id, "b_by": p.closed_by or None, "b_at": p.closed_at} for p in moved[i:i + CHUNK]])
     events = [{"problem_id": p.id, "at": now, "week": week, "by": "check", "text": p.close_reason,
                "action": (Action.CLOSE if p.closed_by == "check" else Action.REOPEN).value}
-              for p in problems if p.id in existing
-              and "check" in (p.closed_by, existing[p.id][-1]) and (p.closed_by or None) != existing[p.id][-1]]
+              for p in moved if "check" in (p.closed_by, existing[p.id][-1])]
     if events:
         conn.execute(insert(problem_events), events)
 

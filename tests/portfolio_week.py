@@ -15,7 +15,7 @@ import numpy as np
 from scheduler.core.check import CheckResult, CheckThresholds, check_portfolio
 from scheduler.core.findings import iso_week
 from scheduler.core.model import Project
-from scheduler.core.problems import carry_over, find_problems, with_problem_lights
+from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
 from scheduler.core.schedule import schedule_projects
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
@@ -41,6 +41,21 @@ def projects(n: int | None = None) -> tuple[Project, ...]:
         copy = k // len(base)
         out.append(p if copy == 0 else dataclasses.replace(p, id=f"{p.id}-{copy}", name=f"{p.name}（{copy + 1}）"))
     return tuple(out)
+
+
+@cache
+def found() -> dict[str, list[Problem]]:
+    """The problems the check finds in the sample at W47 and at W48 (W47's findings as W48's
+    history), by week, before any carry-over."""
+    ps = projects()
+    cs = CalendarSet(REPO_ROOT / "calendar")
+    cals = {p.calendar: cs[p.calendar] for p in ps}
+    plan = schedule_projects(ps, cals)
+    bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
+    r47, r48 = schedule_projects(ps, cals, W47), schedule_projects(ps, cals, W48)
+    w47 = check_portfolio(r47, bs, bf, CheckThresholds())
+    w48 = check_portfolio(r48, bs, bf, CheckThresholds(), history_of(w47.findings))
+    return {iso_week(W47): find_problems(r47, w47), iso_week(W48): find_problems(r48, w48)}
 
 
 @cache

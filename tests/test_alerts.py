@@ -538,26 +538,11 @@ def test_the_sample_weeks_w47_and_w48_write_at_most_one_message_per_unit_per_wee
         db: Engine, tmp_path: Path) -> None:
     import portfolio_week as pw
 
-    from scheduler.core.check import CheckThresholds, check_portfolio
-    from scheduler.core.problems import find_problems
-    from scheduler.core.schedule import schedule_projects
-    from scheduler.io.calendarfiles import CalendarSet
     from scheduler.io.config import REPO_ROOT, load_config
-    from scheduler.store.runs import history_of
 
     config = dataclasses.replace(load_config(REPO_ROOT / "config.toml"), database_url="",
                                  portfolio="default")  # rows() lists the default portfolio's queue
-    ps = pw.projects()
-    cs = CalendarSet(REPO_ROOT / "calendar")
-    cals = {p.calendar: cs[p.calendar] for p in ps}
-    plan = schedule_projects(ps, cals)
-    import numpy as np
-
-    bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
-    r47, r48 = schedule_projects(ps, cals, pw.W47), schedule_projects(ps, cals, pw.W48)
-    w47 = check_portfolio(r47, bs, bf, CheckThresholds())
-    w48 = check_portfolio(r48, bs, bf, CheckThresholds(), history_of(w47.findings))
-    lists = {"2026-W47": find_problems(r47, w47), "2026-W48": find_problems(r48, w48)}
+    lists = pw.found()
     for week, problems in lists.items():
         for _ in range(2):  # the week run twice
             enqueue(db, problems, config, week=week)

@@ -165,26 +165,13 @@ def test_a_problems_line_says_no_name_but_those_line_names_lists() -> None:
     """A digest reads only the names line_names lists (store.alerts.names_of): every line and
     escalation part of the sample's W48 problems (and of a missed deadline's) reads the same with
     just those names as with every name of the portfolio, and a symptom's milestone is not read."""
-    import numpy as np
     import portfolio_week as pw
 
     from scheduler.core.alerts import Names
-    from scheduler.core.check import CheckThresholds, check_portfolio
     from scheduler.core.phrases import escalation_parts, line_names, mentioned, names_of_projects, problem_line
-    from scheduler.core.problems import find_problems
-    from scheduler.core.schedule import schedule_projects
-    from scheduler.io.calendarfiles import CalendarSet
-    from scheduler.io.config import REPO_ROOT
-    from scheduler.store.runs import history_of
 
     ps = pw.projects()
-    cs = CalendarSet(REPO_ROOT / "calendar")
-    cals = {p.calendar: cs[p.calendar] for p in ps}
-    plan = schedule_projects(ps, cals)
-    bs, bf = np.asarray(plan.early_start), np.asarray(plan.early_finish)
-    r47, r48 = schedule_projects(ps, cals, pw.W47), schedule_projects(ps, cals, pw.W48)
-    w47 = check_portfolio(r47, bs, bf, CheckThresholds())
-    found = find_problems(r48, check_portfolio(r48, bs, bf, CheckThresholds(), history_of(w47.findings)))
+    found = pw.found()["2026-W48"]
     fact = Finding(project=ps[0].id, kind=FindingKind.DEADLINE, light=Light.YELLOW, unit="洋沙湖集团",
                    milestone=ps[0].milestones[1].id, days=8,
                    details={"data_date": "2026-11-23", "start_by": "2026-10-31", "judged": "start",

@@ -32,7 +32,7 @@ from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, problem_answers, problem_events, problem_weeks, utcnow
 from scheduler.store.db import problems as problems_t
 from scheduler.store.db import runs as runs_t
-from scheduler.store.runs import finding_from_row, runs_before, runs_in_order
+from scheduler.store.runs import finding_from_row, latest_run_week, runs_before, runs_in_order
 
 CHUNK = 2_000
 
@@ -414,7 +414,8 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
 
     insert_rows(conn, problems_t, (state(p) for p in problems if p.id not in existing), columns=cols)
     old = [p for p in problems if p.id in existing]
-    if _run_later_than(conn, week, portfolio):
+    latest = latest_run_week(conn, portfolio)
+    if latest is not None and latest > week:  # an earlier week run again, or run late
         seen = [p.id for p in old if p.source == "check" and p.status is not ProblemStatus.DONE
                 and week < existing[p.id][1]]  # found this week, first seen later: seen earlier now
         for i in range(0, len(seen), CHUNK):
@@ -428,14 +429,6 @@ def save_week(conn: Connection, week: str, run_id: int | None, problems: Sequenc
                                        p.own_light.value, p.red_week, p.escalate, [s.to_row() for s in p.symptoms],
                                        [d.to_json() for d in p.deadlines], p.expected, p.held_by)
                                       for p in problems), columns=wcols)
-
-
-def _run_later_than(conn: Connection, week: str, portfolio: str) -> bool:
-    """Whether the portfolio has a current complete run of a week after `week` (then `week` is an
-    earlier week run again or run late, and the later week's problem state stands)."""
-    r = runs_t.c
-    return conn.scalar(select(func.max(r.week)).where(r.current, r.status == "complete", r.week > week,
-                                                      r.portfolio == portfolio)) is not None
 
 
 def _write_state(conn: Connection, week: str, old: Sequence[Problem], existing: dict[str, tuple[Any, ...]],

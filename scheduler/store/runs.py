@@ -98,6 +98,13 @@ def runs_before(week: str, portfolio: str | ColumnElement[str]) -> Select[Any]:
                                                                                                  r.id.desc())
 
 
+def latest_run_week(conn: Connection, portfolio: str) -> str | None:
+    """The latest week of the portfolio's counted runs (current, complete), or None: the week its
+    problems' stored state is as of (store.problems.save_week)."""
+    week = conn.scalar(select(func.max(runs_t.c.week)).where(_counted(), runs_t.c.portfolio == portfolio))
+    return None if week is None else str(week)
+
+
 def finding_history(conn: Connection, run: RunInfo, *seeds: Any) -> dict[str, tuple[str, int]]:
     """First seen and weeks red of the findings of `run` (those picked by `seeds`, conditions on
     `findings`, else all), by key, derived from the stored runs, never carried: walking back run

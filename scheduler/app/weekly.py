@@ -50,7 +50,15 @@ from scheduler.store.db import reading, transaction, utcnow
 from scheduler.store.lock import STALE_AFTER, held, lock_name
 from scheduler.store.problems import carried_problems, save_week, week_history
 from scheduler.store.reports import load_reports
-from scheduler.store.runs import RunInfo, finding_history, issue_number, previous_run, run_findings, store_run
+from scheduler.store.runs import (
+    RunInfo,
+    RunRef,
+    finding_history,
+    issue_number,
+    previous_run,
+    run_findings,
+    store_run,
+)
 
 IntArray = npt.NDArray[np.int64]
 
@@ -103,7 +111,7 @@ class _Inputs:
     warnings: tuple[str, ...]
     baseline_start: IntArray
     baseline_finish: IntArray
-    previous: RunInfo | None
+    previous: RunRef | None
     history: dict[str, tuple[str, int]]
     previous_findings: list[Finding]
     """The previous run's findings the stale rule may carry: those of the projects a missing unit

@@ -47,6 +47,15 @@ class RunInfo:
     summary: dict[str, Any] | None
 
 
+@dataclass(frozen=True, slots=True)
+class RunRef:
+    """A stored run named by its id and week: what walking week after week needs (a RunInfo is
+    one too), without its inputs and summary (the summary names every finding's key)."""
+
+    id: int
+    week: str
+
+
 # -- findings as rows ------------------------------------------------------------------------------
 
 
@@ -105,7 +114,7 @@ def latest_run_week(conn: Connection, portfolio: str) -> str | None:
     return None if week is None else str(week)
 
 
-def finding_history(conn: Connection, run: RunInfo, *seeds: Any) -> dict[str, tuple[str, int]]:
+def finding_history(conn: Connection, run: RunRef | RunInfo, *seeds: Any) -> dict[str, tuple[str, int]]:
     """First seen and weeks red of the findings of `run` (those picked by `seeds`, conditions on
     `findings`, else all), by key, derived from the stored runs, never carried: walking back run
     by run from its week over the portfolio's current runs of earlier weeks, first_seen is the
@@ -152,7 +161,7 @@ def _run_info(r: Any) -> RunInfo:
                    dict(r.inputs or {}), dict(r.summary) if r.summary is not None else None)
 
 
-def run_findings(conn: Connection, run: RunInfo, *seeds: Any,
+def run_findings(conn: Connection, run: RunRef | RunInfo, *seeds: Any,
                  history: dict[str, tuple[str, int]] | None = None) -> list[Finding]:
     """The findings of a stored run (those picked by `seeds`, conditions on `findings`, else all),
     in their order, with their history (`finding_history`, unless the caller has it already)."""
@@ -173,11 +182,11 @@ def carried_of_week(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFO
     return run_findings(conn, _run_info(r), findings_t.c.details["stale"].as_boolean())
 
 
-def previous_run(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> RunInfo | None:
+def previous_run(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO) -> RunRef | None:
     """The portfolio's latest current run of a week before `week` (`runs_before`; its findings
     are the history)."""
-    r = conn.execute(runs_before(week, portfolio).limit(1)).first()
-    return None if r is None else _run_info(r)
+    r = conn.execute(runs_before(week, portfolio).with_only_columns(runs_t.c.id, runs_t.c.week).limit(1)).first()
+    return None if r is None else RunRef(int(r.id), r.week)
 
 
 def history_of(findings: Sequence[Finding]) -> dict[str, tuple[str, int]]:

@@ -26,7 +26,7 @@ from scheduler.core.check import CheckResult
 from scheduler.core.findings import Finding, FindingKind, Light
 from scheduler.core.model import DEFAULT_PORTFOLIO
 from scheduler.errors import NotFound
-from scheduler.store.columns import KEY, STR, Col, read_columns
+from scheduler.store.columns import KEY, Col, read_columns
 from scheduler.store.db import findings as findings_t
 from scheduler.store.db import insert_rows, reading, utcnow
 from scheduler.store.db import runs as runs_t
@@ -144,7 +144,7 @@ def finding_history(conn: Connection, run: RunRef | RunInfo, *seeds: Any) -> dic
     return {key: (week, weeks_red.get(key, 0)) for key, week in first.items()}
 
 
-_KEY_LIGHT = (Col(findings_t.c.key, KEY), Col(findings_t.c.light, STR))
+_KEY_LIGHT = (Col(findings_t.c.key, KEY), Col(findings_t.c.light, KEY))
 _FEW = 1_000
 """Up to this many keys still walked, a run's findings are looked up by key (ix_findings_key_run)."""
 

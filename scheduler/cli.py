@@ -14,6 +14,7 @@ from typing import Any, NoReturn
 import click
 from rich.table import Table
 
+from scheduler.core.dates import week_text
 from scheduler.core.schedule import ScheduleResult, schedule_projects
 from scheduler.errors import DispatchError, StorageError
 from scheduler.io.calendarfiles import CalendarSet
@@ -455,7 +456,7 @@ def report_template(state: State, week: str | None, units: tuple[str, ...], out_
             for r in range(frame.n) if base.start[r] > 0}
     folder = Path(out_dir) if out_dir else config.outbox_dir / "templates" / wk
     paths = write_templates(projects, wk, folder, units=units or None, plan=plan, problems=problems)
-    click.echo(t("report.written", config.language, n=len(paths), week=wk))
+    click.echo(t("report.written", config.language, n=len(paths), week=week_text(wk, config.language)))
     for p in paths:
         click.echo(f"  {p}")
 
@@ -527,9 +528,9 @@ def reporting_command(state: State, week: str | None, fmt: str) -> None:
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(config.timezone)
-    title = t("reporting.title", lang, week=wk, deadline=status.deadline.strftime("%Y-%m-%d %H:%M"))
+    title = t("reporting.title", lang, week=week_text(wk, lang), deadline=status.deadline.strftime("%Y-%m-%d %H:%M"))
     if not status.required:
-        title += t("reporting.not_required", lang, week=wk)
+        title += t("reporting.not_required", lang)
     table = Table(title=title)
     for key in ("col.unit", "col.status", "reporting.col.received", "reporting.col.version"):
         table.add_column(t(key, lang))
@@ -771,7 +772,7 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
     week, investment against the 序时 plan, escalations and the red items."""
     console = Console()
     s = result.check.summary
-    line = t("run.done", lang, week=result.week, date=result.data_date.isoformat(), id=result.run_id)
+    line = t("run.done", lang, week=week_text(result.week, lang), date=result.data_date.isoformat(), id=result.run_id)
     if result.replaced:
         line += t("run.replaced", lang, ids=", ".join(f"#{i}" for i in result.replaced))
     console.print(line, style="bold")
@@ -821,7 +822,8 @@ def findings_table(findings: Any, lang: str, title: str, names: Any = None) -> T
     for f in findings:
         table.add_row(t(f"light.{f.light.value}", lang), f.project, f.factor or f.milestone or "",
                       Wrapped(t(f"kind.{f.kind.value}", lang) + (f"·{f.factor_kind}" if f.factor_kind else "")),
-                      Wrapped(f.unit), "" if f.days is None else str(f.days), f.first_seen or "",
+                      Wrapped(f.unit), "" if f.days is None else str(f.days),
+                      week_text(f.first_seen, lang, dates=False) if f.first_seen else "",
                       str(f.weeks_red) if f.weeks_red else "", Wrapped(finding_text(f, names, lang)),
                       style=style.get(f.light.value))
     return table
@@ -854,7 +856,7 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
     if fmt == "json":
         click.echo(json.dumps(findings_json(info, found, names, lang), ensure_ascii=False, indent=1))
         return
-    title = t("findings.title", lang, week=info.week, id=info.id, date=info.data_date.isoformat())
+    title = t("findings.title", lang, week=week_text(info.week, lang), id=info.id, date=info.data_date.isoformat())
     if not found:
         click.echo(f"{title}: {t('findings.none', lang)}")
         return
@@ -871,6 +873,7 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
     from scheduler.app.problems import problems_json, week_problems
     from scheduler.core.phrases import problem_drags, problem_what
     from scheduler.io.reports import normalize_week
+    from scheduler.outputs.view import stale_text
     from scheduler.store.db import open_database
 
     config = state.config
@@ -884,8 +887,8 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
     if fmt == "json":
         click.echo(json.dumps(problems_json(wk, found, stale), ensure_ascii=False, indent=1))
         return
-    title = t("problems.title", lang, week=wk, n=len(found), red=sum(p.counts and p.light.value == "red"
-                                                                      for p in found))
+    red = sum(p.counts and p.light.value == "red" for p in found)
+    title = t("problems.title", lang, week=week_text(wk, lang), n=len(found), red=red)
     if not found:
         click.echo(f"{title}: {t('problems.none', lang)}")
         return
@@ -903,7 +906,7 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
         mark = stale.get(p.id)
         what = problem_what(p, names, lang)
         if mark is not None:  # the printout's mark: its light is last week's, its unit did not report
-            what = t("out.pdf.stale_mark", lang, week=mark.carried_from) + what
+            what = stale_text(mark.carried_from, lang) + what
         table.add_row(t(f"light.{p.light.value}", lang), p.id, Wrapped(t(f"problem.kind.{p.kind.value}", lang)),
                       Wrapped(what), Wrapped(p.unit), Wrapped(status), due.isoformat() if due else "",
                       Wrapped(problem_drags(p, names, lang)), str(p.weeks_red or ""), "✓" if p.escalate else "",

@@ -159,8 +159,7 @@ STRINGS: dict[str, dict[str, str]] = {
                                  "en": "{n} items red for {weeks} or more weeks, for the county government's "
                                        "special meeting"},
     # weekly report workbook (scheduler/reports.py): always written in Chinese, checked on ingest
-    "report.title": {"zh": "{unit}  重大项目要素保障周调度报表  {week}（{monday} 至 {sunday}）",
-                     "en": "{unit} weekly report {week} ({monday} to {sunday})"},
+    "report.title": {"zh": "{unit}  重大项目要素保障周调度报表  {week}", "en": "{unit} weekly report {week}"},
     "report.help": {
         "zh": "浅黄色单元格为填报项：日期填 2026-11-20 格式；完成百分比填 0-100 的数字；办理状态从下拉列表选择；"
               "堵点问题填“无”表示已解决；投资、资金下达/到位/支付为本周发生额（万元）；实物量填截至本周的累计完成量。"
@@ -193,11 +192,11 @@ STRINGS: dict[str, dict[str, str]] = {
     "report.col.annual_plan": {"zh": "年度计划投资(万元)", "en": "Annual plan"},
     "report.col.completed_to_date": {"zh": "已报累计完成(万元)", "en": "Completed so far"},
     "report.col.investment_week": {"zh": "本周完成投资(万元)", "en": "Completed this week"},
-    "report.written": {"zh": "已生成 {n} 份 {week} 周报模板：", "en": "{n} report templates for {week}:"},
+    "report.written": {"zh": "已生成 {n} 份{week}周报模板：", "en": "{n} report templates for {week}:"},
     "ingest.bad": {"zh": "{n} 个文件被拒收（均未保存），请按提示修改后重新报送",
                    "en": "{n} files refused (nothing of them stored)"},
     # the weekly run (scheduler/runner.py) and `dispatch run` / `dispatch findings`
-    "run.done": {"zh": "{week} 周调度完成：数据日期 {date}，运行 #{id}",
+    "run.done": {"zh": "{week}调度完成：数据日期 {date}，运行 #{id}",
                  "en": "weekly run {week} done: data date {date}, run #{id}"},
     "run.replaced": {"zh": "（替换本周此前的运行 {ids}，历史保留）",
                      "en": " (replaces this week's earlier run {ids}; history kept)"},
@@ -219,7 +218,7 @@ STRINGS: dict[str, dict[str, str]] = {
                              "(10k CNY; {pct} of the plan to date)"},
     "run.escalated": {"zh": "提请县政府专题研究：{names}", "en": "for the county government's meeting: {names}"},
     "run.red_title": {"zh": "红灯事项", "en": "Red items"},
-    "findings.title": {"zh": "{week} 调度问题清单（运行 #{id}，数据日期 {date}）",
+    "findings.title": {"zh": "{week}调度问题清单（运行 #{id}，数据日期 {date}）",
                        "en": "Findings {week} (run #{id}, data date {date})"},
     "findings.none": {"zh": "本周无问题事项", "en": "no findings this week"},
     "col.kind": {"zh": "类型", "en": "Kind"},
@@ -237,10 +236,10 @@ STRINGS: dict[str, dict[str, str]] = {
     "out.pdf.stale_mark": {"zh": "【未报送·沿用{week}】", "en": "[not reported · as of {week}] "},
     "out.pdf.project_stale": {"zh": "未报送单位：{units}（相关事项灯色沿用上周结果）",
                               "en": "Did not report: {units} (their items keep last week's light)"},
-    "reporting.title": {"zh": "{week} 周报报送情况（截止 {deadline}）",
+    "reporting.title": {"zh": "{week}周报报送情况（截止 {deadline}）",
                         "en": "Weekly reports of {week} (due {deadline})"},
-    "reporting.not_required": {"zh": "（{week} 早于 [reporting] first_week，不要求报送）",
-                               "en": "({week} is before [reporting] first_week: reports not required)"},
+    "reporting.not_required": {"zh": "（早于 [reporting] first_week，不要求报送）",
+                               "en": " (before [reporting] first_week: reports not required)"},
     "reporting.col.received": {"zh": "首次报送时间", "en": "First received"},
     "reporting.col.version": {"zh": "版本", "en": "Version"},
     "reporting.status.on_time": {"zh": "按时报送", "en": "on time"},
@@ -248,26 +247,26 @@ STRINGS: dict[str, dict[str, str]] = {
     "reporting.status.missing": {"zh": "未报送", "en": "missing"},
     "reporting.counts": {"zh": "按时 {on_time}，逾期 {late}，未报送 {missing}",
                          "en": "{on_time} on time, {late} late, {missing} missing"},
-    "reminder.subject": {"zh": "【报表催报】请于 {deadline} 前报送 {week} 重大项目周调度报表",
+    "reminder.subject": {"zh": "【报表催报】请于 {deadline} 前报送{week}重大项目周调度报表",
                          "en": "[Reminder] send the weekly project report of {week} by {deadline}"},
-    "reminder.body": {"zh": "{unit}：\n\n贵单位尚未报送 {week} 重大项目要素保障周调度报表（模板：{week}_{unit}.xlsx），"
+    "reminder.body": {"zh": "{unit}：\n\n贵单位尚未报送{week}重大项目要素保障周调度报表（模板：{code}_{unit}.xlsx），"
                             "请于 {deadline} 前填报并报送县发改局。逾期未报送的，周调度会将列为“未按时报送”，"
                             "相关事项沿用上周灯色。\n\n（本消息由重大项目周调度系统自动发送，请勿直接回复。）\n",
                       "en": "To {unit}:\n\nYour unit has not yet sent its weekly project report of {week} "
-                            "(template {week}_{unit}.xlsx). Please send it to the bureau by {deadline}. Units that "
+                            "(template {code}_{unit}.xlsx). Please send it to the bureau by {deadline}. Units that "
                             "do not report are listed as not reporting at the weekly meeting and their items keep "
                             "last week's light.\n\n(Sent automatically by the weekly project dispatch; do not "
                             "reply.)\n"},
-    "not_reported.subject": {"zh": "【逾期未报送】{week} 重大项目周调度报表未在 {deadline} 前报送",
+    "not_reported.subject": {"zh": "【逾期未报送】{week}重大项目周调度报表未在 {deadline} 前报送",
                              "en": "[Not reported] the weekly project report of {week} was due by {deadline}"},
-    "not_reported.body": {"zh": "{unit}：\n\n贵单位 {week} 重大项目要素保障周调度报表应于 {deadline} 前报送，"
+    "not_reported.body": {"zh": "{unit}：\n\n贵单位{week}重大项目要素保障周调度报表应于 {deadline} 前报送，"
                                 "截至本周调度尚未收到，已列为“未按时报送”。贵单位负责事项本周沿用上周数据（标注【未报送】），"
-                                "不作零进度处理。请尽快补报（模板：{week}_{unit}.xlsx）：逾期报送的报表仍予采用，"
+                                "不作零进度处理。请尽快补报（模板：{code}_{unit}.xlsx）：逾期报送的报表仍予采用，"
                                 "重新调度后更新。\n\n（本消息由重大项目周调度系统自动发送，请勿直接回复。）\n",
                           "en": "To {unit}:\n\nYour unit's weekly project report of {week} was due by {deadline} and "
                                 "had not arrived when the week was run: it is listed as not reporting, and this week "
                                 "your items keep last week's data (marked not reported, never read as zero progress). "
-                                "Please send it now (template {week}_{unit}.xlsx): a late report is still applied "
+                                "Please send it now (template {code}_{unit}.xlsx): a late report is still applied "
                                 "when the week is run again.\n\n(Sent automatically by the weekly project dispatch; "
                                 "do not reply.)\n"},
     # the weekly sheet's problem sheets and the ingest receipt (io/reports.py, app/ingest.py)
@@ -293,7 +292,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "report.raise.not_yours": {"zh": "{unit} 不负责项目 {project} 的任何事项，不能对其提出问题",
                                "en": "{unit} answers for nothing of project {project}: it cannot raise a problem "
                                      "on it"},
-    "receipt.head": {"zh": "已接收 {file}：{unit} {week} 第 {version} 版（{status}）",
+    "receipt.head": {"zh": "已接收 {file}：{unit} {week}周报第 {version} 版（{status}）",
                      "en": "received {file}: {unit} {week} version {version} ({status})"},
     "receipt.same": {"zh": "与已接收的第 {version} 版相同，未重复保存",
                      "en": "identical to version {version}: not stored again"},
@@ -369,7 +368,9 @@ STRINGS: dict[str, dict[str, str]] = {
     "receipt.why.qty_over": {"zh": "超过目标 {target} 的 {ratio} 倍，疑似填错（请核实计量单位）",
                              "en": "more than {ratio} times the target {target}: check the measure"},
     # outputs people read (views, charts, printout, sheets): out.*
-    "out.title": {"zh": "{week} 重大项目要素保障周调度", "en": "Major projects weekly dispatch {week}"},
+    "week.label": {"zh": "{year}年第{n}周（{monday}至{sunday}）", "en": "{week} ({monday} to {sunday})"},
+    "week.label.short": {"zh": "{year}年第{n}周", "en": "{week}"},
+    "out.title": {"zh": "{week}重大项目要素保障周调度", "en": "Major projects weekly dispatch {week}"},
     "out.light.red": {"zh": "红", "en": "Red"},
     "out.light.yellow": {"zh": "黄", "en": "Yellow"},
     "out.light.green": {"zh": "绿", "en": "Green"},
@@ -429,7 +430,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "out.pdf.running_head": {"zh": "{title} · 数据日期 {date}", "en": "{title} · data date {date}"},
     "out.pdf.page": {"zh": "第 {n} 页 / 共 {total} 页", "en": "Page {n} of {total}"},
     "out.pdf.cover_title": {"zh": "重大项目要素保障周调度", "en": "Major projects: weekly dispatch"},
-    "out.pdf.cover_week": {"zh": "{week} 工作专班调度材料", "en": "Task force meeting, {week}"},
+    "out.pdf.cover_week": {"zh": "{week}工作专班调度材料", "en": "Task force meeting, {week}"},
     "out.pdf.cover_dates": {"zh": "数据日期 {date}　·　生成时间 {generated}",
                             "en": "Data date {date} · generated {generated}"},
     "out.pdf.glance": {"zh": "总体情况", "en": "At a glance"},
@@ -654,7 +655,7 @@ STRINGS.update({
     "digest.more": {"zh": "……另有{n}项未列出，完整内容见：{where}", "en": "… {n} more items; the full digest: {where}"},
     "digest.at.email": {"zh": "发给本单位的周调度邮件及其附件 {file}",
                         "en": "the unit's weekly e-mail and its attachment {file}"},
-    "digest.at.outbox": {"zh": "发件箱 {folder} 中本单位 {week} 的邮件（附件 {file}）",
+    "digest.at.outbox": {"zh": "发件箱 {folder} 中本单位{week}的邮件（附件 {file}）",
                          "en": "the unit's {week} e-mail in the outbox {folder} (attachment {file})"},
     "digest.at.office": {"zh": "县发改局周调度通报及问题清单", "en": "the bureau's weekly brief and problem list"},
 })
@@ -818,7 +819,7 @@ PROBLEM_STRINGS: dict[str, dict[str, str]] = {
     "problem.closed": {"zh": "{by} 于 {at} 销号：{reason}", "en": "closed by {by} on {at}: {reason}"},
     "problem.decision": {"zh": "县政府专题研究意见：{text}", "en": "county meeting decided: {text}"},
     "problem.refused.reason": {"zh": "必须填写理由（--reason）", "en": "a reason is required (--reason)"},
-    "problems.title": {"zh": "问题清单 {week}（{n} 项，红灯 {red} 项）",
+    "problems.title": {"zh": "{week}问题清单（{n} 项，红灯 {red} 项）",
                        "en": "Problem list {week} ({n}, {red} red)"},
     "problems.none": {"zh": "本周无问题", "en": "no problems this week"},
     "problems.col.id": {"zh": "编号", "en": "ID"},
@@ -1584,7 +1585,7 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "web.role.unit": {"zh": "单位", "en": "unit"},
     "web.role.leader": {"zh": "县领导", "en": "leader"},
     "web.role.viewer": {"zh": "查看", "en": "viewer"},
-    "web.week": {"zh": "{week} 周调度（数据日期 {date}）", "en": "Week {week} (data date {date})"},
+    "web.week": {"zh": "{week}周调度（数据日期 {date}）", "en": "Week {week} (data date {date})"},
     "web.no_run": {"zh": "尚未运行周调度。", "en": "No weekly run yet."},
     "web.projects": {"zh": "项目", "en": "Projects"},
     "web.counts": {"zh": "共 {n} 个项目：红灯 {red}，黄灯 {yellow}，绿灯 {green}；"
@@ -1592,7 +1593,7 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
                    "en": "{n} projects: {red} red, {yellow} yellow, {green} green; {findings} findings "
                          "({red_findings} red)"},
     "web.by_unit": {"zh": "各单位问题", "en": "Problems by unit"},
-    "web.not_reported": {"zh": "{week} 未报送单位", "en": "Not reported for {week}"},
+    "web.not_reported": {"zh": "{week}未报送单位", "en": "Not reported for {week}"},
     "web.all_reported": {"zh": "均已报送", "en": "everyone has reported"},
     "web.reported": {"zh": "已报送", "en": "Reported"},
     "web.late": {"zh": "逾期报送", "en": "Late"},
@@ -1654,7 +1655,7 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "web.action.decide": {"zh": "记录研究意见", "en": "Record the decision"},
     "web.action.merge": {"zh": "并入", "en": "Merge"},
     "web.decided": {"zh": "已记录处理意见。", "en": "Decision recorded."},
-    "web.report.title": {"zh": "{unit} {week} 周报", "en": "{unit}: report for {week}"},
+    "web.report.title": {"zh": "{unit} {week}周报", "en": "{unit}: report for {week}"},
     "web.report.help": {"zh": "空白表示无变化；与 Excel 模板同样校验，每次提交为新版本。",
                         "en": "Blank means no change; checked as the Excel template is; each submission is a "
                               "new version."},
@@ -1673,7 +1674,7 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "web.users.enable": {"zh": "启用", "en": "Enable"},
     "web.users.disabled": {"zh": "已停用", "en": "disabled"},
     "web.error": {"zh": "未能完成", "en": "Not done"},
-    "web.ran": {"zh": "已完成 {week} 周调度。", "en": "The week {week} has been run."},
+    "web.ran": {"zh": "已完成{week}调度。", "en": "The week {week} has been run."},
 }
 STRINGS.update(WEB_STRINGS)
 

@@ -643,7 +643,8 @@ def test_a_summarised_robot_text_ends_with_where_the_full_digest_is(tmp_path: Pa
     # else the e-mail with the unit's problem list attached, or its file in the outbox
     assert digest_at(base, alert) == "发给本单位的周调度邮件及其附件 问题清单_县自然资源局_2026-W48.xlsx"
     assert digest_at(base, alert, tmp_path / "alerts") == (
-        f"发件箱 {tmp_path / 'alerts'} 中本单位 2026-W48 的邮件（附件 问题清单_县自然资源局_2026-W48.xlsx）")
+        f"发件箱 {tmp_path / 'alerts'} 中本单位2026年第48周（11月23日至29日）的邮件"
+        "（附件 问题清单_县自然资源局_2026-W48.xlsx）")
     no_mail = make_config(tmp_path, units={"县自然资源局": Unit("县自然资源局", (), alert.address)})
     assert digest_at(no_mail, alert) == "县发改局周调度通报及问题清单"
     # through the outbox (alerts.deliver = false): the written robot text ends with it

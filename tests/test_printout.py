@@ -80,7 +80,7 @@ def test_pdf_text_holds_every_project_and_every_red_finding(written: tuple[list[
     for f in reds:
         msg = finding_text(f, names_of_projects(sv.PROJECTS))
         assert squash(msg) in text, msg
-    for word in ("红灯清单", "要素保障堵点", "提请县政府专题研究", "林地指标不足，需省厅调剂", "数据日期2026-11-23",
+    for word in ("红灯清单", "要素保障堵点", "提请县政府专题研究", "林地指标不足，需省厅调剂", "数据日期2026年11月23日",
                  "二期用地预审连续4周红灯，林地指标不足", "请县政府协调省林业局调剂林地指标"):  # F1 goes up
         assert word in text
 
@@ -200,3 +200,21 @@ def test_line_breaking_of_mixed_chinese_and_latin_text() -> None:
     # a Chinese date stays whole too (12月 / 19日 read as two things)
     assert break_lines("原定10月底前开工，预计12月19日开工", 10, one) == ["原定10月底前开工，", "预计12月19日开工"]
     assert break_lines("预计批复：2027年1月15日", 10, one) == ["预计批复：", "2027年1月15日"]
+
+
+def test_the_cover_and_running_head_say_the_week_as_the_brief_does(written: tuple[list[Path], Path]) -> None:
+    """The annex's cover and every page's head name the week in Chinese (2026年第48周（11月23日至29日）)
+    and write the data date as the brief does (2026年11月23日); only the file names keep 2026-W48."""
+    pdf = written[0][0]
+    texts = [squash(x) for x in page_texts(pdf)]
+    assert "2026年第48周（11月23日至29日）工作专班调度材料" in texts[0]
+    assert "数据日期2026年11月23日" in texts[0]
+    for text in texts[1:]:
+        assert "2026年第48周（11月23日至29日）重大项目要素保障周调度·数据日期2026年11月23日" in text
+    assert not any("W48" in x for x in texts)
+    assert pdf.name == "周调度附件_2026-W48.pdf"
+
+
+def test_english_cover_keeps_the_iso_week_with_its_dates(tmp_path: Path) -> None:
+    text = squash(text_of(render_printout(sv.build(lang="en"), tmp_path / "en.pdf", {}), 1))
+    assert "Taskforcemeeting,2026-W48(2026-11-23to2026-11-29)" in text and "Datadate2026-11-23" in text

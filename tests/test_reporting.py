@@ -218,8 +218,10 @@ def test_reminder_goes_to_units_not_reported_once(loaded: Engine, tmp_path: Path
         ("县自然资源局", "1@county.gov.cn", "reminder/县自然资源局"),
         ("洋沙湖集团", "3@county.gov.cn", "reminder/洋沙湖集团")]
     a = queued[0]
-    assert "2026-11-27 17:00" in a.subject and "2026-W49" in a.subject and a.status == "pending"
-    assert a.body.startswith(f"{a.unit}：") and "未按时报送" in a.body
+    assert a.subject == "【报表催报】请于 2026-11-27 17:00 前报送2026年第49周（11月30日至12月6日）重大项目周调度报表"
+    assert a.status == "pending"
+    assert a.body.startswith(f"{a.unit}：\n\n贵单位尚未报送2026年第49周（11月30日至12月6日）重大项目要素保障周调度报表"
+                             f"（模板：2026-W49_{a.unit}.xlsx）") and "未按时报送" in a.body
     # the next tick queues nothing more; a week before first_week reminds nobody
     assert remind_missing(loaded, config, now=friday_9)[1] == units
     assert len(list_alerts(loaded, week="2026-W49")) == 3
@@ -252,7 +254,8 @@ def test_after_the_deadline_each_unit_that_did_not_report_is_told_once(
     assert told() == [("县林业局", "2@county.gov.cn", "not-reported/县林业局"),
                       ("县自然资源局", "1@county.gov.cn", "not-reported/县自然资源局")]
     (msg,) = [a for a in list_alerts(loaded, week="2026-W48") if a.finding_key == "not-reported/县林业局"]
-    assert msg.subject == "【逾期未报送】2026-W48 重大项目周调度报表未在 2026-11-20 17:00 前报送"
+    assert msg.subject == "【逾期未报送】2026年第48周（11月23日至29日）重大项目周调度报表未在 2026-11-20 17:00 前报送"
+    assert "请尽快补报（模板：2026-W48_县林业局.xlsx）" in msg.body  # the file keeps its ISO name
     assert msg.body.startswith("县林业局：") and "已列为“未按时报送”" in msg.body and "沿用上周数据" in msg.body
     run(loaded, config, W48)  # the week again: nothing twice
     assert len(told()) == 2
@@ -406,7 +409,7 @@ def test_printout_names_the_units_that_did_not_report(loaded: Engine, tmp_path: 
     flat = "".join(text.split())
     assert "未按时报送单位（3个）" in flat
     assert "县发改局、县自然资源局、洋沙湖集团" in flat
-    assert "【未报送·沿用2026-W47】" in flat
+    assert "【未报送·沿用2026年第47周】" in flat
 
 
 def test_sample_w49_without_reports_every_unit_missing_no_new_red(engine: Engine, tmp_path: Path) -> None:
@@ -531,7 +534,7 @@ def test_cli_ingest_prints_the_receipt(loaded: Engine, config_file: Path, tmp_pa
     res = CliRunner().invoke(cli, ["--config", str(config_file), "ingest", "--unit", "县发改局",
                                    str(tmp_path / "lead.xlsx")])
     assert res.exit_code == 0, res.output
-    assert "received lead.xlsx: 县发改局 2026-W48 version 1" in res.output
+    assert "received lead.xlsx: 县发改局 2026-W48 (2026-11-23 to 2026-11-29) version 1" in res.output
     assert "P-ROAD/M1 实际开始: — -> 2026-11-01" in res.output
     assert "1 values not applied" in res.output and "looks like yuan typed for 10k yuan (200)" in res.output
 
@@ -575,7 +578,7 @@ def test_weekly_cycle_template_answers_ingest_receipt_next_run(loaded: Engine, t
         ("F1", "堵点问题", "（已清除）"), ("F1", "实际批复日期", "2026-11-19")]
     assert receipt.answered == (f1.id,) and receipt.raised == ("P-ROAD/manual/1",)
     zh = receipt.lines("zh")
-    assert zh[0] == "已接收 land.xlsx：县自然资源局 2026-W48 第 1 版（按时报送）"
+    assert zh[0] == "已接收 land.xlsx：县自然资源局 2026年第48周（11月23日至29日）周报第 1 版（按时报送）"
     doc = receipt.to_json()
     assert doc["status"] == "on_time" and doc["raised"] == ["P-ROAD/manual/1"] and doc["ignored"] == []
     assert doc["changes"][1] == {"sheet": "要素保障", "project": "P-ROAD", "item": "F1", "field": "实际批复日期",

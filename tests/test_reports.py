@@ -101,7 +101,7 @@ def test_template_protection_dropdowns_formats_and_meta(loaded: Engine, tmp_path
     ms = wb[MS]
     pct = [dv for dv in ms.data_validations.dataValidation if dv.type == "decimal"]
     assert not pct  # this unit has no milestones: no rows, no validations
-    assert "县自然资源局" in ws["A1"].value and "2026-11-23" in ws["A1"].value
+    assert ws["A1"].value == "县自然资源局  重大项目要素保障周调度报表  2026年第48周（11月23日至29日）"
 
 
 def test_unknown_unit_refused(loaded: Engine, tmp_path: Path) -> None:

@@ -38,7 +38,8 @@ def test_all_findings_one_row_each(book: openpyxl.Workbook) -> None:
     # red first
     assert [r["灯色"] for r in all_rows] == ["红", "红", "红", "黄", "黄"]
     f1 = next(r for r in all_rows if r["要素编号"] == "F1")
-    assert (f1["项目编号"], f1["首次发现"], f1["挂账（周）"], f1["连续红灯（周）"]) == ("YGG-RAIL", "2026-W45", 4, 4)
+    assert (f1["项目编号"], f1["首次发现"], f1["挂账（周）"], f1["连续红灯（周）"]) == ("YGG-RAIL", "2026年第45周", 4,
+                                                                                    4)
 
 
 def test_filters_frozen_headings_and_widths(book: openpyxl.Workbook) -> None:
@@ -47,7 +48,17 @@ def test_filters_frozen_headings_and_widths(book: openpyxl.Workbook) -> None:
         assert ws.freeze_panes == f"A{HEADER_ROW + 1}"
         assert ws.auto_filter.ref.startswith(f"A{HEADER_ROW}:") and ws.auto_filter.ref.endswith(str(ws.max_row))
         assert all((ws.column_dimensions[c].width or 0) >= 6 for c in "ABCDEF")
-        assert str(ws["A1"].value).startswith("2026-W48 重大项目要素保障周调度")
+        assert str(ws["A1"].value).startswith("2026年第48周（11月23日至29日）重大项目要素保障周调度 · ")
+        assert str(ws["A1"].value).endswith("· 数据日期 2026年11月23日")
+
+
+def test_the_about_sheet_says_the_week_as_the_brief_does(book: openpyxl.Workbook) -> None:
+    """The week as people read it, on the 说明 sheet and in every first-seen cell; no bare ISO code."""
+    about = {r[0].value: r[1].value for r in book["说明"].iter_rows(min_row=3) if r[0].value}
+    assert about["调度周"] == "2026年第48周（11月23日至29日）"
+    assert book["说明"]["A1"].value == "2026年第48周（11月23日至29日）重大项目要素保障周调度"
+    cells = [str(c.value) for ws in book.worksheets for row in ws.iter_rows() for c in row if c.value]
+    assert not [c for c in cells if "-W" in c]
 
 
 def test_days_are_not_called_working_days_whatever_the_calendar(book: openpyxl.Workbook) -> None:
@@ -90,3 +101,6 @@ def test_english_sheet(tmp_path: Path) -> None:
     wb = openpyxl.load_workbook(write_findings_sheet(sv.build(lang="en"), tmp_path / "en.xlsx"))
     assert wb.sheetnames[:4] == ["Red list", "Factor blockers", "Special meeting", "All findings"]
     assert len(list(wb["All findings"].iter_rows(min_row=HEADER_ROW + 1))) == 5
+    about = {r[0].value: r[1].value for r in wb["About"].iter_rows(min_row=3) if r[0].value}
+    assert about["Week"] == "2026-W48 (2026-11-23 to 2026-11-29)"
+    assert rows(wb["All findings"])[0]["First seen"] in {"2026-W45", "2026-W47", "2026-W48"}

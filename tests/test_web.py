@@ -507,3 +507,17 @@ def test_problem_pages_say_what_is_wrong_in_the_calendars_days(app: Any, world: 
     assert re.search(r'<div class="what">[^<]*（M12）所需，已逾期\d+个工作日；', listed)  # JINLONG-PARK's F3
     assert f'<p class="what">{m06}</p>' in o.get("/problem/YJ-AVENUE/milestone/M06").text
     assert f'<div class="what">{m06}</div>' in o.get("/projects/YJ-AVENUE").text
+
+
+def test_pages_name_the_week_as_the_brief_does(app: Any, world: World) -> None:
+    """The week page and the problem list say 2026年第48周（11月23日至29日）, not the bare ISO code; a
+    week typed by hand into a query that is no ISO week is shown as it came (no error page)."""
+    c, _ = sign_in(app, world.users["office"])
+    page = c.get("/").text
+    assert "<h1>2026年第48周（11月23日至29日）周调度（数据日期 2026-11-23）</h1>" in page
+    assert "（2026年第48周）</h2>" in page
+    problems = c.get("/problems").text
+    assert "（2026年第48周）</h1>" in problems
+    assert not re.search(r">[^<]*\d{4}-W\d{2}[^<]*<", page + problems)
+    assert "已完成2026年第48周（11月23日至29日）调度。" in c.get("/?ran=2026-W48").text
+    assert "已完成x-W99调度。" in c.get("/?ran=x-W99").text

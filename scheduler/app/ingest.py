@@ -14,6 +14,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine
 
+from scheduler.core.dates import week_text
 from scheduler.core.model import DEFAULT_PORTFOLIO, Project
 from scheduler.core.problems import Problem
 from scheduler.core.reporting import ReportingRules, report_status
@@ -84,7 +85,8 @@ class Receipt:
 
     def lines(self, lang: str) -> list[str]:
         """The receipt as lines in `lang`."""
-        head = t("receipt.head", lang, file=self.path.name, unit=self.unit, week=self.week, version=self.version,
+        head = t("receipt.head", lang, file=self.path.name, unit=self.unit, week=week_text(self.week, lang),
+                 version=self.version,
                  status=t(f"reporting.status.{self.status}", lang))
         out = [head]
         if self.unchanged:

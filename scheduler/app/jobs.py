@@ -13,6 +13,7 @@ from collections.abc import Callable
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from scheduler.core.dates import week_text
 from scheduler.errors import DispatchError, RunLocked
 from scheduler.io.config import Config, load_config
 from scheduler.strings import error_message, t
@@ -122,7 +123,8 @@ def reminder_job(config_path: str | None) -> None:
             week, units = remind_missing(engine, config)
             lang = config.language
             listed = t("log.remind.units", lang, units="、".join(units) if lang == "zh" else ", ".join(units))
-            log.info("%s", t("log.remind", lang, week=week, n=len(units), units=listed if units else ""))
+            log.info("%s", t("log.remind", lang, week=week_text(week, lang), n=len(units),
+                             units=listed if units else ""))
             if units:
                 deliver_pending(engine, config)
         finally:

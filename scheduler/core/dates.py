@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
+from scheduler.core.findings import week_monday
 from scheduler.strings import t
 
 _ISO_SPACED = re.compile(r"( ?)(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])( ?)")
@@ -62,3 +63,23 @@ def by_text(d: dt.date, ref: dt.date | None, lang: str) -> str:
         month = f"{d.year}年{d.month}月底" if ref is None or d.year != ref.year else f"{d.month}月底"
         return t("brief.before", lang, date=month)
     return t("brief.before", lang, date=cn_date(d, ref))
+
+
+def week_text(week: str, lang: str, *, dates: bool = True) -> str:
+    """An ISO week (2026-W48) as people read it: 2026年第48周（11月23日至29日）; English keeps the
+    code with its ISO dates. The one way every page, sheet and message names a week; without
+    `dates` (a table's column): 2026年第48周, English 2026-W48."""
+    monday = week_monday(week)
+    sunday = monday + dt.timedelta(days=6)
+    year = int(week[:4])
+    if not dates:
+        return t("week.label.short", lang, week=week, year=year, n=int(week[6:]))
+    if lang != "zh":
+        return t("week.label", lang, week=week, year=year, n=int(week[6:]), monday=monday.isoformat(),
+                 sunday=sunday.isoformat())
+    if monday.year != sunday.year:  # across the new year: both days with their year
+        start, end = fmt_cn_date(monday), fmt_cn_date(sunday)
+    else:  # 11月23日至29日, 11月30日至12月6日
+        start = fmt_cn_date(monday, year=False)
+        end = f"{sunday.day}日" if sunday.month == monday.month else fmt_cn_date(sunday, year=False)
+    return t("week.label", lang, week=week, year=year, n=int(week[6:]), monday=start, sunday=end)

@@ -19,6 +19,7 @@ from pathlib import Path
 from sqlalchemy import Engine
 
 from scheduler.core.alerts import Alert
+from scheduler.core.dates import week_text
 from scheduler.delivery.abc import Attempt, Outcome, PermanentDeliveryError, Transport
 from scheduler.delivery.deadline import Deadline, stopping
 from scheduler.delivery.outbox import OUTBOX_NOTE, write_outbox
@@ -115,7 +116,7 @@ def digest_at(config: Config, alert: Alert, outbox: Path | None = None) -> str:
         return config.web_base_url.rstrip("/") + "/problems"
     name = attachment_name(alert)
     if outbox is not None:
-        return t("digest.at.outbox", lang, folder=str(outbox), week=alert.week, file=name)
+        return t("digest.at.outbox", lang, folder=str(outbox), week=week_text(alert.week, lang), file=name)
     if config.unit(alert.unit).email:
         return t("digest.at.email", lang, file=name)
     return t("digest.at.office", lang)

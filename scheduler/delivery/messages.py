@@ -12,6 +12,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, select
 
 from scheduler.core.alerts import Alert, Names, copy_key, digest_key
+from scheduler.core.dates import week_text
 from scheduler.core.findings import Light, week_monday
 from scheduler.core.phrases import escalation_parts, line_names, problem_line
 from scheduler.core.problems import Problem, ProblemKind
@@ -61,10 +62,11 @@ def _report_notices(units: Iterable[str], label: str, key: str, *, week: str, de
     when = utc(now or utcnow())
     lang = config.language
     due = deadline.strftime("%Y-%m-%d %H:%M")
+    said = week_text(week, lang)  # the template's file name keeps the ISO code
     out: list[Alert] = []
     for unit in units:
-        subject = t(f"{label}.subject", lang, week=week, deadline=due)
-        body = t(f"{label}.body", lang, unit=unit, week=week, deadline=due)
+        subject = t(f"{label}.subject", lang, week=said, deadline=due)
+        body = t(f"{label}.body", lang, unit=unit, week=said, code=week, deadline=due)
         out += _to_unit(config, unit, week, key.format(unit=unit), subject, body, when, run_id)
     return out
 

@@ -51,6 +51,7 @@ from openpyxl.workbook.protection import WorkbookProtection
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scheduler.core.dates import week_text
 from scheduler.core.findings import iso_week, week_monday
 from scheduler.core.model import (
     FactorRequirement,
@@ -403,12 +404,10 @@ def build_template(projects: Sequence[Project], unit: str, week: str, *, plan: P
     """The weekly report workbook of `unit` for ISO `week`, prefilled with the current values: its
     open items only, its open problems to answer (问题整改) and empty rows to raise new ones (新增问题)."""
     week = normalize_week(week)
-    monday = week_monday(week)
     items = unit_items(projects, unit, problems)
     plan = plan or {}
     wb = Workbook()
-    title = t("report.title", "zh", unit=unit, week=week, monday=monday.isoformat(),
-              sunday=(monday + dt.timedelta(days=6)).isoformat())
+    title = t("report.title", "zh", unit=unit, week=week_text(week, "zh"))
     ms_rows: list[dict[str, Any]] = []
     for p, m in items.milestones:
         ps, pf = plan.get((p.id, m.id), (None, None))

@@ -13,6 +13,7 @@ from typing import Any, Self
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
+from scheduler.core.dates import date_text
 from scheduler.core.findings import Light
 from scheduler.core.text import ELLIPSIS, break_lines, clip, one_line
 from scheduler.outputs.fonts import cjk_font_path, fallback_font_path
@@ -29,6 +30,7 @@ from scheduler.outputs.view import (
     glance_rows,
     kind_label,
     project_facts,
+    stale_text,
 )
 from scheduler.strings import t
 
@@ -90,7 +92,8 @@ class _Doc(FPDF):
         self.set_font("cjk", size=7.5)
         self.set_text_color(*MUTED)
         self.set_y(7)
-        head = t("out.pdf.running_head", self.ui_lang, title=self.view.title, date=self.view.data_date.isoformat())
+        head = t("out.pdf.running_head", self.ui_lang, title=self.view.title,
+                 date=date_text(self.view.data_date, None, self.ui_lang))
         if self.current_project:
             head += " · " + self.current_project
         self.cell(0, 5, self.fit(one_line(head), self.epw - 1, 1), align="L")
@@ -270,11 +273,12 @@ def _cover(pdf: _Doc, v: WeeklyView) -> None:
     pdf.set_font("cjk", size=22)
     pdf.multi_cell(0, 11, t("out.pdf.cover_title", lang), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_font("cjk", size=15)
-    pdf.multi_cell(0, 9, t("out.pdf.cover_week", lang, week=v.week), align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
+    pdf.multi_cell(0, 9, t("out.pdf.cover_week", lang, week=v.week_label), align="C", new_x=XPos.LMARGIN,
+                   new_y=YPos.NEXT)
     pdf.set_font("cjk", size=10)
     pdf.set_text_color(*MUTED)
-    pdf.multi_cell(0, 6, t("out.pdf.cover_dates", lang, date=v.data_date.isoformat(),
-                           generated=v.generated_at.strftime("%Y-%m-%d %H:%M")),
+    pdf.multi_cell(0, 6, t("out.pdf.cover_dates", lang, date=date_text(v.data_date, None, lang),
+                           generated=f"{date_text(v.generated_at.date(), None, lang)} {v.generated_at:%H:%M}"),
                    align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.ln(6)
@@ -336,7 +340,7 @@ def _problems(pdf: _Doc, v: WeeklyView) -> None:
         p = r.problem
         what = r.what + (f"\n{r.drags}" if r.drags else "")
         if r.stale is not None:
-            what = t("out.pdf.stale_mark", lang, week=r.stale.carried_from) + what
+            what = stale_text(r.stale.carried_from, lang) + what
         if p.exemption is not None:
             what += "\n" + t("problem.exempt", lang, by=p.exemption.by, reason=p.exemption.reason)
         rows.append([light_cell(p.light, lang), r.project_name, what, p.unit or "—",
@@ -360,7 +364,7 @@ def _red_list(pdf: _Doc, v: WeeklyView) -> None:
 
 def _issue(r: FindingRow, lang: str) -> str:
     new = t("out.pdf.new_mark", lang) if r.new else ""
-    stale = t("out.pdf.stale_mark", lang, week=r.stale_from) if r.stale_from else ""
+    stale = stale_text(r.stale_from, lang) if r.stale_from else ""
     return f"{stale}{new}【{kind_label(r.kind, lang)}】{r.message}"
 
 

@@ -16,6 +16,7 @@ from openpyxl.styles import Alignment, Border, Font, NamedStyle, PatternFill, Si
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
+from scheduler.core.dates import date_text, week_text
 from scheduler.core.findings import Light
 from scheduler.io.xlsx import put, set_value
 from scheduler.outputs.view import (
@@ -90,16 +91,17 @@ def write_findings_sheet(view: WeeklyView, path: Path) -> Path:
     _table(wb, t("out.sheet.escalations", lang), view, [
         Column("col.project", 22, True), Column("col.lead_unit", 16), Column("out.col.leader", 18, True),
         Column("out.col.matter", 60, True), Column("col.unit", 16, True), Column("out.col.weeks_red", 10),
-        Column("out.col.first_seen", 11)],
-        view.escalations, lambda e: _escalation_row(e))
+        Column("out.col.first_seen", 13)],
+        view.escalations, lambda e: _escalation_row(e, lang))
     _table(wb, t("out.sheet.all", lang), view, [
         Column("out.col.light", 7), Column("out.col.kind", 12), Column("out.col.project_id", 13),
         Column("col.project", 22, True), Column("col.lead_unit", 16), Column("out.col.leader", 18, True),
         Column("out.col.milestone", 24, True), Column("out.col.factor", 10), Column("out.col.issue", 60, True),
-        Column("col.unit", 16, True), Column("out.col.days", 8), Column("out.col.first_seen", 11),
+        Column("col.unit", 16, True), Column("out.col.days", 8), Column("out.col.first_seen", 13),
         Column("out.col.weeks_open", 9), Column("out.col.weeks_red", 10), Column("out.col.new", 6)],
         view.findings, lambda r: [r.light, kind_label(r.kind, lang), r.project_id, r.project_name, r.lead_unit,
-                                  r.leader, _ms(r), r.factor_id or None, r.message, r.unit, r.days, r.first_seen,
+                                  r.leader, _ms(r), r.factor_id or None, r.message, r.unit, r.days,
+                                  week_text(r.first_seen, lang, dates=False),
                                   r.weeks_open, r.weeks_red or None, _new(r, lang)])
     _about(wb, view)
     path = Path(path)
@@ -134,15 +136,16 @@ def _blocker_row(b: Blocker) -> list[Cell]:
             b.needed_by, b.expected, b.status, b.blocker or None, b.unit, b.weeks_open, b.light]
 
 
-def _escalation_row(e: Escalation) -> list[Cell]:
-    return [e.project_name, e.lead_unit, e.leader, e.message, e.unit, e.weeks_red or None, e.first_seen]
+def _escalation_row(e: Escalation, lang: str) -> list[Cell]:
+    return [e.project_name, e.lead_unit, e.leader, e.message, e.unit, e.weeks_red or None,
+            week_text(e.first_seen, lang, dates=False) if e.first_seen else None]
 
 
 def _table(wb: Workbook, name: str, view: WeeklyView, cols: Sequence[Column], items: Sequence[T],
               row_of: Callable[[T], list[Cell]]) -> Worksheet:
     lang = view.lang
     ws = wb.create_sheet(name[:31])
-    put(ws, 1, 1, t("out.sheet.title", lang, title=view.title, section=name, date=view.data_date.isoformat(),
+    put(ws, 1, 1, t("out.sheet.title", lang, title=view.title, section=name, date=date_text(view.data_date, None, lang),
                     n=len(items))).font = Font(size=13, bold=True, color="14305F")
     ws.row_dimensions[1].height = 24
     for j, c in enumerate(cols, start=1):
@@ -213,7 +216,7 @@ def _about(wb: Workbook, view: WeeklyView) -> None:
     ws = wb.create_sheet(t("out.sheet.about", lang))
     put(ws, 1, 1, view.title).font = Font(size=13, bold=True, color="14305F")
     rows: list[tuple[str, Cell]] = [
-        (t("out.sheet.week", lang), view.week),
+        (t("out.sheet.week", lang), view.week_label),
         (t("out.sheet.data_date", lang), view.data_date),
         (t("out.sheet.generated", lang), view.generated_at.strftime("%Y-%m-%d %H:%M")),
         *glance_rows(view),

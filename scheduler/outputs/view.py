@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from scheduler.core.alerts import Names
 from scheduler.core.check import CheckResult, factor_needed_by, investment_progress, physical_by_project
-from scheduler.core.dates import by_text, date_text, fmt_cn_date
+from scheduler.core.dates import by_text, date_text, fmt_cn_date, week_text
 from scheduler.core.findings import Finding, FindingKind, Light, week_monday, worst
 from scheduler.core.model import FACTOR_KINDS, InvestmentPlan, Project
 from scheduler.core.phrases import (
@@ -313,9 +313,14 @@ class WeeklyView:
     """以旬保月 table, unit 旬 targets, 三类资金支付, 入库纳统, 实物量 (outputs/money_view.py)."""
 
     @property
+    def week_label(self) -> str:
+        """The week as its readers say it (2026年第48周（11月23日至29日）); file names keep `week`."""
+        return week_text(self.week, self.lang)
+
+    @property
     def title(self) -> str:
         """Title of the printout and the sheet."""
-        return t("out.title", self.lang, week=self.week)
+        return t("out.title", self.lang, week=self.week_label)
 
     @property
     def ten_day(self) -> TableModel | None:
@@ -352,6 +357,12 @@ def fmt_int(x: int | None, signed: bool = False) -> str:
 def light_word(light: Light | None, lang: str) -> str:
     """红/黄/绿 (red/yellow/green) for a table cell."""
     return t(f"out.light.{light.value}", lang) if light is not None else "—"
+
+
+def stale_text(week: str, lang: str) -> str:
+    """The mark before an item whose unit did not report: 【未报送·沿用2026年第47周】, the week whose
+    data it keeps."""
+    return t("out.pdf.stale_mark", lang, week=week_text(week, lang, dates=False))
 
 
 def kind_label(kind: FindingKind, lang: str) -> str:

@@ -33,6 +33,7 @@ from scheduler.core.access import (
     can_report_for,
     readable,
 )
+from scheduler.core.dates import week_text
 from scheduler.core.findings import Light
 from scheduler.core.problems import Action, Problem, ProblemKind, ProblemStatus
 from scheduler.core.reports import PROJECT_LEVEL
@@ -89,6 +90,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     templates.env.globals.update(t=lambda key, **kw: t(key, lang, **kw), lang=lang)
     templates.env.filters["d"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ("" if d is None else d)
     templates.env.filters["light"] = lambda x: t(f"light.{Light(x).value}", lang) if x else ""
+    templates.env.filters["week"] = lambda w: _week(w, lang)
+    templates.env.filters["wk"] = lambda w: _week(w, lang, dates=False)  # in a table or in brackets
 
     def page(request: Request, name: str, c: Caller | None, status: int = 200, **ctx: Any) -> HTMLResponse:
         ctx.update(request=request, me=c.account if c else None, csrf=c.csrf if c else "")
@@ -653,6 +656,15 @@ def _project_json(p: Any) -> dict[str, Any]:
             "percent": p.percent, "forecast_finish": p.forecast_finish.isoformat() if p.forecast_finish else None,
             "baseline_finish": p.baseline_finish.isoformat() if p.baseline_finish else None,
             "variance": p.variance}
+
+
+def _week(week: str | None, lang: str, *, dates: bool = True) -> str:
+    """A week as the pages name it (core.dates.week_text); what is not an ISO week (a hand-typed
+    query) as it came."""
+    try:
+        return week_text(week or "", lang, dates=dates)
+    except ValueError:
+        return week or ""
 
 
 def _form_rows(engine: Engine, unit: str, week: str, portfolio: str) -> list[dict[str, Any]]:

@@ -1337,12 +1337,12 @@ STRINGS.update({key: {"zh": text} for key, text in {
     # sentence is the warning itself (a Said), these say it in Chinese
     "warn.ids": "编号：不是由 [A-Za-z0-9_.-] 组成的唯一编号的任务代码已更改：{items}",
     "warn.calendar.asked-differs": ("日历：文件的项目日历 {name} 与按要求采用的 calendar/{cal}.toml "
-                                    "在 {a}..{b} 不同：{diff}"),
-    "warn.calendar.same": "日历：文件的项目日历 {name} 在 {a}..{b} 与 calendar/{cal}.toml 工作日相同；项目采用 {cal}",
-    "warn.calendar.written": ("日历：calendar/ 下没有与文件日历 {name} 在 {a}..{b} 工作日相同的日历；"
+                                    "在 {a} 至 {b} 不同：{diff}"),
+    "warn.calendar.same": "日历：文件的项目日历 {name} 在 {a} 至 {b} 与 calendar/{cal}.toml 工作日相同；项目采用 {cal}",
+    "warn.calendar.written": ("日历：calendar/ 下没有与文件日历 {name} 在 {a} 至 {b} 工作日相同的日历；"
                               "已写为 calendar/{cal}.toml，项目采用该日历"),
-    "warn.calendar.differs": ("日历：文件的项目日历 {name} 与项目采用的 calendar/{cal}.toml 在 {a}..{b} 不同：{diff}；"
-                              "日期将与文件中的不同（用 --write-calendar 保留文件的日历）"),
+    "warn.calendar.differs": ("日历：文件的项目日历 {name} 与项目采用的 calendar/{cal}.toml 在 {a} 至 {b} "
+                              "不同：{diff}；日期将与文件中的不同（用 --write-calendar 保留文件的日历）"),
     "warn.calendar.tasks": ("日历：任务 {items} 在文件中使用各自的日历 {name}，与 {cal} 不同：{diff}；"
                             "规范一个项目只有一个日历，这些任务按 {cal} 排程"),
     "warn.rounding": "取整：以小时计的工期和搭接时间已取整为整工作日：{items}",
@@ -1389,7 +1389,49 @@ STRINGS.update({key: {"zh": text} for key, text in {
     "warn.inactive": "未激活的任务及其关系已舍弃（MS Project 不把它们排入进度）：{items}",
     "warn.cross-project-links": "与其他项目的关系（CrossProject）已舍弃：{items}",
     "warn.mspdi-no-calendar": "日历：文件未指定项目日历；按周一至周五工作计",
+    # the values inside them (Said too): the few items a warning lists, and the words among them
+    "warn.some": "{items}{more}",
+    "warn.some.more": "…（共 {n} 项）",
+    "warn.item.task": "任务 {code}",
+    "warn.item.lag": "{pred}->{succ} 的搭接时间",
+    "warn.item.remaining": "任务 {code} 的剩余工期",
+    "warn.item.rounded": "{what} {value}->{n}",
+    "warn.item.link": "{pred}->{succ} {type}",
+    "warn.item.retyped": "{pred}->{succ} {old}->{new}",
+    "warn.days": "共 {n} 天，如 {days}{more}",
+    "warn.days.more": "…",
+    "warn.day": "{date}（文件中{file}，{ours}）",
+    "warn.day.worked": "工作",
+    "warn.day.off": "休息",
+    "warn.day.in": "{cal} 中{state}",
+    "warn.day.outside": "超出 {cal} 的年份",
+    "warn.lost.factors": "要素保障事项",
+    "warn.lost.investment": "投资计划",
+    "warn.lost.weights": "权重",
+    "warn.lost.notes": "备注",
+    # link types and constraint names as the Chinese editions of MS Project and P6 call them
+    "link.FS": "完成-开始(FS)",
+    "link.SS": "开始-开始(SS)",
+    "link.FF": "完成-完成(FF)",
+    "link.SF": "开始-完成(SF)",
+    "constraint.as-late-as-possible": "“越晚越好”",
+    "constraint.must-start-on": "“必须开始于”",
+    "constraint.must-finish-on": "“必须完成于”",
+    "constraint.start-no-earlier-than": "“不得早于…开始”",
+    "constraint.start-no-later-than": "“不得晚于…开始”",
+    "constraint.finish-no-earlier-than": "“不得早于…完成”",
+    "constraint.finish-no-later-than": "“不得晚于…完成”",
+    "constraint.deadline": "“期限”",
+    "constraint.start-on-or-after": "“开始不早于”",
+    "constraint.start-on-or-before": "“开始不晚于”",
+    "constraint.finish-on-or-before": "“完成不晚于”",
+    "constraint.start-on": "“开始于”",
+    "constraint.finish-on": "“完成于”",
+    "constraint.finish-on-or-after": "“完成不早于”",
+    "constraint.mandatory-start": "“强制开始”",
+    "constraint.mandatory-finish": "“强制完成”",
 }.items()})
+STRINGS["list.sep"] = {"zh": "、", "en": ", "}
 
 
 class Said(str):
@@ -1410,8 +1452,19 @@ class Said(str):
 
 
 def say(text: str, lang: str = "zh") -> str:
-    """`text` in `lang`: a `Said` sentence from its label, anything else as it is."""
-    return t(text.key, lang, **text.params) if isinstance(text, Said) and lang != "en" else str(text)
+    """`text` in `lang`: a `Said` sentence from its label, its values said in `lang` too
+    (`said_value`); anything else as it is."""
+    if isinstance(text, Said) and lang != "en":
+        return t(text.key, lang, **{k: said_value(v, lang) for k, v in text.params.items()})
+    return str(text)
+
+
+def said_value(value: object, lang: str) -> object:
+    """A value inside a Said sentence, in `lang`: a Said (a link type, a constraint's name, an item)
+    by its own label, a tuple as a list of them (、 between items in Chinese), anything else as it is."""
+    if isinstance(value, tuple):
+        return t("list.sep", lang).join(str(said_value(v, lang)) for v in value)
+    return say(value, lang) if isinstance(value, Said) else value
 
 
 def t(key: str, lang: str = "zh", **kw: object) -> str:

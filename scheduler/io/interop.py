@@ -20,7 +20,7 @@ from scheduler.core.schedule import schedule_projects
 from scheduler.errors import CalendarError, os_params, shown
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.projectwriter import toml_string
-from scheduler.strings import Said
+from scheduler.strings import STRINGS, Said
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NOT_BEFORE, START_BY, FINISH_BY, DROPPED = "not_before", "start_by", "finish_by", "dropped"
@@ -154,10 +154,24 @@ class CountyCalendars(Protocol):
 
 
 # -- small rules ------------------------------------------------------------------------------
-def some(items: Sequence[str]) -> str:
-    """The first few items of a list, for a warning."""
+def some(items: Sequence[str]) -> Said:
+    """The first few items of a list, for a warning; in Chinese (`say`) each item said in Chinese
+    (items that are Said themselves) with 、 between them."""
     head = ", ".join(items[:EXAMPLES])
-    return head + (f" … ({len(items)} in all)" if len(items) > EXAMPLES else "")
+    more = Said(f" … ({len(items)} in all)", "warn.some.more", n=len(items)) if len(items) > EXAMPLES else ""
+    return Said(head + more, "warn.some", items=tuple(items[:EXAMPLES]), more=more)
+
+
+def link_type(lt: LinkType) -> Said:
+    """A link type in a warning: FS, said as the Chinese editions of MS Project and P6 call it."""
+    return Said(lt.value, f"link.{lt.value}")
+
+
+def constraint_name(label: str) -> str:
+    """A constraint's name in a warning, quoted: 'Must Start On', said in Chinese as MS Project or P6
+    call it (“必须开始于”); a name with no Chinese label (our own start_by) stays as written."""
+    key = "constraint." + slug(label.lower())
+    return Said(repr(label), key) if key in STRINGS else repr(label)
 
 
 def slug(text: str) -> str:
@@ -242,14 +256,21 @@ def calendar_differences(src: SourceCalendar, cal: Calendar, a: dt.date, b: dt.d
     return out
 
 
-def _describe(days: list[dt.date], src: SourceCalendar, cal: Calendar) -> str:
-    def state(d: dt.date) -> str:
-        if not cal.first <= d <= cal.last:
-            return f"outside the years of {cal.name}"
-        return ("worked" if cal.is_working(d) else "off") + f" in {cal.name}"
+def _describe(days: list[dt.date], src: SourceCalendar, cal: Calendar) -> Said:
+    def worked(yes: bool) -> Said:
+        return Said("worked" if yes else "off", "warn.day.worked" if yes else "warn.day.off")
 
-    shown = [f"{d} ({'worked' if src.is_working(d) else 'off'} in the file, {state(d)})" for d in days[:EXAMPLES]]
-    return f"{len(days)} days differ: " + "; ".join(shown) + (" …" if len(days) > EXAMPLES else "")
+    def state(d: dt.date) -> Said:
+        if not cal.first <= d <= cal.last:
+            return Said(f"outside the years of {cal.name}", "warn.day.outside", cal=cal.name)
+        w = worked(cal.is_working(d))
+        return Said(f"{w} in {cal.name}", "warn.day.in", cal=cal.name, state=w)
+
+    shown = tuple(Said(f"{d} ({w} in the file, {s})", "warn.day", date=d, file=w, ours=s)
+                  for d in days[:EXAMPLES] for w, s in [(worked(src.is_working(d)), state(d))])
+    more = Said(" …", "warn.days.more") if len(days) > EXAMPLES else ""
+    return Said(f"{len(days)} days differ: " + "; ".join(shown) + more, "warn.days", n=len(days), days=shown,
+                more=more)
 
 
 # -- the mapping ------------------------------------------------------------------------------
@@ -412,12 +433,12 @@ class _Mapper:
                           diff=_describe(diff, c, cal))
 
     # tasks -------------------------------------------------------------------------------
-    def days(self, hours: float, cal: SourceCalendar, what: str, rounded: list[str]) -> int:
+    def days(self, hours: float, cal: SourceCalendar, what: Said, rounded: list[str]) -> int:
         hpd = cal.hours_per_day or self.hpd
         value = hours / hpd
         n = round_days(value)
         if abs(value - n) > 1e-6:
-            rounded.append(f"{what} {value:.2f}->{n}")
+            rounded.append(Said(f"{what} {value:.2f}->{n}", "warn.item.rounded", what=what, value=f"{value:.2f}", n=n))
         return n
 
     def elapsed_days(self, hours: float, cal: SourceCalendar) -> int:
@@ -474,7 +495,8 @@ class _Mapper:
                                              "working days, beyond any calendar", task=t.code, case="import",
                                              pred=p.code, succ=t.code, value=lag, limit=MAX_WORKING_DAYS)
                         if not nodes[sk].add_link(nodes[pk].id, link.type, lag):
-                            merged.append(f"{p.code}->{t.code} {link.type.value}")
+                            merged.append(Said(f"{p.code}->{t.code} {link.type.value}", "warn.item.link",
+                                               pred=p.code, succ=t.code, type=link_type(link.type)))
         if rounded:
             self.warn(f"rounding: durations and lags in hours rounded to whole working days: {some(rounded)}",
                       "warn.rounding", items=some(rounded))
@@ -496,7 +518,8 @@ class _Mapper:
             return round_days(pred.duration * link.lag_percent / 100)
         if link.elapsed:
             return self.elapsed_days(link.lag_hours, self.pcal)
-        return self.days(link.lag_hours, self.pcal, f"lag {p.code}->{t.code}", rounded)
+        return self.days(link.lag_hours, self.pcal,
+                         Said(f"lag {p.code}->{t.code}", "warn.item.lag", pred=p.code, succ=t.code), rounded)
 
     def task_node(self, t: SourceTask, mid: str, rounded: list[str]) -> _Node:
         cal = self.cal_of(t)
@@ -506,7 +529,7 @@ class _Mapper:
                       "working days",
                       "warn.elapsed", task=t.code, days=f"{t.duration_hours / 24:g}", d=d)
         else:
-            d = self.days(t.duration_hours, cal, f"task {t.code}", rounded)
+            d = self.days(t.duration_hours, cal, Said(f"task {t.code}", "warn.item.task", code=t.code), rounded)
         if t.resource_driven and t.start is not None and t.finish is not None:
             span = self.working_days(start_date(t.start, cal), finish_date(t.finish, cal), cal)
             if span != d:
@@ -549,7 +572,7 @@ class _Mapper:
                 on = f" on {when:%Y-%m-%d %H:%M}" if when is not None else ""
                 self.warn(f"task {t.code}: constraint {label!r}{on} dropped: the spec has no such constraint (its "
                           "dates are the network's)",
-                          "warn.constraint-dropped", task=t.code, label=repr(label),
+                          "warn.constraint-dropped", task=t.code, label=constraint_name(label),
                           on=f" {when:%Y-%m-%d %H:%M}" if when is not None else "")
             elif kind == NOT_BEFORE:
                 d = start_date(when, cal)
@@ -584,7 +607,7 @@ class _Mapper:
             return
         d = node.duration
         if t.remaining_hours is not None:
-            r = self.days(t.remaining_hours, cal, f"remaining {t.code}", [])
+            r = self.days(t.remaining_hours, cal, Said(f"remaining {t.code}", "warn.item.remaining", code=t.code), [])
             if r <= 0:
                 self.warn(f"task {t.code}: started with no remaining duration but no actual finish; 1 working day is "
                           "left to do (the spec needs an actual finish to call it done)",
@@ -706,7 +729,8 @@ def _roll_up(mapper: _Mapper, nodes: list[_Node], level: int, project: Project, 
             lags = {LinkType.SF: sf, LinkType.SS: sf - d_g, LinkType.FF: sf - d_a, LinkType.FS: sf - d_a - d_g}
             choice = ltype if lags[ltype] >= 0 else next(t for t in RETYPE_ORDER if lags[t] >= 0)
             if choice is not ltype:
-                retyped.append(f"{gid[ak]}->{node.id} {ltype.value}->{choice.value}")
+                retyped.append(Said(f"{gid[ak]}->{node.id} {ltype.value}->{choice.value}", "warn.item.retyped",
+                                    pred=gid[ak], succ=node.id, old=link_type(ltype), new=link_type(choice)))
             node.add_link(gid[ak], choice, lags[choice])
     if not gid or all(k.startswith("task:") for k in groups):
         mapper.warn(f"roll-up: no WBS element at level {level}; nothing rolled up",
@@ -1110,12 +1134,13 @@ def export_files(projects: Sequence[Project], calendars: CountyCalendars, fmt: s
     result = schedule_projects(projects, needed, data_date)
     warnings: list[str] = list(result.warnings)
     for p in projects:
-        lost = [what for what, has in (("factor requirements", p.factors), ("the investment plan", p.investment),
-                                       ("weights", any(m.weight is not None for m in p.milestones)),
-                                       ("notes", any(m.note for m in p.milestones))) if has]
+        lost = tuple(Said(what, f"warn.lost.{key}") for key, what, has in (
+            ("factors", "factor requirements", p.factors), ("investment", "the investment plan", p.investment),
+            ("weights", "weights", any(m.weight is not None for m in p.milestones)),
+            ("notes", "notes", any(m.note for m in p.milestones))) if has)
         if lost:
             warnings.append(Said(f"{p.id}: {', '.join(lost)} are not part of a schedule exchange and are not written",
-                                 "warn.export-lost", project=p.id, items=", ".join(lost)))
+                                 "warn.export-lost", project=p.id, items=lost))
     bases = []
     base = 0
     for p in projects:

@@ -335,10 +335,10 @@ def read_mspdi(data: bytes, source: str) -> SourceProject:
     if inactive:
         warnings.append(Said(f"inactive tasks and their links dropped (MS Project leaves them out of the schedule): "
                         f"{', '.join(inactive[:5])}",
-                             "warn.inactive", items=", ".join(inactive[:5])))
+                             "warn.inactive", items=tuple(inactive[:5])))
     if external:
         warnings.append(Said(f"links to other projects (CrossProject) dropped: {', '.join(external[:5])}",
-                             "warn.cross-project-links", items=", ".join(external[:5])))
+                             "warn.cross-project-links", items=tuple(external[:5])))
     if start is None:
         firsts = [t.start for t in tasks if t.start is not None]
         if not firsts:

@@ -410,11 +410,11 @@ def _project(prow: dict[str, str], pline: int, source: str, tables: dict[str, Ta
     if skipped:
         warnings.append(Said(f"WBS summary activities and their relationships dropped (their dates follow their WBS): "
                         f"{', '.join(skipped[:5])}",
-                             "warn.wbs-summary", items=", ".join(skipped[:5])))
+                             "warn.wbs-summary", items=tuple(skipped[:5])))
     if cross:
         warnings.append(Said(f"relationships with activities of other projects dropped (one file a project): "
                         f"{', '.join(cross[:5])}",
-                             "warn.cross-project", items=", ".join(cross[:5])))
+                             "warn.cross-project", items=tuple(cross[:5])))
     start = _when(prow.get("plan_start_date", ""), "plan_start_date", source, pline)
     if start is None:
         firsts = [t.start for t in tasks if t.start is not None]

@@ -1507,7 +1507,8 @@ def error_detail(e: Any, lang: str = "zh") -> str:
     """What exactly is wrong, in `lang`: the template `err.<kind>` (`err.<kind>.<case>` when the
     error's params name a case) filled with its params; without a template (or a value it needs),
     the error's own message."""
-    params: dict[str, object] = dict(getattr(e, "params", None) or {})
+    params: dict[str, object] = {k: say(v, lang) if isinstance(v, Said) else v
+                                 for k, v in (getattr(e, "params", None) or {}).items()}  # a link type
     if isinstance(params.get("bad"), str):  # core.text.control_char: "U+0000 at character 2"
         params["bad"] = re.sub(r"(U\+[0-9A-F]+) at character (\d+)", r"第 \2 个字符为 \1", str(params["bad"]))
     if params.get("errno"):

@@ -233,3 +233,14 @@ def test_broken_copies_of_real_files_are_refused_in_one_line(tmp_path: Path, nam
                            lang, allowed=str(tmp_path))
     assert line.startswith(("error: " if lang == "en" else "错误：") + str(src)), line
     assert not out.exists() or not any(out.iterdir())
+
+
+@pytest.mark.parametrize(("lang", "said"), [
+    ("zh", "任务 1 到 2 的 完成-开始(FS) 搭接有提前量（负时距）1 个工作日"),
+    ("en", "the FS link from 1 to 2 has a lead (negative lag) of 1 working days"),
+])
+def test_a_refused_lead_names_its_link_type_in_the_configured_language(tmp_path: Path, lang: str, said: str) -> None:
+    config = make_config(tmp_path) if lang == "en" else zh_config(tmp_path)
+    line = assert_one_line(run(config, "import", str(CASES / "02_mspdi_lead.xml"), "--out", str(tmp_path / "p.toml")),
+                           "negative-lag", lang)
+    assert said in line, line

@@ -486,7 +486,7 @@ class _Mapper:
                                 raise self.error(
                                     "negative-lag", f"the {link.type.value} link from {p.code} to {t.code} has a lead "
                                     f"(negative lag) of {-lag} working days; the spec has none: use --leads clamp "
-                                    "to import it as lag 0", task=t.code, type=link.type.value, pred=p.code,
+                                    "to import it as lag 0", task=t.code, type=link_type(link.type), pred=p.code,
                                     succ=t.code, days=-lag)
                             leads.append(f"{p.code}->{t.code} ({lag})")
                             lag = 0

@@ -4,6 +4,9 @@ database on SQLite or the test PostgreSQL server."""
 from __future__ import annotations
 
 import atexit
+import datetime as dt
+import json
+import math
 import os
 import re
 import secrets
@@ -14,13 +17,15 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import numpy as np
-from sqlalchemy import create_engine
+from sqlalchemy import Engine, create_engine, select
 from sqlalchemy.engine import make_url
 
 from scheduler.core.model import Project
 from scheduler.core.schedule import PortfolioFrame
+from scheduler.store.db import metadata, reading
 
 
 def named_units(p: Project) -> set[str]:
@@ -151,3 +156,37 @@ def zh_detail_english(line: str, allowed: str = "") -> list[str]:
     own = set(ENGLISH_WORD.findall(allowed))
     return [w for w in ENGLISH_WORD.findall(QUOTED.sub("", detail))
             if len(w) > 2 and w not in own and w not in KNOWN_TOKENS]
+
+
+# -- a deterministic dump of the database: the tests' "nothing changed" ------------------------
+
+
+def _value(v: Any) -> Any:
+    if isinstance(v, dt.datetime):
+        return v.astimezone(dt.UTC).isoformat()
+    if isinstance(v, dt.date):
+        return v.isoformat()
+    if isinstance(v, float):
+        return "nan" if math.isnan(v) else repr(v)
+    return v
+
+
+def _sort_key(row: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
+    return tuple((0, "") if v is None else (1, v) for v in row)
+
+
+def dump(engine: Engine) -> str:
+    """Every table's rows as text (tables by name, rows sorted by primary key, JSON with sorted
+    keys): equal dumps mean the same stored content, on SQLite and PostgreSQL alike."""
+    out: list[str] = []
+    with reading(engine) as conn:
+        for table in sorted(metadata.tables.values(), key=lambda t: t.name):
+            cols = [c.name for c in table.columns]
+            pk = [cols.index(c.name) for c in table.primary_key.columns]
+            rows = [tuple(r) for r in conn.execute(select(table))]
+            rows.sort(key=lambda r: _sort_key(tuple(r[i] for i in pk)))
+            out.append(f"## {table.name} ({len(rows)} rows)")
+            for r in rows:
+                out.append(json.dumps({c: _value(v) for c, v in zip(cols, r, strict=True)},
+                                      ensure_ascii=False, sort_keys=True, default=str))
+    return "\n".join(out) + "\n"

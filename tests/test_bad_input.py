@@ -28,7 +28,7 @@ from scheduler.io.config import load_config
 from scheduler.io.reports import META_SHEET, write_templates
 from scheduler.store import db as storage
 from scheduler.store.projects import read_projects
-from tests.helpers import fresh_database, named_units
+from tests.helpers import dump, fresh_database, named_units
 
 REPO = Path(__file__).resolve().parent.parent
 MS, FS, INV = "节点进度", "要素保障", "投资"
@@ -249,7 +249,7 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Db, str]]
             counts = box.counts()
             assert counts["projects"] == 3 and counts["weekly_reports"] == 1 and counts["runs"] == 1
             assert counts["findings"] > 0
-            yield box, storage.dump(engine)
+            yield box, dump(engine)
         finally:
             engine.dispose()
 
@@ -258,11 +258,11 @@ def loaded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Db, str]]
 def db(loaded: tuple[Db, str], tmp_path: Path) -> Iterator[Db]:
     """The module's loaded database (`loaded`), cases written under this test's tmp_path; after
     the test its dump must be exactly as built."""
-    built, dump = loaded
+    built, before = loaded
     folder = tmp_path / "cases"
     folder.mkdir()
     yield Db(built.engine, built.config, folder, built.templates)
-    assert storage.dump(built.engine) == dump, "a refused input changed the database"
+    assert dump(built.engine) == before, "a refused input changed the database"
 
 
 def test_base_project_is_valid(tmp_path: Path) -> None:

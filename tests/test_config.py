@@ -17,7 +17,7 @@ from scheduler.cli import cli
 from scheduler.core.check import CheckThresholds
 from scheduler.errors import DispatchError
 from scheduler.io.config import REPO_ROOT, AlertSettings, load_config
-from scheduler.store import db as storage
+from tests.helpers import dump
 
 PROJECTS = REPO_ROOT / "projects"
 CALENDARS = REPO_ROOT / "calendar"
@@ -190,12 +190,12 @@ def test_bad_config_stores_nothing(engine: Engine, config_file: Path, portfolio_
     good = config_file.read_text(encoding="utf-8")
     res = CliRunner().invoke(cli, ["--config", str(config_file), "load", str(portfolio_dir)])
     assert res.exit_code == 0, res.stderr
-    before = storage.dump(engine)
+    before = dump(engine)
     bad = write(config_file.parent / "bad", good + text)
     for args in (["load", str(portfolio_dir)], ["run", "--data-date", "2026-11-23"]):
         line = one_line(CliRunner().invoke(cli, ["--config", str(bad), *args], catch_exceptions=True))
         assert f"[bad-config] {key}" in line, line
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
 
 
 def test_shipped_config_is_valid_and_states_the_defaults() -> None:

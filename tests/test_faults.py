@@ -35,7 +35,7 @@ from scheduler.store import db as storage
 from scheduler.store.alerts import list_alerts
 from scheduler.store.lock import current_holder
 from scheduler.store.runs import list_runs, read_run
-from tests.helpers import free_port, wait_until
+from tests.helpers import dump, free_port, wait_until
 
 REPO = Path(__file__).resolve().parent.parent
 W48 = dt.date(2026, 11, 23)
@@ -118,7 +118,7 @@ def kill(proc: subprocess.Popen[str]) -> None:
 
 
 def without_lock(dump: str) -> str:
-    """A storage.dump without the run_lock table (a killed run leaves its lock row behind)."""
+    """A dump without the run_lock table (a killed run leaves its lock row behind)."""
     out, skip = [], False
     for line in dump.splitlines():
         if line.startswith("## "):
@@ -157,7 +157,7 @@ def test_run_killed_half_way_leaves_the_last_run_and_the_next_run_completes(
     config, engine = world
     (first,) = current_runs(engine)
     expected = finding_keys(engine)
-    before = storage.dump(engine)
+    before = dump(engine)
     proc = worker(config, tmp_path / "m", pause)
     try:
         assert wait_until(lambda: (tmp_path / "m" / pause).exists() or proc.poll() is not None), pause
@@ -169,7 +169,7 @@ def test_run_killed_half_way_leaves_the_last_run_and_the_next_run_completes(
         kill(proc)
     holder = current_holder(engine)
     assert holder is not None and f":{proc.pid}:" in holder[0]  # the dead run's lock row is left over
-    assert without_lock(storage.dump(engine)) == without_lock(before)
+    assert without_lock(dump(engine)) == without_lock(before)
     (still,) = current_runs(engine)
     assert still.id == first.id and still.status == "complete"
     assert finding_keys(engine) == expected

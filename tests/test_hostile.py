@@ -2,7 +2,7 @@
 control characters, formulas, 300-character ids), report files that would exhaust memory or block
 (zip bombs, /dev/zero, a FIFO), numbers that would stop every unit, and spoofed senders. Each case
 runs the `dispatch` CLI and asserts the exit code, one readable line, no traceback, the memory bound
-where it matters, and the database unchanged (store.db.dump compared). Where the process itself is
+where it matters, and the database unchanged (tests.helpers.dump compared). Where the process itself is
 the point (the entry point's exit code, the whole week with chart workers, peak memory, reads that
 would block, kill -9) it is `python -m scheduler.cli` in a subprocess; elsewhere the same click group
 in-process (click's CliRunner: the same error handling, an escaped exception shown as a traceback)."""
@@ -29,6 +29,7 @@ from scheduler.io.reports import META_SHEET, ParsedReport
 from scheduler.store import db as storage
 from scheduler.store.reports import store_report
 from tests.conftest import write_config
+from tests.helpers import dump
 
 REPO = Path(__file__).resolve().parent.parent
 WEEK = "2026-W48"
@@ -226,7 +227,7 @@ def test_control_characters_are_refused_at_validate_and_load(world: tuple[Path, 
     """NUL, escape, bell, a line break in a name: each file refused at validate with one line
     naming the project and the rule (a note may hold line breaks, not NUL); load stores nothing."""
     config, engine = world
-    before = storage.dump(engine)
+    before = dump(engine)
     folder = tmp_path / "ctrl"
     folder.mkdir()
     for i, (key, value) in enumerate(CONTROL_CASES):
@@ -242,7 +243,7 @@ def test_control_characters_are_refused_at_validate_and_load(world: tuple[Path, 
         assert "[control-character]" in line and f"project CTRL{i}" in line and "U+00" in line, line
     res = dispatch(config, "load", str(folder))
     assert res.code == 2 and "[control-character]" in res.err
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
 
 
 def test_file_stems_are_safe_bounded_and_distinct() -> None:
@@ -285,7 +286,7 @@ def test_zip_bombs_devices_and_fifos_are_refused_unread_within_memory(
         world: tuple[Path, Engine], tmp_path: Path) -> None:
     config, engine = world
     src = template(config, tmp_path, "县发改局")
-    before = storage.dump(engine)
+    before = dump(engine)
     big = bomb(tmp_path / "bomb.xlsx", src, 150)  # declares 150 MiB unpacked (limit 100)
     res = dispatch_measured(config, "ingest", "--unit", "县发改局", str(big))
     line = res.refused()
@@ -303,18 +304,18 @@ def test_zip_bombs_devices_and_fifos_are_refused_unread_within_memory(
     strict = tmp_path / "strict.toml"
     strict.write_text(config.read_text(encoding="utf-8") + "[ingest]\nmax_file_mb = 0.001\n", encoding="utf-8")
     assert "[too-large]" in dispatch(strict, "ingest", "--unit", "县发改局", str(src)).refused()
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
 
 
 def test_a_formula_in_a_report_cell_is_refused_naming_the_cell_and_text_stays_text(
         world: tuple[Path, Engine], tmp_path: Path) -> None:
     config, engine = world
     src = template(config, tmp_path, "县自然资源局")
-    before = storage.dump(engine)
+    before = dump(engine)
     bad = filled(src, tmp_path / "f.xlsx", {(FS, "I4"): "=1+1"})  # openpyxl: a live formula
     line = dispatch(config, "ingest", "--unit", "县自然资源局", str(bad)).refused()
     assert "[formula]" in line and "要素保障!I4" in line, line
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
     # the same characters typed as text are a 堵点 like any other, and come back as text
     wb = load_workbook(src)
     wb[FS]["I4"] = FORMULA
@@ -337,7 +338,7 @@ def test_numbers_and_weeks_out_of_bounds_are_refused(world: tuple[Path, Engine],
     like 9999-W52 (an OverflowError traceback before): each file refused in one line."""
     config, engine = world
     src = template(config, tmp_path, "县发改局")
-    before = storage.dump(engine)
+    before = dump(engine)
     files = [filled(src, tmp_path / f"n{i}.xlsx", cells) for i, (cells, _kind) in enumerate(NUMBER_CASES)]
     for i, week in enumerate(BAD_WEEKS):
         wb = load_workbook(src)
@@ -353,7 +354,7 @@ def test_numbers_and_weeks_out_of_bounds_are_refused(world: tuple[Path, Engine],
         assert f"[{kind}]" in lines[f"n{i}.xlsx"], lines
     for i in range(len(BAD_WEEKS)):
         assert "_meta!B4" in lines[f"w{i}.xlsx"] and "[bad-layout]" in lines[f"w{i}.xlsx"], lines
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
 
 
 def test_stored_reports_that_no_longer_fit_are_skipped_with_a_warning_never_raised(
@@ -377,12 +378,12 @@ def test_a_unit_cannot_report_for_another(world: tuple[Path, Engine], tmp_path: 
     """The sender is named by the operator (--unit); the file's own _meta unit cannot vouch."""
     config, engine = world
     src = template(config, tmp_path, "县发改局")
-    before = storage.dump(engine)
+    before = dump(engine)
     line = dispatch(config, "ingest", "--unit", "县自然资源局", str(src)).refused()
     assert "[not-sender]" in line and "县发改局" in line and "县自然资源局" in line, line
     res = dispatch(config, "ingest", str(src))
     assert res.code == 2 and "--unit" in res.err and "Traceback" not in res.err
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
     dispatch(config, "ingest", "--unit", "县发改局", str(src)).ok()
 
 
@@ -437,9 +438,9 @@ def test_a_full_outbox_disk_is_one_line_and_the_alerts_still_go(world: tuple[Pat
         res = dispatch(config, "run", "--data-date", DATA_DATE, "--out", str(small_disk / "w48"))
         line = res.refused(5)
         assert "[outputs-unwritten]" in line and str(small_disk) in line, line
-        runs = [ln for ln in storage.dump(engine).splitlines() if '"week": "2026-W48"' in ln and '"current"' in ln]
+        runs = [ln for ln in dump(engine).splitlines() if '"week": "2026-W48"' in ln and '"current"' in ln]
         assert runs, "the run was not stored"
-        alerts = [ln for ln in storage.dump(engine).splitlines() if ln.startswith('{"address"')]
+        alerts = [ln for ln in dump(engine).splitlines() if ln.startswith('{"address"')]
         assert alerts and all('"status": "delivered"' in ln for ln in alerts), alerts[:2]
         assert len(inbox.messages) == len(alerts)
         line = dispatch(config, "printout", "--week", WEEK, "--out", str(small_disk / "again" / "b.pdf")).refused(5)

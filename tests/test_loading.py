@@ -17,8 +17,8 @@ from scheduler.errors import CalendarError, StorageError
 from scheduler.io import projectfile
 from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
-from scheduler.store import db as storage
 from scheduler.store import projects as repository
+from tests.helpers import dump
 
 CALS = CalendarSet(REPO_ROOT / "calendar")
 
@@ -46,12 +46,12 @@ def test_unchanged_files_are_not_parsed_and_change_nothing(engine: Engine, portf
     first = _load(engine, portfolio_dir)
     assert first.report == repository.LoadReport(("ALPHA", "BETA", "GAMMA"), (), ()) and first.files == 3
     assert parsed == ["ALPHA.toml", "BETA.toml", "GAMMA.toml"]
-    dump = storage.dump(engine)
+    before = dump(engine)
     parsed.clear()
     again = _load(engine, portfolio_dir)
     assert again.report == repository.LoadReport((), (), ("ALPHA", "BETA", "GAMMA")) and again.files == 3
     assert parsed == []
-    assert storage.dump(engine) == dump
+    assert dump(engine) == before
     text = (portfolio_dir / "GAMMA.toml").read_text(encoding="utf-8")
     (portfolio_dir / "GAMMA.toml").write_text(text.replace("duration = 25", "duration = 26"), encoding="utf-8")
     one = _load(engine, portfolio_dir)
@@ -62,7 +62,7 @@ def test_unchanged_files_are_not_parsed_and_change_nothing(engine: Engine, portf
 
 def test_a_copy_of_an_unchanged_file_is_a_duplicate(engine: Engine, portfolio_dir: Path, tmp_path: Path) -> None:
     _load(engine, portfolio_dir)
-    dump = storage.dump(engine)
+    before = dump(engine)
     extra = tmp_path / "extra"
     extra.mkdir()
     shutil.copy(portfolio_dir / "BETA.toml", extra / "BETA-copy.toml")
@@ -70,25 +70,25 @@ def test_a_copy_of_an_unchanged_file_is_a_duplicate(engine: Engine, portfolio_di
     assert out.report is None and len(out.errors) == 1
     e = out.errors[0]
     assert (e.kind, e.project, Path(str(e.file)).name, e.line) == ("duplicate-project", "BETA", "BETA-copy.toml", 2)
-    assert storage.dump(engine) == dump
+    assert dump(engine) == before
 
 
 def test_a_broken_file_beside_unchanged_ones_writes_nothing(engine: Engine, portfolio_dir: Path) -> None:
     _load(engine, portfolio_dir)
-    dump = storage.dump(engine)
+    before = dump(engine)
     text = (portfolio_dir / "BETA.toml").read_text(encoding="utf-8")
     (portfolio_dir / "BETA.toml").write_text(text.replace('after = ["B"]', 'after = ["Q"]'), encoding="utf-8")
     out = _load(engine, portfolio_dir)
     assert out.report is None and [e.kind for e in out.errors] == ["unknown-predecessor"]
-    assert storage.dump(engine) == dump
+    assert dump(engine) == before
 
 
 def test_what_an_unparsed_file_stands_for_is_still_checked(engine: Engine, portfolio_dir: Path) -> None:
     _load(engine, portfolio_dir)
-    dump = storage.dump(engine)
+    before = dump(engine)
     with pytest.raises(StorageError, match="ALPHA changed in the database"):
         repository.load_projects(engine, [], calendars=CALS, unchanged={"ALPHA": "0" * 64})
     with pytest.raises(CalendarError, match="office"):
         repository.load_projects(engine, [], calendars={"construction": CALS["construction"]},
                                  unchanged=repository.stored_digests(engine))
-    assert storage.dump(engine) == dump
+    assert dump(engine) == before

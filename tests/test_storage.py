@@ -24,6 +24,7 @@ from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.projectfile import read_portfolio
 from scheduler.store import db as storage
 from scheduler.store import projects as repository
+from tests.helpers import dump
 
 D = dt.date
 CALENDAR_DIR = Path(__file__).resolve().parent.parent / "calendar"
@@ -121,10 +122,10 @@ def test_migration_0011_report_rows_carry_money_both_ways(engine: Engine) -> Non
 
 def test_open_database_again_changes_nothing(engine: Engine, database_url: str, portfolio_dir: Path) -> None:
     _load(engine, portfolio_dir)
-    before = storage.dump(engine)
+    before = dump(engine)
     again = storage.open_database(database_url)
     try:
-        assert storage.dump(again) == before
+        assert dump(again) == before
     finally:
         again.dispose()
 
@@ -171,23 +172,23 @@ def test_timestamps_come_back_as_utc(engine: Engine, portfolio_dir: Path) -> Non
 def test_load_twice_stores_the_same_content(engine: Engine, portfolio_dir: Path) -> None:
     first = _load(engine, portfolio_dir)
     assert first == repository.LoadReport(("ALPHA", "BETA", "GAMMA"), (), ())
-    dump = storage.dump(engine)
-    assert "## milestones (10 rows)" in dump and "## links (8 rows)" in dump
-    assert "## baselines (3 rows)" in dump and "## baseline_milestones (10 rows)" in dump
+    stored = dump(engine)
+    assert "## milestones (10 rows)" in stored and "## links (8 rows)" in stored
+    assert "## baselines (3 rows)" in stored and "## baseline_milestones (10 rows)" in stored
     second = _load(engine, portfolio_dir)
     assert second == repository.LoadReport((), (), ("ALPHA", "BETA", "GAMMA"))
-    assert storage.dump(engine) == dump  # not even loaded_at moved
+    assert dump(engine) == stored  # not even loaded_at moved
 
 
 def test_changed_file_replaces_its_rows_and_keeps_the_baseline(engine: Engine, portfolio_dir: Path) -> None:
     _load(engine, portfolio_dir)
-    before = storage.dump(engine)
+    before = dump(engine)
     _edit(portfolio_dir / "BETA.toml", 'id = "C"\nname = "竣工验收"\nduration = 5\nafter = ["B"]',
           'id = "C"\nname = "竣工验收"\nduration = 5\nafter = ["B"]\n\n[[milestone]]\nid = "D"\nname = "移交"\n'
           'duration = 1\nafter = ["C"]')
     report = _load(engine, portfolio_dir)
     assert report == repository.LoadReport((), ("BETA",), ("ALPHA", "GAMMA"))
-    after = storage.dump(engine)
+    after = dump(engine)
     beta = {p.id: p for p in repository.read_projects(engine)}["BETA"]
     assert [m.id for m in beta.milestones] == ["A", "B", "C", "D"]
     assert beta.milestone("D").after[0].pred == "C"
@@ -200,7 +201,7 @@ def test_changed_file_replaces_its_rows_and_keeps_the_baseline(engine: Engine, p
 def test_a_failing_load_writes_nothing(engine: Engine, portfolio_dir: Path, tmp_path: Path,
                                        monkeypatch: pytest.MonkeyPatch) -> None:
     _load(engine, portfolio_dir)
-    before = storage.dump(engine)
+    before = dump(engine)
     _edit(portfolio_dir / "ALPHA.toml", 'duration = 20', 'duration = 21')  # changed: its rows are replaced
     (portfolio_dir / "DELTA.toml").write_text(
         '[project]\nid = "DELTA"\nname = "新项目"\nlead_unit = "县发改局"\nstart = 2026-06-01\n'
@@ -212,7 +213,7 @@ def test_a_failing_load_writes_nothing(engine: Engine, portfolio_dir: Path, tmp_
     monkeypatch.setattr(repository, "_store_baseline", boom)  # fails after ALPHA's rows were replaced
     with pytest.raises(RuntimeError):
         _load(engine, portfolio_dir)
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
 
 
 def test_duplicate_ids_and_unknown_calendars_are_refused_before_writing(engine: Engine,
@@ -222,7 +223,7 @@ def test_duplicate_ids_and_unknown_calendars_are_refused_before_writing(engine: 
         repository.load_projects(engine, [*files, files[0]], calendars=CALS)
     with pytest.raises(Exception, match="unknown calendar"):
         repository.load_projects(engine, files, calendars={"construction": CALS["construction"]})
-    assert "## projects (0 rows)" in storage.dump(engine)
+    assert "## projects (0 rows)" in dump(engine)
 
 
 def test_progress_factors_and_investment_are_stored(engine: Engine, portfolio_dir: Path) -> None:
@@ -327,7 +328,7 @@ def test_cli_load_projects_and_baseline(engine: Engine, config_file: Path, portf
 def test_cli_broken_file_after_a_good_load_writes_nothing(engine: Engine, config_file: Path,
                                                           portfolio_dir: Path) -> None:
     assert _cli(config_file, "load", str(portfolio_dir)).exit_code == 0
-    before = storage.dump(engine)
+    before = dump(engine)
     _edit(portfolio_dir / "ALPHA.toml", 'duration = 20', 'duration = 22')  # a valid change ...
     _edit(portfolio_dir / "BETA.toml", 'after = ["B"]', 'after = ["Q"]')   # ... and a broken file
     res = _cli(config_file, "load", str(portfolio_dir))
@@ -335,7 +336,7 @@ def test_cli_broken_file_after_a_good_load_writes_nothing(engine: Engine, config
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "BETA.toml:" in lines[0] and "unknown-predecessor" in lines[0], lines
     assert "Traceback" not in res.output
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
 
 
 def test_cli_load_into_an_unreachable_database(tmp_path: Path, portfolio_dir: Path,
@@ -354,7 +355,7 @@ def test_cli_load_into_an_unreachable_database(tmp_path: Path, portfolio_dir: Pa
 def test_a_write_the_database_refuses_is_a_storage_error(engine: Engine, portfolio_dir: Path,
                                                          monkeypatch: pytest.MonkeyPatch) -> None:
     _load(engine, portfolio_dir)
-    before = storage.dump(engine)
+    before = dump(engine)
     _edit(portfolio_dir / "GAMMA.toml", 'duration = 25', 'duration = 26')
     real = repository._children
 
@@ -365,7 +366,7 @@ def test_a_write_the_database_refuses_is_a_storage_error(engine: Engine, portfol
     monkeypatch.setattr(repository, "_children", dangling)
     with pytest.raises(StorageError, match="refused the write"):
         _load(engine, portfolio_dir)
-    assert storage.dump(engine) == before
+    assert dump(engine) == before
 
 
 def _run_row(conn: Any, week: str, portfolio: str = "default") -> int:

@@ -19,9 +19,10 @@ from starlette.routing import Route
 from web_world import LEADER, OTHER_UNIT, PASSWORD, UNIT, World, first_problem, module_world
 
 from scheduler.app import accounts, workplace
-from scheduler.store.db import audit_log, dump, report_rows, weekly_reports
+from scheduler.store.db import audit_log, report_rows, weekly_reports
 from scheduler.web.app import create_app
 from scheduler.web.auth import COOKIE, LOGIN_COOKIE
+from tests.helpers import dump
 
 FOREIGN_PROJECT = "YGG-RAIL"  # neither the unit's (县交通运输局) nor the leader's (分管交通的副县长)
 OWN_PROJECT = "XG-BRIDGE"     # both the unit's and the leader's

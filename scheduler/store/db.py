@@ -1,5 +1,5 @@
 """The storage adapter: the database schema (SQLAlchemy Core), opening a database (SQLite or
-PostgreSQL) with its migrations applied, transactions, and a deterministic dump for tests.
+PostgreSQL) with its migrations applied, transactions.
 
 Projects are loaded and read back by `scheduler.store.projects`; the weekly run, reports and alerts
 write their own tables through `transaction(engine)`. Timestamps are stored as UTC."""
@@ -7,8 +7,6 @@ write their own tables through `transaction(engine)`. Timestamps are stored as U
 from __future__ import annotations
 
 import datetime as dt
-import json
-import math
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -38,7 +36,6 @@ from sqlalchemy import (
     create_engine,
     event,
     false,
-    select,
 )
 from sqlalchemy.engine import Dialect, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
@@ -788,37 +785,3 @@ def insert_rows(conn: Connection, table: Table, rows: Iterable[tuple[Any, ...]],
     if batch:
         added += max(conn.exec_driver_sql(sql, batch).rowcount, 0)
     return added
-
-
-# -- a deterministic dump -------------------------------------------------------------------------
-
-
-def _value(v: Any) -> Any:
-    if isinstance(v, dt.datetime):
-        return v.astimezone(dt.UTC).isoformat()
-    if isinstance(v, dt.date):
-        return v.isoformat()
-    if isinstance(v, float):
-        return "nan" if math.isnan(v) else repr(v)
-    return v
-
-
-def _sort_key(row: tuple[Any, ...]) -> tuple[tuple[int, Any], ...]:
-    return tuple((0, "") if v is None else (1, v) for v in row)
-
-
-def dump(engine: Engine) -> str:
-    """Every table's rows as text (tables by name, rows sorted by primary key, JSON with sorted
-    keys): equal dumps mean the same stored content, on SQLite and PostgreSQL alike."""
-    out: list[str] = []
-    with reading(engine) as conn:
-        for table in sorted(metadata.tables.values(), key=lambda t: t.name):
-            cols = [c.name for c in table.columns]
-            pk = [cols.index(c.name) for c in table.primary_key.columns]
-            rows = [tuple(r) for r in conn.execute(select(table))]
-            rows.sort(key=lambda r: _sort_key(tuple(r[i] for i in pk)))
-            out.append(f"## {table.name} ({len(rows)} rows)")
-            for r in rows:
-                out.append(json.dumps({c: _value(v) for c, v in zip(cols, r, strict=True)},
-                                      ensure_ascii=False, sort_keys=True, default=str))
-    return "\n".join(out) + "\n"

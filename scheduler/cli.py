@@ -863,6 +863,54 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
     Console().print(findings_table(found, lang, title, names))
 
 
+@cli.command("runs")
+@click.option("--week", default=None, metavar="YYYY-Www")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True)
+@pass_state
+def runs_command(state: State, week: str | None, fmt: str) -> None:
+    """The stored weekly runs (all weeks, or one): which one is the week's current run and which a
+    re-run replaced (kept as history), with when each ran and its lights."""
+    from zoneinfo import ZoneInfo
+
+    from scheduler.io.reports import normalize_week
+    from scheduler.store.db import open_database
+    from scheduler.store.runs import list_runs
+
+    config = state.config
+    lang = config.language
+    wk = normalize_week(week) if week else None
+    engine = open_database(config.database_url)
+    try:
+        found = list_runs(engine, wk, portfolio=config.portfolio)
+    finally:
+        engine.dispose()
+    if fmt == "json":
+        click.echo(json.dumps({"runs": [{"id": r.id, "week": r.week, "data_date": r.data_date.isoformat(),
+                                         "started_at": r.started_at.isoformat() if r.started_at else None,
+                                         "status": r.status, "current": r.current,
+                                         "project_lights": (r.summary or {}).get("project_lights")}
+                                        for r in found]}, ensure_ascii=False, indent=1))
+        return
+    scope = week_text(wk, lang) if wk else t("runs.all", lang)
+    if not found:
+        click.echo(t("runs.none", lang, scope=scope))
+        return
+    zone = ZoneInfo(config.timezone)
+    keys = ("runs.col.run", "runs.col.week", "runs.col.data_date", "runs.col.started", "col.status",
+            "runs.col.lights")
+    table = listing(t("runs.title", lang, scope=scope, n=len(found)), [t(k, lang) for k in keys],
+                    [k != "runs.col.lights" for k in keys])
+    for r in found:
+        lights = (r.summary or {}).get("project_lights") or {}
+        table.add_row(f"#{r.id}", week_text(r.week, lang, dates=False), r.data_date.isoformat(),
+                      f"{r.started_at.astimezone(zone):%Y-%m-%d %H:%M}" if r.started_at else "",
+                      t("runs.current" if r.current else "runs.replaced", lang),
+                      Wrapped(t("runs.lights", lang, red=lights.get("red", 0), yellow=lights.get("yellow", 0),
+                                green=lights.get("green", 0))),
+                      style=None if r.current else "dim")
+    Console().print(table)
+
+
 @cli.command("problems")
 @click.option("--week", default=None, metavar="YYYY-Www")
 @click.option("--unit", default=None, metavar="UNIT")

@@ -392,3 +392,25 @@ def test_a_run_whose_outputs_fail_keeps_the_error_not_its_frames(loaded: Engine,
     assert e.__traceback__ is None and e.__context__ is None and e.__cause__ is None
     gc.collect()
     assert held and held[0]() is None, "the failing frame's locals are still alive"
+
+
+def test_cli_runs_lists_the_current_and_the_replaced_runs(loaded: Engine, config: Config,
+                                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    """`dispatch runs`: the history a re-run keeps ("历史保留") can be read: W47's run, W48's first run
+    replaced by its second, which is current; `--week` narrows to one week, `--format json` for programs."""
+    monkeypatch.setenv("DISPATCH_DATABASE_URL", config.database_url)
+    monkeypatch.setenv("DISPATCH_PORTFOLIO", "default")  # the repository's config.toml (zh) names 湘阴's
+    monkeypatch.setenv("COLUMNS", "200")
+    ids = [run(loaded, config, d).run_id for d in (W47, W48, W48)]
+    res = CliRunner().invoke(cli, ["runs"])
+    assert res.exit_code == 0, res.output
+    rows = [line.split() for line in res.output.splitlines() if line.lstrip().startswith("#")]
+    assert [(r[0], r[1], r[2], r[5]) for r in rows] == [
+        (f"#{ids[0]}", "2026年第47周", "2026-11-16", "当前"),
+        (f"#{ids[1]}", "2026年第48周", "2026-11-23", "已被重新运行替换"),
+        (f"#{ids[2]}", "2026年第48周", "2026-11-23", "当前")]
+    assert "周调度运行记录：全部周次（3 次）" in res.output and "红灯 1、黄灯 0、绿灯 0" in res.output
+    res = CliRunner().invoke(cli, ["runs", "--week", "2026-W48", "--format", "json"])
+    assert [(r["id"], r["current"]) for r in json.loads(res.output)["runs"]] == [(ids[1], False), (ids[2], True)]
+    res = CliRunner().invoke(cli, ["runs", "--week", "2026-W40"])
+    assert res.exit_code == 0 and "没有已保存的周调度运行（2026年第40周（9月28日至10月4日））" in res.output

@@ -381,6 +381,7 @@ STRINGS: dict[str, dict[str, str]] = {
     # outputs people read (views, charts, printout, sheets): out.*
     "week.label": {"zh": "{year}年第{n}周（{monday}至{sunday}）", "en": "{week} ({monday} to {sunday})"},
     "week.label.short": {"zh": "{year}年第{n}周", "en": "{week}"},
+    "tz.Asia/Shanghai": {"zh": "北京时间", "en": "Asia/Shanghai"},
     "out.title": {"zh": "{week}重大项目要素保障周调度", "en": "Major projects weekly dispatch {week}"},
     "out.light.red": {"zh": "红", "en": "Red"},
     "out.light.yellow": {"zh": "黄", "en": "Yellow"},

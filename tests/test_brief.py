@@ -65,7 +65,7 @@ def test_the_sample_weeks_brief_fits_four_pages_and_reads_in_chinese_dates(sampl
     for head in ("一、总体情况", "二、问题清单", "三、项目进展", "提请县政府专题研究", "未按时报送单位"):
         assert head in flat
     assert "2026-11-23" not in text  # dates are written the Chinese way
-    assert "生成时间：2026年11月23日08:30（Asia/Shanghai）" in flat  # 00:30 UTC is 08:30 in the county
+    assert "生成时间：2026年11月23日08:30（北京时间）" in flat  # 00:30 UTC is 08:30 in the county
 
 
 def test_every_red_problem_and_every_silent_unit_is_in_the_pdf(sample: tuple) -> None:

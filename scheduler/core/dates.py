@@ -8,7 +8,7 @@ import datetime as dt
 import re
 
 from scheduler.core.findings import week_monday
-from scheduler.strings import t
+from scheduler.strings import STRINGS, t
 
 _ISO_SPACED = re.compile(r"( ?)(?<![\d-])(\d{4})-(\d{2})-(\d{2})(?![\d-])( ?)")
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]")
@@ -63,6 +63,12 @@ def by_text(d: dt.date, ref: dt.date | None, lang: str) -> str:
         month = f"{d.year}年{d.month}月底" if ref is None or d.year != ref.year else f"{d.month}月底"
         return t("brief.before", lang, date=month)
     return t("brief.before", lang, date=cn_date(d, ref))
+
+
+def zone_text(zone: str, lang: str) -> str:
+    """A timezone as its readers name it: Asia/Shanghai is 北京时间 in Chinese; a zone with no label
+    keeps its IANA name."""
+    return t(f"tz.{zone}", lang) if f"tz.{zone}" in STRINGS else zone
 
 
 def week_text(week: str, lang: str, *, dates: bool = True) -> str:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scheduler.core.dates import by_text, cn_date, cn_dates, fmt_cn_date
+from scheduler.core.dates import by_text, cn_date, cn_dates, fmt_cn_date, zone_text
 from scheduler.core.findings import FindingKind, Light
 from scheduler.core.phrases import days_text
 from scheduler.core.text import file_stem
@@ -455,7 +455,7 @@ def build_brief(view: WeeklyView, *, leader: str | None = None) -> Brief:
         blocks.append(Para(t("out.pdf.notes", lang) + "：" + " ".join(view.notes), note=True))
     gen = view.generated_at
     blocks.append(Para(t("brief.footer", lang, generated=f"{fmt_cn_date(gen.date())} {gen:%H:%M}",
-                         tz=view.timezone), note=True))
+                         tz=zone_text(view.timezone, lang)), note=True))
     title = t("brief.title", lang)
     if leader:
         title += t("brief.title.leader", lang, leader=leader)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from scheduler.core.alerts import Alert
+from scheduler.core.dates import week_text
 from scheduler.core.text import break_lines, unbreakable
 from scheduler.strings import t
 
@@ -149,6 +150,7 @@ def alerts_table(items: Sequence[Alert], lang: str = "zh", timezone: str = "Asia
             status += t("alert.col.attempts.value", lang, n=a.attempts)
         if a.last_error and a.status in ("pending", "failed"):
             status += f"\n{a.last_error}"
-        table.add_row(str(a.id), a.week, Wrapped(a.unit), Wrapped(t(f"alert.channel.{a.channel}", lang)),
+        table.add_row(str(a.id), week_text(a.week, lang, dates=False), Wrapped(a.unit),
+                      Wrapped(t(f"alert.channel.{a.channel}", lang)),
                       Wrapped(a.address or "—"), Wrapped(status), nxt, Wrapped(a.subject), style=styles.get(a.status))
     return table

@@ -404,6 +404,10 @@ def test_unit_answers_and_office_closes(app: Any, world: World) -> None:
     assert r.status_code == 400 and _alert(r).startswith("角色有误［bad-role］：角色 'boss' 不是 office（办公室）")
     got = next(p for p in o.get("/api/problems").json()["problems"] if p["id"] == problem)
     assert got["status"] == "closed" and got["closed"]["reason"] == "已批复"
+    history = o.get(f"/problem/{problem}").text  # its history says what was done in words, not action codes
+    assert "<td>单位答复</td>" in history and "<td>销号</td>" in history
+    assert "<td>answer</td>" not in history and "<td>close</td>" not in history
+    assert "<td>销号</td>" in o.get(f"/projects/{problem.split('/')[0]}").text
     audit = o.get("/audit").text
     assert "problem.answer" in audit and "problem.close" in audit
 

@@ -90,6 +90,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     templates.env.globals.update(t=lambda key, **kw: t(key, lang, **kw), lang=lang)
     templates.env.filters["d"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ("" if d is None else d)
     templates.env.filters["light"] = lambda x: t(f"light.{Light(x).value}", lang) if x else ""
+    templates.env.filters["action"] = lambda x: t(f"problem.action.{Action(x).value}", lang)
     templates.env.filters["week"] = lambda w: _week(w, lang)
     templates.env.filters["wk"] = lambda w: _week(w, lang, dates=False)  # in a table or in brackets
 

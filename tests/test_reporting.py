@@ -218,7 +218,8 @@ def test_reminder_goes_to_units_not_reported_once(loaded: Engine, tmp_path: Path
         ("县自然资源局", "1@county.gov.cn", "reminder/县自然资源局"),
         ("洋沙湖集团", "3@county.gov.cn", "reminder/洋沙湖集团")]
     a = queued[0]
-    assert a.subject == "【报表催报】请于 2026-11-27 17:00 前报送2026年第49周（11月30日至12月6日）重大项目周调度报表"
+    assert a.subject == ("【报表催报】请于 2026年11月27日 17:00 前报送2026年第49周（11月30日至12月6日）"
+                         "重大项目周调度报表")
     assert a.status == "pending"
     assert a.body.startswith(f"{a.unit}：\n\n贵单位尚未报送2026年第49周（11月30日至12月6日）重大项目要素保障周调度报表"
                              f"（模板：2026-W49_{a.unit}.xlsx）") and "未按时报送" in a.body
@@ -254,7 +255,8 @@ def test_after_the_deadline_each_unit_that_did_not_report_is_told_once(
     assert told() == [("县林业局", "2@county.gov.cn", "not-reported/县林业局"),
                       ("县自然资源局", "1@county.gov.cn", "not-reported/县自然资源局")]
     (msg,) = [a for a in list_alerts(loaded, week="2026-W48") if a.finding_key == "not-reported/县林业局"]
-    assert msg.subject == "【逾期未报送】2026年第48周（11月23日至29日）重大项目周调度报表未在 2026-11-20 17:00 前报送"
+    assert msg.subject == ("【逾期未报送】2026年第48周（11月23日至29日）重大项目周调度报表未在 2026年11月20日 17:00 "
+                           "前报送")
     assert "请尽快补报（模板：2026-W48_县林业局.xlsx）" in msg.body  # the file keeps its ISO name
     assert msg.body.startswith("县林业局：") and "已列为“未按时报送”" in msg.body and "沿用上周数据" in msg.body
     run(loaded, config, W48)  # the week again: nothing twice

@@ -1662,6 +1662,7 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "web.role.unit": {"zh": "单位", "en": "unit"},
     "web.role.leader": {"zh": "县领导", "en": "leader"},
     "web.role.viewer": {"zh": "查看", "en": "viewer"},
+    "web.role.cli": {"zh": "命令行", "en": "command line"},  # the audit log's entries made by `dispatch`
     "web.week": {"zh": "{week}周调度（数据日期 {date}）", "en": "Week {week} (data date {date})"},
     "web.no_run": {"zh": "尚未运行周调度。", "en": "No weekly run yet."},
     "web.projects": {"zh": "项目", "en": "Projects"},

@@ -410,6 +410,7 @@ def test_unit_answers_and_office_closes(app: Any, world: World) -> None:
     assert "<td>销号</td>" in o.get(f"/projects/{problem.split('/')[0]}").text
     audit = o.get("/audit").text
     assert "problem.answer" in audit and "problem.close" in audit
+    assert f"{world.users['office']}（办公室）" in audit and "（office）" not in audit  # the role in words
 
 
 def test_api_token_for_a_machine_client(app: Any, world: World) -> None:

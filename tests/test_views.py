@@ -203,3 +203,10 @@ def test_a_finished_deadline_milestone_is_judged_by_its_actual_date_on_the_page_
     assert (pl.findings, pl.light) == ((), Light.GREEN)
     assert deadline_fact(pl, "zh") == "10月底前开始（M1）：未按期（11月8日）"
     assert deadline_fact(pl, "en") == "start by 2026-10-31 (M1): missed (2026-11-08)"
+
+
+def test_chart_titles_write_the_data_date_as_the_brief_does() -> None:
+    view = sv.build()
+    assert view.portfolio_gantt.title == "重大项目总览（3 个项目，数据日期 2026年11月23日）"
+    assert view.projects[0].gantt.title == "虞公港铁路专用线 进度甘特图（数据日期 2026年11月23日）"
+    assert sv.build(lang="en").portfolio_gantt.title == "Portfolio overview (3 projects, data date 2026-11-23)"

@@ -609,8 +609,8 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
         deadlines = [d for m in p.milestones for d in (m.finish_by, m.start_by) if d]  # 10月底前开工 counts
         g_rows = tuple(grows)
         lo, hi = _date_range(g_rows, data_date)
-        gantt = GanttModel(title=t("out.gantt.title", lang, name=p.name, date=data_date.isoformat()), rows=g_rows,
-                           data_date=data_date, calendar=p.calendar, start=lo, end=hi)
+        gantt = GanttModel(title=t("out.gantt.title", lang, name=p.name, date=date_text(data_date, None, lang)),
+                           rows=g_rows, data_date=data_date, calendar=p.calendar, start=lo, end=hi)
         pviews.append(ProjectView(
             id=p.id, name=p.name, lead_unit=p.lead_unit, leader=p.leader or "", units=p.units,
             calendar=p.calendar, calendar_title=cal.title if cal is not None else p.calendar,
@@ -871,7 +871,7 @@ def _portfolio_gantt(pviews: Sequence[ProjectView], data_date: dt.date, lang: st
     cal = max(set(cals), key=cals.count) if cals else ""
     g_rows = tuple(rows)
     lo, hi = _date_range(g_rows, data_date)
-    return GanttModel(title=t("out.gantt.portfolio_title", lang, n=len(rows), date=data_date.isoformat()),
+    return GanttModel(title=t("out.gantt.portfolio_title", lang, n=len(rows), date=date_text(data_date, None, lang)),
                       rows=g_rows, data_date=data_date, calendar=cal, start=lo, end=hi, portfolio=True)
 
 
@@ -955,7 +955,7 @@ def narrow(view: WeeklyView, keep: set[str]) -> WeeklyView:
                    projects=projects, closed=closed, problems=probs,
                    portfolio_gantt=replace(pg, rows=(prow := tuple(r for r in pg.rows if r.key in keep)),
                                            title=t("out.gantt.portfolio_title", view.lang, n=len(prow),
-                                                   date=view.data_date.isoformat())),
+                                                   date=date_text(view.data_date, None, view.lang))),
                    money=_money_of(view.money, keep))
 
 

@@ -262,6 +262,15 @@ def test_same_project_id_in_two_files(tmp_path: Path) -> None:
     assert [(x.kind, x.file) for x in errors] == [("duplicate-project", str(b))]
 
 
+def test_collected_errors_keep_no_frames(tmp_path: Path) -> None:
+    """Errors collected to list them all (a folder's bad files) keep their line, not the traceback
+    that would hold every failing frame (the file's text, its parse) alive."""
+    write(tmp_path, GOOD.replace('id = "P1"', 'id = "P 1"'), "bad.toml")
+    _good, errors = collect_errors([tmp_path], calendars=CALS)
+    assert [x.kind for x in errors] == ["bad-project-id"]
+    assert errors[0].__traceback__ is None and errors[0].__context__ is None
+
+
 def test_two_links_of_different_types_between_a_pair_are_allowed(tmp_path: Path) -> None:
     f = write(tmp_path, edit(16, 'after = [{ id = "M1", type = "SS", lag = 1 }, { id = "M1", type = "FF" }]'))
     m = read_project_file(f, calendars=CALS).project.milestone("M2")

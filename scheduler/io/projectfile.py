@@ -596,7 +596,7 @@ def check_files(paths: Sequence[str | Path], *, known: Mapping[str, str] | None 
                 continue
             pf = _from_bytes(raw, path, digest, calendars=calendars, default_calendar=default_calendar)
         except ProjectFileError as e:
-            errors.append(e)
+            errors.append(e.detached())  # kept to list them all: not their frames (each file's text)
             continue
         if pf.project.id in seen:
             errors.append(ProjectFileError("duplicate-project", f"project id {pf.project.id} is already used "

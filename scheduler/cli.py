@@ -1126,7 +1126,7 @@ def import_command(state: State, file: str, out: str, level: int | None, milesto
         raise click.UsageError("--keep names key tasks to keep with --milestones-only")
     opts = ImportOptions(level=level, milestones_only=milestones_only, keep=keep, project_id=project_id,
                          clamp_leads=leads == "clamp", calendar=calendar_name, write_calendar=write_calendar,
-                         default_calendar=state.config.default_calendar)
+                         default_calendar=state.config.default_calendar, language=state.config.language)
     results = import_file(Path(file), opts, state.calendars, encoding=encoding)
     for path in write_import(results, Path(out), state.config.calendar_dir, force=force):
         click.echo(str(path))

@@ -379,6 +379,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "receipt.why.qty_over": {"zh": "超过目标 {target} 的 {ratio} 倍，疑似填错（请核实计量单位）",
                              "en": "more than {ratio} times the target {target}: check the measure"},
     # outputs people read (views, charts, printout, sheets): out.*
+    "import.start": {"zh": "导入计划开始", "en": "Start of the imported programme"},  # io/interop.py's START event
     "week.label": {"zh": "{year}年第{n}周（{monday}至{sunday}）", "en": "{week} ({monday} to {sunday})"},
     "week.label.short": {"zh": "{year}年第{n}周", "en": "{week}"},
     "tz.Asia/Shanghai": {"zh": "北京时间", "en": "Asia/Shanghai"},
@@ -1389,7 +1390,7 @@ STRINGS.update({key: {"zh": text} for key, text in {
                     "每个 WBS 元素的工期为其在导入计划中的跨度；其任务与其他元素任务之间的关系取约束最紧的一条，"
                     "转到元素的起止端，搭接时间按相关任务在元素内的位置调整；期限同样处理"),
     "warn.rollup-retyped": "汇总：转移后搭接时间为负（提前量）的关系改为在相同约束下搭接时间不为负的类型：{items}",
-    "warn.milestones-leads": "仅保留节点：桥接路径长度为负（提前量）的关系改为 SS 搭接 0：{items}",
+    "warn.milestones-leads": "仅保留节点：桥接路径长度为负（提前量）的关系改为开始-开始(SS)搭接 0：{items}",
     "warn.milestones-kept": ("仅保留节点：{tasks} 个任务中保留 {kept} 个；{links} 条关系桥接经过被舍弃任务的路径"
                              "（搭接时间 = 路径长度，按工作日计）"),
     "warn.milestones-kept.start": ("仅保留节点：{tasks} 个任务中保留 {kept} 个；{links} 条关系桥接经过被舍弃任务的路径"

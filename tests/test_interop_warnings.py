@@ -122,3 +122,18 @@ def test_link_types_and_long_lists_in_chinese() -> None:
     assert say(Said("x", "warn.milestones-lost", items=many), "zh") == (
         "仅保留节点：被舍弃任务的期限或进度未转入：T0、T1、T2、T3、T4…（共 7 项）")
     assert str(many) == "T0, T1, T2, T3, T4 … (7 in all)"
+
+
+def test_the_start_event_an_import_adds_is_named_in_the_configured_language(tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    """--milestones-only hangs the work before the first kept milestones from a START event: its name,
+    written into the project file the county reads, is Chinese under zh (was always English)."""
+    monkeypatch.delenv("DISPATCH_CONFIG", raising=False)
+    config = make_config(tmp_path)
+    config.write_text(config.read_text(encoding="utf-8").replace('language = "en"', 'language = "zh"'),
+                      encoding="utf-8")
+    out = tmp_path / "p.toml"
+    res = run(config, "import", str(CASES / "01_mspdi_programme.xml"), "--out", str(out), "--milestones-only",
+              "--write-calendar")
+    assert res.exit_code == 0, res.stderr
+    assert 'id = "START"\nname = "导入计划开始"' in out.read_text(encoding="utf-8")

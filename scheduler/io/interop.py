@@ -21,6 +21,7 @@ from scheduler.errors import CalendarError, os_params, shown
 from scheduler.io.interop_errors import InteropError
 from scheduler.io.projectwriter import toml_string
 from scheduler.strings import STRINGS, Said
+from scheduler.strings import t as said_in
 
 WEEKDAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 NOT_BEFORE, START_BY, FINISH_BY, DROPPED = "not_before", "start_by", "finish_by", "dropped"
@@ -130,6 +131,8 @@ class ImportOptions:
     calendar: str | None = None
     write_calendar: bool = False
     default_calendar: str = "construction"
+    language: str = "en"
+    """The language of the names the import itself writes into the project (the START event)."""
 
 
 @dataclass(slots=True)
@@ -859,7 +862,7 @@ def _milestones_only(mapper: _Mapper, nodes: list[_Node], keep: Sequence[str], c
         sid, suffix = "START", 2
         while sid in kept_ids:
             sid, suffix = f"START-{suffix}", suffix + 1
-        start = _Node(id=sid, name="Start of the imported programme", duration=0)
+        start = _Node(id=sid, name=said_in("import.start", mapper.opts.language), duration=0)
         for j, b in start_links.items():
             by_id[j].add_link(sid, LinkType.FS, b)
         out_nodes.insert(0, start)

@@ -266,6 +266,32 @@ def test_after_the_deadline_each_unit_that_did_not_report_is_told_once(
 # -- the stale rule in the weekly run ----------------------------------------------------------------
 
 
+BRIDGE = (ROAD.replace('"P-ROAD"', '"P-BRIDGE"').replace('lead_unit = "县发改局"', 'lead_unit = "县交通运输局"')
+          .replace("洋沙湖集团", "县水利局").replace('unit = "县林业局"', 'unit = "县水利局"'))
+"""P-ROAD's twin led by 县交通运输局, its milestones and forest approval 县水利局's; its land approval
+县自然资源局's, as P-ROAD's."""
+
+
+@pytest.mark.parametrize(("missing", "projects"), [
+    ({"县发改局"}, {"P-ROAD"}),                    # P-ROAD's lead (and M1's: it names no unit)
+    ({"洋沙湖集团"}, {"P-ROAD"}),                  # its milestones M2, M3
+    ({"县林业局"}, {"P-ROAD"}),                    # a factor only (F2 on M3)
+    ({"县自然资源局"}, {"P-ROAD", "P-BRIDGE"}),     # the land approvals of both
+    ({"县交通运输局"}, {"P-BRIDGE"}),               # P-BRIDGE's lead only
+    ({"县水利局", "县统计局"}, {"P-BRIDGE"}),
+    ({"县统计局"}, set()),                         # answers for nothing
+])
+def test_projects_depending_on_a_missing_unit(missing: set[str], projects: set[str]) -> None:
+    """Only these projects' previous findings can be carried (the weekly run reads no others)."""
+    from scheduler.core.reporting import projects_depending_on
+    from scheduler.core.schedule import frame_from_projects
+    from tests.weekly_sample import project_file
+
+    frame = frame_from_projects([project_file(ROAD, "road.toml").project, project_file(BRIDGE, "bridge.toml").project])
+    assert projects_depending_on(frame, frozenset(missing)) == projects
+
+
+
 def test_no_report_keeps_last_weeks_findings_not_a_new_red(loaded: Engine, tmp_path: Path) -> None:
     config = make_config(tmp_path, loaded)
     w47 = run(loaded, config, W47)  # before first_week: the project file is the status

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 from rich.table import Table
 
-from scheduler.core.dates import week_text
+from scheduler.core.dates import moment_text, week_text
 from scheduler.core.schedule import ScheduleResult, schedule_projects
 from scheduler.errors import DispatchError, StorageError
 from scheduler.io.calendarfiles import CalendarSet
@@ -528,7 +528,7 @@ def reporting_command(state: State, week: str | None, fmt: str) -> None:
     from zoneinfo import ZoneInfo
 
     zone = ZoneInfo(config.timezone)
-    title = t("reporting.title", lang, week=week_text(wk, lang), deadline=status.deadline.strftime("%Y-%m-%d %H:%M"))
+    title = t("reporting.title", lang, week=week_text(wk, lang), deadline=moment_text(status.deadline, lang))
     if not status.required:
         title += t("reporting.not_required", lang)
     table = Table(title=title)
@@ -537,7 +537,7 @@ def reporting_command(state: State, week: str | None, fmt: str) -> None:
     style = {"missing": "bold red", "late": "yellow", "on_time": None}
     for u in status.units:
         table.add_row(u.unit, t(f"reporting.status.{u.status}", lang),
-                      u.received_at.astimezone(zone).strftime("%Y-%m-%d %H:%M") if u.received_at else "—",
+                      moment_text(u.received_at.astimezone(zone), lang) if u.received_at else "—",
                       f"v{u.version}" if u.version else "—", style=style[u.status])
     console = Console()
     console.print(table)

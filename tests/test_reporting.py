@@ -203,6 +203,20 @@ def test_cli_reporting_json_and_table(loaded: Engine, config_file: Path, tmp_pat
     assert "1 on time, 0 late, 3 missing" in table.output and "2026-11-26 10:00" in table.output
 
 
+def test_cli_reporting_says_the_deadline_as_the_reminders_do(loaded: Engine, config_file: Path, tmp_path: Path,
+                                                              ) -> None:
+    """Under zh the deadline and the received time read 2026年11月27日 17:00 (the reminders' form)."""
+    ingest_filled(loaded, tmp_path, "县林业局", "2026-W49", {("要素保障", "G4"): "办理中"}, utc(2026, 11, 26, 2, 0))
+    config_file.write_text(config_file.read_text(encoding="utf-8").replace('language = "en"', 'language = "zh"')
+                           + '[reporting]\nfirst_week = "2026-W49"\n[weekly]\ntimezone = "Asia/Shanghai"\n',
+                           encoding="utf-8")
+    table = CliRunner().invoke(cli, ["--config", str(config_file), "reporting", "--week", "2026-W49"])
+    assert table.exit_code == 0, table.output
+    flat = "".join(table.output.split())  # the title wraps
+    assert "（截止2026年11月27日17:00）" in flat and "│2026年11月26日10:00│" in flat
+    assert "2026-11-2" not in table.output
+
+
 # -- the reminder -----------------------------------------------------------------------------------
 
 

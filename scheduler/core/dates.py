@@ -54,6 +54,12 @@ def date_text(d: dt.date | None, ref: dt.date | None, lang: str) -> str:
     return d.isoformat() if d is not None else "—"
 
 
+def moment_text(when: dt.datetime, lang: str) -> str:
+    """A date and time as a notice writes it: 2026年11月27日 17:00 (English 2026-11-27 17:00), in
+    `when`'s own timezone."""
+    return f"{date_text(when.date(), None, lang)} {when:%H:%M}"
+
+
 def by_text(d: dt.date, ref: dt.date | None, lang: str) -> str:
     """A deadline date as a deadline reads: 10月底前 (the last day of a month), 12月15日前;
     English: by 2026-10-31."""

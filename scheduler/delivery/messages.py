@@ -12,7 +12,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, select
 
 from scheduler.core.alerts import Alert, Names, copy_key, digest_key
-from scheduler.core.dates import date_text, week_text
+from scheduler.core.dates import moment_text, week_text
 from scheduler.core.findings import Light, week_monday
 from scheduler.core.phrases import escalation_parts, line_names, problem_line
 from scheduler.core.problems import Problem, ProblemKind
@@ -61,7 +61,7 @@ def _report_notices(units: Iterable[str], label: str, key: str, *, week: str, de
     and `label`.body), keyed `key` (with {unit})."""
     when = utc(now or utcnow())
     lang = config.language
-    due = f"{date_text(deadline.date(), None, lang)} {deadline:%H:%M}"  # 2026年11月27日 17:00
+    due = moment_text(deadline, lang)  # 2026年11月27日 17:00
     said = week_text(week, lang)  # the template's file name keeps the ISO code
     out: list[Alert] = []
     for unit in units:

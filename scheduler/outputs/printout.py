@@ -13,7 +13,7 @@ from typing import Any, Self
 from fpdf import FPDF, FontFace
 from fpdf.enums import WrapMode, XPos, YPos
 
-from scheduler.core.dates import date_text
+from scheduler.core.dates import date_text, moment_text
 from scheduler.core.findings import Light
 from scheduler.core.text import ELLIPSIS, break_lines, clip, one_line
 from scheduler.outputs.fonts import cjk_font_path, fallback_font_path
@@ -278,7 +278,7 @@ def _cover(pdf: _Doc, v: WeeklyView) -> None:
     pdf.set_font("cjk", size=10)
     pdf.set_text_color(*MUTED)
     pdf.multi_cell(0, 6, t("out.pdf.cover_dates", lang, date=date_text(v.data_date, None, lang),
-                           generated=f"{date_text(v.generated_at.date(), None, lang)} {v.generated_at:%H:%M}"),
+                           generated=moment_text(v.generated_at, lang)),
                    align="C", new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(0, 0, 0)
     pdf.ln(6)

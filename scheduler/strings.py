@@ -1664,6 +1664,18 @@ WEB_STRINGS: dict[str, dict[str, str]] = {
     "web.role.leader": {"zh": "县领导", "en": "leader"},
     "web.role.viewer": {"zh": "查看", "en": "viewer"},
     "web.role.cli": {"zh": "命令行", "en": "command line"},  # the audit log's entries made by `dispatch`
+    # the audit log's actions in words (web audit page); problem.<action>: audit.action.problem with
+    # problem.action.<action>; a code with no label is shown as stored
+    "audit.action.login": {"zh": "登录", "en": "signed in"},
+    "audit.action.logout": {"zh": "退出登录", "en": "signed out"},
+    "audit.action.report.store": {"zh": "报送周报", "en": "weekly report stored"},
+    "audit.action.user.add": {"zh": "新建账号", "en": "account added"},
+    "audit.action.user.passwd": {"zh": "修改密码", "en": "password changed"},
+    "audit.action.user.disable": {"zh": "停用账号", "en": "account disabled"},
+    "audit.action.user.enable": {"zh": "启用账号", "en": "account enabled"},
+    "audit.action.token.add": {"zh": "新建接口令牌", "en": "API token added"},
+    "audit.action.week.run": {"zh": "运行周调度", "en": "week run"},
+    "audit.action.problem": {"zh": "问题：{action}", "en": "problem {action}"},
     "web.week": {"zh": "{week}周调度（数据日期 {date}）", "en": "Week {week} (data date {date})"},
     "web.no_run": {"zh": "尚未运行周调度。", "en": "No weekly run yet."},
     "web.projects": {"zh": "项目", "en": "Projects"},

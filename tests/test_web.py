@@ -409,7 +409,9 @@ def test_unit_answers_and_office_closes(app: Any, world: World) -> None:
     assert "<td>answer</td>" not in history and "<td>close</td>" not in history
     assert "<td>销号</td>" in o.get(f"/projects/{problem.split('/')[0]}").text
     audit = o.get("/audit").text
-    assert "problem.answer" in audit and "problem.close" in audit
+    assert "<td>问题：单位答复</td>" in audit and "<td>问题：销号</td>" in audit  # the action in words
+    assert "<td>登录</td>" in audit and "<td>新建账号</td>" in audit
+    assert "problem.answer" not in audit and "problem.close" not in audit and "<td>login</td>" not in audit
     assert f"{world.users['office']}（办公室）" in audit and "（office）" not in audit  # the role in words
 
 
@@ -527,3 +529,16 @@ def test_pages_name_the_week_as_the_brief_does(app: Any, world: World) -> None:
     assert not re.search(r">[^<]*\d{4}-W\d{2}[^<]*<", page + problems)
     assert "已完成2026年第48周（11月23日至29日）调度。" in c.get("/?ran=2026-W48").text
     assert "已完成x-W99调度。" in c.get("/?ran=x-W99").text
+
+
+@pytest.mark.parametrize(("code", "lang", "said"), [
+    ("problem.close", "zh", "问题：销号"), ("problem.close", "en", "problem closed"),
+    ("user.add", "zh", "新建账号"), ("user.add", "en", "account added"), ("week.run", "zh", "运行周调度"),
+    ("report.store", "en", "weekly report stored"), ("problem.someday", "zh", "problem.someday"),
+    ("something.new", "en", "something.new"),
+])
+def test_audit_actions_are_said_in_words(code: str, lang: str, said: str) -> None:
+    """The audit page's action column: words from strings.py; a code with no label as stored."""
+    from scheduler.web.app import _audit_action
+
+    assert _audit_action(code, lang) == said

@@ -40,7 +40,7 @@ from scheduler.core.reports import PROJECT_LEVEL
 from scheduler.errors import DispatchError, NotFound, shown
 from scheduler.io.config import Config
 from scheduler.store.problems import ProblemLight
-from scheduler.strings import error_detail, error_message, t, web_refusal
+from scheduler.strings import STRINGS, error_detail, error_message, t, web_refusal
 from scheduler.web.auth import (
     COOKIE,
     LOGIN_COOKIE,
@@ -91,6 +91,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     templates.env.filters["d"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ("" if d is None else d)
     templates.env.filters["light"] = lambda x: t(f"light.{Light(x).value}", lang) if x else ""
     templates.env.filters["action"] = lambda x: t(f"problem.action.{Action(x).value}", lang)
+    templates.env.filters["audit"] = lambda x: _audit_action(x, lang)
     templates.env.filters["week"] = lambda w: _week(w, lang)
     templates.env.filters["wk"] = lambda w: _week(w, lang, dates=False)  # in a table or in brackets
 
@@ -657,6 +658,15 @@ def _project_json(p: Any) -> dict[str, Any]:
             "percent": p.percent, "forecast_finish": p.forecast_finish.isoformat() if p.forecast_finish else None,
             "baseline_finish": p.baseline_finish.isoformat() if p.baseline_finish else None,
             "variance": p.variance}
+
+
+def _audit_action(code: str, lang: str) -> str:
+    """An audit log action in words (problem.close: 问题销号, user.add: 新建账号); a code with no
+    label (an older or newer one) as stored."""
+    kind, _, action = code.partition(".")
+    if kind == "problem" and f"problem.action.{action}" in STRINGS:
+        return t("audit.action.problem", lang, action=t(f"problem.action.{action}", lang))
+    return t(f"audit.action.{code}", lang) if f"audit.action.{code}" in STRINGS else code
 
 
 def _week(week: str | None, lang: str, *, dates: bool = True) -> str:

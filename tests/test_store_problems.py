@@ -335,7 +335,8 @@ def test_re_running_an_earlier_week_keeps_the_later_weeks_state(engine: Engine) 
 def test_a_week_run_late_adds_its_new_problems_and_moves_first_seen_earlier(engine: Engine) -> None:
     """W48 run first: F1 first seen W48. W47 run late finds F1 and a new M05: F1 first seen W47
     (only ever earlier), M05 stored, first seen W47; running W46 late without F1 moves nothing,
-    and a problem the late week carries as done (M05, not found in W46) stays open as W47 left it."""
+    and a problem the late week carries as done (M05, not found in W46) stays open as W47 left it,
+    until W48 (the latest week) is run again without it: done then."""
     f1 = _found()[0]
     m05 = Problem(id="YJ-AVENUE/milestone/M05", project="YJ-AVENUE", kind=ProblemKind.MILESTONE, light=Light.YELLOW,
                   unit="洋沙湖集团", milestone="M05", days=3, own_light=Light.YELLOW)
@@ -349,3 +350,7 @@ def test_a_week_run_late_adds_its_new_problems_and_moves_first_seen_earlier(engi
     assert _state(engine, f1.id)[:2] == (ProblemStatus.OPEN, "2026-W47")
     assert _state(engine, m05.id)[:2] == (ProblemStatus.OPEN, "2026-W47")
     assert _events(engine, m05.id) == []
+    _run(engine, "2026-W48", [f1])  # the latest week run again, still without M05: done now
+    assert _state(engine, m05.id) == (ProblemStatus.DONE, "2026-W47", "洋沙湖集团", "", "check")
+    assert _events(engine, m05.id) == [(Action.CLOSE, "check", "2026-W48")]
+    assert _state(engine, f1.id)[:2] == (ProblemStatus.OPEN, "2026-W47")

@@ -140,6 +140,8 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
     item = f"{_label(names.projects.get(first.project), first.project)} · {first.id}"
     lines += ["", t("digest.first", lang, item=item,
                     message=said[first.id], todo=_problem_todo(first, lang))]
+    labels = _labels(items, names)
+    new_mark = t("digest.mark.new", lang)
     for key, group in (("digest.red", red), ("digest.yellow", yellow)):
         if not group:
             continue
@@ -147,11 +149,10 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
         for k, p in enumerate(group, start=1):
             marks = ""
             if p.light is Light.RED and p.first_seen in ("", week):
-                marks = t("digest.mark.new", lang)
+                marks = new_mark
             elif p.weeks_red > 1:
                 marks = t("digest.mark.weeks", lang, weeks=p.weeks_red)
-            project = _label(names.projects.get(p.project), p.project)
-            lines.append(f"{k}. {marks}{project} · {p.id}：{said[p.id]}")
+            lines.append(f"{k}. {marks}{labels[p.project]} · {p.id}：{said[p.id]}")
     lines += ["", t("digest.tail", lang, date=_cn_date(monday + dt.timedelta(days=7), lang)), "",
               _t("alert.footer", lang, week=date)]
     return subject, "\n".join(lines) + "\n"
@@ -165,12 +166,18 @@ def problem_digest_rows(problems: Sequence[Problem], names: Names | None = None,
     said = said if said is not None else {p.id: problem_line(p, names, lang) for p in problems}
     head = [t(k, lang) for k in ("brief.col.no", "col.project", "col.item", "col.light", "col.kind",
                                  "brief.col.problem", "col.days", "col.weeks_red", "digest.col.todo")]
+    lights = {light: t(f"light.{light.value}", lang) for light in Light}
+    labels = _labels(problems, names)
     rows = [head]
     for k, p in enumerate(sorted(problems, key=problem_urgency), start=1):
-        rows.append([str(k), _label(names.projects.get(p.project), p.project), p.id,
-                     _t(f"light.{p.light.value}", lang), p.kind.value, said[p.id],
+        rows.append([str(k), labels[p.project], p.id, lights[p.light], p.kind.value, said[p.id],
                      "" if p.days is None else str(p.days), str(p.weeks_red or ""), _problem_todo(p, lang)])
     return rows
+
+
+def _labels(problems: Iterable[Problem], names: Names) -> dict[str, str]:
+    """Each project's label (名称（id）) once per digest, not once per problem line."""
+    return {pid: _label(names.projects.get(pid), pid) for pid in {p.project for p in problems}}
 
 
 def escalation_copy_text(who: str, problems: Sequence[Problem], week: str, names: Names | None = None,

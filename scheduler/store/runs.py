@@ -66,9 +66,10 @@ first_seen and weeks_red are not stored: `finding_history` derives them from the
 
 
 def finding_values(f: Finding) -> tuple[Any, ...]:
-    """The FINDING_COLUMNS of a Finding, in order."""
+    """The FINDING_COLUMNS of a Finding, in order (its details as they are: the JSON column only
+    reads them)."""
     return (f.key, f.project, f.milestone, f.factor, f.factor_kind, f.kind.value, f.light.value, f.unit, f.days,
-            dict(f.details))
+            f.details)
 
 
 def finding_from_row(r: Any, history: tuple[str, int] | None = None) -> Finding:

@@ -14,7 +14,7 @@ from typing import Any, NoReturn
 import click
 from rich.table import Table
 
-from scheduler.core.dates import moment_text, week_text
+from scheduler.core.dates import date_text, moment_text, week_text
 from scheduler.core.schedule import ScheduleResult, schedule_projects
 from scheduler.errors import DispatchError, StorageError
 from scheduler.io.calendarfiles import CalendarSet
@@ -806,13 +806,14 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
         console.print(result.delivery.summary(lang))
     red = [f for f in result.findings if f.light.value == "red"]
     if red and details:
-        console.print(findings_table(red, lang, t("run.red_title", lang)))
+        console.print(findings_table(red, lang, t("run.red_title", lang), ref=result.data_date))
     for w in result.warnings:
         console.print(t("cli.warning", lang, text=say(w, lang)), style="yellow")
 
 
-def findings_table(findings: Any, lang: str, title: str, names: Any = None) -> Table:
-    """A rich table of findings: light, project, item, kind, unit, days, weeks red, what it says."""
+def findings_table(findings: Any, lang: str, title: str, names: Any = None, ref: dt.date | None = None) -> Table:
+    """A rich table of findings: light, project, item, kind, unit, days, weeks red, what it says
+    (its dates as of `ref`, the data date)."""
     from scheduler.core.phrases import finding_text
 
     keys = ("col.light", "col.project", "col.item", "col.kind", "col.unit", "col.days", "col.first_seen",
@@ -824,7 +825,7 @@ def findings_table(findings: Any, lang: str, title: str, names: Any = None) -> T
                       Wrapped(t(f"kind.{f.kind.value}", lang) + (f"·{f.factor_kind}" if f.factor_kind else "")),
                       Wrapped(f.unit), "" if f.days is None else str(f.days),
                       week_text(f.first_seen, lang, dates=False) if f.first_seen else "",
-                      str(f.weeks_red) if f.weeks_red else "", Wrapped(finding_text(f, names, lang)),
+                      str(f.weeks_red) if f.weeks_red else "", Wrapped(finding_text(f, names, lang, ref)),
                       style=style.get(f.light.value))
     return table
 
@@ -856,11 +857,12 @@ def findings_command(state: State, week: str | None, fmt: str, light: str) -> No
     if fmt == "json":
         click.echo(json.dumps(findings_json(info, found, names, lang), ensure_ascii=False, indent=1))
         return
-    title = t("findings.title", lang, week=week_text(info.week, lang), id=info.id, date=info.data_date.isoformat())
+    title = t("findings.title", lang, week=week_text(info.week, lang), id=info.id,
+              date=date_text(info.data_date, None, lang))
     if not found:
         click.echo(f"{title}: {t('findings.none', lang)}")
         return
-    Console().print(findings_table(found, lang, title, names))
+    Console().print(findings_table(found, lang, title, names, info.data_date))
 
 
 @cli.command("runs")
@@ -919,6 +921,7 @@ def runs_command(state: State, week: str | None, fmt: str) -> None:
 def problems_command(state: State, week: str | None, unit: str | None, fmt: str) -> None:
     """The problem list (问题清单) of a week: root causes, their symptoms counted under them."""
     from scheduler.app.problems import problems_json, week_problems
+    from scheduler.core.findings import week_monday
     from scheduler.core.phrases import problem_drags, problem_what
     from scheduler.io.reports import normalize_week
     from scheduler.outputs.view import stale_text
@@ -946,18 +949,19 @@ def problems_command(state: State, week: str | None, unit: str | None, fmt: str)
                                                               "problems.col.weeks_red", "problems.col.escalate")
                                                          for k in keys], lines=True)
     style = {"red": "bold red", "yellow": "yellow", "green": "green"}
+    monday = week_monday(wk)  # the week's dates are said as of its Monday
     for p in found:
         due = p.due_date
         status = t(p.status.label_key, lang)
         if p.exemption is not None:
             status += "\n" + t("problem.exempt", lang, by=p.exemption.by, reason=p.exemption.reason)
         mark = stale.get(p.id)
-        what = problem_what(p, names, lang)
+        what = problem_what(p, names, lang, monday)
         if mark is not None:  # the printout's mark: its light is last week's, its unit did not report
             what = stale_text(mark.carried_from, lang) + what
         table.add_row(t(f"light.{p.light.value}", lang), p.id, Wrapped(t(f"problem.kind.{p.kind.value}", lang)),
                       Wrapped(what), Wrapped(p.unit), Wrapped(status), due.isoformat() if due else "",
-                      Wrapped(problem_drags(p, names, lang)), str(p.weeks_red or ""), "✓" if p.escalate else "",
+                      Wrapped(problem_drags(p, names, lang, monday)), str(p.weeks_red or ""), "✓" if p.escalate else "",
                       style=style.get(p.light.value) if p.counts else "dim")
     Console().print(table)
 

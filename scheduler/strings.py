@@ -105,13 +105,13 @@ STRINGS: dict[str, dict[str, str]] = {
     "kind.statistics": {"zh": "入库纳统", "en": "Statistics registration"},
     "kind.quantity": {"zh": "实物量序时进度", "en": "Quantities vs plan"},
     "finding.finish_overdue": {
-        "zh": "{name}（{mid}）基线计划 {baseline} 完成，至今未完成，已滞后{days}",
+        "zh": "{name}（{mid}）基线计划{baseline}完成，至今未完成，已滞后{days}",
         "en": "{name} ({mid}) was due to finish {baseline} and is not finished: {days} late"},
     "finding.start_overdue": {
-        "zh": "{name}（{mid}）基线计划 {baseline} 开始，至今未开始，已滞后{days}",
+        "zh": "{name}（{mid}）基线计划{baseline}开始，至今未开始，已滞后{days}",
         "en": "{name} ({mid}) was due to start {baseline} and has not started: {days} late"},
     "finding.slip": {
-        "zh": "{name}（{mid}）预计 {forecast} 完成，较基线 {baseline} 推迟{days}",
+        "zh": "{name}（{mid}）预计{forecast}完成，较基线{baseline}推迟{days}",
         "en": "{name} ({mid}) forecast to finish {forecast}, {days} after baseline {baseline}"},
     # a deadline (start_by / finish_by): {planned} and {forecast}/{actual} are joined pieces
     # (deadline.piece, deadline.date_piece); an event's name is its verb (原定10月底前开工，预计12月19日开工)
@@ -127,7 +127,7 @@ STRINGS: dict[str, dict[str, str]] = {
     "deadline.date_piece": {"zh": "{date}{verb}", "en": "{verb} {date}"},
     "deadline.date_piece.actual": {"zh": "{date}{verb}", "en": "{verb} on {date}"},
     "finding.factor": {
-        "zh": "{kind}：{fname}（{fid}）{status}，{name}（{mid}）需于 {needed} 具备条件（{when}），"
+        "zh": "{kind}：{fname}（{fid}）{status}，{name}（{mid}）需于{needed}具备条件（{when}），"
               "预计批复：{expected}",
         "en": "{kind}: {fname} ({fid}) {status}; {name} ({mid}) needs it on {needed} ({when}), "
               "expected approval {expected}"},
@@ -148,7 +148,7 @@ STRINGS: dict[str, dict[str, str]] = {
         "en": "funds issued {issued}, paid {paid} (10k CNY): payment rate {rate}% against {planned}% planned to date, "
               "{points} points behind"},
     "finding.statistics": {
-        "zh": "{commenced} 开工已满 {months} 个月，入库纳统状态：{status}，请抓紧纳统报数",
+        "zh": "{commenced}开工已满 {months} 个月，入库纳统状态：{status}，请抓紧纳统报数",
         "en": "commenced {commenced}, {months} months ago, statistics status: {status}; register it"},
     "statistics.none": {"zh": "未填报", "en": "not reported"},
     "finding.quantity": {"zh": "实物量滞后：{items}", "en": "quantities behind: {items}"},
@@ -822,8 +822,8 @@ PROBLEM_STRINGS: dict[str, dict[str, str]] = {
     "problem.held_by": {"zh": "（该节点另待 {other} 批复，本项暂不单独影响工期）",
                         "en": " (the milestone waits longer for {other}: this one costs no time on its own yet)"},
     "problem.drags": {"zh": "带动 {n} 个节点滞后", "en": "drags {n} milestones"},
-    "problem.drags.deadline": {"zh": "{mname}（{mid}，{date} 前{what}）{days}",
-                               "en": "{mname} ({mid}, {what} by {date}) by {days}"},
+    "problem.drags.deadline": {"zh": "{mname}（{mid}，{by}{what}）{days}",  # {by}: 10月底前 (brief.before)
+                               "en": "{mname} ({mid}, {what} {by}) by {days}"},
     "problem.drags.deadlines": {"zh": "影响时限：{items}", "en": "costs deadlines: {items}"},
     "problem.start": {"zh": "开始", "en": "start"},
     "problem.finish": {"zh": "完成", "en": "finish"},

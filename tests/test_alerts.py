@@ -738,3 +738,21 @@ def test_escalated_problems_are_copied_to_the_leader_and_the_supervision_office(
     assert office.subject == "【抄送】截至11月23日 提请县政府专题研究事项2项"
     assert office.body.index("HY-WATER/milestone/M2") < office.body.index("HY-ROAD/milestone/M1")  # 3 weeks red first
     assert "HY-ROAD/milestone/M3" not in office.body  # red, but not going up
+
+
+def test_a_digest_writes_the_dates_of_its_lines_as_the_brief_does(tmp_path: Path) -> None:
+    """Its problem lines (body and attachment) write dates as of the week's Monday (预计批复：12月22日;
+    影响时限 …12月底前完成; another year's with the year), never ISO; English keeps ISO."""
+    from scheduler.core.problems import DeadlineCost
+
+    p = Problem("HY-WATER/factor/F1", "HY-WATER", ProblemKind.FACTOR, Light.RED, unit="县自然资源局",
+                milestone="M3", factor="F1", factor_kind="用地", days=9, own_light=Light.RED, first_seen=WEEK,
+                weeks_red=1, expected=dt.date(2026, 12, 22),
+                deadlines=(DeadlineCost("M5", dt.date(2027, 1, 31), False, 6, -3),))
+    names = queue.Names(factors={("HY-WATER", "F1"): "城东水厂用地预审"})
+    (a,) = messages.digests(messages.digest_units([p]), week=WEEK, config=make_config(tmp_path), names=names)
+    said = "预计批复：12月22日；影响时限：M5（M5，2027年1月底前完成）6个工作日"
+    assert said in a.body and said in json.loads(a.attachment or "[]")[1][5]
+    assert not re.search(r"\d{4}-\d{2}-\d{2}", a.body + (a.attachment or ""))
+    _, body = messages.problem_digest_text("县自然资源局", [p], WEEK, names, lang="en")
+    assert "expected 2026-12-22; costs deadlines: M5 (M5, finish by 2027-01-31)" in body

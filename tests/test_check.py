@@ -74,9 +74,9 @@ def run(projects: list[Project], baseline: Mapping[tuple[str, str], tuple[str, s
 
 
 def text(f: Finding) -> str:
-    """The finding's sentence as the outputs write it (findings store data, no sentence)."""
+    """The finding's sentence as the outputs write it (findings store data, no sentence), dates as of D."""
     projects = [v for v in globals().values() if isinstance(v, Project)]
-    return finding_text(f, names_of_projects(projects))
+    return finding_text(f, names_of_projects(projects), ref=D)
 
 
 def find(res: CheckResult, kind: FindingKind, project: str, milestone: str | None = None,
@@ -123,7 +123,7 @@ def test_finish_overdue_red_days_since_baseline_finish() -> None:
     # baseline finish 11-10 < D 11-23, not finished: 23 - 10 = 13 working days late, always red
     assert (f.light, f.days) == (Light.RED, 13)
     assert f.unit == "县发改局"  # no milestone unit: the project's lead unit answers
-    assert "滞后13天" in text(f) and "2026-11-10" in text(f)
+    assert "基线计划11月10日完成，至今未完成，已滞后13天" in text(f)
     # FINISH_OVERDUE supersedes the slip of the same milestone (forecast 11-27 vs 11-10)
     assert find(res, FindingKind.SLIP, "P-SCHED", "M1") is None
 

@@ -5,9 +5,13 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import replace
 
+import pytest
+
 from scheduler.core.findings import Finding, FindingKind, Light
 from scheduler.core.phrases import finding_text, problem_what
-from scheduler.core.problems import Problem, ProblemKind, Symptom
+from scheduler.core.problems import DeadlineCost, Problem, ProblemKind, Symptom
+
+D = dt.date(2026, 11, 23)  # the data date of 2026-W48
 
 
 def test_an_unknown_expected_approval_reads_with_a_colon_not_a_stray_space() -> None:
@@ -19,8 +23,9 @@ def test_an_unknown_expected_approval_reads_with_a_colon_not_a_stray_space() -> 
     p = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED, milestone="M1",
                 factor="F1", factor_kind="用地", days=3)
     assert problem_what(p).endswith("预计批复：未明确")
-    assert problem_what(Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED,
-                                factor="F1", days=-2, expected=dt.date(2026, 12, 5))).endswith("预计批复：2026-12-05")
+    soon = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED, factor="F1", days=-2,
+                   expected=dt.date(2026, 12, 5))
+    assert problem_what(soon).endswith("预计批复：2026年12月5日")
 
 
 def test_a_deadline_reads_as_the_deadline_against_the_forecast_or_the_actual_date() -> None:
@@ -103,7 +108,8 @@ def test_a_problem_says_days_as_its_calendar_counts_them() -> None:
         land = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED, milestone="M7",
                        factor="F1", factor_kind="用地", days=134, deadlines=cost, finding=f)
         assert f"开工（M7）所需，{overdue}；" in problem_what(land, names)
-        assert problem_drags(land, names) == f"影响时限：开工（M7，2026-10-31 前开始）{drag}"
+        assert problem_drags(land, names) == f"影响时限：开工（M7，2026年10月底前开始）{drag}"  # no data date: the year
+        assert problem_drags(land, names, ref=D) == f"影响时限：开工（M7，10月底前开始）{drag}"
         soon = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.YELLOW,
                        milestone="M7", factor="F1", factor_kind="用地", days=-14, finding=f)
         assert f"开工（M7）所需，{to_go}；" in problem_what(soon, names)
@@ -115,7 +121,7 @@ def test_a_problem_says_days_as_its_calendar_counts_them() -> None:
     two = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED, milestone="M7",
                   factor="F1", days=134, deadlines=cost, finding=_late(False, FindingKind.FACTOR),
                   symptoms=(Symptom(FindingKind.SLIP, Light.RED, "M8", None, 3, "slip/P/M8"),))
-    assert problem_drags(two, names) == "带动 1 个节点滞后；影响时限：开工（M7，2026-10-31 前开始）7个工作日"
+    assert problem_drags(two, names, ref=D) == "带动 1 个节点滞后；影响时限：开工（M7，10月底前开始）7个工作日"
     assert problem_drags(two, names, "en") == ("drags 1 milestones; costs deadlines: 开工 (M7, start by 2026-10-31) "
                                                "by 7 working days")
     # a problem the check no longer finds (已办结) has no finding and no size this week: no days at all
@@ -192,3 +198,51 @@ def test_a_problems_line_says_no_name_but_those_line_names_lists() -> None:
     assert ps[0].milestones[1].name in problem_line(missed, only)
     told = {(x.project, x.milestone) for x in mentioned(found) if x.milestone}
     assert line_names(found)[1] < told  # symptoms' milestones are counted in a line, not named
+
+
+def _finding(kind: FindingKind, **details: object) -> Finding:
+    return Finding(project="P", kind=kind, light=Light.RED, unit="县自然资源局", milestone="M1",
+                   factor="F1" if kind is FindingKind.FACTOR else None, factor_kind="用地", days=3,
+                   details={"works_daily": True, **details})
+
+
+FACTOR_DETAILS = {"name": "用地预审", "status": "办理中", "needed": "2026-11-20", "expected": "2027-01-05"}
+
+
+@pytest.mark.parametrize(("kind", "details", "zh", "en"), [
+    (FindingKind.FINISH_OVERDUE, {"baseline_finish": "2026-11-10"},
+     "M1（M1）基线计划11月10日完成，至今未完成，已滞后3天", "was due to finish 2026-11-10"),
+    (FindingKind.START_OVERDUE, {"baseline_start": "2025-12-30"},
+     "M1（M1）基线计划2025年12月30日开始，至今未开始，已滞后3天", "was due to start 2025-12-30"),
+    (FindingKind.SLIP, {"baseline_finish": "2026-12-01", "forecast_finish": "2027-01-05"},
+     "M1（M1）预计2027年1月5日完成，较基线12月1日推迟3天",
+     "forecast to finish 2027-01-05, 3 days after baseline 2026-12-01"),
+    (FindingKind.FACTOR, FACTOR_DETAILS,
+     "用地：用地预审（F1）办理中，M1（M1）需于11月20日具备条件（已逾期3天），预计批复：2027年1月5日",
+     "needs it on 2026-11-20 (3 days overdue), expected approval 2027-01-05"),
+    (FindingKind.STATISTICS, {"commenced": "2026-06-01", "months_since_commenced": 5, "status": ""},
+     "6月1日开工已满 5 个月", "commenced 2026-06-01, 5 months ago"),
+])
+def test_dates_in_finding_sentences_read_as_the_brief_writes_them(kind: FindingKind, details: dict[str, object],
+                                                                   zh: str, en: str) -> None:
+    """12月22日 in the data date's year, 2027年1月5日 across years, no ISO date in Chinese; English keeps ISO."""
+    f = _finding(kind, **details)
+    assert zh in finding_text(f, ref=D)
+    assert "-" not in finding_text(f, ref=D).replace("—", "")
+    assert en in finding_text(f, lang="en", ref=D)
+
+
+def test_dates_in_problem_lines_read_as_the_brief_writes_them() -> None:
+    """A problem's line (digest, annex, web): 预计批复：12月22日, 影响时限 …12月底前完成 as of the data
+    date; with the year when it is another year's or no data date is given; English ISO."""
+    from scheduler.core.phrases import problem_line
+
+    p = Problem(id="P/factor/F1", project="P", kind=ProblemKind.FACTOR, light=Light.RED, milestone="M1",
+                factor="F1", factor_kind="用地", days=3, expected=dt.date(2026, 12, 22),
+                deadlines=(DeadlineCost("M2", dt.date(2026, 12, 15), False, 4, -2),))
+    assert problem_line(p, ref=D) == ("用地：用地（F1）未批复，M1（M1）所需，已逾期3个工作日；预计批复：12月22日；"
+                                      "影响时限：M2（M2，12月15日前完成）4个工作日")
+    assert "预计批复：2026年12月22日；" in problem_line(p)
+    assert "预计批复：2026年12月22日；" in problem_line(p, ref=dt.date(2027, 1, 4))
+    assert problem_line(p, lang="en", ref=D).endswith("expected 2026-12-22; costs deadlines: M2 (M2, finish by "
+                                                      "2026-12-15) by 4 working days")

@@ -78,7 +78,7 @@ def test_pdf_text_holds_every_project_and_every_red_finding(written: tuple[list[
     reds = [f for f in sv.FINDINGS if f.light is Light.RED]
     assert len(reds) == 3
     for f in reds:
-        msg = finding_text(f, names_of_projects(sv.PROJECTS))
+        msg = finding_text(f, names_of_projects(sv.PROJECTS), ref=sv.D)  # dates as of the data date: 7月9日
         assert squash(msg) in text, msg
     for word in ("红灯清单", "要素保障堵点", "提请县政府专题研究", "林地指标不足，需省厅调剂", "数据日期2026年11月23日",
                  "二期用地预审连续4周红灯，林地指标不足", "请县政府协调省林业局调剂林地指标"):  # F1 goes up

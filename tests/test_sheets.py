@@ -33,7 +33,7 @@ def test_sheets_in_the_printouts_order(book: openpyxl.Workbook) -> None:
 def test_all_findings_one_row_each(book: openpyxl.Workbook) -> None:
     all_rows = rows(book["全部问题"])
     assert len(all_rows) == len(sv.FINDINGS) == 5
-    texts = sorted(finding_text(f, names_of_projects(sv.PROJECTS)) for f in sv.FINDINGS)
+    texts = sorted(finding_text(f, names_of_projects(sv.PROJECTS), ref=sv.D) for f in sv.FINDINGS)
     assert sorted(r["问题"] for r in all_rows) == texts  # type: ignore[type-var]
     # red first
     assert [r["灯色"] for r in all_rows] == ["红", "红", "红", "黄", "黄"]

@@ -241,6 +241,7 @@ def findings_json(info: RunInfo, findings: Sequence[Finding], names: Names | Non
             "findings": [{"key": f.key, "project": f.project, "milestone": f.milestone, "factor": f.factor,
                           "factor_kind": f.factor_kind, "kind": f.kind.value, "light": f.light.value,
                           "unit": f.unit, "days": f.days, "first_seen": f.first_seen, "weeks_red": f.weeks_red,
-                          "message": finding_text(f, names, lang), "details": f.details} for f in findings]}
+                          "message": finding_text(f, names, lang, info.data_date), "details": f.details}
+                         for f in findings]}
 
 

@@ -1,7 +1,8 @@
 """Sentences about findings and problems, written from their data in the configured language
 (strings.py): what a finding says; what a problem is, what it drags, and the three parts of an
 escalation (事由, 需协调事项, 建议). Findings and problems store ids, numbers and dates only, so
-switching `language` changes nothing stored."""
+switching `language` changes nothing stored. Dates are written as the brief writes them (core.dates.date_text:
+12月22日 in the year of `ref`, the data date; 2027年1月5日 across years; with the year when no `ref`)."""
 
 from __future__ import annotations
 
@@ -21,12 +22,8 @@ def _m(names: Names, project: str, mid: str | None) -> str:
     return names.milestones.get((project, mid or ""), mid or "")
 
 
-def _iso(d: object) -> str:
-    return d.isoformat() if hasattr(d, "isoformat") else "—"
-
-
-def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> str:
-    """What is wrong, in one sentence (a hand-raised problem: its own words)."""
+def problem_what(p: Problem, names: Names | None = None, lang: str = "zh", ref: dt.date | None = None) -> str:
+    """What is wrong, in one sentence (a hand-raised problem: its own words); dates as of `ref`."""
     names = names or Names()
     mname = _m(names, p.project, p.milestone)
     if p.kind is ProblemKind.FACTOR:
@@ -37,7 +34,7 @@ def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> st
         text = t("problem.what.factor", lang, kind=p.factor_kind or "", fid=p.factor or "",
                  fname=names.factors.get((p.project, p.factor or ""), p.factor_kind or p.factor or ""),
                  mname=mname, mid=p.milestone or "", when=when,
-                 expected=_iso(p.expected) if p.expected else t("factor.no_expected", lang))
+                 expected=date_text(p.expected, ref, lang) if p.expected else t("factor.no_expected", lang))
         if p.held_by:
             other = p.held_by.rsplit("/", 1)[-1]
             text += t("problem.held_by", lang, other=names.factors.get((p.project, other), other))
@@ -48,7 +45,7 @@ def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> st
                  days=days_text(p.days or 0, p.works_daily, lang))
     elif p.kind is ProblemKind.DEADLINE:
         missed = p.missed_deadline  # its date has happened: the fact, as the brief says it
-        text = (finding_text(missed, names, lang) if missed is not None else
+        text = (finding_text(missed, names, lang, ref) if missed is not None else
                 t("problem.what.deadline", lang, mname=mname, mid=p.milestone or ""))
     elif p.kind in (ProblemKind.INVESTMENT, ProblemKind.PHYSICAL, ProblemKind.PAYMENT):
         text = t(f"problem.what.{p.kind.value}", lang, points=f"{p.points or 0:.1f}")
@@ -61,9 +58,9 @@ def problem_what(p: Problem, names: Names | None = None, lang: str = "zh") -> st
     return text
 
 
-def problem_drags(p: Problem, names: Names | None = None, lang: str = "zh") -> str:
-    """What the problem drags: how many milestones, and which deadlines by how many days (天 on a
-    calendar working every day, else 个工作日)."""
+def problem_drags(p: Problem, names: Names | None = None, lang: str = "zh", ref: dt.date | None = None) -> str:
+    """What the problem drags: how many milestones, and which deadlines (10月底前开始, as of `ref`) by
+    how many days (天 on a calendar working every day, else 个工作日)."""
     names = names or Names()
     parts = []
     n = p.milestones_dragged
@@ -71,7 +68,8 @@ def problem_drags(p: Problem, names: Names | None = None, lang: str = "zh") -> s
         parts.append(t("problem.drags", lang, n=n))
     if p.deadlines:
         items = "；".join(t("problem.drags.deadline", lang, mname=_m(names, p.project, d.milestone), mid=d.milestone,
-                            date=d.deadline.isoformat(), what=t("problem.start" if d.start else "problem.finish", lang),
+                            by=by_text(d.deadline, ref, lang),
+                            what=t("problem.start" if d.start else "problem.finish", lang),
                             days=days_text(d.days, p.works_daily, lang)) for d in p.deadlines)
         parts.append(t("problem.drags.deadlines", lang, items=items))
     return ("；" if lang == "zh" else "; ").join(parts)
@@ -83,12 +81,12 @@ def knock_on(p: Problem) -> int:
                                              (s.milestone == p.milestone and not s.factor)))
 
 
-def problem_line(p: Problem, names: Names | None = None, lang: str = "zh") -> str:
+def problem_line(p: Problem, names: Names | None = None, lang: str = "zh", ref: dt.date | None = None) -> str:
     """The problem in one line, as a digest and the web list it: what it is, what it drags (带动 N
-    个节点滞后；影响时限 …) and how many symptoms it folds (连带 N 项)."""
+    个节点滞后；影响时限 …) and how many symptoms it folds (连带 N 项); dates as of `ref`."""
     names = names or Names()
-    text = problem_what(p, names, lang)
-    drags = problem_drags(p, names, lang)
+    text = problem_what(p, names, lang, ref)
+    drags = problem_drags(p, names, lang, ref)
     if drags:
         text += ("；" if lang == "zh" else "; ") + drags
     n = knock_on(p)
@@ -97,12 +95,13 @@ def problem_line(p: Problem, names: Names | None = None, lang: str = "zh") -> st
     return text
 
 
-def escalation_parts(p: Problem, names: Names | None = None, lang: str = "zh") -> tuple[str, str, str]:
+def escalation_parts(p: Problem, names: Names | None = None, lang: str = "zh", ref: dt.date | None = None,
+                     ) -> tuple[str, str, str]:
     """事由, 需协调事项 and 建议 of a problem going up to the county: the office's own words when it
     escalated it, else written from the problem (what is wrong and for how long; the unit and its
     partners to press; its 整改措施 or the standard proposal)."""
     es = p.escalation
-    what = problem_what(p, names, lang)
+    what = problem_what(p, names, lang, ref)
     why = t("problems.escalate.weeks", lang, n=p.weeks_red) if p.weeks_red else t("problems.escalate.county", lang)
     reason = es.reason if es is not None and es.reason else t("problems.escalate.reason", lang, what=what, weeks=why)
     partners = ("、" + "、".join(p.partners)) if p.partners else ""
@@ -131,30 +130,36 @@ def days_text(n: int, works_daily: bool, lang: str = "zh") -> str:
     return t("brief.days.seven" if works_daily else "brief.days.working", lang, n=n)
 
 
-def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> str:
+def finding_text(f: Finding, names: Names | None = None, lang: str = "zh", ref: dt.date | None = None) -> str:
     """What a finding says, in one sentence, from its kind, ids, numbers and dates (a finding
-    stores no sentence: switching `language` changes nothing stored)."""
+    stores no sentence: switching `language` changes nothing stored); dates as of `ref` (else its
+    own data date, if it has one)."""
     names = names or Names()
+    ref = ref or _date(f, "data_date")
+
+    def on(key: str) -> str:  # a date of its details as the sentence says it; what is no date as it is
+        d = _date(f, key)
+        return date_text(d, ref, lang) if d is not None else _detail(f, key)
+
     mid = f.milestone or ""
     kw: dict[str, object] = {"name": _m(names, f.project, mid), "mid": mid}
     days = f.days if f.days is not None else 0
     n_days = days_text(abs(days), bool(f.details.get("works_daily")), lang)
     if f.kind is FindingKind.FINISH_OVERDUE:
-        return t("finding.finish_overdue", lang, baseline=_detail(f, "baseline_finish"), days=n_days, **kw)
+        return t("finding.finish_overdue", lang, baseline=on("baseline_finish"), days=n_days, **kw)
     if f.kind is FindingKind.START_OVERDUE:
-        return t("finding.start_overdue", lang, baseline=_detail(f, "baseline_start"), days=n_days, **kw)
+        return t("finding.start_overdue", lang, baseline=on("baseline_start"), days=n_days, **kw)
     if f.kind is FindingKind.SLIP:
-        return t("finding.slip", lang, baseline=_detail(f, "baseline_finish"), forecast=_detail(f, "forecast_finish"),
+        return t("finding.slip", lang, baseline=on("baseline_finish"), forecast=on("forecast_finish"),
                  days=n_days, **kw)
     if f.kind is FindingKind.DEADLINE:
-        return deadline_text(f, str(kw["name"]), mid, lang)
+        return deadline_text(f, str(kw["name"]), mid, lang, ref)
     if f.kind is FindingKind.FACTOR:
         fid = f.factor or ""
         fname = names.factors.get((f.project, fid)) or _detail(f, "name") or f.factor_kind or fid
         when = t("factor.overdue", lang, days=n_days) if days > 0 else t("factor.due_in", lang, days=n_days)
         text = t("finding.factor", lang, kind=f.factor_kind or "", fname=fname, fid=fid, status=_detail(f, "status"),
-                 needed=_detail(f, "needed"), when=when,
-                 expected=_detail(f, "expected") or t("factor.no_expected", lang), **kw)
+                 needed=on("needed"), when=when, expected=on("expected") or t("factor.no_expected", lang), **kw)
         blocker = _detail(f, "blocker")
         return text + (t("factor.blocker", lang, blocker=blocker) if blocker else "")
     if f.kind is FindingKind.INVESTMENT:
@@ -168,7 +173,7 @@ def finding_text(f: Finding, names: Names | None = None, lang: str = "zh") -> st
                  rate=f"{_num(f, 'rate'):.1f}", planned=f"{_num(f, 'planned_rate'):.1f}",
                  points=f"{_num(f, 'gap_points'):.1f}")
     if f.kind is FindingKind.STATISTICS:
-        return t("finding.statistics", lang, commenced=_detail(f, "commenced"),
+        return t("finding.statistics", lang, commenced=on("commenced"),
                  months=f.details.get("months_since_commenced"),
                  status=_detail(f, "status") or t("statistics.none", lang))
     if f.kind is FindingKind.QUANTITY:
@@ -192,12 +197,12 @@ def _date(f: Finding, key: str) -> dt.date | None:
         return None
 
 
-def deadline_text(f: Finding, name: str, mid: str, lang: str = "zh") -> str:
+def deadline_text(f: Finding, name: str, mid: str, lang: str = "zh", ref: dt.date | None = None) -> str:
     """A deadline finding's sentence: the deadline against the forecast (原定10月底前开工，预计12月19日
     开工，超出49天), or, once its date has happened, against the actual date (已于11月5日完成，超期5天);
     dates the Chinese way without the year of the data date, days in 天 on a calendar that works
-    every day, else in working days."""
-    ref = _date(f, "data_date")
+    every day, else in working days. `ref`: the data date (else the finding's own)."""
+    ref = ref or _date(f, "data_date")
     days = days_text(f.days if f.days is not None else 0, bool(f.details.get("works_daily")), lang)
     one_date = bool(f.details.get("event"))  # an event happens on one date: one piece, not 开始、完成
     event = one_date and len(name) <= 6       # ... and a short name (开工, 主体封顶) is its verb

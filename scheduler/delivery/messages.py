@@ -12,7 +12,7 @@ from functools import lru_cache
 from sqlalchemy import Connection, select
 
 from scheduler.core.alerts import Alert, Names, copy_key, digest_key
-from scheduler.core.dates import moment_text, week_text
+from scheduler.core.dates import date_text, moment_text, week_text
 from scheduler.core.findings import Light, week_monday
 from scheduler.core.phrases import escalation_parts, line_names, problem_line
 from scheduler.core.problems import Problem, ProblemKind
@@ -87,10 +87,6 @@ def not_reported_alerts(units: Iterable[str], *, week: str, deadline: dt.datetim
                            run_id=run_id, now=now)
 
 
-def _cn_date(d: dt.date, lang: str) -> str:
-    return f"{d.month}月{d.day}日" if lang == "zh" else d.isoformat()
-
-
 def wants_problem(p: Problem) -> bool:
     """An open, not exempted red or yellow problem goes into its unit's weekly digest."""
     return p.counts and p.light in (Light.RED, Light.YELLOW)
@@ -118,13 +114,13 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
     cause once, most urgent first, its symptoms counted under it, led by the one to act on first.
     `said`: each problem's line by id, when the caller wrote them already (core.phrases.problem_line)."""
     names = names or Names()
-    said = said if said is not None else {p.id: problem_line(p, names, lang) for p in problems}
-    items = sorted(problems, key=problem_urgency)
     monday = week_monday(week)
+    said = said if said is not None else {p.id: problem_line(p, names, lang, monday) for p in problems}
+    items = sorted(problems, key=problem_urgency)
     red = [p for p in items if p.light is Light.RED]
     yellow = [p for p in items if p.light is Light.YELLOW]
     new = sum(1 for p in red if p.first_seen in ("", week))
-    date = _cn_date(monday, lang)
+    date = date_text(monday, monday, lang)
     subject = t("digest.subject", lang, date=date, unit=unit, red=len(red), yellow=len(yellow))
     lines = [_t("alert.greeting", lang, unit=unit), "",
              t("digest.intro", lang, date=date, n=len(red) + len(yellow), red=len(red), new=new,
@@ -153,7 +149,7 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
             elif p.weeks_red > 1:
                 marks = t("digest.mark.weeks", lang, weeks=p.weeks_red)
             lines.append(f"{k}. {marks}{labels[p.project]} · {p.id}：{said[p.id]}")
-    lines += ["", t("digest.tail", lang, date=_cn_date(monday + dt.timedelta(days=7), lang)), "",
+    lines += ["", t("digest.tail", lang, date=date_text(monday + dt.timedelta(days=7), monday, lang)), "",
               _t("alert.footer", lang, week=date)]
     return subject, "\n".join(lines) + "\n"
 
@@ -187,11 +183,12 @@ def escalation_copy_text(who: str, problems: Sequence[Problem], week: str, names
     需协调事项 and 建议 (core.phrases.escalation_parts, as the brief writes them)."""
     names = names or Names()
     items = sorted(problems, key=problem_urgency)
-    date = _cn_date(week_monday(week), lang)
+    monday = week_monday(week)
+    date = date_text(monday, monday, lang)
     subject = t("copy.subject", lang, date=date, n=len(items))
     lines = [_t("alert.greeting", lang, unit=who), "", t("copy.intro", lang, date=date, n=len(items))]
     for k, p in enumerate(items, start=1):
-        reason, matters, proposal = escalation_parts(p, names, lang)
+        reason, matters, proposal = escalation_parts(p, names, lang, monday)
         lines += ["", t("copy.item", lang, k=k, project=_label(names.projects.get(p.project), p.project), id=p.id,
                         unit=p.unit or "—", reason=reason, matters=matters, proposal=proposal)]
     lines += ["", _t("alert.footer", lang, week=date)]
@@ -247,7 +244,7 @@ def digests(by_unit: Mapping[str, Sequence[Problem]], *, week: str, config: Conf
     lang = config.language
     out: list[Alert] = []
     for unit_name, plist in by_unit.items():
-        said = {p.id: problem_line(p, names, lang) for p in plist}  # once for the body and the sheet
+        said = {p.id: problem_line(p, names, lang, week_monday(week)) for p in plist}  # for the body and the sheet
         subject, body = problem_digest_text(unit_name, plist, week, names, lang, said=said)
         attachment = json.dumps(problem_digest_rows(plist, names, lang, said=said), ensure_ascii=False)
         targets = _targets(config.unit(unit_name))

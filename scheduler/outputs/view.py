@@ -564,7 +564,7 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
         pi = pindex[p.id]
         sl = slices[pi]
         pf = by_project.get(p.id, [])
-        frows = [_finding_row(f, p, week, names, lang) for f in pf]
+        frows = [_finding_row(f, p, week, names, lang, data_date) for f in pf]
         rows_all += frows
         m_light: dict[str, Light] = {}
         for f in pf:
@@ -627,7 +627,7 @@ def build_weekly_view(projects: Sequence[Project], result: ScheduleResult, basel
     red_list = _red_list([r for r in rows_all if r.light is Light.RED and r.kind is not FindingKind.ESCALATION],
                          pmap, order)
     blockers = _blockers(projects, pviews, findings, week)
-    problem_rows = _problem_rows(problems, pmap, order, names, lang, findings)
+    problem_rows = _problem_rows(problems, pmap, order, names, lang, findings, data_date)
     escalations = _problem_escalations(problem_rows)
     closed = _closed(summary.get("resolved_keys"), findings, pmap)
     if "resolved_keys" in summary:  # an item that got worse changed its key: not resolved
@@ -715,11 +715,11 @@ def _finding_order(r: FindingRow) -> tuple[int, str, str, str, str]:
     return (-r.light.rank, r.project_id, r.milestone_id, r.kind.value, r.factor_id)
 
 
-def _finding_row(f: Finding, p: Project, week: str, names: Names, lang: str) -> FindingRow:
+def _finding_row(f: Finding, p: Project, week: str, names: Names, lang: str, ref: dt.date) -> FindingRow:
     mname = names.milestones.get((p.id, f.milestone), f.milestone) if f.milestone else ""
     return FindingRow(
         project_id=p.id, project_name=p.name, lead_unit=p.lead_unit, leader=p.leader or "", kind=f.kind,
-        light=f.light, message=finding_text(f, names, lang), unit=f.unit, milestone_id=f.milestone or "",
+        light=f.light, message=finding_text(f, names, lang, ref), unit=f.unit, milestone_id=f.milestone or "",
         milestone_name=mname,
         factor_id=f.factor or "", factor_kind=f.factor_kind or "", days=f.days, first_seen=f.first_seen or week,
         weeks_open=_weeks_between(f.first_seen or week, week), weeks_red=f.weeks_red,
@@ -784,7 +784,8 @@ def _needed_by(own: dt.date | None, row: GanttRow | None) -> dt.date | None:
 
 
 def _problem_rows(problems: Sequence[Problem], pmap: Mapping[str, Project], order: Mapping[str, int],
-                  names: Names, lang: str, findings: Sequence[Finding] = ()) -> tuple[ProblemRow, ...]:
+                  names: Names, lang: str, findings: Sequence[Finding] = (), ref: dt.date | None = None,
+                  ) -> tuple[ProblemRow, ...]:
     """The problems of the view's projects, those that count first (red, then yellow), then the
     exempt, merged and closed ones; by project order within a light. Each carries its stale mark
     (未报送) from this week's carried `findings`."""
@@ -794,11 +795,11 @@ def _problem_rows(problems: Sequence[Problem], pmap: Mapping[str, Project], orde
         prj = pmap.get(p.project)
         if prj is None:
             continue
-        parts = escalation_parts(p, names, lang) if p.escalate else ("", "", "")
+        parts = escalation_parts(p, names, lang, ref) if p.escalate else ("", "", "")
         out.append(ProblemRow(
             problem=p, project_name=prj.name, lead_unit=prj.lead_unit, leader=prj.leader or "",
-            what=problem_what(p, names, lang),
-            drags=problem_drags(p, names, lang),
+            what=problem_what(p, names, lang, ref),
+            drags=problem_drags(p, names, lang, ref),
             reason=parts[0], matters=parts[1], proposal=parts[2],
             stale=stale_mark((sym.key for sym in p.symptoms), carried) if carried else None))
     out.sort(key=lambda r: (not r.problem.counts, -r.problem.light.rank, order.get(r.problem.project, 0),

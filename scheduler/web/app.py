@@ -34,7 +34,7 @@ from scheduler.core.access import (
     readable,
 )
 from scheduler.core.dates import week_text
-from scheduler.core.findings import Light
+from scheduler.core.findings import Light, week_monday
 from scheduler.core.problems import Action, Problem, ProblemKind, ProblemStatus
 from scheduler.core.reports import PROJECT_LEVEL
 from scheduler.errors import DispatchError, NotFound, shown
@@ -179,7 +179,8 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     def lines(problems: Sequence[Problem]) -> dict[str, str]:
         """Each found problem in one line, by id, as `dispatch problems` and the digests say it
         (core.phrases.problem_line, with the names of what it mentions): days in 天 on the
-        construction calendar, a missed deadline's fact. A problem raised by hand has its own words."""
+        construction calendar, a missed deadline's fact, dates as of the week it was last found. A
+        problem raised by hand has its own words."""
         from scheduler.core.phrases import mentioned, problem_line
         from scheduler.store.alerts import names_for
         from scheduler.store.db import reading
@@ -189,7 +190,7 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
             return {}
         with reading(engine) as conn:
             names = names_for(conn, mentioned(found))  # type: ignore[arg-type]
-        return {p.id: problem_line(p, names, lang) for p in found}
+        return {p.id: problem_line(p, names, lang, week_monday(p.last_seen) if p.last_seen else None) for p in found}
 
     def problems_doc(week: str, problems: list[Problem]) -> dict[str, Any]:
         """The stable JSON of a problem list (app/problems.problems_json), stale marks included."""

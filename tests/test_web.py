@@ -387,7 +387,8 @@ def test_unit_answers_and_office_closes(app: Any, world: World) -> None:
                                           "promised": "2026-12-20"})
     assert r.status_code == 303
     page = c.get(f"/problem/{problem}").text
-    assert "已上报省厅" in page and "2026-12-20" in page
+    assert "已上报省厅" in page and "（承诺完成时间 2026年12月20日）" in page  # said as the brief writes dates
+    assert 'name="promised" value="2026-12-20"' in page  # ... the date input keeps the ISO value browsers need
     r = c.post(f"/answer/{problem}", data={"csrf": csrf, "situation": "已上报省厅", "promised": "2026-13-45"})
     assert r.status_code == 400 and _alert(r) == ("日期有误［bad-date］：promised = '2026-13-45' 不是日期"
                                                   "（应为 YYYY-MM-DD）")  # the config's language (zh)
@@ -522,7 +523,7 @@ def test_pages_name_the_week_as_the_brief_does(app: Any, world: World) -> None:
     week typed by hand into a query that is no ISO week is shown as it came (no error page)."""
     c, _ = sign_in(app, world.users["office"])
     page = c.get("/").text
-    assert "<h1>2026年第48周（11月23日至29日）周调度（数据日期 2026-11-23）</h1>" in page
+    assert "<h1>2026年第48周（11月23日至29日）周调度（数据日期 2026年11月23日）</h1>" in page
     assert "（2026年第48周）</h2>" in page
     problems = c.get("/problems").text
     assert "（2026年第48周）</h1>" in problems
@@ -542,3 +543,35 @@ def test_audit_actions_are_said_in_words(code: str, lang: str, said: str) -> Non
     from scheduler.web.app import _audit_action
 
     assert _audit_action(code, lang) == said
+
+
+def test_pages_write_dates_as_the_brief_does_and_keep_iso_in_date_inputs(app: Any, world: World) -> None:
+    """Dates a person reads on the pages (week, project, problem list, reports, the audit's times) are
+    2026年12月22日, never ISO (the audit's stored detail is shown as stored); an <input type=date>
+    keeps its ISO value."""
+    o, _ = sign_in(app, world.users["office"])
+    pages = {url: o.get(url).text for url in ("/", "/projects/YJ-AVENUE", "/problems", "/reports", "/audit")}
+    iso = re.compile(r">[^<]*\d{4}-\d{2}-\d{2}[^<]*<")
+    for url, page in pages.items():
+        page = re.sub(r" \{.*?\}</td>", "</td>", page) if url == "/audit" else page  # its detail: as stored
+        assert not iso.search(page), (url, iso.search(page))
+    assert re.search(r"<td>20\d\d年\d{1,2}月\d{1,2}日</td>", pages["/projects/YJ-AVENUE"])  # its milestones' dates
+    assert re.search(r"<td>2026年11月\d{1,2}日 \d\d:\d\d:\d\d</td>", pages["/audit"])
+    u, _ = sign_in(app, world.users["unit"])
+    form = u.get("/report", params={"week": "2026-W50"}).text
+    dates = re.findall(r'<input type="date" name="([^"]+)" value="([^"]*)"', form)
+    filled = [v for _, v in dates if v]
+    assert filled and all(re.fullmatch(r"\d{4}-\d{2}-\d{2}", v) for v in filled), dates
+
+
+@pytest.mark.parametrize(("d", "lang", "ref", "said"), [
+    (dt.date(2026, 12, 22), "zh", None, "2026年12月22日"),
+    (dt.date(2026, 12, 22), "zh", dt.date(2026, 11, 23), "12月22日"),
+    (dt.datetime(2027, 1, 5, 9, 30), "zh", dt.date(2026, 11, 23), "2027年1月5日"),
+    (dt.date(2026, 12, 22), "en", None, "2026-12-22"), (None, "zh", None, ""), ("2026-W48", "zh", None, "2026-W48"),
+])
+def test_the_date_filter(d: object, lang: str, ref: dt.date | None, said: str) -> None:
+    """The pages' `d` filter: core.dates.date_text; what is no date as it is."""
+    from scheduler.web.app import _date_said
+
+    assert _date_said(d, lang, ref) == said

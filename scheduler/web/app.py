@@ -33,7 +33,7 @@ from scheduler.core.access import (
     can_report_for,
     readable,
 )
-from scheduler.core.dates import week_text
+from scheduler.core.dates import date_text, moment_text, week_text
 from scheduler.core.findings import Light, week_monday
 from scheduler.core.problems import Action, Problem, ProblemKind, ProblemStatus
 from scheduler.core.reports import PROJECT_LEVEL
@@ -88,7 +88,9 @@ def create_app(config: Config, engine: Engine, *, secure_cookies: bool = False) 
     lang = config.language
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.globals.update(t=lambda key, **kw: t(key, lang, **kw), lang=lang)
-    templates.env.filters["d"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ("" if d is None else d)
+    templates.env.filters["d"] = lambda d, ref=None: _date_said(d, lang, ref)  # 2026年12月22日 (as of ref: 12月22日)
+    templates.env.filters["moment"] = lambda w: moment_text(w, lang) if isinstance(w, dt.datetime) else ""
+    templates.env.filters["iso"] = lambda d: d.isoformat() if isinstance(d, dt.date) else ("" if d is None else d)
     templates.env.filters["light"] = lambda x: t(f"light.{Light(x).value}", lang) if x else ""
     templates.env.filters["action"] = lambda x: t(f"problem.action.{Action(x).value}", lang)
     templates.env.filters["audit"] = lambda x: _audit_action(x, lang)
@@ -659,6 +661,14 @@ def _project_json(p: Any) -> dict[str, Any]:
             "percent": p.percent, "forecast_finish": p.forecast_finish.isoformat() if p.forecast_finish else None,
             "baseline_finish": p.baseline_finish.isoformat() if p.baseline_finish else None,
             "variance": p.variance}
+
+
+def _date_said(d: object, lang: str, ref: dt.date | None = None) -> object:
+    """A date on a page as the brief writes it (core.dates.date_text; with the year unless `ref`'s);
+    what is no date as it is. An <input type=date> keeps the ISO value (the `iso` filter)."""
+    if isinstance(d, dt.datetime):
+        d = d.date()
+    return date_text(d, ref, lang) if isinstance(d, dt.date) else ("" if d is None else d)
 
 
 def _audit_action(code: str, lang: str) -> str:

@@ -772,7 +772,8 @@ def print_run_summary(result: Any, lang: str, details: bool = False) -> None:
     week, investment against the 序时 plan, escalations and the red items."""
     console = Console()
     s = result.check.summary
-    line = t("run.done", lang, week=week_text(result.week, lang), date=result.data_date.isoformat(), id=result.run_id)
+    line = t("run.done", lang, week=week_text(result.week, lang), date=date_text(result.data_date, None, lang),
+             id=result.run_id)
     if result.replaced:
         line += t("run.replaced", lang, ids=", ".join(f"#{i}" for i in result.replaced))
     console.print(line, style="bold")

@@ -302,7 +302,7 @@ def test_cli_run_and_findings(loaded: Engine, config: Config, tmp_path: Path,
     out = tmp_path / "w48"
     res = runner.invoke(cli, ["run", "--data-date", "2026-11-23", "--out", str(out)])
     assert res.exit_code == 0, res.output
-    assert "2026年第48周（11月23日至29日）调度完成：数据日期 2026-11-23" in res.output
+    assert "2026年第48周（11月23日至29日）调度完成：数据日期 2026年11月23日，运行 #" in res.output
     assert str(out) in res.output and "项目 1 个：红灯 1" in res.output
     assert "提请县政府专题研究" not in res.output  # first week: nothing escalated yet
     res = runner.invoke(cli, ["findings", "--week", "2026-W48", "--format", "json", "--light", "red"])

@@ -507,30 +507,36 @@ def find_problems(result: ScheduleResult, check: CheckResult) -> list[Problem]:
     binding = _binding_factors(fr, drivers.hold)
 
     acc: dict[str, _Acc] = {}
+    of_factor: dict[int, _Acc] = {}  # the same problems by factor index and by row
+    of_row: dict[int, _Acc] = {}
 
     def factor_acc(i: int) -> _Acc:
+        a = of_factor.get(i)
+        if a is not None:
+            return a
         pi, r = int(fr.f_project[i]), int(fr.f_row[i])
         pid = fr.project_ids[pi]
         key = problem_id(pid, ProblemKind.FACTOR, fr.f_ids[i])
-        if key not in acc:
-            unit = fr.f_units[i] or fr.m_units[r] or fr.project_lead_units[pi]
-            acc[key] = _Acc(key, pid, ProblemKind.FACTOR, unit, milestone=fr.m_ids[r], factor=fr.f_ids[i],
-                            factor_kind=fr.f_kinds[i],
-                            description=fr.f_blockers[i] or "", expected=int(fr.f_expected[i]),
-                            hold_row=r if drivers.hold[r] and binding.get(r) == i else -1)
-            if drivers.hold[r] and r in binding and binding[r] != i:
-                acc[key].held_by = problem_id(pid, ProblemKind.FACTOR, fr.f_ids[binding[r]])
-        return acc[key]
+        unit = fr.f_units[i] or fr.m_units[r] or fr.project_lead_units[pi]
+        a = acc[key] = of_factor[i] = _Acc(key, pid, ProblemKind.FACTOR, unit, milestone=fr.m_ids[r],
+                                           factor=fr.f_ids[i], factor_kind=fr.f_kinds[i],
+                                           description=fr.f_blockers[i] or "", expected=int(fr.f_expected[i]),
+                                           hold_row=r if drivers.hold[r] and binding.get(r) == i else -1)
+        if drivers.hold[r] and r in binding and binding[r] != i:
+            a.held_by = problem_id(pid, ProblemKind.FACTOR, fr.f_ids[binding[r]])
+        return a
 
     def row_acc(r: int, kind: ProblemKind) -> _Acc:
-        pi = int(fr.m_project[r])
-        pid = fr.project_ids[pi]
-        key = problem_id(pid, ProblemKind.MILESTONE, fr.m_ids[r])
-        if key not in acc:
-            acc[key] = _Acc(key, pid, kind, fr.m_units[r] or fr.project_lead_units[pi], milestone=fr.m_ids[r])
+        a = of_row.get(r)
+        if a is None:
+            pi = int(fr.m_project[r])
+            pid = fr.project_ids[pi]
+            key = problem_id(pid, ProblemKind.MILESTONE, fr.m_ids[r])
+            a = acc[key] = of_row[r] = _Acc(key, pid, kind, fr.m_units[r] or fr.project_lead_units[pi],
+                                            milestone=fr.m_ids[r])
         elif kind is ProblemKind.MILESTONE:
-            acc[key].kind = kind
-        return acc[key]
+            a.kind = kind
+        return a
 
     physical: list[Finding] = []
     for pid, fs in by_project.items():

@@ -161,7 +161,7 @@ def test_the_week_loads_open_problems_and_those_found_again(engine: Engine) -> N
 def test_the_week_carries_each_problems_latest_answer_and_decisions(engine: Engine) -> None:
     """What carried_problems reads is the stored problem (as load_problems reads it, weeks_red left
     to the carry-over): the latest answer of a problem still open and of one done and found again,
-    the office's exemption and escalation."""
+    the office's exemption and escalation, 配合单位 (none for most problems)."""
     other = Problem(id="YJ-AVENUE/milestone/M03", project="YJ-AVENUE", kind=ProblemKind.MILESTONE, light=Light.RED,
                     unit="洋沙湖集团", milestone="M03", own_light=Light.RED)
     f1 = "YJ-AVENUE/factor/F1"
@@ -173,17 +173,20 @@ def test_the_week_carries_each_problems_latest_answer_and_decisions(engine: Engi
         store.record_answer(conn, other.id, "2026-W47", unit="洋沙湖集团", situation="已复工")
         store.decide(conn, f1, Action.EXEMPT, by="专班办公室", text="汛期禁止涉堤施工")
         store.decide(conn, f1, Action.ESCALATE, by="专班办公室", text="补划耕地", matters="省厅审批")
+        m = store.raise_problem(conn, "YJ-AVENUE", "村民阻工", unit="洋沙湖集团", week="2026-W47", by="专班办公室",
+                                partners=("县自然资源局", "洋沙湖镇"))
     _run(engine, "2026-W48", _found())  # M03 gone: done
     with reading(engine) as conn:
         got = store.carried_problems(conn, [other.id])
         stored = store.load_problems(conn)
+    assert got[m.id].partners == ("县自然资源局", "洋沙湖镇") and got[f1].partners == ()
     assert got[f1].answer is not None and got[f1].answer.situation == "省厅已受理"
     assert got[f1].answer.promised == dt.date(2026, 12, 18)
     assert got[f1].exemption is not None and got[f1].exemption.reason == "汛期禁止涉堤施工"
     assert got[f1].escalation is not None and got[f1].escalation.matters == "省厅审批"
     assert got[other.id].status is ProblemStatus.DONE and got[other.id].answer is not None
     assert got[other.id].answer.situation == "已复工"
-    assert got == {pid: dataclasses.replace(stored[pid], weeks_red=0) for pid in (f1, other.id)}
+    assert got == {pid: dataclasses.replace(stored[pid], weeks_red=0) for pid in (f1, other.id, m.id)}
 
 
 def test_a_stored_problem_row_is_written_only_when_the_run_changes_it(engine: Engine) -> None:

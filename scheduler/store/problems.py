@@ -11,7 +11,7 @@ from dataclasses import dataclass, replace
 from types import SimpleNamespace
 from typing import Any
 
-from sqlalchemy import Connection, Select, and_, delete, func, insert, literal, select, update
+from sqlalchemy import Connection, Select, Text, and_, case, cast, delete, func, insert, literal, null, select, update
 
 from scheduler.core.findings import Finding, Light
 from scheduler.core.model import DEFAULT_PORTFOLIO
@@ -60,11 +60,15 @@ def _state_row(p: Problem, now: dt.datetime) -> dict[str, Any]:
     }
 
 
-_STATE = tuple(problems_t.c[k] for k in (
-    "id", "project_id", "kind", "source", "milestone_id", "factor_id", "factor_kind", "description", "unit", "person",
-    "partners", "due", "measures", "needs_county", "county_matters", "status", "first_seen", "exempt_reason",
-    "exempt_by", "exempt_at", "escalate_reason", "escalate_matters", "escalate_proposal", "escalated_by",
-    "escalated_at", "decision", "decided_at", "closed_by", "closed_at", "close_reason", "merged_into"))
+_STATE = tuple(
+    # partners: NULL for the usual empty list, so no JSON is parsed for most problems
+    case((cast(problems_t.c.partners, Text) == "[]", null()), else_=problems_t.c.partners) if k == "partners"
+    else problems_t.c[k] for k in (
+        "id", "project_id", "kind", "source", "milestone_id", "factor_id", "factor_kind", "description", "unit",
+        "person", "partners", "due", "measures", "needs_county", "county_matters", "status", "first_seen",
+        "exempt_reason", "exempt_by", "exempt_at", "escalate_reason", "escalate_matters", "escalate_proposal",
+        "escalated_by", "escalated_at", "decision", "decided_at", "closed_by", "closed_at", "close_reason",
+        "merged_into"))
 """The columns of a problem's state `_with_state` reads, in the order `_problem` takes them."""
 _KINDS = {k.value: k for k in ProblemKind}
 _LIGHTS = {k.value: k for k in Light}

@@ -315,55 +315,69 @@ def carry_over(found: Sequence[Problem], stored: Mapping[str, Problem], prev_red
     marked 需县级协调, was escalated by the office, or has been red `escalate_after_weeks` weeks
     running — until the meeting's decision is recorded. Symptoms of a problem merged into another
     are listed under that one."""
-    # each problem as (its base value, the fields this week changes): ONE replace() per problem
-    out: dict[str, tuple[Problem, dict[str, Any]]] = {}
-    for f in found:
-        s = stored.get(f.id)
-        if s is None:
-            out[f.id] = (f, {"first_seen": week, "last_seen": week})
-            continue
-        status = s.status
-        closed_by, closed_at, reason = s.closed_by, s.closed_at, s.close_reason
-        if status is _DONE:
-            status, closed_by, closed_at, reason = _OPEN, "", None, ""
-        out[f.id] = (f, {"status": status, "person": s.person, "partners": s.partners, "due": s.due,
-                         "measures": s.measures, "needs_county": s.needs_county, "county_matters": s.county_matters,
-                         "exemption": s.exemption, "escalation": s.escalation, "closed_by": closed_by,
-                         "closed_at": closed_at, "close_reason": reason, "merged_into": s.merged_into,
-                         "answer": s.answer, "first_seen": s.first_seen or week, "last_seen": week,
-                         "description": f.description or s.description, "unit": f.unit or s.unit})
-    for s in stored.values():
-        if s.id in out:
-            continue
-        if s.source == "manual" and s.status is _OPEN:
-            out[s.id] = (s, {"last_seen": week, "light": s.own_light if s.own_light is not _GREEN else s.light,
-                             "symptoms": (), "deadlines": ()})
-        elif s.source == "check" and s.status is _OPEN and s.merged_into is None:
-            out[s.id] = (s, {"status": _DONE, "light": _GREEN, "own_light": _GREEN, "symptoms": (), "deadlines": (),
-                             "closed_by": "check", "closed_at": now, "close_reason": "", "last_seen": week,
-                             "days": None, "points": None})
+    Item = tuple[Problem, dict[str, Any]]  # a problem as (its base value, the fields this week changes)
 
-    def get(item: tuple[Problem, dict[str, Any]], name: str) -> Any:
+    def get(item: Item, name: str) -> Any:
         return item[1][name] if name in item[1] else getattr(item[0], name)
 
-    # symptoms of merged problems go under their target
-    for pid, item in list(out.items()):
-        into = get(item, "merged_into")
-        target = out.get(into) if into and into != pid else None
-        if target is not None and get(item, "symptoms"):
-            target[1]["symptoms"] = get(target, "symptoms") + get(item, "symptoms")
-            target[1]["light"] = worst((get(target, "light"), get(item, "light")))
-    result = []
-    for pid, item in out.items():
+    def build(pid: str, item: Item) -> Problem:
+        """The problem with this week's changes, its weeks red running and escalation: built once."""
         counts = (get(item, "status") is _OPEN and get(item, "merged_into") is None
                   and get(item, "exemption") is None)
-        red = counts and get(item, "light") is _RED  # Problem.red_week, before the one replace()
+        red = counts and get(item, "light") is _RED  # Problem.red_week, before it is built
         weeks = prev_red.get(pid, 0) + 1 if red else 0
         esc = get(item, "escalation")
         decided = esc is not None and bool(esc.decision)
         escalate = counts and not decided and (get(item, "needs_county") or esc is not None
                                                or weeks >= escalate_after_weeks)
-        result.append(_replaced(item[0], item[1], weeks_red=weeks, escalate=escalate))
+        return _replaced(item[0], item[1], weeks_red=weeks, escalate=escalate)
+
+    # merged problems and their targets wait for the merge (few); the others are built at once, so
+    # no week's worth of changes is held
+    targets = {p.merged_into for p in (*found, *stored.values()) if p.merged_into is not None}
+    merging: dict[str, Item] = {}
+    result: list[Problem] = []
+
+    def take(pid: str, item: Item) -> None:
+        if pid in targets or get(item, "merged_into") is not None:
+            merging[pid] = item
+        else:
+            result.append(build(pid, item))
+
+    listed = {f.id for f in found}
+    for f in found:
+        s = stored.get(f.id)
+        if s is None:
+            take(f.id, (f, {"first_seen": week, "last_seen": week}))
+            continue
+        status = s.status
+        closed_by, closed_at, reason = s.closed_by, s.closed_at, s.close_reason
+        if status is _DONE:
+            status, closed_by, closed_at, reason = _OPEN, "", None, ""
+        take(f.id, (f, {"status": status, "person": s.person, "partners": s.partners, "due": s.due,
+                        "measures": s.measures, "needs_county": s.needs_county, "county_matters": s.county_matters,
+                        "exemption": s.exemption, "escalation": s.escalation, "closed_by": closed_by,
+                        "closed_at": closed_at, "close_reason": reason, "merged_into": s.merged_into,
+                        "answer": s.answer, "first_seen": s.first_seen or week, "last_seen": week,
+                        "description": f.description or s.description, "unit": f.unit or s.unit}))
+    for s in stored.values():
+        if s.id in listed:
+            continue
+        if s.source == "manual" and s.status is _OPEN:
+            take(s.id, (s, {"last_seen": week, "light": s.own_light if s.own_light is not _GREEN else s.light,
+                            "symptoms": (), "deadlines": ()}))
+        elif s.source == "check" and s.status is _OPEN and s.merged_into is None:
+            take(s.id, (s, {"status": _DONE, "light": _GREEN, "own_light": _GREEN, "symptoms": (), "deadlines": (),
+                            "closed_by": "check", "closed_at": now, "close_reason": "", "last_seen": week,
+                            "days": None, "points": None}))
+    # symptoms of merged problems go under their target
+    for pid, item in merging.items():
+        into = get(item, "merged_into")
+        target = merging.get(into) if into and into != pid else None
+        if target is not None and get(item, "symptoms"):
+            target[1]["symptoms"] = get(target, "symptoms") + get(item, "symptoms")
+            target[1]["light"] = worst((get(target, "light"), get(item, "light")))
+    result += (build(pid, item) for pid, item in merging.items())
     result.sort(key=lambda p: (p.project, _KIND_ORDER[p.kind], p.id))
     return result
 

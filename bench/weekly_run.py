@@ -203,7 +203,7 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
 
         t = time.perf_counter()
         c = time.process_time()
-        needed = {name: cals[name] for name in frame.project_calendars}
+        needed = {name: cals[name] for name in frame.calendar_names}
         result = schedule_frame(frame, needed, data_date)
         stages["schedule_frame"] = time.perf_counter() - t
         cpu["schedule_frame"] = time.process_time() - c
@@ -354,7 +354,7 @@ def compare_cpm(url: str, data_date: dt.date, rounds: int = 3) -> dict[str, Any]
     engine = open_database(url, create=True)
     frame, _ = load_frame(engine)
     cals = CalendarSet(REPO / "calendar")
-    needed = {name: cals[name] for name in set(frame.project_calendars)}
+    needed = {name: cals[name] for name in frame.calendar_names}
     net, _ = build_network(frame, needed, data_date)
     plan = replace(net, status=np.zeros_like(net.status), start_by=np.full_like(net.start_by, cpm.NONE),
                    finish_by=np.full_like(net.finish_by, cpm.NONE))

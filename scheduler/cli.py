@@ -625,7 +625,7 @@ def projects_command(state: State, fmt: str) -> None:
     finish: dict[str, str | None] = {}
     warnings: list[str] = []
     if frame.project_ids:
-        cals = {name: state.calendars[name] for name in set(frame.project_calendars)}
+        cals = {name: state.calendars[name] for name in frame.calendar_names}
         plan = schedule_frame(frame, cals, None)
         finish = {pid: d.isoformat() if d else None
                   for pid, d in zip(frame.project_ids, plan.project_finish(), strict=True)}

@@ -678,7 +678,7 @@ def test_the_run_reads_last_weeks_findings_of_the_missing_units_projects_only(en
     assert {f.project for f in inp.previous_findings} == {"COAL-STORE", "LG-NEV", "SHIP-BASE", "YJ-AVENUE"}
     _info, every = read_run(engine, "2026-W48")
     assert len(every) > len(inp.previous_findings)
-    result = schedule_frame(inp.frame, {n: cals[n] for n in inp.frame.project_calendars}, W49)
+    result = schedule_frame(inp.frame, {n: cals[n] for n in inp.frame.calendar_names}, W49)
     full = check_portfolio(result, inp.baseline_start, inp.baseline_finish, config.check, inp.history,
                            stale=Staleness(frozenset(missing), every, "2026-W48"))
     assert w49.findings == full.findings

@@ -49,3 +49,14 @@ def test_overlay_refuses_a_project_of_another_shape() -> None:
         overlay_projects(frame, [fewer])
     with pytest.raises(ValueError, match="same milestones"):
         overlay_projects(frame, [_other("NOPE")])
+
+
+def test_a_frame_names_each_calendar_its_projects_use_once() -> None:
+    """5,000 projects on two calendars need two calendars looked up, not 5,000 (each a file stat)."""
+    def on(pid: str, calendar: str) -> Project:
+        return dataclasses.replace(_other(pid), calendar=calendar)
+
+    frame = frame_from_projects([on("A", "office"), on("B", "construction"), on("C", "office"), on("D", "office")])
+    assert frame.project_calendars == ["office", "construction", "office", "office"]
+    assert frame.calendar_names == ["construction", "office"]
+    assert frame_from_projects([]).calendar_names == []

@@ -61,7 +61,7 @@ def test_migration_creates_exactly_the_schema(engine: Engine) -> None:
     with engine.connect() as conn:
         ctx = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(ctx, storage.metadata) == []
-        assert ctx.get_current_revision() == "0014"
+        assert ctx.get_current_revision() == "0015"
     assert set(storage.metadata.tables) == {
         "projects", "milestones", "links", "factors", "investment_months", "baselines", "baseline_milestones",
         "weekly_reports", "report_rows", "runs", "findings", "alerts", "run_lock",
@@ -448,6 +448,20 @@ def test_migration_0014_derives_finding_history_and_back(engine: Engine) -> None
                     (ids["2026-W48"], "finish-overdue/P/M2"): ("2026-W48", 0),
                     (old, "finish-overdue/P/M2"): ("2026-W48", 1)}
     _migrate(engine, "head")
+
+
+def test_migration_0015_drops_the_findings_index_by_project_and_back(engine: Engine) -> None:
+    """0015 drops `ix_findings_project` (nothing reads a project's findings across runs; the stale
+    rule's read names its run: the primary key); downgraded it is there again."""
+    def indexes() -> set[str]:
+        with engine.connect() as conn:
+            return {i["name"] for i in sa_inspect(conn).get_indexes("findings") if i["name"]}
+
+    assert indexes() == {"ix_findings_key_run"}
+    _migrate(engine, "0014")
+    assert indexes() == {"ix_findings_key_run", "ix_findings_project"}
+    _migrate(engine, "head")
+    assert indexes() == {"ix_findings_key_run"}
 
 
 def test_migration_0012_derives_problem_state_from_its_weeks(engine: Engine) -> None:

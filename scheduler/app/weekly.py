@@ -190,7 +190,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
         with gc_paused():  # read to store: many objects, no cycles (core/memory.py)
             inp = _read_inputs(engine, data_date, week, models=outputs, config=config)
             cals = CalendarSet(config.calendar_dir)
-            needed = {name: cals[name] for name in inp.frame.project_calendars}
+            needed = {name: cals[name] for name in inp.frame.calendar_names}
             result = schedule_frame(inp.frame, needed, data_date)
             bs, bf = inp.baseline_start, inp.baseline_finish
             missing = frozenset(inp.reporting.missing) if inp.reporting.required else frozenset()

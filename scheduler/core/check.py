@@ -399,7 +399,7 @@ class _Cals:
 
     def __init__(self, result: ScheduleResult) -> None:
         fr = result.frame
-        names = sorted(set(fr.project_calendars))
+        names = fr.calendar_names
         code = {name: i for i, name in enumerate(names)}
         self.cals = [result.calendars[name] for name in names]
         p_code = np.fromiter((code[c] for c in fr.project_calendars), dtype=np.int64, count=len(fr.project_ids))

@@ -75,6 +75,12 @@ class PortfolioFrame:
         return len(self.m_ids)
 
     @property
+    def calendar_names(self) -> list[str]:
+        """The calendars the projects use, each once, sorted: what scheduling the frame needs
+        (5,000 projects name a handful; looking each project's up cost a file stat each)."""
+        return sorted(set(self.project_calendars))
+
+    @property
     def has_check_columns(self) -> bool:
         """Whether the columns the weekly check reads are filled (not only the scheduling ones)."""
         return (len(self.m_units) == self.n and len(self.project_lead_units) == len(self.project_ids)
@@ -281,7 +287,7 @@ def _by_calendar(frame: PortfolioFrame) -> dict[str, tuple[IntArray, IntArray]]:
     """For each calendar: (its project indexes, its milestone rows)."""
     cal_of_project = np.asarray(frame.project_calendars, dtype=object)
     out = {}
-    for name in sorted(set(frame.project_calendars)):
+    for name in frame.calendar_names:
         projects = np.flatnonzero(cal_of_project == name).astype(np.int64)
         rows = np.flatnonzero(np.isin(frame.m_project, projects)).astype(np.int64)
         out[name] = (projects, rows)

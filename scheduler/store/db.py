@@ -287,7 +287,6 @@ findings = Table(
     PrimaryKeyConstraint("run_id", "seq", name="pk_findings"),
     ForeignKeyConstraint(["run_id"], ["runs.id"], ondelete="CASCADE", name="fk_findings_run"),
     Index("ix_findings_key_run", "key", "run_id"),
-    Index("ix_findings_project", "project_id"),
 )
 
 alerts = Table(

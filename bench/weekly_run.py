@@ -218,7 +218,7 @@ def child_core(url: str, data_date: dt.date, folder: str) -> dict[str, Any]:
 
         t = time.perf_counter()
         c = time.process_time()
-        problems, check = runner._carry_problems(engine, config, result, check, week, started)
+        problems, check = runner._carry_problems(engine, config, result, check, week, started, inp.weeks_red)
         stages["problems"] = time.perf_counter() - t
         cpu["problems"] = time.process_time() - c
         rss["problems"] = rss_mb()

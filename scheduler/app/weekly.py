@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -117,42 +118,58 @@ class _Inputs:
     """The previous run's findings the stale rule may carry: those of the projects a missing unit
     answers in (core.reporting.projects_depending_on); none when every unit reported."""
     reporting: ReportingStatus
+    weeks_red: dict[str, int]
+    """Each problem's weeks red running at the previous run week (the carry-over's input)."""
+
+
+def _read_history(engine: Engine, week: str, portfolio: str
+                  ) -> tuple[RunRef | None, dict[str, tuple[str, int]], dict[str, int]]:
+    """The previous run, the check's history (key -> first seen, weeks red: `finding_history`) and
+    each problem's weeks red running at the previous run week (`week_history`), in a snapshot of
+    their own: runs, findings and problem weeks are written only by the weekly run's store
+    transaction under the portfolio's run lock, which the caller holds, so this snapshot sees what
+    the portfolio's would. Read beside load_frame, while it waits for its first query."""
+    with reading(engine) as conn:
+        prev = previous_run(conn, week, portfolio)
+        history = finding_history(conn, prev) if prev is not None else {}
+        return prev, history, week_history(conn, week, portfolio)
 
 
 def _read_inputs(engine: Engine, data_date: dt.date, week: str, *, models: bool,
                  config: Config | None = None) -> _Inputs:
-    """Everything the run reads, in one snapshot. The portfolio comes as columns (load_frame);
-    model Projects are built only for the projects the reports touch (to apply them, then put back
-    into the columns), or for all of them when `models` (the printout and sheets need them). Who
-    reported the week is judged in the same snapshot (app/reporting.py)."""
-    with reading(engine) as conn:
-        pf = config.portfolio if config is not None else DEFAULT_PORTFOLIO
+    """Everything the run reads, in one snapshot (the history in one of its own, read at the same
+    time: `_read_history`). The portfolio comes as columns (load_frame); model Projects are built
+    only for the projects the reports touch (to apply them, then put back into the columns), or
+    for all of them when `models` (the printout and sheets need them). Who reported the week is
+    judged in the same snapshot (app/reporting.py)."""
+    pf = config.portfolio if config is not None else DEFAULT_PORTFOLIO
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="history") as pool, reading(engine) as conn:
+        past = pool.submit(_read_history, engine, week, pf)
         rp = frame_with_reports(conn, load_reports(conn, up_to=data_date, portfolio=pf), models=models, portfolio=pf)
         digests = {r.id: {"digest": r.digest, "source": r.source_path} for r in
                    conn.execute(select(projects_t.c.id, projects_t.c.digest, projects_t.c.source_path)
                                 .where(projects_t.c.portfolio == pf))}
         cfg = config or Config(None, Path(), Path(), Path(), Path(), "")
         reporting = status_of_week(conn, cfg, week, rp.frame, expected=cfg.reporting.required(week))
-        prev = previous_run(conn, week, pf)
-        history = finding_history(conn, prev) if prev is not None else {}
+        prev, history, weeks_red = past.result()
         # the stale rule carries previous findings of the projects a missing unit answers in only
         carry = projects_depending_on(rp.frame, frozenset(reporting.missing)) if reporting.required else set()
         prev_findings = (run_findings(conn, prev, findings_t.c.project_id.in_(sorted(carry)), history=history)
                          if prev is not None and carry else [])
     return _Inputs(rp.projects, rp.frame, digests, rp.report_ids, rp.warnings, rp.base.start, rp.base.finish,
-                   prev, history, prev_findings, reporting)
+                   prev, history, prev_findings, reporting, weeks_red)
 
 
 def _carry_problems(engine: Engine, config: Config, result: ScheduleResult, check: CheckResult, week: str,
-                    started: dt.datetime) -> tuple[list[Problem], CheckResult]:
+                    started: dt.datetime, weeks_red: dict[str, int]) -> tuple[list[Problem], CheckResult]:
     """The week's problem list: found from the check's findings, carried over from the stored
     problems the week needs (those still open and those found again; not every problem ever
-    stored), and the check with its project lights taken from them."""
+    stored) with their weeks red running at the previous run week (`_Inputs.weeks_red`), and the
+    check with its project lights taken from them."""
     found = find_problems(result, check)
     with reading(engine) as conn:
         stored = carried_problems(conn, (p.id for p in found), config.portfolio)
-        red = week_history(conn, week, config.portfolio)
-    problems = carry_over(found, stored, red, week, escalate_after_weeks=config.check.escalate_after_weeks,
+    problems = carry_over(found, stored, weeks_red, week, escalate_after_weeks=config.check.escalate_after_weeks,
                           now=started)
     return problems, with_problem_lights(check, problems)
 
@@ -196,7 +213,7 @@ def run_weekly(engine: Engine, config: Config, data_date: dt.date | None = None,
             missing = frozenset(inp.reporting.missing) if inp.reporting.required else frozenset()
             stale = Staleness(missing, inp.previous_findings, inp.previous.week if inp.previous else None)
             check = check_portfolio(result, bs, bf, config.check, inp.history, stale=stale)
-            problems, check = _carry_problems(engine, config, result, check, week, started)
+            problems, check = _carry_problems(engine, config, result, check, week, started, inp.weeks_red)
             warnings = (*result.warnings, *inp.warnings)
             inputs = {
                 "data_date": data_date.isoformat(), "week": week,

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Sequence
 from functools import cache
 
 import numpy as np
 
 from scheduler.core.check import CheckResult, CheckThresholds, check_portfolio
-from scheduler.core.findings import iso_week
+from scheduler.core.findings import Finding, iso_week
 from scheduler.core.model import Project
 from scheduler.core.problems import Problem, carry_over, find_problems, with_problem_lights
 from scheduler.core.schedule import schedule_projects
@@ -21,9 +22,14 @@ from scheduler.io.calendarfiles import CalendarSet
 from scheduler.io.config import REPO_ROOT
 from scheduler.io.projectfile import read_portfolio
 from scheduler.outputs.view import WeeklyView, build_weekly_view, view_summary
-from scheduler.store.runs import history_of
 
 W47, W48 = dt.date(2026, 11, 16), dt.date(2026, 11, 23)
+
+
+def history_of(findings: Sequence[Finding]) -> dict[str, tuple[str, int]]:
+    """The check's history input from a week's findings held in memory (the weekly run reads it
+    from the stored runs: store.runs.finding_history): key -> (first_seen, weeks_red)."""
+    return {f.key: (f.first_seen or "", f.weeks_red) for f in findings}
 
 
 @cache

@@ -4,7 +4,6 @@ not current), its findings, and the previous run whose findings are the next run
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
 from dataclasses import dataclass
 from itertools import compress
 from typing import Any
@@ -188,11 +187,6 @@ def previous_run(conn: Connection, week: str, portfolio: str = DEFAULT_PORTFOLIO
     are the history)."""
     r = conn.execute(runs_before(week, portfolio).with_only_columns(runs_t.c.id, runs_t.c.week).limit(1)).first()
     return None if r is None else RunRef(int(r.id), r.week)
-
-
-def history_of(findings: Sequence[Finding]) -> dict[str, tuple[str, int]]:
-    """The check's history input from the previous run's findings: key -> (first_seen, weeks_red)."""
-    return {f.key: (f.first_seen or "", f.weeks_red) for f in findings}
 
 
 def read_run(source: Engine | Connection, week: str | None = None, *,

@@ -20,7 +20,7 @@ COLUMNS=300 $D run --data-date 2026-11-23 --out var/outbox/2026-W48 > var/demo-w
 cat var/demo-w48.txt >> "$LOG"
 $D report-template --week 2026-W49 --out var/outbox/2026-W48/templates >> "$LOG"
 OUT=$(pwd)/var/outbox/2026-W48
-echo "== 本周（2026-W48，截至2026年11月23日）"
+echo "== $(head -n 1 var/demo-w48.txt)"  # the run's own title: the week as people read it, the data date
 grep -E "^(项目|问题|投资|提请|Projects|Findings|Investment|Escalated)" var/demo-w48.txt | sed 's/^/   /' || true
 echo "== 输出 outputs: $OUT"
 echo "   通报 brief:        $OUT/周调度通报_2026-W48.pdf  (.docx 同名)"

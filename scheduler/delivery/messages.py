@@ -155,11 +155,10 @@ def problem_digest_text(unit: str, problems: Sequence[Problem], week: str, names
 
 
 def problem_digest_rows(problems: Sequence[Problem], names: Names | None = None,
-                        lang: str = "zh", *, said: Mapping[str, str] | None = None) -> list[list[str]]:
-    """The unit's part of the 问题清单 as rows (heading first) for the e-mail's .xlsx (`said`: as
-    for problem_digest_text)."""
+                        lang: str = "zh", *, said: Mapping[str, str]) -> list[list[str]]:
+    """The unit's part of the 问题清单 as rows (heading first) for the e-mail's .xlsx; `said`: each
+    problem's line by id as the digest's body says it (`digests` writes them once for both)."""
     names = names or Names()
-    said = said if said is not None else {p.id: problem_line(p, names, lang) for p in problems}
     head = [t(k, lang) for k in ("brief.col.no", "col.project", "col.item", "col.light", "col.kind",
                                  "brief.col.problem", "col.days", "col.weeks_red", "digest.col.todo")]
     lights = {light: t(f"light.{light.value}", lang) for light in Light}
